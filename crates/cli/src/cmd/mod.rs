@@ -1,0 +1,4 @@
+//! One module per subcommand. Each exposes `run(args) -> anyhow::Result<ExitCode>` and stays a thin shell
+//! over library calls.
+
+pub mod geodesy;

@@ -1,0 +1,41 @@
+//! The `shieldwatch` command: a thin shell over the libraries. `main` parses the arguments, dispatches to
+//! one module of [`cmd`] and turns its result into an exit status (0 ok, 1 error, 2 some input rejected).
+
+mod cmd;
+mod jsonl;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// shieldwatch: what a missile-defence deployment can do, and verifiable evidence of what it is doing.
+#[derive(Debug, Parser)]
+#[command(name = "shieldwatch", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// WGS84 geodesics, look angles and radar horizon as JSON Lines (stdin → stdout).
+    ///
+    /// Each input line is an object with an `id` and a `kind`: "inverse", "direct", "look_angle" or
+    /// "min_visible_alt" (fields in the README). Each output line answers one input line, in order.
+    /// Exit status 2 when any line failed.
+    Geodesy,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Geodesy => cmd::geodesy::run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("shieldwatch: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
