@@ -79,7 +79,10 @@ fn parse_object(line: &Line) -> Result<(Value, Map<String, Value>), (Value, Stri
     let text = match line {
         Line::Text(t) => t,
         Line::TooLong(n) => {
-            return Err((Value::Null, format!("line is {n} bytes long, longer than the {MAX_LINE_BYTES}-byte limit")));
+            return Err((
+                Value::Null,
+                format!("line is {n} bytes long, longer than the {MAX_LINE_BYTES}-byte limit"),
+            ));
         }
         Line::NotUtf8 => return Err((Value::Null, "line is not valid UTF-8".to_string())),
     };
@@ -91,7 +94,10 @@ fn parse_object(line: &Line) -> Result<(Value, Map<String, Value>), (Value, Stri
             let id = map.get("id").cloned().unwrap_or(Value::Null);
             Ok((id, map))
         }
-        Ok(other) => Err((Value::Null, format!("expected a JSON object, got {}", kind_name(&other)))),
+        Ok(other) => Err((
+            Value::Null,
+            format!("expected a JSON object, got {}", kind_name(&other)),
+        )),
         Err(e) => Err((Value::Null, format!("not valid JSON: {e}"))),
     }
 }
@@ -108,7 +114,12 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 /// Runs `handle` over every line of `input`, writing answers to `output` and messages to `errors`.
-pub fn run<F>(input: impl BufRead, mut output: impl Write, mut errors: impl Write, handle: F) -> io::Result<Summary>
+pub fn run<F>(
+    input: impl BufRead,
+    mut output: impl Write,
+    mut errors: impl Write,
+    handle: F,
+) -> io::Result<Summary>
 where
     F: Fn(&Map<String, Value>) -> Answer + Sync,
 {
@@ -169,7 +180,10 @@ pub fn num(obj: &Map<String, Value>, key: &str) -> Result<f64, String> {
         Some(Value::String(s)) if s.eq_ignore_ascii_case("nan") || s.to_ascii_lowercase().contains("inf") => {
             Err(format!("field `{key}` must be a finite number, got \"{s}\""))
         }
-        Some(other) => Err(format!("field `{key}` must be a number, got {}", kind_name(other))),
+        Some(other) => Err(format!(
+            "field `{key}` must be a number, got {}",
+            kind_name(other)
+        )),
     }
 }
 
@@ -178,7 +192,10 @@ pub fn string<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str, Str
     match obj.get(key) {
         None => Err(format!("missing field `{key}`")),
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(format!("field `{key}` must be a string, got {}", kind_name(other))),
+        Some(other) => Err(format!(
+            "field `{key}` must be a string, got {}",
+            kind_name(other)
+        )),
     }
 }
 
@@ -216,7 +233,10 @@ mod tests {
 
     #[test]
     fn long_lines_are_skipped_not_stored() {
-        let long = format!("{{\"id\":1,\"pad\":\"{}\"}}\n{{\"id\":2,\"x\":1}}\n", "a".repeat(3 * MAX_LINE_BYTES));
+        let long = format!(
+            "{{\"id\":1,\"pad\":\"{}\"}}\n{{\"id\":2,\"x\":1}}\n",
+            "a".repeat(3 * MAX_LINE_BYTES)
+        );
         let (out, s) = run_str(&long);
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].contains("longer than"));

@@ -37,7 +37,11 @@ impl Geodetic {
         check_lat("latitude", lat_deg)?;
         check_finite("longitude", lon_deg)?;
         check_finite("height", h_m)?;
-        Ok(Geodetic { lat_deg, lon_deg, h_m })
+        Ok(Geodetic {
+            lat_deg,
+            lon_deg,
+            h_m,
+        })
     }
 
     /// The ECEF position of this point, metres.
@@ -71,7 +75,9 @@ pub(crate) fn check_finite(name: &str, value: f64) -> Result<(), Error> {
     if value.is_finite() {
         Ok(())
     } else {
-        Err(Error::NotFinite { name: name.to_string() })
+        Err(Error::NotFinite {
+            name: name.to_string(),
+        })
     }
 }
 
@@ -129,7 +135,11 @@ pub fn ecef_to_geodetic(p: Vec3) -> Geodetic {
     let e4a = e2 * e2;
 
     let r_xy = p.x.hypot(p.y);
-    let (slam, clam) = if r_xy != 0.0 { (p.y / r_xy, p.x / r_xy) } else { (0.0, 1.0) };
+    let (slam, clam) = if r_xy != 0.0 {
+        (p.y / r_xy, p.x / r_xy)
+    } else {
+        (0.0, 1.0)
+    };
 
     let (sphi, cphi, h);
     let p2 = (r_xy / a) * (r_xy / a);

@@ -53,7 +53,11 @@ pub fn inverse(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> Re
 pub fn inverse_unchecked(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> Inverse {
     let (s12, azi1, azi2, _a12): (f64, f64, f64, f64) =
         wgs84().inverse(lat1_deg, lon1_deg, lat2_deg, lon2_deg);
-    Inverse { distance_m: s12, azi1_deg: wrap_360_deg(azi1), azi2_deg: wrap_360_deg(azi2) }
+    Inverse {
+        distance_m: s12,
+        azi1_deg: wrap_360_deg(azi1),
+        azi2_deg: wrap_360_deg(azi2),
+    }
 }
 
 /// The point reached by travelling `distance_m` metres (may be negative) along the geodesic that leaves
@@ -64,7 +68,11 @@ pub fn direct(lat1_deg: f64, lon1_deg: f64, azi1_deg: f64, distance_m: f64) -> R
     check_finite("azi1_deg", azi1_deg)?;
     check_finite("distance_m", distance_m)?;
     let (lat2, lon2, azi2): (f64, f64, f64) = wgs84().direct(lat1_deg, lon1_deg, azi1_deg, distance_m);
-    Ok(Direct { lat2_deg: lat2, lon2_deg: wrap_180_deg(lon2), azi2_deg: wrap_360_deg(azi2) })
+    Ok(Direct {
+        lat2_deg: lat2,
+        lon2_deg: wrap_180_deg(lon2),
+        azi2_deg: wrap_360_deg(azi2),
+    })
 }
 
 #[cfg(test)]
@@ -81,7 +89,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_latitude() {
-        assert!(matches!(inverse(91.0, 0.0, 0.0, 0.0), Err(Error::OutOfRange { .. })));
-        assert!(matches!(direct(0.0, f64::NAN, 0.0, 1.0), Err(Error::NotFinite { .. })));
+        assert!(matches!(
+            inverse(91.0, 0.0, 0.0, 0.0),
+            Err(Error::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            direct(0.0, f64::NAN, 0.0, 1.0),
+            Err(Error::NotFinite { .. })
+        ));
     }
 }

@@ -84,8 +84,16 @@ pub fn look_angle_ecef(frame: &Enu, target_ecef_m: Vec3) -> LookAngle {
     } else {
         Some(wrap_360_deg(v.x.atan2(v.y).to_degrees()))
     };
-    let elevation_deg = if range == 0.0 { 0.0 } else { v.z.atan2(horiz).to_degrees() };
-    LookAngle { azimuth_deg, elevation_deg, slant_range_m: range }
+    let elevation_deg = if range == 0.0 {
+        0.0
+    } else {
+        v.z.atan2(horiz).to_degrees()
+    };
+    LookAngle {
+        azimuth_deg,
+        elevation_deg,
+        slant_range_m: range,
+    }
 }
 
 /// Whether the straight segment between two ECEF points (metres) passes strictly inside the WGS84
@@ -134,7 +142,11 @@ pub fn min_visible_alt(
     let frame = Enu::at(observer);
     let o = frame.origin_ecef_m;
     let u = frame.up;
-    let ground = Geodetic { lat_deg: target_lat_deg, lon_deg: target_lon_deg, h_m: 0.0 };
+    let ground = Geodetic {
+        lat_deg: target_lat_deg,
+        lon_deg: target_lon_deg,
+        h_m: 0.0,
+    };
     let g = ground.to_ecef();
     let n = ground.up();
     let s = min_elevation_deg.to_radians().sin();
@@ -143,10 +155,13 @@ pub fn min_visible_alt(
     //   e(h) = (D + h n)·u − s |D + h n| ≥ 0.
     let d = g - o;
     let e = |h: f64| (d + n * h).dot(u) - s * (d + n * h).norm();
-    let seen = |h: f64| e(h) >= -1e-9 * (1.0 + (d + n * h).norm()) && !earth_blocks(o, g + n * h);
-
-    if seen(0.0) {
-        return Ok(Some(0.0));
+    if e(0.0) >= -1e-9 * (1.0 + d.norm()) {
+        if !earth_blocks(o, g) {
+            return Ok(Some(0.0));
+        }
+        // High enough in elevation but behind the Earth's bulge (negative minimum elevations, observers
+        // below the ellipsoid): the lowest clear height, if the elevation still holds there.
+        return Ok(clear_height(o, g, n, 0.0, &e));
     }
 
     // Roots of the squared condition (A h² + B h + C = 0), kept when (D + h n)·u has the sign of s.
@@ -249,7 +264,11 @@ mod tests {
     use super::*;
 
     fn gd(lat: f64, lon: f64, h: f64) -> Geodetic {
-        Geodetic { lat_deg: lat, lon_deg: lon, h_m: h }
+        Geodetic {
+            lat_deg: lat,
+            lon_deg: lon,
+            h_m: h,
+        }
     }
 
     #[test]
@@ -280,7 +299,10 @@ mod tests {
 
     #[test]
     fn far_side_of_the_earth_is_never_seen() {
-        assert_eq!(min_visible_alt(gd(50.0, 10.0, 0.0), 0.0, -50.0, -170.0).unwrap(), None);
+        assert_eq!(
+            min_visible_alt(gd(50.0, 10.0, 0.0), 0.0, -50.0, -170.0).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -289,7 +311,9 @@ mod tests {
         // so the lowest point seen at 0° from a ground observer lies on the tangent plane x = a:
         // (a + h) cos θ = a.
         let lon: f64 = 9.0;
-        let h = min_visible_alt(gd(0.0, 0.0, 0.0), 0.0, 0.0, lon).unwrap().unwrap();
+        let h = min_visible_alt(gd(0.0, 0.0, 0.0), 0.0, 0.0, lon)
+            .unwrap()
+            .unwrap();
         let exact = WGS84_A_M / lon.to_radians().cos() - WGS84_A_M;
         assert!((h - exact).abs() < 1e-6, "{h} vs {exact}");
     }

@@ -18,7 +18,11 @@ pub struct Vec3 {
 
 impl Vec3 {
     /// The zero vector.
-    pub const ZERO: Vec3 = Vec3 { x: 0.0, y: 0.0, z: 0.0 };
+    pub const ZERO: Vec3 = Vec3 {
+        x: 0.0,
+        y: 0.0,
+        z: 0.0,
+    };
 
     /// Builds a vector from its components.
     pub const fn new(x: f64, y: f64, z: f64) -> Self {
@@ -27,7 +31,11 @@ impl Vec3 {
 
     /// Builds a vector from an array `[x, y, z]`.
     pub const fn from_array(a: [f64; 3]) -> Self {
-        Vec3 { x: a[0], y: a[1], z: a[2] }
+        Vec3 {
+            x: a[0],
+            y: a[1],
+            z: a[2],
+        }
     }
 
     /// The components as an array `[x, y, z]`.

@@ -14,7 +14,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let stdin = io::stdin().lock();
     let stdout = io::BufWriter::new(io::stdout().lock());
     let summary = jsonl::run(stdin, stdout, io::stderr().lock(), handle)?;
-    Ok(if summary.failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if summary.failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Answers one request object.
@@ -80,6 +84,8 @@ fn point(req: &Map<String, Value>, lat: &str, lon: &str, h: &str) -> Result<Geod
     Geodetic::try_new(lat_v, lon_v, h_v).map_err(|e| {
         // Name the JSON field rather than the library's generic name.
         let msg = e.to_string();
-        msg.replacen("latitude", lat, 1).replacen("longitude", lon, 1).replacen("height", h, 1)
+        msg.replacen("latitude", lat, 1)
+            .replacen("longitude", lon, 1)
+            .replacen("height", h, 1)
     })
 }
