@@ -1,0 +1,234 @@
+//! Batching and durable acknowledgement: [`Sequencer`] collects submissions, hands them to the
+//! [`LogWriter`] in batches, and answers each submitter once its batch is committed.
+//!
+//! A batch is cut when `batch_max_entries` submissions are waiting or `batch_interval` has passed
+//! since the previous cut, whichever comes first. While one batch is being written the next one
+//! accumulates in the queue. When the queue (`queue_capacity` submissions) is full, `submit` fails
+//! at once with [`Error::QueueFull`] (back-pressure: the server answers 503).
+//!
+//! Shutdown: when every [`Sequencer`] handle is dropped the task sequences what is queued, then
+//! ends, so a graceful shutdown finishes the batch in flight.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{Error, Result};
+use crate::log::{LogReader, LogWriter};
+use crate::tiles::MAX_ENTRY_BYTES;
+
+/// Batching and queueing parameters.
+#[derive(Debug, Clone)]
+pub struct SequencerConfig {
+    /// Longest time between batches (default 500 ms).
+    pub batch_interval: Duration,
+    /// A batch is cut as soon as this many submissions wait (default 16 384).
+    pub batch_max_entries: usize,
+    /// Submissions that may wait before `submit` fails with [`Error::QueueFull`] (default 65 536).
+    pub queue_capacity: usize,
+    /// Largest accepted entry, in bytes (default and maximum 65 535).
+    pub max_entry_bytes: usize,
+}
+
+impl Default for SequencerConfig {
+    fn default() -> Self {
+        Self {
+            batch_interval: Duration::from_millis(500),
+            batch_max_entries: 16_384,
+            queue_capacity: 65_536,
+            max_entry_bytes: MAX_ENTRY_BYTES,
+        }
+    }
+}
+
+/// Counters for metrics. All monotonic unless noted.
+#[derive(Debug, Default)]
+pub struct SequencerStats {
+    /// Entries acknowledged (new and duplicate).
+    pub acknowledged: AtomicU64,
+    /// Acknowledged entries that were already in the log or repeated in their batch.
+    pub duplicates: AtomicU64,
+    /// Submissions rejected: empty or too large.
+    pub rejected_size: AtomicU64,
+    /// Submissions rejected: queue full.
+    pub rejected_queue_full: AtomicU64,
+    /// Batches committed.
+    pub batches: AtomicU64,
+    /// Duration of the last batch write, in microseconds (gauge).
+    pub last_batch_micros: AtomicU64,
+    /// Sum of batch write durations, in microseconds.
+    pub batch_micros_total: AtomicU64,
+    /// Unix time, in milliseconds, of the last committed checkpoint (gauge; 0 = none since start).
+    pub last_checkpoint_unix_ms: AtomicU64,
+    /// Set when a batch failed; the sequencer has stopped.
+    pub failed: AtomicBool,
+}
+
+struct Submission {
+    entry: Vec<u8>,
+    reply: oneshot::Sender<Result<u64>>,
+}
+
+/// A handle for submitting entries. Cheap to clone.
+#[derive(Clone)]
+pub struct Sequencer {
+    tx: mpsc::Sender<Submission>,
+    reader: LogReader,
+    stats: Arc<SequencerStats>,
+    max_entry_bytes: usize,
+    /// Submissions accepted but not yet cut into a batch; bounded by `capacity`.
+    queued: Arc<AtomicUsize>,
+    capacity: usize,
+}
+
+impl Sequencer {
+    /// Starts the sequencing task on the current tokio runtime. The returned future resolves when
+    /// every handle has been dropped and the last batch is written (or a batch failed).
+    pub fn start(writer: LogWriter, config: SequencerConfig) -> (Self, tokio::task::JoinHandle<Result<()>>) {
+        let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+        let stats = Arc::new(SequencerStats::default());
+        let reader = writer.reader();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let handle = Self {
+            tx,
+            reader,
+            stats: stats.clone(),
+            max_entry_bytes: config.max_entry_bytes.min(MAX_ENTRY_BYTES),
+            queued: queued.clone(),
+            capacity: config.queue_capacity.max(1),
+        };
+        let task = tokio::spawn(run(writer, rx, config, stats, queued));
+        (handle, task)
+    }
+
+    /// Read access to the committed log.
+    pub fn reader(&self) -> &LogReader {
+        &self.reader
+    }
+
+    /// Counters for metrics.
+    pub fn stats(&self) -> &SequencerStats {
+        &self.stats
+    }
+
+    /// Submissions waiting in the queue (gauge).
+    pub fn queue_depth(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Submits one entry and waits until it is durably in the log; returns its index. Submitting
+    /// an entry already in the log returns its existing index.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EntrySize`] if the entry is empty or too large; [`Error::QueueFull`] under
+    /// back-pressure; [`Error::SequencerStopped`] or a storage error if the batch failed.
+    pub async fn submit(&self, entry: Vec<u8>) -> Result<u64> {
+        if entry.is_empty() || entry.len() > self.max_entry_bytes {
+            self.stats.rejected_size.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::EntrySize {
+                len: entry.len(),
+                max: self.max_entry_bytes,
+            });
+        }
+        if self.stats.failed.load(Ordering::Relaxed) {
+            return Err(Error::SequencerStopped);
+        }
+        // Back-pressure: count the submission in before queueing it, so the queue (channel plus
+        // the batch being collected) never exceeds its capacity.
+        if self.queued.fetch_add(1, Ordering::AcqRel) >= self.capacity {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            self.stats.rejected_queue_full.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::QueueFull);
+        }
+        let (reply, rx) = oneshot::channel();
+        // The channel's capacity equals ours, and the counter gates it, so it cannot be full.
+        if self.tx.try_send(Submission { entry, reply }).is_err() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            return Err(Error::SequencerStopped);
+        }
+        rx.await.map_err(|_| Error::SequencerStopped)?
+    }
+}
+
+async fn run(
+    writer: LogWriter,
+    mut rx: mpsc::Receiver<Submission>,
+    config: SequencerConfig,
+    stats: Arc<SequencerStats>,
+    queued: Arc<AtomicUsize>,
+) -> Result<()> {
+    let mut writer = Some(writer);
+    let max = config.batch_max_entries.max(1);
+    let mut closed = false;
+    while !closed {
+        let deadline = tokio::time::Instant::now() + config.batch_interval;
+        let mut batch: Vec<Submission> = Vec::new();
+        while batch.len() < max {
+            tokio::select! {
+                m = rx.recv() => match m {
+                    Some(s) => batch.push(s),
+                    None => { closed = true; break; }
+                },
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        queued.fetch_sub(batch.len(), Ordering::AcqRel);
+        let (entries, replies): (Vec<Vec<u8>>, Vec<oneshot::Sender<Result<u64>>>) =
+            batch.into_iter().map(|s| (s.entry, s.reply)).unzip();
+        let Some(mut w) = writer.take() else { break };
+        let old_size = w.state().size;
+        let started = Instant::now();
+        // File and database I/O block; keep them off the async workers.
+        let joined = tokio::task::spawn_blocking(move || {
+            let r = w.append(&entries);
+            (w, r, entries.len())
+        })
+        .await;
+        let (w, result, n) = match joined {
+            Ok(x) => x,
+            Err(e) => {
+                stats.failed.store(true, Ordering::Relaxed);
+                tracing::error!(error = %e, "sequencing task panicked");
+                return Err(Error::SequencerStopped);
+            }
+        };
+        writer = Some(w);
+        let micros = started.elapsed().as_micros() as u64;
+        match result {
+            Ok(indexes) => {
+                let size = writer.as_ref().map_or(0, |w| w.state().size);
+                let dups = (n as u64).saturating_sub(size - old_size);
+                stats.acknowledged.fetch_add(n as u64, Ordering::Relaxed);
+                stats.duplicates.fetch_add(dups, Ordering::Relaxed);
+                stats.batches.fetch_add(1, Ordering::Relaxed);
+                stats.last_batch_micros.store(micros, Ordering::Relaxed);
+                stats.batch_micros_total.fetch_add(micros, Ordering::Relaxed);
+                let now_ms = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64);
+                stats.last_checkpoint_unix_ms.store(now_ms, Ordering::Relaxed);
+                tracing::debug!(entries = n, tree_size = size, micros, "batch committed");
+                for (reply, idx) in replies.into_iter().zip(indexes) {
+                    // A submitter that went away (timeout, disconnect) simply misses its answer.
+                    let _ = reply.send(Ok(idx));
+                }
+            }
+            Err(e) => {
+                // We cannot know which writes reached storage: stop, and let a restart recover.
+                stats.failed.store(true, Ordering::Relaxed);
+                tracing::error!(error = %e, "batch failed; the sequencer stops (restart to recover)");
+                for reply in replies {
+                    let _ = reply.send(Err(Error::SequencerStopped));
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
