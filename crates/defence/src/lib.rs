@@ -1,0 +1,18 @@
+//! Capability analysis for shieldwatch: the "potential" half of the product (`shared/DESIGN.md` §5).
+//!
+//! # Layout
+//! - [`scenario`]: scenario files (TOML) — sites, radars, interceptor batteries, missiles, threats —
+//!   every numeric parameter with a `source` and optionally a disputed `range`; the built-in
+//!   `europe-2008` scenario.
+//! - [`radar`]: radar coverage — field of regard, Earth horizon and minimum elevation, detection range
+//!   scaling with RCS^(1/4), first detection and track intervals along a trajectory, and the lowest
+//!   visible altitude above any ground point.
+//!
+//! **Architecture invariant:** no IO except reading a scenario file the caller names; nothing about the
+//! transparency log.
+
+pub mod radar;
+pub mod scenario;
+
+pub use radar::{Radar, RadarError};
+pub use scenario::{Param, Scenario, ScenarioError, Site};

@@ -1,0 +1,640 @@
+//! Scenario files: the sites, sensors, interceptors and threats of a deployment, in TOML.
+//!
+//! # Format
+//! ```toml
+//! [scenario]
+//! name = "example"
+//! description = "…"
+//!
+//! [[sites]]
+//! name = "Redzikowo"
+//! lat_deg = 54.47889
+//! lon_deg = 17.1075
+//! h_m = 66.0               # above the WGS84 ellipsoid
+//! roles = ["interceptor"]  # any of: interceptor, radar, launch, target
+//! country = "PL"
+//! source = "Słupsk-Redzikowo airfield, Polish AIP via Wikipedia (2024)"
+//!
+//! [[radars]]
+//! name = "EMR"
+//! site = "Brdy"
+//! reference_range_m = { value = 2.0e6, range = [1.0e6, 2.0e6], source = "…" }
+//! …
+//! ```
+//! Every numeric parameter is a table `{ value, source, range = [low, high] }` (`range` optional, for
+//! disputed values; `value` must lie inside it). Unknown keys are errors. Every error names the file, the
+//! line and column, and the key.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The built-in `europe-2008` scenario (TOML source).
+pub const EUROPE_2008_TOML: &str = include_str!("../scenarios/europe-2008.toml");
+
+/// Names of the scenarios built into the binary.
+pub const BUILT_IN: &[&str] = &["europe-2008"];
+
+/// A numeric parameter with its provenance.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// The value used by default, in the unit the key names.
+    pub value: f64,
+    /// Where the value comes from: publication and year, or "assumption" with the reason.
+    pub source: String,
+    /// Low and high ends of the published or assumed range, when the value is disputed.
+    #[serde(default)]
+    pub range: Option<[f64; 2]>,
+}
+
+impl Param {
+    /// The parameter's value and range ends (or just the value when there is no range).
+    pub fn span_of_values(&self) -> (f64, f64) {
+        self.range.map_or((self.value, self.value), |[lo, hi]| (lo, hi))
+    }
+}
+
+/// What a site is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Interceptor silos.
+    Interceptor,
+    /// A radar.
+    Radar,
+    /// A missile launch area.
+    Launch,
+    /// A defended or threatened target.
+    Target,
+}
+
+/// A named place.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Unique name.
+    pub name: String,
+    /// Geodetic latitude, degrees.
+    pub lat_deg: f64,
+    /// Longitude, degrees east.
+    pub lon_deg: f64,
+    /// Height above the WGS84 ellipsoid, metres.
+    #[serde(default)]
+    pub h_m: f64,
+    /// What the site is used for.
+    pub roles: Vec<Role>,
+    /// ISO 3166 country code or region, for grouping in reports.
+    #[serde(default)]
+    pub country: String,
+    /// Where the coordinates come from.
+    pub source: String,
+}
+
+/// A radar (see [`crate::radar`] for the model).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadarDef {
+    /// Unique name.
+    pub name: String,
+    /// Name of the site it stands on.
+    pub site: String,
+    /// Face height above the site, metres.
+    pub antenna_height_m: Param,
+    /// Boresight azimuth, degrees clockwise from north.
+    pub boresight_azimuth_deg: Param,
+    /// Half-width of the field of regard in azimuth, degrees (180 = all round).
+    pub azimuth_half_width_deg: Param,
+    /// Lowest elevation at which it tracks, degrees.
+    pub min_elevation_deg: Param,
+    /// Highest elevation of the field of regard, degrees.
+    pub max_elevation_deg: Param,
+    /// Detection range for a target of `reference_rcs_m2`, metres.
+    pub reference_range_m: Param,
+    /// Radar cross-section for which `reference_range_m` holds, m².
+    pub reference_rcs_m2: Param,
+}
+
+/// An interceptor battery.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterceptorDef {
+    /// Unique name.
+    pub name: String,
+    /// Name of the site of its silos.
+    pub site: String,
+    /// Number of interceptors emplaced.
+    pub count: Param,
+    /// Speed at burnout relative to the launch frame, m/s.
+    pub burnout_speed_mps: Param,
+    /// Duration of powered flight, s.
+    pub burn_time_s: Param,
+    /// Height at burnout, m.
+    pub burnout_alt_m: Param,
+    /// Ground range covered during powered flight, m.
+    pub burnout_downrange_m: Param,
+    /// Delay from the first radar track to launch, s.
+    pub commit_delay_s: Param,
+    /// Lowest intercept altitude (the kill vehicle works outside the atmosphere), m.
+    pub min_intercept_alt_m: Param,
+}
+
+/// A ballistic missile type.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MissileDef {
+    /// Unique name.
+    pub name: String,
+    /// Duration of powered flight, s.
+    pub burn_time_s: Param,
+    /// Height at burnout, m.
+    pub burnout_alt_m: Param,
+    /// Ground range covered during powered flight, m.
+    pub burnout_downrange_m: Param,
+    /// Radar cross-section of the warhead (re-entry vehicle), m².
+    pub rcs_m2: Param,
+    /// Maximum range, m (trajectories beyond it are not flown).
+    pub max_range_m: Param,
+}
+
+/// A family of threat trajectories: every launch site to every target with one missile type.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreatDef {
+    /// Unique name.
+    pub name: String,
+    /// Missile type.
+    pub missile: String,
+    /// Launch site names.
+    pub from: Vec<String>,
+    /// Target site names.
+    pub to: Vec<String>,
+}
+
+/// Descriptive header.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Short name.
+    pub name: String,
+    /// One paragraph on what the scenario represents.
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    scenario: Meta,
+    #[serde(default)]
+    sites: Vec<Spanned<Site>>,
+    #[serde(default)]
+    radars: Vec<Spanned<RadarDef>>,
+    #[serde(default)]
+    interceptors: Vec<Spanned<InterceptorDef>>,
+    #[serde(default)]
+    missiles: Vec<Spanned<MissileDef>>,
+    #[serde(default)]
+    threats: Vec<Spanned<ThreatDef>>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Header.
+    pub meta: Meta,
+    /// All sites, in file order.
+    pub sites: Vec<Site>,
+    /// Radars.
+    pub radars: Vec<RadarDef>,
+    /// Interceptor batteries.
+    pub interceptors: Vec<InterceptorDef>,
+    /// Missile types.
+    pub missiles: Vec<MissileDef>,
+    /// Threat families.
+    pub threats: Vec<ThreatDef>,
+}
+
+/// Why a scenario was rejected: the file, position and key, and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {key}: {message}")]
+pub struct ScenarioError {
+    /// File name (or `<built-in NAME>`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Dotted key of the offending item, e.g. `sites[2].lat_deg` or `radars.EMR.site`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
+    (line, column)
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Checker<'_> {
+    fn err(&self, span: Range<usize>, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        let (line, column) = line_col(self.text, span.start);
+        ScenarioError {
+            file: self.file.to_string(),
+            line,
+            column,
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Locates `key =` inside the item's span, for a sharper position than the item's start.
+    fn key_span(&self, item: Range<usize>, key: &str) -> Range<usize> {
+        // For `[[table]]` items the span may cover only the header: search to the next header instead.
+        let start = item.start.min(self.text.len());
+        let next_header = self.text[start..]
+            .match_indices("\n[")
+            .map(|(i, _)| start + i)
+            .find(|&i| i > start + 2)
+            .unwrap_or(self.text.len());
+        let end = item.end.max(next_header).min(self.text.len());
+        let body = &self.text[start..end];
+        let mut from = 0;
+        while let Some(i) = body[from..].find(key) {
+            let at = from + i;
+            let before_ok = at == 0 || !is_key_char(body.as_bytes()[at - 1]);
+            let rest = body[at + key.len()..].trim_start();
+            if before_ok && rest.starts_with('=') {
+                return item.start + at..item.start + at + key.len();
+            }
+            from = at + key.len();
+        }
+        item
+    }
+
+    fn param(
+        &self,
+        item: Range<usize>,
+        owner: &str,
+        key: &str,
+        p: &Param,
+        check: ParamCheck,
+    ) -> Result<(), ScenarioError> {
+        let e = |m: String| self.err(self.key_span(item.clone(), key), format!("{owner}.{key}"), m);
+        let (lo, hi) = check.bounds();
+        let in_bounds =
+            |x: f64| x.is_finite() && x >= lo && x <= hi && !(check.strictly_positive() && x <= 0.0);
+        if !in_bounds(p.value) {
+            return Err(e(format!("value {} is not {}", p.value, check.describe())));
+        }
+        if p.source.trim().is_empty() {
+            return Err(e(
+                "source must name a publication (or say why it is an assumption)".into(),
+            ));
+        }
+        if let Some([a, b]) = p.range {
+            if !in_bounds(a) || !in_bounds(b) {
+                return Err(e(format!("range [{a}, {b}] is not {}", check.describe())));
+            }
+            if a > b {
+                return Err(e(format!("range [{a}, {b}] has its low end above its high end")));
+            }
+            if p.value < a || p.value > b {
+                return Err(e(format!("value {} lies outside its range [{a}, {b}]", p.value)));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_key_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// What values a parameter may take.
+#[derive(Debug, Clone, Copy)]
+enum ParamCheck {
+    Positive,
+    NonNegative,
+    Angle360,
+    HalfWidth,
+    Elevation,
+    Height,
+    Count,
+}
+
+impl ParamCheck {
+    fn bounds(self) -> (f64, f64) {
+        match self {
+            ParamCheck::Positive | ParamCheck::NonNegative => (0.0, f64::MAX),
+            ParamCheck::Angle360 => (0.0, 360.0),
+            ParamCheck::HalfWidth => (0.0, 180.0),
+            ParamCheck::Elevation => (-90.0, 90.0),
+            ParamCheck::Height => (-1_000.0, 100_000_000.0),
+            ParamCheck::Count => (0.0, 1.0e6),
+        }
+    }
+    fn strictly_positive(self) -> bool {
+        matches!(self, ParamCheck::Positive | ParamCheck::HalfWidth)
+    }
+    fn describe(self) -> &'static str {
+        match self {
+            ParamCheck::Positive => "a positive number",
+            ParamCheck::NonNegative => "a number ≥ 0",
+            ParamCheck::Angle360 => "an azimuth in [0, 360] degrees",
+            ParamCheck::HalfWidth => "a half-width in (0, 180] degrees",
+            ParamCheck::Elevation => "an elevation in [-90, 90] degrees",
+            ParamCheck::Height => "a height in [-1000, 1e8] metres",
+            ParamCheck::Count => "a count ≥ 0",
+        }
+    }
+}
+
+impl Scenario {
+    /// Loads a built-in scenario by name (see [`BUILT_IN`]) or, failing that, a TOML file at `name`.
+    pub fn load(name: &str) -> Result<Scenario, ScenarioError> {
+        match name {
+            "europe-2008" => Scenario::parse(EUROPE_2008_TOML, "<built-in europe-2008>"),
+            path => {
+                let text = std::fs::read_to_string(Path::new(path)).map_err(|e| ScenarioError {
+                    file: path.to_string(),
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message: format!(
+                        "cannot read scenario file ({e}); built-in scenarios are: {}",
+                        BUILT_IN.join(", ")
+                    ),
+                })?;
+                Scenario::parse(&text, path)
+            }
+        }
+    }
+
+    /// Parses and validates scenario TOML. `file` names the source in error messages.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
+            ScenarioError {
+                file: file.to_string(),
+                line,
+                column,
+                key: String::new(),
+                message: e.message().to_string(),
+            }
+        })?;
+        let c = Checker { file, text };
+
+        let mut names = BTreeSet::new();
+        for s in &raw.sites {
+            let (span, site) = (s.span(), s.get_ref());
+            let owner = format!("sites.{}", site.name);
+            if !names.insert(site.name.clone()) {
+                return Err(c.err(c.key_span(span, "name"), owner, "duplicate site name"));
+            }
+            if !site.lat_deg.is_finite() || site.lat_deg.abs() > 90.0 {
+                let m = format!("latitude {} is outside [-90, 90] degrees", site.lat_deg);
+                return Err(c.err(c.key_span(span, "lat_deg"), format!("{owner}.lat_deg"), m));
+            }
+            if !site.lon_deg.is_finite() || site.lon_deg.abs() > 360.0 {
+                let m = format!("longitude {} is outside [-360, 360] degrees", site.lon_deg);
+                return Err(c.err(c.key_span(span, "lon_deg"), format!("{owner}.lon_deg"), m));
+            }
+            if !site.h_m.is_finite() || !(-1_000.0..=10_000.0).contains(&site.h_m) {
+                let m = format!("height {} m is outside [-1000, 10000] m", site.h_m);
+                return Err(c.err(c.key_span(span, "h_m"), format!("{owner}.h_m"), m));
+            }
+            if site.source.trim().is_empty() {
+                return Err(c.err(
+                    c.key_span(span, "source"),
+                    format!("{owner}.source"),
+                    "source is empty",
+                ));
+            }
+        }
+        let site_with = |name: &str, role: Role| {
+            raw.sites
+                .iter()
+                .any(|s| s.get_ref().name == name && s.get_ref().roles.contains(&role))
+        };
+        let site_ref = |span: Range<usize>, owner: &str, key: &str, name: &str, role: Role| {
+            if site_with(name, role) {
+                Ok(())
+            } else if names.contains(name) {
+                Err(c.err(
+                    c.key_span(span, key),
+                    format!("{owner}.{key}"),
+                    format!("site \"{name}\" does not have the role {role:?}"),
+                ))
+            } else {
+                Err(c.err(
+                    c.key_span(span, key),
+                    format!("{owner}.{key}"),
+                    format!("no site named \"{name}\""),
+                ))
+            }
+        };
+
+        let mut unique = BTreeSet::new();
+        let mut dup = |span: Range<usize>, kind: &str, name: &str| {
+            if unique.insert(format!("{kind}/{name}")) {
+                Ok(())
+            } else {
+                Err(c.err(
+                    c.key_span(span, "name"),
+                    format!("{kind}.{name}"),
+                    format!("duplicate {kind} name"),
+                ))
+            }
+        };
+        for r in &raw.radars {
+            let (span, d) = (r.span(), r.get_ref());
+            let o = format!("radars.{}", d.name);
+            dup(span.clone(), "radars", &d.name)?;
+            site_ref(span.clone(), &o, "site", &d.site, Role::Radar)?;
+            c.param(
+                span.clone(),
+                &o,
+                "antenna_height_m",
+                &d.antenna_height_m,
+                ParamCheck::NonNegative,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "boresight_azimuth_deg",
+                &d.boresight_azimuth_deg,
+                ParamCheck::Angle360,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "azimuth_half_width_deg",
+                &d.azimuth_half_width_deg,
+                ParamCheck::HalfWidth,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "min_elevation_deg",
+                &d.min_elevation_deg,
+                ParamCheck::Elevation,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "max_elevation_deg",
+                &d.max_elevation_deg,
+                ParamCheck::Elevation,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "reference_range_m",
+                &d.reference_range_m,
+                ParamCheck::Positive,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "reference_rcs_m2",
+                &d.reference_rcs_m2,
+                ParamCheck::Positive,
+            )?;
+            if d.min_elevation_deg.value >= d.max_elevation_deg.value {
+                let m = "minimum elevation must be below the maximum elevation";
+                return Err(c.err(
+                    c.key_span(span, "min_elevation_deg"),
+                    format!("{o}.min_elevation_deg"),
+                    m,
+                ));
+            }
+        }
+        for i in &raw.interceptors {
+            let (span, d) = (i.span(), i.get_ref());
+            let o = format!("interceptors.{}", d.name);
+            dup(span.clone(), "interceptors", &d.name)?;
+            site_ref(span.clone(), &o, "site", &d.site, Role::Interceptor)?;
+            c.param(span.clone(), &o, "count", &d.count, ParamCheck::Count)?;
+            c.param(
+                span.clone(),
+                &o,
+                "burnout_speed_mps",
+                &d.burnout_speed_mps,
+                ParamCheck::Positive,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "burn_time_s",
+                &d.burn_time_s,
+                ParamCheck::Positive,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "burnout_alt_m",
+                &d.burnout_alt_m,
+                ParamCheck::Height,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "burnout_downrange_m",
+                &d.burnout_downrange_m,
+                ParamCheck::NonNegative,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "commit_delay_s",
+                &d.commit_delay_s,
+                ParamCheck::NonNegative,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "min_intercept_alt_m",
+                &d.min_intercept_alt_m,
+                ParamCheck::Height,
+            )?;
+        }
+        for m in &raw.missiles {
+            let (span, d) = (m.span(), m.get_ref());
+            let o = format!("missiles.{}", d.name);
+            dup(span.clone(), "missiles", &d.name)?;
+            c.param(
+                span.clone(),
+                &o,
+                "burn_time_s",
+                &d.burn_time_s,
+                ParamCheck::Positive,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "burnout_alt_m",
+                &d.burnout_alt_m,
+                ParamCheck::Height,
+            )?;
+            c.param(
+                span.clone(),
+                &o,
+                "burnout_downrange_m",
+                &d.burnout_downrange_m,
+                ParamCheck::NonNegative,
+            )?;
+            c.param(span.clone(), &o, "rcs_m2", &d.rcs_m2, ParamCheck::Positive)?;
+            c.param(
+                span.clone(),
+                &o,
+                "max_range_m",
+                &d.max_range_m,
+                ParamCheck::Positive,
+            )?;
+        }
+        for t in &raw.threats {
+            let (span, d) = (t.span(), t.get_ref());
+            let o = format!("threats.{}", d.name);
+            dup(span.clone(), "threats", &d.name)?;
+            if !raw.missiles.iter().any(|m| m.get_ref().name == d.missile) {
+                let m = format!("no missile named \"{}\"", d.missile);
+                return Err(c.err(c.key_span(span, "missile"), format!("{o}.missile"), m));
+            }
+            if d.from.is_empty() || d.to.is_empty() {
+                let m = "a threat needs at least one launch site (`from`) and one target (`to`)";
+                return Err(c.err(span, o, m));
+            }
+            for f in &d.from {
+                site_ref(span.clone(), &o, "from", f, Role::Launch)?;
+            }
+            for f in &d.to {
+                site_ref(span.clone(), &o, "to", f, Role::Target)?;
+            }
+        }
+
+        Ok(Scenario {
+            meta: raw.scenario,
+            sites: raw.sites.into_iter().map(Spanned::into_inner).collect(),
+            radars: raw.radars.into_iter().map(Spanned::into_inner).collect(),
+            interceptors: raw.interceptors.into_iter().map(Spanned::into_inner).collect(),
+            missiles: raw.missiles.into_iter().map(Spanned::into_inner).collect(),
+            threats: raw.threats.into_iter().map(Spanned::into_inner).collect(),
+        })
+    }
+
+    /// The site called `name`.
+    pub fn site(&self, name: &str) -> Option<&Site> {
+        self.sites.iter().find(|s| s.name == name)
+    }
+}
