@@ -1,0 +1,58 @@
+//! Ballistic flight for shieldwatch: burnout states, propagation, events, Kepler, Lambert, targeting.
+//!
+//! # Brief overview
+//! - [`model`]: the physical contract of `shared/DESIGN.md` §3 ([`EarthModel::contract`]: μ, J2, WGS84,
+//!   Earth rotation) and the gravity choice [`Gravity`].
+//! - [`BurnoutState`]: geodetic position, Earth-relative speed, azimuth and flight-path angle at burnout;
+//!   [`BurnoutState::to_inertial`] adds ω × r.
+//! - [`propagate`] → [`Trajectory`]: burnout to impact under point or J2 gravity, integrated by an adaptive
+//!   Dormand–Prince 8(5,3) method ([`dop853`]) with dense output, or in closed form ([`kepler`]) for point
+//!   gravity. Impact, apogee and [`Trajectory::altitude_crossings`] are located by Brent's method on the
+//!   continuous path; [`Trajectory::summary`] is the `shieldwatch fly` answer.
+//! - [`lambert()`]: Lambert's problem by Izzo's method, multi-revolution, prograde or retrograde.
+//! - [`target`]: the burnout state that carries a warhead from a launch site to a target on the
+//!   rotating Earth, for a minimum-energy, lofted or depressed trajectory.
+//!
+//! Units are SI and degrees; names carry units and frames (`r_inertial_m`, `t_since_burnout_s`). The
+//! inertial frame is Earth-centred with Z on the spin axis and coincides with the Earth-fixed frame at
+//! burnout (t = 0).
+//!
+//! **Architecture invariant:** this crate depends on `geodesy` only, does no IO and knows nothing of radars,
+//! interceptors or the log. No flat-Earth formula is used anywhere.
+//!
+//! # Example
+//! ```
+//! use flight::{BurnoutState, Gravity, propagate};
+//!
+//! // A missile burning out 150 km above Semnan (Iran), heading north-west at 5 km/s, 35° above the horizon.
+//! let burnout = BurnoutState::try_new(35.23, 53.92, 150e3, 5_000.0, 300.0, 35.0)?;
+//! let trajectory = propagate(&burnout, Gravity::J2)?;
+//! let s = trajectory.summary();
+//! assert!(s.ground_range_m > 2_000e3 && s.ground_range_m < 4_000e3);
+//! assert!(s.apogee_alt_m > 150e3 && s.apogee_time_s < s.time_of_flight_s);
+//! // When does it climb through 500 km, and come back down?
+//! let crossings = trajectory.altitude_crossings(500e3);
+//! assert!(crossings.len() == 2 && crossings[0].ascending && !crossings[1].ascending);
+//! # Ok::<(), flight::Error>(())
+//! ```
+
+pub mod dop853;
+mod dop853_tableau;
+mod error;
+pub mod kepler;
+pub mod lambert;
+pub mod model;
+pub mod roots;
+mod state;
+pub mod targeting;
+pub mod trajectory;
+
+pub use error::Error;
+pub use lambert::{Lambert, LambertSolution, lambert};
+pub use model::{EarthModel, Figure, Gravity, J2, J2_RADIUS_M, MU_M3PS2};
+pub use state::{BurnoutState, InertialState, MIN_BURNOUT_ALT_M};
+pub use targeting::{Shape, Solution, target, target_with};
+pub use trajectory::{
+    Crossing, Event, FlightSummary, Method, Options, TrackPoint, Trajectory, propagate, propagate_inertial,
+    propagate_with,
+};

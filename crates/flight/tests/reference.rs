@@ -1,0 +1,97 @@
+//! Reference tests against independent peers. The data files beside `tests/reference/` were made by the
+//! scripts there:
+//! - `orekit_trajectories.json`: `python3 gen_orekit.py` (Orekit 13.1 NumericalPropagator, Dormand–Prince
+//!   853 at relative tolerance 1e-14, point mass and J2OnlyPerturbation; events located on its dense
+//!   output), 60 burnout states × {point, j2}.
+//!
+//! Tolerances are those of `shared/DESIGN.md` §3: impact point 1 m, time of flight 1 ms, apogee height
+//! 0.1 m, apogee time 10 ms. The worst errors seen are printed (`cargo test -- --nocapture`).
+
+use flight::{BurnoutState, Gravity, Method, Options, propagate_with};
+use serde_json::Value;
+
+/// Impact point tolerance, metres (DESIGN.md §3).
+const IMPACT_M: f64 = 1.0;
+/// Time-of-flight tolerance, seconds.
+const TOF_S: f64 = 1e-3;
+/// Apogee height tolerance, metres.
+const APOGEE_M: f64 = 0.1;
+/// Apogee time tolerance, seconds.
+const APOGEE_TIME_S: f64 = 1e-2;
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/tests/reference/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn f(v: &Value, k: &str) -> f64 {
+    v[k].as_f64().unwrap_or_else(|| panic!("{k} missing in {v}"))
+}
+
+#[test]
+fn fly_matches_orekit() {
+    let data = load("orekit_trajectories.json");
+    let cases = data["cases"].as_array().unwrap();
+    assert!(cases.len() >= 50);
+    for (gname, gravity, methods) in [
+        ("point", Gravity::Point, &[Method::Kepler, Method::Numerical][..]),
+        ("j2", Gravity::J2, &[Method::Numerical][..]),
+    ] {
+        for &method in methods {
+            let mut worst = [0.0f64; 5];
+            for c in cases {
+                let b = BurnoutState::try_new(
+                    f(c, "lat_deg"),
+                    f(c, "lon_deg"),
+                    f(c, "alt_m"),
+                    f(c, "speed_mps"),
+                    f(c, "azimuth_deg"),
+                    f(c, "flight_path_angle_deg"),
+                )
+                .unwrap();
+                let opts = Options {
+                    method,
+                    ..Options::default()
+                };
+                let s = propagate_with(&b, gravity, &opts).unwrap().summary();
+                let r = &c[gname];
+                let name = c["name"].as_str().unwrap();
+                let d_imp = geodesy::inverse(
+                    s.impact_lat_deg,
+                    s.impact_lon_deg,
+                    f(r, "impact_lat_deg"),
+                    f(r, "impact_lon_deg"),
+                )
+                .unwrap()
+                .distance_m;
+                let errs = [
+                    d_imp,
+                    (s.time_of_flight_s - f(r, "time_of_flight_s")).abs(),
+                    (s.apogee_alt_m - f(r, "apogee_alt_m")).abs(),
+                    (s.apogee_time_s - f(r, "apogee_time_s")).abs(),
+                    (s.ground_range_m / 1e3 - f(r, "ground_range_km")).abs() * 1e3,
+                ];
+                assert!(errs[0] < IMPACT_M, "{name} {gname}: impact off by {} m", errs[0]);
+                assert!(errs[1] < TOF_S, "{name} {gname}: tof off by {} s", errs[1]);
+                assert!(errs[2] < APOGEE_M, "{name} {gname}: apogee off by {} m", errs[2]);
+                assert!(
+                    errs[3] < APOGEE_TIME_S,
+                    "{name} {gname}: apogee time off by {} s",
+                    errs[3]
+                );
+                assert!(errs[4] < IMPACT_M, "{name} {gname}: range off by {} m", errs[4]);
+                let daz =
+                    (s.ground_azimuth_deg - f(r, "ground_azimuth_deg") + 540.0).rem_euclid(360.0) - 180.0;
+                assert!(daz.abs() < 1e-4, "{name} {gname}: azimuth off by {daz}°");
+                assert!((-180.0..180.0).contains(&s.impact_lon_deg));
+                for (w, e) in worst.iter_mut().zip(errs) {
+                    *w = w.max(e);
+                }
+            }
+            println!(
+                "{gname} {method:?}: worst impact {:.2e} m, tof {:.2e} s, apogee {:.2e} m, apogee time {:.2e} s, range {:.2e} m",
+                worst[0], worst[1], worst[2], worst[3], worst[4]
+            );
+        }
+    }
+}
