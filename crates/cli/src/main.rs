@@ -24,12 +24,20 @@ enum Command {
     /// "min_visible_alt" (fields in the README). Each output line answers one input line, in order.
     /// Exit status 2 when any line failed.
     Geodesy,
+    /// The transparency log: create one (`init`), or talk to a running server (`add`, `get`,
+    /// `prove`, `verify`).
+    #[command(subcommand)]
+    Log(cmd::log::LogCommand),
+    /// Serve the transparency log over HTTP (C2SP tlog-tiles, POST /add, proofs, /metrics).
+    Serve(cmd::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Geodesy => cmd::geodesy::run(),
+        Command::Log(c) => cmd::log::run(c),
+        Command::Serve(a) => cmd::serve::run(&a),
     };
     match result {
         Ok(code) => code,

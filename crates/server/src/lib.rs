@@ -1,1 +1,108 @@
-//! x
+//! The shieldwatch HTTP server: the transparency log's write API (`POST /add`), its C2SP
+//! tlog-tiles read API (`/checkpoint`, `/tile/...`), proofs on request, `/healthz` and `/metrics`;
+//! plus [`client::Client`], the HTTP client the CLI uses.
+//!
+//! # Layout
+//!
+//! - [`config`]: [`ServerConfig`], read from TOML, defaults documented per field.
+//! - [`api`]: routes. Each `serve_x` handler maps outcomes to HTTP statuses; the `process_x`
+//!   function beside it holds the logic (sunlight's witness.go split).
+//! - [`metrics`]: Prometheus text exposition, hand-written from counters.
+//! - [`client`]: typed client for the API, and checks of what it fetches.
+//!
+//! [`run`] takes a bound listener and a shutdown future, so tests bind port 0.
+
+pub mod api;
+pub mod client;
+pub mod config;
+pub mod metrics;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use config::ServerConfig;
+use tlog::{LocalStorage, LogSigner, LogWriter, Sequencer, Storage};
+
+/// Errors of the server crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The log could not be opened or failed.
+    #[error(transparent)]
+    Log(#[from] tlog::Error),
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The configuration is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The HTTP server failed.
+    #[error("http server: {0}")]
+    Http(std::io::Error),
+    /// An HTTP request (client side) failed or got an error status.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// Reads a signing key file (`PRIVATE+KEY+...`).
+///
+/// # Errors
+///
+/// [`ServerError::Io`] or [`ServerError::Log`] if unreadable or malformed.
+pub fn load_signer(key_file: &Path) -> Result<LogSigner, ServerError> {
+    let text = std::fs::read_to_string(key_file).map_err(|source| ServerError::Io {
+        path: key_file.display().to_string(),
+        source,
+    })?;
+    Ok(LogSigner::from_signing_key(&text)?)
+}
+
+/// Opens the log in `data_dir` ([`LocalStorage`]) for writing, recovering from any crash.
+///
+/// # Errors
+///
+/// [`ServerError::Log`] if there is no log there or it fails its checks.
+pub fn open_local_log(data_dir: &Path, signer: LogSigner) -> Result<LogWriter, ServerError> {
+    let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(data_dir).map_err(tlog::Error::from)?);
+    Ok(LogWriter::open(storage, signer)?)
+}
+
+/// Serves the log on `listener` until `shutdown` resolves, then stops accepting connections,
+/// lets requests in flight finish (their batch is written and acknowledged), writes what is
+/// still queued, and returns.
+///
+/// # Errors
+///
+/// [`ServerError::Http`] if serving fails, [`ServerError::Log`] if the sequencer failed.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    writer: LogWriter,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    config.validate()?;
+    let verifier_key = writer.reader().snapshot();
+    drop(verifier_key);
+    let (sequencer, task) = Sequencer::start(writer, config.sequencer_config());
+    let state = Arc::new(api::AppState::new(sequencer, &config));
+    let app = api::router(state.clone(), &config);
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving the transparency log");
+    }
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    // Dropping the last sequencer handle lets the sequencing task write what is queued and end.
+    drop(state);
+    served.map_err(ServerError::Http)?;
+    match task.await {
+        Ok(r) => r?,
+        Err(e) => return Err(ServerError::Config(format!("sequencer task: {e}"))),
+    }
+    tracing::info!("shut down cleanly");
+    Ok(())
+}

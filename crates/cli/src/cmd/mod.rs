@@ -2,3 +2,5 @@
 //! over library calls.
 
 pub mod geodesy;
+pub mod log;
+pub mod serve;

@@ -1,0 +1,233 @@
+//! A client for the log's HTTP API, and the checks `shieldwatch log verify` runs on what it
+//! fetches. Nothing fetched is trusted: checkpoints are checked against the verifier key, entries
+//! and proofs against the checkpoint's root.
+
+use std::time::Duration;
+
+use tlog::merkle::{self, Hash, record_hash};
+use tlog::tiles::{TILE_WIDTH, TileKind, TilePath, decode_bundle};
+use tlog::{VerifiedCheckpoint, verify_checkpoint};
+
+use crate::ServerError;
+use crate::api::{AddResponse, ConsistencyResponse, InclusionResponse, OCTET_STREAM};
+
+/// HTTP client for one log.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+fn err(e: impl std::fmt::Display) -> ServerError {
+    ServerError::Client(e.to_string())
+}
+
+fn parse_hashes(v: &[String]) -> Result<Vec<Hash>, ServerError> {
+    v.iter()
+        .map(|s| Hash::parse_hash(s).map_err(|_| err(format!("bad hash {s:?} in proof"))))
+        .collect()
+}
+
+impl Client {
+    /// A client for the log served at `base_url` (e.g. `http://127.0.0.1:8080`).
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] if the HTTP client cannot be built.
+    pub fn new(base_url: &str) -> Result<Self, ServerError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(err)?;
+        Ok(Self {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    async fn get(&self, path: &str) -> Result<Vec<u8>, ServerError> {
+        let r = self
+            .http
+            .get(format!("{}/{path}", self.base))
+            .send()
+            .await
+            .map_err(err)?;
+        let status = r.status();
+        let body = r.bytes().await.map_err(err)?;
+        if !status.is_success() {
+            return Err(err(format!(
+                "GET /{path}: {status}: {}",
+                String::from_utf8_lossy(&body).trim()
+            )));
+        }
+        Ok(body.to_vec())
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ServerError> {
+        serde_json::from_slice(&self.get(path).await?).map_err(|e| err(format!("GET /{path}: bad JSON: {e}")))
+    }
+
+    /// Submits an entry; returns its index once the log has durably sequenced it.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] with the server's message on any non-200 answer.
+    pub async fn add(&self, entry: Vec<u8>) -> Result<u64, ServerError> {
+        let r = self
+            .http
+            .post(format!("{}/add", self.base))
+            .header(reqwest::header::CONTENT_TYPE, OCTET_STREAM)
+            .body(entry)
+            .send()
+            .await
+            .map_err(err)?;
+        let status = r.status();
+        let body = r.bytes().await.map_err(err)?;
+        if !status.is_success() {
+            return Err(err(format!(
+                "POST /add: {status}: {}",
+                String::from_utf8_lossy(&body).trim()
+            )));
+        }
+        let a: AddResponse =
+            serde_json::from_slice(&body).map_err(|e| err(format!("POST /add: bad JSON: {e}")))?;
+        Ok(a.index)
+    }
+
+    /// The current signed checkpoint, unverified.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] on failure.
+    pub async fn checkpoint(&self) -> Result<Vec<u8>, ServerError> {
+        self.get("checkpoint").await
+    }
+
+    /// A tile or entry bundle.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] on failure.
+    pub async fn tile(&self, tile: &TilePath) -> Result<Vec<u8>, ServerError> {
+        self.get(&tile.to_path()).await
+    }
+
+    /// The entry at `index` as found in the entry bundle for a tree of `tree_size` entries
+    /// (unverified: see [`Client::verify_entry`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] if `index >= tree_size` or on failure.
+    pub async fn entry(&self, index: u64, tree_size: u64) -> Result<Vec<u8>, ServerError> {
+        let tile = TilePath::for_tree(TileKind::Entries, index / u64::from(TILE_WIDTH), tree_size)
+            .filter(|_| index < tree_size)
+            .ok_or_else(|| err(format!("entry {index} is not below tree size {tree_size}")))?;
+        let mut entries = decode_bundle(&self.tile(&tile).await?).map_err(err)?;
+        let i = (index % u64::from(TILE_WIDTH)) as usize;
+        if entries.len() != tile.width() as usize {
+            return Err(err(format!(
+                "bundle {} has {} entries",
+                tile.to_path(),
+                entries.len()
+            )));
+        }
+        Ok(entries.swap_remove(i))
+    }
+
+    /// The inclusion proof of `index` in the tree of `size` (default current) entries, unverified.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] on failure.
+    pub async fn inclusion(&self, index: u64, size: Option<u64>) -> Result<InclusionResponse, ServerError> {
+        let q = size.map_or(String::new(), |s| format!("&size={s}"));
+        self.get_json(&format!("proof/inclusion?index={index}{q}")).await
+    }
+
+    /// The consistency proof between trees of `old` and `new` (default current) entries, unverified.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] on failure.
+    pub async fn consistency(&self, old: u64, new: Option<u64>) -> Result<ConsistencyResponse, ServerError> {
+        let q = new.map_or(String::new(), |s| format!("&new={s}"));
+        self.get_json(&format!("proof/consistency?old={old}{q}")).await
+    }
+
+    /// The index of `entry` if it is in the log.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] on failure (including "not found").
+    pub async fn lookup(&self, entry: &[u8]) -> Result<u64, ServerError> {
+        let h = record_hash(entry).to_string();
+        let q: String = h
+            .bytes()
+            .map(|b| match b {
+                b'+' => "%2B".to_string(),
+                b'/' => "%2F".to_string(),
+                b'=' => "%3D".to_string(),
+                _ => (b as char).to_string(),
+            })
+            .collect();
+        let a: AddResponse = self.get_json(&format!("lookup?hash={q}")).await?;
+        Ok(a.index)
+    }
+
+    /// Fetches the checkpoint and checks its signature with `verifier_key`.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Log`] if the signature or format is bad.
+    pub async fn verified_checkpoint(
+        &self,
+        verifier_key: &str,
+    ) -> Result<(VerifiedCheckpoint, Vec<u8>), ServerError> {
+        let note = self.checkpoint().await?;
+        Ok((verify_checkpoint(&note, verifier_key)?, note))
+    }
+
+    /// Checks that `entry` is at `index` in the tree of the verified checkpoint `cp`, with a proof
+    /// fetched from the server and checked against `cp`'s root (not the root the server sends).
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Log`] if the proof does not verify.
+    pub async fn verify_entry(
+        &self,
+        cp: &VerifiedCheckpoint,
+        index: u64,
+        entry: &[u8],
+    ) -> Result<(), ServerError> {
+        let p = self.inclusion(index, Some(cp.size)).await?;
+        let proof = parse_hashes(&p.proof)?;
+        merkle::verify_inclusion(&proof, cp.size, cp.root, index, record_hash(entry))?;
+        Ok(())
+    }
+
+    /// Checks that the tree of verified checkpoint `new` extends that of verified checkpoint `old`.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Log`] if the proof does not verify or the roots differ for equal sizes.
+    pub async fn verify_consistency(
+        &self,
+        old: &VerifiedCheckpoint,
+        new: &VerifiedCheckpoint,
+    ) -> Result<(), ServerError> {
+        if old.size == 0 {
+            return Ok(()); // The empty tree is a prefix of every tree.
+        }
+        if old.size > new.size {
+            return Err(err(format!(
+                "old checkpoint size {} exceeds new size {}",
+                old.size, new.size
+            )));
+        }
+        let p = self.consistency(old.size, Some(new.size)).await?;
+        let proof = parse_hashes(&p.proof)?;
+        merkle::verify_consistency(&proof, old.size, old.root, new.size, new.root)?;
+        Ok(())
+    }
+}

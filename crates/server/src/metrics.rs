@@ -1,0 +1,130 @@
+//! Prometheus text exposition (format 0.0.4) of the log's counters, written by hand: a handful of
+//! counters and gauges do not justify a metrics framework.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tlog::{Sequencer, Snapshot};
+
+/// Server-side counters (the sequencer keeps its own).
+#[derive(Debug, Default)]
+pub struct Metrics {
+    rejected_too_large: AtomicU64,
+    rejected_empty: AtomicU64,
+    rejected_content_type: AtomicU64,
+    rejected_unavailable: AtomicU64,
+    rejected_other: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts a rejected submission by reason (`too_large`, `empty`, `content_type`,
+    /// `unavailable`, anything else counts as `error`).
+    pub fn rejected(&self, reason: &str) {
+        let c = match reason {
+            "too_large" => &self.rejected_too_large,
+            "empty" => &self.rejected_empty,
+            "content_type" => &self.rejected_content_type,
+            "unavailable" => &self.rejected_unavailable,
+            _ => &self.rejected_other,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Renders all metrics.
+    pub fn render(&self, seq: &Sequencer, snap: &Snapshot) -> String {
+        let s = seq.stats();
+        let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let mut o = String::new();
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
+            let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, v) in samples {
+                let _ = writeln!(o, "{name}{labels} {v}");
+            }
+        };
+        metric(
+            "shieldwatch_log_entries_acknowledged_total",
+            "counter",
+            "Entries acknowledged after a durable commit (including duplicates).",
+            &[("", l(&s.acknowledged) as f64)],
+        );
+        metric(
+            "shieldwatch_log_duplicates_total",
+            "counter",
+            "Acknowledged entries that were already in the log.",
+            &[("", l(&s.duplicates) as f64)],
+        );
+        metric(
+            "shieldwatch_log_rejected_total",
+            "counter",
+            "Submissions rejected, by reason.",
+            &[
+                ("{reason=\"too_large\"}", l(&self.rejected_too_large) as f64),
+                ("{reason=\"empty\"}", l(&self.rejected_empty) as f64),
+                ("{reason=\"content_type\"}", l(&self.rejected_content_type) as f64),
+                ("{reason=\"queue_full\"}", l(&s.rejected_queue_full) as f64),
+                ("{reason=\"unavailable\"}", l(&self.rejected_unavailable) as f64),
+                ("{reason=\"error\"}", l(&self.rejected_other) as f64),
+            ],
+        );
+        metric(
+            "shieldwatch_log_queue_depth",
+            "gauge",
+            "Submissions waiting for a batch.",
+            &[("", seq.queue_depth() as f64)],
+        );
+        metric(
+            "shieldwatch_log_tree_size",
+            "gauge",
+            "Entries in the latest checkpoint.",
+            &[("", snap.size as f64)],
+        );
+        metric(
+            "shieldwatch_log_batches_total",
+            "counter",
+            "Batches committed.",
+            &[("", l(&s.batches) as f64)],
+        );
+        metric(
+            "shieldwatch_log_sequencing_seconds_total",
+            "counter",
+            "Time spent writing batches (tiles, fsync, commit), in seconds.",
+            &[("", l(&s.batch_micros_total) as f64 / 1e6)],
+        );
+        metric(
+            "shieldwatch_log_last_batch_seconds",
+            "gauge",
+            "Time the last batch took to write, in seconds.",
+            &[("", l(&s.last_batch_micros) as f64 / 1e6)],
+        );
+        let last = l(&s.last_checkpoint_unix_ms);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let age = if last == 0 {
+            -1.0
+        } else {
+            now.saturating_sub(last) as f64 / 1e3
+        };
+        metric(
+            "shieldwatch_log_checkpoint_age_seconds",
+            "gauge",
+            "Seconds since the last checkpoint was committed by this process (-1: none yet).",
+            &[("", age)],
+        );
+        metric(
+            "shieldwatch_log_sequencer_up",
+            "gauge",
+            "1 while the sequencer runs, 0 after a fatal storage error.",
+            &[(
+                "",
+                if s.failed.load(Ordering::Relaxed) {
+                    0.0
+                } else {
+                    1.0
+                },
+            )],
+        );
+        o
+    }
+}
