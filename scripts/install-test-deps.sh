@@ -3,7 +3,9 @@
 # present. Packages are listed once here so the README and CI agree.
 set -euo pipefail
 
-PACKAGES=()
+PACKAGES=(
+  golang-go golang-golang-x-mod-dev # tlog: independent C2SP verifier (crates/tlog/tests/goverify)
+)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
