@@ -66,7 +66,7 @@ async fn crash_child_server() {
 
 fn spawn_child(dir: &Path, batch_ms: u64) -> (Child, String) {
     let _ = std::fs::remove_file(dir.join("port"));
-    let child = Command::new(std::env::current_exe().unwrap())
+    let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "crash_child_server",
             "--exact",
@@ -87,6 +87,8 @@ fn spawn_child(dir: &Path, batch_ms: u64) -> (Child, String) {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("child server did not start");
 }
 
