@@ -24,6 +24,10 @@ enum Command {
     /// "min_visible_alt" (fields in the README). Each output line answers one input line, in order.
     /// Exit status 2 when any line failed.
     Geodesy,
+    /// The headline capability study of a scenario: which threats the deployment can engage, at which
+    /// assumed interceptor burnout speed, and what its radar sees. Prints tables and writes an output
+    /// folder (CSV, GeoJSON, KML, SVG, HTML report); exit status 2 when the scenario is rejected.
+    Study(cmd::study::StudyArgs),
     /// The transparency log: create one (`init`), or talk to a running server (`add`, `get`,
     /// `prove`, `verify`).
     #[command(subcommand)]
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Geodesy => cmd::geodesy::run(),
+        Command::Study(a) => cmd::study::run(&a),
         Command::Log(c) => cmd::log::run(c),
         Command::Serve(a) => cmd::serve::run(&a),
     };

@@ -8,11 +8,17 @@
 //!   scaling with RCS^(1/4), first detection and track intervals along a trajectory, and the lowest
 //!   visible altitude above any ground point.
 //!
+//! - [`engagement`]: threat trajectories with a boost phase, radar cue, interceptor flyout (Lambert on the
+//!   rotating Earth), required burnout speed, engagement windows, crossover speeds, shoot-look-shoot.
+//!
 //! **Architecture invariant:** no IO except reading a scenario file the caller names; nothing about the
 //! transparency log.
 
+pub mod engagement;
 pub mod radar;
+pub mod report;
 pub mod scenario;
+pub mod study;
 
 pub use radar::{Radar, RadarError};
 pub use scenario::{Param, Scenario, ScenarioError, Site};

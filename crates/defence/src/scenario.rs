@@ -140,6 +140,9 @@ pub struct InterceptorDef {
     pub commit_delay_s: Param,
     /// Lowest intercept altitude (the kill vehicle works outside the atmosphere), m.
     pub min_intercept_alt_m: Param,
+    /// Time from an intercept to the launch of the next interceptor when the first has missed
+    /// (kill assessment and re-commit), s: spaces shoot-look-shoot opportunities.
+    pub kill_assessment_s: Param,
 }
 
 /// A ballistic missile type.

@@ -1,0 +1,439 @@
+//! Threat trajectories from launch to impact, and whether an interceptor battery can reach them.
+//!
+//! # Model
+//! - **Threat.** A boost phase of `burn_time_s` ends at `burnout_alt_m` above the point `burnout_downrange_m`
+//!   along the geodesic from the launch site towards the target. During boost the missile is placed on
+//!   that geodesic with height and downrange growing as (t / burn time)² (constant acceleration): a
+//!   simple, documented stand-in for powered flight whose only use is to start timelines at launch and to
+//!   let radars look at the boost (which a distant X-band radar cannot see anyway). From burnout the
+//!   missile flies the ballistic trajectory that [`flight::target`] finds on the rotating Earth.
+//! - **Times** are seconds since threat launch. The inertial frame is the flight crate's: it coincides
+//!   with the Earth-fixed frame at threat *burnout*, so an Earth-fixed point `r` at time `t` is at
+//!   `R_z(ω (t − burn time)) r` in it.
+//! - **Cue.** The battery's radar must see the warhead (its RCS, the radar's field of regard, horizon and
+//!   range: [`crate::radar`]); the battery may launch `commit_delay_s` after the first detection.
+//! - **Flyout.** An interceptor launched at time L burns for its burn time and reaches its burnout point
+//!   (`burnout_downrange_m` from the silo towards the intercept point, at `burnout_alt_m`); it then coasts
+//!   on the point-mass Lambert arc that meets the threat at the intercept time. The *required speed* for an
+//!   intercept at time T is the smallest Earth-relative burnout speed over all launch times in
+//!   [L, T − burn time − 10 s] (Brent minimisation over the coast time): the battery can make the intercept
+//!   when its burnout speed is at least that. Intercepts must happen at or above `min_intercept_alt_m` and
+//!   before impact.
+//!
+//! The required speed as a function of intercept time is computed once per threat; the engagement window
+//! for any burnout speed, and the crossover speed (the lowest burnout speed that engages at all), follow
+//! from it without re-solving.
+
+use flight::roots::brent_min;
+use flight::{BurnoutState, EarthModel, Gravity, Shape, Trajectory};
+use geodesy::rotation::rotate_z;
+use geodesy::{Geodetic, Vec3, ecef_to_geodetic};
+
+use crate::radar::Radar;
+use crate::scenario::{InterceptorDef, MissileDef, Site};
+
+/// Shortest coast from interceptor burnout to intercept considered, seconds.
+pub const MIN_COAST_S: f64 = 10.0;
+/// Sampling step of intercept times along a threat trajectory, seconds.
+pub const INTERCEPT_STEP_S: f64 = 5.0;
+/// Sampling step for radar visibility along a trajectory, seconds.
+pub const RADAR_STEP_S: f64 = 2.0;
+
+/// Why an engagement computation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngagementError {
+    /// The threat trajectory could not be found (for example a target beyond reach of a ballistic arc).
+    #[error("no {shape} trajectory from {from} to {to}: {reason}")]
+    Trajectory {
+        /// Launch site name.
+        from: String,
+        /// Target name.
+        to: String,
+        /// Trajectory shape.
+        shape: String,
+        /// The flight crate's reason.
+        reason: String,
+    },
+}
+
+/// Boost-phase and signature parameters of a missile (values of a [`MissileDef`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Missile {
+    /// Powered-flight duration, s.
+    pub burn_time_s: f64,
+    /// Height at burnout, m.
+    pub burnout_alt_m: f64,
+    /// Ground distance from launch to the burnout sub-point, m.
+    pub burnout_downrange_m: f64,
+    /// Warhead radar cross-section, m².
+    pub rcs_m2: f64,
+}
+
+impl Missile {
+    /// The parameter values of a scenario missile.
+    pub fn from_def(d: &MissileDef) -> Missile {
+        Missile {
+            burn_time_s: d.burn_time_s.value,
+            burnout_alt_m: d.burnout_alt_m.value,
+            burnout_downrange_m: d.burnout_downrange_m.value,
+            rcs_m2: d.rcs_m2.value,
+        }
+    }
+}
+
+/// A threat flown from launch to impact.
+#[derive(Debug, Clone)]
+pub struct ThreatTrack {
+    /// Launch site.
+    pub launch: Geodetic,
+    /// Launch-site name.
+    pub from: String,
+    /// Target name.
+    pub to: String,
+    /// Missile parameters.
+    pub missile: Missile,
+    /// The burnout point.
+    pub burnout: Geodetic,
+    /// Azimuth of the launch-to-target geodesic at the launch site, degrees.
+    pub launch_azimuth_deg: f64,
+    /// The ballistic part (t = 0 at burnout).
+    pub trajectory: Trajectory,
+    /// The burnout state found by targeting.
+    pub burnout_state: BurnoutState,
+}
+
+impl ThreatTrack {
+    /// Time of impact, seconds since launch.
+    pub fn impact_time_s(&self) -> f64 {
+        self.missile.burn_time_s + self.trajectory.time_of_flight_s()
+    }
+
+    /// Apogee height, metres.
+    pub fn apogee_alt_m(&self) -> f64 {
+        self.trajectory.apogee().position.h_m
+    }
+
+    /// Earth-fixed position (metres) at `t_s` seconds since launch (boost model before burnout),
+    /// clamped to [0, impact].
+    pub fn ecef_at(&self, t_s: f64) -> Vec3 {
+        let tb = self.missile.burn_time_s;
+        if t_s < tb {
+            let f = (t_s.max(0.0) / tb).powi(2);
+            let p = geodesy::geodesic::direct(
+                self.launch.lat_deg,
+                self.launch.lon_deg,
+                self.launch_azimuth_deg,
+                f * self.missile.burnout_downrange_m,
+            );
+            return match p {
+                Ok(p) => Geodetic {
+                    lat_deg: p.lat2_deg,
+                    lon_deg: p.lon2_deg,
+                    h_m: self.launch.h_m + f * (self.missile.burnout_alt_m - self.launch.h_m),
+                }
+                .to_ecef(),
+                Err(_) => self.launch.to_ecef(),
+            };
+        }
+        let t = (t_s - tb).min(self.trajectory.time_of_flight_s());
+        self.trajectory
+            .ecef_at(t)
+            .map_or(self.trajectory.impact().position.to_ecef(), |(r, _)| r)
+    }
+
+    /// Inertial position and velocity (m, m/s) at `t_s` seconds since launch, for the ballistic part only.
+    pub fn inertial_at(&self, t_s: f64) -> Option<(Vec3, Vec3)> {
+        let t = t_s - self.missile.burn_time_s;
+        if t < 0.0 || t > self.trajectory.time_of_flight_s() {
+            return None;
+        }
+        self.trajectory
+            .state_at(t)
+            .map(|s| (s.r_inertial_m, s.v_inertial_mps))
+    }
+}
+
+/// Flies `missile` from `launch` to `target` with trajectory `shape` under `gravity`.
+pub fn fly_threat(
+    launch: &Site,
+    target: &Site,
+    missile: Missile,
+    shape: Shape,
+    gravity: Gravity,
+) -> Result<ThreatTrack, EngagementError> {
+    let fail = |reason: String| EngagementError::Trajectory {
+        from: launch.name.clone(),
+        to: target.name.clone(),
+        shape: shape_name(shape),
+        reason,
+    };
+    let inv = geodesy::inverse(launch.lat_deg, launch.lon_deg, target.lat_deg, target.lon_deg)
+        .map_err(|e| fail(e.to_string()))?;
+    if inv.distance_m <= missile.burnout_downrange_m * 1.5 {
+        return Err(fail(format!(
+            "the target is {:.0} km away, too close for a boost phase of {:.0} km downrange",
+            inv.distance_m / 1e3,
+            missile.burnout_downrange_m / 1e3
+        )));
+    }
+    let b = geodesy::direct(
+        launch.lat_deg,
+        launch.lon_deg,
+        inv.azi1_deg,
+        missile.burnout_downrange_m,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let burnout = Geodetic {
+        lat_deg: b.lat2_deg,
+        lon_deg: b.lon2_deg,
+        h_m: missile.burnout_alt_m,
+    };
+    let sol = flight::target(burnout, target.lat_deg, target.lon_deg, shape, gravity)
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(ThreatTrack {
+        launch: Geodetic {
+            lat_deg: launch.lat_deg,
+            lon_deg: launch.lon_deg,
+            h_m: launch.h_m,
+        },
+        from: launch.name.clone(),
+        to: target.name.clone(),
+        missile,
+        burnout,
+        launch_azimuth_deg: inv.azi1_deg,
+        burnout_state: sol.burnout,
+        trajectory: sol.trajectory,
+    })
+}
+
+fn shape_name(shape: Shape) -> String {
+    match shape {
+        Shape::MinEnergy => "minimum-energy".to_string(),
+        Shape::Apogee { alt_m } => format!("{:.0} km apogee", alt_m / 1e3),
+        Shape::FlightPathAngle { deg } => format!("{deg:.1}° flight-path angle"),
+    }
+}
+
+/// An interceptor battery (values of an [`InterceptorDef`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interceptor {
+    /// Silo position.
+    pub site: Geodetic,
+    /// Interceptors emplaced.
+    pub count: u32,
+    /// Earth-relative speed at burnout, m/s.
+    pub burnout_speed_mps: f64,
+    /// Powered-flight duration, s.
+    pub burn_time_s: f64,
+    /// Height at burnout, m.
+    pub burnout_alt_m: f64,
+    /// Ground distance from the silo to the burnout sub-point, m.
+    pub burnout_downrange_m: f64,
+    /// Delay from first radar track to launch, s.
+    pub commit_delay_s: f64,
+    /// Lowest intercept height, m.
+    pub min_intercept_alt_m: f64,
+    /// Time from a (missed) intercept to the next launch, s.
+    pub kill_assessment_s: f64,
+}
+
+impl Interceptor {
+    /// The parameter values of a scenario battery standing on `site`.
+    pub fn from_def(d: &InterceptorDef, site: &Site) -> Interceptor {
+        Interceptor {
+            site: Geodetic {
+                lat_deg: site.lat_deg,
+                lon_deg: site.lon_deg,
+                h_m: site.h_m,
+            },
+            count: d.count.value.max(0.0).round() as u32,
+            burnout_speed_mps: d.burnout_speed_mps.value,
+            burn_time_s: d.burn_time_s.value,
+            burnout_alt_m: d.burnout_alt_m.value,
+            burnout_downrange_m: d.burnout_downrange_m.value,
+            commit_delay_s: d.commit_delay_s.value,
+            min_intercept_alt_m: d.min_intercept_alt_m.value,
+            kill_assessment_s: d.kill_assessment_s.value,
+        }
+    }
+}
+
+/// The cheapest flyout to one point of a threat trajectory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Flyout {
+    /// Intercept time, seconds since threat launch.
+    pub intercept_time_s: f64,
+    /// Smallest Earth-relative burnout speed that makes the intercept, m/s.
+    pub required_speed_mps: f64,
+    /// Interceptor launch time for that flyout, seconds since threat launch.
+    pub launch_time_s: f64,
+    /// Intercept height, m.
+    pub intercept_alt_m: f64,
+    /// Relative speed of threat and interceptor at intercept, m/s.
+    pub closing_speed_mps: f64,
+    /// Interceptor burnout time, seconds since threat launch.
+    pub burnout_time_s: f64,
+    /// The interceptor's burnout state in the contract form (Earth-relative speed, azimuth and flight-path
+    /// angle): propagating it for `intercept_time_s − burnout_time_s` seconds from an Earth-fixed frame
+    /// aligned at that burnout reaches the intercept point.
+    pub burnout: BurnoutState,
+}
+
+/// The cheapest flyout from `icpt` launched no earlier than `earliest_launch_s` to the threat's position at
+/// `t_s` (seconds since threat launch); `None` when the point is below the minimum intercept height, not
+/// on the ballistic part, or too soon.
+pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, t_s: f64) -> Option<Flyout> {
+    let (p_in, v_threat) = threat.inertial_at(t_s)?;
+    let model = EarthModel::contract();
+    let omega = model.omega_rad_per_s;
+    let tb_threat = threat.missile.burn_time_s;
+    let p_ecef = rotate_z(p_in, -omega * (t_s - tb_threat));
+    let p_geo = ecef_to_geodetic(p_ecef);
+    if p_geo.h_m < icpt.min_intercept_alt_m {
+        return None;
+    }
+    let coast_max = t_s - earliest_launch_s - icpt.burn_time_s;
+    if coast_max < MIN_COAST_S {
+        return None;
+    }
+    // Burnout point: towards the intercept point's sub-point, at most half-way there.
+    let to_p = geodesy::inverse(icpt.site.lat_deg, icpt.site.lon_deg, p_geo.lat_deg, p_geo.lon_deg).ok()?;
+    let d = icpt.burnout_downrange_m.min(0.5 * to_p.distance_m);
+    let b = geodesy::direct(icpt.site.lat_deg, icpt.site.lon_deg, to_p.azi1_deg, d).ok()?;
+    let b_ecef = Geodetic {
+        lat_deg: b.lat2_deg,
+        lon_deg: b.lon2_deg,
+        h_m: icpt.burnout_alt_m,
+    }
+    .to_ecef();
+
+    // Earth-relative burnout speed, inertial burnout velocity and arrival velocity for a coast of `coast`
+    // seconds.
+    let solve = |coast: f64| -> Option<(f64, Vec3, Vec3)> {
+        let t_burnout = t_s - coast;
+        let b_in = rotate_z(b_ecef, omega * (t_burnout - tb_threat));
+        let prograde = b_in.cross(p_in).z >= 0.0;
+        let sol = flight::lambert(b_in, p_in, coast, model.mu_m3ps2, prograde, 0).ok()?;
+        let s = sol.solutions.first()?;
+        let v_rel = s.v1_mps - model.omega().cross(b_in);
+        Some((v_rel.norm(), s.v1_mps, s.v2_mps))
+    };
+    let speed = |coast: f64| solve(coast).map_or(f64::INFINITY, |(v, _, _)| v);
+    let (mut coast, mut v) = brent_min(speed, MIN_COAST_S, coast_max, 1e-3);
+    let v_end = speed(coast_max);
+    if v_end < v {
+        (coast, v) = (coast_max, v_end);
+    }
+    let (_, v_depart, v_arrive) = solve(coast)?;
+    if !v.is_finite() {
+        return None;
+    }
+    // The burnout state in an inertial frame aligned with the Earth-fixed one at interceptor burnout.
+    let t_burnout = t_s - coast;
+    let aligned = flight::InertialState {
+        r_inertial_m: b_ecef,
+        v_inertial_mps: rotate_z(v_depart, -omega * (t_burnout - tb_threat)),
+    };
+    let burnout = BurnoutState::from_inertial(&model, &aligned);
+    Some(Flyout {
+        intercept_time_s: t_s,
+        required_speed_mps: v,
+        launch_time_s: t_s - coast - icpt.burn_time_s,
+        intercept_alt_m: p_geo.h_m,
+        closing_speed_mps: (v_threat - v_arrive).norm(),
+        burnout_time_s: t_burnout,
+        burnout,
+    })
+}
+
+/// What a battery, cued by a radar, can do against one threat trajectory.
+#[derive(Debug, Clone)]
+pub struct Engagement {
+    /// First radar detection, seconds since threat launch (`None`: never seen, so never engaged).
+    pub first_detection_s: Option<f64>,
+    /// Intervals during which the radar tracks the warhead, seconds since launch.
+    pub track_intervals_s: Vec<(f64, f64)>,
+    /// Earliest interceptor launch (first detection + commit delay), seconds since threat launch.
+    pub commit_time_s: Option<f64>,
+    /// Impact time, seconds since launch.
+    pub impact_time_s: f64,
+    /// Cheapest flyouts to intercept times sampled every [`INTERCEPT_STEP_S`] (launch at commit or later).
+    pub flyouts: Vec<Flyout>,
+}
+
+impl Engagement {
+    /// The lowest burnout speed that engages the threat at all (m/s), and the flyout that needs it.
+    pub fn crossover(&self) -> Option<&Flyout> {
+        self.flyouts
+            .iter()
+            .min_by(|a, b| a.required_speed_mps.total_cmp(&b.required_speed_mps))
+    }
+
+    /// The engagement window at burnout speed `speed_mps`: the earliest and the latest sampled intercepts
+    /// the battery can make.
+    pub fn window(&self, speed_mps: f64) -> Option<(Flyout, Flyout)> {
+        let mut ok = self.flyouts.iter().filter(|f| f.required_speed_mps <= speed_mps);
+        let first = *ok.next()?;
+        let last = ok.next_back().copied().unwrap_or(first);
+        Some((first, last))
+    }
+}
+
+/// Cues `icpt` with `radar` against `threat` and computes the required speed along the trajectory.
+pub fn engage(radar: &Radar, icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
+    let impact = threat.impact_time_s();
+    let track = |t: f64| threat.ecef_at(t);
+    let intervals = radar.track_intervals(&track, 0.0, impact, RADAR_STEP_S, threat.missile.rcs_m2);
+    let first = intervals.first().map(|iv| iv.0);
+    let commit = first.map(|t| t + icpt.commit_delay_s);
+    let mut flyouts = Vec::new();
+    if let Some(commit) = commit {
+        let start = (commit + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
+        let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
+        for i in 0..=n {
+            let t = start + i as f64 * INTERCEPT_STEP_S;
+            if let Some(f) = flyout(icpt, threat, commit, t) {
+                flyouts.push(f);
+            }
+        }
+    }
+    Engagement {
+        first_detection_s: first,
+        track_intervals_s: intervals,
+        commit_time_s: commit,
+        impact_time_s: impact,
+        flyouts,
+    }
+}
+
+/// Shoot-look-shoot: how many interceptors can be fired in sequence at burnout speed `speed_mps`, each
+/// launched after the previous one's intercept plus the kill-assessment time, until the threat is below
+/// the minimum intercept height or has landed (at most the battery's count).
+pub fn shoot_look_shoot(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64, speed_mps: f64) -> u32 {
+    let impact = threat.impact_time_s();
+    let mut launch = commit_s;
+    let mut shots = 0;
+    while shots < icpt.count {
+        let start = (launch + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
+        let mut t = start;
+        let mut hit = None;
+        while t <= impact {
+            if let Some(f) = flyout(icpt, threat, launch, t)
+                && f.required_speed_mps <= speed_mps
+            {
+                hit = Some(f);
+                break;
+            }
+            t += INTERCEPT_STEP_S;
+        }
+        match hit {
+            Some(f) => {
+                shots += 1;
+                launch = f.intercept_time_s + icpt.kill_assessment_s;
+            }
+            None => break,
+        }
+    }
+    shots
+}

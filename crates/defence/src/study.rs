@@ -1,0 +1,470 @@
+//! The headline study of a scenario (`shieldwatch study`): which threats the deployment can engage, at
+//! which assumed interceptor burnout speed, and what its radar sees.
+//!
+//! The study answers three questions (`shared/DESIGN.md` §5):
+//! 1. which threat trajectories the deployment can engage, with engagement windows, at the scenario's
+//!    parameter values and at the ends of the disputed interceptor burnout-speed range;
+//! 2. for each trajectory, the *crossover speed*: the lowest interceptor burnout speed that engages it at
+//!    all, once with the radar as specified and once with the radar at its most capable within its
+//!    ranges (all-round field of regard, longest reference range, lowest minimum elevation);
+//! 3. what the radar sees of each launch area: the lowest visible altitude above it for the warhead of the
+//!    missiles launched there, and for each trajectory when the radar first tracks it.
+//!
+//! Every trajectory is flown once (minimum energy, with J2 unless asked otherwise); the required
+//! interceptor speed along it is computed once per radar variant, and every speed's answer is read off it.
+
+use std::collections::BTreeMap;
+
+use flight::{Gravity, Shape};
+use serde::Serialize;
+
+use crate::engagement::{Engagement, Interceptor, Missile, engage, fly_threat, shoot_look_shoot};
+use crate::radar::Radar;
+use crate::scenario::{Role, Scenario};
+
+/// Study settings.
+#[derive(Debug, Clone)]
+pub struct StudyOptions {
+    /// Gravity model for threat trajectories.
+    pub gravity: Gravity,
+    /// Interceptor burnout speeds to report windows for, m/s (the scenario's value and range ends are
+    /// always added).
+    pub speeds_mps: Vec<f64>,
+}
+
+impl Default for StudyOptions {
+    fn default() -> Self {
+        // MDA's 5.4 and 6.3 km/s, the critics' 7.7 and 8.3 km/s, and 9 km/s (shared/SOURCES.md G3/G4).
+        StudyOptions {
+            gravity: Gravity::J2,
+            speeds_mps: vec![5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0],
+        }
+    }
+}
+
+/// Why a study failed before producing results.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StudyError {
+    /// The scenario lacks something the study needs.
+    #[error("scenario {scenario}: {message}")]
+    Incomplete {
+        /// Scenario name.
+        scenario: String,
+        /// What is missing.
+        message: String,
+    },
+}
+
+/// A point on a map (for exports).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct TrackSample {
+    /// Seconds since launch.
+    pub t_s: f64,
+    /// Latitude, degrees.
+    pub lat_deg: f64,
+    /// Longitude, degrees.
+    pub lon_deg: f64,
+    /// Height above the ellipsoid, m.
+    pub alt_m: f64,
+}
+
+/// The window at one speed.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Window {
+    /// Interceptor burnout speed, m/s.
+    pub speed_mps: f64,
+    /// Earliest intercept, seconds since threat launch.
+    pub earliest_intercept_s: f64,
+    /// Latest intercept, seconds since threat launch.
+    pub latest_intercept_s: f64,
+    /// Height of the earliest intercept, m.
+    pub earliest_alt_m: f64,
+    /// Closing speed at the earliest intercept, m/s.
+    pub closing_speed_mps: f64,
+    /// Earliest intercept point latitude, degrees.
+    pub intercept_lat_deg: f64,
+    /// Earliest intercept point longitude, degrees.
+    pub intercept_lon_deg: f64,
+    /// Sequential shots possible (shoot-look-shoot), at most the battery's count.
+    pub shots: u32,
+}
+
+/// One radar variant's answer for one trajectory.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cue {
+    /// First track, seconds since launch (`None`: never seen).
+    pub first_detection_s: Option<f64>,
+    /// Height of the warhead at first track, m.
+    pub first_detection_alt_m: Option<f64>,
+    /// Total tracked time, s.
+    pub tracked_s: f64,
+    /// Lowest burnout speed that engages at all, m/s (`None`: none does).
+    pub crossover_speed_mps: Option<f64>,
+    /// Engagement windows at the study speeds where there is one.
+    pub windows: Vec<Window>,
+}
+
+/// One threat trajectory.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThreatResult {
+    /// Threat family name.
+    pub threat: String,
+    /// Missile type.
+    pub missile: String,
+    /// Launch site.
+    pub from: String,
+    /// Launch country.
+    pub from_country: String,
+    /// Target.
+    pub to: String,
+    /// Ground range launch → target, m.
+    pub range_m: f64,
+    /// Why the trajectory was not flown (beyond the missile's range, or no solution).
+    pub skipped: Option<String>,
+    /// Time of flight launch → impact, s.
+    pub flight_time_s: f64,
+    /// Apogee height, m.
+    pub apogee_alt_m: f64,
+    /// Burnout speed of the threat, m/s.
+    pub threat_burnout_speed_mps: f64,
+    /// With the radar as specified.
+    pub specified: Cue,
+    /// With the radar at its most capable within its ranges.
+    pub most_capable: Cue,
+    /// Sampled track (every 20 s), for maps.
+    pub track: Vec<TrackSample>,
+}
+
+/// What the radar sees above one site.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Coverage {
+    /// Site name.
+    pub site: String,
+    /// Country.
+    pub country: String,
+    /// Latitude, degrees.
+    pub lat_deg: f64,
+    /// Longitude, degrees.
+    pub lon_deg: f64,
+    /// RCS assumed, m² (of the missiles launched there, or the smallest in the scenario).
+    pub rcs_m2: f64,
+    /// Distance from the radar, m.
+    pub distance_m: f64,
+    /// Lowest visible altitude with the radar as specified, m (`None`: never seen).
+    pub specified_alt_m: Option<f64>,
+    /// Lowest visible altitude with the most capable radar, m.
+    pub most_capable_alt_m: Option<f64>,
+}
+
+/// A parameter as used, with its source (for the report).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UsedParam {
+    /// Dotted key.
+    pub key: String,
+    /// Value used.
+    pub value: f64,
+    /// Range, if disputed.
+    pub range: Option<[f64; 2]>,
+    /// Source.
+    pub source: String,
+}
+
+/// The full study.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Study {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Radar used for cueing.
+    pub radar: String,
+    /// Interceptor battery.
+    pub interceptor: String,
+    /// Gravity model.
+    pub gravity: String,
+    /// Speeds at which windows are reported, m/s.
+    pub speeds_mps: Vec<f64>,
+    /// Every threat trajectory.
+    pub threats: Vec<ThreatResult>,
+    /// Radar coverage of launch areas.
+    pub coverage: Vec<Coverage>,
+    /// Parameters used, with sources.
+    pub parameters: Vec<UsedParam>,
+    /// Sites (name → [lat, lon, roles]) for maps.
+    pub sites: BTreeMap<String, (f64, f64, Vec<String>)>,
+}
+
+/// The list of trajectories a study flies: (threat name, missile name, from, to).
+pub fn plan(s: &Scenario) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for t in &s.threats {
+        for f in &t.from {
+            for to in &t.to {
+                out.push((t.name.clone(), t.missile.clone(), f.clone(), to.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn most_capable(s: &Scenario, r: &Radar) -> Radar {
+    let mut m = r.clone();
+    if let Some(d) = s.radars.iter().find(|d| d.name == r.name) {
+        m.azimuth_half_width_deg = d.azimuth_half_width_deg.span_of_values().1;
+        m.reference_range_m = d.reference_range_m.span_of_values().1;
+        m.min_elevation_deg = d.min_elevation_deg.span_of_values().0;
+        m.max_elevation_deg = d.max_elevation_deg.span_of_values().1;
+    }
+    m
+}
+
+fn cue(e: &Engagement, threat: &crate::engagement::ThreatTrack, icpt: &Interceptor, speeds: &[f64]) -> Cue {
+    let first_alt = e
+        .first_detection_s
+        .map(|t| geodesy::ecef_to_geodetic(threat.ecef_at(t)).h_m);
+    let windows = speeds
+        .iter()
+        .filter_map(|&v| {
+            let (a, b) = e.window(v)?;
+            let p = geodesy::ecef_to_geodetic(threat.ecef_at(a.intercept_time_s));
+            let shots = e
+                .commit_time_s
+                .map_or(0, |c| shoot_look_shoot(icpt, threat, c, v));
+            Some(Window {
+                speed_mps: v,
+                earliest_intercept_s: a.intercept_time_s,
+                latest_intercept_s: b.intercept_time_s,
+                earliest_alt_m: a.intercept_alt_m,
+                closing_speed_mps: a.closing_speed_mps,
+                intercept_lat_deg: p.lat_deg,
+                intercept_lon_deg: p.lon_deg,
+                shots,
+            })
+        })
+        .collect();
+    Cue {
+        first_detection_s: e.first_detection_s,
+        first_detection_alt_m: first_alt,
+        tracked_s: e.track_intervals_s.iter().map(|(a, b)| b - a).sum(),
+        crossover_speed_mps: e.crossover().map(|f| f.required_speed_mps),
+        windows,
+    }
+}
+
+/// Runs one trajectory of the plan.
+pub fn run_one(
+    s: &Scenario,
+    opts: &StudyOptions,
+    speeds: &[f64],
+    item: &(String, String, String, String),
+) -> Result<ThreatResult, StudyError> {
+    let incomplete = |m: String| StudyError::Incomplete {
+        scenario: s.meta.name.clone(),
+        message: m,
+    };
+    let (threat_name, missile_name, from, to) = item;
+    let rdef = s
+        .radars
+        .first()
+        .ok_or_else(|| incomplete("it has no radar".into()))?;
+    let idef = s
+        .interceptors
+        .first()
+        .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
+    let site = |n: &str| s.site(n).ok_or_else(|| incomplete(format!("no site {n}")));
+    let radar = Radar::from_def(rdef, site(&rdef.site)?).map_err(|e| incomplete(e.to_string()))?;
+    let best = most_capable(s, &radar);
+    let icpt = Interceptor::from_def(idef, site(&idef.site)?);
+    let mdef = s
+        .missiles
+        .iter()
+        .find(|m| &m.name == missile_name)
+        .ok_or_else(|| incomplete(format!("no missile {missile_name}")))?;
+    let (fs, ts) = (site(from)?, site(to)?);
+    let range_m =
+        geodesy::inverse(fs.lat_deg, fs.lon_deg, ts.lat_deg, ts.lon_deg).map_or(f64::NAN, |g| g.distance_m);
+    let empty = Cue {
+        first_detection_s: None,
+        first_detection_alt_m: None,
+        tracked_s: 0.0,
+        crossover_speed_mps: None,
+        windows: vec![],
+    };
+    let mut result = ThreatResult {
+        threat: threat_name.clone(),
+        missile: missile_name.clone(),
+        from: from.clone(),
+        from_country: fs.country.clone(),
+        to: to.clone(),
+        range_m,
+        skipped: None,
+        flight_time_s: f64::NAN,
+        apogee_alt_m: f64::NAN,
+        threat_burnout_speed_mps: f64::NAN,
+        specified: empty.clone(),
+        most_capable: empty,
+        track: vec![],
+    };
+    if range_m > mdef.max_range_m.value {
+        result.skipped = Some(format!(
+            "{:.0} km is beyond the {missile_name}'s {:.0} km range",
+            range_m / 1e3,
+            mdef.max_range_m.value / 1e3
+        ));
+        return Ok(result);
+    }
+    let threat = match fly_threat(fs, ts, Missile::from_def(mdef), Shape::MinEnergy, opts.gravity) {
+        Ok(t) => t,
+        Err(e) => {
+            result.skipped = Some(e.to_string());
+            return Ok(result);
+        }
+    };
+    result.flight_time_s = threat.impact_time_s();
+    result.apogee_alt_m = threat.apogee_alt_m();
+    result.threat_burnout_speed_mps = threat.burnout_state.speed_mps;
+    result.specified = cue(&engage(&radar, &icpt, &threat), &threat, &icpt, speeds);
+    result.most_capable = cue(&engage(&best, &icpt, &threat), &threat, &icpt, speeds);
+    let mut t = 0.0;
+    let end = threat.impact_time_s();
+    while t <= end + 1e-9 {
+        let g = geodesy::ecef_to_geodetic(threat.ecef_at(t));
+        result.track.push(TrackSample {
+            t_s: t,
+            lat_deg: g.lat_deg,
+            lon_deg: g.lon_deg,
+            alt_m: g.h_m,
+        });
+        t = if t + 20.0 > end && t < end { end } else { t + 20.0 };
+    }
+    Ok(result)
+}
+
+/// The speeds a study reports: the requested ones plus the battery's value and range ends, sorted.
+pub fn speeds(s: &Scenario, opts: &StudyOptions) -> Vec<f64> {
+    let mut v = opts.speeds_mps.clone();
+    if let Some(i) = s.interceptors.first() {
+        let (lo, hi) = i.burnout_speed_mps.span_of_values();
+        v.extend([lo, i.burnout_speed_mps.value, hi]);
+    }
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
+/// Radar coverage of every launch site and the scenario's header data; `threats` come from [`run_one`].
+pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -> Result<Study, StudyError> {
+    let incomplete = |m: String| StudyError::Incomplete {
+        scenario: s.meta.name.clone(),
+        message: m,
+    };
+    let rdef = s
+        .radars
+        .first()
+        .ok_or_else(|| incomplete("it has no radar".into()))?;
+    let idef = s
+        .interceptors
+        .first()
+        .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
+    let rsite = s
+        .site(&rdef.site)
+        .ok_or_else(|| incomplete(format!("no site {}", rdef.site)))?;
+    let radar = Radar::from_def(rdef, rsite).map_err(|e| incomplete(e.to_string()))?;
+    let best = most_capable(s, &radar);
+    let min_rcs = s
+        .missiles
+        .iter()
+        .map(|m| m.rcs_m2.value)
+        .fold(f64::INFINITY, f64::min);
+    let coverage = s
+        .sites
+        .iter()
+        .filter(|site| site.roles.contains(&Role::Launch))
+        .map(|site| {
+            let rcs = s
+                .threats
+                .iter()
+                .filter(|t| t.from.contains(&site.name))
+                .filter_map(|t| s.missiles.iter().find(|m| m.name == t.missile))
+                .map(|m| m.rcs_m2.value)
+                .fold(f64::INFINITY, f64::min);
+            let rcs = if rcs.is_finite() { rcs } else { min_rcs };
+            Coverage {
+                site: site.name.clone(),
+                country: site.country.clone(),
+                lat_deg: site.lat_deg,
+                lon_deg: site.lon_deg,
+                rcs_m2: rcs,
+                distance_m: geodesy::inverse(rsite.lat_deg, rsite.lon_deg, site.lat_deg, site.lon_deg)
+                    .map_or(f64::NAN, |g| g.distance_m),
+                specified_alt_m: radar.lowest_visible_alt_m(site.lat_deg, site.lon_deg, rcs),
+                most_capable_alt_m: best.lowest_visible_alt_m(site.lat_deg, site.lon_deg, rcs),
+            }
+        })
+        .collect();
+    let mut parameters = Vec::new();
+    let mut push = |owner: &str, key: &str, p: &crate::scenario::Param| {
+        parameters.push(UsedParam {
+            key: format!("{owner}.{key}"),
+            value: p.value,
+            range: p.range,
+            source: p.source.clone(),
+        });
+    };
+    for r in &s.radars {
+        let o = format!("radars.{}", r.name);
+        push(&o, "antenna_height_m", &r.antenna_height_m);
+        push(&o, "boresight_azimuth_deg", &r.boresight_azimuth_deg);
+        push(&o, "azimuth_half_width_deg", &r.azimuth_half_width_deg);
+        push(&o, "min_elevation_deg", &r.min_elevation_deg);
+        push(&o, "max_elevation_deg", &r.max_elevation_deg);
+        push(&o, "reference_range_m", &r.reference_range_m);
+        push(&o, "reference_rcs_m2", &r.reference_rcs_m2);
+    }
+    for i in &s.interceptors {
+        let o = format!("interceptors.{}", i.name);
+        push(&o, "count", &i.count);
+        push(&o, "burnout_speed_mps", &i.burnout_speed_mps);
+        push(&o, "burn_time_s", &i.burn_time_s);
+        push(&o, "burnout_alt_m", &i.burnout_alt_m);
+        push(&o, "burnout_downrange_m", &i.burnout_downrange_m);
+        push(&o, "commit_delay_s", &i.commit_delay_s);
+        push(&o, "min_intercept_alt_m", &i.min_intercept_alt_m);
+        push(&o, "kill_assessment_s", &i.kill_assessment_s);
+    }
+    for m in &s.missiles {
+        let o = format!("missiles.{}", m.name);
+        push(&o, "burn_time_s", &m.burn_time_s);
+        push(&o, "burnout_alt_m", &m.burnout_alt_m);
+        push(&o, "burnout_downrange_m", &m.burnout_downrange_m);
+        push(&o, "rcs_m2", &m.rcs_m2);
+        push(&o, "max_range_m", &m.max_range_m);
+    }
+    let sites = s
+        .sites
+        .iter()
+        .map(|x| {
+            (
+                x.name.clone(),
+                (
+                    x.lat_deg,
+                    x.lon_deg,
+                    x.roles.iter().map(|r| format!("{r:?}").to_lowercase()).collect(),
+                ),
+            )
+        })
+        .collect();
+    Ok(Study {
+        scenario: s.meta.name.clone(),
+        description: s.meta.description.clone(),
+        radar: rdef.name.clone(),
+        interceptor: idef.name.clone(),
+        gravity: opts.gravity.name().to_string(),
+        speeds_mps: speeds(s, opts),
+        threats,
+        coverage,
+        parameters,
+        sites,
+    })
+}
