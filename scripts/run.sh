@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# The main job: builds shieldwatch (release) and runs it on its built-in defaults.
-# README: "bash scripts/run.sh". Extra arguments are passed to the main job.
+# The main job: builds shieldwatch (release) and runs the europe-2008 study with its embedded defaults.
+# README: "bash scripts/run.sh". Extra arguments are passed to `shieldwatch study europe-2008`
+# (for example `--out DIR`, `--format json`, `--gravity point`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p shieldwatch
-bin=target/release/shieldwatch
-[ -n "${CARGO_TARGET_DIR:-}" ] && bin="$CARGO_TARGET_DIR/release/shieldwatch"
-"$bin" --help
-echo
-echo "== shieldwatch geodesy < examples/geodesy.jsonl"
-"$bin" geodesy < examples/geodesy.jsonl
+bin="${CARGO_TARGET_DIR:-target}/release/shieldwatch"
+"$bin" study europe-2008 --out out/europe-2008 "$@"
+echo "open out/europe-2008/report.html for the map, plots, tables and sources" >&2

@@ -13,8 +13,14 @@ fn km(m: f64) -> String {
     }
 }
 
-fn opt_kms(v: Option<f64>) -> String {
-    v.map_or("never".into(), |x| format!("{:.2}", x / 1e3))
+fn opt_kms(v: Option<f64>, low: f64) -> String {
+    match v {
+        None => "never".into(),
+        // Below the disputed range the fixed boost model (burnout height and downrange given for free)
+        // makes the figure meaningless: say only that the whole range engages.
+        Some(x) if x < low => format!("< {:.1}", low / 1e3),
+        Some(x) => format!("{:.2}", x / 1e3),
+    }
 }
 
 fn opt_km(v: Option<f64>) -> String {
@@ -41,6 +47,7 @@ pub fn summary(study: &Study) -> String {
     );
 
     // (1) and (2): crossover speeds per launch site and target.
+    let low = study.speeds_mps.first().copied().unwrap_or(0.0);
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(vec![
@@ -64,11 +71,11 @@ pub fn summary(study: &Study) -> String {
             r.specified
                 .first_detection_s
                 .map_or("never".into(), |x| format!("{x:.0}")),
-            opt_kms(r.specified.crossover_speed_mps),
+            opt_kms(r.specified.crossover_speed_mps, low),
             r.most_capable
                 .first_detection_s
                 .map_or("never".into(), |x| format!("{x:.0}")),
-            opt_kms(r.most_capable.crossover_speed_mps),
+            opt_kms(r.most_capable.crossover_speed_mps, low),
         ]);
     }
     let _ = writeln!(
@@ -479,6 +486,83 @@ pub fn altitude_range_svg(study: &Study) -> String {
     s
 }
 
+/// SVG: timelines (seconds since launch) of the Russian trajectories and of the Iranian ones to the US:
+/// flight (grey), radar track with the most capable radar (blue) and the engagement window at the
+/// speed `speed_mps` (red).
+pub fn timelines_svg(study: &Study, speed_mps: f64) -> String {
+    let rows: Vec<&ThreatResult> = study
+        .threats
+        .iter()
+        .filter(|r| {
+            r.skipped.is_none() && (r.from_country == "RU" || r.to == "Washington" || r.to == "New York")
+        })
+        .collect();
+    let (w, row_h, left, top) = (900.0, 14.0, 200.0, 40.0);
+    let h = top + row_h * rows.len() as f64 + 40.0;
+    let tmax = rows.iter().map(|r| r.flight_time_s).fold(60.0, f64::max);
+    let x = |t: f64| left + t / tmax * (w - left - 20.0);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"10\">\n"
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"10\" y=\"18\" font-size=\"14\">Timelines: flight (grey), radar track (blue), engagement window at {:.1} km/s (red); seconds since launch</text>",
+        speed_mps / 1e3
+    );
+    let mut k = 0.0;
+    while k <= tmax {
+        let _ = writeln!(
+            s,
+            "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{1:.1}\" stroke=\"#eee\"/><text x=\"{0:.1}\" y=\"{2:.1}\" text-anchor=\"middle\">{k:.0}</text>",
+            x(k),
+            h - 30.0,
+            h - 18.0
+        );
+        k += 300.0;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} → {}</text>",
+            left - 6.0,
+            y + 10.0,
+            xml_escape(&r.from),
+            xml_escape(&r.to)
+        );
+        let _ = writeln!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"10\" fill=\"#ddd\"/>",
+            x(0.0),
+            y + 1.0,
+            x(r.flight_time_s) - x(0.0)
+        );
+        if let Some(t0) = r.most_capable.first_detection_s {
+            let t1 = t0 + r.most_capable.tracked_s;
+            let _ = writeln!(
+                s,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"4\" fill=\"#2980b9\"><title>first track {t0:.0} s</title></rect>",
+                x(t0),
+                y + 1.0,
+                (x(t1) - x(t0)).max(1.0)
+            );
+        }
+        if let Some(win) = r.most_capable.windows.iter().find(|w| w.speed_mps == speed_mps) {
+            let _ = writeln!(
+                s,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"5\" fill=\"#c0392b\"><title>intercepts {:.0}–{:.0} s</title></rect>",
+                x(win.earliest_intercept_s),
+                y + 6.0,
+                (x(win.latest_intercept_s) - x(win.earliest_intercept_s)).max(1.0),
+                win.earliest_intercept_s,
+                win.latest_intercept_s
+            );
+        }
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
 /// SVG map (equirectangular) of sites and tracks over the study's extent.
 pub fn map_svg(study: &Study) -> String {
     let mut lons: Vec<f64> = study.sites.values().map(|v| v.1).collect();
@@ -577,6 +661,13 @@ pub fn html(study: &Study, speed_range: Option<[f64; 2]>) -> String {
     h.push_str(&map_svg(study));
     h.push_str("<h2>Crossover speeds</h2>\n");
     h.push_str(&crossover_svg(study, speed_range));
+    h.push_str("<h2>Timelines</h2>\n");
+    let value_speed = study
+        .speeds_mps
+        .get(study.speeds_mps.len() / 2)
+        .copied()
+        .unwrap_or(7000.0);
+    h.push_str(&timelines_svg(study, value_speed));
     h.push_str("<h2>Altitude and range</h2>\n");
     h.push_str(&altitude_range_svg(study));
     let _ = write!(

@@ -110,6 +110,10 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
         let (lo, hi) = i.burnout_speed_mps.span_of_values();
         [lo, hi]
     });
+    let value_speed = scenario
+        .interceptors
+        .first()
+        .map_or(7000.0, |i| i.burnout_speed_mps.value);
     if !args.no_files {
         let out = args
             .out
@@ -126,6 +130,7 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             ("study.kml", report::kml(&result)),
             ("crossover.svg", report::crossover_svg(&result, speed_range)),
             ("altitude-range.svg", report::altitude_range_svg(&result)),
+            ("timelines.svg", report::timelines_svg(&result, value_speed)),
             ("map.svg", report::map_svg(&result)),
             ("report.html", report::html(&result, speed_range)),
             ("summary.txt", report::summary(&result)),
