@@ -64,6 +64,7 @@ pub fn summary(study: &Study) -> String {
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
         t.add_row(vec![
             r.missile.clone(),
+            r.shape.name().to_string(),
             r.from.clone(),
             r.to.clone(),
             km(r.range_m),
@@ -186,6 +187,7 @@ pub fn engagements_csv(study: &Study) -> String {
                 let _ = w.write_record([
                     r.threat.clone(),
                     r.missile.clone(),
+                    r.shape.name().to_string(),
                     r.from.clone(),
                     r.from_country.clone(),
                     r.to.clone(),
@@ -277,7 +279,7 @@ pub fn geojson(study: &Study) -> String {
         let parts = split_track(r);
         features.push(
             json!({"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": parts},
-            "properties": {"kind": "track", "threat": r.threat, "from": r.from, "to": r.to,
+            "properties": {"kind": "track", "threat": r.threat, "shape": r.shape.name(), "from": r.from, "to": r.to,
                 "flight_time_s": r.flight_time_s, "apogee_km": r.apogee_alt_m / 1e3,
                 "crossover_speed_mps_specified": r.specified.crossover_speed_mps,
                 "crossover_speed_mps_most_capable": r.most_capable.crossover_speed_mps}}),

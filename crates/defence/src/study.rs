@@ -22,11 +22,41 @@ use crate::engagement::{Engagement, Interceptor, Missile, engage, fly_threat, sh
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
 
+/// Which trajectory shapes a study flies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShapeChoice {
+    /// Minimum burnout speed.
+    MinEnergy,
+    /// Apogee [`LOFT_FACTOR`] times the minimum-energy apogee.
+    Lofted,
+    /// Apogee [`DEPRESS_FACTOR`] times the minimum-energy apogee.
+    Depressed,
+}
+
+/// Apogee of a lofted trajectory relative to the minimum-energy one.
+pub const LOFT_FACTOR: f64 = 1.5;
+/// Apogee of a depressed trajectory relative to the minimum-energy one.
+pub const DEPRESS_FACTOR: f64 = 0.6;
+
+impl ShapeChoice {
+    /// "min-energy", "lofted" or "depressed".
+    pub fn name(self) -> &'static str {
+        match self {
+            ShapeChoice::MinEnergy => "min-energy",
+            ShapeChoice::Lofted => "lofted",
+            ShapeChoice::Depressed => "depressed",
+        }
+    }
+}
+
 /// Study settings.
 #[derive(Debug, Clone)]
 pub struct StudyOptions {
     /// Gravity model for threat trajectories.
     pub gravity: Gravity,
+    /// Trajectory shapes to fly for every launch site and target.
+    pub shapes: Vec<ShapeChoice>,
     /// Interceptor burnout speeds to report windows for, m/s (the scenario's value and range ends are
     /// always added).
     pub speeds_mps: Vec<f64>,
@@ -37,6 +67,7 @@ impl Default for StudyOptions {
         // MDA's 5.4 and 6.3 km/s, the critics' 7.7 and 8.3 km/s, and 9 km/s (shared/SOURCES.md G3/G4).
         StudyOptions {
             gravity: Gravity::J2,
+            shapes: vec![ShapeChoice::MinEnergy],
             speeds_mps: vec![5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0],
         }
     }
@@ -112,6 +143,8 @@ pub struct ThreatResult {
     pub threat: String,
     /// Missile type.
     pub missile: String,
+    /// Trajectory shape.
+    pub shape: ShapeChoice,
     /// Launch site.
     pub from: String,
     /// Launch country.
@@ -195,13 +228,18 @@ pub struct Study {
     pub sites: BTreeMap<String, (f64, f64, Vec<String>)>,
 }
 
-/// The list of trajectories a study flies: (threat name, missile name, from, to).
-pub fn plan(s: &Scenario) -> Vec<(String, String, String, String)> {
+/// One trajectory of a study: threat name, missile name, launch site, target, shape.
+pub type PlanItem = (String, String, String, String, ShapeChoice);
+
+/// The list of trajectories a study flies.
+pub fn plan(s: &Scenario, opts: &StudyOptions) -> Vec<PlanItem> {
     let mut out = Vec::new();
     for t in &s.threats {
         for f in &t.from {
             for to in &t.to {
-                out.push((t.name.clone(), t.missile.clone(), f.clone(), to.clone()));
+                for &shape in &opts.shapes {
+                    out.push((t.name.clone(), t.missile.clone(), f.clone(), to.clone(), shape));
+                }
             }
         }
     }
@@ -257,13 +295,13 @@ pub fn run_one(
     s: &Scenario,
     opts: &StudyOptions,
     speeds: &[f64],
-    item: &(String, String, String, String),
+    item: &PlanItem,
 ) -> Result<ThreatResult, StudyError> {
     let incomplete = |m: String| StudyError::Incomplete {
         scenario: s.meta.name.clone(),
         message: m,
     };
-    let (threat_name, missile_name, from, to) = item;
+    let (threat_name, missile_name, from, to, shape) = item;
     let rdef = s
         .radars
         .first()
@@ -294,6 +332,7 @@ pub fn run_one(
     let mut result = ThreatResult {
         threat: threat_name.clone(),
         missile: missile_name.clone(),
+        shape: *shape,
         from: from.clone(),
         from_country: fs.country.clone(),
         to: to.clone(),
@@ -314,7 +353,24 @@ pub fn run_one(
         ));
         return Ok(result);
     }
-    let threat = match fly_threat(fs, ts, Missile::from_def(mdef), Shape::MinEnergy, opts.gravity) {
+    let missile = Missile::from_def(mdef);
+    let flown = fly_threat(fs, ts, missile, Shape::MinEnergy, opts.gravity).and_then(|me| {
+        let factor = match shape {
+            ShapeChoice::MinEnergy => return Ok(me),
+            ShapeChoice::Lofted => LOFT_FACTOR,
+            ShapeChoice::Depressed => DEPRESS_FACTOR,
+        };
+        fly_threat(
+            fs,
+            ts,
+            missile,
+            Shape::Apogee {
+                alt_m: factor * me.apogee_alt_m(),
+            },
+            opts.gravity,
+        )
+    });
+    let threat = match flown {
         Ok(t) => t,
         Err(e) => {
             result.skipped = Some(e.to_string());

@@ -83,3 +83,22 @@ fn lowest_visible_altitude_over_named_places() {
         Visibility::BelowMinElevation
     );
 }
+
+#[test]
+fn horizon_over_a_distant_city_matches_hand_calculation() {
+    // Hand calculation on a sphere of radius R = 6371 km: the 0° ray from a radar h_o = 738 m up is
+    // horizontal at the radar, so a point at central angle θ is on it when (R + h) cos θ = R + h_o, i.e.
+    //   h = (R + h_o) / cos θ − R.
+    // Brdy → Kozelsk is 1,587 km (θ = 0.2491 rad): h ≈ 203.6 km. The ellipsoid answer must agree to 1 %.
+    let mut r = emr();
+    r.min_elevation_deg = 0.0;
+    r.azimuth_half_width_deg = 180.0;
+    let d = geodesy::inverse(r.position.lat_deg, r.position.lon_deg, 54.0333, 35.7667)
+        .unwrap()
+        .distance_m;
+    let big_r = 6_371_000.0;
+    let theta = d / big_r;
+    let hand = (big_r + r.position.h_m) / theta.cos() - big_r;
+    let h = r.lowest_visible_alt_m(54.0333, 35.7667, 1.0).unwrap();
+    assert!((h - hand).abs() / hand < 0.01, "{h} vs hand {hand}");
+}

@@ -5,7 +5,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
 fn cases() -> Vec<[f64; 4]> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/geodesic_inverse.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/geodesic_inverse.json"
+    );
     let text = std::fs::read_to_string(path).expect("reference data");
     let v: serde_json::Value = serde_json::from_str(&text).expect("json");
     v["cases"]
@@ -42,7 +45,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut sum = 0.0;
             for &[lat1, lon1, _, _] in &cases {
-                sum += geodesy::direct(black_box(lat1), black_box(lon1), 30.0, 5.0e6).map_or(0.0, |d| d.lat2_deg);
+                sum += geodesy::direct(black_box(lat1), black_box(lon1), 30.0, 5.0e6)
+                    .map_or(0.0, |d| d.lat2_deg);
             }
             sum
         })

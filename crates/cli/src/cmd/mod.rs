@@ -2,6 +2,6 @@
 //! over library calls.
 
 pub mod geodesy;
-pub mod study;
 pub mod log;
 pub mod serve;
+pub mod study;

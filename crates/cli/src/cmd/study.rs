@@ -31,6 +31,17 @@ pub enum GravityArg {
     J2,
 }
 
+/// Trajectory shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShapeArg {
+    /// Minimum burnout speed.
+    MinEnergy,
+    /// Apogee 1.5 × the minimum-energy apogee.
+    Lofted,
+    /// Apogee 0.6 × the minimum-energy apogee.
+    Depressed,
+}
+
 /// Arguments of `shieldwatch study`.
 #[derive(Debug, Args)]
 pub struct StudyArgs {
@@ -48,6 +59,9 @@ pub struct StudyArgs {
     /// Gravity model for threat trajectories.
     #[arg(long, value_enum, default_value = "j2")]
     pub gravity: GravityArg,
+    /// Threat trajectory shapes to fly, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [ShapeArg::MinEnergy])]
+    pub shapes: Vec<ShapeArg>,
     /// Interceptor burnout speeds (m/s) at which to report engagement windows, comma-separated; the
     /// scenario's value and range ends are always added.
     #[arg(long, value_delimiter = ',', default_values_t = [5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0])]
@@ -72,9 +86,18 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             GravityArg::Point => flight::Gravity::Point,
             GravityArg::J2 => flight::Gravity::J2,
         },
+        shapes: args
+            .shapes
+            .iter()
+            .map(|s| match s {
+                ShapeArg::MinEnergy => study::ShapeChoice::MinEnergy,
+                ShapeArg::Lofted => study::ShapeChoice::Lofted,
+                ShapeArg::Depressed => study::ShapeChoice::Depressed,
+            })
+            .collect(),
         speeds_mps: args.speeds.clone(),
     };
-    let plan = study::plan(&scenario);
+    let plan = study::plan(&scenario, &opts);
     let speeds = study::speeds(&scenario, &opts);
     let bar = ProgressBar::new(plan.len() as u64);
     bar.set_style(
