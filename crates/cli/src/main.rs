@@ -24,6 +24,23 @@ enum Command {
     /// "min_visible_alt" (fields in the README). Each output line answers one input line, in order.
     /// Exit status 2 when any line failed.
     Geodesy,
+    /// Ballistic flight from a burnout state to impact, as JSON Lines (stdin → stdout).
+    ///
+    /// Input `{id, lat_deg, lon_deg, alt_m, speed_mps, azimuth_deg, flight_path_angle_deg, gravity}`
+    /// (gravity "point" or "j2"); output `{id, impact_lat_deg, impact_lon_deg, time_of_flight_s,
+    /// apogee_alt_m, apogee_time_s, ground_range_km, ground_azimuth_deg}`. Escape or orbital states are
+    /// error lines. Exit status 2 when any line failed.
+    Fly,
+    /// Lambert's problem (Izzo's method) as JSON Lines (stdin → stdout).
+    ///
+    /// Input `{id, r1_m, r2_m, tof_s, mu_m3ps2, prograde, max_revs}`; output `{id, v1_mps, v2_mps}` (the
+    /// zero-revolution solution) plus, when max_revs > 0, `solutions`: every (revs, branch, v1, v2).
+    /// Exit status 2 when any line failed.
+    Lambert,
+    /// One ballistic trajectory for people: targeting from a launch point to a target (minimum energy,
+    /// lofted or depressed) or a given burnout state; prints a table and writes the track as CSV, GeoJSON
+    /// and KML.
+    Trajectory(cmd::trajectory::TrajectoryArgs),
     /// The headline capability study of a scenario: which threats the deployment can engage, at which
     /// assumed interceptor burnout speed, and what its radar sees. Prints tables and writes an output
     /// folder (CSV, GeoJSON, KML, SVG, HTML report); exit status 2 when the scenario is rejected.
@@ -40,6 +57,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Geodesy => cmd::geodesy::run(),
+        Command::Fly => cmd::fly::run(),
+        Command::Lambert => cmd::lambert::run(),
+        Command::Trajectory(a) => cmd::trajectory::run(&a),
         Command::Study(a) => cmd::study::run(&a),
         Command::Log(c) => cmd::log::run(c),
         Command::Serve(a) => cmd::serve::run(&a),

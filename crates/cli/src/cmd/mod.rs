@@ -1,7 +1,10 @@
 //! One module per subcommand. Each exposes `run(args) -> anyhow::Result<ExitCode>` and stays a thin shell
 //! over library calls.
 
+pub mod fly;
 pub mod geodesy;
+pub mod lambert;
 pub mod log;
 pub mod serve;
 pub mod study;
+pub mod trajectory;
