@@ -169,6 +169,21 @@ where
     Ok(summary)
 }
 
+/// Runs `handle` from stdin to stdout (messages on stderr) and maps the outcome to the contract's exit
+/// status: 2 when any line failed, 0 otherwise.
+pub fn run_stdio<F>(handle: F) -> io::Result<std::process::ExitCode>
+where
+    F: Fn(&Map<String, Value>) -> Answer + Sync,
+{
+    let stdout = io::BufWriter::new(io::stdout().lock());
+    let summary = run(io::stdin().lock(), stdout, io::stderr().lock(), handle)?;
+    Ok(if summary.failed > 0 {
+        std::process::ExitCode::from(2)
+    } else {
+        std::process::ExitCode::SUCCESS
+    })
+}
+
 /// Reads a required finite number field.
 pub fn num(obj: &Map<String, Value>, key: &str) -> Result<f64, String> {
     match obj.get(key) {

@@ -1,7 +1,6 @@
 //! `shieldwatch geodesy`: WGS84 geodesics, look angles and radar horizon as JSON Lines
 //! (`shared/DESIGN.md` §4).
 
-use std::io;
 use std::process::ExitCode;
 
 use geodesy::Geodetic;
@@ -11,14 +10,7 @@ use crate::jsonl::{self, Answer, answer, num, string};
 
 /// Reads requests from stdin, answers on stdout; exit status 2 when any line failed.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let stdin = io::stdin().lock();
-    let stdout = io::BufWriter::new(io::stdout().lock());
-    let summary = jsonl::run(stdin, stdout, io::stderr().lock(), handle)?;
-    Ok(if summary.failed > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(jsonl::run_stdio(handle)?)
 }
 
 /// Answers one request object.

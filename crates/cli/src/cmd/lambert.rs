@@ -5,7 +5,6 @@
 //! each N = 1, 2, … the left and right branches: `{revs, branch, v1_mps, v2_mps}`. A `max_revs` for which
 //! the time of flight is too short is not an error: the array just stops at the largest N that fits.
 
-use std::io;
 use std::process::ExitCode;
 
 use geodesy::Vec3;
@@ -18,14 +17,7 @@ const MAX_REVS_LIMIT: u64 = 1000;
 
 /// Reads Lambert problems from stdin, answers on stdout; exit status 2 when any line failed.
 pub fn run() -> anyhow::Result<ExitCode> {
-    let stdin = io::stdin().lock();
-    let stdout = io::BufWriter::new(io::stdout().lock());
-    let summary = jsonl::run(stdin, stdout, io::stderr().lock(), handle)?;
-    Ok(if summary.failed > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(jsonl::run_stdio(handle)?)
 }
 
 fn vec3(req: &Map<String, Value>, key: &str) -> Result<Vec3, String> {
