@@ -1,7 +1,9 @@
 //! Internal consistency: the closed-form Kepler path and the DOP853 integrator agree under point gravity,
-//! and event definitions hold (impact at height 0, apogee a maximum of height).
+//! and event definitions hold (impact at height 0, apogee a maximum of height); textbook sanity facts on
+//! a non-rotating spherical Earth.
 
-use flight::{BurnoutState, Gravity, Method, Options, propagate_with};
+use flight::{BurnoutState, EarthModel, Gravity, Method, Options, Shape, propagate_with, target_with};
+use geodesy::Geodetic;
 
 fn cases() -> Vec<BurnoutState> {
     let mut v = Vec::new();
@@ -66,4 +68,77 @@ fn kepler_and_integrator_agree_under_point_gravity() {
         assert!((k.apogee_alt_m - n.apogee_alt_m).abs() < 1e-3);
         assert!((k.apogee_time_s - n.apogee_time_s).abs() < 1e-4);
     }
+}
+
+/// Textbook fact: on a non-rotating spherical Earth (R = 6371 km, contract μ), the minimum-energy ballistic
+/// shot over a ground range of 10 000 km needs a burnout speed of about 7.2 km/s, at a flight-path angle
+/// of 45° − Ψ/4 (Ψ the range angle), from v² = (μ/R) · 2 sin(Ψ/2) / (1 + sin(Ψ/2)). Both the targeting
+/// (Lambert + minimisation) and a plain flight of the state it finds must agree with the closed form; no
+/// flat-Earth formula (v² = g·range would give 9.9 km/s) comes anywhere near.
+#[test]
+fn min_energy_10000_km_needs_about_7_2_km_s_on_a_non_rotating_sphere() {
+    let radius_m = 6_371_000.0;
+    let model = EarthModel::non_rotating_sphere(radius_m);
+    let opts = Options {
+        model,
+        ..Options::default()
+    };
+    let psi = 10_000e3 / radius_m;
+    let launch = Geodetic {
+        lat_deg: 10.0,
+        lon_deg: 20.0,
+        h_m: 0.0,
+    };
+    // 10 000 km due east along the equator would be simpler; a tilted great circle checks more.
+    let (t_lat, t_lon) = great_circle_destination(launch.lat_deg, launch.lon_deg, 40.0, psi);
+    let sol = target_with(launch, t_lat, t_lon, Shape::MinEnergy, Gravity::Point, &opts).unwrap();
+    let half = (psi / 2.0).sin();
+    let closed_form = (model.mu_m3ps2 / radius_m * 2.0 * half / (1.0 + half)).sqrt();
+    let v = sol.burnout.speed_mps;
+    println!("min-energy 10 000 km: {v:.3} m/s (closed form {closed_form:.3} m/s)");
+    assert!((v - closed_form).abs() < 0.01, "{v} vs {closed_form}");
+    assert!((v - 7_200.0).abs() < 50.0, "{v}");
+    assert!((sol.burnout.flight_path_angle_deg - (45.0 - psi.to_degrees() / 4.0)).abs() < 1e-3);
+    assert!(
+        (sol.ground_range_m - 10_000e3).abs() < 1.0,
+        "{}",
+        sol.ground_range_m
+    );
+
+    // Fly that burnout state forward (both paths): it lands 10 000 km away.
+    for method in [Method::Kepler, Method::Numerical] {
+        let s = propagate_with(&sol.burnout, Gravity::Point, &Options { method, ..opts })
+            .unwrap()
+            .summary();
+        assert!(
+            (s.ground_range_m - 10_000e3).abs() < 1.0,
+            "{method:?}: {}",
+            s.ground_range_m
+        );
+    }
+    // Any other flight-path angle at that speed falls short.
+    for fpa in [
+        sol.burnout.flight_path_angle_deg - 3.0,
+        sol.burnout.flight_path_angle_deg + 3.0,
+    ] {
+        let b = BurnoutState {
+            flight_path_angle_deg: fpa,
+            ..sol.burnout
+        };
+        let s = propagate_with(&b, Gravity::Point, &opts).unwrap().summary();
+        assert!(
+            s.ground_range_m < 10_000e3 - 1e3,
+            "fpa {fpa}: {}",
+            s.ground_range_m
+        );
+    }
+}
+
+/// The point at angular distance `psi_rad` from (`lat_deg`, `lon_deg`) along the great circle of initial
+/// azimuth `azi_deg`, on a sphere (geocentric latitudes, degrees).
+fn great_circle_destination(lat_deg: f64, lon_deg: f64, azi_deg: f64, psi_rad: f64) -> (f64, f64) {
+    let (p1, l1, a) = (lat_deg.to_radians(), lon_deg.to_radians(), azi_deg.to_radians());
+    let p2 = (p1.sin() * psi_rad.cos() + p1.cos() * psi_rad.sin() * a.cos()).asin();
+    let l2 = l1 + (a.sin() * psi_rad.sin() * p1.cos()).atan2(psi_rad.cos() - p1.sin() * p2.sin());
+    (p2.to_degrees(), l2.to_degrees())
 }
