@@ -11,14 +11,28 @@
 //! - [`engagement`]: threat trajectories with a boost phase, radar cue, interceptor flyout (Lambert on the
 //!   rotating Earth), required burnout speed, engagement windows, crossover speeds, shoot-look-shoot.
 //!
+//! - [`reach`]: interceptor reach computed once per battery (a lazily filled table of required burnout
+//!   speed by intercept point and coast time).
+//! - [`footprint`]: defended-area, threat-origin and radar-coverage maps over a grid (fast engine, parallel).
+//! - [`contour`]: polygons from grids (marching squares).
+//! - [`sweep`]: parameter sweeps (one or two parameters) and Monte Carlo over disputed ranges.
+//! - [`maps`]: footprint and sweep exports (CSV, GeoJSON, KML, CZML, SVG heat maps with a coastline,
+//!   HTML); [`coastline`]: Natural Earth land outlines shipped with the crate.
+//!
 //! **Architecture invariant:** no IO except reading a scenario file the caller names; nothing about the
 //! transparency log.
 
+pub mod coastline;
+pub mod contour;
 pub mod engagement;
+pub mod footprint;
+pub mod maps;
 pub mod radar;
+pub mod reach;
 pub mod report;
 pub mod scenario;
 pub mod study;
+pub mod sweep;
 
 pub use radar::{Radar, RadarError};
 pub use scenario::{Param, Scenario, ScenarioError, Site};

@@ -1,0 +1,1153 @@
+//! Footprints (`shieldwatch footprint`): maps of what a deployment can do over a latitude/longitude grid.
+//!
+//! - **Defended area**: for one threat launch site, every grid point taken as the target: can the battery,
+//!   cued by the radar, engage a warhead aimed there, and from which interceptor burnout speed on?
+//! - **Threat origin**: for one defended point, every grid point taken as the launch site.
+//! - **Radar coverage**: the lowest warhead altitude the radar sees above every grid point.
+//!
+//! # The fast engine
+//! Each grid point costs a constant amount of work, so a map's cost grows with its number of points:
+//! - the threat flies the point-gravity conic of the contract (`shared/DESIGN.md` §3) from burnout,
+//!   found as [`flight::target`] finds it (Lambert on the rotating Earth, minimum Earth-relative burnout
+//!   speed by Brent's method; lofted and depressed by their apogee), and is evaluated in closed form
+//!   ([`flight::kepler::KeplerOrbit`]) instead of being integrated;
+//! - the radar scan stops at the first detection (2 s samples, then bisection to 1 ms, as
+//!   [`crate::radar::Radar::track_intervals`]); the boost phase is skipped when the radar's horizon lies
+//!   above the burnout height at both ends of it; a warhead never seen is never engaged;
+//! - the interceptor's reach comes from one [`ReachTable`] per battery, shared by every grid point, instead
+//!   of a Lambert minimisation per point per intercept time.
+//!
+//! For every grid point the result is the *crossover speed*: the lowest interceptor burnout speed that
+//! engages at all. The map at any assumed speed follows without recomputation; polygons are contours of
+//! `speed − crossover` ([`crate::contour`]). [`naive_cell`] answers the same question for one point with
+//! the study's per-trajectory engine ([`crate::engagement::fly_threat`] + [`crate::engagement::engage`]),
+//! for tests and benchmarks.
+//!
+//! Times are seconds since threat launch; positions geodetic (WGS84, degrees, metres) or ECEF metres.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use flight::kepler::KeplerOrbit;
+use flight::roots::{brent, brent_min};
+use flight::{EarthModel, Gravity, InertialState, Shape, lambert};
+use geodesy::rotation::rotate_z;
+use geodesy::{Geodetic, Vec3, ecef_to_geodetic};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engagement::{
+    INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, Missile, RADAR_STEP_S, engage, fly_threat,
+};
+use crate::radar::Radar;
+use crate::reach::ReachTable;
+use crate::scenario::{Role, Scenario, Site};
+use crate::study::{DEPRESS_FACTOR, LOFT_FACTOR, ShapeChoice};
+
+/// The largest number of grid points one map may have.
+pub const MAX_POINTS: usize = 4_000_000;
+
+/// Why a footprint could not be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FootprintError {
+    /// The grid is malformed.
+    #[error("grid: {0}")]
+    Grid(String),
+    /// A named site, missile or battery is missing from the scenario, or has the wrong role.
+    #[error("scenario {scenario}: {message}")]
+    Scenario {
+        /// Scenario name.
+        scenario: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An option is out of its physical range.
+    #[error("{0}")]
+    Invalid(String),
+    /// Cancelled (Ctrl-C) before completion.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// A regular latitude/longitude grid of points `lat_min + i·step`, `lon_min + j·step` (degrees), up to
+/// and including the maxima when they fall on the grid.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Grid {
+    /// Southern edge, degrees.
+    pub lat_min_deg: f64,
+    /// Northern edge, degrees.
+    pub lat_max_deg: f64,
+    /// Western edge, degrees.
+    pub lon_min_deg: f64,
+    /// Eastern edge, degrees (may exceed 180 to cross the antimeridian).
+    pub lon_max_deg: f64,
+    /// Spacing, degrees.
+    pub step_deg: f64,
+}
+
+impl Grid {
+    /// A checked grid.
+    pub fn try_new(
+        lat_min: f64,
+        lat_max: f64,
+        lon_min: f64,
+        lon_max: f64,
+        step: f64,
+    ) -> Result<Grid, FootprintError> {
+        let bad = |m: String| Err(FootprintError::Grid(m));
+        if ![lat_min, lat_max, lon_min, lon_max, step]
+            .iter()
+            .all(|x| x.is_finite())
+        {
+            return bad("bounds and resolution must be finite numbers".into());
+        }
+        if step.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+            return bad(format!("resolution {step}° must be positive"));
+        }
+        if !(-90.0..=90.0).contains(&lat_min) || !(-90.0..=90.0).contains(&lat_max) {
+            return bad(format!("latitudes [{lat_min}, {lat_max}] must lie in [-90, 90]°"));
+        }
+        if lat_min >= lat_max {
+            return bad(format!(
+                "south edge {lat_min}° is not below north edge {lat_max}° (inverted bounds)"
+            ));
+        }
+        if lon_min >= lon_max {
+            return bad(format!(
+                "west edge {lon_min}° is not below east edge {lon_max}° (inverted bounds)"
+            ));
+        }
+        if lon_max - lon_min > 360.0 || lon_min < -360.0 || lon_max > 360.0 {
+            return bad(format!(
+                "longitudes [{lon_min}, {lon_max}] must span at most 360° within [-360, 360]"
+            ));
+        }
+        let g = Grid {
+            lat_min_deg: lat_min,
+            lat_max_deg: lat_max,
+            lon_min_deg: lon_min,
+            lon_max_deg: lon_max,
+            step_deg: step,
+        };
+        let n = g.n_lat().saturating_mul(g.n_lon());
+        if n > MAX_POINTS || g.n_lat() < 2 || g.n_lon() < 2 {
+            return bad(format!(
+                "{} × {} points: a map needs 2 to {MAX_POINTS} points in total, at least 2 each way",
+                g.n_lat(),
+                g.n_lon()
+            ));
+        }
+        Ok(g)
+    }
+
+    fn count(span: f64, step: f64) -> usize {
+        let n = (span / step + 1e-9).floor();
+        if n.is_finite() && n < 1e9 {
+            n as usize + 1
+        } else {
+            usize::MAX / 4
+        }
+    }
+
+    /// Number of latitudes.
+    pub fn n_lat(&self) -> usize {
+        Self::count(self.lat_max_deg - self.lat_min_deg, self.step_deg)
+    }
+
+    /// Number of longitudes.
+    pub fn n_lon(&self) -> usize {
+        Self::count(self.lon_max_deg - self.lon_min_deg, self.step_deg)
+    }
+
+    /// Latitude of row `i`, degrees.
+    pub fn lat(&self, i: usize) -> f64 {
+        self.lat_min_deg + i as f64 * self.step_deg
+    }
+
+    /// Longitude of column `j`, degrees.
+    pub fn lon(&self, j: usize) -> f64 {
+        self.lon_min_deg + j as f64 * self.step_deg
+    }
+}
+
+/// What a map shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MapKind {
+    /// Targets engageable for a fixed launch site.
+    DefendedArea,
+    /// Launch points engageable for a fixed target.
+    ThreatOrigin,
+    /// Lowest visible warhead altitude.
+    RadarCoverage,
+}
+
+/// The outcome at one grid point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// A crossover speed exists: engageable at that burnout speed or above.
+    Reachable,
+    /// Seen by the radar, but no flyout reaches the warhead in time at any tabulated speed.
+    Unreachable,
+    /// The radar never tracks the warhead.
+    NotSeen,
+    /// Beyond the missile's maximum range.
+    OutOfRange,
+    /// Too close for the boost model, or no trajectory found.
+    NoTrajectory,
+    /// Radar coverage map: the value is the lowest visible altitude.
+    Coverage,
+}
+
+/// One grid point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Cell {
+    /// Latitude, degrees.
+    pub lat_deg: f64,
+    /// Longitude, degrees.
+    pub lon_deg: f64,
+    /// Outcome.
+    pub status: Status,
+    /// Lowest burnout speed that engages, m/s.
+    pub crossover_speed_mps: Option<f64>,
+    /// First radar track, seconds since launch.
+    pub first_detection_s: Option<f64>,
+    /// Time of flight launch → impact, s.
+    pub flight_time_s: Option<f64>,
+    /// Earliest intercept at the map's assumed burnout speed, seconds since launch.
+    pub earliest_intercept_s: Option<f64>,
+    /// Height of that intercept, m.
+    pub intercept_alt_m: Option<f64>,
+    /// Radar coverage map: lowest visible warhead altitude, m.
+    pub min_visible_alt_m: Option<f64>,
+}
+
+impl Cell {
+    fn empty(lat_deg: f64, lon_deg: f64, status: Status) -> Cell {
+        Cell {
+            lat_deg,
+            lon_deg,
+            status,
+            crossover_speed_mps: None,
+            first_detection_s: None,
+            flight_time_s: None,
+            earliest_intercept_s: None,
+            intercept_alt_m: None,
+            min_visible_alt_m: None,
+        }
+    }
+
+    /// Whether a battery of burnout speed `speed_mps` engages here.
+    pub fn engaged_at(&self, speed_mps: f64) -> bool {
+        self.crossover_speed_mps.is_some_and(|c| c <= speed_mps)
+    }
+}
+
+/// An elliptic two-body orbit evaluated by Kepler's equation in the eccentric anomaly (Newton from a
+/// caller-kept guess, so sampling along a track costs one or two iterations per point). Inertial frame
+/// aligned with Earth-fixed at threat burnout; metres, seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Conic {
+    a_m: f64,
+    b_m: f64,
+    e: f64,
+    p_hat: Vec3,
+    q_hat: Vec3,
+    n_rad_per_s: f64,
+    m0_rad: f64,
+}
+
+impl Conic {
+    /// The ellipse through position `r` (m) with velocity `v` (m/s) about a point mass `mu` (m³/s²);
+    /// `None` unless bound.
+    pub fn new(r: Vec3, v: Vec3, mu: f64) -> Option<Conic> {
+        let rn = r.norm();
+        let alpha = 2.0 / rn - v.norm_squared() / mu;
+        if alpha.is_nan() || alpha <= 0.0 {
+            return None;
+        }
+        let a = 1.0 / alpha;
+        let h = r.cross(v);
+        let e_vec = v.cross(h) / mu - r / rn;
+        let e = e_vec.norm();
+        if e.is_nan() || e >= 1.0 {
+            return None;
+        }
+        let p_hat = if e > 1e-12 { e_vec / e } else { r / rn };
+        let q_hat = h.unit().cross(p_hat);
+        let cos_e0 = (1.0 - rn / a) / e.max(1e-300);
+        let sin_e0 = r.dot(v) / (e.max(1e-300) * (mu * a).sqrt());
+        let e0 = if e > 1e-12 {
+            sin_e0.atan2(cos_e0)
+        } else {
+            r.dot(q_hat).atan2(r.dot(p_hat))
+        };
+        Some(Conic {
+            a_m: a,
+            b_m: a * (1.0 - e * e).sqrt(),
+            e,
+            p_hat,
+            q_hat,
+            n_rad_per_s: (mu / (a * a * a)).sqrt(),
+            m0_rad: e0 - e * e0.sin(),
+        })
+    }
+
+    /// Inertial position (m) at `t_s` seconds after the reference state. `guess` holds the eccentric and
+    /// mean anomalies (radians) of a nearby earlier call, or NaN, and is updated.
+    pub fn position(&self, t_s: f64, guess: &mut (f64, f64)) -> Vec3 {
+        let m = self.m0_rad + self.n_rad_per_s * t_s;
+        let mut ea = if guess.0.is_finite() {
+            guess.0 + (m - guess.1) / (1.0 - self.e * guess.0.cos())
+        } else {
+            m + self.e * m.sin()
+        };
+        let (mut s, mut c) = ea.sin_cos();
+        for _ in 0..30 {
+            let step = (ea - self.e * s - m) / (1.0 - self.e * c);
+            ea -= step;
+            if step.abs() < 1e-11 {
+                // One more evaluation would move the point by under a millimetre.
+                break;
+            }
+            (s, c) = ea.sin_cos();
+        }
+        *guess = (ea, m);
+        self.p_hat * (self.a_m * (c - self.e)) + self.q_hat * (self.b_m * s)
+    }
+}
+
+/// A threat flown with a closed-form conic from burnout.
+#[derive(Debug, Clone)]
+pub struct FastThreat {
+    /// Launch point.
+    pub launch: Geodetic,
+    /// Burnout point.
+    pub burnout: Geodetic,
+    /// Target ground point.
+    pub target: Geodetic,
+    /// Missile parameters.
+    pub missile: Missile,
+    /// Azimuth of the launch → target geodesic at launch, degrees.
+    pub launch_azimuth_deg: f64,
+    /// Ballistic time of flight, burnout → impact, s.
+    pub ballistic_s: f64,
+    /// The conic (inertial frame aligned with Earth-fixed at burnout).
+    pub orbit: KeplerOrbit,
+    /// The same conic, for fast sampling.
+    pub conic: Conic,
+}
+
+impl FastThreat {
+    /// Time of impact, seconds since launch.
+    pub fn impact_time_s(&self) -> f64 {
+        self.missile.burn_time_s + self.ballistic_s
+    }
+
+    /// Earth-fixed position (metres) at `t_s` seconds since launch (the study's boost model before
+    /// burnout), clamped to [0, impact].
+    pub fn ecef_at(&self, t_s: f64) -> Vec3 {
+        let tb = self.missile.burn_time_s;
+        if t_s < tb {
+            let f = (t_s.max(0.0) / tb).powi(2);
+            return match geodesy::direct(
+                self.launch.lat_deg,
+                self.launch.lon_deg,
+                self.launch_azimuth_deg,
+                f * self.missile.burnout_downrange_m,
+            ) {
+                Ok(p) => Geodetic {
+                    lat_deg: p.lat2_deg,
+                    lon_deg: p.lon2_deg,
+                    h_m: self.launch.h_m + f * (self.missile.burnout_alt_m - self.launch.h_m),
+                }
+                .to_ecef(),
+                Err(_) => self.launch.to_ecef(),
+            };
+        }
+        let t = (t_s - tb).min(self.ballistic_s);
+        let (r, _) = self.orbit.state_at(t);
+        rotate_z(r, -geodesy::EARTH_ROTATION_RAD_PER_S * t)
+    }
+
+    /// [`FastThreat::ecef_at`] on the ballistic part through [`Conic::position`], with a kept guess.
+    pub fn ecef_fast(&self, t_s: f64, guess: &mut (f64, f64)) -> Vec3 {
+        let tb = self.missile.burn_time_s;
+        if t_s < tb {
+            return self.ecef_at(t_s);
+        }
+        let t = (t_s - tb).min(self.ballistic_s);
+        rotate_z(
+            self.conic.position(t, guess),
+            -geodesy::EARTH_ROTATION_RAD_PER_S * t,
+        )
+    }
+
+    /// Inertial velocity (m/s) at `t_s` seconds since launch on the ballistic part.
+    pub fn velocity_at(&self, t_s: f64) -> Vec3 {
+        let t = (t_s - self.missile.burn_time_s).clamp(0.0, self.ballistic_s);
+        self.orbit.state_at(t).1
+    }
+}
+
+/// Flies `missile` from `launch` to the ground point (`target_lat_deg`, `target_lon_deg`) on a conic of
+/// the given family. Errors carry the status of the grid point.
+pub fn fast_threat(
+    launch: Geodetic,
+    target_lat_deg: f64,
+    target_lon_deg: f64,
+    missile: Missile,
+    max_range_m: f64,
+    shape: ShapeChoice,
+) -> Result<FastThreat, Status> {
+    let inv = geodesy::inverse(launch.lat_deg, launch.lon_deg, target_lat_deg, target_lon_deg)
+        .map_err(|_| Status::NoTrajectory)?;
+    if inv.distance_m > max_range_m {
+        return Err(Status::OutOfRange);
+    }
+    if inv.distance_m <= missile.burnout_downrange_m * 1.5 {
+        return Err(Status::NoTrajectory);
+    }
+    let b = geodesy::direct(
+        launch.lat_deg,
+        launch.lon_deg,
+        inv.azi1_deg,
+        missile.burnout_downrange_m,
+    )
+    .map_err(|_| Status::NoTrajectory)?;
+    let burnout = Geodetic {
+        lat_deg: b.lat2_deg,
+        lon_deg: b.lon2_deg,
+        h_m: missile.burnout_alt_m,
+    };
+    let target = Geodetic {
+        lat_deg: target_lat_deg,
+        lon_deg: target_lon_deg,
+        h_m: 0.0,
+    };
+    let model = EarthModel::contract();
+    let mu = model.mu_m3ps2;
+    let r1 = burnout.to_ecef();
+    let tgt = target.to_ecef();
+    let solve = |t: f64| -> Option<Vec3> {
+        let r2 = rotate_z(tgt, model.omega_rad_per_s * t);
+        let prograde = r1.cross(r2).z >= 0.0;
+        let v1 = lambert(r1, r2, t, mu, prograde, 0)
+            .ok()?
+            .solutions
+            .first()?
+            .v1_mps;
+        (0.5 * v1.norm_squared() - mu / r1.norm() < 0.0).then_some(v1)
+    };
+    let speed = |t: f64| solve(t).map_or(f64::INFINITY, |v| (v - model.omega().cross(r1)).norm());
+    // The same bracket as flight::target: around the non-rotating minimum-energy time of flight.
+    let c = (tgt - r1).norm();
+    let s = 0.5 * (c + r1.norm() + tgt.norm());
+    let lam = (1.0 - c / s).max(0.0).sqrt();
+    let t00 = lam.acos() + lam * (1.0 - lam * lam).sqrt();
+    let t_scale = t00 / (2.0 * mu / (s * s * s)).sqrt();
+    let (t_me, v_me) = brent_min(speed, 0.4 * t_scale, 2.0 * t_scale, 1e-3);
+    if !v_me.is_finite() {
+        return Err(Status::NoTrajectory);
+    }
+    let orbit_for = |t: f64| {
+        solve(t).map(|v| {
+            KeplerOrbit::new(
+                InertialState {
+                    r_inertial_m: r1,
+                    v_inertial_mps: v,
+                },
+                mu,
+            )
+        })
+    };
+    let t_sol = match shape {
+        ShapeChoice::MinEnergy => t_me,
+        ShapeChoice::Lofted | ShapeChoice::Depressed => {
+            let apogee = |t: f64| orbit_for(t).map_or(f64::NAN, |o| apogee_alt_m(&o, t));
+            let goal = apogee(t_me)
+                * if shape == ShapeChoice::Lofted {
+                    LOFT_FACTOR
+                } else {
+                    DEPRESS_FACTOR
+                };
+            let (a, b) = if shape == ShapeChoice::Lofted {
+                (t_me, 3.0 * t_me)
+            } else {
+                (0.2 * t_me, t_me)
+            };
+            brent(|t| apogee(t) - goal, a, b, 1e-3).ok_or(Status::NoTrajectory)?
+        }
+    };
+    let orbit = orbit_for(t_sol).ok_or(Status::NoTrajectory)?;
+    let conic = Conic::new(orbit.initial.r_inertial_m, orbit.initial.v_inertial_mps, mu)
+        .ok_or(Status::NoTrajectory)?;
+    // A depressed arc must not meet the ground before the target.
+    if shape == ShapeChoice::Depressed {
+        let n = 50;
+        for k in 1..n {
+            let t = t_sol * k as f64 / n as f64;
+            let (r, _) = orbit.state_at(t);
+            if ecef_to_geodetic(rotate_z(r, -model.omega_rad_per_s * t)).h_m < 0.0 {
+                return Err(Status::NoTrajectory);
+            }
+        }
+    }
+    Ok(FastThreat {
+        launch,
+        burnout,
+        target,
+        missile,
+        launch_azimuth_deg: inv.azi1_deg,
+        ballistic_s: t_sol,
+        orbit,
+        conic,
+    })
+}
+
+/// Highest geodetic height (m) of the conic between t = 0 and `t_end_s` (Brent on the closed form).
+fn apogee_alt_m(orbit: &KeplerOrbit, t_end_s: f64) -> f64 {
+    let w = geodesy::EARTH_ROTATION_RAD_PER_S;
+    let h = |t: f64| {
+        let (r, _) = orbit.state_at(t);
+        ecef_to_geodetic(rotate_z(r, -w * t)).h_m
+    };
+    let (_, neg) = brent_min(|t| -h(t), 0.0, t_end_s, 1e-2);
+    -neg
+}
+
+/// What the fast engine found for one threat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FastEngagement {
+    /// First radar track, seconds since launch.
+    pub first_detection_s: Option<f64>,
+    /// Lowest burnout speed that engages, m/s, with its intercept time (s) and height (m).
+    pub crossover: Option<(f64, f64, f64)>,
+    /// Earliest intercept at the assumed speed: time (s since launch) and height (m).
+    pub earliest: Option<(f64, f64)>,
+    /// Latest intercept at the assumed speed, seconds since launch.
+    pub latest_s: Option<f64>,
+}
+
+/// Whether the radar can see the boost phase at all (horizon above the burnout height at both ends, or
+/// out of range): a cheap early exit.
+fn boost_hidden(radar: &Radar, th: &FastThreat) -> bool {
+    let m = &th.missile;
+    let reach = (m.burnout_downrange_m + m.burnout_alt_m) * 1.01;
+    let far =
+        (th.launch.to_ecef() - radar.position_ecef_m()).norm() - reach > radar.detection_range_m(m.rcs_m2);
+    let above = |p: Geodetic| {
+        geodesy::min_visible_alt(radar.position, radar.min_elevation_deg, p.lat_deg, p.lon_deg)
+            .ok()
+            .flatten()
+            .is_none_or(|h| h > m.burnout_alt_m + 20_000.0)
+    };
+    far || (above(th.launch) && above(th.burnout))
+}
+
+/// [`Radar::sees`] for one RCS, with the trigonometry precomputed: the same tests (elevation limits,
+/// azimuth sector, range, Earth blocking) compared through sines and dot products.
+struct QuickRadar<'a> {
+    radar: &'a Radar,
+    frame: geodesy::Enu,
+    sin_min_el: f64,
+    sin_max_el: f64,
+    cos_half_width: f64,
+    boresight: (f64, f64),
+    range2: f64,
+}
+
+impl<'a> QuickRadar<'a> {
+    fn new(radar: &'a Radar, rcs_m2: f64) -> Self {
+        let az = radar.boresight_azimuth_deg.to_radians();
+        let r = radar.detection_range_m(rcs_m2);
+        QuickRadar {
+            radar,
+            frame: geodesy::Enu::at(radar.position),
+            sin_min_el: radar.min_elevation_deg.to_radians().sin(),
+            sin_max_el: radar.max_elevation_deg.to_radians().sin(),
+            cos_half_width: radar.azimuth_half_width_deg.to_radians().cos(),
+            boresight: (az.sin(), az.cos()),
+            range2: r * r,
+        }
+    }
+
+    fn sees(&self, p: Vec3) -> bool {
+        let v = self.frame.from_ecef(p);
+        let r2 = v.norm_squared();
+        if r2 > self.range2 || r2 == 0.0 {
+            return false;
+        }
+        let r = r2.sqrt();
+        if v.z < self.sin_min_el * r || v.z > self.sin_max_el * r {
+            return false;
+        }
+        if self.radar.azimuth_half_width_deg < 180.0 {
+            let horiz = (v.x * v.x + v.y * v.y).sqrt();
+            if horiz > 1e-9 * r
+                && v.x * self.boresight.0 + v.y * self.boresight.1 < self.cos_half_width * horiz
+            {
+                return false;
+            }
+        }
+        !geodesy::earth_blocks(self.frame.origin_ecef_m, p)
+    }
+}
+
+/// First time (s since launch) the radar sees the warhead: 2 s samples, then bisection to 1 ms.
+pub fn first_detection_s(radar: &Radar, th: &FastThreat) -> Option<f64> {
+    let rcs = th.missile.rcs_m2;
+    let impact = th.impact_time_s();
+    let quick = QuickRadar::new(radar, rcs);
+    let guess = std::cell::Cell::new((f64::NAN, f64::NAN));
+    let seen = |t: f64| {
+        let mut g = guess.get();
+        let p = th.ecef_fast(t, &mut g);
+        guess.set(g);
+        quick.sees(p)
+    };
+    let start = if boost_hidden(radar, th) {
+        // Skip the boost: start on the sample grid at or after burnout.
+        (th.missile.burn_time_s / RADAR_STEP_S).ceil() * RADAR_STEP_S
+    } else {
+        0.0
+    };
+    if start == 0.0 && seen(0.0) {
+        return Some(0.0);
+    }
+    // Coarse samples every COARSE radar steps, then the radar steps inside the first coarse interval that
+    // ends seen, then bisection: a visibility interval shorter than the coarse step can be missed.
+    const COARSE: usize = 5;
+    let n = (impact / RADAR_STEP_S).ceil() as usize;
+    let at = |i: usize| (i as f64 * RADAR_STEP_S).min(impact);
+    let first = ((start / RADAR_STEP_S).round() as usize).max(1);
+    let mut i = first;
+    loop {
+        let i_c = (i + COARSE - 1).min(n);
+        if seen(at(i_c)) {
+            for k in i..=i_c {
+                if k == i_c || seen(at(k)) {
+                    let (mut a, mut b) = (at(k - 1), at(k));
+                    while b - a > 1e-3 {
+                        let m = 0.5 * (a + b);
+                        if seen(m) {
+                            b = m;
+                        } else {
+                            a = m;
+                        }
+                    }
+                    return Some(b);
+                }
+            }
+        }
+        if i_c >= n {
+            return None;
+        }
+        i = i_c + 1;
+    }
+}
+
+/// Radar cue, then the required speed along the trajectory read off `table`; windows at `speed_mps`.
+pub fn fast_engage(
+    radar: &Radar,
+    icpt: &Interceptor,
+    table: &ReachTable,
+    th: &FastThreat,
+    speed_mps: f64,
+) -> FastEngagement {
+    let mut out = FastEngagement {
+        first_detection_s: None,
+        crossover: None,
+        earliest: None,
+        latest_s: None,
+    };
+    let Some(first) = first_detection_s(radar, th) else {
+        return out;
+    };
+    out.first_detection_s = Some(first);
+    let commit = first + icpt.commit_delay_s;
+    let impact = th.impact_time_s();
+    let start = (commit + icpt.burn_time_s + MIN_COAST_S).max(th.missile.burn_time_s);
+    let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(-1.0);
+    if n < 0.0 {
+        return out;
+    }
+    let count = n as usize + 1;
+    let guess = std::cell::Cell::new((f64::NAN, f64::NAN));
+    // Required speed at sample i (intercept time start + 5 s · i), with the time and height.
+    let eval = |i: usize| -> Option<(f64, f64, f64)> {
+        let t = start + i as f64 * INTERCEPT_STEP_S;
+        let mut g = guess.get();
+        let p = th.ecef_fast(t, &mut g);
+        guess.set(g);
+        let h = height_at_least(p, icpt.min_intercept_alt_m)?;
+        let v = table.required_speed_mps(p, t - commit - icpt.burn_time_s)?;
+        Some((v, t, h))
+    };
+    // Coarse samples every 4th intercept time, refined around the minimum and the window's ends: a
+    // dip narrower than 20 s between coarse samples can be missed.
+    const COARSE: usize = 4;
+    let mut coarse: Vec<(usize, Option<Sample>)> = (0..count).step_by(COARSE).map(|i| (i, eval(i))).collect();
+    if !(count - 1).is_multiple_of(COARSE) {
+        coarse.push((count - 1, eval(count - 1)));
+    }
+    let better = |a: Option<(f64, f64, f64)>, b: Option<(f64, f64, f64)>| match (a, b) {
+        (Some(x), Some(y)) => Some(if y.0 < x.0 { y } else { x }),
+        (x, None) => x,
+        (None, y) => y,
+    };
+    let mut best = None;
+    let mut best_i = None;
+    for &(i, v) in &coarse {
+        let b = better(best, v);
+        if b != best {
+            best = b;
+            best_i = Some(i);
+        }
+    }
+    if let Some(bi) = best_i {
+        for i in bi.saturating_sub(COARSE - 1)..(bi + COARSE).min(count) {
+            if i % COARSE != 0 {
+                best = better(best, eval(i));
+            }
+        }
+    }
+    out.crossover = best;
+    let ok = |v: Option<(f64, f64, f64)>| v.filter(|x| x.0 <= speed_mps);
+    if let Some(&(ci, cv)) = coarse.iter().find(|(_, v)| ok(*v).is_some()) {
+        let mut e = cv.map(|x| (x.1, x.2));
+        for i in ci.saturating_sub(COARSE - 1)..ci {
+            if let Some(x) = ok(eval(i)) {
+                e = Some((x.1, x.2));
+                break;
+            }
+        }
+        out.earliest = e;
+    }
+    if let Some(&(ci, cv)) = coarse.iter().rev().find(|(_, v)| ok(*v).is_some()) {
+        let mut l = cv.map(|x| x.1);
+        for i in (ci + 1..(ci + COARSE).min(count)).rev() {
+            if let Some(x) = ok(eval(i)) {
+                l = Some(x.1);
+                break;
+            }
+        }
+        out.latest_s = l;
+    }
+    out
+}
+
+/// Required speed (m/s), intercept time (s since launch) and height (m) at one intercept sample.
+type Sample = (f64, f64, f64);
+
+/// The geodetic height (m) of the ECEF point `p` when it is at least `min_m`; a cheap spherical-ellipsoid
+/// estimate decides points more than 5 km from the threshold.
+fn height_at_least(p: Vec3, min_m: f64) -> Option<f64> {
+    use geodesy::{WGS84_A_M, WGS84_B_M};
+    let rho2 = p.norm_squared();
+    let rho = rho2.sqrt();
+    let s2 = p.z * p.z / rho2;
+    let c2 = 1.0 - s2;
+    let r_s = WGS84_A_M * WGS84_B_M / (WGS84_B_M * WGS84_B_M * c2 + WGS84_A_M * WGS84_A_M * s2).sqrt();
+    let approx = rho - r_s;
+    if approx < min_m - 5_000.0 {
+        return None;
+    }
+    if approx > min_m + 5_000.0 {
+        return Some(approx);
+    }
+    let h = ecef_to_geodetic(p).h_m;
+    (h >= min_m).then_some(h)
+}
+
+/// The fast answer for one threat, as a grid cell.
+fn cell_from(
+    lat: f64,
+    lon: f64,
+    th: Result<FastThreat, Status>,
+    radar: &Radar,
+    icpt: &Interceptor,
+    table: &ReachTable,
+    speed: f64,
+) -> Cell {
+    let th = match th {
+        Ok(t) => t,
+        Err(s) => return Cell::empty(lat, lon, s),
+    };
+    let e = fast_engage(radar, icpt, table, &th, speed);
+    let status = match (e.first_detection_s, e.crossover) {
+        (None, _) => Status::NotSeen,
+        (Some(_), None) => Status::Unreachable,
+        (Some(_), Some(_)) => Status::Reachable,
+    };
+    Cell {
+        lat_deg: lat,
+        lon_deg: lon,
+        status,
+        crossover_speed_mps: e.crossover.map(|c| c.0),
+        first_detection_s: e.first_detection_s,
+        flight_time_s: Some(th.impact_time_s()),
+        earliest_intercept_s: e.earliest.map(|x| x.0),
+        intercept_alt_m: e.earliest.map(|x| x.1),
+        min_visible_alt_m: None,
+    }
+}
+
+/// What to map.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Map kind.
+    pub kind: MapKind,
+    /// The fixed site: the launch site (defended area) or the defended point (threat origin); ignored for
+    /// radar coverage.
+    pub site: Option<String>,
+    /// Missile type [default: the longest-ranged one among the scenario's threats from (to) the site].
+    pub missile: Option<String>,
+    /// Trajectory family.
+    pub shape: ShapeChoice,
+    /// The grid.
+    pub grid: Grid,
+    /// Interceptor burnout speed assumed for windows and the headline polygon, m/s [default: scenario].
+    pub speed_mps: Option<f64>,
+    /// Radar coverage map: warhead RCS, m² [default: the smallest missile RCS in the scenario].
+    pub rcs_m2: Option<f64>,
+    /// Speeds (m/s) or, for radar coverage, altitudes (m) at which to draw contour polygons.
+    pub levels: Vec<f64>,
+}
+
+/// A finished map.
+#[derive(Debug, Clone, Serialize)]
+pub struct Footprint {
+    /// Scenario name.
+    pub scenario: String,
+    /// Map kind.
+    pub kind: MapKind,
+    /// The fixed site's name (launch site or defended point), if any.
+    pub site: Option<String>,
+    /// The fixed site's position: latitude, longitude (degrees).
+    pub site_lat_lon_deg: Option<[f64; 2]>,
+    /// Missile type.
+    pub missile: Option<String>,
+    /// Trajectory family.
+    pub shape: ShapeChoice,
+    /// The grid.
+    pub grid: Grid,
+    /// Interceptor burnout speed assumed, m/s.
+    pub speed_mps: f64,
+    /// Radar used.
+    pub radar: String,
+    /// Interceptor battery used.
+    pub interceptor: String,
+    /// Grid points, row by row from the south-west corner (latitude outer, longitude inner).
+    pub cells: Vec<Cell>,
+    /// Contour polygons, one set per level.
+    pub contours: Vec<crate::contour::Contour>,
+    /// Reach-table nodes computed for this map.
+    pub reach_nodes: usize,
+    /// Sites for maps: name, latitude, longitude (degrees), roles.
+    pub sites: Vec<(String, f64, f64, Vec<String>)>,
+}
+
+/// The scenario objects a map needs, resolved.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The radar (first of the scenario).
+    pub radar: Radar,
+    /// The battery (first of the scenario).
+    pub icpt: Interceptor,
+    /// Radar name.
+    pub radar_name: String,
+    /// Battery name.
+    pub icpt_name: String,
+}
+
+/// Resolves the first radar and battery of a scenario.
+pub fn setup(s: &Scenario) -> Result<Setup, FootprintError> {
+    let err = |m: String| FootprintError::Scenario {
+        scenario: s.meta.name.clone(),
+        message: m,
+    };
+    let rdef = s.radars.first().ok_or_else(|| err("it has no radar".into()))?;
+    let idef = s
+        .interceptors
+        .first()
+        .ok_or_else(|| err("it has no interceptor battery".into()))?;
+    let rsite = s
+        .site(&rdef.site)
+        .ok_or_else(|| err(format!("no site {}", rdef.site)))?;
+    let isite = s
+        .site(&idef.site)
+        .ok_or_else(|| err(format!("no site {}", idef.site)))?;
+    let radar = Radar::from_def(rdef, rsite).map_err(|e| err(e.to_string()))?;
+    Ok(Setup {
+        radar,
+        icpt: Interceptor::from_def(idef, isite),
+        radar_name: rdef.name.clone(),
+        icpt_name: idef.name.clone(),
+    })
+}
+
+/// The missile to fly for a map around `site`: the one named, or the longest-ranged among the scenario's
+/// threats launched from (`from = true`) or aimed at the site, or the longest-ranged of all.
+pub fn pick_missile(
+    s: &Scenario,
+    site: &str,
+    from: bool,
+    named: Option<&str>,
+) -> Result<(String, Missile, f64), FootprintError> {
+    let err = |m: String| FootprintError::Scenario {
+        scenario: s.meta.name.clone(),
+        message: m,
+    };
+    let def = match named {
+        Some(n) => s.missiles.iter().find(|m| m.name == n).ok_or_else(|| {
+            let known: Vec<_> = s.missiles.iter().map(|m| m.name.as_str()).collect();
+            err(format!("no missile \"{n}\"; known: {}", known.join(", ")))
+        })?,
+        None => {
+            let related = s
+                .threats
+                .iter()
+                .filter(|t| {
+                    if from {
+                        t.from.iter().any(|f| f == site)
+                    } else {
+                        t.to.iter().any(|f| f == site)
+                    }
+                })
+                .filter_map(|t| s.missiles.iter().find(|m| m.name == t.missile));
+            let best = |a: &&crate::scenario::MissileDef, b: &&crate::scenario::MissileDef| {
+                a.max_range_m.value.total_cmp(&b.max_range_m.value)
+            };
+            related
+                .max_by(best)
+                .or_else(|| s.missiles.iter().max_by(best))
+                .ok_or_else(|| err("it has no missile".into()))?
+        }
+    };
+    Ok((def.name.clone(), Missile::from_def(def), def.max_range_m.value))
+}
+
+fn find_site<'a>(s: &'a Scenario, name: &str, role: Role) -> Result<&'a Site, FootprintError> {
+    let site = s.site(name).ok_or_else(|| {
+        let known: Vec<_> = s
+            .sites
+            .iter()
+            .filter(|x| x.roles.contains(&role))
+            .map(|x| x.name.as_str())
+            .collect();
+        FootprintError::Scenario {
+            scenario: s.meta.name.clone(),
+            message: format!("no site \"{name}\"; {role:?} sites: {}", known.join(", ")),
+        }
+    })?;
+    Ok(site)
+}
+
+/// Computes a map with the fast engine, in parallel on all cores. `progress(n)` is called as rows of
+/// `n` points complete; setting `cancel` stops early with [`FootprintError::Cancelled`]. A `table` for the
+/// scenario's battery may be passed in to reuse its nodes.
+pub fn compute(
+    s: &Scenario,
+    req: &Request,
+    table: Option<&ReachTable>,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Footprint, FootprintError> {
+    let st = setup(s)?;
+    let speed = req.speed_mps.unwrap_or(st.icpt.burnout_speed_mps);
+    if !(speed.is_finite() && speed > 0.0 && speed < 20_000.0) {
+        return Err(FootprintError::Invalid(format!(
+            "interceptor speed {speed} m/s is outside (0, 20000) m/s"
+        )));
+    }
+    let grid = req.grid;
+    let own;
+    let table = match table {
+        Some(t) if t.serves(&st.icpt) => t,
+        _ => {
+            own = ReachTable::new(&st.icpt);
+            &own
+        }
+    };
+    let mut site_pos = None;
+    let mut missile_name = None;
+    let mut site_name = None;
+    let cells: Vec<Cell> = match req.kind {
+        MapKind::RadarCoverage => {
+            let rcs = req.rcs_m2.unwrap_or_else(|| {
+                s.missiles
+                    .iter()
+                    .map(|m| m.rcs_m2.value)
+                    .fold(f64::INFINITY, f64::min)
+            });
+            if !(rcs.is_finite() && rcs > 0.0) {
+                return Err(FootprintError::Invalid(format!("RCS {rcs} m² must be positive")));
+            }
+            rows(&grid, progress, cancel, |lat, lon| {
+                let mut c = Cell::empty(lat, lon, Status::Coverage);
+                c.min_visible_alt_m = st.radar.lowest_visible_alt_m(lat, lon, rcs);
+                c
+            })?
+        }
+        MapKind::DefendedArea | MapKind::ThreatOrigin => {
+            let name = req
+                .site
+                .as_deref()
+                .ok_or_else(|| FootprintError::Invalid("this map needs a site (--site NAME)".into()))?;
+            let from = req.kind == MapKind::DefendedArea;
+            let role = if from { Role::Launch } else { Role::Target };
+            let site = find_site(s, name, role)?;
+            let (mname, missile, max_range) = pick_missile(s, name, from, req.missile.as_deref())?;
+            site_pos = Some([site.lat_deg, site.lon_deg]);
+            missile_name = Some(mname);
+            site_name = Some(site.name.clone());
+            let fixed = Geodetic {
+                lat_deg: site.lat_deg,
+                lon_deg: site.lon_deg,
+                h_m: site.h_m,
+            };
+            rows(&grid, progress, cancel, |lat, lon| {
+                let th = if from {
+                    fast_threat(fixed, lat, lon, missile, max_range, req.shape)
+                } else {
+                    let launch = Geodetic {
+                        lat_deg: lat,
+                        lon_deg: lon,
+                        h_m: 0.0,
+                    };
+                    fast_threat(
+                        launch,
+                        fixed.lat_deg,
+                        fixed.lon_deg,
+                        missile,
+                        max_range,
+                        req.shape,
+                    )
+                };
+                cell_from(lat, lon, th, &st.radar, &st.icpt, table, speed)
+            })?
+        }
+    };
+    let contours = req
+        .levels
+        .iter()
+        .map(|&level| crate::contour::contour(&grid, &cells, req.kind, level))
+        .collect();
+    Ok(Footprint {
+        scenario: s.meta.name.clone(),
+        kind: req.kind,
+        site: site_name,
+        site_lat_lon_deg: site_pos,
+        missile: missile_name,
+        shape: req.shape,
+        grid,
+        speed_mps: speed,
+        radar: st.radar_name,
+        interceptor: st.icpt_name,
+        cells,
+        contours,
+        reach_nodes: table.nodes_filled(),
+        sites: s
+            .sites
+            .iter()
+            .map(|x| {
+                (
+                    x.name.clone(),
+                    x.lat_deg,
+                    x.lon_deg,
+                    x.roles.iter().map(|r| format!("{r:?}").to_lowercase()).collect(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Evaluates `f(lat, lon)` over the grid, rows in parallel.
+fn rows(
+    grid: &Grid,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+    f: impl Fn(f64, f64) -> Cell + Sync,
+) -> Result<Vec<Cell>, FootprintError> {
+    let n_lon = grid.n_lon();
+    let rows: Vec<Option<Vec<Cell>>> = (0..grid.n_lat())
+        .into_par_iter()
+        .map(|i| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            let lat = grid.lat(i);
+            let r = (0..n_lon).map(|j| f(lat, grid.lon(j))).collect();
+            progress(n_lon);
+            Some(r)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(grid.n_lat() * n_lon);
+    for r in rows {
+        out.extend(r.ok_or(FootprintError::Cancelled)?);
+    }
+    Ok(out)
+}
+
+/// The study's per-trajectory engine for one threat (point gravity, every intercept time solved by its
+/// own Lambert minimisation): the reference the fast engine is checked against, and the "naive" cost.
+pub fn naive_cell(
+    s: &Scenario,
+    launch: Geodetic,
+    target: Geodetic,
+    missile: Missile,
+    shape: ShapeChoice,
+) -> Result<Cell, FootprintError> {
+    let st = setup(s)?;
+    let site = |name: &str, p: Geodetic| Site {
+        name: name.into(),
+        lat_deg: p.lat_deg,
+        lon_deg: p.lon_deg,
+        h_m: p.h_m,
+        roles: vec![],
+        country: String::new(),
+        source: "grid point".into(),
+    };
+    let (ls, ts) = (site("launch", launch), site("target", target));
+    let (lat, lon) = (target.lat_deg, target.lon_deg);
+    let flown = fly_threat(&ls, &ts, missile, Shape::MinEnergy, Gravity::Point).and_then(|me| {
+        let factor = match shape {
+            ShapeChoice::MinEnergy => return Ok(me),
+            ShapeChoice::Lofted => LOFT_FACTOR,
+            ShapeChoice::Depressed => DEPRESS_FACTOR,
+        };
+        fly_threat(
+            &ls,
+            &ts,
+            missile,
+            Shape::Apogee {
+                alt_m: factor * me.apogee_alt_m(),
+            },
+            Gravity::Point,
+        )
+    });
+    let Ok(threat) = flown else {
+        return Ok(Cell::empty(lat, lon, Status::NoTrajectory));
+    };
+    let e = engage(&st.radar, &st.icpt, &threat);
+    let x = e.crossover();
+    let speed = st.icpt.burnout_speed_mps;
+    let w = e.window(speed);
+    Ok(Cell {
+        lat_deg: lat,
+        lon_deg: lon,
+        status: match (e.first_detection_s, x) {
+            (None, _) => Status::NotSeen,
+            (Some(_), None) => Status::Unreachable,
+            _ => Status::Reachable,
+        },
+        crossover_speed_mps: x.map(|f| f.required_speed_mps),
+        first_detection_s: e.first_detection_s,
+        flight_time_s: Some(threat.impact_time_s()),
+        earliest_intercept_s: w.map(|(a, _)| a.intercept_time_s),
+        intercept_alt_m: w.map(|(a, _)| a.intercept_alt_m),
+        min_visible_alt_m: None,
+    })
+}
