@@ -380,6 +380,18 @@ impl Verifier for CosignatureVerifier {
     }
 }
 
+/// The timestamp a `cosignature/v1` note signature claims (POSIX seconds), **without verifying
+/// it**: for display and for sorting; use [`verify_cosignature`] to trust it. `None` if the
+/// signature is not 72 bytes long or the time exceeds 2^63 − 1.
+pub fn cosignature_timestamp(sig: &Signature) -> Option<u64> {
+    let s = sig.signature();
+    if s.len() != COSIGNATURE_LEN {
+        return None;
+    }
+    let ts = u64::from_be_bytes(s.get(..8)?.try_into().ok()?);
+    (ts <= MAX_TIMESTAMP).then_some(ts)
+}
+
 /// Verifies that the signed note `note` (a checkpoint) carries a valid cosignature by the
 /// cosigner `vkey`, and returns its timestamp (POSIX seconds). Other signatures (the log's,
 /// other witnesses') are ignored.

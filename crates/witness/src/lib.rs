@@ -58,7 +58,9 @@ pub mod state;
 pub mod witness;
 
 pub use config::{ConfigError, WitnessConfig, create_key_file, load_signer};
-pub use cosignature::{CosignatureError, CosignatureSigner, CosignatureVerifier, verify_cosignature};
+pub use cosignature::{
+    CosignatureError, CosignatureSigner, CosignatureVerifier, cosignature_timestamp, verify_cosignature,
+};
 pub use http::{HttpLimits, router};
 pub use protocol::{AddCheckpointRequest, MalformedError, attach_cosignatures};
 pub use state::{Cosigned, SplitView, StateError};
