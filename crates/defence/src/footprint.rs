@@ -847,6 +847,42 @@ pub struct Footprint {
     pub reach_nodes: usize,
     /// Sites for maps: name, latitude, longitude (degrees), roles.
     pub sites: Vec<(String, f64, f64, Vec<String>)>,
+    /// Sample threat tracks between the fixed site and the scenario's sites inside the grid (launch
+    /// sites for a threat-origin map, targets for a defended-area map), for time-dynamic exports.
+    pub tracks: Vec<Track>,
+}
+
+/// A threat track sampled in time.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Track {
+    /// Launch site name.
+    pub from: String,
+    /// Target name.
+    pub to: String,
+    /// Engaged at the map's assumed speed.
+    pub engaged: bool,
+    /// First radar track, seconds since launch.
+    pub first_detection_s: Option<f64>,
+    /// Earliest intercept at the assumed speed, seconds since launch.
+    pub earliest_intercept_s: Option<f64>,
+    /// Samples every 10 s and at impact: seconds since launch, latitude, longitude (degrees), height (m).
+    pub samples: Vec<[f64; 4]>,
+}
+
+/// Samples a fast threat every `step_s` seconds and at impact.
+pub fn sample_track(th: &FastThreat, step_s: f64) -> Vec<[f64; 4]> {
+    let end = th.impact_time_s();
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    loop {
+        let g = ecef_to_geodetic(th.ecef_at(t));
+        out.push([t, g.lat_deg, g.lon_deg, g.h_m.max(0.0)]);
+        if t >= end {
+            break;
+        }
+        t = (t + step_s).min(end);
+    }
+    out
 }
 
 /// The scenario objects a map needs, resolved.
@@ -1030,6 +1066,51 @@ pub fn compute(
             })?
         }
     };
+    let mut tracks = Vec::new();
+    if let (Some(name), Some(mname)) = (&site_name, &missile_name) {
+        let from = req.kind == MapKind::DefendedArea;
+        let role = if from { Role::Target } else { Role::Launch };
+        let inside = |x: &Site| {
+            x.lat_deg >= grid.lat_min_deg
+                && x.lat_deg <= grid.lat_max_deg
+                && x.lon_deg >= grid.lon_min_deg
+                && x.lon_deg <= grid.lon_max_deg
+        };
+        if let (Some(fixed), Some(mdef)) = (s.site(name), s.missiles.iter().find(|m| &m.name == mname)) {
+            let geo = |x: &Site| Geodetic {
+                lat_deg: x.lat_deg,
+                lon_deg: x.lon_deg,
+                h_m: x.h_m,
+            };
+            for other in s.sites.iter().filter(|x| x.roles.contains(&role) && inside(x)) {
+                let (a, b) = if from { (fixed, other) } else { (other, fixed) };
+                let l = if from {
+                    geo(a)
+                } else {
+                    Geodetic { h_m: 0.0, ..geo(a) }
+                };
+                let Ok(th) = fast_threat(
+                    l,
+                    b.lat_deg,
+                    b.lon_deg,
+                    Missile::from_def(mdef),
+                    mdef.max_range_m.value,
+                    req.shape,
+                ) else {
+                    continue;
+                };
+                let e = fast_engage(&st.radar, &st.icpt, table, &th, speed);
+                tracks.push(Track {
+                    from: a.name.clone(),
+                    to: b.name.clone(),
+                    engaged: e.earliest.is_some(),
+                    first_detection_s: e.first_detection_s,
+                    earliest_intercept_s: e.earliest.map(|x| x.0),
+                    samples: sample_track(&th, 10.0),
+                });
+            }
+        }
+    }
     let contours = req
         .levels
         .iter()
@@ -1049,6 +1130,7 @@ pub fn compute(
         cells,
         contours,
         reach_nodes: table.nodes_filled(),
+        tracks,
         sites: s
             .sites
             .iter()

@@ -1,1 +1,581 @@
-//! placeholder
+//! Parameter sweeps (`shieldwatch sweep`): how the answer moves with the disputed numbers.
+//!
+//! A parameter is addressed by its path in the scenario, `section.name.key` (for example
+//! `interceptors.GBI-2.burnout_speed_mps`, `radars.EMR.reference_range_m`,
+//! `missiles.Iranian IRBM.burnout_alt_m`), or `section.key` for the first item of the section. For every
+//! value (one parameter) or pair of values (two parameters) every threat trajectory of the scenario is
+//! flown and engaged with the fast engine of [`crate::footprint`]; the result counts, per threat family,
+//! the trajectories the deployment engages. A Monte Carlo run instead draws every disputed parameter (or
+//! the ones named) uniformly within its `range`, `samples` times from a seed, and reports for each
+//! launch site and target the probability that the deployment engages it.
+//!
+//! Draws come from SplitMix64 seeded with `seed` and the sample index, so a run is reproducible on any
+//! machine and independent of the number of threads.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engagement::Missile;
+use crate::footprint::{self, FootprintError, fast_engage, fast_threat};
+use crate::reach::ReachTable;
+use crate::scenario::{Param, Scenario};
+use crate::study::ShapeChoice;
+use geodesy::Geodetic;
+
+/// Why a sweep could not run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// No parameter at that path.
+    #[error("unknown parameter path \"{path}\"; known paths: {known}")]
+    UnknownPath {
+        /// The path given.
+        path: String,
+        /// Every valid path, comma-separated.
+        known: String,
+    },
+    /// A value outside the parameter's physical limits, or a malformed range.
+    #[error("{0}")]
+    Invalid(String),
+    /// The scenario lacks something.
+    #[error(transparent)]
+    Scenario(#[from] FootprintError),
+    /// Cancelled (Ctrl-C).
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Every numeric parameter path of a scenario, in file order.
+pub fn param_paths(s: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in &s.radars {
+        for k in RADAR_KEYS {
+            out.push(format!("radars.{}.{k}", r.name));
+        }
+    }
+    for i in &s.interceptors {
+        for k in INTERCEPTOR_KEYS {
+            out.push(format!("interceptors.{}.{k}", i.name));
+        }
+    }
+    for m in &s.missiles {
+        for k in MISSILE_KEYS {
+            out.push(format!("missiles.{}.{k}", m.name));
+        }
+    }
+    out
+}
+
+const RADAR_KEYS: [&str; 7] = [
+    "antenna_height_m",
+    "boresight_azimuth_deg",
+    "azimuth_half_width_deg",
+    "min_elevation_deg",
+    "max_elevation_deg",
+    "reference_range_m",
+    "reference_rcs_m2",
+];
+const INTERCEPTOR_KEYS: [&str; 8] = [
+    "count",
+    "burnout_speed_mps",
+    "burn_time_s",
+    "burnout_alt_m",
+    "burnout_downrange_m",
+    "commit_delay_s",
+    "min_intercept_alt_m",
+    "kill_assessment_s",
+];
+const MISSILE_KEYS: [&str; 5] = [
+    "burn_time_s",
+    "burnout_alt_m",
+    "burnout_downrange_m",
+    "rcs_m2",
+    "max_range_m",
+];
+
+/// Physical limits of a parameter key: (low, high, low end excluded?), the same as the scenario checker's.
+pub fn limits(key: &str) -> (f64, f64, bool) {
+    match key {
+        "boresight_azimuth_deg" => (0.0, 360.0, false),
+        "azimuth_half_width_deg" => (0.0, 180.0, true),
+        "min_elevation_deg" | "max_elevation_deg" => (-90.0, 90.0, false),
+        "burnout_alt_m" => (-1_000.0, 1.0e8, false),
+        "count" => (0.0, 1.0e6, false),
+        "antenna_height_m"
+        | "commit_delay_s"
+        | "kill_assessment_s"
+        | "min_intercept_alt_m"
+        | "burnout_downrange_m" => (0.0, f64::MAX, false),
+        _ => (0.0, f64::MAX, true),
+    }
+}
+
+/// The parameter at `path`, for reading or changing.
+pub fn param_mut<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut Param, SweepError> {
+    let known = param_paths(s).join(", ");
+    let unknown = || SweepError::UnknownPath {
+        path: path.to_string(),
+        known: known.clone(),
+    };
+    let (section, rest) = path.split_once('.').ok_or_else(unknown)?;
+    let (name, key) = match rest.rsplit_once('.') {
+        Some((n, k)) => (Some(n), k),
+        None => (None, rest),
+    };
+    let pick = |names: Vec<&str>| -> Option<usize> {
+        match name {
+            None => (!names.is_empty()).then_some(0),
+            Some(n) => names.iter().position(|x| *x == n),
+        }
+    };
+    let found: Option<&mut Param> = match section {
+        "radars" | "radar" => match pick(s.radars.iter().map(|r| r.name.as_str()).collect()) {
+            Some(i) => {
+                let r = &mut s.radars[i];
+                match key {
+                    "antenna_height_m" => Some(&mut r.antenna_height_m),
+                    "boresight_azimuth_deg" => Some(&mut r.boresight_azimuth_deg),
+                    "azimuth_half_width_deg" => Some(&mut r.azimuth_half_width_deg),
+                    "min_elevation_deg" => Some(&mut r.min_elevation_deg),
+                    "max_elevation_deg" => Some(&mut r.max_elevation_deg),
+                    "reference_range_m" => Some(&mut r.reference_range_m),
+                    "reference_rcs_m2" => Some(&mut r.reference_rcs_m2),
+                    _ => None,
+                }
+            }
+            None => None,
+        },
+        "interceptors" | "interceptor" => {
+            match pick(s.interceptors.iter().map(|r| r.name.as_str()).collect()) {
+                Some(i) => {
+                    let r = &mut s.interceptors[i];
+                    match key {
+                        "count" => Some(&mut r.count),
+                        "burnout_speed_mps" => Some(&mut r.burnout_speed_mps),
+                        "burn_time_s" => Some(&mut r.burn_time_s),
+                        "burnout_alt_m" => Some(&mut r.burnout_alt_m),
+                        "burnout_downrange_m" => Some(&mut r.burnout_downrange_m),
+                        "commit_delay_s" => Some(&mut r.commit_delay_s),
+                        "min_intercept_alt_m" => Some(&mut r.min_intercept_alt_m),
+                        "kill_assessment_s" => Some(&mut r.kill_assessment_s),
+                        _ => None,
+                    }
+                }
+                None => None,
+            }
+        }
+        "missiles" | "missile" => match pick(s.missiles.iter().map(|r| r.name.as_str()).collect()) {
+            Some(i) => {
+                let r = &mut s.missiles[i];
+                match key {
+                    "burn_time_s" => Some(&mut r.burn_time_s),
+                    "burnout_alt_m" => Some(&mut r.burnout_alt_m),
+                    "burnout_downrange_m" => Some(&mut r.burnout_downrange_m),
+                    "rcs_m2" => Some(&mut r.rcs_m2),
+                    "max_range_m" => Some(&mut r.max_range_m),
+                    _ => None,
+                }
+            }
+            None => None,
+        },
+        _ => None,
+    };
+    found.ok_or_else(unknown)
+}
+
+/// Sets the parameter at `path` to `value` after checking its physical limits; the parameter keeps its
+/// `source` (with " [swept]" appended once) and its range.
+pub fn set_param(s: &mut Scenario, path: &str, value: f64) -> Result<(), SweepError> {
+    check_value(path, value)?;
+    let p = param_mut(s, path)?;
+    p.value = value;
+    if !p.source.ends_with(" [swept]") {
+        p.source.push_str(" [swept]");
+    }
+    Ok(())
+}
+
+/// Checks `value` against the physical limits of the key at the end of `path`.
+pub fn check_value(path: &str, value: f64) -> Result<(), SweepError> {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    let (lo, hi, open) = limits(key);
+    let ok = value.is_finite() && value <= hi && (value > lo || (!open && value == lo));
+    if ok {
+        Ok(())
+    } else {
+        let lo_b = if open { "(" } else { "[" };
+        Err(SweepError::Invalid(format!(
+            "{path} = {value} is outside its physical limits {lo_b}{lo}, {}]",
+            if hi == f64::MAX {
+                "∞".to_string()
+            } else {
+                hi.to_string()
+            }
+        )))
+    }
+}
+
+/// One axis of a sweep: a parameter path and the values it takes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Axis {
+    /// Parameter path.
+    pub path: String,
+    /// Values, in the parameter's unit.
+    pub values: Vec<f64>,
+}
+
+impl Axis {
+    /// `steps` evenly spaced values from `from` to `to` inclusive, checked against the parameter's
+    /// limits and the scenario's paths.
+    pub fn linspace(s: &Scenario, path: &str, from: f64, to: f64, steps: usize) -> Result<Axis, SweepError> {
+        let mut probe = s.clone();
+        param_mut(&mut probe, path)?;
+        if steps < 2 {
+            return Err(SweepError::Invalid(format!(
+                "{path}: a sweep needs at least 2 steps"
+            )));
+        }
+        if from.partial_cmp(&to) != Some(std::cmp::Ordering::Less) {
+            return Err(SweepError::Invalid(format!(
+                "{path}: the range {from}..{to} must go from a lower to a higher value"
+            )));
+        }
+        check_value(path, from)?;
+        check_value(path, to)?;
+        let values = (0..steps)
+            .map(|i| from + (to - from) * i as f64 / (steps - 1) as f64)
+            .collect();
+        Ok(Axis {
+            path: path.to_string(),
+            values,
+        })
+    }
+}
+
+/// The outcome of one threat trajectory.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PairOutcome {
+    /// Threat family.
+    pub threat: String,
+    /// Launch site.
+    pub from: String,
+    /// Target.
+    pub to: String,
+    /// Flown (within range, trajectory found).
+    pub flown: bool,
+    /// Engaged at the battery's burnout speed.
+    pub engaged: bool,
+    /// Lowest burnout speed that engages, m/s.
+    pub crossover_speed_mps: Option<f64>,
+}
+
+/// One point of a sweep.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SweepPoint {
+    /// Parameter values, in axis order.
+    pub values: Vec<f64>,
+    /// Per threat family: (name, engaged, flown).
+    pub families: Vec<(String, usize, usize)>,
+    /// Every trajectory.
+    pub outcomes: Vec<PairOutcome>,
+}
+
+/// A finished sweep.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Sweep {
+    /// Scenario name.
+    pub scenario: String,
+    /// Trajectory family.
+    pub shape: ShapeChoice,
+    /// One or two axes.
+    pub axes: Vec<Axis>,
+    /// Points, the last axis varying fastest.
+    pub points: Vec<SweepPoint>,
+}
+
+/// Reach tables shared across points with the same battery geometry.
+#[derive(Debug, Default)]
+pub struct TableCache(Mutex<Vec<Arc<ReachTable>>>);
+
+impl TableCache {
+    fn get(&self, icpt: &crate::engagement::Interceptor) -> Arc<ReachTable> {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = v.iter().find(|t| t.serves(icpt)) {
+            return t.clone();
+        }
+        let t = Arc::new(ReachTable::new(icpt));
+        if v.len() >= 8 {
+            v.remove(0);
+        }
+        v.push(t.clone());
+        t
+    }
+}
+
+/// Engages every threat trajectory of the scenario (as it stands) with the fast engine.
+pub fn evaluate(
+    s: &Scenario,
+    shape: ShapeChoice,
+    cache: &TableCache,
+) -> Result<Vec<PairOutcome>, SweepError> {
+    let st = footprint::setup(s)?;
+    let table = cache.get(&st.icpt);
+    let speed = st.icpt.burnout_speed_mps;
+    let mut out = Vec::new();
+    for t in &s.threats {
+        let Some(mdef) = s.missiles.iter().find(|m| m.name == t.missile) else {
+            continue;
+        };
+        let missile = Missile::from_def(mdef);
+        for from in &t.from {
+            for to in &t.to {
+                let (Some(a), Some(b)) = (s.site(from), s.site(to)) else {
+                    continue;
+                };
+                let launch = Geodetic {
+                    lat_deg: a.lat_deg,
+                    lon_deg: a.lon_deg,
+                    h_m: a.h_m,
+                };
+                let th = fast_threat(
+                    launch,
+                    b.lat_deg,
+                    b.lon_deg,
+                    missile,
+                    mdef.max_range_m.value,
+                    shape,
+                );
+                let (flown, x) = match th {
+                    Ok(th) => (
+                        true,
+                        fast_engage(&st.radar, &st.icpt, &table, &th, speed).crossover,
+                    ),
+                    Err(_) => (false, None),
+                };
+                out.push(PairOutcome {
+                    threat: t.name.clone(),
+                    from: from.clone(),
+                    to: to.clone(),
+                    flown,
+                    engaged: x.is_some_and(|c| c.0 <= speed),
+                    crossover_speed_mps: x.map(|c| c.0),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn families(s: &Scenario, outcomes: &[PairOutcome]) -> Vec<(String, usize, usize)> {
+    s.threats
+        .iter()
+        .map(|t| {
+            let of = outcomes.iter().filter(|o| o.threat == t.name && o.flown);
+            let (e, n) = of.fold((0, 0), |(e, n), o| (e + usize::from(o.engaged), n + 1));
+            (t.name.clone(), e, n)
+        })
+        .collect()
+}
+
+/// Sweeps one or two axes; `progress(1)` after each point; `cancel` stops early.
+pub fn sweep(
+    s: &Scenario,
+    axes: &[Axis],
+    shape: ShapeChoice,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Sweep, SweepError> {
+    if axes.is_empty() || axes.len() > 2 {
+        return Err(SweepError::Invalid(
+            "sweep one or two parameters at a time".into(),
+        ));
+    }
+    if axes.len() == 2 && axes[0].path == axes[1].path {
+        return Err(SweepError::Invalid("the two swept parameters must differ".into()));
+    }
+    let combos: Vec<Vec<f64>> = match axes {
+        [a] => a.values.iter().map(|&v| vec![v]).collect(),
+        [a, b] => a
+            .values
+            .iter()
+            .flat_map(|&x| b.values.iter().map(move |&y| vec![x, y]))
+            .collect(),
+        _ => vec![],
+    };
+    let cache = TableCache::default();
+    let points: Vec<Result<SweepPoint, SweepError>> = combos
+        .par_iter()
+        .map(|vals| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(SweepError::Cancelled);
+            }
+            let mut sc = s.clone();
+            for (ax, &v) in axes.iter().zip(vals) {
+                set_param(&mut sc, &ax.path, v)?;
+            }
+            let outcomes = evaluate(&sc, shape, &cache)?;
+            progress(1);
+            Ok(SweepPoint {
+                values: vals.clone(),
+                families: families(&sc, &outcomes),
+                outcomes,
+            })
+        })
+        .collect();
+    Ok(Sweep {
+        scenario: s.meta.name.clone(),
+        shape,
+        axes: axes.to_vec(),
+        points: points.into_iter().collect::<Result<_, _>>()?,
+    })
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a small, well-mixed generator that is fully specified here, so
+/// seeds give the same draws everywhere.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator for sample `index` of the run seeded with `seed`.
+    pub fn new(seed: u64, index: u64) -> Self {
+        let mut g = SplitMix64(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        g.next_u64();
+        g
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform draw in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// The engagement probability of one launch site → target pair.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PairProbability {
+    /// Threat family.
+    pub threat: String,
+    /// Launch site.
+    pub from: String,
+    /// Target.
+    pub to: String,
+    /// Samples in which it was flown (within the sampled range).
+    pub flown: usize,
+    /// Samples in which it was engaged.
+    pub engaged: usize,
+    /// engaged / samples.
+    pub probability: f64,
+}
+
+/// A Monte Carlo run.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MonteCarlo {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Number of samples.
+    pub samples: usize,
+    /// Parameters drawn, with their ranges.
+    pub parameters: Vec<(String, [f64; 2])>,
+    /// Per pair, in scenario order.
+    pub pairs: Vec<PairProbability>,
+}
+
+/// Draws every parameter of `paths` (default: every parameter with a `range`) uniformly within its range,
+/// `samples` times from `seed`, and counts engagements.
+pub fn monte_carlo(
+    s: &Scenario,
+    paths: Option<&[String]>,
+    samples: usize,
+    seed: u64,
+    shape: ShapeChoice,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<MonteCarlo, SweepError> {
+    if samples == 0 || samples > 1_000_000 {
+        return Err(SweepError::Invalid(format!(
+            "--samples {samples} must be in 1..=1000000"
+        )));
+    }
+    let mut probe = s.clone();
+    let all = param_paths(s);
+    let chosen: Vec<String> = match paths {
+        Some(p) => p.to_vec(),
+        None => all,
+    };
+    let mut params = Vec::new();
+    for path in &chosen {
+        let p = param_mut(&mut probe, path)?;
+        match (p.range, paths.is_some()) {
+            (Some(r), _) => params.push((path.clone(), r)),
+            (None, true) => {
+                return Err(SweepError::Invalid(format!(
+                    "{path} has no range in the scenario to draw from"
+                )));
+            }
+            (None, false) => {}
+        }
+    }
+    let cache = TableCache::default();
+    let runs: Vec<Result<Vec<PairOutcome>, SweepError>> = (0..samples)
+        .into_par_iter()
+        .map(|k| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(SweepError::Cancelled);
+            }
+            let mut rng = SplitMix64::new(seed, k as u64);
+            let mut sc = s.clone();
+            for (path, [lo, hi]) in &params {
+                let v = lo + (hi - lo) * rng.next_f64();
+                set_param(&mut sc, path, v)?;
+            }
+            let o = evaluate(&sc, shape, &cache)?;
+            progress(1);
+            Ok(o)
+        })
+        .collect();
+    let runs: Vec<Vec<PairOutcome>> = runs.into_iter().collect::<Result<_, _>>()?;
+    let mut pairs: Vec<PairProbability> = runs
+        .first()
+        .map(|r| {
+            r.iter()
+                .map(|o| PairProbability {
+                    threat: o.threat.clone(),
+                    from: o.from.clone(),
+                    to: o.to.clone(),
+                    flown: 0,
+                    engaged: 0,
+                    probability: 0.0,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for r in &runs {
+        for (p, o) in pairs.iter_mut().zip(r) {
+            p.flown += usize::from(o.flown);
+            p.engaged += usize::from(o.engaged);
+        }
+    }
+    for p in &mut pairs {
+        p.probability = p.engaged as f64 / samples as f64;
+    }
+    Ok(MonteCarlo {
+        scenario: s.meta.name.clone(),
+        seed,
+        samples,
+        parameters: params,
+        pairs,
+    })
+}
