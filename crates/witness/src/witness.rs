@@ -279,6 +279,21 @@ impl Witness {
         let (log_sigs, _) = note
             .verify(&list)
             .map_err(|e| AddCheckpointError::Forbidden(e.to_string()))?;
+        // `Note::verify` checks only the first signature per key; the protocol wants a 403 for
+        // any line of a trusted key that fails, so check every such line.
+        for sig in crate::protocol::signatures_of(&req.checkpoint)? {
+            if let Some(k) = keys
+                .iter()
+                .find(|k| k.name() == sig.name() && k.key_id() == sig.id())
+                && !k.verify(note.text(), sig.signature())
+            {
+                return Err(AddCheckpointError::Forbidden(format!(
+                    "a signature by the log key {}+{:08x} does not verify",
+                    sig.name(),
+                    sig.id()
+                )));
+            }
+        }
         if req.old_size > cp.size {
             return Err(MalformedError(format!(
                 "old size {} is larger than the checkpoint size {}",
