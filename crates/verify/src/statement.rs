@@ -1,0 +1,519 @@
+//! Statements: sensor telemetry, inspector reports and notifications, schema
+//! `shieldwatch/statement/v1`, each a c2sp.org/signed-note signed by its sensor's or inspector's
+//! Ed25519 key.
+//!
+//! # Encoding
+//!
+//! The note text is the statement's **canonical JSON** followed by one newline: compact (no
+//! whitespace), fields in the schema order given by the types below, integers only (times in
+//! Unix milliseconds UTC as the sensor's clock reads them, angles in millidegrees), optional
+//! fields absent rather than `null`. A decoder accepts a text only if re-encoding what it decoded
+//! gives the very same bytes, so every statement has exactly one encoding (no malleability) and a
+//! field outside the agreed schema is refused (over-collection).
+//!
+//! The signing key's name must equal `sensor`. Sensitive fields (the radar's exact pointing,
+//! an interceptor's serial number) are logged only as salted commitments, see [`Commitment`].
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::keys::Key;
+
+/// Schema identifier of a statement.
+pub const STATEMENT_SCHEMA: &str = "shieldwatch/statement/v1";
+
+/// Width of a radar pointing-sector bin: 10° of azimuth, bins 0..36 clockwise from true north.
+pub const SECTOR_BIN_DEG: u32 = 10;
+
+/// Longest string field, in bytes.
+pub const MAX_TEXT: usize = 2048;
+
+/// One signed reading or report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// Always [`STATEMENT_SCHEMA`].
+    pub schema: String,
+    /// The signer: sensor or inspector ID, equal to the signing key's name.
+    pub sensor: String,
+    /// Site ID the statement is about (`redzikowo`, `brdy`).
+    pub site: String,
+    /// Per-sensor sequence number, starting at 1 and increasing by exactly 1.
+    pub seq: u64,
+    /// Time of the reading, Unix milliseconds UTC, by the sensor's clock.
+    pub time_ms: i64,
+    /// The sensor's own clock-integrity flag (disciplined and untampered).
+    pub clock_ok: bool,
+    /// What is stated.
+    pub body: Body,
+}
+
+/// The kinds of statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Body {
+    /// Radar telemetry.
+    Radar(RadarReading),
+    /// Silo telemetry.
+    Silo(SiloReading),
+    /// An inspector's visit report.
+    Inspection(InspectionReport),
+    /// A notification by the host party (maintenance window, radiation window, test launch,
+    /// change, activation trigger).
+    Notice(Notice),
+}
+
+impl Body {
+    /// The kind name used in rules and rosters (`radar`, `silo`, `inspection`, `notice`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Radar(_) => "radar",
+            Body::Silo(_) => "silo",
+            Body::Inspection(_) => "inspection",
+            Body::Notice(_) => "notice",
+        }
+    }
+}
+
+/// Radar operating mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RadarMode {
+    /// Not radiating, ready.
+    Standby,
+    /// Volume search.
+    Search,
+    /// Tracking objects.
+    Track,
+    /// Calibration against a known target.
+    Calibration,
+}
+
+/// Radar telemetry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadarReading {
+    /// Transmitter on.
+    pub transmitting: bool,
+    /// Operating mode.
+    pub mode: RadarMode,
+    /// Pointing sector bin, 0..36 (10° of azimuth each, clockwise from true north).
+    pub sector_bin: u32,
+    /// Transmitted power class, 0 (off) to 3 (full).
+    pub power_class: u32,
+    /// Exact boresight azimuth in millidegrees, sealed (sensitive).
+    pub pointing: Commitment,
+}
+
+/// Silo door state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DoorState {
+    /// Closed.
+    Closed,
+    /// Moving.
+    Moving,
+    /// Open.
+    Open,
+}
+
+/// Interceptor readiness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readiness {
+    /// Not launchable (agreed default state).
+    Inactive,
+    /// Launchable.
+    Active,
+}
+
+/// Silo telemetry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiloReading {
+    /// Silo number at the site, from 1.
+    pub silo: u32,
+    /// Door state.
+    pub door: DoorState,
+    /// An interceptor is emplaced.
+    pub interceptor_present: bool,
+    /// Readiness of the interceptor (inactive when none is present).
+    pub readiness: Readiness,
+    /// The inspectors' seal on the silo is intact.
+    pub seal_intact: bool,
+    /// The sensor's tamper switch has fired.
+    pub tamper: bool,
+    /// Serial number of the emplaced interceptor, sealed (sensitive); absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<Commitment>,
+}
+
+/// A finding in an inspection report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// Agreed finding code (`seal-ok`, `seal-broken`, `count-mismatch`, …).
+    pub code: String,
+    /// Free text.
+    pub text: String,
+}
+
+/// An attachment (photograph, raw log) logged by hash only; the file is kept elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// File name.
+    pub name: String,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+}
+
+/// An inspector's visit report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionReport {
+    /// Visit ID.
+    pub visit: String,
+    /// When access was requested, Unix ms.
+    pub requested_ms: i64,
+    /// When access was granted, Unix ms.
+    pub granted_ms: i64,
+    /// Interceptors counted on site.
+    pub interceptors_counted: u32,
+    /// Findings.
+    pub findings: Vec<Finding>,
+    /// Attachments, by hash.
+    pub attachments: Vec<Attachment>,
+}
+
+/// Kinds of notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Declared maintenance (tamper flags and open doors allowed) at the site.
+    Maintenance,
+    /// Declared radar radiation window.
+    Radiate,
+    /// Announced test launch.
+    TestLaunch,
+    /// A change of the deployment (interceptor emplaced or removed, equipment replaced).
+    Change,
+    /// The agreed activation trigger (only valid with both parties' signatures).
+    Trigger,
+}
+
+/// A notification by the host party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// What is notified.
+    pub notice: NoticeKind,
+    /// Start of the window, Unix ms.
+    pub from_ms: i64,
+    /// End of the window, Unix ms (inclusive).
+    pub to_ms: i64,
+    /// What it concerns (`silo-3`, `radar`, a change description).
+    pub subject: String,
+}
+
+/// A salted commitment to a sensitive value: lowercase hex of
+/// SHA-256(`"shieldwatch/commit/v1\n"` ‖ field name ‖ `"\n"` ‖ 32-byte salt ‖ value as decimal or
+/// UTF-8 text). The value and salt stay with the sensor until a dispute, when [`Reveal`]
+/// discloses them and anyone can recompute the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Commitment(pub String);
+
+/// A disclosed sensitive field: the value and salt behind a [`Commitment`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reveal {
+    /// Field name (`pointing`, `serial`).
+    pub field: String,
+    /// The value, as text.
+    pub value: String,
+    /// The 32-byte salt, lowercase hex.
+    pub salt: String,
+}
+
+impl Commitment {
+    /// Commits to `value` of `field` with `salt`.
+    pub fn new(field: &str, value: &str, salt: &[u8; 32]) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"shieldwatch/commit/v1\n");
+        h.update(field.as_bytes());
+        h.update(b"\n");
+        h.update(salt);
+        h.update(value.as_bytes());
+        Commitment(hex(&h.finalize()))
+    }
+
+    /// A commitment with a fresh random salt; returns it with its [`Reveal`].
+    pub fn seal(field: &str, value: &str) -> (Self, Reveal) {
+        let salt: [u8; 32] = rand::random();
+        (
+            Self::new(field, value, &salt),
+            Reveal {
+                field: field.to_owned(),
+                value: value.to_owned(),
+                salt: hex(&salt),
+            },
+        )
+    }
+
+    /// Checks that `reveal` opens this commitment.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] for a salt that is not 32 bytes of hex; [`Error::Evidence`] if the
+    /// value and salt do not match the commitment.
+    pub fn check(&self, reveal: &Reveal) -> Result<()> {
+        let salt: [u8; 32] = unhex(&reveal.salt)
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| Error::Malformed("salt must be 64 hex digits".into()))?;
+        if Self::new(&reveal.field, &reveal.value, &salt) == *self {
+            Ok(())
+        } else {
+            Err(Error::Evidence(format!(
+                "value {:?} with this salt does not open the commitment to {}",
+                reveal.value, reveal.field
+            )))
+        }
+    }
+}
+
+impl Statement {
+    /// Kind of the body.
+    pub fn kind(&self) -> &'static str {
+        self.body.kind()
+    }
+
+    /// The canonical JSON (without the trailing newline).
+    pub fn canonical(&self) -> Vec<u8> {
+        // Serialising these types cannot fail: no maps with non-string keys, no floats.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Checks the agreed value ranges beyond what the types enforce.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] naming the field that is out of range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Schema(m));
+        if self.schema != STATEMENT_SCHEMA {
+            return bad(format!("schema {:?}, expected {STATEMENT_SCHEMA:?}", self.schema));
+        }
+        if !signed_note::is_key_name_valid(&self.sensor) || self.sensor.len() > 128 {
+            return bad(format!("sensor {:?} is not a valid key name", self.sensor));
+        }
+        if !valid_id(&self.site) {
+            return bad(format!("site {:?} must be 1-64 of [a-z0-9-]", self.site));
+        }
+        if self.seq == 0 {
+            return bad("seq starts at 1".into());
+        }
+        if self.time_ms <= 0 {
+            return bad(format!("time_ms {} is not a Unix time", self.time_ms));
+        }
+        match &self.body {
+            Body::Radar(r) => {
+                if r.sector_bin >= 360 / SECTOR_BIN_DEG {
+                    return bad(format!("radar.sector_bin {} outside 0..36", r.sector_bin));
+                }
+                if r.power_class > 3 {
+                    return bad(format!("radar.power_class {} outside 0..=3", r.power_class));
+                }
+                if r.transmitting != (r.mode != RadarMode::Standby) {
+                    return bad("radar.transmitting contradicts radar.mode (standby = not transmitting)".into());
+                }
+                check_commitment("radar.pointing", &r.pointing)?;
+            }
+            Body::Silo(s) => {
+                if s.silo == 0 {
+                    return bad("silo.silo numbers start at 1".into());
+                }
+                if !s.interceptor_present && s.readiness == Readiness::Active {
+                    return bad("silo.readiness is active with no interceptor present".into());
+                }
+                if let Some(c) = &s.serial {
+                    check_commitment("silo.serial", c)?;
+                }
+            }
+            Body::Inspection(i) => {
+                text("inspection.visit", &i.visit)?;
+                if i.granted_ms < i.requested_ms {
+                    return bad("inspection.granted_ms is before requested_ms".into());
+                }
+                for f in &i.findings {
+                    text("inspection.findings.code", &f.code)?;
+                    text("inspection.findings.text", &f.text)?;
+                }
+                for a in &i.attachments {
+                    text("inspection.attachments.name", &a.name)?;
+                    if a.sha256.len() != 64 || unhex(&a.sha256).is_none() || a.sha256.to_lowercase() != a.sha256
+                    {
+                        return bad(format!(
+                            "inspection.attachments.sha256 of {:?} must be 64 lowercase hex digits",
+                            a.name
+                        ));
+                    }
+                }
+            }
+            Body::Notice(n) => {
+                text("notice.subject", &n.subject)?;
+                if n.to_ms < n.from_ms {
+                    return bad("notice.to_ms is before from_ms".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Signs the statement with `key` (whose name must equal `sensor`); returns the log entry.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] if the statement is invalid or the key name differs from `sensor`.
+    pub fn sign(&self, key: &Key) -> Result<Vec<u8>> {
+        self.validate()?;
+        if key.name() != self.sensor {
+            return Err(Error::Schema(format!(
+                "key {:?} cannot sign for sensor {:?}",
+                key.name(),
+                self.sensor
+            )));
+        }
+        let mut text = self.canonical();
+        text.push(b'\n');
+        key.sign_note(&text)
+    }
+
+    /// Decodes a note text (canonical JSON + newline) into a statement, strictly.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if it is not JSON or not canonical; [`Error::Schema`] if a field is
+    /// unknown, missing or out of range.
+    pub fn from_text(text: &[u8]) -> Result<Self> {
+        let json = text
+            .strip_suffix(b"\n")
+            .ok_or_else(|| Error::Malformed("statement text must end in one newline".into()))?;
+        let st: Statement = serde_json::from_slice(json).map_err(|e| {
+            if e.is_data() {
+                Error::Schema(e.to_string())
+            } else {
+                Error::Malformed(format!("statement JSON: {e}"))
+            }
+        })?;
+        st.validate()?;
+        if st.canonical() != json {
+            return Err(Error::Malformed(
+                "statement is not in canonical encoding (compact JSON, schema field order)".into(),
+            ));
+        }
+        Ok(st)
+    }
+}
+
+fn check_commitment(field: &str, c: &Commitment) -> Result<()> {
+    if c.0.len() == 64 && unhex(&c.0).is_some() && c.0.to_lowercase() == c.0 {
+        Ok(())
+    } else {
+        Err(Error::Schema(format!("{field} must be a commitment: 64 lowercase hex digits")))
+    }
+}
+
+fn text(field: &str, s: &str) -> Result<()> {
+    if s.len() > MAX_TEXT {
+        return Err(Error::Schema(format!("{field} longer than {MAX_TEXT} bytes")));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(Error::Schema(format!("{field} contains control characters")));
+    }
+    Ok(())
+}
+
+/// Site and role identifiers: 1–64 of `[a-z0-9-]`.
+pub(crate) fn valid_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Parses hex (either case); `None` if malformed.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn radar() -> Statement {
+        Statement {
+            schema: STATEMENT_SCHEMA.into(),
+            sensor: "brdy-radar".into(),
+            site: "brdy".into(),
+            seq: 1,
+            time_ms: 1_700_000_000_000,
+            clock_ok: true,
+            body: Body::Radar(RadarReading {
+                transmitting: true,
+                mode: RadarMode::Search,
+                sector_bin: 11,
+                power_class: 2,
+                pointing: Commitment::new("pointing", "115000", &[0; 32]),
+            }),
+        }
+    }
+
+    #[test]
+    fn canonical_round_trip_and_strictness() {
+        let s = radar();
+        let mut text = s.canonical();
+        text.push(b'\n');
+        assert_eq!(Statement::from_text(&text).unwrap(), s);
+        // Whitespace makes it non-canonical.
+        let spaced = String::from_utf8(text.clone()).unwrap().replacen(',', ", ", 1);
+        assert!(matches!(Statement::from_text(spaced.as_bytes()), Err(Error::Malformed(_))));
+        // An extra field is over-collection.
+        let extra = String::from_utf8(text).unwrap().replacen("\"clock_ok\"", "\"gps\":1,\"clock_ok\"", 1);
+        assert!(matches!(Statement::from_text(extra.as_bytes()), Err(Error::Schema(_))));
+    }
+
+    #[test]
+    fn commitments_open_only_with_their_salt() {
+        let (c, r) = Commitment::seal("pointing", "115000");
+        c.check(&r).unwrap();
+        let mut wrong = r.clone();
+        wrong.value = "116000".into();
+        assert!(c.check(&wrong).is_err());
+    }
+
+    #[test]
+    fn ranges_are_checked() {
+        let mut s = radar();
+        if let Body::Radar(r) = &mut s.body {
+            r.sector_bin = 36;
+        }
+        assert!(s.validate().is_err());
+        let mut s = radar();
+        s.seq = 0;
+        assert!(s.validate().is_err());
+    }
+}
