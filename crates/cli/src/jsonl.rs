@@ -98,8 +98,93 @@ fn parse_object(line: &Line) -> Result<(Value, Map<String, Value>), (Value, Stri
             Value::Null,
             format!("expected a JSON object, got {}", kind_name(&other)),
         )),
-        Err(e) => Err((Value::Null, format!("not valid JSON: {e}"))),
+        Err(e) => {
+            Err(nonfinite_literals(text).unwrap_or_else(|| (Value::Null, format!("not valid JSON: {e}"))))
+        }
     }
+}
+
+/// Spellings of non-finite numbers that some JSON writers emit (JSON itself has none).
+const NONFINITE: [&str; 6] = ["NaN", "nan", "Infinity", "infinity", "inf", "Inf"];
+/// Marker substituted (as a JSON string) for a non-finite literal so that the rest of the line can still
+/// be read: its JSON spelling, then its value once parsed.
+const NONFINITE_MARK_JSON: &str = "\\u0001non-finite:";
+const NONFINITE_MARK: &str = "\u{1}non-finite:";
+
+/// For a line that is not JSON only because it holds bare `NaN`/`Infinity` literals (outside strings),
+/// the error that names the offending fields and echoes the line's `id`. `None` when the line has other
+/// problems too.
+fn nonfinite_literals(text: &str) -> Option<(Value, String)> {
+    let mut patched = String::with_capacity(text.len() + 32);
+    let mut found = false;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            patched.push(c);
+            rest = &rest[c.len_utf8()..];
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        } else if c == '-' || c == '+' || c.is_ascii_alphabetic() {
+            let sign = usize::from(c == '-' || c == '+');
+            if let Some(word) = NONFINITE.iter().find(|w| {
+                rest[sign..].starts_with(*w)
+                    && !rest[sign + w.len()..].starts_with(|n: char| n.is_ascii_alphanumeric())
+            }) {
+                let len = sign + word.len();
+                patched.push('"');
+                patched.push_str(NONFINITE_MARK_JSON);
+                patched.push_str(&rest[..len]);
+                patched.push('"');
+                rest = &rest[len..];
+                found = true;
+                continue;
+            }
+        }
+        patched.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    if !found {
+        return None;
+    }
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&patched) else {
+        return None;
+    };
+    let is_mark = |v: &Value| v.as_str().is_some_and(|s| s.starts_with(NONFINITE_MARK));
+    let mut named = Vec::new();
+    for (k, v) in &map {
+        let hit = match v {
+            Value::Array(a) => a.iter().any(is_mark),
+            other => is_mark(other),
+        };
+        if hit {
+            named.push(format!("`{k}`"));
+        }
+    }
+    let id = map
+        .get("id")
+        .filter(|v| !is_mark(v))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let what = if named.is_empty() {
+        "a value".to_string()
+    } else {
+        format!("field {}", named.join(", "))
+    };
+    Some((
+        id,
+        format!("{what} is NaN or infinite (not valid JSON): expected a finite number"),
+    ))
 }
 
 fn kind_name(v: &Value) -> &'static str {
@@ -243,6 +328,25 @@ mod tests {
         assert!(lines[2].contains("empty line"));
         assert!(lines[3].contains("missing field `x`") && lines[3].contains("\"b\""));
         assert_eq!(lines[4], r#"{"id":3,"y":2.0}"#);
+        assert_eq!(s.failed, 3);
+    }
+
+    #[test]
+    fn nan_and_infinity_literals_are_named_with_the_id() {
+        let (out, s) = run_str(
+            "{\"id\":7,\"x\":NaN}\n{\"id\":\"NaN\",\"x\":-Infinity,\"v\":[1,inf]}\n{\"id\":8,\"x\":NaN,}\n{\"id\":9,\"x\":1}\n",
+        );
+        let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["id"], 7);
+        let e0 = lines[0]["error"].as_str().unwrap();
+        assert!(e0.contains("`x`") && e0.contains("NaN"), "{e0}");
+        assert_eq!(lines[1]["id"], "NaN");
+        let e1 = lines[1]["error"].as_str().unwrap();
+        assert!(e1.contains("`x`") && e1.contains("`v`"), "{e1}");
+        // Other syntax errors as well: plain "not valid JSON".
+        assert_eq!(lines[2]["id"], Value::Null);
+        assert!(lines[2]["error"].as_str().unwrap().starts_with("not valid JSON"));
+        assert_eq!(lines[3]["y"], 2.0);
         assert_eq!(s.failed, 3);
     }
 

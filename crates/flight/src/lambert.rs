@@ -74,23 +74,30 @@ pub fn lambert(
     prograde: bool,
     max_revs: u32,
 ) -> Result<Lambert, Error> {
-    let bad = |reason: &str| Error::Lambert {
-        reason: reason.to_string(),
-    };
-    if !(r1_m.is_finite() && r2_m.is_finite() && tof_s.is_finite() && mu_m3ps2.is_finite()) {
-        return Err(bad("inputs must be finite numbers"));
+    let bad = |reason: String| Error::Lambert { reason };
+    for (name, v) in [("r1_m", r1_m), ("r2_m", r2_m)] {
+        if !v.is_finite() {
+            return Err(bad(format!(
+                "{name} = [{}, {}, {}] must hold finite numbers",
+                v.x, v.y, v.z
+            )));
+        }
+        if v.norm() == 0.0 {
+            return Err(bad(format!(
+                "{name} is the zero vector: positions must be non-zero"
+            )));
+        }
     }
-    if tof_s <= 0.0 {
-        return Err(bad("time of flight must be positive"));
+    if !(tof_s.is_finite() && tof_s > 0.0) {
+        return Err(bad(format!(
+            "tof_s = {tof_s} must be a positive, finite time of flight"
+        )));
     }
-    if mu_m3ps2 <= 0.0 {
-        return Err(bad("mu must be positive"));
+    if !(mu_m3ps2.is_finite() && mu_m3ps2 > 0.0) {
+        return Err(bad(format!("mu_m3ps2 = {mu_m3ps2} must be positive and finite")));
     }
     let r1 = r1_m.norm();
     let r2 = r2_m.norm();
-    if r1 == 0.0 || r2 == 0.0 {
-        return Err(bad("position vectors must be non-zero"));
-    }
     let c = (r2_m - r1_m).norm();
     let s = 0.5 * (c + r1 + r2);
     let ir1 = r1_m / r1;
@@ -100,14 +107,15 @@ pub fn lambert(
     // Below this the plane of the transfer is numerically undefined (an angle of ~2e-12 rad to 0° or
     // 180°): velocities would be swamped by round-off.
     if hn < 1e-12 {
-        return Err(if ir1.dot(ir2) < 0.0 {
-            bad("transfer angle is 180 degrees: the orbit plane is undefined")
+        return Err(bad(if ir1.dot(ir2) < 0.0 {
+            "transfer angle is 180 degrees (r1_m and r2_m point in opposite directions): the orbit plane \
+             is undefined"
+                .to_string()
         } else {
-            bad("r1 and r2 are collinear (transfer angle 0 degrees)")
-        });
-    }
-    if c == 0.0 {
-        return Err(bad("r1 and r2 coincide"));
+            "r1_m and r2_m point in the same direction (transfer angle 0 degrees): the orbit plane is \
+             undefined"
+                .to_string()
+        }));
     }
     let ih = h / hn;
     let mut lambda = (1.0 - c / s).max(0.0).sqrt();
@@ -142,7 +150,7 @@ pub fn lambert(
         let v1 = ir1 * vr1 + it1 * (vt / r1);
         let v2 = ir2 * vr2 + it2 * (vt / r2);
         if !(v1.is_finite() && v2.is_finite()) {
-            return Err(bad("no finite solution (degenerate geometry)"));
+            return Err(bad("no finite solution (degenerate geometry)".to_string()));
         }
         solutions.push(LambertSolution {
             revs,
@@ -369,5 +377,13 @@ mod tests {
         assert!(lambert(r1, r1 * 2.0, 3000.0, MU_M3PS2, true, 0).is_err());
         assert!(lambert(r1, Vec3::new(0.0, 7e6, 0.0), 0.0, MU_M3PS2, true, 0).is_err());
         assert!(lambert(r1, Vec3::new(0.0, 7e6, 0.0), -1.0, MU_M3PS2, true, 0).is_err());
+        let msg = |r2: Vec3, tof: f64| match lambert(r1, r2, tof, MU_M3PS2, true, 0) {
+            Err(e) => e.to_string(),
+            Ok(s) => panic!("{s:?}"),
+        };
+        assert!(msg(-r1 * 3.0, 3000.0).contains("180 degrees"));
+        assert!(msg(Vec3::ZERO, 3000.0).contains("r2_m is the zero vector"));
+        assert!(msg(Vec3::new(0.0, 7e6, 0.0), 0.0).contains("tof_s = 0"));
+        assert!(msg(Vec3::new(f64::NAN, 7e6, 0.0), 1.0).contains("r2_m = [NaN"));
     }
 }

@@ -3,7 +3,8 @@
 //! The contract fields `v1_mps`, `v2_mps` hold the zero-revolution solution, which always exists. When
 //! `max_revs` > 0 a `solutions` array follows with every solution found, zero-revolution first, then for
 //! each N = 1, 2, … the left and right branches: `{revs, branch, v1_mps, v2_mps}`. A `max_revs` for which
-//! the time of flight is too short is not an error: the array just stops at the largest N that fits.
+//! the time of flight is too short (no N-revolution transfer exists for N = `max_revs`) is an error line
+//! that names the largest N that fits.
 
 use std::process::ExitCode;
 
@@ -60,6 +61,13 @@ pub fn handle(req: &Map<String, Value>) -> Answer {
         },
     };
     let sol = flight::lambert(r1, r2, tof, mu, prograde, max_revs).map_err(|e| e.to_string())?;
+    if sol.max_revs_found < max_revs {
+        return Err(format!(
+            "max_revs = {max_revs} is too high for this time of flight: tof_s = {tof} allows at most \
+             {} complete revolution(s) from r1_m to r2_m",
+            sol.max_revs_found
+        ));
+    }
     let first = sol.solutions.first().ok_or_else(|| "no solution".to_string())?;
     let mut out = answer([
         ("v1_mps", json!(first.v1_mps.to_array())),
