@@ -33,23 +33,23 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 #[non_exhaustive]
 pub enum ConfigError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The TOML is invalid or has a bad value.
     #[error("{0}")]
     Invalid(String),
     /// The key file is malformed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Key {
         /// The file.
         path: String,
         /// What is wrong.
-        source: CosignatureError,
+        error: CosignatureError,
     },
     /// The key file can be read by other users.
     #[error("{path}: the key file must not be readable by group or others (mode {mode:o}); chmod 600 it")]
@@ -129,9 +129,9 @@ impl WitnessConfig {
     ///
     /// [`ConfigError::Io`] if it cannot be read, [`ConfigError::Invalid`] if it is invalid.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         let mut c =
             Self::from_toml(&text).map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
@@ -186,9 +186,9 @@ impl WitnessConfig {
 ///
 /// [`ConfigError::Io`], [`ConfigError::KeyPermissions`] or [`ConfigError::Key`].
 pub fn load_signer(path: &Path) -> Result<CosignatureSigner, ConfigError> {
-    let io = |source| ConfigError::Io {
+    let io = |error| ConfigError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     };
     #[cfg(unix)]
     {
@@ -202,9 +202,9 @@ pub fn load_signer(path: &Path) -> Result<CosignatureSigner, ConfigError> {
         }
     }
     let text = std::fs::read_to_string(path).map_err(io)?;
-    CosignatureSigner::from_signing_key(&text).map_err(|source| ConfigError::Key {
+    CosignatureSigner::from_signing_key(&text).map_err(|error| ConfigError::Key {
         path: path.display().to_string(),
-        source,
+        error,
     })
 }
 
@@ -217,13 +217,13 @@ pub fn load_signer(path: &Path) -> Result<CosignatureSigner, ConfigError> {
 /// written.
 pub fn create_key_file(name: &str, path: &Path) -> Result<CosignatureSigner, ConfigError> {
     use std::io::Write as _;
-    let (signer, skey) = CosignatureSigner::generate(name).map_err(|source| ConfigError::Key {
+    let (signer, skey) = CosignatureSigner::generate(name).map_err(|error| ConfigError::Key {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
-    let io = |source| ConfigError::Io {
+    let io = |error| ConfigError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     };
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
