@@ -5,6 +5,7 @@
 //! | `POST /add-checkpoint` | 200 cosignature line(s) (`text/plain; charset=utf-8`); 409 `<size>\n` (`text/x.tlog.size`); 400, 403, 404, 422 with a plain-text reason; 413 when the body exceeds the limit |
 //! | `GET /<hex SHA-256 of origin>/checkpoint` | the latest cosigned checkpoint of that log (log signatures and the witness's cosignature), 404 if none |
 //! | `GET /healthz` | `ok` |
+//! | `GET /metrics` | Prometheus text: requests by status, latest cosigned size and time per log |
 //!
 //! Requests are bounded in size (the body limit, checked before anything is read into the
 //! witness) and in time (a timeout answering 408).
@@ -53,6 +54,7 @@ pub fn router(witness: Arc<Witness>, limits: HttpLimits) -> Router {
     Router::new()
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/{origin_hash}/checkpoint", get(checkpoint))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -104,6 +106,17 @@ async fn add_checkpoint(State(w): State<Arc<Witness>>, body: Bytes) -> Response 
 
 async fn healthz() -> Response {
     text(StatusCode::OK, TEXT_PLAIN, "ok\n")
+}
+
+async fn metrics(State(w): State<Arc<Witness>>) -> Response {
+    match tokio::task::spawn_blocking(move || w.metrics_text()).await {
+        Ok(body) => text(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", body),
+        Err(e) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            TEXT_PLAIN,
+            format!("internal error: {e}\n"),
+        ),
+    }
 }
 
 /// Lowercase hex SHA-256 of an origin, the path segment of the monitoring endpoint.

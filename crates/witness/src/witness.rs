@@ -24,12 +24,13 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use signed_note::{Note, StandardVerifier, Verifier, VerifierList};
 use tlog::Hash;
 use tlog::merkle::{self, EMPTY_HASH};
 
-use crate::cosignature::{CosignatureSigner, unix_now};
+use crate::cosignature::{CosignatureSigner, cosignature_timestamp, unix_now};
 use crate::protocol::{AddCheckpointRequest, MalformedError, parse_size};
 use crate::state::{Cosigned, Decision, SplitView, State, StateError};
 
@@ -162,11 +163,43 @@ pub fn parse_checkpoint_body(text: &[u8]) -> Result<CheckpointBody, MalformedErr
     })
 }
 
+/// Request counters.
+#[derive(Debug, Default)]
+struct Metrics {
+    by_status: [AtomicU64; STATUSES.len()],
+}
+
+/// The statuses counted, in exposition order.
+const STATUSES: [u16; 7] = [200, 400, 403, 404, 409, 422, 500];
+
+impl Metrics {
+    fn count(&self, status: u16) {
+        if let Some(i) = STATUSES.iter().position(|&s| s == status) {
+            self.by_status[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::from(
+            "# HELP witness_add_checkpoint_total add-checkpoint requests answered, by HTTP status (422 includes split views).\n\
+             # TYPE witness_add_checkpoint_total counter\n",
+        );
+        for (s, n) in STATUSES.iter().zip(&self.by_status) {
+            out.push_str(&format!(
+                "witness_add_checkpoint_total{{status=\"{s}\"}} {}\n",
+                n.load(Ordering::Relaxed)
+            ));
+        }
+        out
+    }
+}
+
 /// A witness: its cosigning key, the logs it follows and its durable state.
 pub struct Witness {
     signer: CosignatureSigner,
     logs: HashMap<String, Vec<StandardVerifier>>,
     state: State,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for Witness {
@@ -217,6 +250,7 @@ impl Witness {
             signer,
             logs: map,
             state: State::open(state_path)?,
+            metrics: Metrics::default(),
         })
     }
 
@@ -256,6 +290,15 @@ impl Witness {
         self.state.split_views()
     }
 
+    /// The time of this witness's cosignature in a stored note, if any.
+    fn own_timestamp(&self, note: &[u8]) -> Option<u64> {
+        crate::protocol::signatures_of(note)
+            .ok()?
+            .iter()
+            .filter(|s| s.name() == self.signer.name() && s.id() == self.signer.key_id())
+            .find_map(cosignature_timestamp)
+    }
+
     /// Handles an `add-checkpoint` request body. On success returns the response body: the
     /// cosignature line (`— <name> <base64>\n`), after the new state is durable.
     ///
@@ -263,6 +306,40 @@ impl Witness {
     ///
     /// [`AddCheckpointError`]; nothing is stored except split-view evidence.
     pub fn add_checkpoint(&self, body: &[u8]) -> Result<Vec<u8>, AddCheckpointError> {
+        let r = self.add_checkpoint_inner(body);
+        let status = r.as_ref().map_or_else(AddCheckpointError::status, |_| 200);
+        self.metrics.count(status);
+        r
+    }
+
+    /// Prometheus text exposition: requests by status, split views, and per log the size and
+    /// cosignature time of the latest cosigned checkpoint.
+    pub fn metrics_text(&self) -> String {
+        let mut out = self.metrics.text();
+        out.push_str("# HELP witness_cosigned_size Tree size of the latest cosigned checkpoint, per log.\n");
+        out.push_str("# TYPE witness_cosigned_size gauge\n");
+        let mut times = String::new();
+        for origin in self.origins() {
+            if let Ok(Some(c)) = self.latest(&origin) {
+                let label = origin.replace('\\', "\\\\").replace('"', "\\\"");
+                out.push_str(&format!(
+                    "witness_cosigned_size{{origin=\"{label}\"}} {}\n",
+                    c.size
+                ));
+                if let Some(t) = self.own_timestamp(&c.note) {
+                    times.push_str(&format!(
+                        "witness_cosigned_timestamp_seconds{{origin=\"{label}\"}} {t}\n"
+                    ));
+                }
+            }
+        }
+        out.push_str("# HELP witness_cosigned_timestamp_seconds Time of the latest cosignature, per log (POSIX seconds).\n");
+        out.push_str("# TYPE witness_cosigned_timestamp_seconds gauge\n");
+        out.push_str(&times);
+        out
+    }
+
+    fn add_checkpoint_inner(&self, body: &[u8]) -> Result<Vec<u8>, AddCheckpointError> {
         let req = AddCheckpointRequest::parse(body)?;
         let note =
             Note::from_bytes(&req.checkpoint).map_err(|e| MalformedError(format!("checkpoint note: {e}")))?;
@@ -323,7 +400,13 @@ impl Witness {
                     e => Decision::Reject(e),
                 };
             }
-            let sig = match self.signer.cosign(note.text(), unix_now()) {
+            // Never go back in time for a log: a larger tree must not carry an earlier time than
+            // the previous cosignature (say, after the clock was set back).
+            let previous = current
+                .as_ref()
+                .and_then(|c| self.own_timestamp(&c.note))
+                .unwrap_or(0);
+            let sig = match self.signer.cosign(note.text(), unix_now().max(previous)) {
                 Ok(s) => s,
                 Err(e) => return Decision::Reject(AddCheckpointError::Signing(e.to_string())),
             };

@@ -357,10 +357,43 @@ async fn add_checkpoint_protocol() {
     );
     assert_eq!(srv.witness.split_views().unwrap().len(), 2);
     let cp31 = log.grow(1);
-    client::add_checkpoint(&srv.url, 30, &log.proof(30), &cp31)
+    let lines = client::add_checkpoint(&srv.url, 30, &log.proof(30), &cp31)
         .await
         .unwrap();
     assert_eq!(srv.latest_size(), Some(31));
+    // Cosignature times never go backwards for a log.
+    let t31 = verify_cosignature(&attach_cosignatures(&cp31, &lines).unwrap(), &wvkey).unwrap();
+    assert!(t31 >= t);
+
+    // Metrics count this run's answers (the restarted server only) and show the latest size.
+    let m = reqwest::get(format!("{}/metrics", srv.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("witness_add_checkpoint_total{status=\"200\"} 1\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains("witness_add_checkpoint_total{status=\"409\"} 1\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains("witness_add_checkpoint_total{status=\"422\"} 1\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!("witness_cosigned_size{{origin=\"{ORIGIN}\"}} 31\n")),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!(
+            "witness_cosigned_timestamp_seconds{{origin=\"{ORIGIN}\"}} {t31}\n"
+        )),
+        "{m}"
+    );
     srv.stop().await;
 }
 
