@@ -550,3 +550,43 @@ async fn concurrent_submissions_never_roll_back() {
     });
     srv.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_rejects_bad_witness_answers() {
+    // A misbehaving "witness": each path answers add-checkpoint with something off-protocol.
+    use axum::routing::post;
+    let app = axum::Router::new()
+        .route(
+            "/junk/add-checkpoint",
+            post(|| async { "not a signature line\n" }),
+        )
+        .route("/nonl/add-checkpoint", post(|| async { "— w AAAAAAA=" }))
+        .route(
+            "/conflict/add-checkpoint",
+            post(|| async { (axum::http::StatusCode::CONFLICT, "twelve\n") }),
+        )
+        .route(
+            "/huge/add-checkpoint",
+            post(|| async { "— w AAAAAAA=\n".repeat(20_000) }),
+        )
+        .route(
+            "/teapot/add-checkpoint",
+            post(|| async { (axum::http::StatusCode::IM_A_TEAPOT, "no\n") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let cp = b"o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n\xe2\x80\x94 o AAAAAAA=\n";
+    for path in ["junk", "nonl", "conflict", "huge"] {
+        let r = client::add_checkpoint(&format!("{base}/{path}/"), 0, &[], cp).await;
+        assert!(matches!(r, Err(ClientError::BadResponse(_))), "{path}: {r:?}");
+    }
+    let r = client::add_checkpoint(&format!("{base}/teapot"), 0, &[], cp).await;
+    assert!(
+        matches!(r, Err(ClientError::Rejected { status: 418, .. })),
+        "{r:?}"
+    );
+    let r = client::add_checkpoint("http://127.0.0.1:1", 0, &[], cp).await;
+    assert!(matches!(r, Err(ClientError::Http { .. })), "{r:?}");
+    task.abort();
+}
