@@ -45,6 +45,14 @@ enum Command {
     /// assumed interceptor burnout speed, and what its radar sees. Prints tables and writes an output
     /// folder (CSV, GeoJSON, KML, SVG, HTML report); exit status 2 when the scenario is rejected.
     Study(cmd::study::StudyArgs),
+    /// Maps over a grid: the targets a deployment can defend against a launch site (defended-area),
+    /// the launch areas from which missiles aimed at a defended point can be engaged (threat-origin), or
+    /// the lowest warhead altitude the radar sees (radar-coverage). Prints a table and writes an output
+    /// folder (CSV, GeoJSON, KML, CZML, SVG, HTML); exit status 2 on bad input, nothing written.
+    Footprint(cmd::footprint::FootprintArgs),
+    /// How the answer moves with the disputed numbers: one or two scenario parameters over a range, or
+    /// Monte Carlo over their ranges (probabilities of engagement). Tables, CSV, SVG, HTML.
+    Sweep(cmd::sweep::SweepArgs),
     /// The transparency log: create one (`init`), or talk to a running server (`add`, `get`,
     /// `prove`, `verify`).
     #[command(subcommand)]
@@ -61,6 +69,8 @@ fn main() -> ExitCode {
         Command::Lambert => cmd::lambert::run(),
         Command::Trajectory(a) => cmd::trajectory::run(&a),
         Command::Study(a) => cmd::study::run(&a),
+        Command::Footprint(a) => cmd::footprint::run(&a),
+        Command::Sweep(a) => cmd::sweep::run(&a),
         Command::Log(c) => cmd::log::run(c),
         Command::Serve(a) => cmd::serve::run(&a),
     };

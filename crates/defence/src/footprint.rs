@@ -669,77 +669,37 @@ pub fn fast_engage(
     let commit = first + icpt.commit_delay_s;
     let impact = th.impact_time_s();
     let start = (commit + icpt.burn_time_s + MIN_COAST_S).max(th.missile.burn_time_s);
-    let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(-1.0);
-    if n < 0.0 {
-        return out;
-    }
-    let count = n as usize + 1;
-    let guess = std::cell::Cell::new((f64::NAN, f64::NAN));
-    // Required speed at sample i (intercept time start + 5 s · i), with the time and height.
-    let eval = |i: usize| -> Option<(f64, f64, f64)> {
-        let t = start + i as f64 * INTERCEPT_STEP_S;
-        let mut g = guess.get();
-        let p = th.ecef_fast(t, &mut g);
-        guess.set(g);
-        let h = height_at_least(p, icpt.min_intercept_alt_m)?;
-        let v = table.required_speed_mps(p, t - commit - icpt.burn_time_s)?;
-        Some((v, t, h))
-    };
-    // Coarse samples every 4th intercept time, refined around the minimum and the window's ends: a
-    // dip narrower than 20 s between coarse samples can be missed.
-    const COARSE: usize = 4;
-    let mut coarse: Vec<(usize, Option<Sample>)> = (0..count).step_by(COARSE).map(|i| (i, eval(i))).collect();
-    if !(count - 1).is_multiple_of(COARSE) {
-        coarse.push((count - 1, eval(count - 1)));
-    }
-    let better = |a: Option<(f64, f64, f64)>, b: Option<(f64, f64, f64)>| match (a, b) {
-        (Some(x), Some(y)) => Some(if y.0 < x.0 { y } else { x }),
-        (x, None) => x,
-        (None, y) => y,
-    };
-    let mut best = None;
-    let mut best_i = None;
-    for &(i, v) in &coarse {
-        let b = better(best, v);
-        if b != best {
-            best = b;
-            best_i = Some(i);
+    // Intercept times on a fixed grid every 5 s from threat burnout, so that a later commit only ever
+    // removes samples (and shortens the coast available at the rest): footprints are monotone in every
+    // delay and speed by construction.
+    let tb = th.missile.burn_time_s;
+    let i0 = ((start - tb) / INTERCEPT_STEP_S).ceil().max(0.0) as usize;
+    let i1 = ((impact - tb) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
+    let mut guess = (f64::NAN, f64::NAN);
+    for i in i0..=i1 {
+        let t = tb + i as f64 * INTERCEPT_STEP_S;
+        if t < start {
+            continue;
         }
-    }
-    if let Some(bi) = best_i {
-        for i in bi.saturating_sub(COARSE - 1)..(bi + COARSE).min(count) {
-            if i % COARSE != 0 {
-                best = better(best, eval(i));
+        let p = th.ecef_fast(t, &mut guess);
+        let Some(h) = height_at_least(p, icpt.min_intercept_alt_m) else {
+            continue;
+        };
+        let Some(v) = table.required_speed_mps(p, t - commit - icpt.burn_time_s) else {
+            continue;
+        };
+        if out.crossover.is_none_or(|(c, _, _)| v < c) {
+            out.crossover = Some((v, t, h));
+        }
+        if v <= speed_mps {
+            if out.earliest.is_none() {
+                out.earliest = Some((t, h));
             }
+            out.latest_s = Some(t);
         }
-    }
-    out.crossover = best;
-    let ok = |v: Option<(f64, f64, f64)>| v.filter(|x| x.0 <= speed_mps);
-    if let Some(&(ci, cv)) = coarse.iter().find(|(_, v)| ok(*v).is_some()) {
-        let mut e = cv.map(|x| (x.1, x.2));
-        for i in ci.saturating_sub(COARSE - 1)..ci {
-            if let Some(x) = ok(eval(i)) {
-                e = Some((x.1, x.2));
-                break;
-            }
-        }
-        out.earliest = e;
-    }
-    if let Some(&(ci, cv)) = coarse.iter().rev().find(|(_, v)| ok(*v).is_some()) {
-        let mut l = cv.map(|x| x.1);
-        for i in (ci + 1..(ci + COARSE).min(count)).rev() {
-            if let Some(x) = ok(eval(i)) {
-                l = Some(x.1);
-                break;
-            }
-        }
-        out.latest_s = l;
     }
     out
 }
-
-/// Required speed (m/s), intercept time (s since launch) and height (m) at one intercept sample.
-type Sample = (f64, f64, f64);
 
 /// The geodetic height (m) of the ECEF point `p` when it is at least `min_m`; a cheap spherical-ellipsoid
 /// estimate decides points more than 5 km from the threshold.

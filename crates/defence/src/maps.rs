@@ -28,13 +28,13 @@ fn kind_name(k: MapKind) -> &'static str {
 fn title(fp: &Footprint) -> String {
     match fp.kind {
         MapKind::DefendedArea => format!(
-            "Defended area: targets engageable against a {} launch from {} ({})",
+            "Defended area: targets engageable against the {} launched from {} ({})",
             fp.missile.as_deref().unwrap_or("?"),
             fp.site.as_deref().unwrap_or("?"),
             fp.shape.name()
         ),
         MapKind::ThreatOrigin => format!(
-            "Threat origin: launch points from which a {} aimed at {} can be engaged ({})",
+            "Threat origin: launch points from which the {} aimed at {} can be engaged ({})",
             fp.missile.as_deref().unwrap_or("?"),
             fp.site.as_deref().unwrap_or("?"),
             fp.shape.name()
@@ -367,6 +367,18 @@ impl Proj {
         d.push('Z');
         d
     }
+    /// An open polyline, broken where it jumps across the antimeridian.
+    fn line(&self, ring: &[[f64; 2]]) -> String {
+        let mut d = String::new();
+        let mut prev: Option<[f64; 2]> = None;
+        for q in ring {
+            let (x, y) = self.xy(q[0], q[1]);
+            let jump = prev.is_none_or(|p| (p[0] - q[0]).abs() > 180.0);
+            let _ = write!(d, "{}{x:.1},{y:.1}", if jump { "M" } else { "L" });
+            prev = Some(*q);
+        }
+        d
+    }
 }
 
 /// Heat map of the grid (crossover speed, or lowest visible altitude) with the coastline, the contour
@@ -387,10 +399,31 @@ pub fn footprint_svg(fp: &Footprint) -> String {
         y0,
     };
     let coverage = fp.kind == MapKind::RadarCoverage;
-    let (lo, hi, unit) = if coverage {
-        (0.0, 2_000_000.0, "lowest visible altitude, km")
+    let unit = if coverage {
+        "lowest visible altitude, km"
     } else {
-        (4_000.0, 10_000.0, "crossover burnout speed, km/s")
+        "crossover burnout speed, km/s"
+    };
+    // Colour range: the values present, rounded outwards to 0.5 km/s or 100 km.
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in fp.cells.iter().filter_map(|c| {
+        if coverage {
+            c.min_visible_alt_m
+        } else {
+            c.crossover_speed_mps
+        }
+    }) {
+        lo = lo.min(v);
+        hi = hi.max(v.min(if coverage { 5.0e6 } else { 15_000.0 }));
+    }
+    let q = if coverage { 100_000.0 } else { 500.0 };
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (
+            (lo / q).floor() * q,
+            ((hi / q).ceil() * q).max((lo / q).floor() * q + q),
+        )
+    } else {
+        (0.0, 1.0)
     };
     let value = |c: &crate::footprint::Cell| {
         if coverage {
@@ -455,7 +488,7 @@ pub fn footprint_svg(fp: &Footprint) -> String {
         {
             continue;
         }
-        let _ = writeln!(o, "<path d=\"{}\"/>", p.path(ring));
+        let _ = writeln!(o, "<path d=\"{}\"/>", p.line(ring));
     }
     o.push_str("</g>\n");
     // Contours: dashed for all levels, the map's speed solid.

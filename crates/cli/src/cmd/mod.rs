@@ -2,9 +2,11 @@
 //! over library calls.
 
 pub mod fly;
+pub mod footprint;
 pub mod geodesy;
 pub mod lambert;
 pub mod log;
 pub mod serve;
 pub mod study;
+pub mod sweep;
 pub mod trajectory;

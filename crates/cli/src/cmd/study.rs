@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -168,9 +169,39 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Set by Ctrl-C once [`install_ctrlc`] has run: long computations poll it and stop without writing.
+pub(crate) static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C set [`CANCEL`] (a second Ctrl-C exits at once with status 130). Output folders are only
+/// ever swapped in whole, so neither leaves a half-written folder behind.
+pub(crate) fn install_ctrlc() {
+    let _ = ctrlc::set_handler(|| {
+        if CANCEL.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+}
+
+/// A progress bar on stderr with an ETA, hidden when stderr is not a terminal or when `hidden`.
+pub(crate) fn progress_bar(len: u64, unit: &str, message: String, hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit}, ETA {{eta}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
 /// Writes every file into a fresh sibling folder, then swaps it into place, so a reader never sees a
 /// half-written output folder (an interrupted run leaves only a `.tmp-…` sibling, removed next time).
-fn write_folder(out: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
+pub(crate) fn write_folder(out: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
