@@ -95,6 +95,12 @@ pub async fn run(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving the transparency log");
     }
+    // Answers are small and latency-bound: send them without waiting for Nagle's algorithm.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY");
+        }
+    });
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     // Dropping the last sequencer handle lets the sequencing task write what is queued and end.
     drop(state);

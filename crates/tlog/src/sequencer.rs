@@ -3,7 +3,8 @@
 //!
 //! A batch is cut when `batch_max_entries` submissions are waiting or `batch_interval` has passed
 //! since the previous cut, whichever comes first. While one batch is being written the next one
-//! accumulates in the queue. When the queue (`queue_capacity` submissions) is full, `submit` fails
+//! accumulates in the queue; if the write takes longer than the interval, the next batch is cut
+//! as soon as it ends (so an entry waits at most one interval plus the writes ahead of it). When the queue (`queue_capacity` submissions) is full, `submit` fails
 //! at once with [`Error::QueueFull`] (back-pressure: the server answers 503).
 //!
 //! Shutdown: when every [`Sequencer`] handle is dropped the task sequences what is queued, then
@@ -163,10 +164,30 @@ async fn run(
     let mut writer = Some(writer);
     let max = config.batch_max_entries.max(1);
     let mut closed = false;
+    // Cuts follow a fixed cadence measured from the previous cut, not from the end of the
+    // previous write: submissions that arrive while a batch is being written are not made to
+    // wait a further full interval. (Waiting `interval` after each write capped throughput at
+    // `in-flight submissions / (interval + write time)`, about 860 entries/s for 512 clients.)
+    let mut deadline = tokio::time::Instant::now() + config.batch_interval;
     while !closed {
-        let deadline = tokio::time::Instant::now() + config.batch_interval;
         let mut batch: Vec<Submission> = Vec::new();
         while batch.len() < max {
+            // Take what is already queued without yielding to the timer, so a cut that is due
+            // still collects everything that arrived during the previous write.
+            match rx.try_recv() {
+                Ok(s) => {
+                    batch.push(s);
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    closed = true;
+                    break;
+                }
+                Err(mpsc::error::TryRecvError::Empty) => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                break;
+            }
             tokio::select! {
                 m = rx.recv() => match m {
                     Some(s) => batch.push(s),
@@ -175,6 +196,8 @@ async fn run(
                 () = tokio::time::sleep_until(deadline) => break,
             }
         }
+        // The next cut is one interval after this one, or at once if the write below overruns.
+        deadline = tokio::time::Instant::now() + config.batch_interval;
         if batch.is_empty() {
             continue;
         }
