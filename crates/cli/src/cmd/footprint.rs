@@ -42,7 +42,7 @@ pub struct FootprintArgs {
     pub missile: Option<String>,
     /// Grid bounds in degrees: south,north,west,east [default: Europe 35,71,-11,41 for defended-area;
     /// Iran and surroundings 24,42,40,64 for threat-origin; 30,72,-12,65 for radar-coverage].
-    #[arg(long, value_delimiter = ',', num_args = 4, allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub bounds: Option<Vec<f64>>,
     /// Grid spacing, degrees.
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]

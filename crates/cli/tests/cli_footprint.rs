@@ -1,0 +1,353 @@
+//! `shieldwatch footprint` and `shieldwatch sweep`: output folders with valid GeoJSON, KML and CZML; JSON
+//! on stdout; reproducible Monte Carlo; bad input gives a clear error, exit status 2 and nothing written.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn shieldwatch() -> Command {
+    Command::cargo_bin("shieldwatch").unwrap()
+}
+
+fn temp(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("shieldwatch-cli-footprint-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Checks the CZML structure CesiumJS expects: an array whose first packet is the document (id
+/// "document", version "1.0", a clock), then packets with unique ids; time-dynamic positions carry an
+/// epoch and `cartographicDegrees` as (t, lon, lat, h) quadruples with increasing times.
+fn check_czml(text: &str) -> usize {
+    let v: Value = serde_json::from_str(text).expect("CZML is JSON");
+    let packets = v.as_array().expect("CZML is an array of packets");
+    let doc = &packets[0];
+    assert_eq!(doc["id"], "document");
+    assert_eq!(doc["version"], "1.0");
+    let interval = doc["clock"]["interval"].as_str().expect("clock interval");
+    assert!(interval.contains('/'), "{interval}");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut tracks = 0;
+    for p in &packets[1..] {
+        let id = p["id"].as_str().expect("every packet has an id");
+        assert!(ids.insert(id.to_string()), "duplicate id {id}");
+        let pos = &p["position"];
+        let c = pos["cartographicDegrees"]
+            .as_array()
+            .expect("positions in cartographicDegrees");
+        if pos.get("epoch").is_some() {
+            tracks += 1;
+            assert!(
+                c.len() >= 8 && c.len().is_multiple_of(4),
+                "{id}: {} numbers",
+                c.len()
+            );
+            let mut last_t = -1.0;
+            for q in c.chunks(4) {
+                let [t, lon, lat, h] = [0, 1, 2, 3].map(|k| q[k].as_f64().unwrap());
+                assert!(t > last_t, "{id}: times must increase");
+                assert!(lon.abs() <= 180.0 && lat.abs() <= 90.0 && h >= 0.0, "{id}: {q:?}");
+                last_t = t;
+            }
+            assert!(p["availability"].as_str().is_some_and(|a| a.contains('/')));
+            assert!(p["path"].is_object());
+        } else {
+            assert_eq!(c.len(), 3, "{id}: a static position is (lon, lat, h)");
+        }
+    }
+    tracks
+}
+
+#[test]
+fn threat_origin_map_writes_every_format() {
+    let dir = temp("origin");
+    let out = dir.join("map");
+    let a = shieldwatch()
+        .args([
+            "footprint",
+            "europe-2008",
+            "--map",
+            "threat-origin",
+            "--site",
+            "London",
+        ])
+        .args(["--bounds", "26,40,44,60", "--resolution", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("Threat origin") && stdout.contains("London"),
+        "{stdout}"
+    );
+    for f in [
+        "footprint.json",
+        "footprint.csv",
+        "footprint.geojson",
+        "footprint.kml",
+        "footprint.czml",
+        "footprint.svg",
+        "report.html",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let gj: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("footprint.geojson")).unwrap()).unwrap();
+    assert_eq!(gj["type"], "FeatureCollection");
+    let feats = gj["features"].as_array().unwrap();
+    assert!(feats.iter().any(|f| f["geometry"]["type"] == "MultiPolygon"));
+    for f in feats.iter().filter(|f| f["geometry"]["type"] == "MultiPolygon") {
+        for poly in f["geometry"]["coordinates"].as_array().unwrap() {
+            for ring in poly.as_array().unwrap() {
+                let r = ring.as_array().unwrap();
+                assert!(r.len() >= 4 && r[0] == r[r.len() - 1], "rings are closed");
+            }
+        }
+    }
+    let czml = std::fs::read_to_string(out.join("footprint.czml")).unwrap();
+    assert!(check_czml(&czml) >= 3, "one track per Iranian launch site");
+    let kml = std::fs::read_to_string(out.join("footprint.kml")).unwrap();
+    assert!(kml.starts_with("<?xml") && kml.contains("<Polygon>") && kml.trim_end().ends_with("</kml>"));
+    let csv = std::fs::read_to_string(out.join("footprint.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 8 * 9);
+    let svg = std::fs::read_to_string(out.join("footprint.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("<path"),
+        "heat map with a coastline"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("Natural Earth"));
+    // Nothing else is left beside the folder.
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn json_format_prints_the_map_and_hides_the_progress_bar() {
+    let a = shieldwatch()
+        .args([
+            "footprint",
+            "europe-2008",
+            "--map",
+            "defended-area",
+            "--site",
+            "Tehran",
+        ])
+        .args([
+            "--bounds",
+            "36,60,-10,30",
+            "--resolution",
+            "4",
+            "--shape",
+            "lofted",
+            "--speed",
+            "8300",
+        ])
+        .args(["--no-files", "--format", "json"])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&a.get_output().stdout).expect("one JSON document");
+    assert_eq!(v["kind"], "defended-area");
+    assert_eq!(v["shape"], "lofted");
+    assert_eq!(v["speed_mps"], 8300.0);
+    assert_eq!(v["cells"].as_array().unwrap().len(), 7 * 11);
+    assert!(
+        a.get_output().stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&a.get_output().stderr)
+    );
+}
+
+#[test]
+fn radar_coverage_map_runs() {
+    let a = shieldwatch()
+        .args([
+            "footprint",
+            "europe-2008",
+            "--map",
+            "radar-coverage",
+            "--bounds",
+            "30,60,10,60",
+        ])
+        .args(["--resolution", "5", "--rcs", "0.1", "--no-files"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("seen above"));
+}
+
+#[test]
+fn bad_input_is_an_error_with_nothing_written() {
+    let dir = temp("bad");
+    let out = dir.join("never");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--bounds", "40,30,44,60"], "inverted"),
+        (&["--bounds", "26,40,60,44"], "inverted"),
+        (&["--resolution", "0"], "positive"),
+        (&["--resolution", "-1"], "positive"),
+        (&["--bounds", "26,40,44"], "four"),
+        (&["--site", "Atlantis"], "Atlantis"),
+        (&["--missile", "Scud"], "Scud"),
+        (&["--speed", "-3"], "--speed"),
+        (&["--levels", "5000,nan"], "--levels"),
+    ];
+    for (extra, what) in cases {
+        let mut cmd = shieldwatch();
+        cmd.args(["footprint", "europe-2008", "--map", "threat-origin"]);
+        if !extra.contains(&"--bounds") {
+            cmd.args(["--bounds", "26,40,44,60"]);
+        }
+        if !extra.contains(&"--resolution") {
+            cmd.args(["--resolution", "2"]);
+        }
+        let a = cmd.args(*extra).arg("--out").arg(&out).assert().code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains(what), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?} wrote output");
+    }
+    let a = shieldwatch()
+        .args(["footprint", "no-such-scenario", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("no-such-scenario"));
+    assert!(!out.exists());
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(names.is_empty(), "no temporary folders left behind");
+}
+
+#[test]
+fn sweep_writes_tables_and_plots() {
+    let dir = temp("sweep");
+    let out = dir.join("s");
+    let a = shieldwatch()
+        .args([
+            "sweep",
+            "europe-2008",
+            "--param",
+            "interceptors.GBI-2.commit_delay_s=30:600:3",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let s = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(
+        s.contains("commit_delay_s") && s.contains("Russia to the US"),
+        "{s}"
+    );
+    for f in ["sweep.json", "sweep.csv", "sensitivity.svg", "report.html"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let svg = std::fs::read_to_string(out.join("sensitivity.svg")).unwrap();
+    assert!(svg.contains("<polyline"));
+    // Two parameters: a heat map.
+    let a = shieldwatch()
+        .args([
+            "sweep",
+            "europe-2008",
+            "--param",
+            "interceptor.burnout_speed_mps=5400:9000:2",
+        ])
+        .args([
+            "--param",
+            "radars.EMR.reference_range_m=1e6:2e6:2",
+            "--no-files",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success();
+    let v: Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(v["points"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn monte_carlo_is_reproducible_from_its_seed() {
+    let run = |seed: &str| {
+        let a = shieldwatch()
+            .args([
+                "sweep",
+                "europe-2008",
+                "--monte-carlo",
+                "--samples",
+                "4",
+                "--seed",
+                seed,
+            ])
+            .args([
+                "--param",
+                "interceptors.GBI-2.burnout_speed_mps",
+                "--param",
+                "radars.EMR.reference_range_m",
+            ])
+            .args(["--no-files", "--format", "json"])
+            .assert()
+            .success();
+        a.get_output().stdout.clone()
+    };
+    let first = run("42");
+    assert_eq!(first, run("42"));
+    let v: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(v["seed"], 42);
+    assert!(
+        v["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["probability"].as_f64().is_some())
+    );
+}
+
+#[test]
+fn bad_sweeps_are_errors_with_nothing_written() {
+    let dir = temp("badsweep");
+    let out = dir.join("never");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--param", "interceptors.GBI-2.warp=1:2"],
+            "unknown parameter path",
+        ),
+        (
+            &["--param", "interceptors.GBI-2.burnout_speed_mps=-100:9000"],
+            "physical limits",
+        ),
+        (
+            &["--param", "radars.EMR.azimuth_half_width_deg=10:300"],
+            "physical limits",
+        ),
+        (
+            &["--param", "interceptors.GBI-2.burnout_speed_mps=9000:5400"],
+            "lower to a higher",
+        ),
+        (
+            &["--param", "interceptors.GBI-2.burnout_speed_mps=a:b"],
+            "not a number",
+        ),
+        (&[], "one or two --param"),
+        (&["--monte-carlo", "--samples", "0"], "--samples"),
+        (
+            &["--monte-carlo", "--param", "interceptors.GBI-2.count"],
+            "no range",
+        ),
+    ];
+    for (extra, what) in cases {
+        let a = shieldwatch()
+            .args(["sweep", "europe-2008"])
+            .args(*extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains(what), "{extra:?}: {err}");
+        assert!(!out.exists());
+    }
+    let a = shieldwatch()
+        .args(["sweep", "europe-2008", "--list"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("radars.EMR.reference_range_m"));
+}
