@@ -95,16 +95,20 @@ pub enum IntegrationError {
     },
 }
 
-#[inline]
-fn axpy(y: &State, h: f64, k: &[State], w: &[f64]) -> State {
-    let mut out = *y;
-    for (kj, &wj) in k.iter().zip(w) {
-        if wj != 0.0 {
-            let hw = h * wj;
-            for c in 0..6 {
-                out[c] += hw * kj[c];
-            }
+/// y + h Σ_{j<N} w_j k_j. `N` is a constant so that the loops unroll and the weights (constants of the
+/// tableau) fold into the code.
+#[inline(always)]
+fn combo<const N: usize>(y: &State, h: f64, k: &[State; 16], w: &[f64]) -> State {
+    let mut acc = [0.0; 6];
+    for j in 0..N {
+        let wj = w[j];
+        for c in 0..6 {
+            acc[c] += wj * k[j][c];
         }
+    }
+    let mut out = *y;
+    for c in 0..6 {
+        out[c] += h * acc[c];
     }
     out
 }
@@ -150,26 +154,34 @@ where
             return Err(IntegrationError::StepUnderflow { t_s: t });
         }
         let h_step = h.min(t_end_s - t);
-        for s in 1..12 {
-            let ys = axpy(&y, h_step, &k[..s], &A[s][..s]);
-            k[s] = f(&ys);
-        }
-        let y_new = axpy(&y, h_step, &k[..12], &B);
+        k[1] = f(&combo::<1>(&y, h_step, &k, &A[1]));
+        k[2] = f(&combo::<2>(&y, h_step, &k, &A[2]));
+        k[3] = f(&combo::<3>(&y, h_step, &k, &A[3]));
+        k[4] = f(&combo::<4>(&y, h_step, &k, &A[4]));
+        k[5] = f(&combo::<5>(&y, h_step, &k, &A[5]));
+        k[6] = f(&combo::<6>(&y, h_step, &k, &A[6]));
+        k[7] = f(&combo::<7>(&y, h_step, &k, &A[7]));
+        k[8] = f(&combo::<8>(&y, h_step, &k, &A[8]));
+        k[9] = f(&combo::<9>(&y, h_step, &k, &A[9]));
+        k[10] = f(&combo::<10>(&y, h_step, &k, &A[10]));
+        k[11] = f(&combo::<11>(&y, h_step, &k, &A[11]));
+        let y_new = combo::<12>(&y, h_step, &k, &B);
         k[12] = f(&y_new);
         if !y_new.iter().all(|v| v.is_finite()) {
             return Err(IntegrationError::StepUnderflow { t_s: t });
         }
         let sc = scale(&y, &y_new);
+        let (mut s5, mut s3) = ([0.0; 6], [0.0; 6]);
+        for j in 0..13 {
+            for c in 0..6 {
+                s5[c] += E5[j] * k[j][c];
+                s3[c] += E3[j] * k[j][c];
+            }
+        }
         let (mut e5, mut e3) = (0.0, 0.0);
         for c in 0..6 {
-            let mut s5 = 0.0;
-            let mut s3 = 0.0;
-            for j in 0..13 {
-                s5 += E5[j] * k[j][c];
-                s3 += E3[j] * k[j][c];
-            }
-            e5 += (s5 / sc[c]).powi(2);
-            e3 += (s3 / sc[c]).powi(2);
+            e5 += (s5[c] / sc[c]).powi(2);
+            e3 += (s3[c] / sc[c]).powi(2);
         }
         let err = if e5 == 0.0 && e3 == 0.0 {
             0.0
@@ -178,10 +190,9 @@ where
         };
         if err <= 1.0 {
             // Dense output: three more stages, then the interpolant's coefficients.
-            for s in 13..16 {
-                let ys = axpy(&y, h_step, &k[..s], &A[s][..s]);
-                k[s] = f(&ys);
-            }
+            k[13] = f(&combo::<13>(&y, h_step, &k, &A[13]));
+            k[14] = f(&combo::<14>(&y, h_step, &k, &A[14]));
+            k[15] = f(&combo::<15>(&y, h_step, &k, &A[15]));
             let mut coeffs = [[0.0; 6]; 7];
             for c in 0..6 {
                 let dy = y_new[c] - y[c];
@@ -189,12 +200,16 @@ where
                 coeffs[0][c] = dy;
                 coeffs[1][c] = bspl;
                 coeffs[2][c] = dy - h_step * k[12][c] - bspl;
-                for (i, drow) in D.iter().enumerate() {
-                    let mut s = 0.0;
-                    for j in 0..16 {
-                        s += drow[j] * k[j][c];
+            }
+            for (i, drow) in D.iter().enumerate() {
+                let mut acc = [0.0; 6];
+                for j in 0..16 {
+                    for c in 0..6 {
+                        acc[c] += drow[j] * k[j][c];
                     }
-                    coeffs[3 + i][c] = h_step * s;
+                }
+                for c in 0..6 {
+                    coeffs[3 + i][c] = h_step * acc[c];
                 }
             }
             let seg = Segment {

@@ -216,16 +216,78 @@ impl EarthModel {
         }
     }
 
-    /// Height above the figure (m) and its rate of change (m/s) for an inertial state at `t_s`.
+    /// Height above the figure (m) and its rate of change (m/s) for an inertial state at any time.
     ///
     /// The rate is the Earth-relative velocity along the figure's normal at the sub-point, which is the
-    /// exact time derivative of the geodetic height.
+    /// exact time derivative of the geodetic height. Both figures are symmetric about Z, so neither needs
+    /// the Earth-fixed frame: height and normal rotate with the position, and the Earth-relative velocity
+    /// along the normal is (v − ω × r) · n in the inertial frame itself.
     #[inline]
-    pub(crate) fn height_and_rate(&self, r_inertial_m: Vec3, v_inertial_mps: Vec3, t_s: f64) -> (f64, f64) {
-        let (r_e, v_e) = self.inertial_to_ecef_state(r_inertial_m, v_inertial_mps, t_s);
-        let g = self.to_geodetic(r_e);
-        let (_, _, up) = self.enu_axes(g);
-        (g.h_m, up.dot(v_e))
+    pub(crate) fn height_and_rate(&self, r_inertial_m: Vec3, v_inertial_mps: Vec3) -> (f64, f64) {
+        let (h, up) = self.height_and_normal(r_inertial_m);
+        let v_rel = v_inertial_mps - self.omega().cross(r_inertial_m);
+        (h, up.dot(v_rel))
+    }
+
+    /// Height above the figure (m) and the figure's outward unit normal through the position `r_m`
+    /// (Earth-fixed or inertial: the figure is symmetric about Z, so both rotate together).
+    ///
+    /// For WGS84 this is Heikkinen's closed-form solution of the geodetic problem (M. Heikkinen,
+    /// "Geschlossene Formeln zur Berechnung räumlicher geodätischer Koordinaten aus rechtwinkligen
+    /// Koordinaten", Z. Vermessungswesen 107, 1982), written without trigonometric functions: the
+    /// normal's direction comes from the same quantities as tan φ. It agrees with
+    /// [`geodesy::ecef_to_geodetic`] to well below a micrometre from 1 km under the ellipsoid to beyond
+    /// the Moon (tested), and costs a fraction of a full conversion to degrees; it is the hot path of
+    /// event location. Positions within ~50 km of the Earth's centre are outside its domain (never reached
+    /// by a flight that stops at the surface).
+    #[inline]
+    pub(crate) fn height_and_normal(&self, r_m: Vec3) -> (f64, Vec3) {
+        match self.figure {
+            Figure::Sphere { radius_m } => {
+                let r = r_m.norm();
+                (r - radius_m, r_m / r)
+            }
+            Figure::Wgs84 => {
+                const A: f64 = WGS84_A_M;
+                const B: f64 = WGS84_B_M;
+                const E2: f64 = geodesy::WGS84_E2;
+                const EP2: f64 = (A * A - B * B) / (B * B);
+                let (x, y, z) = (r_m.x, r_m.y, r_m.z);
+                let p2 = x * x + y * y;
+                let p = p2.sqrt();
+                if p < 1e-9 * A {
+                    // On the spin axis: the normal is the axis.
+                    return (
+                        z.abs() - B,
+                        Vec3::new(0.0, 0.0, if z >= 0.0 { 1.0 } else { -1.0 }),
+                    );
+                }
+                let z2 = z * z;
+                let f = 54.0 * B * B * z2;
+                let g = p2 + (1.0 - E2) * z2 - E2 * (A * A - B * B);
+                let c = E2 * E2 * f * p2 / (g * g * g);
+                let s = (1.0 + c + (c * c + 2.0 * c).sqrt()).cbrt();
+                let k = s + 1.0 + 1.0 / s;
+                let pp = f / (3.0 * k * k * g * g);
+                let q = (1.0 + 2.0 * E2 * E2 * pp).sqrt();
+                let r0 = -pp * E2 * p / (1.0 + q)
+                    + (0.5 * A * A * (1.0 + 1.0 / q)
+                        - pp * (1.0 - E2) * z2 / (q * (1.0 + q))
+                        - 0.5 * pp * p2)
+                        .max(0.0)
+                        .sqrt();
+                let d = p - E2 * r0;
+                let u = (d * d + z2).sqrt();
+                let v = (d * d + (1.0 - E2) * z2).sqrt();
+                let z0 = B * B * z / (A * v);
+                let h = u * (1.0 - B * B / (A * v));
+                // tan φ = (z + e'² z0) / p: the normal is (cos φ cos λ, cos φ sin λ, sin φ).
+                let nz = z + EP2 * z0;
+                let inv = 1.0 / (nz * nz + p2).sqrt();
+                let cphi_over_p = inv; // cos φ / p
+                (h, Vec3::new(x * cphi_over_p, y * cphi_over_p, nz * inv))
+            }
+        }
     }
 }
 
@@ -242,6 +304,31 @@ mod tests {
         // At the equator the J2 term adds (3/2) J2 (Re/r)² of the point-mass pull.
         let expect = 1.5 * J2 * (J2_RADIUS_M / 7.0e6f64).powi(2);
         assert!(((j - p) / p - expect).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fast_height_and_normal_agree_with_the_exact_conversion() {
+        let m = EarthModel::contract();
+        let mut worst: (f64, f64) = (0.0, 0.0);
+        for i in 0..=180 {
+            let lat = -90.0 + i as f64;
+            for lon in [-180.0, -97.3, 0.0, 12.5, 133.0] {
+                for h in [-1_000.0, 0.0, 1.0, 8_848.0, 1e5, 1e6, 6.4e6, 3.6e7, 4e8] {
+                    let p = Geodetic {
+                        lat_deg: lat,
+                        lon_deg: lon,
+                        h_m: h,
+                    };
+                    let r = m.to_ecef(p);
+                    let (hf, n) = m.height_and_normal(r);
+                    let exact = m.to_geodetic(r);
+                    let (_, _, up) = m.enu_axes(exact);
+                    worst.0 = worst.0.max((hf - exact.h_m).abs());
+                    worst.1 = worst.1.max((n - up).norm());
+                }
+            }
+        }
+        assert!(worst.0 < 1e-6 && worst.1 < 1e-14, "{worst:?}");
     }
 
     #[test]

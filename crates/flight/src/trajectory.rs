@@ -16,8 +16,10 @@ use crate::model::Figure;
 use crate::roots::brent;
 use crate::{BurnoutState, EarthModel, Error, Gravity, InertialState};
 
-/// Sub-intervals per integrator step at which h and dh/dt are sampled to bracket events.
-const SAMPLES_PER_STEP: usize = 4;
+/// Sub-intervals per integrator step at which h and dh/dt are sampled to bracket events. Steps last at
+/// most [`Tolerances::max_step_s`](crate::dop853::Tolerances) (120 s by default), so samples are at most
+/// a minute apart: a ballistic arc cannot cross the ground twice, or turn over twice, within that.
+const SAMPLES_PER_STEP: usize = 2;
 /// Time resolution of event location, seconds.
 const EVENT_XTOL_S: f64 = 1e-9;
 
@@ -162,7 +164,7 @@ pub fn propagate_inertial(
     if rp > model.max_surface_radius_m() + margin {
         return Err(Error::Orbital { perigee_radius_m: rp });
     }
-    let (h0, hdot0) = model.height_and_rate(state.r_inertial_m, state.v_inertial_mps, 0.0);
+    let (h0, hdot0) = model.height_and_rate(state.r_inertial_m, state.v_inertial_mps);
     if h0 <= 0.0 && hdot0 <= 0.0 {
         return Err(Error::StartsUnderground { alt_m: h0 });
     }
@@ -302,7 +304,7 @@ impl Scan {
         let model = self.model;
         let h_of = |t: f64| {
             let (r, v) = state_at(t);
-            model.height_and_rate(r, v, t)
+            model.height_and_rate(r, v)
         };
         for &t in ts {
             if self.impact.is_some() {
@@ -441,6 +443,10 @@ impl Trajectory {
             }
             Path::Kepler(_) => ts.extend((1..=256).map(|i| tof * i as f64 / 256.0)),
         }
+        // Height rises to the apogee and falls after it: with the apogee on the grid, two crossings of a
+        // height just below it (one each side) are never in the same interval.
+        ts.push(self.apogee.t_since_burnout_s);
+        ts.sort_by(f64::total_cmp);
         ts.dedup();
         ts
     }
@@ -450,7 +456,7 @@ impl Trajectory {
     pub fn altitude_crossings(&self, alt_m: f64) -> Vec<Crossing> {
         let g = |t: f64| {
             let (r, v) = self.raw_state(t);
-            self.model.height_and_rate(r, v, t).0 - alt_m
+            self.model.height_and_rate(r, v).0 - alt_m
         };
         let ts = self.scan_grid();
         let mut out = Vec::new();

@@ -142,3 +142,24 @@ fn great_circle_destination(lat_deg: f64, lon_deg: f64, azi_deg: f64, psi_rad: f
     let l2 = l1 + (a.sin() * psi_rad.sin() * p1.cos()).atan2(psi_rad.cos() - p1.sin() * p2.sin());
     (p2.to_degrees(), l2.to_degrees())
 }
+
+/// Heights just below the apogee are crossed twice, once each side of it, and the crossings are found
+/// (the event grid contains the apogee); heights above it are never crossed.
+#[test]
+fn crossings_just_below_the_apogee_are_found() {
+    for b in cases() {
+        for gravity in [Gravity::Point, Gravity::J2] {
+            let t = flight::propagate(&b, gravity).unwrap();
+            let apo = *t.apogee();
+            if apo.t_since_burnout_s == 0.0 {
+                continue;
+            }
+            let c = t.altitude_crossings(apo.position.h_m - 0.01);
+            assert_eq!(c.len(), 2, "{b:?} {gravity:?}: {c:?}");
+            assert!(c[0].ascending && !c[1].ascending);
+            assert!(c[0].t_since_burnout_s < apo.t_since_burnout_s);
+            assert!(c[1].t_since_burnout_s > apo.t_since_burnout_s);
+            assert!(t.altitude_crossings(apo.position.h_m + 0.01).is_empty());
+        }
+    }
+}
