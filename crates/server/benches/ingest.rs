@@ -2,8 +2,10 @@
 //!
 //! `clients` concurrent submitters (one HTTP/1.1 keep-alive connection each, one entry per
 //! request, the next request only after the previous answer) POST signed 1 KiB entries (960 bytes
-//! of statement + a 64-byte Ed25519 signature over it) to an in-process server; each request is
-//! answered only after its batch is fsynced and committed. Connections are opened before the
+//! of statement + a 64-byte Ed25519 signature over it) to a server in a child process (this
+//! binary re-executed, so client and server CPU time are measured apart and each side has its own
+//! file-descriptor limit); each request is answered only after its batch is fsynced and
+//! committed. Connections are opened before the
 //! clock starts (a few hundred at a time, so the accept queue never overflows into SYN
 //! retransmissions). Reports entries per second, acknowledgement latency percentiles, batch
 //! sizes and CPU time per entry, and checks that the tree holds exactly the acknowledged entries.
@@ -14,14 +16,16 @@
 //!
 //! `cargo bench -p server --bench ingest` runs the measurement with the server's default batching
 //! (500 ms). Environment overrides: `INGEST_ENTRIES` (default 1 000 000), `INGEST_SECONDS` (30),
-//! `INGEST_CLIENTS` (8 192; one file descriptor each on both sides, so at most about 9 000 under a
-//! 20 000-descriptor limit), `INGEST_BATCH_MS` (500). Under `cargo test` (no `--bench` argument)
+//! `INGEST_CLIENTS` (8 192; one file descriptor each, on each side), `INGEST_BATCH_MS` (500). Under `cargo test` (no `--bench` argument)
 //! it runs a 2 000-entry smoke pass.
 //!
 //! Little's law sets the client count: with one request in flight per client, throughput is
 //! `clients / mean latency`, and the latency is at least half a batch interval plus a batch
 //! write; 20 000 entries/s at a 500 ms interval needs several thousand concurrent submitters.
 
+use std::io::{BufRead as _, Read as _};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -37,9 +41,10 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// User + system CPU time of this process, from `/proc/self/stat` (Linux), in seconds.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// User + system CPU time of a process (`self` or a pid), from `/proc/<pid>/stat` (Linux), in
+/// seconds.
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')')?.1;
     let f: Vec<&str> = rest.split_whitespace().collect();
@@ -87,7 +92,40 @@ fn metric(text: &str, name: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// The server side: serves the log in `dir` with `batch_ms` batching, prints its port, and
+/// shuts down gracefully when its standard input closes.
+fn serve(dir: &Path, batch_ms: u64) {
+    let signer = server::load_signer(&dir.join("signing.key")).expect("key");
+    let writer = server::open_local_log(dir, signer).expect("open log");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        println!("port {}", listener.local_addr().expect("address").port());
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+            let _ = stop_tx.send(());
+        });
+        let config = ServerConfig {
+            batch_interval_ms: batch_ms,
+            ..ServerConfig::default()
+        };
+        server::run(listener, writer, config, async move {
+            let _ = stop_rx.await;
+        })
+        .await
+        .expect("server");
+    });
+}
+
 fn main() {
+    if let Ok(dir) = std::env::var("INGEST_SERVER_DIR") {
+        serve(Path::new(&dir), env_or("INGEST_BATCH_MS", 500) as u64);
+        return;
+    }
     let full = std::env::args().any(|a| a == "--bench");
     let (total, clients, seconds, batch_ms) = if full {
         (
@@ -120,27 +158,36 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("server-ingest-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(&dir).expect("storage"));
-    let (signer, _) = LogSigner::generate("bench.test/log").expect("key");
+    let (signer, skey) = LogSigner::generate("bench.test/log").expect("key");
     tlog::create_log(storage.as_ref(), &signer).expect("create log");
-    let writer = tlog::LogWriter::open(storage.clone(), signer).expect("open log");
+    drop(storage);
+    std::fs::write(dir.join("signing.key"), skey).expect("key file");
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .env("INGEST_SERVER_DIR", &dir)
+        .env("INGEST_BATCH_MS", batch_ms.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("server process");
+    let server_pid = child.id().to_string();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("server port");
+    let port: u16 = line
+        .trim()
+        .strip_prefix("port ")
+        .and_then(|p| p.parse().ok())
+        .expect("server port line");
+    let stdin = child.stdin.take();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let acked = rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let base = format!("http://127.0.0.1:{port}");
         let url = format!("{base}/add");
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let config = ServerConfig {
-            batch_interval_ms: batch_ms as u64,
-            ..ServerConfig::default()
-        };
-        let server = tokio::spawn(server::run(listener, writer, config, async move {
-            let _ = stop_rx.await;
-        }));
-
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(clients)
             .http1_only()
@@ -204,7 +251,7 @@ fn main() {
         while ready.load(Ordering::Relaxed) < clients {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let cpu0 = cpu_seconds();
+        let cpu0 = cpu_seconds("self").zip(cpu_seconds(&server_pid));
         let m0 = http
             .get(format!("{base}/metrics"))
             .send()
@@ -220,7 +267,10 @@ fn main() {
             lat.extend(t.await.expect("client task"));
         }
         let elapsed = started.elapsed();
-        let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+        let cpu = cpu_seconds("self")
+            .zip(cpu_seconds(&server_pid))
+            .zip(cpu0)
+            .map(|((c, s), (c0, s0))| (c - c0, s - s0));
         let m1 = http
             .get(format!("{base}/metrics"))
             .send()
@@ -248,19 +298,29 @@ fn main() {
         );
         println!(
             "ingest: {batches} batches, mean {:.0} entries and {:.0} ms of writing each; \
-             CPU {} per entry (client and server together)",
+             CPU per entry: {}",
             done as f64 / batches,
             seq_s / batches * 1e3,
-            cpu.map_or("n/a".into(), |c| format!("{:.0} µs", c / done as f64 * 1e6)),
+            cpu.map_or("n/a".into(), |(c, s)| format!(
+                "server {:.0} µs, client {:.0} µs ({:.2} + {:.2} cores busy)",
+                s / done as f64 * 1e6,
+                c / done as f64 * 1e6,
+                s / elapsed.as_secs_f64(),
+                c / elapsed.as_secs_f64(),
+            )),
         );
-        let _ = stop_tx.send(());
-        server.await.expect("server task").expect("server");
         done
     });
+    // Closing its standard input stops the server gracefully.
+    drop(stdin);
+    let status = child.wait().expect("server exit");
+    assert!(status.success(), "server: {status}");
+    let storage = LocalStorage::open(&dir).expect("storage");
     assert_eq!(
         storage.load_state().expect("state").size,
         acked as u64,
         "the tree holds exactly the acknowledged entries"
     );
+    drop(storage);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,6 +9,13 @@
 //! | `GET /proof/consistency?old=&new=` | `{"old","new","old_root","new_root","proof":[...]}` |
 //! | `GET /lookup?hash=` | `{"index"}` of the entry with that RFC 6962 leaf hash (base64) |
 //! | `GET /healthz`, `GET /metrics` | liveness; Prometheus text |
+//! | `GET /openapi.json` | this table as an OpenAPI 3.1 document, generated from the handlers |
+//!
+//! The OpenAPI document comes from the `#[utoipa::path]` attribute on each handler: routes are
+//! registered through [`utoipa_axum::routes!`], which takes the path and method from that
+//! attribute, so the document cannot drift from the router. The one exception is the tile route,
+//! whose axum wildcard (`/tile/{*path}`) has no OpenAPI spelling: it is documented as
+//! `/tile/{path}` (a path that contains slashes) and registered by hand beside it.
 //!
 //! Errors are `{"error": "<message>"}` with a 4xx status for bad requests (400 malformed, 404
 //! absent, 413 too large, 415 wrong content type) and 503 (with `Retry-After`) when the queue is
@@ -23,11 +30,14 @@ use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tlog::{Error as LogError, LogReader, Sequencer, TilePath};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::config::ServerConfig;
 use crate::metrics::Metrics;
@@ -62,17 +72,52 @@ impl AppState {
     }
 }
 
+/// Top-level facts of the OpenAPI document; the paths come from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "shieldwatch transparency log",
+        description = "Submit entries to an RFC 6962 Merkle tree log served as C2SP tlog-tiles \
+            (c2sp.org/tlog-tiles) with checkpoints as C2SP signed notes (c2sp.org/tlog-checkpoint, \
+            Ed25519), and fetch proofs. Errors are JSON objects {\"error\": message}.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(serve_tile),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+/// The routes and their OpenAPI description, before state and layers.
+fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(serve_add))
+        .routes(routes!(serve_checkpoint))
+        .routes(routes!(serve_inclusion))
+        .routes(routes!(serve_consistency))
+        .routes(routes!(serve_lookup))
+        .routes(routes!(serve_healthz))
+        .routes(routes!(serve_metrics))
+        .routes(routes!(serve_openapi))
+        .split_for_parts();
+    // Documented as `/tile/{path}` in `ApiDoc` (see the module documentation).
+    (router.route("/tile/{*path}", get(serve_tile)), api)
+}
+
+/// The OpenAPI 3.1 document of the API, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
 /// The router with all routes and layers (body limit, timeout, tracing).
 pub fn router(state: Arc<AppState>, config: &ServerConfig) -> Router {
-    Router::new()
-        .route("/add", post(serve_add))
-        .route("/checkpoint", get(serve_checkpoint))
-        .route("/tile/{*path}", get(serve_tile))
-        .route("/proof/inclusion", get(serve_inclusion))
-        .route("/proof/consistency", get(serve_consistency))
-        .route("/lookup", get(serve_lookup))
-        .route("/healthz", get(serve_healthz))
-        .route("/metrics", get(serve_metrics))
+    routes()
+        .0
+        .fallback(|uri: axum::http::Uri| async move {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("no such route: {} (see /openapi.json)", uri.path()),
+            )
+        })
         // We read bodies ourselves with our own limit and message; this is a backstop.
         .layer(DefaultBodyLimit::max(tlog::MAX_ENTRY_BYTES + 1))
         .layer(TimeoutLayer::with_status_code(
@@ -116,6 +161,13 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The body of every error answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// What was wrong with the request, or what failed.
+    pub error: String,
+}
+
 /// Maps a log error to a status: bad input is 4xx, overload 503, the rest 500.
 fn status_of(e: &LogError) -> StatusCode {
     match e {
@@ -137,13 +189,32 @@ impl From<LogError> for ApiError {
     }
 }
 
-/// Answer of `POST /add`.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// Answer of `POST /add` and `GET /lookup`.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct AddResponse {
     /// Index of the entry in the log.
     pub index: u64,
 }
 
+/// Submit one entry; answered once it is durably in the log.
+#[utoipa::path(
+    post,
+    path = "/add",
+    tag = "write",
+    request_body(
+        content = Vec<u8>,
+        content_type = "application/octet-stream",
+        description = "The entry: 1 to `max_entry_bytes` (at most 65 535) bytes."
+    ),
+    responses(
+        (status = 200, description = "The entry's index; it is in a durable, signed checkpoint. \
+            Submitting an entry already in the log returns its existing index.", body = AddResponse),
+        (status = 400, description = "Empty body.", body = ErrorBody),
+        (status = 413, description = "Entry larger than the limit.", body = ErrorBody),
+        (status = 415, description = "Content-Type is not application/octet-stream.", body = ErrorBody),
+        (status = 503, description = "Queue full or sequencer stopped; retry after `Retry-After` seconds.", body = ErrorBody),
+    )
+)]
 async fn serve_add(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     match process_add(&st, &headers, body).await {
         Ok(index) => (StatusCode::OK, axum::Json(AddResponse { index })).into_response(),
@@ -188,9 +259,19 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
             "empty entry: the body must hold 1 or more bytes",
         ));
     }
-    Ok(st.sequencer.submit(bytes.to_vec()).await?)
+    let queued = std::time::Instant::now();
+    let index = st.sequencer.submit(bytes.to_vec()).await?;
+    st.metrics.observe_ack(queued.elapsed());
+    Ok(index)
 }
 
+/// The latest signed checkpoint (c2sp.org/tlog-checkpoint as a c2sp.org/signed-note).
+#[utoipa::path(
+    get,
+    path = "/checkpoint",
+    tag = "read",
+    responses((status = 200, description = "The checkpoint note.", body = String, content_type = "text/plain; charset=utf-8"))
+)]
 async fn serve_checkpoint(State(st): State<Arc<AppState>>) -> Response {
     let snap = st.reader.snapshot();
     (
@@ -203,6 +284,21 @@ async fn serve_checkpoint(State(st): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
+/// A hash tile or entry bundle (c2sp.org/tlog-tiles).
+#[utoipa::path(
+    get,
+    path = "/tile/{path}",
+    tag = "read",
+    params(("path" = String, Path, description = "The rest of the tile path, slashes included: \
+        `<L>/<N>[.p/<W>]` for a hash tile of level L, `entries/<N>[.p/<W>]` for an entry bundle; \
+        N in three-digit groups with x prefixes (e.g. `0/x001/234.p/5`).")),
+    responses(
+        (status = 200, description = "The tile. Full tiles are immutable (cached for a year); \
+            partial ones for 10 s.", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 400, description = "Malformed tile path.", body = ErrorBody),
+        (status = 404, description = "No such tile in the committed tree.", body = ErrorBody),
+    )
+)]
 async fn serve_tile(State(st): State<Arc<AppState>>, Path(path): Path<String>) -> Response {
     match process_tile(&st, &path).await {
         Ok((tile, data)) => {
@@ -237,7 +333,8 @@ async fn process_tile(st: &AppState, path: &str) -> Result<(TilePath, Vec<u8>), 
 }
 
 /// Query of `GET /proof/inclusion`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InclusionQuery {
     /// Entry index.
     pub index: u64,
@@ -246,7 +343,7 @@ pub struct InclusionQuery {
 }
 
 /// Answer of `GET /proof/inclusion`. Hashes are base64.
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq, ToSchema)]
 pub struct InclusionResponse {
     /// Entry index.
     pub index: u64,
@@ -259,7 +356,8 @@ pub struct InclusionResponse {
 }
 
 /// Query of `GET /proof/consistency`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
     /// Older tree size (at least 1).
     pub old: u64,
@@ -268,7 +366,7 @@ pub struct ConsistencyQuery {
 }
 
 /// Answer of `GET /proof/consistency`. Hashes are base64.
-#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq, ToSchema)]
 pub struct ConsistencyResponse {
     /// Older tree size.
     pub old: u64,
@@ -286,6 +384,18 @@ fn query_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, format!("bad query: {e}"))
 }
 
+/// RFC 6962 inclusion proof (audit path) of an entry.
+#[utoipa::path(
+    get,
+    path = "/proof/inclusion",
+    tag = "proofs",
+    params(InclusionQuery),
+    responses(
+        (status = 200, description = "The proof.", body = InclusionResponse),
+        (status = 400, description = "Bad or missing parameter, index not below size, or size \
+            beyond the current tree.", body = ErrorBody),
+    )
+)]
 async fn serve_inclusion(
     State(st): State<Arc<AppState>>,
     q: Result<Query<InclusionQuery>, axum::extract::rejection::QueryRejection>,
@@ -313,6 +423,17 @@ async fn process_inclusion(st: &AppState, q: InclusionQuery) -> Result<Inclusion
     })
 }
 
+/// RFC 6962 consistency proof between two tree sizes.
+#[utoipa::path(
+    get,
+    path = "/proof/consistency",
+    tag = "proofs",
+    params(ConsistencyQuery),
+    responses(
+        (status = 200, description = "The proof.", body = ConsistencyResponse),
+        (status = 400, description = "Bad or missing parameter, or not 1 <= old <= new <= current size.", body = ErrorBody),
+    )
+)]
 async fn serve_consistency(
     State(st): State<Arc<AppState>>,
     q: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
@@ -342,12 +463,25 @@ async fn process_consistency(st: &AppState, q: ConsistencyQuery) -> Result<Consi
 }
 
 /// Query of `GET /lookup`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     /// RFC 6962 leaf hash of the entry, base64.
     pub hash: String,
 }
 
+/// The index of an entry, by its RFC 6962 leaf hash.
+#[utoipa::path(
+    get,
+    path = "/lookup",
+    tag = "read",
+    params(LookupQuery),
+    responses(
+        (status = 200, description = "The entry's index.", body = AddResponse),
+        (status = 400, description = "The hash is not 32 bytes of standard base64.", body = ErrorBody),
+        (status = 404, description = "No entry with that hash.", body = ErrorBody),
+    )
+)]
 async fn serve_lookup(
     State(st): State<Arc<AppState>>,
     q: Result<Query<LookupQuery>, axum::extract::rejection::QueryRejection>,
@@ -380,6 +514,16 @@ async fn process_lookup(st: &AppState, q: LookupQuery) -> Result<u64, ApiError> 
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no entry with that leaf hash"))
 }
 
+/// Liveness: 200 while the sequencer runs.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Serving.", body = String, content_type = "text/plain"),
+        (status = 503, description = "The sequencer stopped after a storage error.", body = ErrorBody),
+    )
+)]
 async fn serve_healthz(State(st): State<Arc<AppState>>) -> Response {
     if st.sequencer.stats().failed.load(Ordering::Relaxed) {
         ApiError::new(
@@ -392,6 +536,13 @@ async fn serve_healthz(State(st): State<Arc<AppState>>) -> Response {
     }
 }
 
+/// Metrics in the Prometheus text format (0.0.4).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Counters and gauges.", body = String, content_type = "text/plain; version=0.0.4"))
+)]
 async fn serve_metrics(State(st): State<Arc<AppState>>) -> Response {
     let text = st.metrics.render(&st.sequencer, &st.reader.snapshot());
     (
@@ -400,6 +551,31 @@ async fn serve_metrics(State(st): State<Arc<AppState>>) -> Response {
             (header::CACHE_CONTROL, CACHE_NONE),
         ],
         text,
+    )
+        .into_response()
+}
+
+/// This API's OpenAPI 3.1 document (generated once, on first request).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document.", body = Object, content_type = "application/json"))
+)]
+async fn serve_openapi() -> Response {
+    static JSON: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    let json = JSON.get_or_init(|| {
+        openapi().to_pretty_json().map_or_else(
+            |e| Bytes::from(format!("{{\"error\": \"OpenAPI document: {e}\"}}")),
+            Bytes::from,
+        )
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, CACHE_NONE),
+        ],
+        json.clone(),
     )
         .into_response()
 }

@@ -1,14 +1,14 @@
-//! Server configuration, read from a TOML file; the CLI applies environment variables and flags
-//! on top.
+//! Server configuration: built-in defaults, then a TOML file, then overrides (the CLI fills them
+//! from environment variables and flags, flags winning), resolved by [`ServerConfig::resolve`].
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Configuration of `shieldwatch serve`. Every field is optional in TOML; the default is given
 /// per field.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// Address to listen on (default `127.0.0.1:8080`).
@@ -45,7 +45,56 @@ impl Default for ServerConfig {
     }
 }
 
+/// Settings that replace those of the defaults and the TOML file when `Some` (the CLI fills them
+/// from its flags and `SHIELDWATCH_*` environment variables).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[allow(missing_docs)] // One field per `ServerConfig` field, same meaning.
+pub struct ConfigOverrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+    pub batch_interval_ms: Option<u64>,
+    pub batch_max_entries: Option<usize>,
+    pub queue_capacity: Option<usize>,
+    pub max_entry_bytes: Option<usize>,
+    pub request_timeout_ms: Option<u64>,
+}
+
 impl ServerConfig {
+    /// The configuration in force: the defaults, replaced by what the TOML text sets, replaced
+    /// by the overrides that are `Some`; then validated.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ServerError::Config`] naming a bad key or value.
+    pub fn resolve(toml: Option<&str>, o: &ConfigOverrides) -> Result<Self, crate::ServerError> {
+        let mut c = match toml {
+            Some(text) => toml_de(text)?,
+            None => Self::default(),
+        };
+        if let Some(v) = &o.listen {
+            c.listen.clone_from(v);
+        }
+        if let Some(v) = &o.data_dir {
+            c.data_dir.clone_from(v);
+        }
+        if let Some(v) = &o.key_file {
+            c.key_file = Some(v.clone());
+        }
+        c.batch_interval_ms = o.batch_interval_ms.unwrap_or(c.batch_interval_ms);
+        c.batch_max_entries = o.batch_max_entries.unwrap_or(c.batch_max_entries);
+        c.queue_capacity = o.queue_capacity.unwrap_or(c.queue_capacity);
+        c.max_entry_bytes = o.max_entry_bytes.unwrap_or(c.max_entry_bytes);
+        c.request_timeout_ms = o.request_timeout_ms.unwrap_or(c.request_timeout_ms);
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The configuration as a TOML file that [`ServerConfig::from_toml`] reads back unchanged.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+    }
+
     /// Parses a TOML configuration.
     ///
     /// # Errors
@@ -99,4 +148,65 @@ impl ServerConfig {
 
 fn toml_de(text: &str) -> Result<ServerConfig, crate::ServerError> {
     toml::from_str(text).map_err(|e| crate::ServerError::Config(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_is_defaults_then_file_then_overrides() {
+        let d = ServerConfig::default();
+        assert_eq!(
+            ServerConfig::resolve(None, &ConfigOverrides::default()).ok(),
+            Some(d.clone())
+        );
+        let file = "batch_interval_ms = 250\nqueue_capacity = 100\nlisten = \"0.0.0.0:9000\"\n";
+        let c = ServerConfig::resolve(Some(file), &ConfigOverrides::default()).expect("valid");
+        assert_eq!(c.batch_interval_ms, 250);
+        assert_eq!(c.queue_capacity, 100);
+        assert_eq!(c.listen, "0.0.0.0:9000");
+        assert_eq!(
+            c.batch_max_entries, d.batch_max_entries,
+            "unset keys keep their default"
+        );
+        let o = ConfigOverrides {
+            batch_interval_ms: Some(40),
+            data_dir: Some("elsewhere".into()),
+            ..ConfigOverrides::default()
+        };
+        let c = ServerConfig::resolve(Some(file), &o).expect("valid");
+        assert_eq!(c.batch_interval_ms, 40, "an override beats the file");
+        assert_eq!(c.queue_capacity, 100, "the file beats the default");
+        assert_eq!(c.data_dir, PathBuf::from("elsewhere"));
+        assert_eq!(c.key_file(), PathBuf::from("elsewhere/signing.key"));
+    }
+
+    #[test]
+    fn bad_files_and_values_are_named() {
+        let e = ServerConfig::resolve(Some("batch_intervall_ms = 3"), &ConfigOverrides::default())
+            .expect_err("unknown key");
+        assert!(e.to_string().contains("batch_intervall_ms"), "{e}");
+        let e = ServerConfig::resolve(Some("queue_capacity = \"many\""), &ConfigOverrides::default())
+            .expect_err("wrong type");
+        assert!(e.to_string().contains("queue_capacity"), "{e}");
+        let o = ConfigOverrides {
+            max_entry_bytes: Some(70_000),
+            ..ConfigOverrides::default()
+        };
+        let e = ServerConfig::resolve(None, &o).expect_err("too large");
+        assert!(e.to_string().contains("max_entry_bytes"), "{e}");
+    }
+
+    #[test]
+    fn toml_round_trips() {
+        let c = ServerConfig {
+            key_file: Some("/etc/shieldwatch/key".into()),
+            batch_interval_ms: 123,
+            ..ServerConfig::default()
+        };
+        assert_eq!(ServerConfig::from_toml(&c.to_toml()).ok(), Some(c.clone()));
+        let d = ServerConfig::default();
+        assert_eq!(ServerConfig::from_toml(&d.to_toml()).ok(), Some(d));
+    }
 }

@@ -7,6 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tlog::{Sequencer, Snapshot};
 
+/// Upper bounds, in seconds, of the acknowledgement-latency histogram buckets (plus `+Inf`).
+pub const LATENCY_BUCKETS: [f64; 12] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0];
+
 /// Server-side counters (the sequencer keeps its own).
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -15,9 +18,24 @@ pub struct Metrics {
     rejected_content_type: AtomicU64,
     rejected_unavailable: AtomicU64,
     rejected_other: AtomicU64,
+    /// Acknowledgements with latency ≤ each bucket bound (not cumulative; summed when rendered).
+    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_micros_sum: AtomicU64,
 }
 
 impl Metrics {
+    /// Records the time from a submission's arrival in the queue to its durable acknowledgement.
+    pub fn observe_ack(&self, latency: std::time::Duration) {
+        let s = latency.as_secs_f64();
+        if let Some(i) = LATENCY_BUCKETS.iter().position(|&b| s <= b) {
+            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_micros_sum
+            .fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
+    }
+
     /// Counts a rejected submission by reason (`too_large`, `empty`, `content_type`,
     /// `unavailable`, anything else counts as `error`).
     pub fn rejected(&self, reason: &str) {
@@ -125,6 +143,23 @@ impl Metrics {
                 },
             )],
         );
+        {
+            let name = "shieldwatch_log_sequencing_latency_seconds";
+            let _ = writeln!(
+                o,
+                "# HELP {name} Time from a submission entering the queue to its durable \
+                 acknowledgement.\n# TYPE {name} histogram"
+            );
+            let mut cumulative = 0;
+            for (b, c) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
+                cumulative += l(c);
+                let _ = writeln!(o, "{name}_bucket{{le=\"{b}\"}} {cumulative}");
+            }
+            let count = l(&self.latency_count);
+            let _ = writeln!(o, "{name}_bucket{{le=\"+Inf\"}} {count}");
+            let _ = writeln!(o, "{name}_sum {}", l(&self.latency_micros_sum) as f64 / 1e6);
+            let _ = writeln!(o, "{name}_count {count}");
+        }
         o
     }
 }

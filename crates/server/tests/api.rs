@@ -1,5 +1,6 @@
 //! The HTTP API end to end on a loopback port: happy paths, caching headers, proofs checked by
-//! the client, bad input (4xx with a message, nothing stored) and graceful shutdown.
+//! the client, bad input (4xx with a message, nothing stored), the OpenAPI document, metrics and
+//! graceful shutdown.
 
 use std::sync::Arc;
 
@@ -58,6 +59,17 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Files under `dir`, recursively.
+fn count_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() { count_files(&p) } else { 1 }
+        })
+        .sum()
 }
 
 fn fast() -> ServerConfig {
@@ -167,6 +179,18 @@ async fn bad_input_is_rejected_and_nothing_is_stored() {
             "Content-Type must be application/octet-stream",
         ),
         (post(None, b"three".to_vec()).await.unwrap(), 415, "Content-Type"),
+        (
+            post(Some("text/plain"), b"four".to_vec()).await.unwrap(),
+            415,
+            "got \\\"text/plain\\\"",
+        ),
+        (
+            post(Some("application/octet-streamx"), b"five".to_vec())
+                .await
+                .unwrap(),
+            415,
+            "Content-Type",
+        ),
     ];
     for (r, status, msg) in cases {
         assert_eq!(r.status().as_u16(), status);
@@ -174,8 +198,42 @@ async fn bad_input_is_rejected_and_nothing_is_stored() {
         assert!(body.contains(msg), "{status}: {body}");
         assert!(body.starts_with("{\"error\":"), "{body}");
     }
+    let files_before = count_files(&s.dir);
     let get = |p: &str| http.get(format!("{}/{p}", s.url)).send();
+    // 64 hex digits are 32 bytes in hex but 48 in base64: rejected, the API speaks base64.
+    let hex_hash = format!("lookup?hash={}", "ab".repeat(32));
+    // Valid base64 of 31 bytes.
+    let short_hash = format!("lookup?hash={}%3D%3D", "A".repeat(42));
     for (path, status, msg) in [
+        // Tile paths: wrong level, wrong width, non-canonical spellings.
+        ("tile/64/000", 400, "level must be 0..=63"),
+        ("tile/-1/000", 400, "level must be 0..=63"),
+        ("tile/00/000", 400, "canonical"),
+        ("tile/0/000.p/256", 400, "partial width must be 1..=255"),
+        ("tile/0/000.p/300", 400, "partial width must be 1..=255"),
+        ("tile/0/000.p/-1", 400, "partial width"),
+        ("tile/0/000.p/05", 400, "canonical"),
+        ("tile/entries/000.p/0", 400, "partial width"),
+        ("tile/0/1", 400, "three decimal digits"),
+        ("tile/0/x000/001", 400, "canonical"),
+        ("tile/0/000/001", 400, "x prefix"),
+        ("tile/0", 400, "missing tile index"),
+        ("tile/data/000", 400, "level must be 0..=63 or entries"),
+        // Indexes and sizes: negative, non-numeric, overflowing, out of order.
+        ("proof/inclusion?index=abc", 400, "bad query"),
+        ("proof/inclusion?index=0&size=-3", 400, "bad query"),
+        ("proof/inclusion?index=18446744073709551616", 400, "bad query"),
+        ("proof/inclusion?index=1.5", 400, "bad query"),
+        ("proof/consistency?old=x", 400, "bad query"),
+        ("proof/consistency?old=-2", 400, "bad query"),
+        ("proof/consistency?old=2&new=1", 400, "1 <= old"),
+        // Hash parameters: bad base64, hex, wrong length, missing.
+        ("lookup?hash=", 400, "base64"),
+        ("lookup?hash=%%%", 400, "base64"),
+        (hex_hash.as_str(), 400, "base64"),
+        (short_hash.as_str(), 400, "base64"),
+        ("lookup", 400, "bad query"),
+        ("no/such/route", 404, "no such route"),
         ("tile/0/00", 400, "malformed tile path"),
         ("tile/x/000", 400, "malformed tile path"),
         ("tile/0/000.p/0", 400, "partial width"),
@@ -206,13 +264,14 @@ async fn bad_input_is_rejected_and_nothing_is_stored() {
     // Nothing was stored.
     let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
     assert_eq!(cp.size, 2);
+    assert_eq!(count_files(&s.dir), files_before, "no file was written");
     let m = get("metrics").await.unwrap().text().await.unwrap();
     assert!(
         m.contains("shieldwatch_log_rejected_total{reason=\"too_large\"} 2"),
         "{m}"
     );
     assert!(
-        m.contains("shieldwatch_log_rejected_total{reason=\"content_type\"} 2"),
+        m.contains("shieldwatch_log_rejected_total{reason=\"content_type\"} 4"),
         "{m}"
     );
     s.stop().await;
@@ -276,4 +335,131 @@ async fn graceful_shutdown_finishes_the_batch_in_flight() {
     task.unwrap().await.unwrap().unwrap();
     let storage = LocalStorage::open(&s.dir).unwrap();
     assert_eq!(storage.load_state().unwrap().size, 20);
+}
+
+/// Every route the server answers, as named in the OpenAPI document, with its method.
+const ROUTES: [(&str, &str); 9] = [
+    ("/add", "post"),
+    ("/checkpoint", "get"),
+    ("/tile/{path}", "get"),
+    ("/proof/inclusion", "get"),
+    ("/proof/consistency", "get"),
+    ("/lookup", "get"),
+    ("/healthz", "get"),
+    ("/metrics", "get"),
+    ("/openapi.json", "get"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_lists_every_route() {
+    let s = TestServer::start(fast()).await;
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{}/openapi.json", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let doc: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).expect("valid JSON");
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    assert!(doc["info"]["title"].is_string());
+    let paths = doc["paths"].as_object().unwrap();
+    let mut listed: Vec<&str> = paths.keys().map(String::as_str).collect();
+    listed.sort_unstable();
+    let mut expected: Vec<&str> = ROUTES.iter().map(|(p, _)| *p).collect();
+    expected.sort_unstable();
+    assert_eq!(listed, expected);
+    for (path, method) in ROUTES {
+        let op = &paths[path][method];
+        assert!(op.is_object(), "{method} {path} is not documented");
+        assert!(
+            op["responses"]["200"].is_object(),
+            "{method} {path} documents no 200"
+        );
+        // The documented route exists: whatever it answers, it is not the router's fallback.
+        let url = format!("{}{}", s.url, path.replace("{path}", "0/000.p/1"));
+        let r = match method {
+            "post" => http.post(&url).body("x").send().await.unwrap(),
+            _ => http.get(&url).send().await.unwrap(),
+        };
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("no such route"), "{method} {path}: {body}");
+    }
+    // Error answers and the request body are described.
+    assert_eq!(
+        paths["/add"]["post"]["requestBody"]["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["application/octet-stream"]
+    );
+    assert!(paths["/add"]["post"]["responses"]["413"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    // The document served is the one the library generates.
+    assert_eq!(doc, serde_json::to_value(server::api::openapi()).unwrap());
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_cover_rate_queue_latency_age_and_rejections() {
+    let s = TestServer::start(fast()).await;
+    let c = Client::new(&s.url).unwrap();
+    let http = reqwest::Client::new();
+    let m = http.get(format!("{}/metrics", s.url)).send().await.unwrap();
+    assert!(
+        m.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let m = m.text().await.unwrap();
+    assert!(m.contains("shieldwatch_log_checkpoint_age_seconds -1"), "{m}");
+    for i in 0..5u8 {
+        c.add(vec![b'm', i]).await.unwrap();
+    }
+    let _ = http
+        .post(format!("{}/add", s.url))
+        .header("content-type", "application/octet-stream")
+        .body(vec![])
+        .send()
+        .await
+        .unwrap();
+    let m = http
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for want in [
+        "# TYPE shieldwatch_log_entries_acknowledged_total counter",
+        "shieldwatch_log_entries_acknowledged_total 5",
+        "# TYPE shieldwatch_log_queue_depth gauge",
+        "shieldwatch_log_queue_depth 0",
+        "# TYPE shieldwatch_log_sequencing_latency_seconds histogram",
+        "shieldwatch_log_sequencing_latency_seconds_bucket{le=\"+Inf\"} 5",
+        "shieldwatch_log_sequencing_latency_seconds_count 5",
+        "shieldwatch_log_rejected_total{reason=\"empty\"} 1",
+        "shieldwatch_log_rejected_total{reason=\"queue_full\"} 0",
+        "shieldwatch_log_sequencer_up 1",
+        "shieldwatch_log_tree_size 5",
+    ] {
+        assert!(m.contains(want), "missing {want:?} in\n{m}");
+    }
+    let age: f64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("shieldwatch_log_checkpoint_age_seconds "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0.0..60.0).contains(&age), "checkpoint age {age}");
+    // Every sample line is `name{labels} value` with a numeric value.
+    for l in m.lines().filter(|l| !l.starts_with('#')) {
+        let (_, v) = l.rsplit_once(' ').unwrap();
+        assert!(v.parse::<f64>().is_ok(), "bad sample line {l:?}");
+    }
+    s.stop().await;
 }

@@ -87,7 +87,8 @@ pub trait Storage: Send + Sync + 'static {
     /// The backend's error.
     fn get_object(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError>;
 
-    /// Deletes objects; absent ones are ignored. Durable when this returns.
+    /// Deletes objects, and whatever an interrupted [`Storage::put_objects`] left of them (such
+    /// as temporary files); absent ones are ignored. Durable when this returns.
     ///
     /// # Errors
     ///
@@ -177,6 +178,42 @@ fn fsync_dir(dir: &Path) -> Result<(), StorageError> {
         .map_err(io_err("fsync directory", dir))
 }
 
+/// Marker in the names of temporary files (`<object>.tmp-<pid>-<n>`).
+const TEMP_MARKER: &str = ".tmp-";
+
+/// Removes the temporary files a crashed writer may have left in `dir`: all of them, or only
+/// those of the object named `object`. They were never renamed into place, so no reader has
+/// seen them; removing them keeps the public directory exactly the set of published objects.
+fn remove_temp_files(dir: &Path, object: Option<&std::ffi::OsStr>) -> Result<(), StorageError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err("list", dir)(e)),
+    };
+    let mut removed = false;
+    for e in entries {
+        let e = e.map_err(io_err("list", dir))?;
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some((stem, _)) = name.split_once(TEMP_MARKER) else {
+            continue;
+        };
+        if object.is_some_and(|o| o.to_str() != Some(stem)) {
+            continue;
+        }
+        let p = e.path();
+        match fs::remove_file(&p) {
+            Ok(()) => removed = true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("remove", &p)(e)),
+        }
+    }
+    if removed {
+        fsync_dir(dir)?;
+    }
+    Ok(())
+}
+
 fn u64_of(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
     bytes
         .try_into()
@@ -201,6 +238,8 @@ impl LocalStorage {
                 fsync_dir(parent)?;
             }
         }
+        // A crash while the checkpoint copy was being replaced leaves its temporary file here.
+        remove_temp_files(&public, None)?;
         let db_path = dir.join(STATE_FILE);
         let db = Database::create(&db_path).map_err(db_err)?;
         Ok(Self {
@@ -258,7 +297,7 @@ impl LocalStorage {
     fn write_temp(&self, target: &Path, data: &[u8]) -> Result<PathBuf, StorageError> {
         let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
         let mut name = target.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".tmp-{}-{n}", std::process::id()));
+        name.push(format!("{TEMP_MARKER}{}-{n}", std::process::id()));
         let tmp = target.with_file_name(name);
         let mut f = fs::File::create(&tmp).map_err(io_err("create", &tmp))?;
         f.write_all(data).map_err(io_err("write", &tmp))?;
@@ -389,6 +428,11 @@ impl Storage for LocalStorage {
         let mut dirs = BTreeSet::new();
         for path in paths {
             let p = self.object_path(path)?;
+            // Deleting is recovery from an interrupted batch: its half-written temporary files
+            // go too.
+            if let Some(d) = p.parent() {
+                remove_temp_files(d, p.file_name())?;
+            }
             match fs::remove_file(&p) {
                 Ok(()) => {
                     if let Some(d) = p.parent() {
