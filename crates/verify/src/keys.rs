@@ -24,7 +24,9 @@ pub struct Key {
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Key").field("vkey", &self.vkey).finish_non_exhaustive()
+        f.debug_struct("Key")
+            .field("vkey", &self.vkey)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,8 +71,7 @@ impl Key {
     /// [`Error::Malformed`] if the key does not parse.
     pub fn from_signing_key(skey: &str) -> Result<Self> {
         let skey = skey.trim();
-        let signer =
-            StandardSigner::new(skey).map_err(|e| Error::Malformed(format!("signing key: {e}")))?;
+        let signer = StandardSigner::new(skey).map_err(|e| Error::Malformed(format!("signing key: {e}")))?;
         let b64 = skey.splitn(5, '+').nth(4).unwrap_or_default();
         let raw = BASE64_STANDARD
             .decode(b64)
@@ -121,8 +122,10 @@ impl Key {
 /// no control characters but newline).
 pub fn sign_note(text: &[u8], keys: &[&Key]) -> Result<Vec<u8>> {
     let mut note = Note::new(text, &[]).map_err(|e| Error::Malformed(format!("note text: {e}")))?;
-    let signers: Vec<&dyn signed_note::Signer> =
-        keys.iter().map(|k| &k.signer as &dyn signed_note::Signer).collect();
+    let signers: Vec<&dyn signed_note::Signer> = keys
+        .iter()
+        .map(|k| &k.signer as &dyn signed_note::Signer)
+        .collect();
     note.add_sigs(&signers)
         .map_err(|e| Error::Malformed(format!("signing: {e}")))?;
     Ok(note.to_bytes())
@@ -208,7 +211,10 @@ mod tests {
         assert!(open_note(&note, &[other.vkey()]).is_err());
         let mut bad = note.clone();
         bad[0] = b'y';
-        assert!(matches!(open_note(&bad, &[k.vkey()]), Err(Error::BadSignature(_))));
+        assert!(matches!(
+            open_note(&bad, &[k.vkey()]),
+            Err(Error::BadSignature(_))
+        ));
         assert!(Key::generate("bad name").is_err());
     }
 }

@@ -10,10 +10,14 @@
 //! Dependencies point one way: this crate uses `tlog` for proofs and checkpoints and knows
 //! nothing of HTTP or the physics crates.
 
+pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod keys;
+pub mod logwatch;
 pub mod roster;
 pub mod rules;
+pub mod sim;
 pub mod statement;
 
 pub use error::{Error, Result};

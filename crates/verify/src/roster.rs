@@ -118,7 +118,10 @@ impl Roster {
                 return bad(format!("key {:?} has a verifier key named {name:?}", k.name));
             }
             if !(k.site == "*" || valid_id(&k.site)) || !valid_id(&k.party) {
-                return bad(format!("key {:?}: site and party must be [a-z0-9-] (site may be *)", k.name));
+                return bad(format!(
+                    "key {:?}: site and party must be [a-z0-9-] (site may be *)",
+                    k.name
+                ));
             }
             if !seen.insert(&k.vkey) {
                 return bad(format!("key {:?} listed twice", k.name));
@@ -258,7 +261,10 @@ impl Registry {
             Some((r, h)) => (&r.authorities, r.version + 1, h.clone()),
         };
         if roster.version != version {
-            return Err(Error::Roster(format!("version {}, expected {version}", roster.version)));
+            return Err(Error::Roster(format!(
+                "version {}, expected {version}",
+                roster.version
+            )));
         }
         if roster.previous != previous {
             return Err(Error::Roster(format!(
@@ -271,7 +277,9 @@ impl Registry {
         for a in required {
             let name = vkey_name(a)?;
             if !signed.contains(&name) {
-                return Err(Error::Roster(format!("not signed by required authority {name:?}")));
+                return Err(Error::Roster(format!(
+                    "not signed by required authority {name:?}"
+                )));
             }
         }
         Ok(roster)
@@ -316,10 +324,18 @@ impl Registry {
         }
         // Verify under every unrevoked roster key: the sensor's own signature is required;
         // further signatures by other parties' operators count as countersignatures.
-        let vkeys: Vec<&str> = roster.keys.iter().filter(|k| !k.revoked).map(|k| k.vkey.as_str()).collect();
+        let vkeys: Vec<&str> = roster
+            .keys
+            .iter()
+            .filter(|k| !k.revoked)
+            .map(|k| k.vkey.as_str())
+            .collect();
         let (_, signed) = open_note(entry, &vkeys)?;
         if !signed.contains(&statement.sensor) {
-            return Err(Error::BadSignature(format!("no valid signature by {:?}", statement.sensor)));
+            return Err(Error::BadSignature(format!(
+                "no valid signature by {:?}",
+                statement.sensor
+            )));
         }
         if let Some(last) = self.sensors.get(&statement.sensor)
             && statement.seq <= last.seq

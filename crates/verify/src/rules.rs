@@ -12,6 +12,7 @@
 //! title = "At most 10 interceptors emplaced"
 //! source = "Agreement text, art. 2"  # optional
 //! on = "statement"         # or "checkpoint"; default "statement"
+//! scope = "deployment"     # episode scope: "sensor" (default), "site" or "deployment"
 //! when = "s.kind == 'silo'"          # optional: does the rule apply? (CEL, bool)
 //! require = "state.interceptors_present <= agreement.max_interceptors"  # must hold (CEL, bool)
 //! ```
@@ -66,6 +67,20 @@ impl On {
     }
 }
 
+/// Over what a violation *episode* extends: a rule that keeps failing is reported once per
+/// episode, until it holds again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// One episode per sensor (a sensor's own readings).
+    #[default]
+    Sensor,
+    /// One episode per site.
+    Site,
+    /// One episode for the whole deployment (rules on aggregate state, e.g. a count).
+    Deployment,
+}
+
 /// A rule as written in the file (what evidence bundles carry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +95,9 @@ pub struct RuleText {
     /// When it is evaluated.
     #[serde(default)]
     pub on: On,
+    /// Episode scope.
+    #[serde(default)]
+    pub scope: Scope,
     /// Applicability condition (CEL); always applicable if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
@@ -97,7 +115,9 @@ pub struct Rule {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rule").field("text", &self.text).finish_non_exhaustive()
+        f.debug_struct("Rule")
+            .field("text", &self.text)
+            .finish_non_exhaustive()
     }
 }
 
@@ -139,6 +159,8 @@ struct RawRule {
     source: Option<String>,
     #[serde(default)]
     on: On,
+    #[serde(default)]
+    scope: Scope,
     #[serde(default)]
     when: Option<toml::Spanned<String>>,
     require: toml::Spanned<String>,
@@ -184,7 +206,11 @@ impl RuleSet {
                 )));
             }
             if !ids.insert(r.id.clone()) {
-                return Err(Error::Rules(format!("{}: duplicate rule id {:?}", at(&r.require), r.id)));
+                return Err(Error::Rules(format!(
+                    "{}: duplicate rule id {:?}",
+                    at(&r.require),
+                    r.id
+                )));
             }
             let compile = |field: &str, sp: &toml::Spanned<String>| -> Result<Program> {
                 let prog = Program::compile(sp.get_ref()).map_err(|errs| {
@@ -201,9 +227,11 @@ impl RuleSet {
                     ))
                 })?;
                 let allowed = r.on.variables();
+                let mut bound = BTreeSet::new();
+                bound_variables(prog.expression(), &mut bound);
                 let refs = prog.references();
                 for v in refs.variables() {
-                    if !allowed.contains(&v) {
+                    if !allowed.contains(&v) && !bound.contains(v) {
                         return Err(Error::Rules(format!(
                             "{}: rule {:?} {field}: unknown variable {v:?} for on = {:?} (known: {})",
                             at(sp),
@@ -223,6 +251,7 @@ impl RuleSet {
                     title: r.title,
                     source: r.source,
                     on: r.on,
+                    scope: r.scope,
                     when: r.when.map(|w| w.into_inner()),
                     require: r.require.into_inner(),
                 },
@@ -286,6 +315,48 @@ impl Rule {
     }
 }
 
+/// Names bound by comprehension macros (`exists(n, ...)`, `all`, `map`, `filter`) anywhere in
+/// `e`: they are not free variables.
+fn bound_variables(e: &cel::IdedExpr, out: &mut BTreeSet<String>) {
+    use cel::common::ast::{EntryExpr, Expr};
+    let entries = |es: &Vec<cel::common::ast::IdedEntryExpr>, out: &mut BTreeSet<String>| {
+        for en in es {
+            match &en.expr {
+                EntryExpr::StructField(f) => bound_variables(&f.value, out),
+                EntryExpr::MapEntry(m) => {
+                    bound_variables(&m.key, out);
+                    bound_variables(&m.value, out);
+                }
+            }
+        }
+    };
+    match &e.expr {
+        Expr::Comprehension(c) => {
+            out.insert(c.iter_var.clone());
+            if let Some(v) = &c.iter_var2 {
+                out.insert(v.clone());
+            }
+            out.insert(c.accu_var.clone());
+            for sub in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+                bound_variables(sub, out);
+            }
+        }
+        Expr::Call(c) => {
+            if let Some(t) = &c.target {
+                bound_variables(t, out);
+            }
+            for a in &c.args {
+                bound_variables(a, out);
+            }
+        }
+        Expr::List(l) => l.elements.iter().for_each(|x| bound_variables(x, out)),
+        Expr::Map(m) => entries(&m.entries, out),
+        Expr::Struct(s) => entries(&s.entries, out),
+        Expr::Select(s) => bound_variables(&s.operand, out),
+        Expr::Unspecified | Expr::Ident(_) | Expr::Literal(_) => {}
+    }
+}
+
 /// JSON → CEL, with every integer a CEL `int` (so `s.seq > 3` compares like with like).
 fn to_cel(v: &serde_json::Value) -> Cel {
     use serde_json::Value as J;
@@ -337,5 +408,29 @@ mod tests {
         assert_eq!(rs.rules[0].evaluate(&vars).unwrap(), Verdict::Holds);
         vars.insert("s", serde_json::json!({"kind": "radar"}));
         assert_eq!(rs.rules[0].evaluate(&vars).unwrap(), Verdict::NotApplicable);
+    }
+}
+
+/// The built-in rule file for the `europe-2008` deployment.
+pub const EUROPE_2008: &str = include_str!("../rules/europe-2008.toml");
+
+/// Loads a built-in rule file by name (`europe-2008`) or a rule file by path.
+///
+/// # Errors
+///
+/// As [`RuleSet::load`].
+pub fn builtin_or_path(name: &str) -> Result<RuleSet> {
+    match name {
+        "europe-2008" => RuleSet::from_toml("europe-2008 (built in)", EUROPE_2008),
+        path => RuleSet::load(std::path::Path::new(path)),
+    }
+}
+
+#[cfg(test)]
+mod builtin_tests {
+    #[test]
+    fn europe_2008_rules_load() {
+        let rs = super::builtin_or_path("europe-2008").unwrap();
+        assert_eq!(rs.rules.len(), 11);
     }
 }

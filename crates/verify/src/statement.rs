@@ -326,7 +326,9 @@ impl Statement {
                     return bad(format!("radar.power_class {} outside 0..=3", r.power_class));
                 }
                 if r.transmitting != (r.mode != RadarMode::Standby) {
-                    return bad("radar.transmitting contradicts radar.mode (standby = not transmitting)".into());
+                    return bad(
+                        "radar.transmitting contradicts radar.mode (standby = not transmitting)".into(),
+                    );
                 }
                 check_commitment("radar.pointing", &r.pointing)?;
             }
@@ -352,7 +354,9 @@ impl Statement {
                 }
                 for a in &i.attachments {
                     text("inspection.attachments.name", &a.name)?;
-                    if a.sha256.len() != 64 || unhex(&a.sha256).is_none() || a.sha256.to_lowercase() != a.sha256
+                    if a.sha256.len() != 64
+                        || unhex(&a.sha256).is_none()
+                        || a.sha256.to_lowercase() != a.sha256
                     {
                         return bad(format!(
                             "inspection.attachments.sha256 of {:?} must be 64 lowercase hex digits",
@@ -421,7 +425,9 @@ fn check_commitment(field: &str, c: &Commitment) -> Result<()> {
     if c.0.len() == 64 && unhex(&c.0).is_some() && c.0.to_lowercase() == c.0 {
         Ok(())
     } else {
-        Err(Error::Schema(format!("{field} must be a commitment: 64 lowercase hex digits")))
+        Err(Error::Schema(format!(
+            "{field} must be a commitment: 64 lowercase hex digits"
+        )))
     }
 }
 
@@ -437,21 +443,26 @@ fn text(field: &str, s: &str) -> Result<()> {
 
 /// Site and role identifiers: 1–64 of `[a-z0-9-]`.
 pub(crate) fn valid_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Parses hex (either case); `None` if malformed.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -490,10 +501,18 @@ mod tests {
         assert_eq!(Statement::from_text(&text).unwrap(), s);
         // Whitespace makes it non-canonical.
         let spaced = String::from_utf8(text.clone()).unwrap().replacen(',', ", ", 1);
-        assert!(matches!(Statement::from_text(spaced.as_bytes()), Err(Error::Malformed(_))));
+        assert!(matches!(
+            Statement::from_text(spaced.as_bytes()),
+            Err(Error::Malformed(_))
+        ));
         // An extra field is over-collection.
-        let extra = String::from_utf8(text).unwrap().replacen("\"clock_ok\"", "\"gps\":1,\"clock_ok\"", 1);
-        assert!(matches!(Statement::from_text(extra.as_bytes()), Err(Error::Schema(_))));
+        let extra = String::from_utf8(text)
+            .unwrap()
+            .replacen("\"clock_ok\"", "\"gps\":1,\"clock_ok\"", 1);
+        assert!(matches!(
+            Statement::from_text(extra.as_bytes()),
+            Err(Error::Schema(_))
+        ));
     }
 
     #[test]

@@ -1,0 +1,470 @@
+//! The compliance engine: replays log entries in index order through the [`Registry`] and the
+//! [`RuleSet`], keeping the state rules need, and reports [`Finding`]s.
+//!
+//! The same engine runs in the monitor (over the whole log) and in offline evidence checking
+//! (over the entries a bundle carries), so a finding is confirmed by recomputing it, not by
+//! trusting whoever reported it.
+//!
+//! Integrity findings are built in: entries in the log that should never have been accepted
+//! (forged or unregistered signatures, revoked keys, schema violations), replays, sequence gaps
+//! (withheld data), clock problems (integrity flag down, time going backwards, readings dated
+//! after the witness cosigned the checkpoint that first contains them). Compliance findings come
+//! from the rules; a rule that keeps failing for the same sensor is one finding (an *episode*)
+//! until it holds again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::roster::{Admitted, Registry, is_cosigned_trigger};
+use crate::rules::{On, RuleSet, Scope, Verdict};
+use crate::statement::{Body, NoticeKind, Statement};
+
+/// How far (ms) a reading may be dated after the witness cosignature of the first checkpoint
+/// containing it before it counts as a clock running ahead.
+pub const CLOCK_AHEAD_TOLERANCE_MS: i64 = 60_000;
+
+/// What kind of problem a finding is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "detail")]
+pub enum FindingKind {
+    /// A compliance rule is violated (the rule's id).
+    Rule(String),
+    /// The log holds an entry that does not verify (forged, unregistered or revoked key,
+    /// wrong role or site, malformed, broken roster chain).
+    Forged,
+    /// The log holds an entry with a field outside the agreed schema (over-collection).
+    OverCollection,
+    /// A reading whose sequence number is not above the sensor's previous one.
+    Replay,
+    /// Missing sequence numbers: data withheld.
+    Gap,
+    /// The sensor's clock-integrity flag is down.
+    ClockIntegrity,
+    /// A reading dated before the sensor's previous reading.
+    ClockBackwards,
+    /// A reading dated after the witness cosigned the checkpoint first containing it.
+    ClockAhead,
+}
+
+impl FindingKind {
+    /// Short name (`rule:<id>`, `gap`, …).
+    pub fn name(&self) -> String {
+        match self {
+            FindingKind::Rule(id) => format!("rule:{id}"),
+            other => serde_json::to_value(other)
+                .ok()
+                .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// One problem found, with the log entries that show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub kind: FindingKind,
+    /// Human-readable account.
+    pub summary: String,
+    /// The sensor concerned, if any.
+    pub sensor: Option<String>,
+    /// Index of the entry (or last entry) the finding is about.
+    pub index: u64,
+    /// Further log entries the finding rests on (previous reading, notices, silo readings),
+    /// ascending.
+    pub context: Vec<u64>,
+}
+
+/// Per-sensor bookkeeping.
+#[derive(Debug, Clone, Serialize)]
+struct SensorStats {
+    sensor: String,
+    site: String,
+    kind: String,
+    first_seq: u64,
+    last_seq: u64,
+    received: u64,
+    last_time_ms: i64,
+    #[serde(skip)]
+    last_index: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    sensor: String,
+    site: String,
+    subject: String,
+    time_ms: i64,
+    index: u64,
+}
+
+/// The engine's state.
+#[derive(Debug)]
+pub struct Engine {
+    registry: Registry,
+    rules: Arc<RuleSet>,
+    prev: HashMap<String, (serde_json::Value, u64)>,
+    notices: Vec<(serde_json::Value, u64)>,
+    silos: BTreeMap<String, (bool, u64)>,
+    trigger: Option<u64>,
+    sensors: BTreeMap<String, SensorStats>,
+    pending: Vec<Pending>,
+    open_episodes: BTreeSet<(String, String)>,
+    rosters: Vec<u64>,
+    uncheckpointed: Vec<(u64, String, i64)>,
+    last_cosigned_ms: i64,
+    next_index: u64,
+}
+
+/// A statement as rules see it: the statement's JSON plus `kind`.
+fn rule_view(st: &Statement) -> serde_json::Value {
+    let mut v = serde_json::to_value(st).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("kind".into(), st.kind().into());
+    }
+    v
+}
+
+impl Engine {
+    /// A fresh engine: roster version 1 must be signed by `anchors`.
+    pub fn new(registry: Registry, rules: Arc<RuleSet>) -> Self {
+        Self {
+            registry,
+            rules,
+            prev: HashMap::new(),
+            notices: Vec::new(),
+            silos: BTreeMap::new(),
+            trigger: None,
+            sensors: BTreeMap::new(),
+            pending: Vec::new(),
+            open_episodes: BTreeSet::new(),
+            rosters: Vec::new(),
+            uncheckpointed: Vec::new(),
+            last_cosigned_ms: 0,
+            next_index: 0,
+        }
+    }
+
+    /// Indexes of the roster entries seen so far.
+    pub fn roster_indexes(&self) -> &[u64] {
+        &self.rosters
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &Arc<RuleSet> {
+        &self.rules
+    }
+
+    /// Processes the log entry at `index` (entries must come in increasing index order).
+    pub fn entry(&mut self, index: u64, entry: &[u8]) -> Vec<Finding> {
+        self.next_index = index + 1;
+        let mut out = Vec::new();
+        let admitted = match self.registry.check(entry) {
+            Ok(a) => a,
+            Err(Error::Replay(msg)) => {
+                // Decode to name the sensor and its earlier reading.
+                let (sensor, earlier) = crate::keys::peek_note(entry)
+                    .ok()
+                    .and_then(|(t, _)| Statement::from_text(&t).ok())
+                    .map(|s| {
+                        let e = self.prev.get(&s.sensor).map(|p| p.1);
+                        (Some(s.sensor), e)
+                    })
+                    .unwrap_or((None, None));
+                out.push(Finding {
+                    kind: FindingKind::Replay,
+                    summary: format!("replayed reading: {msg}"),
+                    sensor,
+                    index,
+                    context: earlier.into_iter().collect(),
+                });
+                return out;
+            }
+            Err(e) => {
+                let kind = match &e {
+                    Error::Schema(_) => FindingKind::OverCollection,
+                    _ => FindingKind::Forged,
+                };
+                out.push(Finding {
+                    kind,
+                    summary: format!("logged entry does not verify: {e}"),
+                    sensor: None,
+                    index,
+                    context: Vec::new(),
+                });
+                return out;
+            }
+        };
+        self.registry.apply(entry, &admitted);
+        let (st, parties) = match admitted {
+            Admitted::Roster(_) => {
+                self.rosters.push(index);
+                return out;
+            }
+            ref a @ Admitted::Statement {
+                ref statement,
+                ref parties,
+            } => {
+                if is_cosigned_trigger(a) && self.trigger.is_none() {
+                    self.trigger = Some(index);
+                }
+                (statement.clone(), parties.clone())
+            }
+        };
+        let view = rule_view(&st);
+        let prev = self.prev.get(&st.sensor).cloned();
+
+        // Built-in integrity checks.
+        if let Some((p, pi)) = &prev {
+            let pseq = p.get("seq").and_then(|v| v.as_u64()).unwrap_or(0);
+            let ptime = p.get("time_ms").and_then(|v| v.as_i64()).unwrap_or(0);
+            if st.seq > pseq + 1 {
+                out.push(Finding {
+                    kind: FindingKind::Gap,
+                    summary: format!(
+                        "{}: readings {}..={} missing (withheld data) between entries {pi} and {index}",
+                        st.sensor,
+                        pseq + 1,
+                        st.seq - 1
+                    ),
+                    sensor: Some(st.sensor.clone()),
+                    index,
+                    context: vec![*pi],
+                });
+            }
+            if st.time_ms < ptime {
+                out.push(Finding {
+                    kind: FindingKind::ClockBackwards,
+                    summary: format!(
+                        "{}: seq {} dated {} ms before seq {pseq}",
+                        st.sensor,
+                        st.seq,
+                        ptime - st.time_ms
+                    ),
+                    sensor: Some(st.sensor.clone()),
+                    index,
+                    context: vec![*pi],
+                });
+            }
+        }
+        if !st.clock_ok {
+            out.push(Finding {
+                kind: FindingKind::ClockIntegrity,
+                summary: format!("{}: seq {} reports its clock integrity lost", st.sensor, st.seq),
+                sensor: Some(st.sensor.clone()),
+                index,
+                context: Vec::new(),
+            });
+        }
+
+        // Update state the rules see.
+        match &st.body {
+            Body::Silo(s) => {
+                let was = self.silos.get(&st.sensor).map(|x| x.0);
+                if was.is_some_and(|w| w != s.interceptor_present) {
+                    self.pending.push(Pending {
+                        sensor: st.sensor.clone(),
+                        site: st.site.clone(),
+                        subject: format!("silo-{}", s.silo),
+                        time_ms: st.time_ms,
+                        index,
+                    });
+                }
+                self.silos
+                    .insert(st.sensor.clone(), (s.interceptor_present, index));
+            }
+            Body::Notice(n) => {
+                let mut nv = serde_json::to_value(n).unwrap_or_default();
+                if let Some(o) = nv.as_object_mut() {
+                    o.insert("site".into(), st.site.clone().into());
+                    o.insert("time_ms".into(), st.time_ms.into());
+                    o.insert("cosigned".into(), (parties.len() >= 2).into());
+                }
+                self.notices.push((nv, index));
+                if n.notice == NoticeKind::Change {
+                    self.pending
+                        .retain(|p| !(p.site == st.site && p.subject == n.subject));
+                }
+            }
+            _ => {}
+        }
+        let s = self
+            .sensors
+            .entry(st.sensor.clone())
+            .or_insert_with(|| SensorStats {
+                sensor: st.sensor.clone(),
+                site: st.site.clone(),
+                kind: st.kind().into(),
+                first_seq: st.seq,
+                last_seq: st.seq,
+                received: 0,
+                last_time_ms: st.time_ms,
+                last_index: index,
+            });
+        s.last_seq = st.seq;
+        s.received += 1;
+        s.last_time_ms = st.time_ms;
+        s.last_index = index;
+        self.uncheckpointed.push((index, st.sensor.clone(), st.time_ms));
+
+        // Statement rules.
+        let present = self.silos.values().filter(|(p, _)| *p).count();
+        let mut vars: HashMap<&str, serde_json::Value> = HashMap::new();
+        vars.insert("s", view.clone());
+        vars.insert("has_prev", prev.is_some().into());
+        vars.insert(
+            "prev",
+            prev.as_ref()
+                .map_or_else(|| serde_json::json!({}), |p| p.0.clone()),
+        );
+        vars.insert(
+            "notices",
+            serde_json::Value::Array(self.notices.iter().map(|n| n.0.clone()).collect()),
+        );
+        vars.insert(
+            "state",
+            serde_json::json!({
+                "interceptors_present": present,
+                "trigger_cosigned": self.trigger.is_some(),
+            }),
+        );
+        vars.insert("agreement", self.rules.agreement.clone());
+        let rules = Arc::clone(&self.rules);
+        for rule in rules.rules.iter().filter(|r| r.text.on == On::Statement) {
+            let scope = match rule.text.scope {
+                Scope::Sensor => st.sensor.clone(),
+                Scope::Site => st.site.clone(),
+                Scope::Deployment => String::new(),
+            };
+            let key = (rule.text.id.clone(), scope);
+            match rule.evaluate(&vars) {
+                Ok(Verdict::Violated) => {
+                    if self.open_episodes.insert(key) {
+                        let mut context: BTreeSet<u64> = self.notices.iter().map(|n| n.1).collect();
+                        if let Some((_, pi)) = &prev {
+                            context.insert(*pi);
+                        }
+                        context.extend(self.silos.values().filter(|(p, _)| *p).map(|(_, i)| *i));
+                        context.extend(self.trigger);
+                        context.remove(&index);
+                        out.push(Finding {
+                            kind: FindingKind::Rule(rule.text.id.clone()),
+                            summary: format!(
+                                "{}: {} (seq {} at {})",
+                                st.sensor, rule.text.title, st.seq, st.time_ms
+                            ),
+                            sensor: Some(st.sensor.clone()),
+                            index,
+                            context: context.into_iter().collect(),
+                        });
+                    }
+                }
+                Ok(Verdict::Holds) => {
+                    self.open_episodes.remove(&key);
+                }
+                Ok(Verdict::NotApplicable) => {}
+                Err(e) => out.push(Finding {
+                    kind: FindingKind::Rule(rule.text.id.clone()),
+                    summary: format!("rule could not be evaluated: {e}"),
+                    sensor: Some(st.sensor.clone()),
+                    index,
+                    context: Vec::new(),
+                }),
+            }
+        }
+        self.prev.insert(st.sensor.clone(), (view, index));
+        out
+    }
+
+    /// Processes a witness-cosigned checkpoint of `size` entries (all entries below `size` must
+    /// have been given to [`Engine::entry`]) whose newest cosignature is dated `cosigned_ms`
+    /// (Unix ms, the witness's clock). `index` in the findings is `size - 1`.
+    pub fn checkpoint(&mut self, size: u64, cosigned_ms: i64) -> Vec<Finding> {
+        let mut out = Vec::new();
+        // Readings first covered by this checkpoint must not be dated after it was cosigned.
+        let (covered, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.uncheckpointed)
+            .into_iter()
+            .partition(|(i, _, _)| *i < size);
+        self.uncheckpointed = later;
+        for (i, sensor, t) in covered {
+            if t > cosigned_ms + CLOCK_AHEAD_TOLERANCE_MS {
+                out.push(Finding {
+                    kind: FindingKind::ClockAhead,
+                    summary: format!(
+                        "{sensor}: entry {i} dated {} s after the witness cosigned a checkpoint containing it",
+                        (t - cosigned_ms) / 1000
+                    ),
+                    sensor: Some(sensor),
+                    index: i,
+                    context: Vec::new(),
+                });
+            }
+        }
+        let mut vars: HashMap<&str, serde_json::Value> = HashMap::new();
+        vars.insert(
+            "checkpoint",
+            serde_json::json!({
+                "size": size,
+                "cosigned_ms": cosigned_ms,
+                "previous_cosigned_ms": self.last_cosigned_ms,
+            }),
+        );
+        vars.insert(
+            "sensors",
+            serde_json::to_value(self.sensors.values().collect::<Vec<_>>()).unwrap_or_default(),
+        );
+        vars.insert(
+            "pending_changes",
+            serde_json::Value::Array(
+                self.pending
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({"sensor": p.sensor, "site": p.site, "subject": p.subject, "time_ms": p.time_ms})
+                    })
+                    .collect(),
+            ),
+        );
+        vars.insert("agreement", self.rules.agreement.clone());
+        let rules = Arc::clone(&self.rules);
+        for rule in rules.rules.iter().filter(|r| r.text.on == On::Checkpoint) {
+            let key = (rule.text.id.clone(), String::new());
+            match rule.evaluate(&vars) {
+                Ok(Verdict::Violated) => {
+                    if self.open_episodes.insert(key) {
+                        let mut context: BTreeSet<u64> =
+                            self.sensors.values().map(|s| s.last_index).collect();
+                        context.extend(self.pending.iter().map(|p| p.index));
+                        out.push(Finding {
+                            kind: FindingKind::Rule(rule.text.id.clone()),
+                            summary: format!("{} (checkpoint of size {size})", rule.text.title),
+                            sensor: None,
+                            index: size.saturating_sub(1),
+                            context: context.into_iter().collect(),
+                        });
+                    }
+                }
+                Ok(Verdict::Holds) => {
+                    self.open_episodes.remove(&key);
+                }
+                Ok(Verdict::NotApplicable) => {}
+                Err(e) => out.push(Finding {
+                    kind: FindingKind::Rule(rule.text.id.clone()),
+                    summary: format!("rule could not be evaluated: {e}"),
+                    sensor: None,
+                    index: size.saturating_sub(1),
+                    context: Vec::new(),
+                }),
+            }
+        }
+        self.last_cosigned_ms = cosigned_ms;
+        out
+    }
+
+    /// Index the next entry must have.
+    pub fn next_index(&self) -> u64 {
+        self.next_index
+    }
+}

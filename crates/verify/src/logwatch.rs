@@ -1,0 +1,250 @@
+//! Watching a log's checkpoints: every new checkpoint must be signed by the log, cosigned by
+//! enough witnesses, and consistent with the last one seen; two checkpoints that cannot both be
+//! true are turned into self-contained [`LogEvidence`].
+//!
+//! - **Split view**: two checkpoints of the same size with different roots, both signed by the
+//!   log (seen from different vantage points: the log itself, witnesses, other monitors).
+//! - **Rewritten history**: a newer checkpoint that is not consistent with an older one. The
+//!   watcher proves it by an *equivocation*: the same index holding different entries, each
+//!   with a valid inclusion proof against one of the two signed checkpoints.
+//!
+//! Both kinds of evidence verify with the log's public key alone ([`verify_log_evidence`]).
+
+use base64::prelude::{BASE64_STANDARD, Engine as _};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::evidence::{ProvenEntry, verify_cosigned};
+
+/// Schema identifier of log-misbehaviour evidence.
+pub const LOG_EVIDENCE_SCHEMA: &str = "shieldwatch/log-evidence/v1";
+
+/// Kinds of log misbehaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Misbehaviour {
+    /// Two different trees of the same size.
+    SplitView,
+    /// A newer tree that does not extend an older one.
+    RewrittenHistory,
+}
+
+/// Evidence that a log signed two incompatible histories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogEvidence {
+    /// Always [`LOG_EVIDENCE_SCHEMA`].
+    pub schema: String,
+    /// What the log did.
+    pub kind: Misbehaviour,
+    /// The two signed checkpoints, as text.
+    pub checkpoints: [String; 2],
+    /// For rewritten history: the same index in both trees, with different entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<[ProvenEntry; 2]>,
+}
+
+/// Verifies log-misbehaviour evidence with the log's verifier key.
+///
+/// # Errors
+///
+/// [`Error::Evidence`] if the evidence does not prove misbehaviour.
+pub fn verify_log_evidence(ev: &LogEvidence, log_key: &str) -> Result<()> {
+    if ev.schema != LOG_EVIDENCE_SCHEMA {
+        return Err(Error::Evidence(format!("schema {:?}", ev.schema)));
+    }
+    let a = tlog::verify_checkpoint(ev.checkpoints[0].as_bytes(), log_key)
+        .map_err(|e| Error::Evidence(format!("first checkpoint: {e}")))?;
+    let b = tlog::verify_checkpoint(ev.checkpoints[1].as_bytes(), log_key)
+        .map_err(|e| Error::Evidence(format!("second checkpoint: {e}")))?;
+    match ev.kind {
+        Misbehaviour::SplitView => {
+            if a.size == b.size && a.root != b.root {
+                Ok(())
+            } else {
+                Err(Error::Evidence(
+                    "split view needs two checkpoints of one size with different roots".into(),
+                ))
+            }
+        }
+        Misbehaviour::RewrittenHistory => {
+            let [ea, eb] = ev.entries.as_ref().ok_or_else(|| {
+                Error::Evidence("rewritten history needs the two conflicting entries".into())
+            })?;
+            if ea.index != eb.index {
+                return Err(Error::Evidence("the two entries must have the same index".into()));
+            }
+            let check = |e: &ProvenEntry, size: u64, root: tlog::Hash| -> Result<Vec<u8>> {
+                let bytes = BASE64_STANDARD
+                    .decode(&e.entry)
+                    .map_err(|_| Error::Evidence("entry is not base64".into()))?;
+                let proof = e
+                    .proof
+                    .iter()
+                    .map(|h| {
+                        BASE64_STANDARD
+                            .decode(h)
+                            .ok()
+                            .and_then(|v| <[u8; 32]>::try_from(v).ok())
+                            .map(tlog::Hash)
+                            .ok_or_else(|| Error::Evidence("proof hash is not 32 bytes of base64".into()))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                tlog::merkle::verify_inclusion(
+                    &proof,
+                    size,
+                    root,
+                    e.index,
+                    tlog::merkle::record_hash(&bytes),
+                )
+                .map_err(|err| Error::Evidence(format!("entry {} not included: {err}", e.index)))?;
+                Ok(bytes)
+            };
+            let ba = check(ea, a.size, a.root)?;
+            let bb = check(eb, b.size, b.root)?;
+            if ba == bb {
+                return Err(Error::Evidence(
+                    "the two entries are identical: no equivocation".into(),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The last checkpoint a watcher accepted.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// Tree size.
+    pub size: u64,
+    /// Root hash.
+    pub root: tlog::Hash,
+    /// The note.
+    pub note: Vec<u8>,
+    /// Newest witness cosignature, Unix seconds.
+    pub cosigned_s: u64,
+}
+
+/// What happened to an observed checkpoint.
+#[derive(Debug)]
+pub enum Observation {
+    /// Consistent and newer (or the first): now the latest.
+    Advanced(Seen),
+    /// Same as the latest.
+    Unchanged,
+    /// Older than the latest and consistent with it: nothing to do.
+    Older,
+    /// Two incompatible checkpoints. For [`Misbehaviour::RewrittenHistory`] the caller
+    /// completes the evidence with the conflicting entries (see [`LogWatch::equivocation`]).
+    Misbehaviour(Misbehaviour, Seen, Seen),
+}
+
+/// Follows one log's checkpoints.
+#[derive(Debug)]
+pub struct LogWatch {
+    log_key: String,
+    witness_keys: Vec<String>,
+    min_cosignatures: usize,
+    latest: Option<Seen>,
+}
+
+impl LogWatch {
+    /// Watches the log with `log_key`, requiring `min_cosignatures` of `witness_keys`.
+    pub fn new(log_key: String, witness_keys: Vec<String>, min_cosignatures: usize) -> Self {
+        Self {
+            log_key,
+            witness_keys,
+            min_cosignatures,
+            latest: None,
+        }
+    }
+
+    /// The latest accepted checkpoint.
+    pub fn latest(&self) -> Option<&Seen> {
+        self.latest.as_ref()
+    }
+
+    /// Observes a checkpoint `note`; `proof` is the consistency proof from the latest accepted
+    /// size to the note's size (or from the note's size to the latest, if older), as served by
+    /// the log.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Log`] if the note is not validly signed and cosigned.
+    pub fn observe(&mut self, note: &[u8], proof: &[tlog::Hash]) -> Result<Observation> {
+        let cp = verify_cosigned(note, &self.log_key, &self.witness_keys, self.min_cosignatures)?;
+        let seen = Seen {
+            size: cp.size,
+            root: cp.root,
+            note: note.to_vec(),
+            cosigned_s: cp.cosigned_s,
+        };
+        let Some(latest) = &self.latest else {
+            self.latest = Some(seen.clone());
+            return Ok(Observation::Advanced(seen));
+        };
+        if seen.size == latest.size {
+            return Ok(if seen.root == latest.root {
+                Observation::Unchanged
+            } else {
+                Observation::Misbehaviour(Misbehaviour::SplitView, latest.clone(), seen)
+            });
+        }
+        let (old, new) = if seen.size > latest.size {
+            (latest, &seen)
+        } else {
+            (&seen, latest)
+        };
+        if tlog::merkle::verify_consistency(proof, old.size, old.root, new.size, new.root).is_err() {
+            return Ok(Observation::Misbehaviour(
+                Misbehaviour::RewrittenHistory,
+                old.clone(),
+                new.clone(),
+            ));
+        }
+        if seen.size > latest.size {
+            self.latest = Some(seen.clone());
+            Ok(Observation::Advanced(seen))
+        } else {
+            Ok(Observation::Older)
+        }
+    }
+
+    /// Split-view evidence from two checkpoints.
+    pub fn split_view(a: &Seen, b: &Seen) -> LogEvidence {
+        LogEvidence {
+            schema: LOG_EVIDENCE_SCHEMA.into(),
+            kind: Misbehaviour::SplitView,
+            checkpoints: [
+                String::from_utf8_lossy(&a.note).into_owned(),
+                String::from_utf8_lossy(&b.note).into_owned(),
+            ],
+            entries: None,
+        }
+    }
+
+    /// Rewritten-history evidence: `old_entry` at `index` proven in `old`, and `new_entry` at
+    /// the same index proven in `new`.
+    pub fn equivocation(
+        old: &Seen,
+        new: &Seen,
+        index: u64,
+        old_entry: (&[u8], &[tlog::Hash]),
+        new_entry: (&[u8], &[tlog::Hash]),
+    ) -> LogEvidence {
+        let pe = |(e, p): (&[u8], &[tlog::Hash])| ProvenEntry {
+            index,
+            entry: BASE64_STANDARD.encode(e),
+            proof: p.iter().map(crate::evidence::hash_b64).collect(),
+        };
+        LogEvidence {
+            schema: LOG_EVIDENCE_SCHEMA.into(),
+            kind: Misbehaviour::RewrittenHistory,
+            checkpoints: [
+                String::from_utf8_lossy(&old.note).into_owned(),
+                String::from_utf8_lossy(&new.note).into_owned(),
+            ],
+            entries: Some([pe(old_entry), pe(new_entry)]),
+        }
+    }
+}
