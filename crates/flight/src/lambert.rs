@@ -82,7 +82,7 @@ pub fn lambert(
                 v.x, v.y, v.z
             )));
         }
-        if v.norm() == 0.0 {
+        if v.norm_squared() == 0.0 {
             return Err(bad(format!(
                 "{name} is the zero vector: positions must be non-zero"
             )));
@@ -96,14 +96,17 @@ pub fn lambert(
     if !(mu_m3ps2.is_finite() && mu_m3ps2 > 0.0) {
         return Err(bad(format!("mu_m3ps2 = {mu_m3ps2} must be positive and finite")));
     }
-    let r1 = r1_m.norm();
-    let r2 = r2_m.norm();
-    let c = (r2_m - r1_m).norm();
+    // Plain √(x² + y² + z²): the inputs are finite, and any overflow shows up as a non-finite answer,
+    // which is rejected below (hypot's care costs more than the whole solve).
+    let norm = |v: Vec3| v.norm_squared().sqrt();
+    let r1 = norm(r1_m);
+    let r2 = norm(r2_m);
+    let c = norm(r2_m - r1_m);
     let s = 0.5 * (c + r1 + r2);
     let ir1 = r1_m / r1;
     let ir2 = r2_m / r2;
     let h = ir1.cross(ir2);
-    let hn = h.norm();
+    let hn = norm(h);
     // Below this the plane of the transfer is numerically undefined (an angle of ~2e-12 rad to 0° or
     // 180°): velocities would be swamped by round-off.
     if hn < 1e-12 {
@@ -128,8 +131,8 @@ pub fn lambert(
         it1 = ih.cross(ir1);
         it2 = ih.cross(ir2);
     }
-    it1 = it1.unit();
-    it2 = it2.unit();
+    it1 = it1 / norm(it1);
+    it2 = it2 / norm(it2);
     if !prograde {
         lambda = -lambda;
         it1 = -it1;
@@ -137,51 +140,80 @@ pub fn lambert(
     }
     let t = (2.0 * mu_m3ps2 / (s * s * s)).sqrt() * tof_s;
 
-    let xs = find_xy(lambda, t, max_revs)?;
     let gamma = (mu_m3ps2 * s / 2.0).sqrt();
     let rho = (r1 - r2) / c;
     let sigma = (1.0 - rho * rho).max(0.0).sqrt();
-    let mut solutions = Vec::with_capacity(xs.len());
-    for (revs, branch, x) in xs {
+    let velocities = |x: f64| -> Result<(Vec3, Vec3), Error> {
         let y = (1.0 - lambda * lambda + lambda * lambda * x * x).sqrt();
         let vr1 = gamma * ((lambda * y - x) - rho * (lambda * y + x)) / r1;
         let vr2 = -gamma * ((lambda * y - x) + rho * (lambda * y + x)) / r2;
         let vt = gamma * sigma * (y + lambda * x);
         let v1 = ir1 * vr1 + it1 * (vt / r1);
         let v2 = ir2 * vr2 + it2 * (vt / r2);
-        if !(v1.is_finite() && v2.is_finite()) {
-            return Err(bad("no finite solution (degenerate geometry)".to_string()));
+        if v1.is_finite() && v2.is_finite() {
+            Ok((v1, v2))
+        } else {
+            Err(bad("no finite solution (degenerate geometry)".to_string()))
         }
-        solutions.push(LambertSolution {
-            revs,
-            branch,
-            v1_mps: v1,
-            v2_mps: v2,
-            x,
-        });
-    }
-    let max_revs_found = solutions.iter().map(|s| s.revs).max().unwrap_or(0);
-    Ok(Lambert {
-        solutions,
-        max_revs_found,
-    })
-}
-
-/// Finds x for N = 0 and both branches of N = 1..=Nmax (Nmax limited by `max_revs` and the time).
-fn find_xy(lambda: f64, t: f64, max_revs: u32) -> Result<Vec<(u32, Branch, f64)>, Error> {
+    };
     let not_conv = || Error::Lambert {
         reason: "iteration did not converge".to_string(),
     };
+    let (n_max, t00, t1) = revolutions(lambda, t, max_revs);
+    let mut solutions = Vec::with_capacity(1 + 2 * n_max as usize);
+    let mut push = |revs: u32, branch: Branch, x: f64| -> Result<(), Error> {
+        let (v1_mps, v2_mps) = velocities(x)?;
+        solutions.push(LambertSolution {
+            revs,
+            branch,
+            v1_mps,
+            v2_mps,
+            x,
+        });
+        Ok(())
+    };
+    // N = 0, from Izzo's initial guess.
+    let x0 = if t >= t00 {
+        -(t - t00) / (t - t00 + 4.0)
+    } else if t <= t1 {
+        t1 * (t1 - t) / (2.0 / 5.0 * (1.0 - lambda.powi(5)) * t) + 1.0
+    } else {
+        (t / t00).powf((2f64).ln() / (t1 / t00).ln()) - 1.0
+    };
+    push(
+        0,
+        Branch::Single,
+        householder(t, x0, 0.0, lambda, 1e-5).ok_or_else(not_conv)?,
+    )?;
+    for n in 1..=n_max {
+        let nf = n as f64;
+        let tmp = ((nf * PI + PI) / (8.0 * t)).powf(2.0 / 3.0);
+        let xl = householder(t, (tmp - 1.0) / (tmp + 1.0), nf, lambda, 1e-8).ok_or_else(not_conv)?;
+        let tmp = ((8.0 * t) / (nf * PI)).powf(2.0 / 3.0);
+        let xr = householder(t, (tmp - 1.0) / (tmp + 1.0), nf, lambda, 1e-8).ok_or_else(not_conv)?;
+        push(n, Branch::Left, xl)?;
+        push(n, Branch::Right, xr)?;
+    }
+    Ok(Lambert {
+        solutions,
+        max_revs_found: n_max,
+    })
+}
+
+/// The largest number of complete revolutions (≤ `max_revs`) for which a solution exists at the
+/// non-dimensional time `t`, with T(x = 0) and T(x = 1) of the zero-revolution problem.
+fn revolutions(lambda: f64, t: f64, max_revs: u32) -> (u32, f64, f64) {
     let mut n_max = (t / PI).floor();
     let t00 = lambda.acos() + lambda * (1.0 - lambda * lambda).sqrt();
     let t0 = t00 + n_max * PI;
     let t1 = 2.0 / 3.0 * (1.0 - lambda * lambda * lambda);
-    if n_max > 0.0 && t < t0 {
+    if n_max > 0.0 && t < t0 && max_revs as f64 >= n_max {
         // Halley iterations on dT/dx = 0 for the minimum time of N = n_max.
         let mut x_old = 0.0;
         let mut t_min = t0;
         for _ in 0..30 {
-            let (dt, ddt, dddt) = dtdx(x_old, t_min, lambda);
+            let y = (1.0 - lambda * lambda * (1.0 - x_old * x_old)).sqrt();
+            let (dt, ddt, dddt) = dtdx(x_old, t_min, lambda, y);
             if dt == 0.0 {
                 break;
             }
@@ -197,37 +229,20 @@ fn find_xy(lambda: f64, t: f64, max_revs: u32) -> Result<Vec<(u32, Branch, f64)>
             n_max -= 1.0;
         }
     }
-    let n_max = (n_max.max(0.0) as u32).min(max_revs);
-    let mut out = Vec::with_capacity(1 + 2 * n_max as usize);
-
-    // N = 0.
-    let x0 = if t >= t00 {
-        -(t - t00) / (t - t00 + 4.0)
-    } else if t <= t1 {
-        t1 * (t1 - t) / (2.0 / 5.0 * (1.0 - lambda.powi(5)) * t) + 1.0
-    } else {
-        (t / t00).powf((2f64).ln() / (t1 / t00).ln()) - 1.0
-    };
-    let x = householder(t, x0, 0.0, lambda).ok_or_else(not_conv)?;
-    out.push((0, Branch::Single, x));
-    for n in 1..=n_max {
-        let nf = n as f64;
-        let tmp = ((nf * PI + PI) / (8.0 * t)).powf(2.0 / 3.0);
-        let xl = householder(t, (tmp - 1.0) / (tmp + 1.0), nf, lambda).ok_or_else(not_conv)?;
-        let tmp = ((8.0 * t) / (nf * PI)).powf(2.0 / 3.0);
-        let xr = householder(t, (tmp - 1.0) / (tmp + 1.0), nf, lambda).ok_or_else(not_conv)?;
-        out.push((n, Branch::Left, xl));
-        out.push((n, Branch::Right, xr));
-    }
-    Ok(out)
+    ((n_max.max(0.0) as u32).min(max_revs), t00, t1)
 }
 
-/// Householder iterations on T(x) − T = 0, to round-off.
-fn householder(t: f64, mut x0: f64, n: f64, lambda: f64) -> Option<f64> {
-    let mut small_steps = 0;
-    for _ in 0..40 {
-        let tof = x2tof(x0, n, lambda);
-        let (dt, ddt, dddt) = dtdx(x0, tof, lambda);
+/// Householder iterations on T(x) − T = 0.
+///
+/// The iteration converges with third order: once a correction is smaller than `eps`, the error left is
+/// of order eps³ (≲ 1e-15 for eps = 1e-5), far below what 1 µm/s on the velocities needs (~1e-10), so it
+/// stops there, as Izzo's reference code does (eps = 1e-5 for N = 0 and 1e-8 for N ≥ 1, where T(x) is
+/// steeper near the minimum time). The Lambert reference test checks every solution against pykep and by
+/// propagating it to r2.
+fn householder(t: f64, mut x0: f64, n: f64, lambda: f64, eps: f64) -> Option<f64> {
+    for _ in 0..20 {
+        let (tof, y) = x2tof_y(x0, n, lambda);
+        let (dt, ddt, dddt) = dtdx(x0, tof, lambda, y);
         let delta = tof - t;
         let dt2 = dt * dt;
         let x =
@@ -237,46 +252,48 @@ fn householder(t: f64, mut x0: f64, n: f64, lambda: f64) -> Option<f64> {
         }
         let step = (x - x0).abs();
         x0 = x;
-        // Third-order convergence: once a step is tiny, one more polishes to round-off.
-        if step < 1e-13 * x.abs().max(1.0) {
-            small_steps += 1;
-            if small_steps >= 2 || step == 0.0 {
-                return Some(x0);
-            }
+        if step < eps {
+            return Some(x0);
         }
     }
-    // Round-off oscillation at the last bits is acceptable; anything worse is not.
+    // No convergence in 20 iterations: accept only a point that solves the equation anyway.
     let tof = x2tof(x0, n, lambda);
     ((tof - t).abs() < 1e-10 * t.max(1.0)).then_some(x0)
 }
 
-/// dT/dx, d²T/dx², d³T/dx³ at x (with T = T(x) given).
-fn dtdx(x: f64, t: f64, lambda: f64) -> (f64, f64, f64) {
+/// dT/dx, d²T/dx², d³T/dx³ at x, given T = T(x) and y = √(1 − λ²(1 − x²)).
+#[inline]
+fn dtdx(x: f64, t: f64, lambda: f64, y: f64) -> (f64, f64, f64) {
     let l2 = lambda * lambda;
     let l3 = l2 * lambda;
-    let umx2 = 1.0 - x * x;
-    let y = (1.0 - l2 * umx2).sqrt();
-    let y2 = y * y;
-    let y3 = y2 * y;
-    let dt = 1.0 / umx2 * (3.0 * t * x - 2.0 + 2.0 * l3 * x / y);
-    let ddt = 1.0 / umx2 * (3.0 * t + 5.0 * x * dt + 2.0 * (1.0 - l2) * l3 / y3);
-    let dddt = 1.0 / umx2 * (7.0 * x * ddt + 8.0 * dt - 6.0 * (1.0 - l2) * l2 * l3 * x / y3 / y2);
+    let inv = 1.0 / (1.0 - x * x);
+    let iy = 1.0 / y;
+    let iy3 = iy * iy * iy;
+    let dt = inv * (3.0 * t * x - 2.0 + 2.0 * l3 * x * iy);
+    let ddt = inv * (3.0 * t + 5.0 * x * dt + 2.0 * (1.0 - l2) * l3 * iy3);
+    let dddt = inv * (7.0 * x * ddt + 8.0 * dt - 6.0 * (1.0 - l2) * l2 * l3 * x * iy3 * iy * iy);
     (dt, ddt, dddt)
 }
 
 /// Non-dimensional time of flight T(x) for N revolutions.
 fn x2tof(x: f64, n: f64, lambda: f64) -> f64 {
+    x2tof_y(x, n, lambda).0
+}
+
+/// T(x) for N revolutions, and y = √(1 − λ²(1 − x²)) (which the derivatives need too).
+#[inline]
+fn x2tof_y(x: f64, n: f64, lambda: f64) -> (f64, f64) {
     const BATTIN: f64 = 0.01;
     const LAGRANGE: f64 = 0.2;
-    let dist = (x - 1.0).abs();
-    if dist < LAGRANGE && dist > BATTIN {
-        return x2tof_lagrange(x, n, lambda);
-    }
     let k = lambda * lambda;
     let e = x * x - 1.0;
-    let rho = e.abs();
     let z = (1.0 + k * e).sqrt();
-    if dist < BATTIN {
+    let dist = (x - 1.0).abs();
+    if dist < LAGRANGE && dist > BATTIN {
+        return (x2tof_lagrange(x, n, lambda), z);
+    }
+    let rho = e.abs();
+    let t = if dist < BATTIN {
         // Battin's series.
         let eta = z - lambda * x;
         let s1 = 0.5 * (1.0 - lambda - x * eta);
@@ -294,7 +311,8 @@ fn x2tof(x: f64, n: f64, lambda: f64) -> f64 {
             (f + g).ln()
         };
         (x - lambda * z - d / y) / e
-    }
+    };
+    (t, z)
 }
 
 fn x2tof_lagrange(x: f64, n: f64, lambda: f64) -> f64 {
