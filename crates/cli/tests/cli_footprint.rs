@@ -351,3 +351,36 @@ fn bad_sweeps_are_errors_with_nothing_written() {
         .success();
     assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("radars.EMR.reference_range_m"));
 }
+
+#[test]
+fn ctrl_c_cancels_with_nothing_written() {
+    let dir = temp("cancel");
+    let out = dir.join("never");
+    // A large grid (about 190 000 points) that cannot finish before the interrupt.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
+        .args([
+            "footprint",
+            "europe-2008",
+            "--map",
+            "defended-area",
+            "--resolution",
+            "0.1",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(!out.exists());
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(names.is_empty(), "nothing half-written beside the folder");
+}

@@ -1193,3 +1193,64 @@ pub fn naive_cell(
         min_visible_alt_m: None,
     })
 }
+
+/// The maps added to a study's report (1° grids): the defended area against the first launch site of the
+/// first threat family (over that family's targets, with the longest-ranged missile launched there), and
+/// the radar coverage over the launch sites and the radar (for the smallest missile RCS).
+pub fn study_maps(s: &Scenario, cancel: &AtomicBool) -> Result<Vec<Footprint>, FootprintError> {
+    let mut out = Vec::new();
+    let boxed = |names: &mut dyn Iterator<Item = &Site>| -> Option<Grid> {
+        let (mut a, mut b, mut c, mut d) = (90.0f64, -90.0f64, 360.0f64, -360.0f64);
+        for x in names {
+            a = a.min(x.lat_deg);
+            b = b.max(x.lat_deg);
+            c = c.min(x.lon_deg);
+            d = d.max(x.lon_deg);
+        }
+        let r = |x: f64| x.round();
+        Grid::try_new(
+            r(a - 4.0).max(-89.0),
+            r(b + 4.0).min(89.0),
+            r(c - 4.0),
+            r(d + 4.0).min(r(c - 4.0) + 360.0),
+            1.0,
+        )
+        .ok()
+    };
+    if let Some(t) = s.threats.first()
+        && let Some(from) = t.from.first()
+        && let Some(grid) = boxed(&mut t.to.iter().filter_map(|n| s.site(n)))
+    {
+        let req = Request {
+            kind: MapKind::DefendedArea,
+            site: Some(from.clone()),
+            missile: None,
+            shape: ShapeChoice::MinEnergy,
+            grid,
+            speed_mps: None,
+            rcs_m2: None,
+            levels: vec![5400.0, 6300.0, 7700.0, 8300.0, 9000.0],
+        };
+        out.push(compute(s, &req, None, &|_| {}, cancel)?);
+    }
+    let radar_site = s.radars.first().and_then(|r| s.site(&r.site));
+    let mut sites = s
+        .sites
+        .iter()
+        .filter(|x| x.roles.contains(&Role::Launch))
+        .chain(radar_site);
+    if let Some(grid) = boxed(&mut sites) {
+        let req = Request {
+            kind: MapKind::RadarCoverage,
+            site: None,
+            missile: None,
+            shape: ShapeChoice::MinEnergy,
+            grid,
+            speed_mps: None,
+            rcs_m2: None,
+            levels: vec![200e3, 500e3, 1000e3],
+        };
+        out.push(compute(s, &req, None, &|_| {}, cancel)?);
+    }
+    Ok(out)
+}

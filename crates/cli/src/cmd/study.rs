@@ -143,7 +143,15 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             .out
             .clone()
             .unwrap_or_else(|| Path::new("out").join(&scenario.meta.name));
-        let files = [
+        // Footprint sections for the report: the defended area and the radar coverage (fast engine, 1°).
+        let maps_ = defence::footprint::study_maps(&scenario, &CANCEL).unwrap_or_default();
+        let mut html = report::html(&result, speed_range);
+        if !maps_.is_empty() {
+            let sections: String = maps_.iter().map(defence::maps::footprint_section).collect();
+            let at = html.rfind("</body>").unwrap_or(html.len());
+            html.insert_str(at, &format!("<h2>Footprints</h2>\n{sections}"));
+        }
+        let mut files = vec![
             (
                 "study.json",
                 serde_json::to_string_pretty(&result).context("serialising the study")?,
@@ -156,9 +164,16 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             ("altitude-range.svg", report::altitude_range_svg(&result)),
             ("timelines.svg", report::timelines_svg(&result, value_speed)),
             ("map.svg", report::map_svg(&result)),
-            ("report.html", report::html(&result, speed_range)),
+            ("report.html", html),
             ("summary.txt", report::summary(&result)),
         ];
+        for fp in &maps_ {
+            let name = match fp.kind {
+                defence::footprint::MapKind::RadarCoverage => "footprint-radar-coverage.svg",
+                _ => "footprint-defended-area.svg",
+            };
+            files.push((name, defence::maps::footprint_svg(fp)));
+        }
         write_folder(&out, &files).with_context(|| format!("writing {}", out.display()))?;
         eprintln!("wrote {} ({} files)", out.display(), files.len());
     }
