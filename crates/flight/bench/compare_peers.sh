@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Peer benchmarks of the flight engine, all in one run on one machine (figures go to BENCHMARKS.md):
+#  (a) `fly` (J2) per trajectory: Orekit 13.1's NumericalPropagator (DormandPrince853, J2OnlyPerturbation,
+#      Earth-fixed frame as a Z rotation of GCRF, AltitudeDetector for impact and a height-rate detector for
+#      apogee) in a warm JVM (bench/OrekitFly.java) against shieldwatch (release example `fly_cases`), on the
+#      60 burnout states of tests/reference/orekit_trajectories.json; each side also reports its worst
+#      differences from the committed Orekit reference, so that the accuracies can be compared;
+#  (b) Lambert per solve: pykep 3.0.1's C++ solver (kep3::lambert_problem, called from C++ through the
+#      libkep3 shared library the pykep wheel ships: bench/pykep_lambert.cpp, g++ -O2) and pykep's Python
+#      binding, against shieldwatch (release example `lambert_cases`), on the 56 problems of
+#      tests/reference/lambert_cases.json (and on its 42 zero-revolution problems alone).
+# Both sides of each comparison are timed the same way: warm-up passes over the whole set, then the best of
+# several timed passes, as wall time per call.
+#
+# Usage: bash crates/flight/bench/compare_peers.sh      (from anywhere; builds in /var/tmp)
+# Installs what it needs: pip (pykep==3.0.1, orekit-jpype==13.1.9.0) and apt (a JDK, g++) when missing.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CRATE="$(dirname "$HERE")"
+REPO="$(cd "$CRATE/../.." && pwd)"
+WORK="${BENCH_DIR:-/var/tmp/shieldwatch-flight-bench}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/shieldwatch-flight-target}"
+mkdir -p "$WORK"
+
+# --- Tools ---------------------------------------------------------------------------------------------
+need_apt=()
+command -v javac >/dev/null || need_apt+=(default-jdk-headless)
+command -v g++ >/dev/null || need_apt+=(g++)
+if ((${#need_apt[@]})); then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+python3 -c "import orekit_jpype" 2>/dev/null || pip install -q "orekit-jpype==13.1.9.0"
+python3 - <<'EOF' 2>/dev/null || pip install -q "pykep==3.0.1"
+import glob, site, os
+assert any(glob.glob(os.path.join(d, "pykep", "core.*.so")) for d in site.getsitepackages())
+EOF
+
+SITE="$(python3 -c 'import site; print(site.getsitepackages()[0])')"
+JARS="$(python3 -c 'import orekit_jpype, os; print(os.path.join(os.path.dirname(orekit_jpype.__file__), "jars"))')"
+CP="$(ls "$JARS"/*.jar | tr '\n' ':')$WORK"
+LIBKEP3="$(ls "$SITE"/pykep.libs/libkep3*.so* | head -1)"
+PYKEP_CORE="$(ls "$SITE"/pykep/core.*.so | head -1)"
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== versions: $(java -version 2>&1 | head -1); $(g++ --version | head -1); $(rustc --version)"
+echo "==           orekit-jpype $(pip show orekit-jpype 2>/dev/null | awk '/^Version/{print $2}'), pykep $(pip show pykep 2>/dev/null | awk '/^Version/{print $2}')"
+
+# --- Inputs: the committed reference sets as plain text ------------------------------------------------
+python3 - "$CRATE/tests/reference" "$WORK" <<'EOF'
+import json, sys
+ref, work = sys.argv[1], sys.argv[2]
+d = json.load(open(f"{ref}/orekit_trajectories.json"))
+with open(f"{work}/fly_cases.txt", "w") as f:
+    for c in d["cases"]:
+        r = c["j2"]
+        f.write(" ".join(repr(float(c[k])) for k in ("lat_deg", "lon_deg", "alt_m", "speed_mps", "azimuth_deg",
+                                                      "flight_path_angle_deg")) + " " +
+                " ".join(repr(float(r[k])) for k in ("impact_lat_deg", "impact_lon_deg", "time_of_flight_s",
+                                                      "apogee_alt_m", "apogee_time_s")) + "\n")
+d = json.load(open(f"{ref}/lambert_cases.json"))
+for name, keep in (("lambert_cases.txt", lambda c: True), ("lambert_zero.txt", lambda c: c["max_revs"] == 0)):
+    with open(f"{work}/{name}", "w") as f:
+        for c in filter(keep, d["cases"]):
+            f.write(" ".join(repr(float(x)) for x in c["r1_m"] + c["r2_m"] + [c["tof_s"], c["mu_m3ps2"]]) +
+                    f" {0 if c['prograde'] else 1} {c['max_revs']} " +
+                    " ".join(repr(float(x)) for x in c["solutions"][0]["v1_mps"]) + "\n")
+EOF
+
+# --- Builds --------------------------------------------------------------------------------------------
+(cd "$REPO" && cargo build -q --release -p flight --example fly_cases --example lambert_cases)
+EX="$CARGO_TARGET_DIR/release/examples"
+javac -cp "$CP" -d "$WORK" "$HERE/OrekitFly.java"
+g++ -O2 -std=c++17 -o "$WORK/pykep_lambert" "$HERE/pykep_lambert.cpp" -ldl
+
+# --- (a) fly, J2 -----------------------------------------------------------------------------------------
+echo
+echo "== fly (J2), 60 reference trajectories"
+"$EX/fly_cases" 30 10
+for tol in "1e-12 1e-6" "1e-13 1e-7"; do
+    # shellcheck disable=SC2086
+    java -Xss8m -cp "$CP" OrekitFly "$WORK/fly_cases.txt" $tol 20 5
+done
+"$EX/fly_cases" 30 10
+
+# --- (b) Lambert -----------------------------------------------------------------------------------------
+echo
+echo "== Lambert, zero-revolution problems, then all problems (multi-revolution included)"
+for set in zero all; do
+    file="$WORK/lambert_cases.txt"
+    arg=""
+    if [ "$set" = zero ]; then file="$WORK/lambert_zero.txt"; arg=zero; fi
+    "$WORK/pykep_lambert" "$LIBKEP3" "$file" 300 50
+    "$EX/lambert_cases" 300 50 $arg
+    python3 - "$PYKEP_CORE" "$file" <<'EOF'
+import importlib.util, sys, timeit
+spec = importlib.util.spec_from_file_location("core", sys.argv[1])
+pk = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(pk)
+probs = []
+for line in open(sys.argv[2]):
+    f = line.split()
+    probs.append(([float(x) for x in f[0:3]], [float(x) for x in f[3:6]], float(f[6]), float(f[7]), f[8] == "1",
+                  int(f[9])))
+def run():
+    for p in probs:
+        pk.lambert_problem(*p).v0
+best = min(timeit.repeat(run, number=20, repeat=7)) / (20 * len(probs))
+print(f"pykep Python binding: {best * 1e9:.1f} ns per solve (lambert_problem(...) + .v0, best of 7 x 20 passes "
+      f"over {len(probs)} problems)")
+EOF
+done
