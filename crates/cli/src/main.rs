@@ -59,6 +59,10 @@ enum Command {
     Log(cmd::log::LogCommand),
     /// Serve the transparency log over HTTP (C2SP tlog-tiles, POST /add, proofs, /metrics).
     Serve(cmd::serve::ServeArgs),
+    /// A C2SP tlog-witness: create its key (`init`), or serve it (`serve`) to cosign the
+    /// checkpoints of the logs it follows, consistent with the last one it cosigned.
+    #[command(subcommand)]
+    Witness(cmd::witness::WitnessCommand),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => cmd::sweep::run(&a),
         Command::Log(c) => cmd::log::run(c),
         Command::Serve(a) => cmd::serve::run(&a),
+        Command::Witness(c) => cmd::witness::run(c),
     };
     match result {
         Ok(code) => code,

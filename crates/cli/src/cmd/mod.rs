@@ -10,3 +10,4 @@ pub mod serve;
 pub mod study;
 pub mod sweep;
 pub mod trajectory;
+pub mod witness;
