@@ -109,6 +109,18 @@ impl KeplerOrbit {
         } else {
             t_s.signum() * (self.sqrt_mu * t_s.abs() / self.r0.max(1.0)).max(1.0).sqrt()
         };
+        if self.alpha < 0.0 {
+            // Hyperbola: the logarithmic guess (Vallado, "Fundamentals of Astrodynamics and Applications",
+            // algorithm 8), far better than the square root when the orbit is strongly hyperbolic.
+            let a = 1.0 / self.alpha;
+            let mu = self.sqrt_mu * self.sqrt_mu;
+            let arg = -2.0 * mu * self.alpha * t_s
+                / (self.rv0 + t_s.signum() * (-mu * a).sqrt() * (1.0 - self.r0 * self.alpha));
+            let guess = t_s.signum() * (-a).sqrt() * arg.ln();
+            if guess.is_finite() && guess != 0.0 {
+                chi = guess;
+            }
+        }
         if !chi.is_finite() {
             chi = 0.0;
         }
@@ -127,6 +139,14 @@ impl KeplerOrbit {
                 hi = hi.min(chi);
             }
             let mut next = chi - g / df;
+            // With one side of the bracket still open, never jump more than 4× outwards: on a hyperbola
+            // F grows exponentially, and a wild Newton step would overflow it.
+            let reach = 4.0 * chi.abs().max(1.0);
+            if hi.is_infinite() && next > reach {
+                next = reach;
+            } else if lo.is_infinite() && next < -reach {
+                next = -reach;
+            }
             if !(next > lo && next < hi && next.is_finite()) {
                 next = if lo.is_finite() && hi.is_finite() {
                     0.5 * (lo + hi)
