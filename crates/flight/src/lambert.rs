@@ -403,7 +403,7 @@ mod tests {
         };
         let mut checked = 0;
         for _ in 0..3000 {
-            let mut point = |rnd: &mut dyn FnMut() -> f64| {
+            let point = |rnd: &mut dyn FnMut() -> f64| {
                 let r = 6.578e6 * (60.0f64).powf(rnd());
                 let z = 2.0 * rnd() - 1.0;
                 let phi = std::f64::consts::TAU * rnd();
