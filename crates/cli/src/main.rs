@@ -63,6 +63,18 @@ enum Command {
     /// checkpoints of the logs it follows, consistent with the last one it cosigned.
     #[command(subcommand)]
     Witness(cmd::witness::WitnessCommand),
+    /// Simulated signed telemetry from a scenario's interceptor site and radar (silos, radar,
+    /// inspections, notices), with injectable faults; written to a folder and optionally submitted
+    /// to a log server.
+    Simulate(cmd::simulate::SimulateArgs),
+    /// Follow a log: check checkpoints (signature, witness quorum, consistency, split views),
+    /// replay every statement through the compliance rules, and write each alert as an evidence
+    /// bundle. Exit status 3 with `--once` if there were alerts.
+    Monitor(cmd::monitor::MonitorArgs),
+    /// Offline checks: an alert's evidence bundle (`evidence`), or a disclosed sensitive field
+    /// against the log (`reveal`). Exit status 1 when it does not verify.
+    #[command(subcommand)]
+    Verify(cmd::verify::VerifyCommand),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +90,9 @@ fn main() -> ExitCode {
         Command::Log(c) => cmd::log::run(c),
         Command::Serve(a) => cmd::serve::run(&a),
         Command::Witness(c) => cmd::witness::run(c),
+        Command::Simulate(a) => cmd::simulate::run(&a),
+        Command::Monitor(a) => cmd::monitor::run(&a),
+        Command::Verify(c) => cmd::verify::run(c),
     };
     match result {
         Ok(code) => code,

@@ -117,6 +117,7 @@ pub struct Engine {
     uncheckpointed: Vec<(u64, String, i64)>,
     last_cosigned_ms: i64,
     next_index: u64,
+    latest_time_ms: i64,
 }
 
 /// A statement as rules see it: the statement's JSON plus `kind`.
@@ -145,6 +146,7 @@ impl Engine {
             uncheckpointed: Vec::new(),
             last_cosigned_ms: 0,
             next_index: 0,
+            latest_time_ms: 0,
         }
     }
 
@@ -309,6 +311,7 @@ impl Engine {
         s.last_time_ms = st.time_ms;
         s.last_index = index;
         self.uncheckpointed.push((index, st.sensor.clone(), st.time_ms));
+        self.latest_time_ms = self.latest_time_ms.max(st.time_ms);
 
         // Statement rules.
         let present = self.silos.values().filter(|(p, _)| *p).count();
@@ -461,6 +464,12 @@ impl Engine {
         }
         self.last_cosigned_ms = cosigned_ms;
         out
+    }
+
+    /// The newest statement time seen, Unix ms (the log's own clock, for replays and
+    /// simulations).
+    pub fn latest_time_ms(&self) -> i64 {
+        self.latest_time_ms
     }
 
     /// Index the next entry must have.

@@ -291,3 +291,68 @@ pub fn build(
         entries,
     })
 }
+
+/// The trust file (TOML) a verifier or monitor reads:
+///
+/// ```toml
+/// log_key = "<log verifier key>"
+/// witness_keys = ["<witness cosignature/v1 verifier key>"]
+/// min_cosignatures = 1
+/// anchors = ["<authority verifier key>", "..."]   # sign roster version 1
+/// rules = "europe-2008"                           # built-in name, or a path relative to this file
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustFile {
+    /// The log's verifier key.
+    pub log_key: String,
+    /// Witness verifier keys.
+    #[serde(default)]
+    pub witness_keys: Vec<String>,
+    /// Required number of witness cosignatures.
+    #[serde(default = "one")]
+    pub min_cosignatures: usize,
+    /// Roster trust anchors.
+    pub anchors: Vec<String>,
+    /// Rules: built-in name or path.
+    pub rules: String,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Trust {
+    /// Loads a [`TrustFile`] and its rules.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if the file cannot be read or parsed; [`Error::Rules`] for its rules.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Malformed(format!("{}: cannot read: {e}", path.display())))?;
+        let tf: TrustFile = toml::from_str(&text)
+            .map_err(|e| Error::Malformed(format!("{}: {}", path.display(), e.message())))?;
+        let rules = if tf.rules == "europe-2008" {
+            crate::rules::builtin_or_path("europe-2008")?
+        } else {
+            let p = path.parent().unwrap_or(std::path::Path::new(".")).join(&tf.rules);
+            RuleSet::load(&p)?
+        };
+        if tf.witness_keys.len() < tf.min_cosignatures {
+            return Err(Error::Malformed(format!(
+                "{}: min_cosignatures = {} but only {} witness key(s)",
+                path.display(),
+                tf.min_cosignatures,
+                tf.witness_keys.len()
+            )));
+        }
+        Ok(Trust {
+            log_key: tf.log_key,
+            witness_keys: tf.witness_keys,
+            min_cosignatures: tf.min_cosignatures,
+            anchors: tf.anchors,
+            rules: Arc::new(rules),
+        })
+    }
+}

@@ -20,7 +20,7 @@ use crate::keys::Key;
 use crate::roster::{KeyRecord, ROSTER_SCHEMA, Role, Roster};
 use crate::statement::{
     Attachment, Body, Commitment, DoorState, Finding, InspectionReport, Notice, NoticeKind, RadarMode,
-    RadarReading, Readiness, STATEMENT_SCHEMA, SiloReading, Statement, hex,
+    RadarReading, Readiness, Reveal, STATEMENT_SCHEMA, SiloReading, Statement, hex,
 };
 
 /// One hour in ms.
@@ -47,6 +47,54 @@ pub enum Fault {
     ClockJump,
     /// Silo 5's reading carries a field outside the agreed schema.
     OverCollection,
+}
+
+impl Fault {
+    /// Every fault, with its command-line name.
+    pub const ALL: [(&'static str, Fault); 9] = [
+        ("radar-outside-sector", Fault::RadarOutsideSector),
+        ("radar-outside-window", Fault::RadarOutsideWindow),
+        ("extra-interceptor", Fault::ExtraInterceptor),
+        ("tamper-outside-maintenance", Fault::TamperOutsideMaintenance),
+        ("gap", Fault::Gap),
+        ("replay", Fault::Replay),
+        ("forged-signature", Fault::ForgedSignature),
+        ("clock-jump", Fault::ClockJump),
+        ("over-collection", Fault::OverCollection),
+    ];
+
+    /// Parses `NAME@HH:MM` (offset from the start of the simulation).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Schema`] naming the valid fault names or the bad time.
+    pub fn parse_at(s: &str) -> Result<(i64, Fault)> {
+        let bad = |m: String| crate::Error::Schema(m);
+        let (name, at) = s
+            .split_once('@')
+            .ok_or_else(|| bad(format!("fault {s:?}: expected NAME@HH:MM")))?;
+        let fault = Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                bad(format!(
+                    "unknown fault {name:?}; known: {}",
+                    Self::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+        let (h, m) = at
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse::<i64>().ok()?, m.parse::<i64>().ok()?)))
+            .filter(|(h, m)| *h >= 0 && (0..60).contains(m))
+            .ok_or_else(|| bad(format!("fault time {at:?}: expected HH:MM")))?;
+        Ok((h * HOUR_MS + m * 60_000, fault))
+    }
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(_, f)| *f == self).map_or("", |(n, _)| n)
+    }
 }
 
 /// Simulation settings.
@@ -195,6 +243,8 @@ pub struct Event {
     pub entry: Vec<u8>,
     /// The fault this entry injects, if any.
     pub fault: Option<Fault>,
+    /// Salts and values behind the entry's sealed fields (kept by the sensor for disputes).
+    pub reveals: Vec<Reveal>,
 }
 
 struct Gen<'a> {
@@ -204,12 +254,21 @@ struct Gen<'a> {
     out: Vec<Event>,
     salt_counter: u64,
     seed: u64,
+    reveals: Vec<Reveal>,
 }
 
 impl Gen<'_> {
-    fn salt(&mut self) -> [u8; 32] {
+    /// Seals `value` of `field` with a fresh deterministic salt, remembering the reveal for
+    /// the next emitted entry.
+    fn seal(&mut self, field: &str, value: &str) -> Commitment {
         self.salt_counter += 1;
-        seed_for(self.seed, &format!("salt-{}", self.salt_counter))
+        let salt = seed_for(self.seed, &format!("salt-{}", self.salt_counter));
+        self.reveals.push(Reveal {
+            field: field.into(),
+            value: value.into(),
+            salt: hex(&salt),
+        });
+        Commitment::new(field, value, &salt)
     }
 
     fn emit(&mut self, sensor: &str, site: &str, t: i64, body: Body, fault: Option<Fault>) -> Result<()> {
@@ -230,8 +289,10 @@ impl Gen<'_> {
                 time_ms: t,
                 entry,
                 fault,
+                reveals: std::mem::take(&mut self.reveals),
             });
         }
+        self.reveals.clear();
         self.last.insert(sensor.to_owned(), st);
         Ok(())
     }
@@ -250,6 +311,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
         out: Vec::new(),
         salt_counter: 0,
         seed: cfg.seed,
+        reveals: Vec::new(),
     };
     let radar = radar_sensor(&cfg.radar_site);
     let end = cfg.start_ms + cfg.duration_ms;
@@ -317,7 +379,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
         } else {
             10 + ((t / cfg.period_ms) % 4) as u32
         };
-        let salt = g.salt();
+        let pointing = g.seal("pointing", &(bin * 10_000 + 5_000).to_string());
         let fault = if out_sector {
             Some(Fault::RadarOutsideSector)
         } else if out_window && !in_window {
@@ -338,7 +400,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
                 },
                 sector_bin: bin,
                 power_class: if transmitting { 2 } else { 0 },
-                pointing: Commitment::new("pointing", &(bin * 10_000 + 5_000).to_string(), &salt),
+                pointing,
             }),
             fault,
         )?;
@@ -349,7 +411,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
             if n == cfg.silos + 1 && !extra && !g.seq.contains_key(&sensor) {
                 continue;
             }
-            let salt = g.salt();
+            let serial = g.seal("serial", &format!("GBI-{n:03}"));
             let mut reading = SiloReading {
                 silo: n,
                 door: DoorState::Closed,
@@ -357,7 +419,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
                 readiness: Readiness::Inactive,
                 seal_intact: true,
                 tamper: false,
-                serial: Some(Commitment::new("serial", &format!("GBI-{n:03}"), &salt)),
+                serial: Some(serial),
             };
             let mut fault = None;
             if n == cfg.silos + 1 && extra {
@@ -385,6 +447,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
                     time_ms: t,
                     entry: ev.entry,
                     fault: Some(Fault::Replay),
+                    reveals: Vec::new(),
                 });
             }
             let mut time = t;
@@ -412,6 +475,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
                     time_ms: t,
                     entry: st.sign(&forger)?,
                     fault: Some(Fault::ForgedSignature),
+                    reveals: Vec::new(),
                 });
             }
             if n == 5 && fault_now.contains(&Fault::OverCollection) {
@@ -435,6 +499,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
                         time_ms: t,
                         entry: k.sign_note(format!("{json}\n").as_bytes())?,
                         fault: Some(Fault::OverCollection),
+                        reveals: Vec::new(),
                     });
                 }
                 continue;

@@ -1,0 +1,262 @@
+//! `shieldwatch simulate`: signed telemetry from a scenario's interceptor site and radar, with
+//! periodic inspections and injectable faults, written to a folder and optionally submitted to a
+//! log server.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use base64::prelude::{BASE64_STANDARD, Engine as _};
+use verify::sim::{self, Deployment, Fault, HOUR_MS, SimConfig};
+
+/// Arguments of `shieldwatch simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Scenario (built-in name or TOML file) whose first interceptor battery and radar are
+    /// simulated.
+    #[arg(default_value = "europe-2008")]
+    scenario: String,
+    /// Output folder: deployment keys (0600), roster, trust anchors, entries.jsonl, reveals.jsonl.
+    #[arg(long, default_value = "out/simulation")]
+    out: PathBuf,
+    /// Also submit the roster and every entry to this log server, in time order.
+    #[arg(long)]
+    server: Option<String>,
+    /// Simulated duration, hours.
+    #[arg(long, default_value_t = 24)]
+    hours: i64,
+    /// Reporting period of each sensor, seconds.
+    #[arg(long, default_value_t = 300)]
+    period_s: i64,
+    /// Time compression when submitting: simulated seconds per real second (0 = as fast as
+    /// possible).
+    #[arg(long, default_value_t = 0.0)]
+    speed: f64,
+    /// Start of the simulation, Unix seconds [default: midnight UTC at the start of yesterday,
+    /// so a day of readings lies in the past].
+    #[arg(long)]
+    start: Option<i64>,
+    /// Inject a fault: NAME@HH:MM after the start. Names: radar-outside-sector,
+    /// radar-outside-window, extra-interceptor, tamper-outside-maintenance, gap, replay,
+    /// forged-signature, clock-jump, over-collection. Repeatable.
+    #[arg(long = "fault", value_name = "NAME@HH:MM")]
+    faults: Vec<String>,
+    /// Seed for the deployment's keys and the commitments' salts.
+    #[arg(long, default_value_t = 2008)]
+    seed: u64,
+}
+
+/// Runs `shieldwatch simulate`.
+pub fn run(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    if a.hours <= 0 || a.hours > 24 * 366 {
+        bail!("--hours must be between 1 and 8784, not {}", a.hours);
+    }
+    if a.period_s < 1 || a.period_s > 86_400 {
+        bail!("--period-s must be between 1 and 86400, not {}", a.period_s);
+    }
+    if !(a.speed >= 0.0 && a.speed.is_finite()) {
+        bail!("--speed must be ≥ 0 (0 = as fast as possible)");
+    }
+    let faults = a
+        .faults
+        .iter()
+        .map(|f| Fault::parse_at(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let scenario = defence::scenario::Scenario::load(&a.scenario)?;
+    let battery = scenario
+        .interceptors
+        .first()
+        .context("the scenario has no interceptor battery to simulate")?;
+    let radar = scenario
+        .radars
+        .first()
+        .context("the scenario has no radar to simulate")?;
+    let site_id = |name: &str| -> String {
+        name.to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect()
+    };
+    let count = battery.count.value;
+    if !((1.0..=1000.0).contains(&count) && count.fract() == 0.0) {
+        bail!(
+            "battery {:?}: count {count} is not a whole number in 1..=1000",
+            battery.name
+        );
+    }
+    let now_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let start_ms = a.start.unwrap_or((now_s / 86_400 - 1) * 86_400) * 1000;
+    let cfg = SimConfig {
+        silo_site: site_id(&battery.site),
+        silos: count as u32,
+        radar_site: site_id(&radar.site),
+        start_ms,
+        duration_ms: a.hours * HOUR_MS,
+        period_ms: a.period_s * 1000,
+        inspection_every_ms: 8 * HOUR_MS,
+        faults,
+        seed: a.seed,
+    };
+    let dep = Deployment::new(&cfg)?;
+    let events = sim::simulate(&dep, &cfg)?;
+    write_folder(&a.out, &dep, &events)?;
+    eprintln!(
+        "simulated {} h of {} ({} silos at {}, radar at {}): {} entries in {}",
+        a.hours,
+        scenario.meta.name,
+        cfg.silos,
+        cfg.silo_site,
+        cfg.radar_site,
+        events.len() + 1,
+        a.out.display()
+    );
+    let Some(url) = &a.server else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(submit(url, &dep, &events, a.speed))
+}
+
+/// Writes the folder atomically: into a temporary sibling, then renamed into place.
+fn write_folder(out: &Path, dep: &Deployment, events: &[sim::Event]) -> anyhow::Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        out.file_name().and_then(|n| n.to_str()).unwrap_or("simulation"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(tmp.join("keys"))?;
+    let write = |name: &str, data: &[u8]| -> anyhow::Result<()> {
+        std::fs::write(tmp.join(name), data).with_context(|| format!("writing {name}"))
+    };
+    write("roster.note", &dep.roster_entry)?;
+    let anchors: Vec<String> = dep.anchors();
+    write(
+        "anchors.toml",
+        format!(
+            "# Roster trust anchors of the simulated deployment (copy into a trust file).\nanchors = {}\n",
+            toml_list(&anchors)
+        )
+        .as_bytes(),
+    )?;
+    for (name, key) in &dep.keys {
+        let path = tmp.join("keys").join(format!("{name}.key"));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        opts.open(&path)?
+            .write_all(format!("{}\n", key.skey()).as_bytes())?;
+    }
+    let mut entries = std::io::BufWriter::new(std::fs::File::create(tmp.join("entries.jsonl"))?);
+    let mut reveals = std::io::BufWriter::new(std::fs::File::create(tmp.join("reveals.jsonl"))?);
+    for (i, e) in events.iter().enumerate() {
+        serde_json::to_writer(
+            &mut entries,
+            &serde_json::json!({
+                "n": i,
+                "time_ms": e.time_ms,
+                "fault": e.fault.map(Fault::name),
+                "entry": BASE64_STANDARD.encode(&e.entry),
+            }),
+        )?;
+        entries.write_all(b"\n")?;
+        for r in &e.reveals {
+            serde_json::to_writer(&mut reveals, &serde_json::json!({"n": i, "reveal": r}))?;
+            reveals.write_all(b"\n")?;
+        }
+    }
+    entries.flush()?;
+    reveals.flush()?;
+    drop((entries, reveals));
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("replacing {}", out.display()))?;
+    }
+    std::fs::rename(&tmp, out).with_context(|| format!("moving the result into {}", out.display()))?;
+    Ok(())
+}
+
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) -> anyhow::Result<ExitCode> {
+    let client = server::client::Client::new(url)?;
+    let roster_index = client
+        .add(dep.roster_entry.clone())
+        .await
+        .context("submitting the roster")?;
+    let started = Instant::now();
+    let t0 = events.first().map_or(0, |e| e.time_ms);
+    let mut accepted = 0usize;
+    let mut rejected: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut first_error: Option<String> = None;
+    // Submit in order, a window of concurrent requests at a time (one batch per server tick).
+    let mut in_flight = tokio::task::JoinSet::new();
+    for (i, e) in events.iter().enumerate() {
+        if speed > 0.0 {
+            let due = Duration::from_secs_f64(((e.time_ms - t0) as f64 / 1000.0 / speed).max(0.0));
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        // Entries of one sensor must be sequenced in order: wait for the window before a
+        // sensor's next reading could overtake its previous one.
+        if in_flight.len() >= 64 || (i > 0 && events[i - 1].time_ms != e.time_ms) {
+            while let Some(r) = in_flight.join_next().await {
+                tally(r?, &mut accepted, &mut rejected, &mut first_error);
+            }
+        }
+        let c = client.clone();
+        let entry = e.entry.clone();
+        in_flight.spawn(async move { c.add(entry).await.map_err(|err| err.to_string()) });
+    }
+    while let Some(r) = in_flight.join_next().await {
+        tally(r?, &mut accepted, &mut rejected, &mut first_error);
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "server": url,
+            "roster_index": roster_index,
+            "accepted": accepted,
+            "rejected": rejected,
+            "seconds": started.elapsed().as_secs_f64(),
+        })
+    );
+    if let Some(e) = first_error {
+        eprintln!("first rejection: {e}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tally(
+    r: Result<u64, String>,
+    accepted: &mut usize,
+    rejected: &mut std::collections::BTreeMap<String, usize>,
+    first: &mut Option<String>,
+) {
+    match r {
+        Ok(_) => *accepted += 1,
+        Err(e) => {
+            let reason = e
+                .split_once("reason ")
+                .map(|(_, r)| r.split_whitespace().next().unwrap_or("other").to_owned())
+                .unwrap_or_else(|| "rejected".into());
+            *rejected.entry(reason).or_default() += 1;
+            first.get_or_insert(e);
+        }
+    }
+}
