@@ -76,12 +76,12 @@ g++ -O2 -std=c++17 -o "$WORK/pykep_lambert" "$HERE/pykep_lambert.cpp" -ldl
 # --- (a) fly, J2 -----------------------------------------------------------------------------------------
 echo
 echo "== fly (J2), 60 reference trajectories"
-"$EX/fly_cases" 30 10
+"$EX/fly_cases" 80 20
 for tol in "1e-12 1e-6" "1e-13 1e-7"; do
     # shellcheck disable=SC2086
-    java -Xss8m -cp "$CP" OrekitFly "$WORK/fly_cases.txt" $tol 20 5
+    java -Xss8m -cp "$CP" OrekitFly "$WORK/fly_cases.txt" $tol 80 20
 done
-"$EX/fly_cases" 30 10
+"$EX/fly_cases" 80 20
 
 # --- (b) Lambert -----------------------------------------------------------------------------------------
 echo
