@@ -8,69 +8,92 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use server::ServerConfig;
+use server::config::ConfigOverrides;
+
+/// `text [default: value]`, with the value taken from [`ServerConfig::default`], so `--help` can
+/// never disagree with the code.
+fn with_default(text: &str, value: impl std::fmt::Display) -> String {
+    format!("{text} [default: {value}]")
+}
+
+fn defaults() -> ServerConfig {
+    ServerConfig::default()
+}
 
 /// Flags of `shieldwatch serve`. Every setting can also be given in the TOML file (same names,
-/// snake_case) or the environment.
+/// snake_case) or the environment; precedence, lowest first: default, file, environment, flag.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// TOML configuration file with any of the keys below (e.g. `batch_interval_ms = 250`).
+    /// TOML configuration file with any of the keys below in snake_case (e.g.
+    /// `batch_interval_ms = 250`); `--print-config` shows them all.
     #[arg(long, env = "SHIELDWATCH_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "SHIELDWATCH_LISTEN")]
+    #[arg(long, env = "SHIELDWATCH_LISTEN", help = with_default("Address to listen on", defaults().listen))]
     listen: Option<String>,
-    /// Directory of the log, as created by `shieldwatch log init` [default: shieldwatch-log].
-    #[arg(long, env = "SHIELDWATCH_DATA_DIR")]
+    #[arg(long, env = "SHIELDWATCH_DATA_DIR", help = with_default(
+        "Directory of the log, as created by `shieldwatch log init`",
+        defaults().data_dir.display()
+    ))]
     data_dir: Option<PathBuf>,
-    /// Signing key file [default: <data-dir>/signing.key].
-    #[arg(long, env = "SHIELDWATCH_KEY_FILE")]
+    #[arg(long, env = "SHIELDWATCH_KEY_FILE", help = with_default("Signing key file", "<data-dir>/signing.key"))]
     key_file: Option<PathBuf>,
-    /// Longest time between batches, in milliseconds [default: 500].
-    #[arg(long, env = "SHIELDWATCH_BATCH_INTERVAL_MS")]
+    #[arg(long, env = "SHIELDWATCH_BATCH_INTERVAL_MS", help = with_default(
+        "Longest time between batches, in milliseconds",
+        defaults().batch_interval_ms
+    ))]
     batch_interval_ms: Option<u64>,
-    /// Cut a batch as soon as this many entries wait [default: 16384].
-    #[arg(long, env = "SHIELDWATCH_BATCH_MAX_ENTRIES")]
+    #[arg(long, env = "SHIELDWATCH_BATCH_MAX_ENTRIES", help = with_default(
+        "Cut a batch as soon as this many entries wait",
+        defaults().batch_max_entries
+    ))]
     batch_max_entries: Option<usize>,
-    /// Entries that may wait before submissions get 503 Service Unavailable [default: 65536].
-    #[arg(long, env = "SHIELDWATCH_QUEUE_CAPACITY")]
+    #[arg(long, env = "SHIELDWATCH_QUEUE_CAPACITY", help = with_default(
+        "Entries that may wait before submissions get 503 Service Unavailable",
+        defaults().queue_capacity
+    ))]
     queue_capacity: Option<usize>,
-    /// Largest accepted entry, in bytes, at most 65535 [default: 65535].
-    #[arg(long, env = "SHIELDWATCH_MAX_ENTRY_BYTES")]
+    #[arg(long, env = "SHIELDWATCH_MAX_ENTRY_BYTES", help = with_default(
+        "Largest accepted entry, in bytes, at most 65535",
+        defaults().max_entry_bytes
+    ))]
     max_entry_bytes: Option<usize>,
-    /// Time limit of one HTTP request, in milliseconds [default: 30000].
-    #[arg(long, env = "SHIELDWATCH_REQUEST_TIMEOUT_MS")]
+    #[arg(long, env = "SHIELDWATCH_REQUEST_TIMEOUT_MS", help = with_default(
+        "Time limit of one HTTP request, in milliseconds",
+        defaults().request_timeout_ms
+    ))]
     request_timeout_ms: Option<u64>,
-    /// Write logs as JSON lines instead of text (filter with RUST_LOG, default "info").
+    /// Write logs as JSON lines instead of text (filter with RUST_LOG) [default: text, level info].
     #[arg(long, env = "SHIELDWATCH_LOG_JSON")]
     log_json: bool,
+    /// Print the configuration in force (defaults, file, environment and flags resolved) as TOML
+    /// and exit.
+    #[arg(long)]
+    print_config: bool,
 }
 
 impl ServeArgs {
-    /// The configuration in force: defaults, then the TOML file, then environment and flags.
+    /// The configuration in force: defaults, then the TOML file, then environment and flags
+    /// (clap gives a flag precedence over its environment variable).
     fn config(&self) -> anyhow::Result<ServerConfig> {
-        let mut c = match &self.config {
-            Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-                ServerConfig::from_toml(&text).with_context(|| format!("in {}", p.display()))?
-            }
-            None => ServerConfig::default(),
+        let text = match &self.config {
+            Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?),
+            None => None,
         };
-        if let Some(v) = &self.listen {
-            c.listen.clone_from(v);
+        let overrides = ConfigOverrides {
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+            key_file: self.key_file.clone(),
+            batch_interval_ms: self.batch_interval_ms,
+            batch_max_entries: self.batch_max_entries,
+            queue_capacity: self.queue_capacity,
+            max_entry_bytes: self.max_entry_bytes,
+            request_timeout_ms: self.request_timeout_ms,
+        };
+        let c = ServerConfig::resolve(text.as_deref(), &overrides);
+        match &self.config {
+            Some(p) => c.with_context(|| format!("in {}", p.display())),
+            None => Ok(c?),
         }
-        if let Some(v) = &self.data_dir {
-            c.data_dir.clone_from(v);
-        }
-        if let Some(v) = &self.key_file {
-            c.key_file = Some(v.clone());
-        }
-        c.batch_interval_ms = self.batch_interval_ms.unwrap_or(c.batch_interval_ms);
-        c.batch_max_entries = self.batch_max_entries.unwrap_or(c.batch_max_entries);
-        c.queue_capacity = self.queue_capacity.unwrap_or(c.queue_capacity);
-        c.max_entry_bytes = self.max_entry_bytes.unwrap_or(c.max_entry_bytes);
-        c.request_timeout_ms = self.request_timeout_ms.unwrap_or(c.request_timeout_ms);
-        c.validate()?;
-        Ok(c)
     }
 }
 
@@ -114,6 +137,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .init();
     }
     let config = args.config()?;
+    if args.print_config {
+        print!("{}", config.to_toml());
+        return Ok(ExitCode::SUCCESS);
+    }
+    tracing::info!(?config, "configuration");
     let key_file = config.key_file();
     let signer = server::load_signer(&key_file).context("loading the signing key")?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
