@@ -15,9 +15,9 @@
 //! that (so it can never run away).
 //!
 //! `cargo bench -p server --bench ingest` runs the measurement with the server's default batching
-//! (500 ms). Environment overrides: `INGEST_ENTRIES` (default 1 000 000), `INGEST_SECONDS` (30),
-//! `INGEST_CLIENTS` (8 192; one file descriptor each, on each side), `INGEST_BATCH_MS` (500). Under `cargo test` (no `--bench` argument)
-//! it runs a 2 000-entry smoke pass.
+//! (500 ms). Environment overrides: `INGEST_ENTRIES` (default 1 000 000), `INGEST_SECONDS` (20),
+//! `INGEST_CLIENTS` (8 192; one file descriptor each, on each side), `INGEST_BATCH_MS` (500).
+//! Under `cargo test` (no `--bench` argument) it runs a 2 000-entry smoke pass.
 //!
 //! Little's law sets the client count: with one request in flight per client, throughput is
 //! `clients / mean latency`, and the latency is at least half a batch interval plus a batch
@@ -131,7 +131,7 @@ fn main() {
         (
             env_or("INGEST_ENTRIES", 1_000_000),
             env_or("INGEST_CLIENTS", 8_192),
-            env_or("INGEST_SECONDS", 30),
+            env_or("INGEST_SECONDS", 20),
             env_or("INGEST_BATCH_MS", 500),
         )
     } else {
@@ -146,8 +146,8 @@ fn main() {
         std::process::exit(2);
     });
 
-    // Entries for the whole cap at up to 40 000 entries/s, at most `total`.
-    let n = total.min(40_000 * seconds.max(1));
+    // Entries for the whole cap at up to 30 000 entries/s, at most `total`.
+    let n = total.min(30_000 * seconds.max(1));
     let t = Instant::now();
     let entries = Arc::new(signed_entries(n));
     eprintln!(
