@@ -475,7 +475,13 @@ pub fn fast_threat(
             let (a, b) = if shape == ShapeChoice::Lofted {
                 (t_me, 3.0 * t_me)
             } else {
-                (0.2 * t_me, t_me)
+                // Short times of flight need escape speeds (no conic): start from the shortest
+                // bound one below the goal.
+                let lo = (5..20)
+                    .map(|k| 0.05 * k as f64 * t_me)
+                    .find(|&t| apogee(t) < goal)
+                    .ok_or(Status::NoTrajectory)?;
+                (lo, t_me)
             };
             brent(|t| apogee(t) - goal, a, b, 1e-3).ok_or(Status::NoTrajectory)?
         }

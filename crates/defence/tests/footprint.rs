@@ -285,3 +285,55 @@ fn bad_grids_and_names_are_clear_errors() {
     .unwrap_err();
     assert_eq!(e, FootprintError::Cancelled);
 }
+
+#[test]
+fn lofted_and_depressed_families_match_the_per_trajectory_engine() {
+    let s = europe();
+    let tehran = s.site("Tehran").unwrap();
+    let launch = Geodetic {
+        lat_deg: tehran.lat_deg,
+        lon_deg: tehran.lon_deg,
+        h_m: tehran.h_m,
+    };
+    let (_, missile, max_range) = footprint::pick_missile(&s, "Tehran", true, None).unwrap();
+    let st = footprint::setup(&s).unwrap();
+    let table = defence::reach::ReachTable::new(&st.icpt);
+    for shape in [ShapeChoice::Lofted, ShapeChoice::Depressed] {
+        let me = footprint::fast_threat(
+            launch,
+            48.8566,
+            2.3522,
+            missile,
+            max_range,
+            ShapeChoice::MinEnergy,
+        )
+        .unwrap();
+        for (lat, lon) in [(48.8566, 2.3522), (52.2297, 21.0122), (41.9028, 12.4964)] {
+            let th = footprint::fast_threat(launch, lat, lon, missile, max_range, shape)
+                .unwrap_or_else(|e| panic!("{shape:?} to {lat},{lon}: {e:?}"));
+            let target = Geodetic {
+                lat_deg: lat,
+                lon_deg: lon,
+                h_m: 0.0,
+            };
+            let n = footprint::naive_cell(&s, launch, target, missile, shape).unwrap();
+            let ft = n.flight_time_s.unwrap();
+            assert!(
+                (th.impact_time_s() - ft).abs() < 2.0,
+                "{shape:?} {lat},{lon}: {} vs {ft}",
+                th.impact_time_s()
+            );
+            let e = footprint::fast_engage(&st.radar, &st.icpt, &table, &th, 7000.0);
+            match (e.crossover.map(|c| c.0), n.crossover_speed_mps) {
+                (Some(a), Some(b)) => assert!((a - b).abs() < 200.0 + 0.03 * b, "{shape:?}: {a} vs {b}"),
+                (a, b) => assert_eq!(a.is_some(), b.is_some(), "{shape:?} {lat},{lon}"),
+            }
+        }
+        // Paris: lofted flights take longer than minimum energy, depressed ones shorter.
+        let th = footprint::fast_threat(launch, 48.8566, 2.3522, missile, max_range, shape).unwrap();
+        match shape {
+            ShapeChoice::Lofted => assert!(th.impact_time_s() > me.impact_time_s()),
+            _ => assert!(th.impact_time_s() < me.impact_time_s()),
+        }
+    }
+}
