@@ -1,6 +1,7 @@
 //! The `shieldwatch` command: a thin shell over the libraries. `main` parses the arguments, dispatches to
 //! one module of [`cmd`] and turns its result into an exit status (0 ok, 1 error, 2 some input rejected).
 
+mod admission;
 mod cmd;
 mod jsonl;
 

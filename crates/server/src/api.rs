@@ -57,6 +57,9 @@ pub struct AppState {
     reader: LogReader,
     metrics: Metrics,
     max_entry_bytes: usize,
+    admission: Option<Arc<dyn crate::admission::Admission>>,
+    admission_order: std::sync::Mutex<()>,
+    published: Option<Arc<crate::admission::Published>>,
 }
 
 impl AppState {
@@ -68,7 +71,23 @@ impl AppState {
             reader,
             metrics: Metrics::default(),
             max_entry_bytes: config.max_entry_bytes,
+            admission: None,
+            admission_order: std::sync::Mutex::new(()),
+            published: None,
         }
+    }
+
+    /// Entries must pass `admission` before they are queued.
+    pub fn with_admission(mut self, admission: Arc<dyn crate::admission::Admission>) -> Self {
+        self.admission = Some(admission);
+        self
+    }
+
+    /// `/checkpoint` serves `published` (the latest witness-cosigned checkpoint) instead of the
+    /// log's latest.
+    pub fn with_published(mut self, published: Arc<crate::admission::Published>) -> Self {
+        self.published = Some(published);
+        self
     }
 }
 
@@ -224,6 +243,9 @@ async fn serve_add(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bo
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => "content_type",
                 StatusCode::BAD_REQUEST => "empty",
                 StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+                StatusCode::FORBIDDEN | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY => {
+                    "admission"
+                }
                 _ => "error",
             };
             st.metrics.rejected(reason);
@@ -260,9 +282,51 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
         ));
     }
     let queued = std::time::Instant::now();
-    let index = st.sequencer.submit(bytes.to_vec()).await?;
-    st.metrics.observe_ack(queued.elapsed());
-    Ok(index)
+    let Some(admission) = &st.admission else {
+        let index = st.sequencer.submit(bytes.to_vec()).await?;
+        st.metrics.observe_ack(queued.elapsed());
+        return Ok(index);
+    };
+    // Idempotence comes first: an entry already in the log gets its index, not a "replay".
+    if let Ok(Some(index)) = st.reader.find(tlog::merkle::record_hash(&bytes)) {
+        return Ok(index);
+    }
+    // Admit and queue under one lock, so entries are sequenced in the order they were admitted.
+    let pending = {
+        let _order = st.admission_order.lock().map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "admission state poisoned; restart the server",
+            )
+        })?;
+        if let Err(r) = admission.admit(&bytes) {
+            let status = StatusCode::from_u16(r.status)
+                .ok()
+                .filter(|s| s.is_client_error())
+                .unwrap_or(StatusCode::FORBIDDEN);
+            return Err(ApiError::new(
+                status,
+                format!("rejected, reason {}: {}", r.reason, r.message),
+            ));
+        }
+        match st.sequencer.enqueue(bytes.to_vec()) {
+            Ok(p) => p,
+            Err(e) => {
+                admission.release(&bytes);
+                return Err(e.into());
+            }
+        }
+    };
+    match pending.await {
+        Ok(index) => {
+            st.metrics.observe_ack(queued.elapsed());
+            Ok(index)
+        }
+        Err(e) => {
+            admission.release(&bytes);
+            Err(e.into())
+        }
+    }
 }
 
 /// The latest signed checkpoint (c2sp.org/tlog-checkpoint as a c2sp.org/signed-note).
@@ -273,13 +337,26 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
     responses((status = 200, description = "The checkpoint note.", body = String, content_type = "text/plain; charset=utf-8"))
 )]
 async fn serve_checkpoint(State(st): State<Arc<AppState>>) -> Response {
-    let snap = st.reader.snapshot();
+    let note = match &st.published {
+        // With witnesses, only cosigned checkpoints are published.
+        Some(p) => match p.get() {
+            Some(n) => n,
+            None => {
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "no checkpoint has been cosigned by the witnesses yet",
+                )
+                .into_response();
+            }
+        },
+        None => st.reader.snapshot().checkpoint,
+    };
     (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, CACHE_NONE),
         ],
-        snap.checkpoint.as_ref().clone(),
+        note.as_ref().clone(),
     )
         .into_response()
 }

@@ -12,6 +12,7 @@
 //!
 //! [`run`] takes a bound listener and a shutdown future, so tests bind port 0.
 
+pub mod admission;
 pub mod api;
 pub mod client;
 pub mod config;
@@ -86,11 +87,56 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    run_with(listener, writer, config, Extensions::default(), shutdown).await
+}
+
+/// Optional parts of a server: admission control and witness cosigning.
+#[derive(Default)]
+pub struct Extensions {
+    /// Checked before an entry is queued.
+    pub admission: Option<Arc<dyn admission::Admission>>,
+    /// Witnesses whose cosignatures a checkpoint needs before it is published.
+    pub cosigning: Option<admission::Cosigning>,
+}
+
+/// As [`run`], with [`Extensions`].
+///
+/// # Errors
+///
+/// As [`run`]; [`ServerError::Config`] if cosigning needs more cosignatures than witnesses.
+pub async fn run_with(
+    listener: tokio::net::TcpListener,
+    writer: LogWriter,
+    config: ServerConfig,
+    ext: Extensions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     config.validate()?;
-    let verifier_key = writer.reader().snapshot();
-    drop(verifier_key);
+    if let Some(c) = &ext.cosigning
+        && (c.witnesses.len() < c.min_cosignatures || c.witnesses.is_empty())
+    {
+        return Err(ServerError::Config(format!(
+            "{} witness(es) configured, {} cosignature(s) required",
+            c.witnesses.len(),
+            c.min_cosignatures
+        )));
+    }
     let (sequencer, task) = Sequencer::start(writer, config.sequencer_config());
-    let state = Arc::new(api::AppState::new(sequencer, &config));
+    let reader = sequencer.reader().clone();
+    let mut app_state = api::AppState::new(sequencer, &config);
+    if let Some(a) = ext.admission {
+        app_state = app_state.with_admission(a);
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut cosigner = None;
+    if let Some(c) = ext.cosigning {
+        let published = Arc::new(admission::Published::default());
+        app_state = app_state.with_published(published.clone());
+        cosigner = Some(tokio::spawn(admission::cosign_loop(
+            reader, c, published, stop_rx,
+        )));
+    }
+    let state = Arc::new(app_state);
     let app = api::router(state.clone(), &config);
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving the transparency log");
@@ -104,6 +150,10 @@ pub async fn run(
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     // Dropping the last sequencer handle lets the sequencing task write what is queued and end.
     drop(state);
+    let _ = stop_tx.send(true);
+    if let Some(c) = cosigner {
+        let _ = c.await;
+    }
     served.map_err(ServerError::Http)?;
     match task.await {
         Ok(r) => r?,

@@ -18,6 +18,7 @@ pub struct Metrics {
     rejected_content_type: AtomicU64,
     rejected_unavailable: AtomicU64,
     rejected_other: AtomicU64,
+    rejected_admission: AtomicU64,
     /// Acknowledgements with latency ≤ each bucket bound (not cumulative; summed when rendered).
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
@@ -44,6 +45,7 @@ impl Metrics {
             "empty" => &self.rejected_empty,
             "content_type" => &self.rejected_content_type,
             "unavailable" => &self.rejected_unavailable,
+            "admission" => &self.rejected_admission,
             _ => &self.rejected_other,
         };
         c.fetch_add(1, Ordering::Relaxed);
@@ -82,6 +84,7 @@ impl Metrics {
                 ("{reason=\"content_type\"}", l(&self.rejected_content_type) as f64),
                 ("{reason=\"queue_full\"}", l(&s.rejected_queue_full) as f64),
                 ("{reason=\"unavailable\"}", l(&self.rejected_unavailable) as f64),
+                ("{reason=\"admission\"}", l(&self.rejected_admission) as f64),
                 ("{reason=\"error\"}", l(&self.rejected_other) as f64),
             ],
         );

@@ -127,6 +127,16 @@ impl Sequencer {
     /// [`Error::EntrySize`] if the entry is empty or too large; [`Error::QueueFull`] under
     /// back-pressure; [`Error::SequencerStopped`] or a storage error if the batch failed.
     pub async fn submit(&self, entry: Vec<u8>) -> Result<u64> {
+        self.enqueue(entry)?.await
+    }
+
+    /// Queues one entry now (synchronously, so entries queued one after another are sequenced in
+    /// that order) and returns a future that resolves to its index once it is durable.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sequencer::submit`], for what can be known before the batch is written.
+    pub fn enqueue(&self, entry: Vec<u8>) -> Result<impl std::future::Future<Output = Result<u64>> + use<>> {
         if entry.is_empty() || entry.len() > self.max_entry_bytes {
             self.stats.rejected_size.fetch_add(1, Ordering::Relaxed);
             return Err(Error::EntrySize {
@@ -150,7 +160,7 @@ impl Sequencer {
             self.queued.fetch_sub(1, Ordering::AcqRel);
             return Err(Error::SequencerStopped);
         }
-        rx.await.map_err(|_| Error::SequencerStopped)?
+        Ok(async move { rx.await.map_err(|_| Error::SequencerStopped)? })
     }
 }
 

@@ -372,6 +372,33 @@ impl Registry {
         }
     }
 
+    /// [`Registry::apply`], returning what [`Registry::undo`] needs to take it back (for a
+    /// server that reserves a sequence number, then fails to log the entry).
+    pub fn apply_undoable(&mut self, entry: &[u8], admitted: &Admitted) -> Undo {
+        let undo = match admitted {
+            Admitted::Roster(_) => Undo::Roster(self.roster.clone()),
+            Admitted::Statement { statement, .. } => Undo::Sensor(
+                statement.sensor.clone(),
+                self.sensors.get(&statement.sensor).copied(),
+            ),
+        };
+        self.apply(entry, admitted);
+        undo
+    }
+
+    /// Takes back an [`Registry::apply_undoable`] (the most recent one for that sensor).
+    pub fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Roster(r) => self.roster = r,
+            Undo::Sensor(name, Some(state)) => {
+                self.sensors.insert(name, state);
+            }
+            Undo::Sensor(name, None) => {
+                self.sensors.remove(&name);
+            }
+        }
+    }
+
     /// [`Registry::check`] then [`Registry::apply`].
     ///
     /// # Errors
@@ -382,6 +409,15 @@ impl Registry {
         self.apply(entry, &a);
         Ok(a)
     }
+}
+
+/// What [`Registry::undo`] restores.
+#[derive(Debug, Clone)]
+pub enum Undo {
+    /// The roster in force before.
+    Roster(Option<(Roster, String)>),
+    /// A sensor's state before.
+    Sensor(String, Option<SensorState>),
 }
 
 /// Whether a notice is an activation trigger countersigned by two parties.

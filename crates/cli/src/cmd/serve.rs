@@ -69,6 +69,32 @@ pub struct ServeArgs {
     /// and exit.
     #[arg(long)]
     print_config: bool,
+    /// Admit only entries of the verification regime: a TOML file with `anchors = [...]` (the
+    /// roster authorities' verifier keys, e.g. a trust file or `simulate`'s anchors.toml). Other
+    /// entries get 403/409/422 with the reason and are never logged [default: admit any entry].
+    #[arg(long, env = "SHIELDWATCH_ANCHORS")]
+    anchors: Option<std::path::PathBuf>,
+    /// A c2sp.org/tlog-witness to cosign each checkpoint (base URL); repeatable. With witnesses,
+    /// `/checkpoint` serves only checkpoints with `--min-cosignatures` cosignatures.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// Cosignatures needed before a checkpoint is published.
+    #[arg(long, default_value_t = 1)]
+    min_cosignatures: usize,
+}
+
+/// The `anchors` array of a TOML file.
+fn read_anchors(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct F {
+        anchors: Vec<String>,
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let f: toml::Table = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let f: F = toml::Value::Table(f)
+        .try_into()
+        .with_context(|| format!("{}: needs `anchors = [\"<verifier key>\", ...]`", path.display()))?;
+    Ok(f.anchors)
 }
 
 impl ServeArgs {
@@ -151,7 +177,21 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
-        server::run(listener, writer, config, shutdown_signal()).await?;
+        let mut ext = server::Extensions::default();
+        if let Some(p) = &args.anchors {
+            let anchors = read_anchors(p)?;
+            let reader = writer.reader();
+            let adm =
+                tokio::task::block_in_place(|| crate::admission::RosterAdmission::new(anchors, &reader))?;
+            ext.admission = Some(std::sync::Arc::new(adm));
+        }
+        if !args.witnesses.is_empty() {
+            ext.cosigning = Some(server::admission::Cosigning {
+                witnesses: args.witnesses.clone(),
+                min_cosignatures: args.min_cosignatures,
+            });
+        }
+        server::run_with(listener, writer, config, ext, shutdown_signal()).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -253,7 +253,12 @@ fn tally(
         Err(e) => {
             let reason = e
                 .split_once("reason ")
-                .map(|(_, r)| r.split_whitespace().next().unwrap_or("other").to_owned())
+                .map(|(_, r)| {
+                    r.split(|c: char| c == ':' || c.is_whitespace())
+                        .next()
+                        .unwrap_or("other")
+                        .to_owned()
+                })
                 .unwrap_or_else(|| "rejected".into());
             *rejected.entry(reason).or_default() += 1;
             first.get_or_insert(e);

@@ -1,0 +1,78 @@
+//! Glue between the log server's admission hook and the verification regime's key roster: the
+//! server logs only statements that verify under a registered, unrevoked key for their site and
+//! role, in sequence, and roster versions that chain to the trust anchors.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use server::admission::{Admission, Rejection};
+use verify::roster::{Registry, Undo};
+
+/// Admission by the key roster.
+pub struct RosterAdmission {
+    state: Mutex<(Registry, HashMap<[u8; 32], Undo>)>,
+}
+
+impl RosterAdmission {
+    /// A registry for `anchors`, brought up to date with the entries already in the log (those
+    /// that do not verify are skipped: they were logged without admission control).
+    pub fn new(anchors: Vec<String>, reader: &tlog::LogReader) -> anyhow::Result<Self> {
+        let mut registry = Registry::new(anchors)?;
+        let size = reader.snapshot().size;
+        let mut skipped = 0u64;
+        for i in 0..size {
+            let e = reader.entry(i)?;
+            if registry.admit(&e).is_err() {
+                skipped += 1;
+            }
+        }
+        tracing::info!(entries = size, skipped, "key roster state rebuilt from the log");
+        Ok(Self {
+            state: Mutex::new((registry, HashMap::new())),
+        })
+    }
+}
+
+fn status(e: &verify::Error) -> u16 {
+    match e {
+        verify::Error::Malformed(_) | verify::Error::Schema(_) => 422,
+        verify::Error::Replay(_) => 409,
+        _ => 403,
+    }
+}
+
+impl Admission for RosterAdmission {
+    fn admit(&self, entry: &[u8]) -> Result<(), Rejection> {
+        let mut g = self.state.lock().map_err(|_| Rejection {
+            status: 503,
+            reason: "unavailable",
+            message: "admission state poisoned".into(),
+        })?;
+        let (registry, pending) = &mut *g;
+        match registry.check(entry) {
+            Ok(a) => {
+                let undo = registry.apply_undoable(entry, &a);
+                pending.insert(tlog::merkle::record_hash(entry).0, undo);
+                // Keep the undo map small: entries that were logged never come back here.
+                if pending.len() > 100_000 {
+                    pending.clear();
+                }
+                Ok(())
+            }
+            Err(e) => Err(Rejection {
+                status: status(&e),
+                reason: e.reason(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn release(&self, entry: &[u8]) {
+        if let Ok(mut g) = self.state.lock() {
+            let (registry, pending) = &mut *g;
+            if let Some(u) = pending.remove(&tlog::merkle::record_hash(entry).0) {
+                registry.undo(u);
+            }
+        }
+    }
+}
