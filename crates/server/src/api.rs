@@ -230,7 +230,14 @@ pub struct AddResponse {
             Submitting an entry already in the log returns its existing index.", body = AddResponse),
         (status = 400, description = "Empty body.", body = ErrorBody),
         (status = 413, description = "Entry larger than the limit.", body = ErrorBody),
+        (status = 403, description = "Refused by admission control (e.g. not signed by a \
+            registered key); the message gives the reason. Only with admission configured.", body = ErrorBody),
+        (status = 409, description = "Refused by admission control (e.g. a replayed sequence \
+            number). Only with admission configured.", body = ErrorBody),
+        (status = 413, description = "Entry larger than the limit.", body = ErrorBody),
         (status = 415, description = "Content-Type is not application/octet-stream.", body = ErrorBody),
+        (status = 422, description = "Refused by admission control (malformed statement). Only \
+            with admission configured.", body = ErrorBody),
         (status = 503, description = "Queue full or sequencer stopped; retry after `Retry-After` seconds.", body = ErrorBody),
     )
 )]
@@ -334,7 +341,11 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
     get,
     path = "/checkpoint",
     tag = "read",
-    responses((status = 200, description = "The checkpoint note.", body = String, content_type = "text/plain; charset=utf-8"))
+    responses(
+        (status = 200, description = "The checkpoint note (with witnesses configured, the latest \
+            one they cosigned, cosignature lines included).", body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 503, description = "With witnesses configured: no checkpoint cosigned yet.", body = ErrorBody),
+    )
 )]
 async fn serve_checkpoint(State(st): State<Arc<AppState>>) -> Response {
     let note = match &st.published {
@@ -621,7 +632,10 @@ async fn serve_healthz(State(st): State<Arc<AppState>>) -> Response {
     responses((status = 200, description = "Counters and gauges.", body = String, content_type = "text/plain; version=0.0.4"))
 )]
 async fn serve_metrics(State(st): State<Arc<AppState>>) -> Response {
-    let text = st.metrics.render(&st.sequencer, &st.reader.snapshot());
+    let cosigned_age = st.published.as_ref().map(|p| p.age_s());
+    let text = st
+        .metrics
+        .render(&st.sequencer, &st.reader.snapshot(), cosigned_age);
     (
         [
             (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),

@@ -52,7 +52,10 @@ impl Metrics {
     }
 
     /// Renders all metrics.
-    pub fn render(&self, seq: &Sequencer, snap: &Snapshot) -> String {
+    ///
+    /// `cosigned_age` is `None` without witness cosigning, `Some(None)` before the first cosigned
+    /// checkpoint, and `Some(Some(seconds))` after.
+    pub fn render(&self, seq: &Sequencer, snap: &Snapshot, cosigned_age: Option<Option<f64>>) -> String {
         let s = seq.stats();
         let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let mut o = String::new();
@@ -146,6 +149,15 @@ impl Metrics {
                 },
             )],
         );
+        if let Some(age) = cosigned_age {
+            let name = "shieldwatch_log_witness_cosignature_age_seconds";
+            let _ = writeln!(
+                o,
+                "# HELP {name} Seconds since the latest witness-cosigned checkpoint was published \
+                 (-1: none yet).\n# TYPE {name} gauge\n{name} {}",
+                age.unwrap_or(-1.0)
+            );
+        }
         {
             let name = "shieldwatch_log_sequencing_latency_seconds";
             let _ = writeln!(

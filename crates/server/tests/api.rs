@@ -456,6 +456,10 @@ async fn metrics_cover_rate_queue_latency_age_and_rejections() {
         .parse()
         .unwrap();
     assert!((0.0..60.0).contains(&age), "checkpoint age {age}");
+    assert!(
+        !m.contains("witness_cosignature_age"),
+        "no witness gauge without witnesses"
+    );
     // Every sample line is `name{labels} value` with a numeric value.
     for l in m.lines().filter(|l| !l.starts_with('#')) {
         let (_, v) = l.rsplit_once(' ').unwrap();
