@@ -201,6 +201,8 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
     let started = Instant::now();
     let t0 = events.first().map_or(0, |e| e.time_ms);
     let mut accepted = 0usize;
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(roster_index);
     let mut rejected: std::collections::BTreeMap<String, usize> = Default::default();
     let mut first_error: Option<String> = None;
     // Submit in order, a window of concurrent requests at a time (one batch per server tick).
@@ -216,7 +218,7 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
         // sensor's next reading could overtake its previous one.
         if in_flight.len() >= 64 || (i > 0 && events[i - 1].time_ms != e.time_ms) {
             while let Some(r) = in_flight.join_next().await {
-                tally(r?, &mut accepted, &mut rejected, &mut first_error);
+                tally(r?, &mut seen, &mut accepted, &mut rejected, &mut first_error);
             }
         }
         let c = client.clone();
@@ -224,7 +226,7 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
         in_flight.spawn(async move { c.add(entry).await.map_err(|err| err.to_string()) });
     }
     while let Some(r) = in_flight.join_next().await {
-        tally(r?, &mut accepted, &mut rejected, &mut first_error);
+        tally(r?, &mut seen, &mut accepted, &mut rejected, &mut first_error);
     }
     println!(
         "{}",
@@ -232,6 +234,7 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
             "server": url,
             "roster_index": roster_index,
             "accepted": accepted,
+            "duplicates": seen.len().saturating_sub(1).abs_diff(accepted),
             "rejected": rejected,
             "seconds": started.elapsed().as_secs_f64(),
         })
@@ -242,14 +245,20 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
     Ok(ExitCode::SUCCESS)
 }
 
+/// Counts a submission's outcome; `accepted` counts every acknowledged submission, `seen` the
+/// distinct indexes (an identical resubmission gets its first index back).
 fn tally(
     r: Result<u64, String>,
+    seen: &mut std::collections::HashSet<u64>,
     accepted: &mut usize,
     rejected: &mut std::collections::BTreeMap<String, usize>,
     first: &mut Option<String>,
 ) {
     match r {
-        Ok(_) => *accepted += 1,
+        Ok(i) => {
+            *accepted += 1;
+            seen.insert(i);
+        }
         Err(e) => {
             let reason = e
                 .split_once("reason ")

@@ -1,0 +1,464 @@
+//! The verification regime end to end, through real processes: a witness, a log server with
+//! roster admission and witness cosigning, a simulated day of europe-2008 telemetry with three
+//! violations and three attacks (forged signature, replay, over-collection), the monitor, and
+//! offline checks of every alert. Also: what the server refuses (malformed, unknown sensor,
+//! revoked key, schema violation) is never logged, a false accusation is rejected, a rule file
+//! with a syntax error is reported with its position, and a revealed commitment checks out.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use verify::roster::{ROSTER_SCHEMA, Roster, entry_hash};
+use verify::sim::{Deployment, SimConfig, silo_sensor};
+use verify::statement::{Body, DoorState, Readiness, STATEMENT_SCHEMA, SiloReading, Statement};
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("shieldwatch")
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cli-verify-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed when dropped.
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin()).current_dir(dir).args(args).output().unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn spawn(dir: &Path, args: &[&str], log: &str) -> Proc {
+    let f = std::fs::File::create(dir.join(log)).unwrap();
+    Proc(
+        Command::new(bin())
+            .current_dir(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Waits until something listens on `port`.
+fn wait_listening(port: u16) {
+    let t = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t.elapsed() < Duration::from_secs(30), "port {port} never opened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The tree size of the log's published checkpoint (0 if none is published yet).
+fn tree_size(dir: &Path, url: &str) -> u64 {
+    let o = Command::new(bin())
+        .current_dir(dir)
+        .args(["log", "verify", "--url", url, "--key", "@log/verifier.key"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    v["checkpoint"]["size"].as_u64().unwrap_or(0)
+}
+
+const FAULTS: [&str; 6] = [
+    "--fault=radar-outside-sector@09:02",
+    "--fault=tamper-outside-maintenance@13:02",
+    "--fault=extra-interceptor@17:02",
+    "--fault=forged-signature@10:00",
+    "--fault=replay@11:00",
+    "--fault=over-collection@12:00",
+];
+
+#[test]
+fn a_simulated_day_through_server_witness_and_monitor() {
+    let dir = tmpdir("e2e");
+    let (wport, lport) = (free_port(), free_port());
+    let log_url = format!("http://127.0.0.1:{lport}");
+
+    let o = run(
+        &dir,
+        &["log", "init", "--origin", "shieldwatch.test/log", "--dir", "log"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log_key = stdout(&o).trim().to_owned();
+    let o = run(
+        &dir,
+        &["witness", "init", "--name", "witness.test/w1", "--key", "w1.key"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let witness_key = stdout(&o).trim().to_owned();
+    std::fs::write(
+        dir.join("witness.toml"),
+        format!(
+            "key_file = \"w1.key\"\nlisten = \"127.0.0.1:{wport}\"\n[[log]]\norigin = \"shieldwatch.test/log\"\nkey = \"{log_key}\"\n"
+        ),
+    )
+    .unwrap();
+    let _witness = spawn(
+        &dir,
+        &["witness", "serve", "--config", "witness.toml"],
+        "witness.log",
+    );
+    wait_listening(wport);
+
+    // The deployment's keys and anchors (deterministic from the seed).
+    let mut args = vec![
+        "simulate",
+        "--out",
+        "sim",
+        "--hours",
+        "24",
+        "--start",
+        "1767225600",
+    ];
+    args.extend(FAULTS);
+    let o = run(&dir, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let _server = spawn(
+        &dir,
+        &[
+            "serve",
+            "--data-dir",
+            "log",
+            "--listen",
+            &format!("127.0.0.1:{lport}"),
+            "--batch-interval-ms",
+            "50",
+            "--anchors",
+            "sim/anchors.toml",
+            "--witness",
+            &format!("http://127.0.0.1:{wport}"),
+        ],
+        "serve.log",
+    );
+    wait_listening(lport);
+
+    // Submit the day: the forged and over-collected readings are refused, the replay is the
+    // very same entry and gets its first index back.
+    let mut args = vec![
+        "simulate",
+        "--out",
+        "sim2",
+        "--hours",
+        "24",
+        "--start",
+        "1767225600",
+        "--server",
+        &log_url,
+    ];
+    args.extend(FAULTS);
+    let o = run(&dir, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        report["rejected"],
+        serde_json::json!({"bad_signature": 1, "schema": 1}),
+        "{report}"
+    );
+
+    let anchors = std::fs::read_to_string(dir.join("sim/anchors.toml")).unwrap();
+    let anchors_line = anchors.lines().find(|l| l.starts_with("anchors")).unwrap();
+    std::fs::write(
+        dir.join("trust.toml"),
+        format!(
+            "log_key = \"{log_key}\"\nwitness_keys = [\"{witness_key}\"]\nmin_cosignatures = 1\nrules = \"europe-2008\"\n{anchors_line}\n"
+        ),
+    )
+    .unwrap();
+
+    // Bad submissions: each refused with a 4xx naming the problem, and nothing logged.
+    assert_eq!(report["duplicates"], 1, "the replay is the same entry: {report}");
+    // The roster, and every acknowledged submission but the duplicate.
+    let logged = report["accepted"].as_u64().unwrap() + 1 - 1;
+    bad_submissions(&dir, &log_url, logged);
+
+    // The monitor: exactly the three violations, each with evidence.
+    let t = Instant::now();
+    let o = loop {
+        let o = run(
+            &dir,
+            &[
+                "monitor",
+                "--url",
+                &log_url,
+                "--trust",
+                "trust.toml",
+                "--out",
+                "alerts",
+                "--once",
+                "--clock",
+                "log",
+            ],
+        );
+        // The newest checkpoint may still be waiting for its cosignature: retry until it covers
+        // the whole day.
+        let n = std::fs::read_dir(dir.join("alerts")).map_or(0, |d| d.count());
+        if n >= 3 || t.elapsed() > Duration::from_secs(30) {
+            break o;
+        }
+        let _ = std::fs::remove_dir_all(dir.join("alerts"));
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    let mut alerts: Vec<PathBuf> = std::fs::read_dir(dir.join("alerts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    alerts.sort();
+    let names: Vec<String> = alerts
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(alerts.len(), 3, "{names:?}\n{}", stdout(&o));
+    for want in [
+        "rule-radar-sector",
+        "rule-tamper-maintenance",
+        "rule-max-interceptors",
+    ] {
+        assert!(
+            names.iter().any(|n| n.contains(want)),
+            "{want} missing from {names:?}"
+        );
+    }
+    for a in &alerts {
+        let o = run(
+            &dir,
+            &["verify", "evidence", a.to_str().unwrap(), "--trust", "trust.toml"],
+        );
+        assert!(o.status.success(), "{}: {}", a.display(), stderr(&o));
+        assert!(stdout(&o).starts_with("VERIFIED"), "{}", stdout(&o));
+    }
+
+    // A false accusation: the same bundle pointed at the radar's previous, compliant reading.
+    let radar = alerts
+        .iter()
+        .find(|p| p.to_string_lossy().contains("radar-sector"))
+        .unwrap();
+    let mut ev: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(radar).unwrap()).unwrap();
+    let prev = ev["finding"]["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .max()
+        .unwrap();
+    ev["finding"]["index"] = prev.into();
+    std::fs::write(dir.join("false.json"), ev.to_string()).unwrap();
+    let o = run(
+        &dir,
+        &[
+            "verify",
+            "evidence",
+            "false.json",
+            "--trust",
+            "trust.toml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("\"verified\":false"), "{}", stdout(&o));
+
+    // A rule file with a syntax error is reported with its position.
+    std::fs::write(
+        dir.join("bad-rules.toml"),
+        "[agreement]\n\n[[rule]]\nid = \"x\"\ntitle = \"t\"\nrequire = \"s.seq >\"\n",
+    )
+    .unwrap();
+    let bad_trust = std::fs::read_to_string(dir.join("trust.toml"))
+        .unwrap()
+        .replace("rules = \"europe-2008\"", "rules = \"bad-rules.toml\"");
+    std::fs::write(dir.join("bad-trust.toml"), bad_trust).unwrap();
+    let o = run(
+        &dir,
+        &[
+            "verify",
+            "evidence",
+            radar.to_str().unwrap(),
+            "--trust",
+            "bad-trust.toml",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bad-rules.toml:6:11"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("CEL syntax error"), "{}", stderr(&o));
+
+    // Data minimisation: the radar's first reading's pointing, revealed, matches its commitment.
+    let reveals = std::fs::read_to_string(dir.join("sim2/reveals.jsonl")).unwrap();
+    let (n, r) = reveals
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["reveal"]["field"] == "pointing")
+        .map(|v| (v["n"].as_u64().unwrap(), v["reveal"].clone()))
+        .unwrap();
+    // Its index: submitting the same entry again is idempotent and returns it.
+    let entries = std::fs::read_to_string(dir.join("sim2/entries.jsonl")).unwrap();
+    let line: serde_json::Value = entries
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["n"].as_u64() == Some(n))
+        .unwrap();
+    use base64::Engine as _;
+    let bytes = base64::prelude::BASE64_STANDARD
+        .decode(line["entry"].as_str().unwrap())
+        .unwrap();
+    std::fs::write(dir.join("radar.bin"), &bytes).unwrap();
+    let o = run(&dir, &["log", "add", "--url", &log_url, "radar.bin"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let index = serde_json::from_str::<serde_json::Value>(stdout(&o).trim()).unwrap()["index"].to_string();
+    let (value, salt) = (r["value"].as_str().unwrap(), r["salt"].as_str().unwrap());
+    let reveal = |value: &str| {
+        run(
+            &dir,
+            &[
+                "verify",
+                "reveal",
+                "--url",
+                &log_url,
+                "--trust",
+                "trust.toml",
+                "--index",
+                &index,
+                "--field",
+                "pointing",
+                "--value",
+                value,
+                "--salt",
+                salt,
+            ],
+        )
+    };
+    let o = reveal(value);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = reveal("0");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a wrong value must not open the commitment"
+    );
+}
+
+/// Submits `entry` with `log add`; returns (success, stderr).
+fn add(dir: &Path, url: &str, name: &str, entry: &[u8]) -> (bool, String) {
+    std::fs::write(dir.join(name), entry).unwrap();
+    let o = run(dir, &["log", "add", "--url", url, name]);
+    (o.status.success(), stderr(&o))
+}
+
+/// Waits until the published (cosigned) checkpoint reaches `size`.
+fn wait_size(dir: &Path, url: &str, size: u64) -> u64 {
+    let t = Instant::now();
+    loop {
+        let s = tree_size(dir, url);
+        if s >= size || t.elapsed() > Duration::from_secs(20) {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn bad_submissions(dir: &Path, url: &str, logged: u64) {
+    let before = wait_size(dir, url, logged);
+    assert_eq!(before, logged);
+    let mut cfg = SimConfig::europe_2008_day(1_767_225_600_000);
+    cfg.seed = 2008;
+    let dep = Deployment::new(&cfg).unwrap();
+    let silo = silo_sensor("redzikowo", 1);
+    let reading = |sensor: &str, seq: u64| Statement {
+        schema: STATEMENT_SCHEMA.into(),
+        sensor: sensor.into(),
+        site: "redzikowo".into(),
+        seq,
+        time_ms: 1_767_225_600_000 + 86_400_000,
+        clock_ok: true,
+        body: Body::Silo(SiloReading {
+            silo: 1,
+            door: DoorState::Closed,
+            interceptor_present: true,
+            readiness: Readiness::Inactive,
+            seal_intact: true,
+            tamper: false,
+            serial: None,
+        }),
+    };
+
+    let (ok, e) = add(dir, url, "garbage.bin", b"not a signed note");
+    assert!(!ok && e.contains("422") && e.contains("malformed"), "{e}");
+
+    let stranger = verify::Key::generate("redzikowo-silo-99").unwrap();
+    let (ok, e) = add(
+        dir,
+        url,
+        "unknown.bin",
+        &reading("redzikowo-silo-99", 1).sign(&stranger).unwrap(),
+    );
+    assert!(!ok && e.contains("403") && e.contains("unknown_key"), "{e}");
+
+    // Schema violation: a silo number 0.
+    let mut st = reading(&silo, 10_000);
+    if let Body::Silo(s) = &mut st.body {
+        s.silo = 0;
+    }
+    let mut text = st.canonical();
+    text.push(b'\n');
+    let (ok, e) = add(dir, url, "schema.bin", &dep.keys[&silo].sign_note(&text).unwrap());
+    assert!(!ok && e.contains("422") && e.contains("schema"), "{e}");
+
+    // Revoke silo 1's key with roster version 2 (signed by both authorities), then try it.
+    let roster_entry = std::fs::read(dir.join("sim/roster.note")).unwrap();
+    let mut keys = dep.roster.keys.clone();
+    for k in keys.iter_mut().filter(|k| k.name == silo) {
+        k.revoked = true;
+    }
+    let v2 = Roster {
+        schema: ROSTER_SCHEMA.into(),
+        version: 2,
+        previous: entry_hash(&roster_entry),
+        issued_ms: dep.roster.issued_ms + 1,
+        authorities: dep.roster.authorities.clone(),
+        keys,
+    };
+    let auth: Vec<&verify::Key> = dep.authorities.iter().collect();
+    let (ok, e) = add(dir, url, "roster2.bin", &v2.sign(&auth).unwrap());
+    assert!(ok, "roster v2: {e}");
+    let (ok, e) = add(
+        dir,
+        url,
+        "revoked.bin",
+        &reading(&silo, 10_000).sign(&dep.keys[&silo]).unwrap(),
+    );
+    assert!(!ok && e.contains("403") && e.contains("revoked"), "{e}");
+
+    // Only the roster was logged.
+    let after = wait_size(dir, url, before + 1);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(tree_size(dir, url), after);
+    assert_eq!(after, before + 1, "exactly one entry (the roster) added");
+}
