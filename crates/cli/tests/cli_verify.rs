@@ -256,6 +256,50 @@ fn a_simulated_day_through_server_witness_and_monitor() {
         assert!(stdout(&o).starts_with("VERIFIED"), "{}", stdout(&o));
     }
 
+    // A split view: the log signs another tree of the size the monitor saw (someone shows it to a
+    // peer); the monitor, handed that checkpoint, proves the log equivocated.
+    let skey = std::fs::read_to_string(dir.join("log/signing.key")).unwrap();
+    let signer = tlog::LogSigner::from_signing_key(&skey).unwrap();
+    let seen = tree_size(&dir, &log_url);
+    let fork = signer
+        .sign_checkpoint(seen, tlog::merkle::record_hash(b"another history"))
+        .unwrap();
+    std::fs::write(dir.join("fork.txt"), fork).unwrap();
+    let o = run(
+        &dir,
+        &[
+            "monitor",
+            "--url",
+            &log_url,
+            "--trust",
+            "trust.toml",
+            "--out",
+            "alerts2",
+            "--once",
+            "--clock",
+            "log",
+            "--peer-checkpoint",
+            "fork.txt",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}{}", stdout(&o), stderr(&o));
+    let split = std::fs::read_dir(dir.join("alerts2"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("split_view"))
+        .unwrap_or_else(|| panic!("no split-view alert: {}", stdout(&o)));
+    let o = run(
+        &dir,
+        &[
+            "verify",
+            "evidence",
+            split.to_str().unwrap(),
+            "--trust",
+            "trust.toml",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
     // A false accusation: the same bundle pointed at the radar's previous, compliant reading.
     let radar = alerts
         .iter()

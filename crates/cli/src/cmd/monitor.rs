@@ -43,6 +43,11 @@ pub struct MonitorArgs {
     /// with the log's: a different tree of the same size is a split view. Repeatable.
     #[arg(long = "peer-checkpoint")]
     peer_checkpoints: Vec<PathBuf>,
+    /// A base URL whose `/checkpoint` serves this log's checkpoint as someone else sees it: a
+    /// witness (`http://witness/<sha256(origin) hex>`), a mirror or another monitor. Checked at
+    /// every poll like `--peer-checkpoint`. Repeatable.
+    #[arg(long = "peer")]
+    peers: Vec<String>,
 }
 
 /// Clock for checkpoint rules.
@@ -98,7 +103,13 @@ async fn follow(a: &MonitorArgs, trust: Trust) -> anyhow::Result<ExitCode> {
         let fatal = m.poll().await?;
         for p in &a.peer_checkpoints {
             let note = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            m.compare_peer(&note)?;
+            m.compare_peer(&note).await?;
+        }
+        for url in &a.peers {
+            match server::client::Client::new(url)?.checkpoint().await {
+                Ok(note) => m.compare_peer(&note).await?,
+                Err(e) => eprintln!("monitor: peer {url}: {e}"),
+            }
         }
         if fatal || a.once {
             break;
@@ -260,11 +271,31 @@ impl Monitor {
         Ok(())
     }
 
-    fn compare_peer(&mut self, note: &[u8]) -> anyhow::Result<()> {
+    /// Compares a checkpoint seen elsewhere with the log's: the same size with another root is a
+    /// split view (self-contained evidence); another size must be consistent with ours by the
+    /// log's own proof.
+    async fn compare_peer(&mut self, note: &[u8]) -> anyhow::Result<()> {
         let Some(latest) = self.watch.latest().cloned() else {
             return Ok(());
         };
         let cp = evidence::verify_cosigned(note, &self.trust.log_key, &[], 0)?;
+        if cp.size != latest.size && cp.size > 0 && latest.size > 0 {
+            let (o_size, o_root, n_size, n_root) = if cp.size < latest.size {
+                (cp.size, cp.root, latest.size, latest.root)
+            } else {
+                (latest.size, latest.root, cp.size, cp.root)
+            };
+            let p = self.client.consistency(o_size, Some(n_size)).await?;
+            let proof = parse_hashes(&p.proof)?;
+            if tlog::merkle::verify_consistency(&proof, o_size, o_root, n_size, n_root).is_err() {
+                self.alerts += 1;
+                println!(
+                    "{}",
+                    serde_json::json!({"alert": "inconsistent_peer_checkpoint", "peer_size": cp.size, "our_size": latest.size})
+                );
+            }
+            return Ok(());
+        }
         if cp.size == latest.size && cp.root != latest.root {
             let other = Seen {
                 size: cp.size,
