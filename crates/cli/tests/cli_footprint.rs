@@ -62,6 +62,8 @@ fn check_czml(text: &str) -> usize {
 fn threat_origin_map_writes_every_format() {
     let dir = temp("origin");
     let out = dir.join("map");
+    // A leftover of an interrupted run whose process is gone is cleared.
+    std::fs::create_dir_all(dir.join(".map.tmp-4000000000")).unwrap();
     let a = shieldwatch()
         .args([
             "footprint",

@@ -227,6 +227,22 @@ pub(crate) fn write_folder(out: &Path, files: &[(&str, String)]) -> anyhow::Resu
         .context("output folder has no name")?
         .to_string_lossy()
         .into_owned();
+    // Leftovers of interrupted runs (a second Ctrl-C, a kill) whose process is gone.
+    if let Ok(entries) = std::fs::read_dir(parent) {
+        for e in entries.flatten() {
+            let f = e.file_name().to_string_lossy().into_owned();
+            let pid = [".tmp-", ".old-"]
+                .iter()
+                .find_map(|k| f.strip_prefix(&format!(".{name}{k}")))
+                .and_then(|p| p.parse::<u32>().ok());
+            if let Some(pid) = pid
+                && pid != std::process::id()
+                && !Path::new(&format!("/proc/{pid}")).exists()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp)?;
