@@ -127,6 +127,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().1
 }
 
+/// How much of an oversized entry body is read and dropped before answering 413 (beyond it the
+/// connection is closed).
+const DRAIN_BYTES: usize = 1 << 20;
+
 /// The router with all routes and layers (body limit, timeout, tracing).
 pub fn router(state: Arc<AppState>, config: &ServerConfig) -> Router {
     routes()
@@ -274,14 +278,20 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
             format!("Content-Type must be {OCTET_STREAM}, got {ct:?}"),
         ));
     }
-    let bytes: Bytes = axum::body::to_bytes(body, st.max_entry_bytes)
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("entry exceeds the limit of {} bytes", st.max_entry_bytes),
+        )
+    };
+    // An oversized body is still read (and dropped) up to DRAIN_BYTES, so that the client, which
+    // is still sending it, gets its 413 on an intact connection instead of a reset.
+    let bytes: Bytes = axum::body::to_bytes(body, DRAIN_BYTES.max(st.max_entry_bytes))
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("entry exceeds the limit of {} bytes", st.max_entry_bytes),
-            )
-        })?;
+        .map_err(|_| too_large())?;
+    if bytes.len() > st.max_entry_bytes {
+        return Err(too_large());
+    }
     if bytes.is_empty() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
