@@ -66,17 +66,7 @@ impl LogSigner {
                 "origin {origin:?} is not a valid key name (non-empty, no spaces, no '+')"
             )));
         }
-        let seed: [u8; 32] = rand::random();
-        let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
-        let mut pubkey = vec![ALG_ED25519];
-        pubkey.extend_from_slice(sk.verifying_key().as_bytes());
-        let mut privkey = vec![ALG_ED25519];
-        privkey.extend_from_slice(&seed);
-        let skey = format!(
-            "PRIVATE+KEY+{origin}+{:08x}+{}",
-            signed_note::key_id(origin, &pubkey),
-            BASE64_STANDARD.encode(&privkey)
-        );
+        let skey = encode_signing_key(origin, &rand::random())?;
         Ok((Self::from_signing_key(&skey)?, skey))
     }
 
@@ -89,18 +79,7 @@ impl LogSigner {
     /// supported.
     pub fn from_signing_key(skey: &str) -> Result<Self> {
         let skey = skey.trim();
-        let signer = StandardSigner::new(skey).map_err(|e| Error::BadKey(format!("signing key: {e}")))?;
-        // Derive the verifier key from the seed, the same way the signer did.
-        let b64 = skey.splitn(5, '+').nth(4).unwrap_or_default();
-        let raw = BASE64_STANDARD
-            .decode(b64)
-            .map_err(|_| Error::BadKey("signing key: bad base64".into()))?;
-        let seed: [u8; 32] = raw
-            .get(1..)
-            .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| Error::BadKey("signing key: wrong length".into()))?;
-        let vk = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
-        let verifier_key = signed_note::new_ed25519_verifier_key(signer.name(), &vk);
+        let (signer, verifier_key) = load_signing_key(skey)?;
         Ok(Self {
             signer,
             verifier_key,
@@ -138,6 +117,54 @@ impl LogSigner {
             .map_err(|e| Error::BadCheckpoint(e.to_string()))?;
         Ok(note.to_bytes())
     }
+}
+
+/// Encodes the Ed25519 key with 32-byte `seed` named `name` as a c2sp.org/signed-note signing
+/// key (`PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>`). Keep the result secret.
+///
+/// # Errors
+///
+/// [`Error::BadKey`] if `name` is not a valid key name (empty, or contains whitespace or `+`).
+pub fn encode_signing_key(name: &str, seed: &[u8; 32]) -> Result<String> {
+    if !signed_note::is_key_name_valid(name) {
+        return Err(Error::BadKey(format!(
+            "{name:?} is not a valid key name (non-empty, no spaces, no '+')"
+        )));
+    }
+    let sk = ed25519_dalek::SigningKey::from_bytes(seed);
+    let mut pubkey = vec![ALG_ED25519];
+    pubkey.extend_from_slice(sk.verifying_key().as_bytes());
+    let mut privkey = vec![ALG_ED25519];
+    privkey.extend_from_slice(seed);
+    Ok(format!(
+        "PRIVATE+KEY+{name}+{:08x}+{}",
+        signed_note::key_id(name, &pubkey),
+        BASE64_STANDARD.encode(&privkey)
+    ))
+}
+
+/// Parses an encoded Ed25519 signing key (surrounding whitespace ignored) into a signed-note
+/// signer and its encoded verifier key (`<name>+<hex key ID>+<base64(0x01 || public key)>`).
+///
+/// # Errors
+///
+/// [`Error::BadKey`] if the key is malformed, its ID does not match, or its algorithm is not
+/// Ed25519.
+pub fn load_signing_key(skey: &str) -> Result<(StandardSigner, String)> {
+    let skey = skey.trim();
+    let signer = StandardSigner::new(skey).map_err(|e| Error::BadKey(format!("signing key: {e}")))?;
+    // Derive the verifier key from the seed, the same way the signer did.
+    let b64 = skey.splitn(5, '+').nth(4).unwrap_or_default();
+    let raw = BASE64_STANDARD
+        .decode(b64)
+        .map_err(|_| Error::BadKey("signing key: bad base64".into()))?;
+    let seed: [u8; 32] = raw
+        .get(1..)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| Error::BadKey("signing key: wrong length".into()))?;
+    let vk = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    let verifier_key = signed_note::new_ed25519_verifier_key(signed_note::Signer::name(&signer), &vk);
+    Ok((signer, verifier_key))
 }
 
 /// A checkpoint whose signature has been verified.

@@ -6,13 +6,9 @@
 //! The key name is the signer's identity: a sensor ID (`brdy-radar`), an inspector ID or an
 //! authority name. Signing and verification come from `signed_note` and `ed25519-dalek`.
 
-use base64::prelude::{BASE64_STANDARD, Engine as _};
 use signed_note::{Note, StandardSigner, StandardVerifier, VerifierList};
 
 use crate::error::{Error, Result};
-
-/// Signed-note algorithm byte for Ed25519.
-const ALG_ED25519: u8 = 0x01;
 
 /// A signing key with its name and verifier key.
 #[derive(Clone)]
@@ -46,21 +42,8 @@ impl Key {
     ///
     /// [`Error::Schema`] if `name` is not a valid key name.
     pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self> {
-        if !signed_note::is_key_name_valid(name) {
-            return Err(Error::Schema(format!(
-                "key name {name:?} is not valid (non-empty, no spaces, no '+')"
-            )));
-        }
-        let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
-        let mut pubkey = vec![ALG_ED25519];
-        pubkey.extend_from_slice(sk.verifying_key().as_bytes());
-        let mut privkey = vec![ALG_ED25519];
-        privkey.extend_from_slice(&seed);
-        let skey = format!(
-            "PRIVATE+KEY+{name}+{:08x}+{}",
-            signed_note::key_id(name, &pubkey),
-            BASE64_STANDARD.encode(&privkey)
-        );
+        let skey =
+            tlog::checkpoint::encode_signing_key(name, &seed).map_err(|e| Error::Schema(e.to_string()))?;
         Self::from_signing_key(&skey)
     }
 
@@ -70,21 +53,11 @@ impl Key {
     ///
     /// [`Error::Malformed`] if the key does not parse.
     pub fn from_signing_key(skey: &str) -> Result<Self> {
-        let skey = skey.trim();
-        let signer = StandardSigner::new(skey).map_err(|e| Error::Malformed(format!("signing key: {e}")))?;
-        let b64 = skey.splitn(5, '+').nth(4).unwrap_or_default();
-        let raw = BASE64_STANDARD
-            .decode(b64)
-            .map_err(|_| Error::Malformed("signing key: bad base64".into()))?;
-        let seed: [u8; 32] = raw
-            .get(1..)
-            .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| Error::Malformed("signing key: wrong length".into()))?;
-        let vk = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
-        let vkey = signed_note::new_ed25519_verifier_key(signed_note::Signer::name(&signer), &vk);
+        let (signer, vkey) =
+            tlog::checkpoint::load_signing_key(skey).map_err(|e| Error::Malformed(e.to_string()))?;
         Ok(Self {
             signer,
-            skey: skey.to_owned(),
+            skey: skey.trim().to_owned(),
             vkey,
         })
     }
