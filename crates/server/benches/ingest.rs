@@ -16,7 +16,10 @@
 //!
 //! `cargo bench -p server --bench ingest` runs the measurement with the server's default batching
 //! (500 ms). Environment overrides: `INGEST_ENTRIES` (default 1 000 000), `INGEST_SECONDS` (20),
-//! `INGEST_CLIENTS` (8 192; one file descriptor each, on each side), `INGEST_BATCH_MS` (500).
+//! `INGEST_CLIENTS` (8 192; one file descriptor each, on each side), `INGEST_BATCH_MS` (500),
+//! `INGEST_BATCH` (1: entries per request; 1 posts each entry to `/add`, more post that many
+//! entries at a time to `/add-batch`, and each entry's acknowledgement latency is then its
+//! request's).
 //! Under `cargo test` (no `--bench` argument) it runs a 2 000-entry smoke pass.
 //!
 //! Little's law sets the client count: with one request in flight per client, throughput is
@@ -127,15 +130,16 @@ fn main() {
         return;
     }
     let full = std::env::args().any(|a| a == "--bench");
-    let (total, clients, seconds, batch_ms) = if full {
+    let (total, clients, seconds, batch_ms, per_request) = if full {
         (
             env_or("INGEST_ENTRIES", 1_000_000),
             env_or("INGEST_CLIENTS", 8_192),
             env_or("INGEST_SECONDS", 20),
             env_or("INGEST_BATCH_MS", 500),
+            env_or("INGEST_BATCH", 1).max(1),
         )
     } else {
-        (2_000, 64, 20, 50)
+        (2_000, 64, 20, 50, env_or("INGEST_BATCH", 1).max(1))
     };
     let cap = Duration::from_secs(seconds as u64);
     // Watchdog: whatever happens (a hung connection, a stopped sequencer answering 503 forever),
@@ -146,8 +150,10 @@ fn main() {
         std::process::exit(2);
     });
 
-    // Entries for the whole cap at up to 30 000 entries/s, at most `total`.
-    let n = total.min(30_000 * seconds.max(1));
+    // Entries for the whole cap at up to 30 000 entries/s (60 000 with batched requests), at
+    // most `total`.
+    let rate = if per_request > 1 { 60_000 } else { 30_000 };
+    let n = total.min(rate * seconds.max(1));
     let t = Instant::now();
     let entries = Arc::new(signed_entries(n));
     eprintln!(
@@ -187,7 +193,11 @@ fn main() {
         .expect("runtime");
     let acked = rt.block_on(async move {
         let base = format!("http://127.0.0.1:{port}");
-        let url = format!("{base}/add");
+        let url = if per_request > 1 {
+            format!("{base}/add-batch")
+        } else {
+            format!("{base}/add")
+        };
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(clients)
             .http1_only()
@@ -222,19 +232,25 @@ fn main() {
                     .expect("start time");
                 let mut lat = vec![];
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let i = next.fetch_add(per_request, Ordering::Relaxed);
                     if i >= entries.len() || started.elapsed() >= cap {
                         return lat;
                     }
+                    let batch = &entries[i..(i + per_request).min(entries.len())];
+                    let body = if per_request > 1 {
+                        tlog::tiles::encode_bundle(batch.iter().map(Vec::as_slice)).expect("framing")
+                    } else {
+                        batch[0].clone()
+                    };
                     let t = Instant::now();
                     loop {
                         let r = http
                             .post(&url)
                             .header("content-type", "application/octet-stream")
-                            .body(entries[i].clone())
+                            .body(body.clone())
                             .send()
                             .await
-                            .expect("POST /add");
+                            .expect("POST");
                         let status = r.status();
                         let _ = r.bytes().await;
                         if status.is_success() {
@@ -244,7 +260,8 @@ fn main() {
                         assert!(started.elapsed() < cap, "still refused (503) at the time cap");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
-                    lat.push(t.elapsed());
+                    let took = t.elapsed();
+                    lat.extend(std::iter::repeat_n(took, batch.len()));
                 }
             }));
         }
@@ -287,7 +304,8 @@ fn main() {
         let batches = d("shieldwatch_log_batches_total");
         let seq_s = d("shieldwatch_log_sequencing_seconds_total");
         println!(
-            "ingest: {done} signed 1 KiB entries, {clients} clients, batch interval {batch_ms} ms, \
+            "ingest: {done} signed 1 KiB entries, {clients} clients, {per_request} per request, \
+             batch interval {batch_ms} ms, \
              {:.2} s: {:.0} entries/s; ack latency p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
             elapsed.as_secs_f64(),
             done as f64 / elapsed.as_secs_f64(),

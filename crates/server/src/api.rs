@@ -3,6 +3,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /add` | body: one entry (`application/octet-stream`, 1..=`max_entry_bytes` bytes); answers `{"index": n}` once durable |
+//! | `POST /add-batch` | body: 1..=`max_batch_entries` entries in the entry-bundle framing (2-byte big-endian length, then the bytes, repeated); answers `{"indexes": [..]}` in order once all are durable |
 //! | `GET /checkpoint` | the signed checkpoint (c2sp.org/tlog-checkpoint), `Cache-Control: no-cache` |
 //! | `GET /tile/<L>/<N>[.p/<W>]`, `GET /tile/entries/<N>[.p/<W>]` | hash tiles and entry bundles (c2sp.org/tlog-tiles); full ones `immutable` |
 //! | `GET /proof/inclusion?index=&size=` | `{"index","size","root","proof":[base64...]}`; `size` defaults to the current tree |
@@ -57,6 +58,7 @@ pub struct AppState {
     reader: LogReader,
     metrics: Metrics,
     max_entry_bytes: usize,
+    max_batch_entries: usize,
     admission: Option<Arc<dyn crate::admission::Admission>>,
     admission_order: std::sync::Mutex<()>,
     published: Option<Arc<crate::admission::Published>>,
@@ -71,6 +73,7 @@ impl AppState {
             reader,
             metrics: Metrics::default(),
             max_entry_bytes: config.max_entry_bytes,
+            max_batch_entries: config.max_batch_entries,
             admission: None,
             admission_order: std::sync::Mutex::new(()),
             published: None,
@@ -110,6 +113,7 @@ struct ApiDoc;
 fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(serve_add))
+        .routes(routes!(serve_add_batch))
         .routes(routes!(serve_checkpoint))
         .routes(routes!(serve_inclusion))
         .routes(routes!(serve_consistency))
@@ -249,35 +253,44 @@ async fn serve_add(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bo
     match process_add(&st, &headers, body).await {
         Ok(index) => (StatusCode::OK, axum::Json(AddResponse { index })).into_response(),
         Err(e) => {
-            let reason = match e.status {
-                StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => "content_type",
-                StatusCode::BAD_REQUEST => "empty",
-                StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-                StatusCode::FORBIDDEN | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY => {
-                    "admission"
-                }
-                _ => "error",
-            };
-            st.metrics.rejected(reason);
+            st.metrics.rejected(reason_of(e.status));
             e.into_response()
         }
     }
 }
 
-/// Checks the content type and size, then submits and waits for the durable acknowledgement.
-async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u64, ApiError> {
+/// The metrics reason of a refused submission.
+fn reason_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "content_type",
+        StatusCode::BAD_REQUEST => "empty",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        StatusCode::FORBIDDEN | StatusCode::CONFLICT | StatusCode::UNPROCESSABLE_ENTITY => "admission",
+        _ => "error",
+    }
+}
+
+/// 415 unless the request's content type is `application/octet-stream` (parameters allowed).
+fn check_octet_stream(headers: &HeaderMap) -> Result<(), ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let mime = ct.split(';').next().unwrap_or("").trim();
-    if !mime.eq_ignore_ascii_case(OCTET_STREAM) {
-        return Err(ApiError::new(
+    if mime.eq_ignore_ascii_case(OCTET_STREAM) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!("Content-Type must be {OCTET_STREAM}, got {ct:?}"),
-        ));
+        ))
     }
+}
+
+/// Checks the content type and size, then submits and waits for the durable acknowledgement.
+async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u64, ApiError> {
+    check_octet_stream(headers)?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -344,6 +357,234 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
             Err(e.into())
         }
     }
+}
+
+/// Answer of `POST /add-batch`.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+pub struct AddBatchResponse {
+    /// Index of each entry in the log, in the order of the request.
+    pub indexes: Vec<u64>,
+}
+
+/// Submit several entries in one request; answered once all of them are durably in the log.
+#[utoipa::path(
+    post,
+    path = "/add-batch",
+    tag = "write",
+    request_body(
+        content = Vec<u8>,
+        content_type = "application/octet-stream",
+        description = "1 to `max_batch_entries` (default 1 024) entries in the entry-bundle framing \
+            of c2sp.org/tlog-tiles: for each entry a 2-byte big-endian length, then its 1 to \
+            `max_entry_bytes` bytes."
+    ),
+    responses(
+        (status = 200, description = "The entries' indexes, in the order of the request; all \
+            are in a durable, signed checkpoint. An entry already in the log (or repeated in the \
+            request) gets its existing index.", body = AddBatchResponse),
+        (status = 400, description = "Empty body, truncated framing or an empty entry; the \
+            message names the entry's position (counting from 0). Nothing is logged.", body = ErrorBody),
+        (status = 403, description = "An entry was refused by admission control; the message \
+            names its position and the reason. No entry of the request is logged. Only with \
+            admission configured.", body = ErrorBody),
+        (status = 409, description = "As 403 (e.g. a replayed sequence number).", body = ErrorBody),
+        (status = 413, description = "More than `max_batch_entries` entries, or an entry larger \
+            than `max_entry_bytes` (its position is named). Nothing is logged.", body = ErrorBody),
+        (status = 415, description = "Content-Type is not application/octet-stream.", body = ErrorBody),
+        (status = 422, description = "As 403 (malformed statement).", body = ErrorBody),
+        (status = 503, description = "Queue full or sequencer stopped; retry after `Retry-After` \
+            seconds. Entries queued before the queue filled may still be logged: resubmitting the \
+            same batch is safe, they keep their indexes.", body = ErrorBody),
+    )
+)]
+async fn serve_add_batch(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    match process_add_batch(&st, &headers, body).await {
+        Ok(indexes) => (StatusCode::OK, axum::Json(AddBatchResponse { indexes })).into_response(),
+        Err(e) => {
+            st.metrics.rejected(reason_of(e.status));
+            e.into_response()
+        }
+    }
+}
+
+/// Splits a batch body (entry-bundle framing) into its entries, checking the count and sizes.
+fn split_batch(body: &[u8], max_entries: usize, max_entry_bytes: usize) -> Result<Vec<&[u8]>, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "empty batch: the body must hold 1 or more entries, each a 2-byte big-endian length \
+             and its bytes",
+        ));
+    }
+    let mut out = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let pos = out.len();
+        if pos >= max_entries {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("batch holds more than {max_entries} entries (the limit)"),
+            ));
+        }
+        let [a, b, tail @ ..] = rest else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("entry {pos}: truncated framing: 1 byte left where a 2-byte length was expected"),
+            ));
+        };
+        let len = usize::from(u16::from_be_bytes([*a, *b]));
+        if len == 0 {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("entry {pos}: empty entry: every entry must hold 1 or more bytes"),
+            ));
+        }
+        if len > max_entry_bytes {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("entry {pos}: {len} bytes exceeds the limit of {max_entry_bytes} bytes"),
+            ));
+        }
+        let Some((entry, after)) = tail.split_at_checked(len) else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "entry {pos}: truncated framing: length {len} but only {} bytes left",
+                    tail.len()
+                ),
+            ));
+        };
+        out.push(entry);
+        rest = after;
+    }
+    Ok(out)
+}
+
+/// Checks the content type, framing, count and sizes; admits every entry (all or none); queues
+/// them in order and waits until all are durable.
+async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u64>, ApiError> {
+    check_octet_stream(headers)?;
+    let limit = st.max_batch_entries.saturating_mul(2 + st.max_entry_bytes);
+    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "batch body exceeds {limit} bytes ({} entries of at most {} bytes, framed)",
+                st.max_batch_entries, st.max_entry_bytes
+            ),
+        )
+    })?;
+    let entries = split_batch(&bytes, st.max_batch_entries, st.max_entry_bytes)?;
+    let queued = std::time::Instant::now();
+    let Some(admission) = &st.admission else {
+        // The sequencer deduplicates against the log and within its batch.
+        let mut pending = Vec::with_capacity(entries.len());
+        for e in &entries {
+            pending.push(st.sequencer.enqueue(e.to_vec())?);
+        }
+        let mut indexes = Vec::with_capacity(pending.len());
+        for p in pending {
+            indexes.push(p.await?);
+        }
+        for _ in &indexes {
+            st.metrics.observe_ack(queued.elapsed());
+        }
+        return Ok(indexes);
+    };
+    // Idempotence first: entries already in the log get their index, not a "replay"; an entry
+    // repeated in the request is admitted once and shares the first copy's index.
+    let mut slots: Vec<Slot> = Vec::with_capacity(entries.len());
+    let mut first: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    let mut fresh: Vec<(usize, &[u8])> = vec![];
+    for (pos, e) in entries.iter().enumerate() {
+        if let Ok(Some(index)) = st.reader.find(tlog::merkle::record_hash(e)) {
+            slots.push(Slot::Known(index));
+        } else if let Some(&k) = first.get(e) {
+            slots.push(Slot::Same(k));
+        } else {
+            first.insert(e, fresh.len());
+            slots.push(Slot::Fresh(fresh.len()));
+            fresh.push((pos, e));
+        }
+    }
+    // Admit all, then queue all, under one lock: entries are sequenced in the order they were
+    // admitted, and a refusal leaves nothing of the request admitted or queued.
+    let pending = {
+        let _order = st.admission_order.lock().map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "admission state poisoned; restart the server",
+            )
+        })?;
+        for (k, (pos, e)) in fresh.iter().enumerate() {
+            if let Err(r) = admission.admit(e) {
+                for (_, done) in &fresh[..k] {
+                    admission.release(done);
+                }
+                let status = StatusCode::from_u16(r.status)
+                    .ok()
+                    .filter(|s| s.is_client_error())
+                    .unwrap_or(StatusCode::FORBIDDEN);
+                return Err(ApiError::new(
+                    status,
+                    format!(
+                        "entry {pos} rejected, reason {}: {}; no entry of the batch was logged",
+                        r.reason, r.message
+                    ),
+                ));
+            }
+        }
+        let mut pending = Vec::with_capacity(fresh.len());
+        for (k, (_, e)) in fresh.iter().enumerate() {
+            match st.sequencer.enqueue(e.to_vec()) {
+                Ok(p) => pending.push(p),
+                Err(err) => {
+                    // Those already queued will be logged; the rest are given back.
+                    for (_, rest) in &fresh[k..] {
+                        admission.release(rest);
+                    }
+                    return Err(err.into());
+                }
+            }
+        }
+        pending
+    };
+    let mut fresh_index = Vec::with_capacity(pending.len());
+    let mut failure = None;
+    for (p, (_, e)) in pending.into_iter().zip(&fresh) {
+        match p.await {
+            Ok(index) => fresh_index.push(index),
+            Err(err) => {
+                admission.release(e);
+                failure.get_or_insert(err);
+            }
+        }
+    }
+    if let Some(err) = failure {
+        return Err(err.into());
+    }
+    let indexes: Vec<u64> = slots
+        .iter()
+        .map(|s| match *s {
+            Slot::Known(i) => i,
+            Slot::Fresh(k) | Slot::Same(k) => fresh_index[k],
+        })
+        .collect();
+    for _ in &fresh_index {
+        st.metrics.observe_ack(queued.elapsed());
+    }
+    Ok(indexes)
+}
+
+/// Where a batch entry's index comes from.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// Already in the log.
+    Known(u64),
+    /// The `k`-th entry to admit and queue.
+    Fresh(usize),
+    /// A repeat of the `k`-th entry to admit and queue.
+    Same(usize),
 }
 
 /// The latest signed checkpoint (c2sp.org/tlog-checkpoint as a c2sp.org/signed-note).

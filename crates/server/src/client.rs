@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use tlog::merkle::{self, Hash, record_hash};
-use tlog::tiles::{TILE_WIDTH, TileKind, TilePath, decode_bundle};
+use tlog::tiles::{TILE_WIDTH, TileKind, TilePath, decode_bundle, encode_bundle};
 use tlog::{VerifiedCheckpoint, verify_checkpoint};
 
 use crate::ServerError;
-use crate::api::{AddResponse, ConsistencyResponse, InclusionResponse, OCTET_STREAM};
+use crate::api::{AddBatchResponse, AddResponse, ConsistencyResponse, InclusionResponse, OCTET_STREAM};
 
 /// HTTP client for one log.
 #[derive(Debug, Clone)]
@@ -93,6 +93,43 @@ impl Client {
         let a: AddResponse =
             serde_json::from_slice(&body).map_err(|e| err(format!("POST /add: bad JSON: {e}")))?;
         Ok(a.index)
+    }
+
+    /// Submits several entries in one `POST /add-batch` request; returns their indexes, in order,
+    /// once the log has durably sequenced all of them.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Client`] if an entry is longer than 65 535 bytes, with the server's message
+    /// on any non-200 answer, or if the answer does not hold one index per entry.
+    pub async fn add_batch<E: AsRef<[u8]>>(&self, entries: &[E]) -> Result<Vec<u64>, ServerError> {
+        let body = encode_bundle(entries.iter().map(AsRef::as_ref)).map_err(err)?;
+        let r = self
+            .http
+            .post(format!("{}/add-batch", self.base))
+            .header(reqwest::header::CONTENT_TYPE, OCTET_STREAM)
+            .body(body)
+            .send()
+            .await
+            .map_err(err)?;
+        let status = r.status();
+        let body = r.bytes().await.map_err(err)?;
+        if !status.is_success() {
+            return Err(err(format!(
+                "POST /add-batch: {status}: {}",
+                String::from_utf8_lossy(&body).trim()
+            )));
+        }
+        let a: AddBatchResponse =
+            serde_json::from_slice(&body).map_err(|e| err(format!("POST /add-batch: bad JSON: {e}")))?;
+        if a.indexes.len() != entries.len() {
+            return Err(err(format!(
+                "POST /add-batch: {} indexes for {} entries",
+                a.indexes.len(),
+                entries.len()
+            )));
+        }
+        Ok(a.indexes)
     }
 
     /// The current signed checkpoint, unverified.

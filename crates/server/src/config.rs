@@ -6,6 +6,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+/// Upper bound of [`ServerConfig::max_batch_entries`]: a batch body of this many entries of
+/// 65 535 bytes is 1 GiB.
+pub const MAX_BATCH_ENTRIES: usize = 16_384;
+
 /// Configuration of `shieldwatch serve`. Every field is optional in TOML; the default is given
 /// per field.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -25,6 +29,8 @@ pub struct ServerConfig {
     pub queue_capacity: usize,
     /// Largest accepted entry, in bytes, at most 65 535 (default 65 535).
     pub max_entry_bytes: usize,
+    /// Most entries in one `POST /add-batch` request (default 1 024).
+    pub max_batch_entries: usize,
     /// Time limit for one HTTP request, in milliseconds (default 30 000).
     pub request_timeout_ms: u64,
 }
@@ -40,6 +46,7 @@ impl Default for ServerConfig {
             batch_max_entries: s.batch_max_entries,
             queue_capacity: s.queue_capacity,
             max_entry_bytes: s.max_entry_bytes,
+            max_batch_entries: 1024,
             request_timeout_ms: 30_000,
         }
     }
@@ -57,6 +64,7 @@ pub struct ConfigOverrides {
     pub batch_max_entries: Option<usize>,
     pub queue_capacity: Option<usize>,
     pub max_entry_bytes: Option<usize>,
+    pub max_batch_entries: Option<usize>,
     pub request_timeout_ms: Option<u64>,
 }
 
@@ -85,6 +93,7 @@ impl ServerConfig {
         c.batch_max_entries = o.batch_max_entries.unwrap_or(c.batch_max_entries);
         c.queue_capacity = o.queue_capacity.unwrap_or(c.queue_capacity);
         c.max_entry_bytes = o.max_entry_bytes.unwrap_or(c.max_entry_bytes);
+        c.max_batch_entries = o.max_batch_entries.unwrap_or(c.max_batch_entries);
         c.request_timeout_ms = o.request_timeout_ms.unwrap_or(c.request_timeout_ms);
         c.validate()?;
         Ok(c)
@@ -117,6 +126,12 @@ impl ServerConfig {
             return bad(format!(
                 "max_entry_bytes must be 1..=65535, got {}",
                 self.max_entry_bytes
+            ));
+        }
+        if !(1..=MAX_BATCH_ENTRIES).contains(&self.max_batch_entries) {
+            return bad(format!(
+                "max_batch_entries must be 1..={MAX_BATCH_ENTRIES}, got {}",
+                self.max_batch_entries
             ));
         }
         if self.batch_max_entries == 0 || self.queue_capacity == 0 {

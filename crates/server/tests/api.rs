@@ -18,6 +18,10 @@ struct TestServer {
 
 impl TestServer {
     async fn start(config: ServerConfig) -> Self {
+        Self::start_with(config, server::Extensions::default()).await
+    }
+
+    async fn start_with(config: ServerConfig, ext: server::Extensions) -> Self {
         use std::sync::atomic::{AtomicU64, Ordering};
         static N: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
@@ -33,7 +37,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(listener, writer, config, async move {
+        let task = tokio::spawn(server::run_with(listener, writer, config, ext, async move {
             let _ = rx.await;
         }));
         Self {
@@ -338,8 +342,9 @@ async fn graceful_shutdown_finishes_the_batch_in_flight() {
 }
 
 /// Every route the server answers, as named in the OpenAPI document, with its method.
-const ROUTES: [(&str, &str); 9] = [
+const ROUTES: [(&str, &str); 10] = [
     ("/add", "post"),
+    ("/add-batch", "post"),
     ("/checkpoint", "get"),
     ("/tile/{path}", "get"),
     ("/proof/inclusion", "get"),
@@ -465,5 +470,211 @@ async fn metrics_cover_rate_queue_latency_age_and_rejections() {
         let (_, v) = l.rsplit_once(' ').unwrap();
         assert!(v.parse::<f64>().is_ok(), "bad sample line {l:?}");
     }
+    s.stop().await;
+}
+
+/// Entries in the entry-bundle framing.
+fn framed(entries: &[&[u8]]) -> Vec<u8> {
+    tlog::tiles::encode_bundle(entries.iter().copied()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_batch_sequences_in_order_and_is_idempotent() {
+    let s = TestServer::start(fast()).await;
+    let c = Client::new(&s.url).unwrap();
+    assert_eq!(c.add(b"single".to_vec()).await.unwrap(), 0);
+    // 300 entries (across an entry-bundle boundary), one of them repeated.
+    let mut entries: Vec<Vec<u8>> = (0..300u32).map(|i| format!("batch {i}").into_bytes()).collect();
+    entries.push(b"batch 5".to_vec());
+    let idx = c.add_batch(&entries).await.unwrap();
+    assert_eq!(idx.len(), 301);
+    assert_eq!(
+        &idx[..300],
+        (1..301).collect::<Vec<u64>>(),
+        "consecutive, in order"
+    );
+    assert_eq!(
+        idx[300], idx[5],
+        "a repeat in the request gets the first copy's index"
+    );
+    let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
+    assert_eq!(cp.size, 301);
+    for k in [0usize, 254, 255, 299] {
+        assert_eq!(c.entry(idx[k], cp.size).await.unwrap(), entries[k]);
+        c.verify_entry(&cp, idx[k], &entries[k]).await.unwrap();
+    }
+    // Resubmitting: entries already in the log keep their indexes; new ones follow.
+    let again = c
+        .add_batch(&[b"batch 7".to_vec(), b"new".to_vec(), b"single".to_vec()])
+        .await
+        .unwrap();
+    assert_eq!(again, vec![idx[7], 301, 0]);
+    assert_eq!(c.add(b"batch 9".to_vec()).await.unwrap(), idx[9]);
+    // One entry is a batch too.
+    assert_eq!(c.add_batch(&[b"last"]).await.unwrap(), vec![302]);
+    // A body larger than one entry's limit (100 entries of 1 000 bytes, ~100 KB).
+    let large: Vec<Vec<u8>> = (0..100u8).map(|i| vec![i; 1000]).collect();
+    assert_eq!(
+        c.add_batch(&large).await.unwrap(),
+        (303..403).collect::<Vec<u64>>()
+    );
+    let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
+    assert_eq!(cp.size, 403);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_batch_bad_input_is_rejected_and_nothing_is_stored() {
+    let cfg = ServerConfig {
+        max_batch_entries: 4,
+        ..fast()
+    };
+    let s = TestServer::start(cfg).await;
+    let c = Client::new(&s.url).unwrap();
+    c.add_batch(&[b"one", b"two"]).await.unwrap();
+    let files_before = count_files(&s.dir);
+    let http = reqwest::Client::new();
+    let post = |ct: Option<&str>, body: Vec<u8>| {
+        let mut r = http.post(format!("{}/add-batch", s.url)).body(body);
+        if let Some(ct) = ct {
+            r = r.header("content-type", ct);
+        }
+        r.send()
+    };
+    let oct = Some("application/octet-stream");
+    let big = vec![b'x'; 1001];
+    let mut truncated_entry = framed(&[b"ok", b"three"]);
+    truncated_entry.truncate(truncated_entry.len() - 1);
+    let mut dangling_prefix = framed(&[b"ok"]);
+    dangling_prefix.push(0);
+    let cases: Vec<(Vec<u8>, Option<&str>, u16, &str)> = vec![
+        (vec![], oct, 400, "empty batch"),
+        (dangling_prefix, oct, 400, "entry 1: truncated framing"),
+        (vec![0], oct, 400, "entry 0: truncated framing"),
+        (
+            truncated_entry,
+            oct,
+            400,
+            "entry 1: truncated framing: length 5 but only 4",
+        ),
+        (framed(&[b"ok", b"", b"x"]), oct, 400, "entry 1: empty entry"),
+        (
+            framed(&[b"a", b"b", b"c", b"d", b"e"]),
+            oct,
+            413,
+            "more than 4 entries",
+        ),
+        (
+            framed(&[b"ok", b"fine", &big]),
+            oct,
+            413,
+            "entry 2: 1001 bytes exceeds the limit of 1000 bytes",
+        ),
+        (
+            framed(&[b"ok"]),
+            Some("application/json"),
+            415,
+            "Content-Type must be",
+        ),
+        (framed(&[b"ok"]), None, 415, "Content-Type"),
+        // The whole body over the limit: 4 entries of 65 535 bytes framed.
+        (vec![0xff; 4 * 65_537 + 1], oct, 413, "exceeds"),
+    ];
+    for (body, ct, status, msg) in cases {
+        let r = post(ct, body).await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{msg}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(msg), "{status}: {body}");
+        assert!(body.starts_with("{\"error\":"), "{body}");
+    }
+    // Nothing was stored, not even the valid entries before the bad one.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
+    assert_eq!(cp.size, 2);
+    assert_eq!(count_files(&s.dir), files_before, "no file was written");
+    assert!(c.lookup(b"ok").await.is_err());
+    s.stop().await;
+}
+
+/// Admits entries that do not start with `bad`, each at most once until released (like a
+/// sensor's sequence number), and records releases.
+#[derive(Default)]
+struct OnceAdmission {
+    reserved: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
+    released: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+impl server::admission::Admission for OnceAdmission {
+    fn admit(&self, entry: &[u8]) -> Result<(), server::admission::Rejection> {
+        if entry.starts_with(b"bad") {
+            return Err(server::admission::Rejection {
+                status: 403,
+                reason: "unknown_key",
+                message: "not signed by a registered key".into(),
+            });
+        }
+        if !self.reserved.lock().unwrap().insert(entry.to_vec()) {
+            return Err(server::admission::Rejection {
+                status: 409,
+                reason: "replay",
+                message: "already admitted".into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn release(&self, entry: &[u8]) {
+        self.reserved.lock().unwrap().remove(entry);
+        self.released.lock().unwrap().push(entry.to_vec());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_batch_with_admission_is_all_or_nothing() {
+    let admission = Arc::new(OnceAdmission::default());
+    let ext = server::Extensions {
+        admission: Some(admission.clone()),
+        ..server::Extensions::default()
+    };
+    let s = TestServer::start_with(fast(), ext).await;
+    let c = Client::new(&s.url).unwrap();
+    assert_eq!(c.add(b"first".to_vec()).await.unwrap(), 0);
+    // The third entry is refused: the two before it are released, none is logged.
+    let e = c
+        .add_batch(&[b"ok 1".as_slice(), b"ok 2", b"bad 3", b"ok 4"])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("403"), "{e}");
+    assert!(e.contains("entry 2 rejected, reason unknown_key"), "{e}");
+    assert_eq!(
+        *admission.released.lock().unwrap(),
+        vec![b"ok 1".to_vec(), b"ok 2".to_vec()]
+    );
+    let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
+    assert_eq!(cp.size, 1);
+    // Released entries can be admitted again; an entry already logged keeps its index; a repeat
+    // inside the request is admitted once.
+    let idx = c
+        .add_batch(&[b"ok 1".as_slice(), b"first", b"ok 2", b"ok 1"])
+        .await
+        .unwrap();
+    assert_eq!(idx, vec![1, 0, 2, 1]);
+    // An entry admitted earlier and not released is refused with its position (409).
+    let e = c.add_batch(&[b"ok 5".as_slice(), b"ok 6"]).await.unwrap();
+    assert_eq!(e, vec![3, 4]);
+    admission.reserved.lock().unwrap().insert(b"ok 8".to_vec());
+    let e = c
+        .add_batch(&[b"ok 7".as_slice(), b"ok 8"])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("409") && e.contains("entry 1 rejected, reason replay"),
+        "{e}"
+    );
+    assert!(!admission.reserved.lock().unwrap().contains(b"ok 7".as_slice()));
+    let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
+    assert_eq!(cp.size, 5);
     s.stop().await;
 }

@@ -57,6 +57,11 @@ pub struct ServeArgs {
         defaults().max_entry_bytes
     ))]
     max_entry_bytes: Option<usize>,
+    #[arg(long, env = "SHIELDWATCH_MAX_BATCH_ENTRIES", help = with_default(
+        "Most entries in one POST /add-batch request",
+        defaults().max_batch_entries
+    ))]
+    max_batch_entries: Option<usize>,
     #[arg(long, env = "SHIELDWATCH_REQUEST_TIMEOUT_MS", help = with_default(
         "Time limit of one HTTP request, in milliseconds",
         defaults().request_timeout_ms
@@ -113,6 +118,7 @@ impl ServeArgs {
             batch_max_entries: self.batch_max_entries,
             queue_capacity: self.queue_capacity,
             max_entry_bytes: self.max_entry_bytes,
+            max_batch_entries: self.max_batch_entries,
             request_timeout_ms: self.request_timeout_ms,
         };
         let c = ServerConfig::resolve(text.as_deref(), &overrides);
