@@ -465,7 +465,7 @@ fn split_batch(body: &[u8], max_entries: usize, max_entry_bytes: usize) -> Resul
 async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u64>, ApiError> {
     check_octet_stream(headers)?;
     let limit = st.max_batch_entries.saturating_mul(2 + st.max_entry_bytes);
-    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+    let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
@@ -473,7 +473,15 @@ async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Re
                 st.max_batch_entries, st.max_entry_bytes
             ),
         )
-    })?;
+    };
+    // As in `/add`, an oversized body is read (and dropped) up to DRAIN_BYTES so that the client
+    // gets its 413 on an intact connection.
+    let bytes: Bytes = axum::body::to_bytes(body, DRAIN_BYTES.max(limit))
+        .await
+        .map_err(|_| too_large())?;
+    if bytes.len() > limit {
+        return Err(too_large());
+    }
     let entries = split_batch(&bytes, st.max_batch_entries, st.max_entry_bytes)?;
     let queued = std::time::Instant::now();
     let Some(admission) = &st.admission else {
