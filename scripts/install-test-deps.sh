@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  golang-go golang-golang-x-mod-dev # tlog: independent C2SP verifier (crates/tlog/tests/goverify)
+  golang-go golang-golang-x-mod-dev # independent C2SP checks: crates/tlog/tests/goverify, crates/verify/tests/goevidence
 )
 
 missing=()
