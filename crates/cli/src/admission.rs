@@ -20,8 +20,7 @@ impl RosterAdmission {
         let mut registry = Registry::new(anchors)?;
         let size = reader.snapshot().size;
         let mut skipped = 0u64;
-        for i in 0..size {
-            let e = reader.entry(i)?;
+        for e in reader.entries(0, size)? {
             if registry.admit(&e).is_err() {
                 skipped += 1;
             }

@@ -22,7 +22,12 @@ fn err(e: impl std::fmt::Display) -> ServerError {
     ServerError::Client(e.to_string())
 }
 
-fn parse_hashes(v: &[String]) -> Result<Vec<Hash>, ServerError> {
+/// Parses the base64 hashes of a served proof.
+///
+/// # Errors
+///
+/// [`ServerError::Client`] naming the first malformed hash.
+pub fn parse_hashes(v: &[String]) -> Result<Vec<Hash>, ServerError> {
     v.iter()
         .map(|s| Hash::parse_hash(s).map_err(|_| err(format!("bad hash {s:?} in proof"))))
         .collect()

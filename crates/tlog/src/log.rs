@@ -391,6 +391,45 @@ impl LogReader {
         Ok(entries.swap_remove(i))
     }
 
+    /// The entries `start..end` of the committed tree, reading each entry bundle once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] if `end` exceeds the tree size; a storage error if a bundle is
+    /// missing, short or unreadable.
+    pub fn entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>> {
+        let size = self.snapshot().size;
+        if end > size || start > end {
+            return Err(Error::OutOfRange(format!(
+                "entries {start}..{end} are not within tree size {size}"
+            )));
+        }
+        let w = u64::from(TILE_WIDTH);
+        let mut out = Vec::with_capacity(usize::try_from(end - start).unwrap_or(0));
+        let mut n = start / w;
+        while n * w < end {
+            let tile = TilePath::for_tree(TileKind::Entries, n, size)
+                .ok_or_else(|| Error::OutOfRange(format!("no entry bundle {n} in tree size {size}")))?;
+            let data = self.storage.get_object(&tile.to_path())?.ok_or_else(|| {
+                StorageError::Corrupt(format!("entry bundle {} is missing", tile.to_path()))
+            })?;
+            let bundle = decode_bundle(&data)?;
+            if (bundle.len() as u64) < u64::from(tile.width()) {
+                return Err(
+                    StorageError::Corrupt(format!("entry bundle {} is short", tile.to_path())).into(),
+                );
+            }
+            out.extend(
+                (n * w..)
+                    .zip(bundle)
+                    .filter(|(i, _)| (start..end).contains(i))
+                    .map(|(_, e)| e),
+            );
+            n += 1;
+        }
+        Ok(out)
+    }
+
     /// The index of an entry already in the log, by its leaf hash.
     ///
     /// # Errors

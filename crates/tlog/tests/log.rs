@@ -91,6 +91,21 @@ fn append_in_batches_matches_reference_tree() {
 }
 
 #[test]
+fn entries_reads_ranges_across_bundles() {
+    let dir = tempdir();
+    let (storage, signer) = new_log(dir.path());
+    let mut w = LogWriter::open(storage, signer).unwrap();
+    let all: Vec<Vec<u8>> = (0..600).map(entry).collect();
+    w.append(&all).unwrap();
+    let r = w.reader();
+    assert_eq!(r.entries(0, 600).unwrap(), all);
+    assert_eq!(r.entries(250, 520).unwrap(), all[250..520].to_vec());
+    assert_eq!(r.entries(512, 512).unwrap(), Vec::<Vec<u8>>::new());
+    assert!(r.entries(0, 601).is_err());
+    assert!(r.entries(10, 5).is_err());
+}
+
+#[test]
 fn duplicates_get_the_same_index() {
     let dir = tempdir();
     let (storage, signer) = new_log(dir.path());

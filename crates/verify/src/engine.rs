@@ -54,10 +54,13 @@ impl FindingKind {
     pub fn name(&self) -> String {
         match self {
             FindingKind::Rule(id) => format!("rule:{id}"),
-            other => serde_json::to_value(other)
-                .ok()
-                .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-                .unwrap_or_default(),
+            FindingKind::Forged => "forged".into(),
+            FindingKind::OverCollection => "over_collection".into(),
+            FindingKind::Replay => "replay".into(),
+            FindingKind::Gap => "gap".into(),
+            FindingKind::ClockIntegrity => "clock_integrity".into(),
+            FindingKind::ClockBackwards => "clock_backwards".into(),
+            FindingKind::ClockAhead => "clock_ahead".into(),
         }
     }
 }

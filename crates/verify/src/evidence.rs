@@ -133,15 +133,34 @@ pub fn verify_cosigned(
     })
 }
 
-/// Decodes a base64 hash.
-fn hash(s: &str) -> Result<tlog::Hash> {
-    let raw = BASE64_STANDARD
-        .decode(s)
-        .map_err(|_| Error::Evidence(format!("proof hash {s:?} is not base64")))?;
-    let arr: [u8; 32] = raw
-        .try_into()
-        .map_err(|_| Error::Evidence(format!("proof hash {s:?} is not 32 bytes")))?;
-    Ok(tlog::Hash(arr))
+impl ProvenEntry {
+    /// Decodes the entry and checks its inclusion proof in the tree of `size` entries with root
+    /// `root`; returns the entry bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Evidence`] if the entry or a proof hash is malformed or the proof fails.
+    pub fn check(&self, size: u64, root: tlog::Hash) -> Result<Vec<u8>> {
+        let bytes = BASE64_STANDARD
+            .decode(&self.entry)
+            .map_err(|_| Error::Evidence(format!("entry {}: not base64", self.index)))?;
+        let proof = self
+            .proof
+            .iter()
+            .map(|h| {
+                tlog::Hash::parse_hash(h)
+                    .map_err(|_| Error::Evidence(format!("proof hash {h:?} is not 32 bytes of base64")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        tlog::merkle::verify_inclusion(&proof, size, root, self.index, tlog::merkle::record_hash(&bytes))
+            .map_err(|err| {
+                Error::Evidence(format!(
+                    "entry {} is not in the log under the checkpoint of size {size}: {err}",
+                    self.index
+                ))
+            })?;
+        Ok(bytes)
+    }
 }
 
 /// Encodes a hash as base64.
@@ -178,24 +197,7 @@ pub fn verify(ev: &Evidence, trust: &Trust) -> Result<Verified> {
             ));
         }
         last = Some(e.index);
-        let bytes = BASE64_STANDARD
-            .decode(&e.entry)
-            .map_err(|_| Error::Evidence(format!("entry {}: not base64", e.index)))?;
-        let proof = e.proof.iter().map(|h| hash(h)).collect::<Result<Vec<_>>>()?;
-        tlog::merkle::verify_inclusion(
-            &proof,
-            cp.size,
-            cp.root,
-            e.index,
-            tlog::merkle::record_hash(&bytes),
-        )
-        .map_err(|err| {
-            Error::Evidence(format!(
-                "entry {} is not in the log under this checkpoint (size {}): {err}",
-                e.index, cp.size
-            ))
-        })?;
-        entries.push((e.index, bytes));
+        entries.push((e.index, e.check(cp.size, cp.root)?));
     }
     // 3. The rule must be the agreed one.
     if let FindingKind::Rule(id) = &ev.finding.kind {

@@ -74,34 +74,8 @@ pub fn verify_log_evidence(ev: &LogEvidence, log_key: &str) -> Result<()> {
             if ea.index != eb.index {
                 return Err(Error::Evidence("the two entries must have the same index".into()));
             }
-            let check = |e: &ProvenEntry, size: u64, root: tlog::Hash| -> Result<Vec<u8>> {
-                let bytes = BASE64_STANDARD
-                    .decode(&e.entry)
-                    .map_err(|_| Error::Evidence("entry is not base64".into()))?;
-                let proof = e
-                    .proof
-                    .iter()
-                    .map(|h| {
-                        BASE64_STANDARD
-                            .decode(h)
-                            .ok()
-                            .and_then(|v| <[u8; 32]>::try_from(v).ok())
-                            .map(tlog::Hash)
-                            .ok_or_else(|| Error::Evidence("proof hash is not 32 bytes of base64".into()))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                tlog::merkle::verify_inclusion(
-                    &proof,
-                    size,
-                    root,
-                    e.index,
-                    tlog::merkle::record_hash(&bytes),
-                )
-                .map_err(|err| Error::Evidence(format!("entry {} not included: {err}", e.index)))?;
-                Ok(bytes)
-            };
-            let ba = check(ea, a.size, a.root)?;
-            let bb = check(eb, b.size, b.root)?;
+            let ba = ea.check(a.size, a.root)?;
+            let bb = eb.check(b.size, b.root)?;
             if ba == bb {
                 return Err(Error::Evidence(
                     "the two entries are identical: no equivocation".into(),

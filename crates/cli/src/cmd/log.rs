@@ -128,7 +128,7 @@ fn init(origin: &str, dir: &Path, key_file: Option<&Path>) -> anyhow::Result<Exi
 }
 
 /// Creates `path` with mode 0600 (never overwriting) and writes `data` durably.
-fn write_secret(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_secret(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

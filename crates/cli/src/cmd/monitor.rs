@@ -145,7 +145,7 @@ impl Monitor {
                         (cp.size, l.size)
                     };
                     let p = self.client.consistency(o, Some(n)).await?;
-                    parse_hashes(&p.proof)?
+                    server::client::parse_hashes(&p.proof)?
                 }
             }
             None => Vec::new(),
@@ -250,7 +250,7 @@ impl Monitor {
                     let e = self.client.entry(i, new.size).await?;
                     if Some(&e) != self.entries.get(i as usize) {
                         let p = self.client.inclusion(i, Some(new.size)).await?;
-                        found = Some((i, e, parse_hashes(&p.proof)?));
+                        found = Some((i, e, server::client::parse_hashes(&p.proof)?));
                         break;
                     }
                 }
@@ -286,7 +286,7 @@ impl Monitor {
                 (latest.size, latest.root, cp.size, cp.root)
             };
             let p = self.client.consistency(o_size, Some(n_size)).await?;
-            let proof = parse_hashes(&p.proof)?;
+            let proof = server::client::parse_hashes(&p.proof)?;
             if tlog::merkle::verify_consistency(&proof, o_size, o_root, n_size, n_root).is_err() {
                 self.alerts += 1;
                 println!(
@@ -311,16 +311,6 @@ impl Monitor {
         }
         Ok(())
     }
-}
-
-/// Parses proof hashes as served (base64).
-fn parse_hashes(v: &[String]) -> anyhow::Result<Vec<tlog::Hash>> {
-    v.iter()
-        .map(|s| {
-            tlog::Hash::parse_hash(s)
-                .map_err(|_| anyhow::anyhow!("bad hash {s:?} in a proof from the server"))
-        })
-        .collect()
 }
 
 /// Writes JSON atomically (temporary file, fsync, rename).

@@ -217,6 +217,19 @@ pub(crate) fn progress_bar(len: u64, unit: &str, message: String, hidden: bool) 
 /// Writes every file into a fresh sibling folder, then swaps it into place, so a reader never sees a
 /// half-written output folder (an interrupted run leaves only a `.tmp-…` sibling, removed next time).
 pub(crate) fn write_folder(out: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
+    write_folder_with(out, |tmp| {
+        for (file, content) in files {
+            std::fs::write(tmp.join(file), content)?;
+        }
+        Ok(())
+    })
+}
+
+/// As [`write_folder`], with `fill` writing the contents into the fresh folder it is given.
+pub(crate) fn write_folder_with(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -248,9 +261,7 @@ pub(crate) fn write_folder(out: &Path, files: &[(&str, String)]) -> anyhow::Resu
         std::fs::remove_dir_all(&tmp)?;
     }
     std::fs::create_dir(&tmp)?;
-    for (file, content) in files {
-        std::fs::write(tmp.join(file), content)?;
-    }
+    fill(&tmp)?;
     if out.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         std::fs::rename(out, &old)?;
