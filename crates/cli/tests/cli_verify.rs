@@ -141,23 +141,22 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     let o = run(&dir, &args);
     assert!(o.status.success(), "{}", stderr(&o));
 
-    let _server = spawn(
-        &dir,
-        &[
-            "serve",
-            "--data-dir",
-            "log",
-            "--listen",
-            &format!("127.0.0.1:{lport}"),
-            "--batch-interval-ms",
-            "50",
-            "--anchors",
-            "sim/anchors.toml",
-            "--witness",
-            &format!("http://127.0.0.1:{wport}"),
-        ],
-        "serve.log",
-    );
+    let listen = format!("127.0.0.1:{lport}");
+    let witness_url = format!("http://127.0.0.1:{wport}");
+    let serve_args = [
+        "serve",
+        "--data-dir",
+        "log",
+        "--listen",
+        &listen,
+        "--batch-interval-ms",
+        "50",
+        "--anchors",
+        "sim/anchors.toml",
+        "--witness",
+        &witness_url,
+    ];
+    let server = spawn(&dir, &serve_args, "serve.log");
     wait_listening(lport);
 
     // Submit the day: the forged and over-collected readings are refused, the replay is the
@@ -197,6 +196,13 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     assert_eq!(report["duplicates"], 1, "the replay is the same entry: {report}");
     // The roster, and every acknowledged submission but the duplicate.
     let logged = report["accepted"].as_u64().unwrap() + 1 - 1;
+    // Restart the server: its roster and sequence state are rebuilt from the log, which the
+    // checks below rely on (roster version 2 must chain to the logged version 1).
+    let served = wait_size(&dir, &log_url, logged);
+    assert_eq!(served, logged);
+    drop(server);
+    let _server = spawn(&dir, &serve_args, "serve2.log");
+    wait_listening(lport);
     bad_submissions(&dir, &log_url, logged);
 
     // The monitor: exactly the three violations, each with evidence.

@@ -123,68 +123,46 @@ pub fn run(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(submit(url, &dep, &events, a.speed))
 }
 
-/// Writes the folder atomically: into a temporary sibling, then renamed into place.
+/// Writes the folder atomically (the study's output-folder writer): keys (0600), roster, trust
+/// anchors, entries and the sealed fields' reveals.
 fn write_folder(out: &Path, dep: &Deployment, events: &[sim::Event]) -> anyhow::Result<()> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        out.file_name().and_then(|n| n.to_str()).unwrap_or("simulation"),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(tmp.join("keys"))?;
-    let write = |name: &str, data: &[u8]| -> anyhow::Result<()> {
-        std::fs::write(tmp.join(name), data).with_context(|| format!("writing {name}"))
-    };
-    write("roster.note", &dep.roster_entry)?;
-    let anchors: Vec<String> = dep.anchors();
-    write(
-        "anchors.toml",
-        format!(
-            "# Roster trust anchors of the simulated deployment (copy into a trust file).\nanchors = {}\n",
-            toml_list(&anchors)
-        )
-        .as_bytes(),
-    )?;
-    for (name, key) in &dep.keys {
-        let path = tmp.join("keys").join(format!("{name}.key"));
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        opts.open(&path)?
-            .write_all(format!("{}\n", key.skey()).as_bytes())?;
-    }
-    let mut entries = std::io::BufWriter::new(std::fs::File::create(tmp.join("entries.jsonl"))?);
-    let mut reveals = std::io::BufWriter::new(std::fs::File::create(tmp.join("reveals.jsonl"))?);
-    for (i, e) in events.iter().enumerate() {
-        serde_json::to_writer(
-            &mut entries,
-            &serde_json::json!({
-                "n": i,
-                "time_ms": e.time_ms,
-                "fault": e.fault.map(Fault::name),
-                "entry": BASE64_STANDARD.encode(&e.entry),
-            }),
+    super::study::write_folder_with(out, |tmp| {
+        std::fs::write(tmp.join("roster.note"), &dep.roster_entry)?;
+        std::fs::write(
+            tmp.join("anchors.toml"),
+            format!(
+                "# Roster trust anchors of the simulated deployment (copy into a trust file).\nanchors = {}\n",
+                toml_list(&dep.anchors())
+            ),
         )?;
-        entries.write_all(b"\n")?;
-        for r in &e.reveals {
-            serde_json::to_writer(&mut reveals, &serde_json::json!({"n": i, "reveal": r}))?;
-            reveals.write_all(b"\n")?;
+        std::fs::create_dir(tmp.join("keys"))?;
+        for (name, key) in &dep.keys {
+            let path = tmp.join("keys").join(format!("{name}.key"));
+            super::log::write_secret(&path, format!("{}\n", key.skey()).as_bytes())?;
         }
-    }
-    entries.flush()?;
-    reveals.flush()?;
-    drop((entries, reveals));
-    if out.exists() {
-        std::fs::remove_dir_all(out).with_context(|| format!("replacing {}", out.display()))?;
-    }
-    std::fs::rename(&tmp, out).with_context(|| format!("moving the result into {}", out.display()))?;
-    Ok(())
+        let mut entries = std::io::BufWriter::new(std::fs::File::create(tmp.join("entries.jsonl"))?);
+        let mut reveals = std::io::BufWriter::new(std::fs::File::create(tmp.join("reveals.jsonl"))?);
+        for (i, e) in events.iter().enumerate() {
+            serde_json::to_writer(
+                &mut entries,
+                &serde_json::json!({
+                    "n": i,
+                    "time_ms": e.time_ms,
+                    "fault": e.fault.map(Fault::name),
+                    "entry": BASE64_STANDARD.encode(&e.entry),
+                }),
+            )?;
+            entries.write_all(b"\n")?;
+            for r in &e.reveals {
+                serde_json::to_writer(&mut reveals, &serde_json::json!({"n": i, "reveal": r}))?;
+                reveals.write_all(b"\n")?;
+            }
+        }
+        entries.flush()?;
+        reveals.flush()?;
+        Ok(())
+    })
+    .with_context(|| format!("writing {}", out.display()))
 }
 
 fn toml_list(items: &[String]) -> String {
@@ -207,19 +185,26 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
     let mut first_error: Option<String> = None;
     // Submit in order, a window of concurrent requests at a time (one batch per server tick).
     let mut in_flight = tokio::task::JoinSet::new();
-    for (i, e) in events.iter().enumerate() {
+    let mut signers = std::collections::HashSet::new();
+    for e in events {
         if speed > 0.0 {
             let due = Duration::from_secs_f64(((e.time_ms - t0) as f64 / 1000.0 / speed).max(0.0));
             if let Some(wait) = due.checked_sub(started.elapsed()) {
                 tokio::time::sleep(wait).await;
             }
         }
-        // Entries of one sensor must be sequenced in order: wait for the window before a
-        // sensor's next reading could overtake its previous one.
-        if in_flight.len() >= 64 || (i > 0 && events[i - 1].time_ms != e.time_ms) {
+        // Entries of one signer must be sequenced in order: drain the window before a signer's
+        // next entry could overtake its previous one (two notices of one tick, say).
+        let signer = verify::keys::peek_note(&e.entry)
+            .ok()
+            .and_then(|(_, names)| names.into_iter().next())
+            .unwrap_or_default();
+        if in_flight.len() >= 64 || !signers.insert(signer.clone()) {
             while let Some(r) = in_flight.join_next().await {
                 tally(r?, &mut seen, &mut accepted, &mut rejected, &mut first_error);
             }
+            signers.clear();
+            signers.insert(signer);
         }
         let c = client.clone();
         let entry = e.entry.clone();
