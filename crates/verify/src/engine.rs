@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::roster::{Admitted, Registry, is_cosigned_trigger};
-use crate::rules::{On, RuleSet, Scope, Verdict};
+use crate::rules::{On, RuleSet, Scope, Variables, Verdict};
 use crate::statement::{Body, NoticeKind, Statement};
 
 /// How far (ms) a reading may be dated after the witness cosignature of the first checkpoint
@@ -338,6 +338,7 @@ impl Engine {
             }),
         );
         vars.insert("agreement", self.rules.agreement.clone());
+        let vars = Variables::new(&vars);
         let rules = Arc::clone(&self.rules);
         for rule in rules.rules.iter().filter(|r| r.text.on == On::Statement) {
             let scope = match rule.text.scope {
@@ -346,7 +347,7 @@ impl Engine {
                 Scope::Deployment => String::new(),
             };
             let key = (rule.text.id.clone(), scope);
-            match rule.evaluate(&vars) {
+            match rule.evaluate_in(&vars) {
                 Ok(Verdict::Violated) => {
                     if self.open_episodes.insert(key) {
                         let mut context: BTreeSet<u64> = self.notices.iter().map(|n| n.1).collect();
@@ -434,10 +435,11 @@ impl Engine {
             ),
         );
         vars.insert("agreement", self.rules.agreement.clone());
+        let vars = Variables::new(&vars);
         let rules = Arc::clone(&self.rules);
         for rule in rules.rules.iter().filter(|r| r.text.on == On::Checkpoint) {
             let key = (rule.text.id.clone(), String::new());
-            match rule.evaluate(&vars) {
+            match rule.evaluate_in(&vars) {
                 Ok(Verdict::Violated) => {
                     if self.open_episodes.insert(key) {
                         let mut context: BTreeSet<u64> =

@@ -288,12 +288,18 @@ impl Rule {
     /// [`Error::Rules`] if an expression fails at run time (missing key, wrong type) or does
     /// not yield a bool.
     pub fn evaluate(&self, vars: &HashMap<&str, serde_json::Value>) -> Result<Verdict> {
-        let mut ctx = Context::default();
-        for (name, v) in vars {
-            ctx.add_variable_from_value(*name, to_cel(v));
-        }
+        self.evaluate_in(&Variables::new(vars))
+    }
+
+    /// Evaluates the rule with variables already converted (once for all the rules evaluated on
+    /// one statement or checkpoint).
+    ///
+    /// # Errors
+    ///
+    /// As [`Rule::evaluate`].
+    pub fn evaluate_in(&self, vars: &Variables) -> Result<Verdict> {
         let run = |field: &str, p: &Program| -> Result<bool> {
-            match p.execute(&ctx) {
+            match p.execute(&vars.0) {
                 Ok(Cel::Bool(b)) => Ok(b),
                 Ok(other) => Err(Error::Rules(format!(
                     "rule {:?} {field}: yields {other:?}, not a bool",
@@ -312,6 +318,26 @@ impl Rule {
         } else {
             Verdict::Violated
         })
+    }
+}
+
+/// Rule variables converted to CEL values.
+pub struct Variables(Context<'static, 'static>);
+
+impl Variables {
+    /// Converts `vars` (JSON values by variable name).
+    pub fn new(vars: &HashMap<&str, serde_json::Value>) -> Self {
+        let mut ctx = Context::default();
+        for (name, v) in vars {
+            ctx.add_variable_from_value(*name, to_cel(v));
+        }
+        Self(ctx)
+    }
+}
+
+impl std::fmt::Debug for Variables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Variables").finish_non_exhaustive()
     }
 }
 
