@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use flight::{BurnoutState, Gravity, propagate};
+use flight::{BurnoutState, Gravity, Options, propagate_with};
 use serde_json::Value;
 
 fn main() {
@@ -23,6 +23,17 @@ fn main() {
     let data: Value = serde_json::from_str(&text).expect("JSON");
     let num = |c: &Value, k: &str| c[k].as_f64().expect("number");
     let cases = data["cases"].as_array().expect("cases");
+    let mut options = Options::default();
+    if let Some(v) = std::env::var("SW_RTOL").ok().and_then(|v| v.parse().ok()) {
+        options.tolerances.rtol = v;
+    }
+    if let Some(v) = std::env::var("SW_ATOL").ok().and_then(|v| v.parse().ok()) {
+        options.tolerances.atol_pos_m = v;
+    }
+    if let Some(v) = std::env::var("SW_MAXSTEP").ok().and_then(|v| v.parse().ok()) {
+        options.tolerances.max_step_s = v;
+    }
+    let propagate = |s: &BurnoutState, g: Gravity| propagate_with(s, g, &options);
     let states: Vec<BurnoutState> = cases
         .iter()
         .map(|c| {

@@ -17,6 +17,27 @@ pub const J2_RADIUS_M: f64 = 6_378_137.0;
 /// Earth rotation rate about inertial +Z, rad/s (re-exported from `geodesy`).
 pub use geodesy::EARTH_ROTATION_RAD_PER_S;
 
+/// Bound (rad) on the angle between the ellipsoid normal through a point and the gradient of the
+/// ellipsoid's implicit function there (see [`EarthModel::height_sign_and_rate_proxy`]).
+const PROXY_ANGLE_RAD: f64 = 0.01;
+
+/// The cube root of `x` ≥ 1. Heikkinen's formula takes the cube root of numbers within a few per cent
+/// of 1 for every point outside ~50 km of the Earth's centre, where Newton's method from the tangent
+/// line converges in three steps; anything else goes to the library function.
+#[inline]
+fn cbrt_from_one(x: f64) -> f64 {
+    if !(1.0..=1.1).contains(&x) {
+        return x.cbrt();
+    }
+    // The tangent of x^(1/3) at 1 overestimates it (concave), by at most (x−1)²/9 ≤ 1.2e−3 here;
+    // each Newton step squares the relative error (times ~1): 1e−3 → 1e−6 → 1e−12 → below an ulp.
+    let mut y = 1.0 + (x - 1.0) / 3.0;
+    for _ in 0..4 {
+        y -= (y * y * y - x) / (3.0 * y * y);
+    }
+    y
+}
+
 /// Which gravity field accelerates the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Gravity {
@@ -229,6 +250,32 @@ impl EarthModel {
         (h, up.dot(v_rel))
     }
 
+    /// Cheap stand-ins for the height and its rate at an inertial state, for bracketing events:
+    /// returns (`outside`, `rate`, `bound`) where `outside` has the sign of the height exactly (it is the
+    /// figure's implicit function (x² + y²)/a² + z²/b² − 1), and `rate` (m/s) — the Earth-relative
+    /// velocity along the gradient of that function rather than along the ellipsoid normal — differs
+    /// from dh/dt by at most `bound` (m/s). Both directions are within 0.0034 rad of the radial
+    /// direction (the largest difference between geodetic and geocentric latitude), so 0.01 rad times
+    /// the speed bounds the difference with a margin (tested). About a tenth of the cost of
+    /// [`EarthModel::height_and_rate`].
+    #[inline]
+    pub(crate) fn height_sign_and_rate_proxy(
+        &self,
+        r_inertial_m: Vec3,
+        v_inertial_mps: Vec3,
+    ) -> (f64, f64, f64) {
+        let (a2, b2) = match self.figure {
+            Figure::Wgs84 => (WGS84_A_M * WGS84_A_M, WGS84_B_M * WGS84_B_M),
+            Figure::Sphere { radius_m } => (radius_m * radius_m, radius_m * radius_m),
+        };
+        let r = r_inertial_m;
+        let v_rel = v_inertial_mps - self.omega().cross(r);
+        let outside = (r.x * r.x + r.y * r.y) / a2 + r.z * r.z / b2 - 1.0;
+        let grad = Vec3::new(r.x / a2, r.y / a2, r.z / b2);
+        let speed = v_rel.norm();
+        (outside, grad.dot(v_rel) / grad.norm(), PROXY_ANGLE_RAD * speed)
+    }
+
     /// Height above the figure (m) and the figure's outward unit normal through the position `r_m`
     /// (Earth-fixed or inertial: the figure is symmetric about Z, so both rotate together).
     ///
@@ -266,7 +313,7 @@ impl EarthModel {
                 let f = 54.0 * B * B * z2;
                 let g = p2 + (1.0 - E2) * z2 - E2 * (A * A - B * B);
                 let c = E2 * E2 * f * p2 / (g * g * g);
-                let s = (1.0 + c + (c * c + 2.0 * c).sqrt()).cbrt();
+                let s = cbrt_from_one(1.0 + c + (c * c + 2.0 * c).sqrt());
                 let k = s + 1.0 + 1.0 / s;
                 let pp = f / (3.0 * k * k * g * g);
                 let q = (1.0 + 2.0 * E2 * E2 * pp).sqrt();
@@ -294,6 +341,52 @@ impl EarthModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_cube_root_matches_the_library() {
+        for i in 0..=10_000 {
+            let x = 1.0 + 0.1 * i as f64 / 10_000.0;
+            let (a, b) = (cbrt_from_one(x), x.cbrt());
+            assert!((a - b).abs() <= 2.0 * f64::EPSILON, "{x}: {a} vs {b}");
+        }
+        assert_eq!(cbrt_from_one(27.0), 3.0);
+    }
+
+    /// The proxy's sign is the height's, and its rate is within its bound of dh/dt, from 1 km under
+    /// the ground to 5 000 km up, at all latitudes and in all directions.
+    #[test]
+    fn height_proxy_is_bounded() {
+        let m = EarthModel::contract();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut worst: f64 = 0.0;
+        for _ in 0..20_000 {
+            let p = Geodetic {
+                lat_deg: 180.0 * rnd() - 90.0,
+                lon_deg: 360.0 * rnd() - 180.0,
+                h_m: -1_000.0 + 5.0e6 * rnd().powi(3),
+            };
+            let r = p.to_ecef();
+            let v = Vec3::new(rnd() - 0.5, rnd() - 0.5, rnd() - 0.5) * 16_000.0;
+            let (h, hdot) = m.height_and_rate(r, v);
+            let (outside, rate, bound) = m.height_sign_and_rate_proxy(r, v);
+            if h.abs() > 1e-6 {
+                assert_eq!(h > 0.0, outside > 0.0, "{p:?}");
+            }
+            assert!(
+                (rate - hdot).abs() <= bound,
+                "{p:?}: {rate} vs {hdot} (bound {bound})"
+            );
+            let speed = (v - m.omega().cross(r)).norm();
+            worst = worst.max((rate - hdot).abs() / speed);
+        }
+        assert!(worst > 1e-3 && worst < 0.0069, "largest angle {worst}");
+    }
 
     #[test]
     fn j2_pulls_harder_at_the_equator() {

@@ -1,6 +1,7 @@
 //! Scalar root finding: Brent's method (R. P. Brent, "Algorithms for Minimization without Derivatives",
 //! 1973, ch. 4), which combines bisection, secant and inverse quadratic interpolation and never leaves
-//! its bracket.
+//! its bracket; and Newton's method safeguarded by bisection inside a bracket, for functions whose
+//! derivative (or a good approximation of it) comes almost free.
 
 /// The root of `f` in [a, b], where f(a) and f(b) differ in sign (or one is zero), to within `xtol`.
 /// Returns `None` when the bracket is not valid or a value is NaN.
@@ -80,6 +81,63 @@ pub fn brent<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, xtol: f64) -> Optio
         }
     }
     Some(b)
+}
+
+/// The root of `f` in [a, b] by Newton's method from `x0`, safeguarded by bisection: `f` returns the
+/// value and the derivative (an approximation with a relative error well below one still converges,
+/// linearly at that rate). f(a) and f(b) must differ in sign (or one be zero). Stops when a step is
+/// below `xtol`. Returns `None` when the bracket is not valid or a value is NaN.
+pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
+    mut f: F,
+    a: f64,
+    b: f64,
+    x0: f64,
+    fa: f64,
+    fb: f64,
+    xtol: f64,
+) -> Option<f64> {
+    if fa.is_nan() || fb.is_nan() {
+        return None;
+    }
+    if fa == 0.0 {
+        return Some(a);
+    }
+    if fb == 0.0 {
+        return Some(b);
+    }
+    if (fa > 0.0) == (fb > 0.0) {
+        return None;
+    }
+    // Orient so that f(lo) < 0 < f(hi).
+    let (mut lo, mut hi) = if fa < 0.0 { (a, b) } else { (b, a) };
+    let mut x = if (a.min(b)..=a.max(b)).contains(&x0) {
+        x0
+    } else {
+        0.5 * (a + b)
+    };
+    for _ in 0..100 {
+        let (fx, dfx) = f(x);
+        if fx.is_nan() {
+            return None;
+        }
+        if fx == 0.0 {
+            return Some(x);
+        }
+        if fx < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let newton = x - fx / dfx;
+        let inside = newton.is_finite() && (newton - lo) * (newton - hi) < 0.0;
+        let next = if inside { newton } else { 0.5 * (lo + hi) };
+        let dx = (next - x).abs();
+        x = next;
+        if dx <= xtol || (hi - lo).abs() <= xtol {
+            return Some(x);
+        }
+    }
+    Some(x)
 }
 
 /// The minimum of a unimodal `f` on [a, b] by Brent's method (golden section with parabolic steps), to
@@ -172,6 +230,26 @@ mod tests {
         let r = brent(|x| x * x - 2.0, 0.0, 2.0, 1e-14).unwrap();
         assert!((r - 2f64.sqrt()).abs() < 1e-13);
         assert!(brent(|x| x * x + 1.0, 0.0, 2.0, 1e-12).is_none());
+        // Exact and approximate (10 % off) derivatives; a start outside the bracket; a bad bracket.
+        for (scale, x0) in [(1.0, 1.9), (1.1, 0.1), (0.9, 5.0)] {
+            let mut calls = 0;
+            let r = newton_bracketed(
+                |x| {
+                    calls += 1;
+                    (x * x - 2.0, scale * 2.0 * x)
+                },
+                0.0,
+                2.0,
+                x0,
+                -2.0,
+                2.0,
+                1e-13,
+            )
+            .unwrap();
+            assert!((r - 2f64.sqrt()).abs() < 1e-12, "{r}");
+            assert!(calls < 30, "{calls} calls");
+        }
+        assert!(newton_bracketed(|x| (x * x + 1.0, 2.0 * x), 0.0, 2.0, 1.0, 1.0, 5.0, 1e-12).is_none());
         let (x, fx) = brent_min(|x| (x - 0.3).powi(2) + 1.0, -1.0, 2.0, 1e-10);
         assert!((x - 0.3).abs() < 1e-7 && (fx - 1.0).abs() < 1e-12);
     }

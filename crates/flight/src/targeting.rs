@@ -142,7 +142,7 @@ impl Problem<'_> {
         let y0 = [self.r1.x, self.r1.y, self.r1.z, v1.x, v1.y, v1.z];
         let mut end = None;
         dop853::integrate(f, y0, t_s, self.tol, |seg| {
-            end = Some(seg.eval(seg.t1_s()));
+            end = Some(seg.y1);
             true
         })
         .map_err(|_| Error::Targeting {

@@ -8,12 +8,14 @@
 //! the largest maximum of h(t) found as a downward zero of dh/dt (the Earth-relative velocity along the
 //! ellipsoid normal), which locates its time far better than maximising h itself.
 
+use std::sync::OnceLock;
+
 use geodesy::{Geodetic, Vec3, wrap_180_deg, wrap_360_deg};
 
-use crate::dop853::{self, Segment, Tolerances};
+use crate::dop853::{self, Segment, Step, Tolerances};
 use crate::kepler::KeplerOrbit;
 use crate::model::Figure;
-use crate::roots::brent;
+use crate::roots::{brent, newton_bracketed};
 use crate::{BurnoutState, EarthModel, Error, Gravity, InertialState};
 
 /// Sub-intervals per integrator step at which h and dh/dt are sampled to bracket events. Steps last at
@@ -106,7 +108,7 @@ pub struct FlightSummary {
 
 #[derive(Debug, Clone)]
 enum Path {
-    Dense(Vec<Segment>),
+    Dense(Vec<LazySegment>),
     Kepler(KeplerOrbit),
 }
 
@@ -184,8 +186,8 @@ pub fn propagate_inertial(
             true
         }
     };
-    let mut scan = Scan::new(model, h0, hdot0);
-    let path = if use_kepler {
+    let (path, impact, apogees) = if use_kepler {
+        let mut scan = Scan::new(model, h0, hdot0);
         let state_at = |t: f64| kepler.state_at(t);
         let t1 = kepler.time_to_next_periapsis_s().unwrap_or(period);
         let mut windows = vec![(0.0, t1)];
@@ -202,23 +204,19 @@ pub fn propagate_inertial(
                 break;
             }
         }
-        Path::Kepler(kepler)
+        (Path::Kepler(kepler), scan.impact, scan.apogees)
     } else {
         let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
-        let f = |y: &dop853::State| {
-            let r = Vec3::new(y[0], y[1], y[2]);
-            let a = model.acceleration(gravity, r);
-            [y[3], y[4], y[5], a.x, a.y, a.z]
-        };
+        let f = rhs(model, gravity);
         let y0 = to_y(state);
-        let mut segments = Vec::with_capacity(64);
-        dop853::integrate(f, y0, t_cap, &options.tolerances, |seg| {
-            let eval = |t: f64| from_y(&seg.eval(t));
-            let ts: [f64; SAMPLES_PER_STEP] =
-                std::array::from_fn(|i| seg.t0_s + seg.h_s * (i + 1) as f64 / SAMPLES_PER_STEP as f64);
-            scan.run(&eval, &ts);
-            segments.push(seg.clone());
-            scan.impact.is_none()
+        let mut step_scan = StepScan::new(model, gravity, y0, h0, hdot0);
+        let mut segments: Vec<LazySegment> = Vec::with_capacity(32);
+        dop853::integrate(&f, y0, t_cap, &options.tolerances, |step| {
+            segments.push(LazySegment::new(step));
+            if let Some(seg) = segments.last() {
+                step_scan.step(seg, &f);
+            }
+            step_scan.impact.is_none()
         })
         .map_err(|e| match e {
             dop853::IntegrationError::TooManySteps { t_s } => Error::Integration {
@@ -230,7 +228,7 @@ pub fn propagate_inertial(
                 reason: "step size underflow",
             },
         })?;
-        Path::Dense(segments)
+        (Path::Dense(segments), step_scan.impact, step_scan.apogees)
     };
     let mut traj = Trajectory {
         model,
@@ -240,13 +238,13 @@ pub fn propagate_inertial(
         impact: event_placeholder(),
         apogee: event_placeholder(),
     };
-    let Some(t_imp) = scan.impact else {
+    let Some(t_imp) = impact else {
         let searched_s = traj.path_end_s();
         return Err(Error::NoImpact { searched_s });
     };
     traj.impact = traj.event_at(t_imp);
     let mut best = (0.0, h0);
-    for &(t, h) in &scan.apogees {
+    for &(t, h) in &apogees {
         if t <= t_imp && h > best.1 {
             best = (t, h);
         }
@@ -265,6 +263,45 @@ fn event_placeholder() -> Event {
             lon_deg: 0.0,
             h_m: 0.0,
         },
+    }
+}
+
+/// The right-hand side y' = f(y) of the equations of motion in the inertial frame.
+fn rhs(model: EarthModel, gravity: Gravity) -> impl Fn(&dop853::State) -> dop853::State {
+    move |y: &dop853::State| {
+        let a = model.acceleration(gravity, Vec3::new(y[0], y[1], y[2]));
+        [y[3], y[4], y[5], a.x, a.y, a.z]
+    }
+}
+
+/// An integrator step whose dense output is built the first time a state inside it is asked for.
+#[derive(Debug, Clone)]
+struct LazySegment {
+    step: Step,
+    dense: OnceLock<Segment>,
+}
+
+impl LazySegment {
+    fn new(step: Step) -> Self {
+        LazySegment {
+            step,
+            dense: OnceLock::new(),
+        }
+    }
+
+    fn t1_s(&self) -> f64 {
+        self.step.t1_s()
+    }
+
+    /// The state at `t_s` (7th-order dense output; the step's own end points exactly).
+    fn eval(&self, t_s: f64, f: &impl Fn(&dop853::State) -> dop853::State) -> dop853::State {
+        if t_s == self.step.t0_s {
+            return self.step.y0;
+        }
+        if t_s == self.step.t1_s() {
+            return self.step.y1;
+        }
+        self.dense.get_or_init(|| self.step.dense(f)).eval(t_s)
     }
 }
 
@@ -330,6 +367,190 @@ impl Scan {
     }
 }
 
+/// Sequential bracketing of impact and apogee over the integrator's steps, with refinement.
+///
+/// At each step end it evaluates cheap stand-ins for the height and its rate
+/// ([`EarthModel::height_sign_and_rate_proxy`]: the height's sign exactly, its rate to within a known
+/// bound), and the exact height and rate (Heikkinen) only where the stand-ins cannot decide: at the ends
+/// of a step that holds the impact, and where the rate is within its bound of zero (a few seconds
+/// around the apogee). Steps last at most [`Tolerances::max_step_s`]; a ballistic arc's height turns
+/// over at most once within that, so the signs at a step's ends tell what happens inside, but for one
+/// case — a dip (falling at the start, rising at the end, above ground at both) — whose lowest point is
+/// found and checked. Events are then located on the step's dense output, which is built only for the
+/// steps that hold one, by Newton's method (safeguarded by bisection) from the cubic Hermite guess.
+struct StepScan {
+    model: EarthModel,
+    gravity: Gravity,
+    /// The last step end: time, state, stand-ins (outside, rate, bound) and the exact (h, dh/dt) once
+    /// computed.
+    t: f64,
+    y: dop853::State,
+    proxy: (f64, f64, f64),
+    exact: Option<(f64, f64)>,
+    impact: Option<f64>,
+    apogees: Vec<(f64, f64)>,
+}
+
+impl StepScan {
+    fn new(model: EarthModel, gravity: Gravity, y0: dop853::State, h0: f64, hdot0: f64) -> Self {
+        let (r, v) = from_y(&y0);
+        StepScan {
+            model,
+            gravity,
+            t: 0.0,
+            y: y0,
+            proxy: model.height_sign_and_rate_proxy(r, v),
+            exact: Some((h0, hdot0)),
+            impact: None,
+            apogees: Vec::new(),
+        }
+    }
+
+    /// The sign of dh/dt at a step end (+1, −1, or 0 when the stand-in cannot tell).
+    fn rate_sign((_, rate, bound): (f64, f64, f64)) -> i8 {
+        if rate > bound {
+            1
+        } else if rate < -bound {
+            -1
+        } else {
+            0
+        }
+    }
+
+    fn step(&mut self, seg: &LazySegment, f: &impl Fn(&dop853::State) -> dop853::State) {
+        if self.impact.is_some() {
+            return;
+        }
+        let model = self.model;
+        let gravity = self.gravity;
+        let (t0, t1) = (seg.step.t0_s, seg.step.t1_s());
+        let (r1, v1) = from_y(&seg.step.y1);
+        let proxy0 = self.proxy;
+        let proxy1 = model.height_sign_and_rate_proxy(r1, v1);
+        let y0 = self.y;
+        let mut exact0 = self.exact;
+        let mut exact1 = None;
+        let exact_at = |y: &dop853::State| {
+            let (r, v) = from_y(y);
+            model.height_and_rate(r, v)
+        };
+        let (s0, s1) = (Self::rate_sign(proxy0), Self::rate_sign(proxy1));
+        let impact_possible = proxy0.0 > 0.0 && proxy1.0 <= 0.0;
+        let turn_possible = s0 != s1 || s0 == 0;
+        if impact_possible || turn_possible {
+            exact0 = Some(exact0.unwrap_or_else(|| exact_at(&y0)));
+            exact1 = Some(exact_at(&seg.step.y1));
+        }
+        if let (Some((h0, hdot0)), Some((h1, hdot1))) = (exact0, exact1) {
+            let state = |t: f64| from_y(&seg.eval(t, f));
+            let h_of = |t: f64| {
+                let (r, v) = state(t);
+                model.height_and_rate(r, v)
+            };
+            // The height rate and an approximation of its derivative (the figure's curvature taken as
+            // a sphere's: off by the flattening, ~0.3 %, which Newton's method absorbs).
+            let hdot_of = |t: f64| {
+                let (r, v) = state(t);
+                let (_, up) = model.height_and_normal(r);
+                let v_rel = v - model.omega().cross(r);
+                let a_rel = model.acceleration(gravity, r) - model.omega().cross(v);
+                let hdot = up.dot(v_rel);
+                let hddot = up.dot(a_rel) + (v_rel.dot(v) - hdot * up.dot(v)) / r.norm();
+                (hdot, hddot)
+            };
+            let hermite = Hermite::new(t0, t1, h0, hdot0, h1, hdot1);
+            if hdot0 > 0.0 && hdot1 <= 0.0 {
+                let guess = hermite.rate_root().unwrap_or(0.5 * (t0 + t1));
+                if let Some(ta) = newton_bracketed(hdot_of, t0, t1, guess, hdot0, hdot1, EVENT_XTOL_S) {
+                    self.apogees.push((ta, h_of(ta).0));
+                }
+            }
+            let mut impact_bracket = (h0 > 0.0 && h1 <= 0.0).then_some((t1, h1));
+            if impact_bracket.is_none() && h0 > 0.0 && h1 > 0.0 && hdot0 < 0.0 && hdot1 > 0.0 {
+                // A dip: is its lowest point under the ground?
+                let guess = hermite.rate_root().unwrap_or(0.5 * (t0 + t1));
+                if let Some(tm) = newton_bracketed(hdot_of, t0, t1, guess, hdot0, hdot1, EVENT_XTOL_S) {
+                    let hm = h_of(tm).0;
+                    if hm <= 0.0 {
+                        impact_bracket = Some((tm, hm));
+                    }
+                }
+            }
+            if let Some((tb, hb)) = impact_bracket {
+                let guess = hermite.value_root(t0, tb).unwrap_or(0.5 * (t0 + tb));
+                self.impact = newton_bracketed(h_of, t0, tb, guess, h0, hb, EVENT_XTOL_S).or(Some(tb));
+            }
+        }
+        self.t = t1;
+        self.y = seg.step.y1;
+        self.proxy = proxy1;
+        self.exact = exact1;
+    }
+}
+
+/// The cubic Hermite interpolant of the height over a step, from its values and rates at both ends:
+/// a cheap first guess of event times inside the step.
+struct Hermite {
+    t0: f64,
+    dt: f64,
+    /// Coefficients of h(t0 + s·dt) = c0 + c1 s + c2 s² + c3 s³, s ∈ [0, 1].
+    c: [f64; 4],
+}
+
+impl Hermite {
+    fn new(t0: f64, t1: f64, h0: f64, hdot0: f64, h1: f64, hdot1: f64) -> Self {
+        let dt = t1 - t0;
+        let (m0, m1) = (hdot0 * dt, hdot1 * dt);
+        Hermite {
+            t0,
+            dt,
+            c: [h0, m0, 3.0 * (h1 - h0) - 2.0 * m0 - m1, 2.0 * (h0 - h1) + m0 + m1],
+        }
+    }
+
+    /// The time in the step where the interpolant's rate vanishes (the root of a quadratic in [0, 1]).
+    fn rate_root(&self) -> Option<f64> {
+        let [_, b, c, d] = self.c;
+        // b + 2c s + 3d s² = 0.
+        let (qa, qb, qc) = (3.0 * d, 2.0 * c, b);
+        let roots = if qa.abs() < 1e-300 {
+            [-qc / qb, f64::NAN]
+        } else {
+            let disc = qb * qb - 4.0 * qa * qc;
+            if disc < 0.0 {
+                return None;
+            }
+            let q = -0.5 * (qb + disc.sqrt().copysign(qb));
+            [q / qa, qc / q]
+        };
+        roots
+            .into_iter()
+            .find(|s| (0.0..=1.0).contains(s))
+            .map(|s| self.t0 + s * self.dt)
+    }
+
+    /// A time in [ta, tb] where the interpolant vanishes (a few Newton steps on the cubic).
+    fn value_root(&self, ta: f64, tb: f64) -> Option<f64> {
+        let [a, b, c, d] = self.c;
+        let (sa, sb) = ((ta - self.t0) / self.dt, (tb - self.t0) / self.dt);
+        let p = |s: f64| a + s * (b + s * (c + s * d));
+        let (pa, pb) = (p(sa), p(sb));
+        if !(pa.is_finite() && pb.is_finite()) || (pa > 0.0) == (pb > 0.0) || pa == pb {
+            return None;
+        }
+        let mut s = sa + (sb - sa) * pa / (pa - pb);
+        for _ in 0..4 {
+            let dp = b + s * (2.0 * c + 3.0 * s * d);
+            let next = s - p(s) / dp;
+            if !next.is_finite() || next < sa || next > sb {
+                break;
+            }
+            s = next;
+        }
+        Some(self.t0 + s * self.dt)
+    }
+}
+
 impl Trajectory {
     /// The Earth model used.
     pub fn model(&self) -> &EarthModel {
@@ -386,7 +607,7 @@ impl Trajectory {
             Path::Kepler(k) => k.state_at(t_s),
             Path::Dense(segs) => {
                 let i = segs.partition_point(|s| s.t1_s() < t_s).min(segs.len() - 1);
-                from_y(&segs[i].eval(t_s))
+                from_y(&segs[i].eval(t_s, &rhs(self.model, self.gravity)))
             }
         }
     }
@@ -436,7 +657,7 @@ impl Trajectory {
             Path::Dense(segs) => {
                 for s in segs {
                     for i in 1..=SAMPLES_PER_STEP {
-                        let t = s.t0_s + s.h_s * i as f64 / SAMPLES_PER_STEP as f64;
+                        let t = s.step.t0_s + s.step.h_s * i as f64 / SAMPLES_PER_STEP as f64;
                         ts.push(t.min(tof));
                     }
                 }

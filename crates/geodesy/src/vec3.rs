@@ -57,12 +57,22 @@ impl Vec3 {
         )
     }
 
-    /// Euclidean norm.
+    /// Euclidean norm (the square root of the sum of squares, or `hypot`'s scaled form where that sum
+    /// would overflow or lose precision to underflow).
+    #[inline]
     pub fn norm(self) -> f64 {
-        self.x.hypot(self.y).hypot(self.z)
+        let s = self.norm_squared();
+        if s.is_finite() && s >= 1e-290 {
+            s.sqrt()
+        } else if s == 0.0 && self.x == 0.0 && self.y == 0.0 && self.z == 0.0 {
+            0.0
+        } else {
+            self.x.hypot(self.y).hypot(self.z)
+        }
     }
 
     /// Squared Euclidean norm.
+    #[inline]
     pub fn norm_squared(self) -> f64 {
         self.dot(self)
     }
