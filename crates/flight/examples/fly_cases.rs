@@ -88,13 +88,16 @@ fn main() {
         steps as f64 / states.len() as f64
     );
 
+    let no_summary = std::env::var("SW_NOSUMMARY").is_ok();
     let mut sink = 0.0;
     let mut pass = || {
         for s in &states {
-            sink += propagate(std::hint::black_box(s), Gravity::J2)
-                .expect("impacts")
-                .summary()
-                .time_of_flight_s;
+            let t = propagate(std::hint::black_box(s), Gravity::J2).expect("impacts");
+            sink += if no_summary {
+                t.time_of_flight_s() + t.impact().position.lat_deg + t.apogee().position.h_m
+            } else {
+                t.summary().time_of_flight_s
+            };
         }
     };
     for _ in 0..warm {

@@ -381,11 +381,11 @@ impl Scan {
 struct StepScan {
     model: EarthModel,
     gravity: Gravity,
-    /// The last step end: time, state, stand-ins (outside, rate, bound) and the exact (h, dh/dt) once
+    /// The last step end: time, state, stand-ins (outside, sign of the rate) and the exact (h, dh/dt) once
     /// computed.
     t: f64,
     y: dop853::State,
-    proxy: (f64, f64, f64),
+    proxy: (f64, i8),
     exact: Option<(f64, f64)>,
     impact: Option<f64>,
     apogees: Vec<(f64, f64)>,
@@ -406,17 +406,6 @@ impl StepScan {
         }
     }
 
-    /// The sign of dh/dt at a step end (+1, −1, or 0 when the stand-in cannot tell).
-    fn rate_sign((_, rate, bound): (f64, f64, f64)) -> i8 {
-        if rate > bound {
-            1
-        } else if rate < -bound {
-            -1
-        } else {
-            0
-        }
-    }
-
     fn step(&mut self, seg: &LazySegment, f: &impl Fn(&dop853::State) -> dop853::State) {
         if self.impact.is_some() {
             return;
@@ -434,7 +423,7 @@ impl StepScan {
             let (r, v) = from_y(y);
             model.height_and_rate(r, v)
         };
-        let (s0, s1) = (Self::rate_sign(proxy0), Self::rate_sign(proxy1));
+        let (s0, s1) = (proxy0.1, proxy1.1);
         let impact_possible = proxy0.0 > 0.0 && proxy1.0 <= 0.0;
         let turn_possible = s0 != s1 || s0 == 0;
         if impact_possible || turn_possible {
@@ -619,7 +608,7 @@ impl Trajectory {
             t_since_burnout_s: t_s,
             r_inertial_m: r,
             v_inertial_mps: v,
-            position: self.model.to_geodetic(r_e),
+            position: self.model.geodetic_of_fast(r_e),
         }
     }
 
@@ -731,7 +720,7 @@ impl Trajectory {
     /// The `fly` answer: impact point, times, apogee and the ground geodesic.
     pub fn summary(&self) -> FlightSummary {
         let r0_e = self.burnout.r_inertial_m;
-        let start = self.model.to_geodetic(r0_e);
+        let start = self.model.geodetic_of_fast(r0_e);
         let imp = self.impact.position;
         let (range, azi) = ground_geodesic(&self.model, start, imp);
         FlightSummary {
