@@ -75,13 +75,47 @@ g++ -O2 -std=c++17 -o "$WORK/pykep_lambert" "$HERE/pykep_lambert.cpp" -ldl
 
 # --- (a) fly, J2 -----------------------------------------------------------------------------------------
 echo
-echo "== fly (J2), 60 reference trajectories"
-"$EX/fly_cases" 80 20
-for tol in "1e-12 1e-6" "1e-13 1e-7"; do
+echo "== fly (J2), 60 reference trajectories: a work-precision sweep of both sides"
+FLY_LOG="$WORK/fly_sweep.txt"
+: >"$FLY_LOG"
+for tol in "1e-12 1e-6" "1e-11 1e-6" "1e-10 1e-6"; do
     # shellcheck disable=SC2086
-    java -Xss8m -cp "$CP" OrekitFly "$WORK/fly_cases.txt" $tol 80 20
+    "$EX/fly_cases" 80 20 $tol | tee -a "$FLY_LOG"
 done
-"$EX/fly_cases" 80 20
+for tol in "1e-13 1e-7" "1e-12 1e-6" "1e-11 1e-5" "1e-10 1e-4" "1e-9 1e-3"; do
+    # shellcheck disable=SC2086
+    java -Xss8m -cp "$CP" OrekitFly "$WORK/fly_cases.txt" $tol 80 20 2>/dev/null | tee -a "$FLY_LOG"
+done
+# Equal accuracy: each shieldwatch setting against the fastest Orekit setting that is at least as accurate
+# (worst impact difference from the reference no larger), and the reverse.
+python3 - "$FLY_LOG" <<'PY'
+import re, sys
+acc, time = {}, {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(shieldwatch|orekit) rtol (\S+)(?: atol \S+ m)?: worst impact (\S+) m", line)
+    if m:
+        acc[(m[1], float(m[2]))] = float(m[3])
+    m = re.match(r"(shieldwatch|orekit) rtol (\S+): (.*?):? ?([0-9.]+) us per trajectory", line)
+    if m:
+        kind = {"propagation + events": "prop", "fly answer (+ ground geodesic)": "fly"}.get(m[3].strip(), "prop")
+        time[(m[1], float(m[2]), kind)] = float(m[4])
+sw = sorted(k for k in acc if k[0] == "shieldwatch")
+ok = sorted(k for k in acc if k[0] == "orekit")
+print("\nwork-precision (worst impact difference from the Orekit reference made at rtol 1e-14):")
+for k in sw + ok:
+    extra = f", fly answer {time[k + ('fly',)]:.2f} us" if (k + ("fly",)) in time else ""
+    print(f"  {k[0]:11} rtol {k[1]:.0e}: {acc[k]:.2e} m, propagation + events {time[k + ('prop',)]:.2f} us{extra}")
+print("equal accuracy (Orekit's fastest setting at least as accurate as shieldwatch's):")
+for k in sw:
+    better = [o for o in ok if acc[o] <= acc[k]]
+    if not better:
+        print(f"  shieldwatch rtol {k[1]:.0e}: no Orekit setting as accurate")
+        continue
+    o = min(better, key=lambda o: time[o + ("prop",)])
+    t_o = time[o + ("prop",)]
+    print(f"  shieldwatch rtol {k[1]:.0e} ({acc[k]:.1e} m) vs Orekit rtol {o[1]:.0e} ({acc[o]:.1e} m): "
+          f"{t_o / time[k + ('prop',)]:.1f}x (propagation + events), {t_o / time[k + ('fly',)]:.1f}x (whole fly answer)")
+PY
 
 # --- (b) Lambert -----------------------------------------------------------------------------------------
 echo

@@ -1,10 +1,13 @@
 //! Flies every burnout state of the committed Orekit reference set
 //! (`tests/reference/orekit_trajectories.json`) under J2, reports the worst differences from Orekit's
 //! answers, then times the set the way `bench/OrekitFly.java` times Orekit: warm-up passes, then the best
-//! of the timed passes, as wall time per trajectory. Used by `bench/compare_peers.sh`; also a profiling
-//! aid (`valgrind --tool=callgrind`).
+//! of the timed passes, as wall time per trajectory — twice: the propagation with its events (impact
+//! point, time of flight, apogee: the work the Orekit side does) and the whole `fly` answer (plus the
+//! WGS84 ground geodesic). Used by `bench/compare_peers.sh`; also a profiling aid (`perf`,
+//! `valgrind --tool=callgrind`).
 //!
-//! `cargo run --release -p flight --example fly_cases -- [warm-up passes] [timed passes]`
+//! `cargo run --release -p flight --example fly_cases -- [warm-up passes] [timed passes] [rtol] [atol m]`
+//! (defaults 20, 20 and the library's default tolerances).
 
 use std::time::Instant;
 
@@ -24,15 +27,14 @@ fn main() {
     let num = |c: &Value, k: &str| c[k].as_f64().expect("number");
     let cases = data["cases"].as_array().expect("cases");
     let mut options = Options::default();
-    if let Some(v) = std::env::var("SW_RTOL").ok().and_then(|v| v.parse().ok()) {
-        options.tolerances.rtol = v;
+    let tol = &mut options.tolerances;
+    if let Some(v) = std::env::args().nth(3).and_then(|v| v.parse().ok()) {
+        tol.rtol = v;
     }
-    if let Some(v) = std::env::var("SW_ATOL").ok().and_then(|v| v.parse().ok()) {
-        options.tolerances.atol_pos_m = v;
+    if let Some(v) = std::env::args().nth(4).and_then(|v| v.parse().ok()) {
+        tol.atol_pos_m = v;
     }
-    if let Some(v) = std::env::var("SW_MAXSTEP").ok().and_then(|v| v.parse().ok()) {
-        options.tolerances.max_step_s = v;
-    }
+    let (rtol, atol) = (tol.rtol, tol.atol_pos_m);
     let propagate = |s: &BurnoutState, g: Gravity| propagate_with(s, g, &options);
     let states: Vec<BurnoutState> = cases
         .iter()
@@ -80,7 +82,7 @@ fn main() {
         }
     }
     println!(
-        "shieldwatch rtol 1e-12 atol 1e-6 m: worst impact {:.3e} m, tof {:.3e} s, apogee {:.3e} m, apogee time {:.3e} s ({:.1} steps per trajectory)",
+        "shieldwatch rtol {rtol:.0e} atol {atol:.0e} m: worst impact {:.3e} m, tof {:.3e} s, apogee {:.3e} m, apogee time {:.3e} s ({:.1} steps per trajectory)",
         worst[0],
         worst[1],
         worst[2],
@@ -88,30 +90,36 @@ fn main() {
         steps as f64 / states.len() as f64
     );
 
-    let no_summary = std::env::var("SW_NOSUMMARY").is_ok();
-    let mut sink = 0.0;
-    let mut pass = || {
-        for s in &states {
-            let t = propagate(std::hint::black_box(s), Gravity::J2).expect("impacts");
-            sink += if no_summary {
-                t.time_of_flight_s() + t.impact().position.lat_deg + t.apogee().position.h_m
-            } else {
-                t.summary().time_of_flight_s
-            };
+    for whole in [false, true] {
+        let mut sink = 0.0;
+        let mut pass = || {
+            for s in &states {
+                let t = propagate(std::hint::black_box(s), Gravity::J2).expect("impacts");
+                sink += if whole {
+                    t.summary().ground_range_m
+                } else {
+                    t.time_of_flight_s() + t.impact().position.lat_deg + t.apogee().position.h_m
+                };
+            }
+        };
+        for _ in 0..warm {
+            pass();
         }
-    };
-    for _ in 0..warm {
-        pass();
+        let mut best = f64::INFINITY;
+        for _ in 0..timed {
+            let t0 = Instant::now();
+            pass();
+            best = best.min(t0.elapsed().as_secs_f64() / states.len() as f64);
+        }
+        let what = if whole {
+            "fly answer (+ ground geodesic)"
+        } else {
+            "propagation + events"
+        };
+        println!(
+            "shieldwatch rtol {rtol:.0e}: {what}: {:.2} us per trajectory (best of {timed} timed passes over {} cases after {warm} warm-up passes; checksum {sink:.3})",
+            best * 1e6,
+            states.len()
+        );
     }
-    let mut best = f64::INFINITY;
-    for _ in 0..timed {
-        let t0 = Instant::now();
-        pass();
-        best = best.min(t0.elapsed().as_secs_f64() / states.len() as f64);
-    }
-    println!(
-        "shieldwatch fly: {:.2} us per trajectory (best of {timed} timed passes over {} cases after {warm} warm-up passes; checksum {sink:.3})",
-        best * 1e6,
-        states.len()
-    );
 }
