@@ -109,7 +109,11 @@ print("equal accuracy (Orekit's fastest setting at least as accurate as shieldwa
 for k in sw:
     better = [o for o in ok if acc[o] <= acc[k]]
     if not better:
-        print(f"  shieldwatch rtol {k[1]:.0e}: no Orekit setting as accurate")
+        o = min(ok, key=lambda o: acc[o])
+        t_o = time[o + ("prop",)]
+        print(f"  shieldwatch rtol {k[1]:.0e} ({acc[k]:.1e} m): no Orekit setting as accurate; against the most "
+              f"accurate, rtol {o[1]:.0e} ({acc[o]:.1e} m): {t_o / time[k + ('prop',)]:.1f}x (propagation + events), "
+              f"{t_o / time[k + ('fly',)]:.1f}x (whole fly answer)")
         continue
     o = min(better, key=lambda o: time[o + ("prop",)])
     t_o = time[o + ("prop",)]
