@@ -197,7 +197,7 @@ pub fn integrate<F, S>(
 ) -> Result<usize, IntegrationError>
 where
     F: Fn(&State) -> State,
-    S: FnMut(Step) -> bool,
+    S: FnMut(&Step) -> bool,
 {
     let scale = |a: &State, b: &State| -> State {
         let (pa, va) = magnitudes(a);
@@ -274,7 +274,7 @@ where
             t += h_step;
             y = y_new;
             k[0] = k[12];
-            let go_on = on_step(step);
+            let go_on = on_step(&step);
             if !go_on {
                 return Ok(accepted);
             }

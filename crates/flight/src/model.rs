@@ -285,10 +285,7 @@ impl EarthModel {
     /// [`EarthModel::height_and_rate`].
     #[inline]
     pub(crate) fn height_sign_and_rate_proxy(&self, r_inertial_m: Vec3, v_inertial_mps: Vec3) -> (f64, i8) {
-        let (ia2, ib2) = match self.figure {
-            Figure::Wgs84 => (1.0 / (WGS84_A_M * WGS84_A_M), 1.0 / (WGS84_B_M * WGS84_B_M)),
-            Figure::Sphere { radius_m } => (1.0 / (radius_m * radius_m), 1.0 / (radius_m * radius_m)),
-        };
+        let (ia2, ib2) = self.inverse_axes_squared();
         let r = r_inertial_m;
         let v_rel = v_inertial_mps - self.omega().cross(r);
         let outside = (r.x * r.x + r.y * r.y) * ia2 + r.z * r.z * ib2 - 1.0;
@@ -300,6 +297,30 @@ impl EarthModel {
             0
         };
         (outside, sign)
+    }
+
+    /// 1/a² and 1/b² of the figure (a sphere: both 1/R²).
+    #[inline]
+    fn inverse_axes_squared(&self) -> (f64, f64) {
+        match self.figure {
+            Figure::Wgs84 => (1.0 / (WGS84_A_M * WGS84_A_M), 1.0 / (WGS84_B_M * WGS84_B_M)),
+            Figure::Sphere { radius_m } => (1.0 / (radius_m * radius_m), 1.0 / (radius_m * radius_m)),
+        }
+    }
+
+    /// The figure's implicit function E = (x² + y²)/a² + z²/b² − 1 at an inertial position and its rate
+    /// dE/dt = ∇E · v (1/s) along an inertial velocity. E vanishes exactly where the height does and has
+    /// its sign (the figure is symmetric about Z, so the inertial and Earth-fixed positions give the same
+    /// E); no square root or division, so locating the impact as a root of E costs a fraction of
+    /// locating it as a root of the height, with the same answer.
+    #[inline]
+    pub(crate) fn outside_and_rate(&self, r_inertial_m: Vec3, v_inertial_mps: Vec3) -> (f64, f64) {
+        let (ia2, ib2) = self.inverse_axes_squared();
+        let (r, v) = (r_inertial_m, v_inertial_mps);
+        (
+            (r.x * r.x + r.y * r.y) * ia2 + r.z * r.z * ib2 - 1.0,
+            2.0 * ((r.x * v.x + r.y * v.y) * ia2 + r.z * v.z * ib2),
+        )
     }
 
     /// Height above the figure (m) and the figure's outward unit normal through the position `r_m`

@@ -212,7 +212,7 @@ pub fn propagate_inertial(
         let mut step_scan = StepScan::new(model, gravity, y0, h0, hdot0);
         let mut segments: Vec<LazySegment> = Vec::with_capacity(32);
         dop853::integrate(&f, y0, t_cap, &options.tolerances, |step| {
-            segments.push(LazySegment::new(step));
+            segments.push(LazySegment::new(step.clone()));
             if let Some(seg) = segments.last() {
                 step_scan.step(seg, &f);
             }
@@ -417,21 +417,25 @@ impl StepScan {
         let proxy0 = self.proxy;
         let proxy1 = model.height_sign_and_rate_proxy(r1, v1);
         let y0 = self.y;
-        let mut exact0 = self.exact;
+        let exact0 = self.exact;
         let mut exact1 = None;
         let exact_at = |y: &dop853::State| {
             let (r, v) = from_y(y);
             model.height_and_rate(r, v)
         };
         let (s0, s1) = (proxy0.1, proxy1.1);
-        let impact_possible = proxy0.0 > 0.0 && proxy1.0 <= 0.0;
-        let turn_possible = s0 != s1 || s0 == 0;
-        if impact_possible || turn_possible {
-            exact0 = Some(exact0.unwrap_or_else(|| exact_at(&y0)));
-            exact1 = Some(exact_at(&seg.step.y1));
-        }
-        if let (Some((h0, hdot0)), Some((h1, hdot1))) = (exact0, exact1) {
-            let state = |t: f64| from_y(&seg.eval(t, f));
+        let state = |t: f64| from_y(&seg.eval(t, f));
+        // The impact is a root of the figure's implicit function E, whose rate is exact and cheap.
+        let outside_of = |t: f64| {
+            let (r, v) = state(t);
+            model.outside_and_rate(r, v)
+        };
+        let mut impact_bracket = (proxy0.0 > 0.0 && proxy1.0 <= 0.0).then_some(t1);
+        if s0 != s1 || s0 == 0 {
+            // The height may turn over in this step: exact heights and rates at both ends.
+            let (h0, hdot0) = exact0.unwrap_or_else(|| exact_at(&y0));
+            let (h1, hdot1) = exact_at(&seg.step.y1);
+            exact1 = Some((h1, hdot1));
             let h_of = |t: f64| {
                 let (r, v) = state(t);
                 model.height_and_rate(r, v)
@@ -454,21 +458,23 @@ impl StepScan {
                     self.apogees.push((ta, h_of(ta).0));
                 }
             }
-            let mut impact_bracket = (h0 > 0.0 && h1 <= 0.0).then_some((t1, h1));
             if impact_bracket.is_none() && h0 > 0.0 && h1 > 0.0 && hdot0 < 0.0 && hdot1 > 0.0 {
                 // A dip: is its lowest point under the ground?
                 let guess = hermite.rate_root().unwrap_or(0.5 * (t0 + t1));
-                if let Some(tm) = newton_bracketed(hdot_of, t0, t1, guess, hdot0, hdot1, EVENT_XTOL_S) {
-                    let hm = h_of(tm).0;
-                    if hm <= 0.0 {
-                        impact_bracket = Some((tm, hm));
-                    }
+                if let Some(tm) = newton_bracketed(hdot_of, t0, t1, guess, hdot0, hdot1, EVENT_XTOL_S)
+                    && h_of(tm).0 <= 0.0
+                {
+                    impact_bracket = Some(tm);
                 }
             }
-            if let Some((tb, hb)) = impact_bracket {
-                let guess = hermite.value_root(t0, tb).unwrap_or(0.5 * (t0 + tb));
-                self.impact = newton_bracketed(h_of, t0, tb, guess, h0, hb, EVENT_XTOL_S).or(Some(tb));
-            }
+        }
+        if let Some(tb) = impact_bracket {
+            let (e0, edot0) = model.outside_and_rate(from_y(&y0).0, from_y(&y0).1);
+            let (eb, edotb) = outside_of(tb);
+            let guess = Hermite::new(t0, tb, e0, edot0, eb, edotb)
+                .value_root(t0, tb)
+                .unwrap_or(0.5 * (t0 + tb));
+            self.impact = newton_bracketed(outside_of, t0, tb, guess, e0, eb, EVENT_XTOL_S).or(Some(tb));
         }
         self.t = t1;
         self.y = seg.step.y1;

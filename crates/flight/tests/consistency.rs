@@ -2,8 +2,12 @@
 //! and event definitions hold (impact at height 0, apogee a maximum of height); textbook sanity facts on
 //! a non-rotating spherical Earth.
 
-use flight::{BurnoutState, EarthModel, Gravity, Method, Options, Shape, propagate_with, target_with};
-use geodesy::Geodetic;
+use flight::kepler::KeplerOrbit;
+use flight::{
+    BurnoutState, EarthModel, Gravity, InertialState, Method, Options, Shape, propagate_inertial,
+    propagate_with, target_with,
+};
+use geodesy::{Geodetic, Vec3};
 
 fn cases() -> Vec<BurnoutState> {
     let mut v = Vec::new();
@@ -162,4 +166,79 @@ fn crossings_just_below_the_apogee_are_found() {
             assert!(t.altitude_crossings(apo.position.h_m + 0.01).is_empty());
         }
     }
+}
+
+/// Flights that graze the ground — their orbit's perigee 1 m to 2 km under the equator, reached at up to
+/// 8 km/s — dip under the ground for a few seconds to a few minutes, often inside one integrator step,
+/// and come back up: the impact is the first downward crossing of height 0, before the perigee. The
+/// integrator's step-end bracketing agrees with the closed-form Kepler path's fine sampling to 1 ms, and
+/// no point of the flown path before the impact is under the ground.
+#[test]
+fn grazing_flights_impact_at_the_first_crossing() {
+    let model = EarthModel::contract();
+    let mu = model.mu_m3ps2;
+    let mut short_dips = 0;
+    for depth_m in [1.0, 10.0, 100.0, 2_000.0] {
+        for e in [0.05, 0.3, 0.6] {
+            // The perigee on the equator, under the ground by `depth_m`; start 5 minutes before it.
+            let rp = geodesy::WGS84_A_M - depth_m;
+            let vp = (mu * (1.0 + e) / rp).sqrt();
+            let perigee = InertialState {
+                r_inertial_m: Vec3::new(rp, 0.0, 0.0),
+                v_inertial_mps: Vec3::new(0.0, vp, 0.0),
+            };
+            let (r, v) = KeplerOrbit::new(perigee, mu).state_at(-300.0);
+            let start = InertialState {
+                r_inertial_m: r,
+                v_inertial_mps: v,
+            };
+            let run = |gravity, method| {
+                propagate_inertial(
+                    &start,
+                    gravity,
+                    &Options {
+                        method,
+                        ..Options::default()
+                    },
+                )
+                .unwrap_or_else(|err| panic!("depth {depth_m} m, e {e}: {err}"))
+            };
+            let k = run(Gravity::Point, Method::Kepler);
+            let n = run(Gravity::Point, Method::Numerical);
+            let (tk, tn) = (k.time_of_flight_s(), n.time_of_flight_s());
+            assert!(
+                (tk - tn).abs() < 1e-3,
+                "depth {depth_m} m, e {e}: Kepler {tk} s, integrator {tn} s"
+            );
+            assert!(
+                tn < 300.0,
+                "depth {depth_m} m, e {e}: impact at {tn} s, after the perigee"
+            );
+            // Under the ground for less than two minutes: inside one step or straddling two.
+            let (mut t_up, mut t) = (tn, tn);
+            while t < 600.0 {
+                let (r, _) = KeplerOrbit::new(start, mu).state_at(t);
+                if model.to_geodetic(model.inertial_to_ecef(r, t)).h_m > 0.0 {
+                    t_up = t;
+                    break;
+                }
+                t += 0.25;
+            }
+            short_dips += usize::from(t_up - tn < 120.0);
+            for gravity in [Gravity::Point, Gravity::J2] {
+                let path = run(gravity, Method::Numerical);
+                let tof = path.time_of_flight_s();
+                let mut t = 0.0;
+                while t < tof {
+                    let h = path.geodetic_at(t).map_or(f64::NAN, |p| p.h_m);
+                    assert!(
+                        h > -1e-6,
+                        "depth {depth_m} m, e {e}, {gravity}: height {h} m at {t} s (impact {tof} s)"
+                    );
+                    t += 0.25;
+                }
+            }
+        }
+    }
+    assert!(short_dips >= 6, "only {short_dips} dips shorter than two minutes");
 }
