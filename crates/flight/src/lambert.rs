@@ -394,13 +394,7 @@ mod tests {
     /// ends (to 1e-11), so the stopping rule never stops short.
     #[test]
     fn random_problems_fly_to_r2() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::test_util::uniform(0x2545_f491_4f6c_dd1du64);
         let mut checked = 0;
         for _ in 0..3000 {
             let point = |rnd: &mut dyn FnMut() -> f64| {

@@ -56,3 +56,17 @@ pub use trajectory::{
     Crossing, Event, FlightSummary, Method, Options, TrackPoint, Trajectory, propagate, propagate_inertial,
     propagate_with,
 };
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_util {
+    /// A xorshift64 generator of uniform numbers in [0, 1), seeded: reproducible random test cases.
+    pub(crate) fn uniform(mut seed: u64) -> impl FnMut() -> f64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+}

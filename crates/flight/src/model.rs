@@ -404,13 +404,7 @@ mod tests {
     #[test]
     fn height_proxy_is_bounded() {
         let m = EarthModel::contract();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::test_util::uniform(0x9e37_79b9_7f4a_7c15u64);
         let mut worst: f64 = 0.0;
         let mut undecided = 0;
         for _ in 0..20_000 {

@@ -3,23 +3,30 @@
 //! its bracket; and Newton's method safeguarded by bisection inside a bracket, for functions whose
 //! derivative (or a good approximation of it) comes almost free.
 
+/// Whether [a, b], with the values `fa` and `fb` at its ends, brackets a root: `Ok` to search it,
+/// `Err(Some(end))` when an end is a root, `Err(None)` when the signs agree or a value is NaN.
+fn bracket(a: f64, b: f64, fa: f64, fb: f64) -> Result<(), Option<f64>> {
+    if fa.is_nan() || fb.is_nan() {
+        Err(None)
+    } else if fa == 0.0 {
+        Err(Some(a))
+    } else if fb == 0.0 {
+        Err(Some(b))
+    } else if (fa > 0.0) == (fb > 0.0) {
+        Err(None)
+    } else {
+        Ok(())
+    }
+}
+
 /// The root of `f` in [a, b], where f(a) and f(b) differ in sign (or one is zero), to within `xtol`.
 /// Returns `None` when the bracket is not valid or a value is NaN.
 pub fn brent<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, xtol: f64) -> Option<f64> {
     let (mut a, mut b) = (a, b);
     let mut fa = f(a);
     let mut fb = f(b);
-    if fa.is_nan() || fb.is_nan() {
-        return None;
-    }
-    if fa == 0.0 {
-        return Some(a);
-    }
-    if fb == 0.0 {
-        return Some(b);
-    }
-    if (fa > 0.0) == (fb > 0.0) {
-        return None;
+    if let Err(root) = bracket(a, b, fa, fb) {
+        return root;
     }
     let (mut c, mut fc) = (a, fa);
     let mut d = b - a;
@@ -96,17 +103,8 @@ pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
     fb: f64,
     xtol: f64,
 ) -> Option<f64> {
-    if fa.is_nan() || fb.is_nan() {
-        return None;
-    }
-    if fa == 0.0 {
-        return Some(a);
-    }
-    if fb == 0.0 {
-        return Some(b);
-    }
-    if (fa > 0.0) == (fb > 0.0) {
-        return None;
+    if let Err(root) = bracket(a, b, fa, fb) {
+        return root;
     }
     // Orient so that f(lo) < 0 < f(hi).
     let (mut lo, mut hi) = if fa < 0.0 { (a, b) } else { (b, a) };
