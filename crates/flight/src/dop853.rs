@@ -312,7 +312,7 @@ fn magnitudes(y: &State) -> (f64, f64) {
 fn initial_step<F: Fn(&State) -> State>(f: &F, y0: &State, f0: &State, tol: &Tolerances) -> f64 {
     let (p0, v0) = magnitudes(y0);
     let (sp, sv) = (tol.atol_pos_m + tol.rtol * p0, tol.atol_vel_mps + tol.rtol * v0);
-    let norm = |v: &State, _base: &State| -> f64 {
+    let norm = |v: &State| -> f64 {
         (v.iter()
             .enumerate()
             .map(|(c, x)| (x / if c < 3 { sp } else { sv }).powi(2))
@@ -320,8 +320,8 @@ fn initial_step<F: Fn(&State) -> State>(f: &F, y0: &State, f0: &State, tol: &Tol
             / 6.0)
             .sqrt()
     };
-    let d0 = norm(y0, y0);
-    let d1 = norm(f0, y0);
+    let d0 = norm(y0);
+    let d1 = norm(f0);
     let h0 = if d0 < 1e-5 || d1 < 1e-5 {
         1e-6
     } else {
@@ -336,7 +336,7 @@ fn initial_step<F: Fn(&State) -> State>(f: &F, y0: &State, f0: &State, tol: &Tol
     for c in 0..6 {
         diff[c] = f1[c] - f0[c];
     }
-    let d2 = norm(&diff, y0) / h0;
+    let d2 = norm(&diff) / h0;
     // The local error of an order-8 method is ~ |y| (h/τ)⁹ for a solution that changes on the time scale
     // τ ≈ |f| / |f'| (measured here over the Euler step): in tolerance units, d0 (h/τ)⁹ ≤ 1. (Hairer's
     // (0.01 / max(d1, d2))^(1/8) takes τ as one unit of time, which for an orbit — τ of minutes, tight

@@ -3,10 +3,11 @@
 //!
 //! The state is integrated in the inertial frame (the gravity field is symmetric about Z, so it is the
 //! same in both frames); heights are measured on the Earth-fixed figure, whose frame is the inertial one
-//! rotated by −ωt. Events are located on the continuous path (DOP853 dense output, or the closed-form
-//! Kepler orbit) by Brent's method: impact is the first downward zero of the geodetic height h(t), apogee
-//! the largest maximum of h(t) found as a downward zero of dh/dt (the Earth-relative velocity along the
-//! ellipsoid normal), which locates its time far better than maximising h itself.
+//! rotated by −ωt. Impact is the first downward zero of the geodetic height h(t), apogee the largest
+//! maximum of h(t) found as a downward zero of dh/dt (the Earth-relative velocity along the ellipsoid
+//! normal), which locates its time far better than maximising h itself. On the closed-form Kepler orbit
+//! they are bracketed by sampling and located by Brent's method; on the integrator's path they are
+//! bracketed step by step and located by Newton's method on the dense output (`StepScan`).
 
 use std::sync::OnceLock;
 
@@ -18,9 +19,10 @@ use crate::model::Figure;
 use crate::roots::{brent, newton_bracketed};
 use crate::{BurnoutState, EarthModel, Error, Gravity, InertialState};
 
-/// Sub-intervals per integrator step at which h and dh/dt are sampled to bracket events. Steps last at
-/// most [`Tolerances::max_step_s`](crate::dop853::Tolerances) (120 s by default), so samples are at most
-/// a minute apart: a ballistic arc cannot cross the ground twice, or turn over twice, within that.
+/// Sub-intervals per integrator step at which the height is sampled to bracket altitude crossings
+/// ([`Trajectory::altitude_crossings`]). Steps last at most
+/// [`Tolerances::max_step_s`](crate::dop853::Tolerances) (120 s by default), so samples are at most a
+/// minute apart: a ballistic arc cannot cross a height twice within that.
 const SAMPLES_PER_STEP: usize = 2;
 /// Time resolution of event location, seconds.
 const EVENT_XTOL_S: f64 = 1e-9;
@@ -370,21 +372,21 @@ impl Scan {
 /// Sequential bracketing of impact and apogee over the integrator's steps, with refinement.
 ///
 /// At each step end it evaluates cheap stand-ins for the height and its rate
-/// ([`EarthModel::height_sign_and_rate_proxy`]: the height's sign exactly, its rate to within a known
-/// bound), and the exact height and rate (Heikkinen) only where the stand-ins cannot decide: at the ends
-/// of a step that holds the impact, and where the rate is within its bound of zero (a few seconds
-/// around the apogee). Steps last at most [`Tolerances::max_step_s`]; a ballistic arc's height turns
-/// over at most once within that, so the signs at a step's ends tell what happens inside, but for one
-/// case — a dip (falling at the start, rising at the end, above ground at both) — whose lowest point is
-/// found and checked. Events are then located on the step's dense output, which is built only for the
-/// steps that hold one, by Newton's method (safeguarded by bisection) from the cubic Hermite guess.
+/// ([`EarthModel::height_sign_and_rate_proxy`]: the height's sign exactly, its rate's sign outside a
+/// known band), and the exact height and rate (Heikkinen) only at the ends of the steps where the
+/// height may turn over (the rate's sign changes or is undecided: a few seconds around the apogee).
+/// Steps last at most [`Tolerances::max_step_s`]; a ballistic arc's height turns over at most once
+/// within that, so the signs at a step's ends tell what happens inside, but for one case — a dip
+/// (falling at the start, rising at the end, above ground at both) — whose lowest point is found and
+/// checked. Events are then located on the step's dense output, which is built only for the steps that
+/// hold one, by Newton's method (safeguarded by bisection) from a cubic Hermite guess: the apogee as a
+/// root of dh/dt, the impact as a root of the figure's implicit function (the same zero as the height,
+/// with an exact and cheap rate).
 struct StepScan {
     model: EarthModel,
     gravity: Gravity,
-    /// The last step end: time, state, stand-ins (outside, sign of the rate) and the exact (h, dh/dt) once
-    /// computed.
-    t: f64,
-    y: dop853::State,
+    /// At the last step end: the stand-ins (outside, sign of the rate), and the exact (h, dh/dt) when
+    /// they were computed.
     proxy: (f64, i8),
     exact: Option<(f64, f64)>,
     impact: Option<f64>,
@@ -397,8 +399,6 @@ impl StepScan {
         StepScan {
             model,
             gravity,
-            t: 0.0,
-            y: y0,
             proxy: model.height_sign_and_rate_proxy(r, v),
             exact: Some((h0, hdot0)),
             impact: None,
@@ -413,16 +413,11 @@ impl StepScan {
         let model = self.model;
         let gravity = self.gravity;
         let (t0, t1) = (seg.step.t0_s, seg.step.t1_s());
+        let (r0, v0) = from_y(&seg.step.y0);
         let (r1, v1) = from_y(&seg.step.y1);
         let proxy0 = self.proxy;
         let proxy1 = model.height_sign_and_rate_proxy(r1, v1);
-        let y0 = self.y;
-        let exact0 = self.exact;
         let mut exact1 = None;
-        let exact_at = |y: &dop853::State| {
-            let (r, v) = from_y(y);
-            model.height_and_rate(r, v)
-        };
         let (s0, s1) = (proxy0.1, proxy1.1);
         let state = |t: f64| from_y(&seg.eval(t, f));
         // The impact is a root of the figure's implicit function E, whose rate is exact and cheap.
@@ -433,8 +428,8 @@ impl StepScan {
         let mut impact_bracket = (proxy0.0 > 0.0 && proxy1.0 <= 0.0).then_some(t1);
         if s0 != s1 || s0 == 0 {
             // The height may turn over in this step: exact heights and rates at both ends.
-            let (h0, hdot0) = exact0.unwrap_or_else(|| exact_at(&y0));
-            let (h1, hdot1) = exact_at(&seg.step.y1);
+            let (h0, hdot0) = self.exact.unwrap_or_else(|| model.height_and_rate(r0, v0));
+            let (h1, hdot1) = model.height_and_rate(r1, v1);
             exact1 = Some((h1, hdot1));
             let h_of = |t: f64| {
                 let (r, v) = state(t);
@@ -469,15 +464,13 @@ impl StepScan {
             }
         }
         if let Some(tb) = impact_bracket {
-            let (e0, edot0) = model.outside_and_rate(from_y(&y0).0, from_y(&y0).1);
+            let (e0, edot0) = model.outside_and_rate(r0, v0);
             let (eb, edotb) = outside_of(tb);
             let guess = Hermite::new(t0, tb, e0, edot0, eb, edotb)
                 .value_root(t0, tb)
                 .unwrap_or(0.5 * (t0 + tb));
             self.impact = newton_bracketed(outside_of, t0, tb, guess, e0, eb, EVENT_XTOL_S).or(Some(tb));
         }
-        self.t = t1;
-        self.y = seg.step.y1;
         self.proxy = proxy1;
         self.exact = exact1;
     }

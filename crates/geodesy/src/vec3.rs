@@ -64,8 +64,6 @@ impl Vec3 {
         let s = self.norm_squared();
         if s.is_finite() && s >= 1e-290 {
             s.sqrt()
-        } else if s == 0.0 && self.x == 0.0 && self.y == 0.0 && self.z == 0.0 {
-            0.0
         } else {
             self.x.hypot(self.y).hypot(self.z)
         }
