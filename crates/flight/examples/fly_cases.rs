@@ -6,12 +6,12 @@
 //! WGS84 ground geodesic). Used by `bench/compare_peers.sh`; also a profiling aid (`perf`,
 //! `valgrind --tool=callgrind`).
 //!
-//! `cargo run --release -p flight --example fly_cases -- [warm-up passes] [timed passes] [rtol] [atol m]`
-//! (defaults 20, 20 and the library's default tolerances).
+//! `cargo run --release -p flight --example fly_cases -- [warm-up passes] [timed passes] [rtol] [atol m]
+//! [rkn12|dop853]` (defaults 20, 20, the integrator's default tolerances and RKN12).
 
 use std::time::Instant;
 
-use flight::{BurnoutState, Gravity, Options, propagate_with};
+use flight::{BurnoutState, Gravity, Integrator, Options, propagate_with};
 use serde_json::Value;
 
 fn main() {
@@ -26,7 +26,11 @@ fn main() {
     let data: Value = serde_json::from_str(&text).expect("JSON");
     let num = |c: &Value, k: &str| c[k].as_f64().expect("number");
     let cases = data["cases"].as_array().expect("cases");
-    let mut options = Options::default();
+    let integrator = match std::env::args().nth(5).as_deref() {
+        Some("dop853") => Integrator::Dop853,
+        _ => Integrator::Rkn12,
+    };
+    let mut options = Options::with_integrator(integrator);
     let tol = &mut options.tolerances;
     if let Some(v) = std::env::args().nth(3).and_then(|v| v.parse().ok()) {
         tol.rtol = v;

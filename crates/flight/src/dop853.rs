@@ -7,37 +7,10 @@
 //! 0.2, 10), with the error measured in the RMS norm weighted by `atol + rtol · |y|` per component.
 
 use crate::dop853_tableau::{A, B, D, E3, E5};
+use crate::ode::{IntegrationError, Tolerances};
 
 /// A state vector: position (m) then velocity (m/s).
 pub type State = [f64; 6];
-
-/// Error-control settings of the integrator.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Tolerances {
-    /// Relative tolerance (per step, per component).
-    pub rtol: f64,
-    /// Absolute tolerance on position components, metres.
-    pub atol_pos_m: f64,
-    /// Absolute tolerance on velocity components, m/s.
-    pub atol_vel_mps: f64,
-    /// Largest step, seconds.
-    pub max_step_s: f64,
-    /// Largest number of steps (accepted and rejected) before giving up.
-    pub max_steps: usize,
-}
-
-impl Default for Tolerances {
-    /// Tolerances tight enough for millimetre-level impact points on ICBM-class flights.
-    fn default() -> Self {
-        Tolerances {
-            rtol: 1e-12,
-            atol_pos_m: 1e-6,
-            atol_vel_mps: 1e-9,
-            max_step_s: 120.0,
-            max_steps: 200_000,
-        }
-    }
-}
 
 /// One accepted step with its dense-output polynomial.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,21 +124,6 @@ impl Step {
             coeffs,
         }
     }
-}
-
-/// Why the integrator stopped early.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum IntegrationError {
-    /// More steps than [`Tolerances::max_steps`].
-    TooManySteps {
-        /// Time reached, seconds.
-        t_s: f64,
-    },
-    /// The step size fell below the resolution of the time variable, or the state became non-finite.
-    StepUnderflow {
-        /// Time reached, seconds.
-        t_s: f64,
-    },
 }
 
 /// y + h Σ_{j<N} w_j k_j. `N` is a constant so that the loops unroll and the weights (constants of the

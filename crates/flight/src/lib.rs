@@ -42,6 +42,9 @@ mod error;
 pub mod kepler;
 pub mod lambert;
 pub mod model;
+pub mod ode;
+pub mod rkn12;
+mod rkn12_tableau;
 pub mod roots;
 mod state;
 pub mod targeting;
@@ -50,6 +53,7 @@ pub mod trajectory;
 pub use error::Error;
 pub use lambert::{Lambert, LambertSolution, lambert};
 pub use model::{EarthModel, Figure, Gravity, J2, J2_RADIUS_M, MU_M3PS2};
+pub use ode::{Integrator, Tolerances};
 pub use state::{BurnoutState, InertialState, MIN_BURNOUT_ALT_M};
 pub use targeting::{Shape, Solution, target, target_with};
 pub use trajectory::{

@@ -300,6 +300,30 @@ impl EarthModel {
         (outside, sign)
     }
 
+    /// The unit vector along the gradient of the figure's implicit function at `r_m`: within 0.0034 rad
+    /// of the normal at the sub-point (the largest difference between geodetic and geocentric latitude),
+    /// for one square root.
+    #[inline]
+    pub(crate) fn gradient_direction(&self, r_m: Vec3) -> Vec3 {
+        let (ia2, ib2) = self.inverse_axes_squared();
+        let g = Vec3::new(r_m.x * ia2, r_m.y * ia2, r_m.z * ib2);
+        g * (1.0 / g.norm_squared().sqrt())
+    }
+
+    /// Radii of curvature of the figure's meridian (M) and prime vertical (N), metres, where the normal's
+    /// Z component (the sine of the geodetic latitude) is `sin_lat`.
+    #[inline]
+    pub(crate) fn radii_of_curvature(&self, sin_lat: f64) -> (f64, f64) {
+        match self.figure {
+            Figure::Wgs84 => {
+                let w2 = 1.0 - geodesy::WGS84_E2 * sin_lat * sin_lat;
+                let n = WGS84_A_M / w2.sqrt();
+                (n * (1.0 - geodesy::WGS84_E2) / w2, n)
+            }
+            Figure::Sphere { radius_m } => (radius_m, radius_m),
+        }
+    }
+
     /// 1/a² and 1/b² of the figure (a sphere: both 1/R²).
     #[inline]
     fn inverse_axes_squared(&self) -> (f64, f64) {

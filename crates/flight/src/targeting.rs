@@ -13,7 +13,8 @@
 
 use geodesy::{Geodetic, Vec3};
 
-use crate::dop853::{self, Tolerances};
+use crate::dop853;
+use crate::ode::Tolerances;
 use crate::roots::{brent, brent_min};
 use crate::trajectory::{Options, ground_geodesic, propagate_inertial};
 use crate::{BurnoutState, EarthModel, Error, Gravity, InertialState, Trajectory, lambert};

@@ -13,17 +13,18 @@ use std::sync::OnceLock;
 
 use geodesy::{Geodetic, Vec3, wrap_180_deg, wrap_360_deg};
 
-use crate::dop853::{self, Segment, Step, Tolerances};
+use crate::dop853::{self, Segment, Step};
 use crate::kepler::KeplerOrbit;
 use crate::model::Figure;
+use crate::ode::{IntegrationError, Integrator, Tolerances};
+use crate::rkn12;
 use crate::roots::{brent, newton_bracketed};
 use crate::{BurnoutState, EarthModel, Error, Gravity, InertialState};
 
-/// Sub-intervals per integrator step at which the height is sampled to bracket altitude crossings
-/// ([`Trajectory::altitude_crossings`]). Steps last at most
-/// [`Tolerances::max_step_s`](crate::dop853::Tolerances) (120 s by default), so samples are at most a
-/// minute apart: a ballistic arc cannot cross a height twice within that.
-const SAMPLES_PER_STEP: usize = 2;
+/// Largest interval between the samples of the height that bracket altitude crossings
+/// ([`Trajectory::altitude_crossings`]), seconds: a ballistic arc cannot cross a height twice within a
+/// minute but around its apogee, which is one of the samples.
+const CROSSING_SAMPLE_S: f64 = 60.0;
 /// Time resolution of event location, seconds.
 const EVENT_XTOL_S: f64 = 1e-9;
 
@@ -44,10 +45,24 @@ pub enum Method {
 pub struct Options {
     /// The Earth model (the contract one by default).
     pub model: EarthModel,
-    /// Integrator tolerances.
+    /// Integrator tolerances (by default those of the default integrator: see
+    /// [`Tolerances::for_integrator`]).
     pub tolerances: Tolerances,
     /// Closed form or numerical.
     pub method: Method,
+    /// The integrator of the numerical method.
+    pub integrator: Integrator,
+}
+
+impl Options {
+    /// The default options with `integrator` and its default tolerances.
+    pub fn with_integrator(integrator: Integrator) -> Self {
+        Options {
+            integrator,
+            tolerances: Tolerances::for_integrator(integrator),
+            ..Options::default()
+        }
+    }
 }
 
 /// A point of the trajectory at which something happens.
@@ -110,7 +125,10 @@ pub struct FlightSummary {
 
 #[derive(Debug, Clone)]
 enum Path {
+    /// DOP853 steps, with dense output.
     Dense(Vec<LazySegment>),
+    /// RKN12 steps.
+    Nystrom(Vec<rkn12::Step>),
     Kepler(KeplerOrbit),
 }
 
@@ -207,7 +225,7 @@ pub fn propagate_inertial(
             }
         }
         (Path::Kepler(kepler), scan.impact, scan.apogees)
-    } else {
+    } else if options.integrator == Integrator::Dop853 {
         let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
         let f = rhs(model, gravity);
         let y0 = to_y(state);
@@ -220,17 +238,48 @@ pub fn propagate_inertial(
             }
             step_scan.impact.is_none()
         })
-        .map_err(|e| match e {
-            dop853::IntegrationError::TooManySteps { t_s } => Error::Integration {
-                t_s,
-                reason: "too many steps",
-            },
-            dop853::IntegrationError::StepUnderflow { t_s } => Error::Integration {
-                t_s,
-                reason: "step size underflow",
-            },
-        })?;
+        .map_err(integration_error)?;
         (Path::Dense(segments), step_scan.impact, step_scan.apogees)
+    } else {
+        let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
+        let accel = |r: Vec3| model.acceleration(gravity, r);
+        let mut scan = NystromScan::new(model, gravity, state, h0, hdot0);
+        let mut steps: Vec<rkn12::Step> = Vec::with_capacity(16);
+        rkn12::integrate(
+            accel,
+            state.r_inertial_m,
+            state.v_inertial_mps,
+            t_cap,
+            &options.tolerances,
+            |step| {
+                steps.push(*step);
+                scan.step(step, &accel);
+                scan.impact.is_none()
+            },
+        )
+        .map_err(integration_error)?;
+        let Some(impact) = scan.impact else {
+            let searched_s = steps.last().map_or(0.0, |s| s.t1_s());
+            return Err(Error::NoImpact { searched_s });
+        };
+        let mut apogee = None::<Event>;
+        for a in scan.apogees {
+            if a.t_since_burnout_s <= impact.t_since_burnout_s
+                && a.position.h_m > apogee.map_or(h0, |b| b.position.h_m)
+            {
+                apogee = Some(a);
+            }
+        }
+        let apogee =
+            apogee.unwrap_or_else(|| event_from(&model, 0.0, state.r_inertial_m, state.v_inertial_mps));
+        return Ok(Trajectory {
+            model,
+            gravity,
+            burnout: *state,
+            path: Path::Nystrom(steps),
+            impact,
+            apogee,
+        });
     };
     let mut traj = Trajectory {
         model,
@@ -253,6 +302,29 @@ pub fn propagate_inertial(
     }
     traj.apogee = traj.event_at(best.0);
     Ok(traj)
+}
+
+fn integration_error(e: IntegrationError) -> Error {
+    match e {
+        IntegrationError::TooManySteps { t_s } => Error::Integration {
+            t_s,
+            reason: "too many steps",
+        },
+        IntegrationError::StepUnderflow { t_s } => Error::Integration {
+            t_s,
+            reason: "step size underflow",
+        },
+    }
+}
+
+/// The event at `t_s` of inertial state (`r`, `v`).
+fn event_from(model: &EarthModel, t_s: f64, r: Vec3, v: Vec3) -> Event {
+    Event {
+        t_since_burnout_s: t_s,
+        r_inertial_m: r,
+        v_inertial_mps: v,
+        position: model.geodetic_of_fast(model.inertial_to_ecef(r, t_s)),
+    }
 }
 
 fn event_placeholder() -> Event {
@@ -476,6 +548,261 @@ impl StepScan {
     }
 }
 
+/// Sequential bracketing of impact and apogee over the RKN12 steps, with refinement.
+///
+/// Bracketing is [`StepScan`]'s: cheap stand-ins for the height and its rate at each step end, the exact
+/// height and rate (Heikkinen) only at the ends of the steps where the height may turn over. Steps last
+/// at most [`Tolerances::max_step_s`] (600 s by default), within which a ballistic arc's height turns
+/// over at most once. An event is then located in two stages ([`locate`]): Newton's method on the step's
+/// quintic Hermite interpolant gives a guess good to a few milliseconds, then Newton's method on Taylor
+/// expansions about an exact state of the path (one RKN12 step from the step's start) finishes it.
+struct NystromScan {
+    model: EarthModel,
+    gravity: Gravity,
+    proxy: (f64, i8),
+    exact: Option<(f64, f64)>,
+    impact: Option<Event>,
+    /// Local maxima of the height.
+    apogees: Vec<Event>,
+}
+
+impl NystromScan {
+    fn new(model: EarthModel, gravity: Gravity, s: &InertialState, h0: f64, hdot0: f64) -> Self {
+        NystromScan {
+            model,
+            gravity,
+            proxy: model.height_sign_and_rate_proxy(s.r_inertial_m, s.v_inertial_mps),
+            exact: Some((h0, hdot0)),
+            impact: None,
+            apogees: Vec::new(),
+        }
+    }
+
+    fn step(&mut self, st: &rkn12::Step, accel: &impl Fn(Vec3) -> Vec3) {
+        if self.impact.is_some() {
+            return;
+        }
+        let model = self.model;
+        let gravity = self.gravity;
+        let t1 = st.t1_s();
+        let proxy0 = self.proxy;
+        let proxy1 = model.height_sign_and_rate_proxy(st.r1, st.v1);
+        let mut exact1 = None;
+        let (s0, s1) = (proxy0.1, proxy1.1);
+        let mut impact_bracket = (proxy0.0 > 0.0 && proxy1.0 <= 0.0).then_some((t1, proxy1.0));
+        if s0 != s1 || s0 == 0 {
+            // The height may turn over in this step. Where a stand-in rate is undecided (within its band of
+            // zero), the exact rate decides.
+            let end = |s: i8, exact: &mut Option<(f64, f64)>, r: Vec3, v: Vec3| {
+                if s != 0 {
+                    return f64::from(s);
+                }
+                let (h, hdot) = exact.unwrap_or_else(|| model.height_and_rate(r, v));
+                *exact = Some((h, hdot));
+                hdot
+            };
+            let mut exact0 = self.exact;
+            let rate0 = end(s0, &mut exact0, st.r0, st.v0);
+            let rate1 = end(s1, &mut exact1, st.r1, st.v1);
+            let turns = (rate0 > 0.0 && rate1 <= 0.0) || (rate0 < 0.0 && rate1 > 0.0);
+            if turns && let Some((t, r, v)) = locate_turn(st, accel, &model, gravity, rate0, rate1) {
+                let event = event_from(&model, t, r, v);
+                if rate0 > 0.0 {
+                    self.apogees.push(event);
+                } else if impact_bracket.is_none() && event.position.h_m <= 0.0 {
+                    // A dip whose lowest point is under the ground.
+                    impact_bracket = Some((t, model.outside_and_rate(r, v).0));
+                }
+            }
+        }
+        if let Some((tb, eb)) = impact_bracket {
+            // The impact is a root of the figure's implicit function E, whose rate is exact and cheap.
+            let outside = |r: Vec3, v: Vec3| model.outside_and_rate(r, v);
+            let e0 = proxy0.0;
+            self.impact = locate_root(st, accel, &model, tb, e0, eb, outside)
+                .or_else(|| {
+                    let (r, v) = st.state_at(tb, accel);
+                    Some((tb, r, v))
+                })
+                .map(|(t, r, v)| event_from(&model, t, r, v));
+        }
+        self.proxy = proxy1;
+        self.exact = exact1;
+    }
+}
+
+/// The rate of the geodetic height of inertial state (`r`, `v`) and its derivative, exact: the
+/// Earth-relative velocity V = v − ω × r along the normal n at the sub-point, and
+/// n · (a − 2 ω × V − ω × (ω × r)) + V_east² / (N + h) + V_north² / (M + h), with M and N the radii of
+/// curvature of the meridian and the prime vertical (the normal turns as the sub-point moves).
+fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> (f64, f64) {
+    let (h, n) = model.height_and_normal(r);
+    let w = model.omega();
+    let vr = v - w.cross(r);
+    let hdot = n.dot(vr);
+    let a = model.acceleration(gravity, r);
+    let along = n.dot(a - w.cross(vr) * 2.0 - w.cross(w.cross(r)));
+    let (nz, cos_lat) = (n.z, (n.x * n.x + n.y * n.y).sqrt());
+    let (m, pv) = model.radii_of_curvature(nz);
+    // North: (−sin φ cos λ, −sin φ sin λ, cos φ) = (−nz nx, −nz ny, nx² + ny²) / cos φ.
+    let v_north = if cos_lat > 0.0 {
+        (vr.z * cos_lat * cos_lat - nz * (vr.x * n.x + vr.y * n.y)) / cos_lat
+    } else {
+        0.0
+    };
+    let v_east2 = (vr.norm_squared() - hdot * hdot - v_north * v_north).max(0.0);
+    (hdot, along + v_east2 / (pv + h) + v_north * v_north / (m + h))
+}
+
+/// A cheap stand-in for [`height_rate_exact`]: the Earth-relative velocity along the gradient of the
+/// figure's implicit function instead of the normal at the sub-point (within 0.0034 rad of it, with no
+/// closed-form geodetic solution to pay for), and its derivative with the figure's curvature taken as a
+/// sphere's. Its root is within about a second of the true one.
+fn height_rate_cheap(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> (f64, f64) {
+    let up = model.gradient_direction(r);
+    let v_rel = v - model.omega().cross(r);
+    let a_rel = model.acceleration(gravity, r) - model.omega().cross(v);
+    let hdot = up.dot(v_rel);
+    let hddot = up.dot(a_rel) + (v_rel.dot(v) - hdot * up.dot(v)) / r.norm();
+    (hdot, hddot)
+}
+
+/// The path near one point, from an exact state there (one RKN12 step from the start of its step): a
+/// Taylor expansion r + v δ + a δ²/2 + j δ³/6 (j the point-mass jerk), whose truncation (the snap term and
+/// J2's share of the jerk) stays below ten micrometres for |δ| ≤ [`Local::REACH_S`].
+struct Local {
+    t: f64,
+    r: Vec3,
+    v: Vec3,
+    a: Vec3,
+    jerk: Vec3,
+}
+
+impl Local {
+    const REACH_S: f64 = 1.5;
+
+    fn new(st: &rkn12::Step, accel: &impl Fn(Vec3) -> Vec3, model: &EarthModel, t: f64) -> Self {
+        let (r, v) = st.state_at(t, accel);
+        let r2 = r.norm_squared();
+        let k = -model.mu_m3ps2 / (r2 * r2.sqrt());
+        Local {
+            t,
+            r,
+            v,
+            a: accel(r),
+            jerk: (v - r * (3.0 * r.dot(v) / r2)) * k,
+        }
+    }
+
+    fn at(&self, t: f64) -> (Vec3, Vec3) {
+        let d = t - self.t;
+        (
+            self.r + (self.v + (self.a * 0.5 + self.jerk * (d / 6.0)) * d) * d,
+            self.v + (self.a + self.jerk * (0.5 * d)) * d,
+        )
+    }
+}
+
+/// Newton's method (safeguarded by bisection) on the step's quintic Hermite interpolant for a root in
+/// [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative), whose values at the ends are `ga` and
+/// `gb`, of opposite signs. The interpolant's root is within milliseconds of the path's.
+fn hermite_root(
+    st: &rkn12::Step,
+    tb: f64,
+    ga: f64,
+    gb: f64,
+    g: impl Fn(Vec3, Vec3) -> (f64, f64),
+) -> Option<f64> {
+    let ta = st.t0_s;
+    let on_hermite = |t: f64| {
+        let (r, v) = st.hermite(t);
+        g(r, v)
+    };
+    newton_bracketed(on_hermite, ta, tb, ta + (tb - ta) * ga / (ga - gb), ga, gb, 1e-7)
+}
+
+/// The root in [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative, cheap) on the step `st`,
+/// with the state there; g's values at the ends are `ga` and `gb`, of opposite signs. A guess from the
+/// Hermite interpolant, then Newton's method on [`Local`] expansions, to [`EVENT_XTOL_S`].
+#[allow(clippy::too_many_arguments)]
+fn locate_root(
+    st: &rkn12::Step,
+    accel: &impl Fn(Vec3) -> Vec3,
+    model: &EarthModel,
+    tb: f64,
+    ga: f64,
+    gb: f64,
+    g: impl Fn(Vec3, Vec3) -> (f64, f64),
+) -> Option<(f64, Vec3, Vec3)> {
+    let mut t = hermite_root(st, tb, ga, gb, &g)?;
+    let mut local = Local::new(st, accel, model, t);
+    for _ in 0..12 {
+        let (r, v) = local.at(t);
+        let (val, rate) = g(r, v);
+        if val == 0.0 || rate == 0.0 || !(val.is_finite() && rate.is_finite()) {
+            break;
+        }
+        let next = (t - val / rate).clamp(st.t0_s, tb);
+        let done = (next - t).abs() <= EVENT_XTOL_S;
+        t = next;
+        if done {
+            break;
+        }
+        if (t - local.t).abs() > Local::REACH_S {
+            local = Local::new(st, accel, model, t);
+        }
+    }
+    let (r, v) = local.at(t);
+    Some((t, r, v))
+}
+
+/// Where the height turns over (a maximum, or a minimum) in the step `st`, whose height rates at the ends
+/// have the signs of `rate0` and `rate1` (opposite), with the state there. The cheap stand-in rate's root
+/// on the Hermite interpolant (within about a second), then Newton's method with the exact rate and its
+/// exact derivative on [`Local`] expansions (quadratic: two or three rounds), to a millisecond's Newton
+/// step, which leaves an error of about a microsecond (the height, flat there, to far below a micrometre).
+fn locate_turn(
+    st: &rkn12::Step,
+    accel: &impl Fn(Vec3) -> Vec3,
+    model: &EarthModel,
+    gravity: Gravity,
+    rate0: f64,
+    rate1: f64,
+) -> Option<(f64, Vec3, Vec3)> {
+    let (ta, tb) = (st.t0_s, st.t1_s());
+    let cheap = |r: Vec3, v: Vec3| height_rate_cheap(model, gravity, r, v);
+    // Where the stand-in decided at a step end it has the sign of the true rate; where it did not, the
+    // sign comes from the exact rate and the stand-in's value is replaced by a value of that sign.
+    let side = |rate: f64, r: Vec3, v: Vec3| {
+        let c = cheap(r, v).0;
+        if (c > 0.0) == (rate > 0.0) && c != 0.0 {
+            c
+        } else {
+            rate.signum() * 1e-9
+        }
+    };
+    let (ga, gb) = (side(rate0, st.r0, st.v0), side(rate1, st.r1, st.v1));
+    let mut t = hermite_root(st, tb, ga, gb, cheap)?;
+    let mut local = Local::new(st, accel, model, t);
+    for _ in 0..8 {
+        let (r, v) = local.at(t);
+        let (hdot, hddot) = height_rate_exact(model, gravity, r, v);
+        if hdot == 0.0 || hddot == 0.0 || !(hdot.is_finite() && hddot.is_finite()) {
+            break;
+        }
+        let step = -hdot / hddot;
+        t = (t + step).clamp(ta, tb);
+        if step.abs() <= 1e-3 {
+            break;
+        }
+        if (t - local.t).abs() > Local::REACH_S {
+            local = Local::new(st, accel, model, t);
+        }
+    }
+    let (r, v) = local.at(t);
+    Some((t, r, v))
+}
+
 /// The cubic Hermite interpolant of the height over a step, from its values and rates at both ends:
 /// a cheap first guess of event times inside the step.
 struct Hermite {
@@ -579,6 +906,7 @@ impl Trajectory {
     pub fn steps(&self) -> usize {
         match &self.path {
             Path::Dense(s) => s.len(),
+            Path::Nystrom(s) => s.len(),
             Path::Kepler(_) => 0,
         }
     }
@@ -586,6 +914,7 @@ impl Trajectory {
     fn path_end_s(&self) -> f64 {
         match &self.path {
             Path::Dense(s) => s.last().map_or(0.0, |s| s.t1_s()),
+            Path::Nystrom(s) => s.last().map_or(0.0, |s| s.t1_s()),
             Path::Kepler(k) => k.time_to_next_periapsis_s().unwrap_or(0.0) + k.period_s().unwrap_or(0.0),
         }
     }
@@ -597,18 +926,17 @@ impl Trajectory {
                 let i = segs.partition_point(|s| s.t1_s() < t_s).min(segs.len() - 1);
                 from_y(&segs[i].eval(t_s, &rhs(self.model, self.gravity)))
             }
+            Path::Nystrom(steps) => {
+                let i = steps.partition_point(|s| s.t1_s() < t_s).min(steps.len() - 1);
+                let (model, gravity) = (self.model, self.gravity);
+                steps[i].state_at(t_s, &|r: Vec3| model.acceleration(gravity, r))
+            }
         }
     }
 
     fn event_at(&self, t_s: f64) -> Event {
         let (r, v) = self.raw_state(t_s);
-        let r_e = self.model.inertial_to_ecef(r, t_s);
-        Event {
-            t_since_burnout_s: t_s,
-            r_inertial_m: r,
-            v_inertial_mps: v,
-            position: self.model.geodetic_of_fast(r_e),
-        }
+        event_from(&self.model, t_s, r, v)
     }
 
     /// The inertial state at `t_since_burnout_s` ∈ [0, time of flight]; `None` outside.
@@ -641,16 +969,13 @@ impl Trajectory {
     fn scan_grid(&self) -> Vec<f64> {
         let tof = self.time_of_flight_s();
         let mut ts = vec![0.0];
-        match &self.path {
-            Path::Dense(segs) => {
-                for s in segs {
-                    for i in 1..=SAMPLES_PER_STEP {
-                        let t = s.step.t0_s + s.step.h_s * i as f64 / SAMPLES_PER_STEP as f64;
-                        ts.push(t.min(tof));
-                    }
-                }
-            }
-            Path::Kepler(_) => ts.extend((1..=256).map(|i| tof * i as f64 / 256.0)),
+        let n = (tof / CROSSING_SAMPLE_S).ceil().max(256.0) as usize;
+        ts.extend((1..=n).map(|i| tof * i as f64 / n as f64));
+        if let Path::Dense(segs) = &self.path {
+            ts.extend(segs.iter().map(|s| s.t1_s().min(tof)));
+        }
+        if let Path::Nystrom(steps) = &self.path {
+            ts.extend(steps.iter().map(|s| s.t1_s().min(tof)));
         }
         // Height rises to the apogee and falls after it: with the apogee on the grid, two crossings of a
         // height just below it (one each side) are never in the same interval.

@@ -11,7 +11,7 @@
 //! Tolerances are those of `shared/DESIGN.md` §3: impact point 1 m, time of flight 1 ms, apogee height
 //! 0.1 m, apogee time 10 ms. The worst errors seen are printed (`cargo test -- --nocapture`).
 
-use flight::{BurnoutState, Gravity, Method, Options, propagate_with};
+use flight::{BurnoutState, Gravity, Integrator, Method, Options, propagate_with};
 use serde_json::Value;
 
 /// Impact point tolerance, metres (DESIGN.md §3).
@@ -37,11 +37,21 @@ fn fly_matches_orekit() {
     let data = load("orekit_trajectories.json");
     let cases = data["cases"].as_array().unwrap();
     assert!(cases.len() >= 50);
-    for (gname, gravity, methods) in [
-        ("point", Gravity::Point, &[Method::Kepler, Method::Numerical][..]),
-        ("j2", Gravity::J2, &[Method::Numerical][..]),
+    let kepler = Options {
+        method: Method::Kepler,
+        ..Options::default()
+    };
+    let numerical = |integrator| Options {
+        method: Method::Numerical,
+        ..Options::with_integrator(integrator)
+    };
+    let (rkn12, dop853) = (numerical(Integrator::Rkn12), numerical(Integrator::Dop853));
+    for (gname, gravity, configurations) in [
+        ("point", Gravity::Point, &[kepler, rkn12, dop853][..]),
+        ("j2", Gravity::J2, &[rkn12, dop853][..]),
     ] {
-        for &method in methods {
+        for &opts in configurations {
+            let label = format!("{:?}/{:?}", opts.method, opts.integrator);
             let mut worst = [0.0f64; 5];
             for c in cases {
                 let b = BurnoutState::try_new(
@@ -53,10 +63,6 @@ fn fly_matches_orekit() {
                     f(c, "flight_path_angle_deg"),
                 )
                 .unwrap();
-                let opts = Options {
-                    method,
-                    ..Options::default()
-                };
                 let s = propagate_with(&b, gravity, &opts).unwrap().summary();
                 let r = &c[gname];
                 let name = c["name"].as_str().unwrap();
@@ -93,7 +99,7 @@ fn fly_matches_orekit() {
                 }
             }
             println!(
-                "{gname} {method:?}: worst impact {:.2e} m, tof {:.2e} s, apogee {:.2e} m, apogee time {:.2e} s, range {:.2e} m",
+                "{gname} {label}: worst impact {:.2e} m, tof {:.2e} s, apogee {:.2e} m, apogee time {:.2e} s, range {:.2e} m",
                 worst[0], worst[1], worst[2], worst[3], worst[4]
             );
         }
