@@ -136,15 +136,16 @@ impl EarthModel {
     /// position `r_m`.
     #[inline]
     pub fn acceleration(&self, gravity: Gravity, r_m: Vec3) -> Vec3 {
-        let r2 = r_m.norm_squared();
-        let r = r2.sqrt();
-        let k = -self.mu_m3ps2 / (r2 * r);
+        // One division and one square root (the divider is the bottleneck of a force evaluation).
+        let inv_r2 = 1.0 / r_m.norm_squared();
+        let inv_r = inv_r2.sqrt();
+        let k = -self.mu_m3ps2 * inv_r2 * inv_r;
         match gravity {
             Gravity::Point => r_m * k,
             Gravity::J2 => {
                 // a = −μ r/r³ − (3/2) J2 μ Re² / r⁵ [x (1 − 5z²/r²), y (1 − 5z²/r²), z (3 − 5z²/r²)].
-                let q = 1.5 * self.j2 * self.j2_radius_m * self.j2_radius_m / r2;
-                let z2 = 5.0 * r_m.z * r_m.z / r2;
+                let q = 1.5 * self.j2 * self.j2_radius_m * self.j2_radius_m * inv_r2;
+                let z2 = 5.0 * r_m.z * r_m.z * inv_r2;
                 let kxy = k * (1.0 + q * (1.0 - z2));
                 let kz = k * (1.0 + q * (3.0 - z2));
                 Vec3::new(r_m.x * kxy, r_m.y * kxy, r_m.z * kz)
@@ -300,16 +301,6 @@ impl EarthModel {
         (outside, sign)
     }
 
-    /// The unit vector along the gradient of the figure's implicit function at `r_m`: within 0.0034 rad
-    /// of the normal at the sub-point (the largest difference between geodetic and geocentric latitude),
-    /// for one square root.
-    #[inline]
-    pub(crate) fn gradient_direction(&self, r_m: Vec3) -> Vec3 {
-        let (ia2, ib2) = self.inverse_axes_squared();
-        let g = Vec3::new(r_m.x * ia2, r_m.y * ia2, r_m.z * ib2);
-        g * (1.0 / g.norm_squared().sqrt())
-    }
-
     /// Radii of curvature of the figure's meridian (M) and prime vertical (N), metres, where the normal's
     /// Z component (the sine of the geodetic latitude) is `sin_lat`.
     #[inline]
@@ -345,6 +336,25 @@ impl EarthModel {
         (
             self.outside(r),
             2.0 * ((r.x * v.x + r.y * v.y) * ia2 + r.z * v.z * ib2),
+        )
+    }
+
+    /// The first and second time derivatives (1/s, 1/s²) of the figure's implicit function E along an
+    /// inertial path through `r_inertial_m` with velocity `v_inertial_mps` and acceleration
+    /// `a_inertial_mps2`. dE/dt is ∇E · v, which has the sign of the rate stand-in of
+    /// [`EarthModel::height_sign_and_rate_proxy`] (∇E · (ω × r) = 0).
+    #[inline]
+    pub(crate) fn outside_rate_and_derivative(
+        &self,
+        r_inertial_m: Vec3,
+        v_inertial_mps: Vec3,
+        a_inertial_mps2: Vec3,
+    ) -> (f64, f64) {
+        let (ia2, ib2) = self.inverse_axes_squared();
+        let (r, v, a) = (r_inertial_m, v_inertial_mps, a_inertial_mps2);
+        (
+            2.0 * ((r.x * v.x + r.y * v.y) * ia2 + r.z * v.z * ib2),
+            2.0 * ((v.x * v.x + v.y * v.y + r.x * a.x + r.y * a.y) * ia2 + (v.z * v.z + r.z * a.z) * ib2),
         )
     }
 

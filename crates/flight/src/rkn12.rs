@@ -142,8 +142,10 @@ fn combine(r0: Vec3, v0: Vec3, h: f64, k: &[Vec3; STAGES]) -> (Vec3, Vec3, Vec3,
 }
 
 /// Integrates r'' = `accel`(r) from (`r0`, `v0`) at t = 0, calling `on_step` with each accepted [`Step`]
-/// until it returns `false` (stop) or `t_end_s` is reached (the last step ends there exactly). Returns
-/// the number of accepted steps.
+/// until it returns `None` (stop) or `t_end_s` is reached (the last step ends there exactly). `on_step`
+/// returns `Some(cap)` to go on with a next step of at most `cap` seconds (`f64::INFINITY`: no cap) —
+/// a caller that knows the path ends soon (an impact) spares the integrator a long step far past it,
+/// which its error control would likely reject. Returns the number of accepted steps.
 pub fn integrate<F, S>(
     accel: F,
     r0: Vec3,
@@ -154,7 +156,7 @@ pub fn integrate<F, S>(
 ) -> Result<usize, IntegrationError>
 where
     F: Fn(Vec3) -> Vec3,
-    S: FnMut(&Step) -> bool,
+    S: FnMut(&Step) -> Option<f64>,
 {
     let (mut t, mut r, mut v) = (0.0f64, r0, v0);
     let mut a = accel(r);
@@ -198,9 +200,9 @@ where
             accepted += 1;
             t = if last { t_end_s } else { t + h_step };
             (r, v, a) = (r1, v1, a1);
-            if !on_step(&step) {
+            let Some(cap) = on_step(&step) else {
                 return Ok(accepted);
-            }
+            };
             let mut factor = if err == 0.0 {
                 10.0
             } else {
@@ -211,7 +213,7 @@ where
                 factor = factor.min(1.0);
             }
             last_rejected = false;
-            h = (h_step * factor).min(tol.max_step_s);
+            h = (h_step * factor).min(tol.max_step_s).min(cap.max(1e-3));
         } else {
             h = h_step * (0.9 * err.powf(-1.0 / 11.0)).max(0.2);
             last_rejected = true;
@@ -284,7 +286,7 @@ mod tests {
                 assert_eq!(step.hermite(step.t0_s).0, step.r0);
                 assert!((step.hermite(step.t1_s()).0 - step.r1).norm() < 1e-6);
                 assert_eq!(step.state_at(step.t1_s(), &kepler_accel), (step.r1, step.v1));
-                true
+                Some(f64::INFINITY)
             },
         )
         .unwrap();
@@ -374,7 +376,7 @@ mod tests {
         };
         let r = Vec3::new(7_000e3, 0.0, 0.0);
         let v = Vec3::new(0.0, 7_500.0, 0.0);
-        let e = integrate(kepler_accel, r, v, 1e6, &tol, |_| true).unwrap_err();
+        let e = integrate(kepler_accel, r, v, 1e6, &tol, |_| Some(f64::INFINITY)).unwrap_err();
         assert!(matches!(e, IntegrationError::TooManySteps { .. }));
     }
 }

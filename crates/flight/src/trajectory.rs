@@ -186,10 +186,19 @@ pub fn propagate_inertial(
     if rp > model.max_surface_radius_m() + margin {
         return Err(Error::Orbital { perigee_radius_m: rp });
     }
-    let (h0, hdot0) = model.height_and_rate(state.r_inertial_m, state.v_inertial_mps);
-    if h0 <= 0.0 && hdot0 <= 0.0 {
-        return Err(Error::StartsUnderground { alt_m: h0 });
+    // The stand-ins give the height's sign exactly: the exact height is needed here only at or under the
+    // ground (and later, by the paths that use it).
+    let proxy0 = model.height_sign_and_rate_proxy(state.r_inertial_m, state.v_inertial_mps);
+    let mut exact0 = None;
+    if proxy0.0 <= 0.0 {
+        let (h0, hdot0) = model.height_and_rate(state.r_inertial_m, state.v_inertial_mps);
+        if h0 <= 0.0 && hdot0 <= 0.0 {
+            return Err(Error::StartsUnderground { alt_m: h0 });
+        }
+        exact0 = Some((h0, hdot0));
     }
+    let exact_at_burnout =
+        || exact0.unwrap_or_else(|| model.height_and_rate(state.r_inertial_m, state.v_inertial_mps));
     let kepler = KeplerOrbit::new(*state, mu);
     let period = kepler.period_s().unwrap_or(f64::INFINITY);
     let use_kepler = match options.method {
@@ -207,6 +216,7 @@ pub fn propagate_inertial(
         }
     };
     let (path, impact, apogees) = if use_kepler {
+        let (h0, hdot0) = exact_at_burnout();
         let mut scan = Scan::new(model, h0, hdot0);
         let state_at = |t: f64| kepler.state_at(t);
         let t1 = kepler.time_to_next_periapsis_s().unwrap_or(period);
@@ -229,6 +239,7 @@ pub fn propagate_inertial(
         let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
         let f = rhs(model, gravity);
         let y0 = to_y(state);
+        let (h0, hdot0) = exact_at_burnout();
         let mut step_scan = StepScan::new(model, gravity, y0, h0, hdot0);
         let mut segments: Vec<LazySegment> = Vec::with_capacity(32);
         dop853::integrate(&f, y0, t_cap, &options.tolerances, |step| {
@@ -243,7 +254,7 @@ pub fn propagate_inertial(
     } else {
         let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
         let accel = |r: Vec3| model.acceleration(gravity, r);
-        let mut scan = NystromScan::new(model, gravity, state, h0, hdot0);
+        let mut scan = NystromScan::new(model, gravity, proxy0, exact0);
         let mut steps: Vec<rkn12::Step> = Vec::with_capacity(16);
         rkn12::integrate(
             accel,
@@ -254,7 +265,7 @@ pub fn propagate_inertial(
             |step| {
                 steps.push(*step);
                 scan.step(step, &accel);
-                scan.impact.is_none()
+                scan.impact.is_none().then(|| scan.next_step_cap(step))
             },
         )
         .map_err(integration_error)?;
@@ -262,11 +273,17 @@ pub fn propagate_inertial(
             let searched_s = steps.last().map_or(0.0, |s| s.t1_s());
             return Err(Error::NoImpact { searched_s });
         };
+        // The highest local maximum before the impact, unless the burnout point is higher (which needs
+        // the flight to fall first: when it starts rising, the first maximum is higher).
         let mut apogee = None::<Event>;
+        let mut best = if proxy0.1 > 0 {
+            f64::NEG_INFINITY
+        } else {
+            exact_at_burnout().0
+        };
         for a in scan.apogees {
-            if a.t_since_burnout_s <= impact.t_since_burnout_s
-                && a.position.h_m > apogee.map_or(h0, |b| b.position.h_m)
-            {
+            if a.t_since_burnout_s <= impact.t_since_burnout_s && a.position.h_m > best {
+                best = a.position.h_m;
                 apogee = Some(a);
             }
         }
@@ -294,7 +311,7 @@ pub fn propagate_inertial(
         return Err(Error::NoImpact { searched_s });
     };
     traj.impact = traj.event_at(t_imp);
-    let mut best = (0.0, h0);
+    let mut best = (0.0, exact_at_burnout().0);
     for &(t, h) in &apogees {
         if t <= t_imp && h > best.1 {
             best = (t, h);
@@ -567,12 +584,12 @@ struct NystromScan {
 }
 
 impl NystromScan {
-    fn new(model: EarthModel, gravity: Gravity, s: &InertialState, h0: f64, hdot0: f64) -> Self {
+    fn new(model: EarthModel, gravity: Gravity, proxy: (f64, i8), exact: Option<(f64, f64)>) -> Self {
         NystromScan {
             model,
             gravity,
-            proxy: model.height_sign_and_rate_proxy(s.r_inertial_m, s.v_inertial_mps),
-            exact: Some((h0, hdot0)),
+            proxy,
+            exact,
             impact: None,
             apogees: Vec::new(),
         }
@@ -629,6 +646,25 @@ impl NystromScan {
         self.proxy = proxy1;
         self.exact = exact1;
     }
+
+    /// A bound on the next step after `st`: when the flight descends, a little past the time at which
+    /// the figure's implicit function E, extrapolated to second order from the step's end, reaches zero
+    /// (an estimate of the impact). Without it the last step often reaches far under the ground, where
+    /// gravity grows and the error control rejects it.
+    fn next_step_cap(&self, st: &rkn12::Step) -> f64 {
+        let (e, _) = self.proxy;
+        let (edot, eddot) = self.model.outside_rate_and_derivative(st.r1, st.v1, st.a1);
+        if !(e > 0.0 && edot < 0.0) {
+            return f64::INFINITY;
+        }
+        // e + ė t + ë t²/2 = 0: the smaller positive root, 2e / (−ė + √(ė² − 2 ë e)).
+        let disc = edot * edot - 2.0 * eddot * e;
+        if disc < 0.0 {
+            return f64::INFINITY;
+        }
+        let t = 2.0 * e / (-edot + disc.sqrt());
+        1.1 * t + 5.0
+    }
 }
 
 /// The rate of the geodetic height of inertial state (`r`, `v`) and its derivative, exact: the
@@ -652,19 +688,6 @@ fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> 
     };
     let v_east2 = (vr.norm_squared() - hdot * hdot - v_north * v_north).max(0.0);
     (hdot, along + v_east2 / (pv + h) + v_north * v_north / (m + h))
-}
-
-/// A cheap stand-in for [`height_rate_exact`]: the Earth-relative velocity along the gradient of the
-/// figure's implicit function instead of the normal at the sub-point (within 0.0034 rad of it, with no
-/// closed-form geodetic solution to pay for), and its derivative with the figure's curvature taken as a
-/// sphere's. Its root is within about a second of the true one.
-fn height_rate_cheap(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> (f64, f64) {
-    let up = model.gradient_direction(r);
-    let v_rel = v - model.omega().cross(r);
-    let a_rel = model.acceleration(gravity, r) - model.omega().cross(v);
-    let hdot = up.dot(v_rel);
-    let hddot = up.dot(a_rel) + (v_rel.dot(v) - hdot * up.dot(v)) / r.norm();
-    (hdot, hddot)
 }
 
 /// The path near one point, from an exact state there (one RKN12 step from the start of its step): a
@@ -705,20 +728,22 @@ impl Local {
 
 /// Newton's method (safeguarded by bisection) on the step's quintic Hermite interpolant for a root in
 /// [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative), whose values at the ends are `ga` and
-/// `gb`, of opposite signs. The interpolant's root is within milliseconds of the path's.
+/// `gb`, of opposite signs, to within `xtol` seconds. The interpolant's root is within milliseconds of the
+/// path's.
 fn hermite_root(
     st: &rkn12::Step,
     tb: f64,
     ga: f64,
     gb: f64,
     g: impl Fn(Vec3, Vec3) -> (f64, f64),
+    xtol: f64,
 ) -> Option<f64> {
     let ta = st.t0_s;
     let on_hermite = |t: f64| {
         let (r, v) = st.hermite(t);
         g(r, v)
     };
-    newton_bracketed(on_hermite, ta, tb, ta + (tb - ta) * ga / (ga - gb), ga, gb, 1e-7)
+    newton_bracketed(on_hermite, ta, tb, ta + (tb - ta) * ga / (ga - gb), ga, gb, xtol)
 }
 
 /// The root in [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative, cheap) on the step `st`,
@@ -734,7 +759,7 @@ fn locate_root(
     gb: f64,
     g: impl Fn(Vec3, Vec3) -> (f64, f64),
 ) -> Option<(f64, Vec3, Vec3)> {
-    let mut t = hermite_root(st, tb, ga, gb, &g)?;
+    let mut t = hermite_root(st, tb, ga, gb, &g, 1e-7)?;
     let mut local = Local::new(st, accel, model, t);
     for _ in 0..12 {
         let (r, v) = local.at(t);
@@ -757,8 +782,8 @@ fn locate_root(
 }
 
 /// Where the height turns over (a maximum, or a minimum) in the step `st`, whose height rates at the ends
-/// have the signs of `rate0` and `rate1` (opposite), with the state there. The cheap stand-in rate's root
-/// on the Hermite interpolant (within about a second), then Newton's method with the exact rate and its
+/// have the signs of `rate0` and `rate1` (opposite), with the state there. A cheap stand-in's root on the
+/// Hermite interpolant (within about a second), then Newton's method with the exact rate and its
 /// exact derivative on [`Local`] expansions (quadratic: two or three rounds), to a millisecond's Newton
 /// step, which leaves an error of about a microsecond (the height, flat there, to far below a micrometre).
 fn locate_turn(
@@ -770,7 +795,10 @@ fn locate_turn(
     rate1: f64,
 ) -> Option<(f64, Vec3, Vec3)> {
     let (ta, tb) = (st.t0_s, st.t1_s());
-    let cheap = |r: Vec3, v: Vec3| height_rate_cheap(model, gravity, r, v);
+    // The stand-in: the rate of the figure's implicit function E, whose extremum (that of the height
+    // above the ellipsoid through the point homothetic to the figure) is within about a second of the
+    // height's, and costs no square root or division.
+    let cheap = |r: Vec3, v: Vec3| model.outside_rate_and_derivative(r, v, accel(r));
     // Where the stand-in decided at a step end it has the sign of the true rate; where it did not, the
     // sign comes from the exact rate and the stand-in's value is replaced by a value of that sign.
     let side = |rate: f64, r: Vec3, v: Vec3| {
@@ -782,7 +810,7 @@ fn locate_turn(
         }
     };
     let (ga, gb) = (side(rate0, st.r0, st.v0), side(rate1, st.r1, st.v1));
-    let mut t = hermite_root(st, tb, ga, gb, cheap)?;
+    let mut t = hermite_root(st, tb, ga, gb, cheap, 1e-4)?;
     let mut local = Local::new(st, accel, model, t);
     for _ in 0..8 {
         let (r, v) = local.at(t);
