@@ -601,7 +601,7 @@ impl NystromScan {
         }
         let model = self.model;
         let gravity = self.gravity;
-        let t1 = st.t1_s();
+        let (t0, t1) = (st.t0_s, st.t1_s());
         let proxy0 = self.proxy;
         let proxy1 = model.height_sign_and_rate_proxy(st.r1, st.v1);
         let mut exact1 = None;
@@ -632,25 +632,56 @@ impl NystromScan {
                 }
             }
         }
-        if let Some((tb, eb)) = impact_bracket {
-            // The impact is a root of the figure's implicit function E, whose rate is exact and cheap.
-            let outside = |r: Vec3, v: Vec3| model.outside_and_rate(r, v);
-            let e0 = proxy0.0;
-            self.impact = locate_root(st, accel, &model, tb, e0, eb, outside)
-                .or_else(|| {
-                    let (r, v) = st.state_at(tb, accel);
-                    Some((tb, r, v))
-                })
-                .map(|(t, r, v)| event_from(&model, t, r, v));
+        // The impact is a root of the figure's implicit function E, whose rate is exact and cheap. The
+        // step cap aims the step's end at the impact: when it lands within reach of it (before or
+        // after), the expansion about the step's end locates it without a state inside the step.
+        let outside = |r: Vec3, v: Vec3| model.outside_and_rate(r, v);
+        let (e1, edot1) = model.outside_and_rate(st.r1, st.v1);
+        let from_end = edot1 < 0.0 && (e1 / edot1).abs() < Local::REACH_S;
+        let recentre = |t: f64| Local::new(st, accel, t);
+        match impact_bracket {
+            Some((t_b, _)) if t_b == t1 && from_end => {
+                let (t, r, v) = refine_root(
+                    Local::at_end(st, accel),
+                    t1 - e1 / edot1,
+                    t0,
+                    t1,
+                    outside,
+                    recentre,
+                );
+                self.impact = Some(event_from(&model, t, r, v));
+            }
+            Some((tb, eb)) => {
+                let e0 = proxy0.0;
+                self.impact = locate_root(st, accel, tb, e0, eb, outside)
+                    .or_else(|| {
+                        let (r, v) = st.state_at(tb, accel);
+                        Some((tb, r, v))
+                    })
+                    .map(|(t, r, v)| event_from(&model, t, r, v));
+            }
+            None if from_end && e1 > 0.0 => {
+                // Just short of the ground, descending: the impact is within reach past the step's end.
+                let hi = t1 + Local::REACH_S;
+                let (t, r, v) =
+                    refine_root(Local::at_end(st, accel), t1 - e1 / edot1, t1, hi, outside, |_| {
+                        Local::at_end(st, accel)
+                    });
+                if outside(r, v).0.abs() <= 1e-12 {
+                    self.impact = Some(event_from(&model, t, r, v));
+                }
+            }
+            None => {}
         }
         self.proxy = proxy1;
         self.exact = exact1;
     }
 
-    /// A bound on the next step after `st`: when the flight descends, a little past the time at which
-    /// the figure's implicit function E, extrapolated to second order from the step's end, reaches zero
-    /// (an estimate of the impact). Without it the last step often reaches far under the ground, where
-    /// gravity grows and the error control rejects it.
+    /// A bound on the next step after `st`: when the flight descends, the time at which the figure's
+    /// implicit function E, extrapolated to second order from the step's end, reaches zero (an estimate
+    /// of the impact). Without it the last step often reaches far under the ground, where gravity grows
+    /// and the error control rejects it; with it the last step usually ends close enough to the impact
+    /// for the expansion about its end to reach it, which spares a state inside the step.
     fn next_step_cap(&self, st: &rkn12::Step) -> f64 {
         let (e, _) = self.proxy;
         let (edot, eddot) = self.model.outside_rate_and_derivative(st.r1, st.v1, st.a1);
@@ -662,8 +693,7 @@ impl NystromScan {
         if disc < 0.0 {
             return f64::INFINITY;
         }
-        let t = 2.0 * e / (-edot + disc.sqrt());
-        1.1 * t + 5.0
+        2.0 * e / (-edot + disc.sqrt()) * 1.01 + 2.0
     }
 }
 
@@ -690,38 +720,55 @@ fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> 
     (hdot, along + v_east2 / (pv + h) + v_north * v_north / (m + h))
 }
 
-/// The path near one point, from an exact state there (one RKN12 step from the start of its step): a
-/// Taylor expansion r + v δ + a δ²/2 + j δ³/6 (j the point-mass jerk), whose truncation (the snap term and
-/// J2's share of the jerk) stays below ten micrometres for |δ| ≤ [`Local::REACH_S`].
+/// The path near one point, from an exact state there: a Taylor expansion
+/// r + v δ + a δ²/2 + j δ³/6 + s δ⁴/24 whose jerk j = (∂a/∂r) v and snap s = (∂²a/∂r²)(v, v) + (∂a/∂r) a
+/// are central differences of the force along v and a (four evaluations; their own error is ~1e−7 of
+/// the terms). The truncation, of order δ⁵, stays below a micrometre for |δ| ≤ [`Local::REACH_S`] on a
+/// ballistic arc.
 struct Local {
     t: f64,
     r: Vec3,
     v: Vec3,
     a: Vec3,
     jerk: Vec3,
+    snap: Vec3,
 }
 
 impl Local {
-    const REACH_S: f64 = 1.5;
+    const REACH_S: f64 = 4.0;
 
-    fn new(st: &rkn12::Step, accel: &impl Fn(Vec3) -> Vec3, model: &EarthModel, t: f64) -> Self {
+    /// The expansion about the state at `t` inside the step `st` (one RKN12 step from its start).
+    fn new(st: &rkn12::Step, accel: &impl Fn(Vec3) -> Vec3, t: f64) -> Self {
         let (r, v) = st.state_at(t, accel);
-        let r2 = r.norm_squared();
-        let k = -model.mu_m3ps2 / (r2 * r2.sqrt());
+        Local::of(accel, t, r, v, accel(r))
+    }
+
+    /// The expansion about the end of the step `st`, whose state is exact already.
+    fn at_end(st: &rkn12::Step, accel: &impl Fn(Vec3) -> Vec3) -> Self {
+        Local::of(accel, st.t1_s(), st.r1, st.v1, st.a1)
+    }
+
+    fn of(accel: &impl Fn(Vec3) -> Vec3, t: f64, r: Vec3, v: Vec3, a: Vec3) -> Self {
+        // Steps of one second along v and one second squared along a: displacements of kilometres and
+        // metres, far above rounding and far below the scale on which the force changes.
+        let (vp, vm) = (accel(r + v), accel(r - v));
+        let (ap, am) = (accel(r + a), accel(r - a));
         Local {
             t,
             r,
             v,
-            a: accel(r),
-            jerk: (v - r * (3.0 * r.dot(v) / r2)) * k,
+            a,
+            jerk: (vp - vm) * 0.5,
+            snap: (vp + vm - a * 2.0) + (ap - am) * 0.5,
         }
     }
 
     fn at(&self, t: f64) -> (Vec3, Vec3) {
         let d = t - self.t;
         (
-            self.r + (self.v + (self.a * 0.5 + self.jerk * (d / 6.0)) * d) * d,
-            self.v + (self.a + self.jerk * (0.5 * d)) * d,
+            self.r
+                + (self.v + (self.a * 0.5 + (self.jerk * (1.0 / 6.0) + self.snap * (d / 24.0)) * d) * d) * d,
+            self.v + (self.a + (self.jerk * 0.5 + self.snap * (d / 6.0)) * d) * d,
         )
     }
 }
@@ -749,36 +796,49 @@ fn hermite_root(
 /// The root in [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative, cheap) on the step `st`,
 /// with the state there; g's values at the ends are `ga` and `gb`, of opposite signs. A guess from the
 /// Hermite interpolant, then Newton's method on [`Local`] expansions, to [`EVENT_XTOL_S`].
-#[allow(clippy::too_many_arguments)]
 fn locate_root(
     st: &rkn12::Step,
     accel: &impl Fn(Vec3) -> Vec3,
-    model: &EarthModel,
     tb: f64,
     ga: f64,
     gb: f64,
     g: impl Fn(Vec3, Vec3) -> (f64, f64),
 ) -> Option<(f64, Vec3, Vec3)> {
-    let mut t = hermite_root(st, tb, ga, gb, &g, 1e-7)?;
-    let mut local = Local::new(st, accel, model, t);
+    let t = hermite_root(st, tb, ga, gb, &g, 1e-7)?;
+    let local = Local::new(st, accel, t);
+    Some(refine_root(local, t, st.t0_s, tb, g, |t| {
+        Local::new(st, accel, t)
+    }))
+}
+
+/// Newton's method for a root of g(r(t), v(t)) in [`lo`, `hi`] on the expansion `local`, from `t`, to
+/// [`EVENT_XTOL_S`]; a new expansion (`recentre`) is taken where the iterate leaves its reach.
+fn refine_root(
+    mut local: Local,
+    mut t: f64,
+    lo: f64,
+    hi: f64,
+    g: impl Fn(Vec3, Vec3) -> (f64, f64),
+    recentre: impl Fn(f64) -> Local,
+) -> (f64, Vec3, Vec3) {
     for _ in 0..12 {
         let (r, v) = local.at(t);
         let (val, rate) = g(r, v);
         if val == 0.0 || rate == 0.0 || !(val.is_finite() && rate.is_finite()) {
             break;
         }
-        let next = (t - val / rate).clamp(st.t0_s, tb);
+        let next = (t - val / rate).clamp(lo, hi);
         let done = (next - t).abs() <= EVENT_XTOL_S;
         t = next;
         if done {
             break;
         }
         if (t - local.t).abs() > Local::REACH_S {
-            local = Local::new(st, accel, model, t);
+            local = recentre(t);
         }
     }
     let (r, v) = local.at(t);
-    Some((t, r, v))
+    (t, r, v)
 }
 
 /// Where the height turns over (a maximum, or a minimum) in the step `st`, whose height rates at the ends
@@ -811,7 +871,7 @@ fn locate_turn(
     };
     let (ga, gb) = (side(rate0, st.r0, st.v0), side(rate1, st.r1, st.v1));
     let mut t = hermite_root(st, tb, ga, gb, cheap, 1e-4)?;
-    let mut local = Local::new(st, accel, model, t);
+    let mut local = Local::new(st, accel, t);
     for _ in 0..8 {
         let (r, v) = local.at(t);
         let (hdot, hddot) = height_rate_exact(model, gravity, r, v);
@@ -824,7 +884,7 @@ fn locate_turn(
             break;
         }
         if (t - local.t).abs() > Local::REACH_S {
-            local = Local::new(st, accel, model, t);
+            local = Local::new(st, accel, t);
         }
     }
     let (r, v) = local.at(t);
