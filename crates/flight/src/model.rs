@@ -153,6 +153,32 @@ impl EarthModel {
         }
     }
 
+    /// The jerk (m/s³) and snap (m/s⁴) of a free-flight path through inertial position `r_m` with velocity
+    /// `v_mps` and acceleration `a_mps2` (= the acceleration at `r_m`): the first and second time
+    /// derivatives of the acceleration along r(t) = r + v t + a t²/2 + …, exact (to rounding), by
+    /// evaluating the force on truncated Taylor series in t.
+    pub fn jerk_and_snap(&self, gravity: Gravity, r_m: Vec3, v_mps: Vec3, a_mps2: Vec3) -> (Vec3, Vec3) {
+        let x = Series::path(r_m.x, v_mps.x, a_mps2.x);
+        let y = Series::path(r_m.y, v_mps.y, a_mps2.y);
+        let z = Series::path(r_m.z, v_mps.z, a_mps2.z);
+        let inv_r2 = (x * x + y * y + z * z).recip();
+        let k = inv_r2 * inv_r2.sqrt() * -self.mu_m3ps2;
+        let (ax, ay, az) = match gravity {
+            Gravity::Point => (x * k, y * k, z * k),
+            Gravity::J2 => {
+                let q = inv_r2 * (1.5 * self.j2 * self.j2_radius_m * self.j2_radius_m);
+                let z2 = z * z * inv_r2 * 5.0;
+                let kxy = k * (q * (z2 * -1.0 + 1.0) + 1.0);
+                let kz = k * (q * (z2 * -1.0 + 3.0) + 1.0);
+                (x * kxy, y * kxy, z * kz)
+            }
+        };
+        (
+            Vec3::new(ax.1, ay.1, az.1),
+            Vec3::new(2.0 * ax.2, 2.0 * ay.2, 2.0 * az.2),
+        )
+    }
+
     /// Rotation angle of the Earth-fixed frame at `t_s` seconds after burnout, radians.
     #[inline]
     pub fn earth_angle_rad(&self, t_s: f64) -> f64 {
@@ -431,6 +457,38 @@ impl EarthModel {
 mod tests {
     use super::*;
 
+    /// The exact jerk and snap agree with central differences of the force along the path (which carry
+    /// their own error of ~1e-7 of the terms), under both gravity models.
+    #[test]
+    fn jerk_and_snap_match_finite_differences() {
+        let m = EarthModel::contract();
+        for gravity in [Gravity::Point, Gravity::J2] {
+            let r = Vec3::new(3_000e3, -4_500e3, 4_200e3);
+            let v = Vec3::new(4_000.0, 2_500.0, 3_100.0);
+            let a = m.acceleration(gravity, r);
+            let (j, s) = m.jerk_and_snap(gravity, r, v, a);
+            let e = 1e-2;
+            let (vp, vm) = (
+                m.acceleration(gravity, r + v * e),
+                m.acceleration(gravity, r - v * e),
+            );
+            let (ap, am) = (
+                m.acceleration(gravity, r + a * e),
+                m.acceleration(gravity, r - a * e),
+            );
+            let j_fd = (vp - vm) / (2.0 * e);
+            let s_fd = (vp + vm - a * 2.0) / (e * e) + (ap - am) / (2.0 * e);
+            assert!(
+                (j - j_fd).norm() < 1e-7 * j.norm(),
+                "{gravity:?}: jerk {j:?} vs {j_fd:?}"
+            );
+            assert!(
+                (s - s_fd).norm() < 1e-4 * s.norm(),
+                "{gravity:?}: snap {s:?} vs {s_fd:?}"
+            );
+        }
+    }
+
     #[test]
     fn fast_cube_root_matches_the_library() {
         for i in 0..=10_000 {
@@ -523,5 +581,63 @@ mod tests {
         assert_eq!("j2".parse::<Gravity>().unwrap(), Gravity::J2);
         assert_eq!("point".parse::<Gravity>().unwrap(), Gravity::Point);
         assert!("J2x".parse::<Gravity>().is_err());
+    }
+}
+
+/// A truncated Taylor series c₀ + c₁ t + c₂ t² in time, with the arithmetic the force needs: evaluating
+/// the force on the series of a path gives the series of the acceleration along it.
+#[derive(Debug, Clone, Copy)]
+struct Series(f64, f64, f64);
+
+impl Series {
+    /// The series of a coordinate with value `x`, rate `v` and second derivative `a`.
+    fn path(x: f64, v: f64, a: f64) -> Self {
+        Series(x, v, 0.5 * a)
+    }
+
+    fn recip(self) -> Self {
+        let y0 = 1.0 / self.0;
+        let y1 = -self.1 * y0 * y0;
+        let y2 = -(self.1 * y1 + self.2 * y0) * y0;
+        Series(y0, y1, y2)
+    }
+
+    fn sqrt(self) -> Self {
+        let y0 = self.0.sqrt();
+        let y1 = self.1 / (2.0 * y0);
+        let y2 = (self.2 - y1 * y1) / (2.0 * y0);
+        Series(y0, y1, y2)
+    }
+}
+
+impl std::ops::Add for Series {
+    type Output = Series;
+    fn add(self, o: Series) -> Series {
+        Series(self.0 + o.0, self.1 + o.1, self.2 + o.2)
+    }
+}
+
+impl std::ops::Mul for Series {
+    type Output = Series;
+    fn mul(self, o: Series) -> Series {
+        Series(
+            self.0 * o.0,
+            self.0 * o.1 + self.1 * o.0,
+            self.0 * o.2 + self.1 * o.1 + self.2 * o.0,
+        )
+    }
+}
+
+impl std::ops::Mul<f64> for Series {
+    type Output = Series;
+    fn mul(self, k: f64) -> Series {
+        Series(self.0 * k, self.1 * k, self.2 * k)
+    }
+}
+
+impl std::ops::Add<f64> for Series {
+    type Output = Series;
+    fn add(self, k: f64) -> Series {
+        Series(self.0 + k, self.1, self.2)
     }
 }

@@ -638,11 +638,11 @@ impl NystromScan {
         let outside = |r: Vec3, v: Vec3| model.outside_and_rate(r, v);
         let (e1, edot1) = model.outside_and_rate(st.r1, st.v1);
         let from_end = edot1 < 0.0 && (e1 / edot1).abs() < Local::REACH_S;
-        let recentre = |t: f64| Local::new(st, accel, t);
+        let recentre = |t: f64| Local::new(st, accel, &model, gravity, t);
         match impact_bracket {
             Some((t_b, _)) if t_b == t1 && from_end => {
                 let (t, r, v) = refine_root(
-                    Local::at_end(st, accel),
+                    Local::at_end(st, &model, gravity),
                     t1 - e1 / edot1,
                     t0,
                     t1,
@@ -653,7 +653,7 @@ impl NystromScan {
             }
             Some((tb, eb)) => {
                 let e0 = proxy0.0;
-                self.impact = locate_root(st, accel, tb, e0, eb, outside)
+                self.impact = locate_root(st, accel, &model, gravity, tb, e0, eb, outside)
                     .or_else(|| {
                         let (r, v) = st.state_at(tb, accel);
                         Some((tb, r, v))
@@ -663,10 +663,14 @@ impl NystromScan {
             None if from_end && e1 > 0.0 => {
                 // Just short of the ground, descending: the impact is within reach past the step's end.
                 let hi = t1 + Local::REACH_S;
-                let (t, r, v) =
-                    refine_root(Local::at_end(st, accel), t1 - e1 / edot1, t1, hi, outside, |_| {
-                        Local::at_end(st, accel)
-                    });
+                let (t, r, v) = refine_root(
+                    Local::at_end(st, &model, gravity),
+                    t1 - e1 / edot1,
+                    t1,
+                    hi,
+                    outside,
+                    |_| Local::at_end(st, &model, gravity),
+                );
                 if outside(r, v).0.abs() <= 1e-12 {
                     self.impact = Some(event_from(&model, t, r, v));
                 }
@@ -721,10 +725,9 @@ fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> 
 }
 
 /// The path near one point, from an exact state there: a Taylor expansion
-/// r + v δ + a δ²/2 + j δ³/6 + s δ⁴/24 whose jerk j = (∂a/∂r) v and snap s = (∂²a/∂r²)(v, v) + (∂a/∂r) a
-/// are central differences of the force along v and a (four evaluations; their own error is ~1e−7 of
-/// the terms). The truncation, of order δ⁵, stays below a micrometre for |δ| ≤ [`Local::REACH_S`] on a
-/// ballistic arc.
+/// r + v δ + a δ²/2 + j δ³/6 + s δ⁴/24 with the exact jerk j and snap s of the force
+/// ([`EarthModel::jerk_and_snap`]). The truncation, of order δ⁵, stays below a micrometre for
+/// |δ| ≤ [`Local::REACH_S`] on a ballistic arc.
 struct Local {
     t: f64,
     r: Vec3,
@@ -738,28 +741,31 @@ impl Local {
     const REACH_S: f64 = 4.0;
 
     /// The expansion about the state at `t` inside the step `st` (one RKN12 step from its start).
-    fn new(st: &rkn12::Step, accel: &impl Fn(Vec3) -> Vec3, t: f64) -> Self {
+    fn new(
+        st: &rkn12::Step,
+        accel: &impl Fn(Vec3) -> Vec3,
+        model: &EarthModel,
+        gravity: Gravity,
+        t: f64,
+    ) -> Self {
         let (r, v) = st.state_at(t, accel);
-        Local::of(accel, t, r, v, accel(r))
+        Local::of(model, gravity, t, r, v, accel(r))
     }
 
     /// The expansion about the end of the step `st`, whose state is exact already.
-    fn at_end(st: &rkn12::Step, accel: &impl Fn(Vec3) -> Vec3) -> Self {
-        Local::of(accel, st.t1_s(), st.r1, st.v1, st.a1)
+    fn at_end(st: &rkn12::Step, model: &EarthModel, gravity: Gravity) -> Self {
+        Local::of(model, gravity, st.t1_s(), st.r1, st.v1, st.a1)
     }
 
-    fn of(accel: &impl Fn(Vec3) -> Vec3, t: f64, r: Vec3, v: Vec3, a: Vec3) -> Self {
-        // Steps of one second along v and one second squared along a: displacements of kilometres and
-        // metres, far above rounding and far below the scale on which the force changes.
-        let (vp, vm) = (accel(r + v), accel(r - v));
-        let (ap, am) = (accel(r + a), accel(r - a));
+    fn of(model: &EarthModel, gravity: Gravity, t: f64, r: Vec3, v: Vec3, a: Vec3) -> Self {
+        let (jerk, snap) = model.jerk_and_snap(gravity, r, v, a);
         Local {
             t,
             r,
             v,
             a,
-            jerk: (vp - vm) * 0.5,
-            snap: (vp + vm - a * 2.0) + (ap - am) * 0.5,
+            jerk,
+            snap,
         }
     }
 
@@ -796,18 +802,21 @@ fn hermite_root(
 /// The root in [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative, cheap) on the step `st`,
 /// with the state there; g's values at the ends are `ga` and `gb`, of opposite signs. A guess from the
 /// Hermite interpolant, then Newton's method on [`Local`] expansions, to [`EVENT_XTOL_S`].
+#[allow(clippy::too_many_arguments)]
 fn locate_root(
     st: &rkn12::Step,
     accel: &impl Fn(Vec3) -> Vec3,
+    model: &EarthModel,
+    gravity: Gravity,
     tb: f64,
     ga: f64,
     gb: f64,
     g: impl Fn(Vec3, Vec3) -> (f64, f64),
 ) -> Option<(f64, Vec3, Vec3)> {
     let t = hermite_root(st, tb, ga, gb, &g, 1e-7)?;
-    let local = Local::new(st, accel, t);
+    let local = Local::new(st, accel, model, gravity, t);
     Some(refine_root(local, t, st.t0_s, tb, g, |t| {
-        Local::new(st, accel, t)
+        Local::new(st, accel, model, gravity, t)
     }))
 }
 
@@ -871,7 +880,7 @@ fn locate_turn(
     };
     let (ga, gb) = (side(rate0, st.r0, st.v0), side(rate1, st.r1, st.v1));
     let mut t = hermite_root(st, tb, ga, gb, cheap, 1e-4)?;
-    let mut local = Local::new(st, accel, t);
+    let mut local = Local::new(st, accel, model, gravity, t);
     for _ in 0..8 {
         let (r, v) = local.at(t);
         let (hdot, hddot) = height_rate_exact(model, gravity, r, v);
@@ -884,7 +893,7 @@ fn locate_turn(
             break;
         }
         if (t - local.t).abs() > Local::REACH_S {
-            local = Local::new(st, accel, t);
+            local = Local::new(st, accel, model, gravity, t);
         }
     }
     let (r, v) = local.at(t);
