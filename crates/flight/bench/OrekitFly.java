@@ -10,16 +10,25 @@
 //    east/north/up, Earth-relative velocity plus omega x r (DESIGN.md §3; frames coincide at t = 0);
 //  - the Earth-fixed frame is a child of GCRF built with a custom TransformProvider: a pure rotation about Z
 //    by omega t (no precession, nutation, polar motion or EOP), and the Earth a OneAxisEllipsoid (WGS84) on it;
-//  - a NumericalPropagator with a DormandPrince853Integrator (tolerances from the command line), point mass
-//    plus J2OnlyPerturbation (mu, J2, reference radius of DESIGN.md §3);
+//  - a NumericalPropagator (Cartesian state) with point mass plus J2OnlyPerturbation (mu, J2, reference radius
+//    of DESIGN.md §3), integrated by the Hipparchus integrator named on the command line (see INTEGRATORS
+//    below), with scalar tolerances rtol and atol, minimum step 1e-9 s and the given maximum step;
 //  - impact: an AltitudeDetector at 0 m stopping on the downward crossing; apogee: a detector on the rate of
 //    geodetic height (Earth-relative velocity along the ellipsoid normal) recording its downward zero. Both
 //    are checked at every step end and at most 60 s apart, and located to 1e-9 s, as shieldwatch samples
 //    its events (twice per step of at most 120 s) and locates them.
-// It prints the worst differences from the reference, then times the whole set: warm-up passes first (JIT),
-// then timed passes; the figure is the mean wall time per trajectory of the best timed pass.
+// The detectors are the same whatever the integrator and maximum step: those only change how far apart the
+// steps are, hence how many force evaluations a trajectory costs (the events still get a check every 60 s).
+// It prints the worst differences from the reference (and the mean number of derivative evaluations per
+// trajectory), then times the whole set: warm-up passes first (JIT), then timed passes; the figure is the
+// mean wall time per trajectory of the best timed pass. Both lines name the configuration,
+//   orekit <integrator> max step <s> s rtol <r> atol <a> m: worst impact ...
+//   orekit <integrator> max step <s> s rtol <r> atol <a> m: <t> us per trajectory ...
+// so that compare_peers.sh can sweep several configurations and keep each one apart.
 //
-// Usage: java -cp <jars>:. OrekitFly cases.txt rtol atol_m warmup_passes timed_passes
+// Usage: java -cp <jars>:. OrekitFly cases.txt rtol atol_m warmup_passes timed_passes [integrator [max_step_s]]
+//        integrator: dp853 (default), gbs or adams (see INTEGRATORS); max_step_s: 120 by default, 1e9 for
+//        no cap in practice.
 
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -32,7 +41,10 @@ import org.hipparchus.geometry.euclidean.threed.FieldVector3D;
 import org.hipparchus.geometry.euclidean.threed.Rotation;
 import org.hipparchus.geometry.euclidean.threed.RotationConvention;
 import org.hipparchus.geometry.euclidean.threed.Vector3D;
+import org.hipparchus.ode.ODEIntegrator;
+import org.hipparchus.ode.nonstiff.AdamsMoultonIntegrator;
 import org.hipparchus.ode.nonstiff.DormandPrince853Integrator;
+import org.hipparchus.ode.nonstiff.GraggBulirschStoerIntegrator;
 import org.orekit.bodies.GeodeticPoint;
 import org.orekit.bodies.OneAxisEllipsoid;
 import org.orekit.forces.gravity.J2OnlyPerturbation;
@@ -94,9 +106,67 @@ public class OrekitFly {
         double refLat, refLon, refTof, refApo, refApoT;
     }
 
-    /** One answer. */
+    /** One answer, and what it cost the integrator. */
     static final class Result {
         double lat, lon, tof, apo, apoT;
+        int evaluations;
+    }
+
+    /** Smallest step any integrator may take (s). */
+    static final double MIN_STEP = 1e-9;
+
+    /**
+     * The integrators worth timing on these short, smooth arcs at tight tolerances, by command-line name:
+     *  - dp853: Dormand-Prince 8(5,3), Orekit's usual choice;
+     *  - gbs: Gragg-Bulirsch-Stoer extrapolation with Hipparchus' default order and step control (long steps
+     *    of many evaluations each, the order adapting to the tolerance);
+     *  - adams: Adams-Moulton predictor-corrector with ADAMS_STEPS previous steps (order ADAMS_STEPS + 1),
+     *    two evaluations per accepted step once started. Hipparchus starts it with its default starter, a
+     *    DormandPrince853Integrator with the same step bounds and tolerances, whose first (ADAMS_STEPS + 3) / 2
+     *    steps only seed the Nordsieck vector (their evaluations are counted, the arc is integrated again).
+     *    Its step may grow by at most 2^(1 / order) per step, so on these arcs it never reaches a 120 s cap.
+     *    6 steps needed the fewest evaluations here (5 and 7 more); with 8, every case failed at rtol 1e-12
+     *    (its step fell below MIN_STEP).
+     * Lower-order embedded pairs (DormandPrince54, HighamHall54) are not tried: they need more steps at these
+     * tolerances. Fixed-step methods cannot be held to a tolerance, so they are left out too.
+     */
+    static final String[] INTEGRATORS = {"dp853", "gbs", "adams"};
+    static final int ADAMS_STEPS = 6;
+
+    /** One integrator configuration: method, maximum step (s) and scalar tolerances (every state component). */
+    static final class Config {
+        final String integrator;
+        final double maxStep, rtol, atol;
+
+        Config(String integrator, double maxStep, double rtol, double atol) {
+            if (!List.of(INTEGRATORS).contains(integrator)) {
+                throw new IllegalArgumentException("unknown integrator " + integrator + ", expected one of "
+                        + String.join(", ", INTEGRATORS));
+            }
+            this.integrator = integrator;
+            this.maxStep = maxStep;
+            this.rtol = rtol;
+            this.atol = atol;
+        }
+
+        /** A fresh integrator (they keep state, so one per propagation). */
+        ODEIntegrator build() {
+            switch (integrator) {
+                case "gbs":
+                    return new GraggBulirschStoerIntegrator(MIN_STEP, maxStep, atol, rtol);
+                case "adams":
+                    return new AdamsMoultonIntegrator(ADAMS_STEPS, MIN_STEP, maxStep, atol, rtol);
+                default:
+                    return new DormandPrince853Integrator(MIN_STEP, maxStep, atol, rtol);
+            }
+        }
+
+        /** The name the output lines carry, e.g. "dp853 max step 120 s rtol 1e-12 atol 1e-06 m". */
+        String label() {
+            String step = maxStep == Math.rint(maxStep) && maxStep < 1e6 ? String.format("%.0f", maxStep)
+                    : String.format("%.0e", maxStep);
+            return String.format("%s max step %s s rtol %.0e atol %.0e m", integrator, step, rtol, atol);
+        }
     }
 
     static double[] geodeticToEcef(double latDeg, double lonDeg, double h) {
@@ -106,7 +176,7 @@ public class OrekitFly {
             (n * (1 - E2) + h) * Math.sin(phi)};
     }
 
-    static Result fly(Case c, double rtol, double atol) {
+    static Result fly(Case c, Config cfg) {
         double[] r = geodeticToEcef(c.lat, c.lon, c.alt);
         double phi = Math.toRadians(c.lat), lam = Math.toRadians(c.lon);
         double[] e = {-Math.sin(lam), Math.cos(lam), 0.0};
@@ -123,7 +193,7 @@ public class OrekitFly {
         Vector3D vv = new Vector3D(v[0], v[1], v[2]);
         CartesianOrbit orbit = new CartesianOrbit(new PVCoordinates(rv, vv), GCRF, T0, MU);
 
-        DormandPrince853Integrator integ = new DormandPrince853Integrator(1e-9, 120.0, atol, rtol);
+        ODEIntegrator integ = cfg.build();
         NumericalPropagator prop = new NumericalPropagator(integ);
         prop.setOrbitType(OrbitType.CARTESIAN);
         prop.setInitialState(new SpacecraftState(orbit));
@@ -162,6 +232,7 @@ public class OrekitFly {
         res.tof = end.getDate().durationFrom(T0);
         res.apo = apogee[1];
         res.apoT = apogee[0];
+        res.evaluations = integ.getEvaluations();
         return res;
     }
 
@@ -190,11 +261,16 @@ public class OrekitFly {
         double atol = Double.parseDouble(args[2]);
         int warm = Integer.parseInt(args[3]);
         int timed = Integer.parseInt(args[4]);
+        String integrator = args.length > 5 ? args[5] : "dp853";
+        double maxStep = args.length > 6 ? Double.parseDouble(args[6]) : 120.0;
+        Config cfg = new Config(integrator, maxStep, rtol, atol);
 
         // Accuracy against the committed reference (impact distance as the chord between ground points).
         double wImp = 0, wTof = 0, wApo = 0, wApoT = 0;
+        long evaluations = 0;
         for (Case c : cases) {
-            Result r = fly(c, rtol, atol);
+            Result r = fly(c, cfg);
+            evaluations += r.evaluations;
             double[] p = geodeticToEcef(r.lat, r.lon, 0.0);
             double[] q = geodeticToEcef(c.refLat, c.refLon, 0.0);
             double d = Math.sqrt((p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) + (p[2] - q[2]) * (p[2] - q[2]));
@@ -203,25 +279,26 @@ public class OrekitFly {
             wApo = Math.max(wApo, Math.abs(r.apo - c.refApo));
             wApoT = Math.max(wApoT, Math.abs(r.apoT - c.refApoT));
         }
-        System.out.printf("orekit rtol %.0e atol %.0e m: worst impact %.3e m, tof %.3e s, apogee %.3e m, apogee time %.3e s%n",
-                rtol, atol, wImp, wTof, wApo, wApoT);
+        System.out.printf("orekit %s: worst impact %.3e m, tof %.3e s, apogee %.3e m, apogee time %.3e s"
+                + " (%.1f derivative evaluations per trajectory)%n",
+                cfg.label(), wImp, wTof, wApo, wApoT, evaluations / (double) cases.size());
 
         double sink = 0;
         for (int i = 0; i < warm; i++) {
             for (Case c : cases) {
-                sink += fly(c, rtol, atol).tof;
+                sink += fly(c, cfg).tof;
             }
         }
         double best = Double.MAX_VALUE;
         for (int i = 0; i < timed; i++) {
             long t0 = System.nanoTime();
             for (Case c : cases) {
-                sink += fly(c, rtol, atol).tof;
+                sink += fly(c, cfg).tof;
             }
             long t1 = System.nanoTime();
             best = Math.min(best, (t1 - t0) / (double) cases.size());
         }
-        System.out.printf("orekit rtol %.0e: %.1f us per trajectory (best of %d timed passes over %d cases after %d warm-up passes; checksum %.3f)%n",
-                rtol, best / 1e3, timed, cases.size(), warm, sink);
+        System.out.printf("orekit %s: %.1f us per trajectory (best of %d timed passes over %d cases after %d warm-up passes; checksum %.3f)%n",
+                cfg.label(), best / 1e3, timed, cases.size(), warm, sink);
     }
 }

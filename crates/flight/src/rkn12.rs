@@ -228,7 +228,7 @@ fn initial_step(r: Vec3, a: Vec3, tol: &Tolerances) -> f64 {
     let (rn, an) = (r.norm(), a.norm());
     let rel = (tol.rtol + tol.atol_pos_m / rn.max(1e-300)).clamp(1e-16, 1.0);
     if an > 0.0 && rn > 0.0 {
-        (rn / an).sqrt() * rel.powf(1.0 / 13.0)
+        1.5 * (rn / an).sqrt() * rel.powf(1.0 / 13.0)
     } else {
         1.0
     }

@@ -606,7 +606,8 @@ impl NystromScan {
         let proxy1 = model.height_sign_and_rate_proxy(st.r1, st.v1);
         let mut exact1 = None;
         let (s0, s1) = (proxy0.1, proxy1.1);
-        let mut impact_bracket = (proxy0.0 > 0.0 && proxy1.0 <= 0.0).then_some((t1, proxy1.0));
+        // The impact bracket: (ta, E(ta), tb, E(tb)) with E(ta) > 0 ≥ E(tb).
+        let mut impact_bracket = (proxy0.0 > 0.0 && proxy1.0 <= 0.0).then_some((t0, proxy0.0, t1, proxy1.0));
         if s0 != s1 || s0 == 0 {
             // The height may turn over in this step. Where a stand-in rate is undecided (within its band of
             // zero), the exact rate decides.
@@ -624,11 +625,16 @@ impl NystromScan {
             let turns = (rate0 > 0.0 && rate1 <= 0.0) || (rate0 < 0.0 && rate1 > 0.0);
             if turns && let Some((t, r, v)) = locate_turn(st, accel, &model, gravity, rate0, rate1) {
                 let event = event_from(&model, t, r, v);
+                let e_turn = model.outside_and_rate(r, v).0;
                 if rate0 > 0.0 {
                     self.apogees.push(event);
-                } else if impact_bracket.is_none() && event.position.h_m <= 0.0 {
+                    if proxy0.0 <= 0.0 && e_turn > 0.0 && proxy1.0 <= 0.0 {
+                        // Launched from the ground (or under it), up and down again within the step.
+                        impact_bracket = Some((t, e_turn, t1, proxy1.0));
+                    }
+                } else if impact_bracket.is_none() && e_turn <= 0.0 {
                     // A dip whose lowest point is under the ground.
-                    impact_bracket = Some((t, model.outside_and_rate(r, v).0));
+                    impact_bracket = Some((t0, proxy0.0, t, e_turn));
                 }
             }
         }
@@ -638,22 +644,21 @@ impl NystromScan {
         let outside = |r: Vec3, v: Vec3| model.outside_and_rate(r, v);
         let (e1, edot1) = model.outside_and_rate(st.r1, st.v1);
         let from_end = edot1 < 0.0 && (e1 / edot1).abs() < Local::REACH_S;
-        let recentre = |t: f64| Local::new(st, accel, &model, gravity, t);
+        let recentre = |t: f64| Local::near(st, accel, &model, gravity, t);
         match impact_bracket {
-            Some((t_b, _)) if t_b == t1 && from_end => {
+            Some((ta, _, t_b, _)) if t_b == t1 && from_end => {
                 let (t, r, v) = refine_root(
                     Local::at_end(st, &model, gravity),
                     t1 - e1 / edot1,
-                    t0,
+                    ta,
                     t1,
                     outside,
                     recentre,
                 );
                 self.impact = Some(event_from(&model, t, r, v));
             }
-            Some((tb, eb)) => {
-                let e0 = proxy0.0;
-                self.impact = locate_root(st, accel, &model, gravity, tb, e0, eb, outside)
+            Some((ta, ea, tb, eb)) => {
+                self.impact = locate_root(st, accel, &model, gravity, (ta, tb), ea, eb, outside)
                     .or_else(|| {
                         let (r, v) = st.state_at(tb, accel);
                         Some((tb, r, v))
@@ -689,15 +694,15 @@ impl NystromScan {
     fn next_step_cap(&self, st: &rkn12::Step) -> f64 {
         let (e, _) = self.proxy;
         let (edot, eddot) = self.model.outside_rate_and_derivative(st.r1, st.v1, st.a1);
-        if !(e > 0.0 && edot < 0.0) {
-            return f64::INFINITY;
+        if e > 0.0 && edot < 0.0 {
+            // e + ė t + ë t²/2 = 0: the smaller positive root, 2e / (−ė + √(ė² − 2 ë e)).
+            let disc = edot * edot - 2.0 * eddot * e;
+            if disc < 0.0 {
+                return f64::INFINITY;
+            }
+            return 2.0 * e / (-edot + disc.sqrt()) * 1.01 + 2.0;
         }
-        // e + ė t + ë t²/2 = 0: the smaller positive root, 2e / (−ė + √(ė² − 2 ë e)).
-        let disc = edot * edot - 2.0 * eddot * e;
-        if disc < 0.0 {
-            return f64::INFINITY;
-        }
-        2.0 * e / (-edot + disc.sqrt()) * 1.01 + 2.0
+        f64::INFINITY
     }
 }
 
@@ -740,14 +745,23 @@ struct Local {
 impl Local {
     const REACH_S: f64 = 4.0;
 
-    /// The expansion about the state at `t` inside the step `st` (one RKN12 step from its start).
-    fn new(
+    /// An expansion that reaches `t` in the step `st`: about the step's start or end when `t` is within
+    /// reach of it (their states are exact already), else about the state at `t` (one RKN12 step from
+    /// the step's start).
+    fn near(
         st: &rkn12::Step,
         accel: &impl Fn(Vec3) -> Vec3,
         model: &EarthModel,
         gravity: Gravity,
         t: f64,
     ) -> Self {
+        let (t0, t1) = (st.t0_s, st.t1_s());
+        if (t1 - t).abs() <= Self::REACH_S && (t1 - t).abs() <= (t - t0).abs() {
+            return Local::at_end(st, model, gravity);
+        }
+        if (t - t0).abs() <= Self::REACH_S {
+            return Local::of(model, gravity, t0, st.r0, st.v0, st.a0);
+        }
         let (r, v) = st.state_at(t, accel);
         Local::of(model, gravity, t, r, v, accel(r))
     }
@@ -780,18 +794,17 @@ impl Local {
 }
 
 /// Newton's method (safeguarded by bisection) on the step's quintic Hermite interpolant for a root in
-/// [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative), whose values at the ends are `ga` and
+/// [`ta`, `tb`] of g(r(t), v(t)) (a value and its time derivative), whose values at the ends are `ga` and
 /// `gb`, of opposite signs, to within `xtol` seconds. The interpolant's root is within milliseconds of the
 /// path's.
 fn hermite_root(
     st: &rkn12::Step,
-    tb: f64,
+    (ta, tb): (f64, f64),
     ga: f64,
     gb: f64,
     g: impl Fn(Vec3, Vec3) -> (f64, f64),
     xtol: f64,
 ) -> Option<f64> {
-    let ta = st.t0_s;
     let on_hermite = |t: f64| {
         let (r, v) = st.hermite(t);
         g(r, v)
@@ -799,7 +812,7 @@ fn hermite_root(
     newton_bracketed(on_hermite, ta, tb, ta + (tb - ta) * ga / (ga - gb), ga, gb, xtol)
 }
 
-/// The root in [t0, `tb`] of g(r(t), v(t)) (a value and its time derivative, cheap) on the step `st`,
+/// The root in [`ta`, `tb`] (within the step) of g(r(t), v(t)) (a value and its time derivative, cheap) on the step `st`,
 /// with the state there; g's values at the ends are `ga` and `gb`, of opposite signs. A guess from the
 /// Hermite interpolant, then Newton's method on [`Local`] expansions, to [`EVENT_XTOL_S`].
 #[allow(clippy::too_many_arguments)]
@@ -808,15 +821,15 @@ fn locate_root(
     accel: &impl Fn(Vec3) -> Vec3,
     model: &EarthModel,
     gravity: Gravity,
-    tb: f64,
+    (ta, tb): (f64, f64),
     ga: f64,
     gb: f64,
     g: impl Fn(Vec3, Vec3) -> (f64, f64),
 ) -> Option<(f64, Vec3, Vec3)> {
-    let t = hermite_root(st, tb, ga, gb, &g, 1e-7)?;
-    let local = Local::new(st, accel, model, gravity, t);
-    Some(refine_root(local, t, st.t0_s, tb, g, |t| {
-        Local::new(st, accel, model, gravity, t)
+    let t = hermite_root(st, (ta, tb), ga, gb, &g, 1e-7)?;
+    let local = Local::near(st, accel, model, gravity, t);
+    Some(refine_root(local, t, ta, tb, g, |t| {
+        Local::near(st, accel, model, gravity, t)
     }))
 }
 
@@ -879,8 +892,8 @@ fn locate_turn(
         }
     };
     let (ga, gb) = (side(rate0, st.r0, st.v0), side(rate1, st.r1, st.v1));
-    let mut t = hermite_root(st, tb, ga, gb, cheap, 1e-4)?;
-    let mut local = Local::new(st, accel, model, gravity, t);
+    let mut t = hermite_root(st, (ta, tb), ga, gb, cheap, 1e-4)?;
+    let mut local = Local::near(st, accel, model, gravity, t);
     for _ in 0..8 {
         let (r, v) = local.at(t);
         let (hdot, hddot) = height_rate_exact(model, gravity, r, v);
@@ -893,7 +906,7 @@ fn locate_turn(
             break;
         }
         if (t - local.t).abs() > Local::REACH_S {
-            local = Local::new(st, accel, model, gravity, t);
+            local = Local::near(st, accel, model, gravity, t);
         }
     }
     let (r, v) = local.at(t);
