@@ -182,10 +182,12 @@ where
         if !(r1.is_finite() && v1.is_finite()) {
             return Err(IntegrationError::StepUnderflow { t_s: t });
         }
-        let sp = tol.atol_pos_m + tol.rtol * r.norm().max(r1.norm());
-        let sv = tol.atol_vel_mps + tol.rtol * v.norm().max(v1.norm());
-        let err = ((er.norm_squared() / (sp * sp) + ev.norm_squared() / (sv * sv)) / 6.0).sqrt();
-        if err <= 1.0 {
+        // The squared error norm (no square root: the controller takes its 22nd root instead of the norm's
+        // 11th).
+        let sp = tol.atol_pos_m + tol.rtol * r.norm_squared().max(r1.norm_squared()).sqrt();
+        let sv = tol.atol_vel_mps + tol.rtol * v.norm_squared().max(v1.norm_squared()).sqrt();
+        let err2 = (er.norm_squared() / (sp * sp) + ev.norm_squared() / (sv * sv)) * (1.0 / 6.0);
+        if err2 <= 1.0 {
             let a1 = accel(r1);
             let step = Step {
                 t0_s: t,
@@ -203,10 +205,10 @@ where
             let Some(cap) = on_step(&step) else {
                 return Ok(accepted);
             };
-            let mut factor = if err == 0.0 {
+            let mut factor = if err2 == 0.0 {
                 10.0
             } else {
-                0.9 * err.powf(-1.0 / 11.0)
+                0.9 * err2.powf(-1.0 / 22.0)
             };
             factor = factor.clamp(0.2, 10.0);
             if last_rejected {
@@ -215,7 +217,7 @@ where
             last_rejected = false;
             h = (h_step * factor).min(tol.max_step_s).min(cap.max(1e-3));
         } else {
-            h = h_step * (0.9 * err.powf(-1.0 / 11.0)).max(0.2);
+            h = h_step * (0.9 * err2.powf(-1.0 / 22.0)).max(0.2);
             last_rejected = true;
         }
     }
