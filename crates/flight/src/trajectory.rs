@@ -623,9 +623,9 @@ impl NystromScan {
             let rate0 = end(s0, &mut exact0, st.r0, st.v0);
             let rate1 = end(s1, &mut exact1, st.r1, st.v1);
             let turns = (rate0 > 0.0 && rate1 <= 0.0) || (rate0 < 0.0 && rate1 > 0.0);
-            if turns && let Some((t, r, v)) = locate_turn(st, accel, &model, gravity, rate0, rate1) {
-                let event = event_from(&model, t, r, v);
-                let e_turn = model.outside_and_rate(r, v).0;
+            if turns && let Some(event) = locate_turn(st, accel, &model, gravity, rate0, rate1) {
+                let t = event.t_since_burnout_s;
+                let e_turn = model.outside_and_rate(event.r_inertial_m, event.v_inertial_mps).0;
                 if rate0 > 0.0 {
                     self.apogees.push(event);
                     if proxy0.0 <= 0.0 && e_turn > 0.0 && proxy1.0 <= 0.0 {
@@ -655,7 +655,7 @@ impl NystromScan {
                     outside,
                     recentre,
                 );
-                self.impact = Some(event_from(&model, t, r, v));
+                self.impact = Some(event_on_surface(&model, t, r, v));
             }
             Some((ta, ea, tb, eb)) => {
                 self.impact = locate_root(st, accel, &model, gravity, (ta, tb), ea, eb, outside)
@@ -663,7 +663,7 @@ impl NystromScan {
                         let (r, v) = st.state_at(tb, accel);
                         Some((tb, r, v))
                     })
-                    .map(|(t, r, v)| event_from(&model, t, r, v));
+                    .map(|(t, r, v)| event_on_surface(&model, t, r, v));
             }
             None if from_end && e1 > 0.0 => {
                 // Just short of the ground, descending: the impact is within reach past the step's end.
@@ -677,7 +677,7 @@ impl NystromScan {
                     |_| Local::at_end(st, &model, gravity),
                 );
                 if outside(r, v).0.abs() <= 1e-12 {
-                    self.impact = Some(event_from(&model, t, r, v));
+                    self.impact = Some(event_on_surface(&model, t, r, v));
                 }
             }
             None => {}
@@ -710,7 +710,7 @@ impl NystromScan {
 /// Earth-relative velocity V = v − ω × r along the normal n at the sub-point, and
 /// n · (a − 2 ω × V − ω × (ω × r)) + V_east² / (N + h) + V_north² / (M + h), with M and N the radii of
 /// curvature of the meridian and the prime vertical (the normal turns as the sub-point moves).
-fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> (f64, f64) {
+fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> HeightRate {
     let (h, n) = model.height_and_normal(r);
     let w = model.omega();
     let vr = v - w.cross(r);
@@ -726,7 +726,38 @@ fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> 
         0.0
     };
     let v_east2 = (vr.norm_squared() - hdot * hdot - v_north * v_north).max(0.0);
-    (hdot, along + v_east2 / (pv + h) + v_north * v_north / (m + h))
+    HeightRate {
+        h,
+        hdot,
+        hddot: along + v_east2 / (pv + h) + v_north * v_north / (m + h),
+        lat_rad: nz.atan2(cos_lat),
+        lat_rate: v_north / (m + h),
+    }
+}
+
+/// The geodetic height (m), its first and second time derivatives, the geodetic latitude (rad) and its
+/// rate (rad/s, the northward Earth-relative speed over the meridian's radius of curvature) of a state.
+struct HeightRate {
+    h: f64,
+    hdot: f64,
+    hddot: f64,
+    lat_rad: f64,
+    lat_rate: f64,
+}
+
+/// The event at `t_s` of inertial state (`r`, `v`) on (or within micrometres of) the figure's surface —
+/// an impact located as a root of the implicit function E — without the general geodetic solution: on
+/// the surface the normal is E's gradient, whence the latitude, and the height is E / |∇E| to first
+/// order.
+fn event_on_surface(model: &EarthModel, t_s: f64, r: Vec3, v: Vec3) -> Event {
+    let (e, _) = model.outside_and_rate(r, v);
+    let r_e = model.inertial_to_ecef(r, t_s);
+    Event {
+        t_since_burnout_s: t_s,
+        r_inertial_m: r,
+        v_inertial_mps: v,
+        position: model.surface_geodetic(r_e, e),
+    }
 }
 
 /// The path near one point, from an exact state there: a Taylor expansion
@@ -875,7 +906,7 @@ fn locate_turn(
     gravity: Gravity,
     rate0: f64,
     rate1: f64,
-) -> Option<(f64, Vec3, Vec3)> {
+) -> Option<Event> {
     let (ta, tb) = (st.t0_s, st.t1_s());
     // The stand-in: the rate of the figure's implicit function E, whose extremum (that of the height
     // above the ellipsoid through the point homothetic to the figure) is within about a second of the
@@ -896,21 +927,42 @@ fn locate_turn(
     let mut local = Local::near(st, accel, model, gravity, t);
     for _ in 0..8 {
         let (r, v) = local.at(t);
-        let (hdot, hddot) = height_rate_exact(model, gravity, r, v);
-        if hdot == 0.0 || hddot == 0.0 || !(hdot.is_finite() && hddot.is_finite()) {
+        let x = height_rate_exact(model, gravity, r, v);
+        if x.hdot == 0.0 || x.hddot == 0.0 || !(x.hdot.is_finite() && x.hddot.is_finite()) {
             break;
         }
-        let step = -hdot / hddot;
-        t = (t + step).clamp(ta, tb);
+        let step = (-x.hdot / x.hddot).clamp(ta - t, tb - t);
         if step.abs() <= 1e-3 {
-            break;
+            // The last Newton step is short: the event's height and latitude follow from this
+            // evaluation by Taylor's formula (errors of order step³ and step², below 1e−9 m and 1e−12 rad),
+            // without another geodetic solution.
+            let t1 = t + step;
+            let (r1, v1) = local.at(t1);
+            let r_e = model.inertial_to_ecef(r1, t1);
+            let lon = if r_e.x == 0.0 && r_e.y == 0.0 {
+                0.0
+            } else {
+                r_e.y.atan2(r_e.x).to_degrees()
+            };
+            let position = Geodetic {
+                lat_deg: (x.lat_rad + x.lat_rate * step).to_degrees(),
+                lon_deg: geodesy::wrap_180_deg(lon),
+                h_m: x.h + (x.hdot + 0.5 * x.hddot * step) * step,
+            };
+            return Some(Event {
+                t_since_burnout_s: t1,
+                r_inertial_m: r1,
+                v_inertial_mps: v1,
+                position,
+            });
         }
+        t += step;
         if (t - local.t).abs() > Local::REACH_S {
             local = Local::near(st, accel, model, gravity, t);
         }
     }
     let (r, v) = local.at(t);
-    Some((t, r, v))
+    Some(event_from(model, t, r, v))
 }
 
 /// The cubic Hermite interpolant of the height over a step, from its values and rates at both ends:
