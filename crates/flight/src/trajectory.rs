@@ -910,20 +910,35 @@ fn locate_turn(
     let (ta, tb) = (st.t0_s, st.t1_s());
     // The stand-in: the rate of the figure's implicit function E, whose extremum (that of the height
     // above the ellipsoid through the point homothetic to the figure) is within about a second of the
-    // height's, and costs no square root or division.
-    let cheap = |r: Vec3, v: Vec3| model.outside_rate_and_derivative(r, v, accel(r));
-    // Where the stand-in decided at a step end it has the sign of the true rate; where it did not, the
-    // sign comes from the exact rate and the stand-in's value is replaced by a value of that sign.
-    let side = |rate: f64, r: Vec3, v: Vec3| {
-        let c = cheap(r, v).0;
-        if (c > 0.0) == (rate > 0.0) && c != 0.0 {
-            c
-        } else {
-            rate.signum() * 1e-9
+    // height's, and costs no square root or division. Its rate and derivative are known at both ends
+    // (the step holds their accelerations): the root of their cubic Hermite interpolant is a guess good
+    // to a fraction of a second, from which Newton's method with the exact rate takes over.
+    let (e0, e0dot) = model.outside_rate_and_derivative(st.r0, st.v0, st.a0);
+    let (e1, e1dot) = model.outside_rate_and_derivative(st.r1, st.v1, st.a1);
+    let decided = (e0 > 0.0) == (rate0 > 0.0) && (e1 > 0.0) == (rate1 > 0.0) && e0 != 0.0 && e1 != 0.0;
+    let guess = if decided {
+        Hermite::new(ta, tb, e0, e0dot, e1, e1dot).value_root(ta, tb)
+    } else {
+        None
+    };
+    let t = match guess {
+        Some(t) => t,
+        None => {
+            // Where the stand-in's sign at an end is not the true rate's (within its band of zero), a
+            // value of the true sign stands in for it, and Newton's method on the step's quintic Hermite
+            // interpolant finds the stand-in's root.
+            let cheap = |r: Vec3, v: Vec3| model.outside_rate_and_derivative(r, v, accel(r));
+            let side = |rate: f64, c: f64| {
+                if (c > 0.0) == (rate > 0.0) && c != 0.0 {
+                    c
+                } else {
+                    rate.signum() * 1e-9
+                }
+            };
+            hermite_root(st, (ta, tb), side(rate0, e0), side(rate1, e1), cheap, 1e-4)?
         }
     };
-    let (ga, gb) = (side(rate0, st.r0, st.v0), side(rate1, st.r1, st.v1));
-    let mut t = hermite_root(st, (ta, tb), ga, gb, cheap, 1e-4)?;
+    let mut t = t;
     let mut local = Local::near(st, accel, model, gravity, t);
     for _ in 0..8 {
         let (r, v) = local.at(t);
