@@ -249,6 +249,33 @@ impl EarthModel {
         )
     }
 
+    /// [`EarthModel::to_ecef`] and [`EarthModel::enu_axes`] of `p` together (the same values), from one
+    /// evaluation of the sines and cosines of its latitude and longitude.
+    pub fn ecef_and_enu_axes(&self, p: Geodetic) -> (Vec3, (Vec3, Vec3, Vec3)) {
+        let (sphi, cphi) = sincos_deg(p.lat_deg);
+        let (slam, clam) = sincos_deg(p.lon_deg);
+        let up = Vec3::new(cphi * clam, cphi * slam, sphi);
+        let r = match self.figure {
+            Figure::Wgs84 => {
+                // As geodesy::geodetic_to_ecef: N = a / sqrt(1 − e² sin²φ).
+                let n = WGS84_A_M / (1.0 - geodesy::WGS84_E2 * sphi * sphi).sqrt();
+                let rc = (n + p.h_m) * cphi;
+                Vec3::new(
+                    rc * clam,
+                    rc * slam,
+                    (n * (1.0 - geodesy::WGS84_E2) + p.h_m) * sphi,
+                )
+            }
+            Figure::Sphere { radius_m } => p.up() * (radius_m + p.h_m),
+        };
+        let axes = (
+            Vec3::new(-slam, clam, 0.0),
+            Vec3::new(-sphi * clam, -sphi * slam, cphi),
+            up,
+        );
+        (r, axes)
+    }
+
     /// Largest distance of the figure's surface from the centre (equatorial radius), metres.
     pub fn max_surface_radius_m(&self) -> f64 {
         match self.figure {
@@ -483,6 +510,22 @@ impl EarthModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The joint position and axes are the separate functions' values, bit for bit, on both figures.
+    #[test]
+    fn ecef_and_enu_axes_match_the_separate_functions() {
+        let mut rnd = crate::test_util::uniform(0x0ddb_a11c_af3e_5eedu64);
+        for m in [EarthModel::contract(), EarthModel::non_rotating_sphere(6_371e3)] {
+            for _ in 0..1_000 {
+                let p = Geodetic {
+                    lat_deg: 180.0 * rnd() - 90.0,
+                    lon_deg: 720.0 * rnd() - 360.0,
+                    h_m: 1e6 * rnd() - 1e3,
+                };
+                assert_eq!(m.ecef_and_enu_axes(p), (m.to_ecef(p), m.enu_axes(p)), "{p:?}");
+            }
+        }
+    }
 
     /// Within ten micrometres of the surface (an impact is located to a few), the shortcut from the implicit function's gradient agrees with
     /// the closed-form geodetic solution, at all latitudes.

@@ -113,9 +113,7 @@ impl BurnoutState {
 
     /// Earth-fixed position (m) and Earth-relative velocity (m/s) on `model`'s figure.
     pub fn to_ecef(&self, model: &EarthModel) -> (Vec3, Vec3) {
-        let p = self.position();
-        let r = model.to_ecef(p);
-        let (e, n, u) = model.enu_axes(p);
+        let (r, (e, n, u)) = model.ecef_and_enu_axes(self.position());
         let (sg, cg) = geodesy::sincos_deg(self.flight_path_angle_deg);
         let (sa, ca) = geodesy::sincos_deg(self.azimuth_deg);
         let v = (e * (cg * sa) + n * (cg * ca) + u * sg) * self.speed_mps;
