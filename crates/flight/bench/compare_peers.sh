@@ -2,7 +2,8 @@
 # Peer benchmarks of the flight engine, all in one run on one machine (figures go to BENCHMARKS.md):
 #  (a) `fly` (J2) per trajectory: Orekit 13.1's NumericalPropagator (J2OnlyPerturbation, Earth-fixed frame as
 #      a Z rotation of GCRF, AltitudeDetector for impact and a height-rate detector for apogee) in a warm JVM
-#      (bench/OrekitFly.java) against shieldwatch (release example `fly_cases`), on the 60 burnout states of
+#      (bench/OrekitFly.java) against shieldwatch (release example `fly_cases`: RKN12 over a range of
+#      tolerances, built both portable and for this machine's processor as the JIT does), on the 60 burnout states of
 #      tests/reference/orekit_trajectories.json; each side also reports its worst differences from the
 #      committed Orekit reference, so that the accuracies can be compared. Orekit is swept over integrators
 #      (DormandPrince853, Gragg-Bulirsch-Stoer), maximum steps and tolerances, and each shieldwatch setting is
@@ -72,6 +73,11 @@ EOF
 # --- Builds --------------------------------------------------------------------------------------------
 (cd "$REPO" && cargo build -q --release -p flight --example fly_cases --example lambert_cases)
 EX="$CARGO_TARGET_DIR/release/examples"
+# The same example built for this machine's processor (FMA, AVX2, ...), as the JVM's JIT compiles Orekit:
+# the like-for-like comparison. The portable build above (baseline x86-64) is what `cargo build` ships.
+(cd "$REPO" && CARGO_TARGET_DIR="$CARGO_TARGET_DIR-native" RUSTFLAGS="-C target-cpu=native" \
+    cargo build -q --release -p flight --example fly_cases)
+EX_NATIVE="$CARGO_TARGET_DIR-native/release/examples"
 javac -cp "$CP" -d "$WORK" "$HERE/OrekitFly.java"
 g++ -O2 -std=c++17 -o "$WORK/pykep_lambert" "$HERE/pykep_lambert.cpp" -ldl
 
@@ -80,10 +86,15 @@ echo
 echo "== fly (J2), 60 reference trajectories: a work-precision sweep of both sides"
 FLY_LOG="$WORK/fly_sweep.txt"
 : >"$FLY_LOG"
-for tol in "1e-12 1e-6" "1e-11 1e-6" "1e-10 1e-6"; do
+# shieldwatch: RKN12 (the default integrator, default rtol 1e-10) over a range of tolerances, portable and
+# native builds, and DOP853 (the cross-check integrator) at its default for reference.
+for tol in "1e-8 1e-6" "1e-9 1e-6" "1e-10 1e-6" "1e-11 1e-6"; do
     # shellcheck disable=SC2086
-    "$EX/fly_cases" 80 20 $tol | tee -a "$FLY_LOG"
+    "$EX/fly_cases" 80 20 $tol rkn12 | tee -a "$FLY_LOG"
+    # shellcheck disable=SC2086
+    "$EX_NATIVE/fly_cases" 80 20 $tol rkn12 | sed 's/^shieldwatch rkn12 /shieldwatch rkn12-native /' | tee -a "$FLY_LOG"
 done
+"$EX/fly_cases" 80 20 1e-12 1e-6 dop853 | tee -a "$FLY_LOG"
 # Orekit: one JVM per configuration (integrator, maximum step in s, then its rtol,atol pairs): DormandPrince853
 # at the caps and tolerances where it was the fastest or close to it, Gragg-Bulirsch-Stoer where it came
 # closest, and both uncapped at the tolerances where that stays accurate. What the measurements behind this
@@ -123,10 +134,10 @@ import re, sys
 acc, time = {}, {}  # shieldwatch, by (side, rtol)
 o_acc, o_evals, o_time = {}, {}, {}  # Orekit, by configuration (integrator, max step s, rtol, atol)
 for line in open(sys.argv[1]):
-    m = re.match(r"(shieldwatch) rtol (\S+)(?: atol \S+ m)?: worst impact (\S+) m", line)
+    m = re.match(r"shieldwatch (\S+) rtol (\S+)(?: atol \S+ m)?: worst impact (\S+) m", line)
     if m:
         acc[(m[1], float(m[2]))] = float(m[3])
-    m = re.match(r"(shieldwatch) rtol (\S+): (.*?):? ?([0-9.]+) us per trajectory", line)
+    m = re.match(r"shieldwatch (\S+) rtol (\S+): (.*?):? ?([0-9.]+) us per trajectory", line)
     if m:
         kind = {"propagation + events": "prop", "fly answer (+ ground geodesic)": "fly"}.get(m[3].strip(), "prop")
         time[(m[1], float(m[2]), kind)] = float(m[4])
@@ -149,12 +160,13 @@ def name(c):
     return f"{c[0]}, max step {step}, rtol {c[2]:.0e} atol {c[3]:.0e} m"
 
 
-sw = sorted(k for k in acc if k[0] == "shieldwatch")
+sw = sorted(acc)
 ok = sorted((c for c in o_acc if c in o_time), key=lambda c: (o_acc[c], o_time[c]))
 print("\nwork-precision (worst impact difference from the Orekit reference made at rtol 1e-14):")
 for k in sw:
     extra = f", fly answer {time[k + ('fly',)]:.2f} us" if (k + ("fly",)) in time else ""
-    print(f"  {k[0]:11} rtol {k[1]:.0e}: {acc[k]:.2e} m, propagation + events {time[k + ('prop',)]:.2f} us{extra}")
+    print(f"  shieldwatch {k[0]:12} rtol {k[1]:.0e}: {acc[k]:.2e} m, propagation + events "
+          f"{time[k + ('prop',)]:.2f} us{extra}")
 width = max((len(name(c)) for c in ok), default=0)
 for c in ok:
     # '*': no other Orekit configuration is both at least as accurate and faster.
@@ -171,14 +183,14 @@ for k in sw if ok else []:
     if not better:
         o = min(ok, key=lambda o: (o_acc[o], o_time[o]))
         t_o = o_time[o]
-        print(f"  shieldwatch rtol {k[1]:.0e} ({acc[k]:.1e} m): no Orekit configuration as accurate; against the "
+        print(f"  shieldwatch {k[0]} rtol {k[1]:.0e} ({acc[k]:.1e} m): no Orekit configuration as accurate; against the "
               f"most accurate, {name(o)} ({o_acc[o]:.1e} m, {t_o:.1f} us): "
               f"{t_o / time[k + ('prop',)]:.1f}x (propagation + events), "
               f"{t_o / time[k + ('fly',)]:.1f}x (whole fly answer)")
         continue
     o = min(better, key=lambda o: o_time[o])
     t_o = o_time[o]
-    print(f"  shieldwatch rtol {k[1]:.0e} ({acc[k]:.1e} m) vs Orekit {name(o)} ({o_acc[o]:.1e} m, {t_o:.1f} us): "
+    print(f"  shieldwatch {k[0]} rtol {k[1]:.0e} ({acc[k]:.1e} m) vs Orekit {name(o)} ({o_acc[o]:.1e} m, {t_o:.1f} us): "
           f"{t_o / time[k + ('prop',)]:.1f}x (propagation + events), {t_o / time[k + ('fly',)]:.1f}x (whole fly answer)")
 PY
 

@@ -30,6 +30,10 @@ fn main() {
         Some("dop853") => Integrator::Dop853,
         _ => Integrator::Rkn12,
     };
+    let label = match integrator {
+        Integrator::Rkn12 => "rkn12",
+        Integrator::Dop853 => "dop853",
+    };
     let mut options = Options::with_integrator(integrator);
     let tol = &mut options.tolerances;
     if let Some(v) = std::env::args().nth(3).and_then(|v| v.parse().ok()) {
@@ -86,7 +90,7 @@ fn main() {
         }
     }
     println!(
-        "shieldwatch rtol {rtol:.0e} atol {atol:.0e} m: worst impact {:.3e} m, tof {:.3e} s, apogee {:.3e} m, apogee time {:.3e} s ({:.1} steps per trajectory)",
+        "shieldwatch {label} rtol {rtol:.0e} atol {atol:.0e} m: worst impact {:.3e} m, tof {:.3e} s, apogee {:.3e} m, apogee time {:.3e} s ({:.1} steps per trajectory)",
         worst[0],
         worst[1],
         worst[2],
@@ -121,7 +125,7 @@ fn main() {
             "propagation + events"
         };
         println!(
-            "shieldwatch rtol {rtol:.0e}: {what}: {:.2} us per trajectory (best of {timed} timed passes over {} cases after {warm} warm-up passes; checksum {sink:.3})",
+            "shieldwatch {label} rtol {rtol:.0e}: {what}: {:.2} us per trajectory (best of {timed} timed passes over {} cases after {warm} warm-up passes; checksum {sink:.3})",
             best * 1e6,
             states.len()
         );
