@@ -63,7 +63,7 @@ impl KeplerOrbit {
 
     /// Orbital period (s) for an ellipse, `None` otherwise.
     pub fn period_s(&self) -> Option<f64> {
-        (self.alpha > 0.0).then(|| std::f64::consts::TAU / (self.sqrt_mu * self.alpha.powf(1.5)))
+        (self.alpha > 0.0).then(|| std::f64::consts::TAU / (self.sqrt_mu * self.alpha * self.alpha.sqrt()))
     }
 
     /// Time (s, > 0) from t = 0 to the next periapsis passage, for an ellipse.

@@ -730,18 +730,21 @@ fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> 
         h,
         hdot,
         hddot: along + v_east2 / (pv + h) + v_north * v_north / (m + h),
-        lat_rad: nz.atan2(cos_lat),
+        sin_lat: nz,
+        cos_lat,
         lat_rate: v_north / (m + h),
     }
 }
 
-/// The geodetic height (m), its first and second time derivatives, the geodetic latitude (rad) and its
-/// rate (rad/s, the northward Earth-relative speed over the meridian's radius of curvature) of a state.
+/// The geodetic height (m), its first and second time derivatives, the geodetic latitude (its sine and
+/// cosine) and its rate (rad/s, the northward Earth-relative speed over the meridian's radius of
+/// curvature) of a state.
 struct HeightRate {
     h: f64,
     hdot: f64,
     hddot: f64,
-    lat_rad: f64,
+    sin_lat: f64,
+    cos_lat: f64,
     lat_rate: f64,
 }
 
@@ -960,7 +963,7 @@ fn locate_turn(
                 r_e.y.atan2(r_e.x).to_degrees()
             };
             let position = Geodetic {
-                lat_deg: (x.lat_rad + x.lat_rate * step).to_degrees(),
+                lat_deg: (x.sin_lat.atan2(x.cos_lat) + x.lat_rate * step).to_degrees(),
                 lon_deg: geodesy::wrap_180_deg(lon),
                 h_m: x.h + (x.hdot + 0.5 * x.hddot * step) * step,
             };
