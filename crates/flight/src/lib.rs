@@ -6,9 +6,11 @@
 //! - [`BurnoutState`]: geodetic position, Earth-relative speed, azimuth and flight-path angle at burnout;
 //!   [`BurnoutState::to_inertial`] adds ω × r.
 //! - [`propagate`] → [`Trajectory`]: burnout to impact under point or J2 gravity, integrated by an adaptive
-//!   Dormand–Prince 8(5,3) method ([`dop853`]) with dense output, or in closed form ([`kepler`]) for point
-//!   gravity. Impact, apogee and [`Trajectory::altitude_crossings`] are located by Brent's method on the
-//!   continuous path; [`Trajectory::summary`] is the `shieldwatch fly` answer.
+//!   Runge–Kutta–Nyström 12(10) method ([`rkn12`], the default) or Dormand–Prince 8(5,3) with dense output
+//!   ([`dop853`], the cross-check; [`Integrator`] chooses, [`ode`] holds their shared tolerances), or in
+//!   closed form ([`kepler`]) for point gravity. Impact and apogee are bracketed step by step and located by
+//!   Newton's method on the path, [`Trajectory::altitude_crossings`] by Brent's method;
+//!   [`Trajectory::summary`] is the `shieldwatch fly` answer.
 //! - [`lambert()`]: Lambert's problem by Izzo's method, multi-revolution, prograde or retrograde.
 //! - [`target`]: the burnout state that carries a warhead from a launch site to a target on the
 //!   rotating Earth, for a minimum-energy, lofted or depressed trajectory.

@@ -13,8 +13,8 @@
 
 use geodesy::{Geodetic, Vec3};
 
-use crate::dop853;
 use crate::ode::Tolerances;
+use crate::rkn12;
 use crate::roots::{brent, brent_min};
 use crate::trajectory::{Options, ground_geodesic, propagate_inertial};
 use crate::{BurnoutState, EarthModel, Error, Gravity, InertialState, Trajectory, lambert};
@@ -133,26 +133,22 @@ impl Problem<'_> {
         Ok(s)
     }
 
+    /// The position at `t_s` of the flight from the burnout point with inertial velocity `v1`: RKN12,
+    /// whose last step ends at `t_s` exactly.
     fn position_at(&self, v1: Vec3, t_s: f64) -> Result<Vec3, Error> {
-        let model = self.model;
-        let gravity = self.gravity;
-        let f = |y: &dop853::State| {
-            let a = model.acceleration(gravity, Vec3::new(y[0], y[1], y[2]));
-            [y[3], y[4], y[5], a.x, a.y, a.z]
-        };
-        let y0 = [self.r1.x, self.r1.y, self.r1.z, v1.x, v1.y, v1.z];
+        let (model, gravity) = (self.model, self.gravity);
+        let accel = |r: Vec3| model.acceleration(gravity, r);
         let mut end = None;
-        dop853::integrate(f, y0, t_s, self.tol, |seg| {
-            end = Some(seg.y1);
-            true
+        rkn12::integrate(accel, self.r1, v1, t_s, self.tol, |step| {
+            end = Some(step.r1);
+            Some(f64::INFINITY)
         })
         .map_err(|_| Error::Targeting {
             reason: "integration failed while shooting".to_string(),
         })?;
-        let y = end.ok_or_else(|| Error::Targeting {
+        end.ok_or_else(|| Error::Targeting {
             reason: "no integration step".to_string(),
-        })?;
-        Ok(Vec3::new(y[0], y[1], y[2]))
+        })
     }
 
     /// Newton shooting on the burnout velocity so that the propagated position at `t_s` is `r2`.

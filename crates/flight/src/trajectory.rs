@@ -6,8 +6,9 @@
 //! rotated by −ωt. Impact is the first downward zero of the geodetic height h(t), apogee the largest
 //! maximum of h(t) found as a downward zero of dh/dt (the Earth-relative velocity along the ellipsoid
 //! normal), which locates its time far better than maximising h itself. On the closed-form Kepler orbit
-//! they are bracketed by sampling and located by Brent's method; on the integrator's path they are
-//! bracketed step by step and located by Newton's method on the dense output (`StepScan`).
+//! they are bracketed by sampling and located by Brent's method; on an integrator's path they are
+//! bracketed step by step and located by Newton's method — for RKN12 on Taylor expansions about exact
+//! states of the path (`NystromScan`), for DOP853 on its dense output (`StepScan`).
 
 use std::sync::OnceLock;
 
@@ -34,7 +35,7 @@ pub enum Method {
     /// Kepler in closed form for point gravity, the integrator for J2.
     #[default]
     Auto,
-    /// The DOP853 integrator, whatever the gravity.
+    /// The integrator ([`Options::integrator`]), whatever the gravity.
     Numerical,
     /// Closed-form Kepler (point gravity only: J2 requests fail).
     Kepler,
@@ -1062,7 +1063,7 @@ impl Trajectory {
         &self.burnout
     }
 
-    /// Whether the path is the closed-form Kepler orbit (else the DOP853 dense output).
+    /// Whether the path is the closed-form Kepler orbit (else an integrator's steps).
     pub fn is_kepler(&self) -> bool {
         matches!(self.path, Path::Kepler(_))
     }
