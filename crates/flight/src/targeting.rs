@@ -2,7 +2,7 @@
 //! target, for a chosen trajectory shape.
 //!
 //! For a trial time of flight T the target's Earth-fixed position is rotated into the inertial frame at T
-//! (the Earth turns under the missile) and Lambert's problem ([`crate::lambert`]) from the burnout point
+//! (the Earth turns under the missile) and Lambert's problem ([`crate::lambert()`]) from the burnout point
 //! gives the point-gravity burnout velocity, short way round. With J2 that velocity is then corrected by
 //! Newton shooting (finite-difference Jacobian of the J2-propagated position at T with respect to the
 //! burnout velocity) until the J2 trajectory passes within a millimetre of the target at T. The time of
