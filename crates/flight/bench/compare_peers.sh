@@ -89,9 +89,10 @@ FLY_LOG="$WORK/fly_sweep.txt"
 # shieldwatch: RKN12 (the default integrator, default rtol 1e-10) over a range of tolerances, portable and
 # native builds, and DOP853 (the cross-check integrator) at its default for reference. A pass over the 60
 # cases takes ~0.2 ms (Orekit's ~20 ms), so shieldwatch takes more passes: 200 warm-up and the best of 100
-# timed passes. This machine (a VM) has bursts of noise that slow a whole run by up to ~25 %: every run is
-# repeated (three times here, twice for each Orekit configuration below) and the fastest kept.
-for repeat in 1 2 3; do
+# timed passes. This machine (a VM) has phases of noise, minutes long, that slow a whole run by up to 30 %:
+# every run is repeated — shieldwatch's twice before the Orekit runs and twice after them, each Orekit
+# configuration twice, the second pass over the list minutes after the first — and the fastest kept.
+shieldwatch_runs() {
     for tol in "1e-8 1e-6" "1e-9 1e-6" "1e-10 1e-6" "1e-11 1e-6"; do
         # shellcheck disable=SC2086
         "$EX/fly_cases" 200 100 $tol rkn12 | tee -a "$FLY_LOG"
@@ -100,7 +101,9 @@ for repeat in 1 2 3; do
             tee -a "$FLY_LOG"
     done
     "$EX/fly_cases" 200 100 1e-12 1e-6 dop853 | tee -a "$FLY_LOG"
-done
+}
+shieldwatch_runs
+shieldwatch_runs
 # Orekit: one JVM per configuration (integrator, maximum step in s, then its rtol,atol pairs): DormandPrince853
 # at the caps and tolerances where it was the fastest or close to it, Gragg-Bulirsch-Stoer where it came
 # closest, and both uncapped at the tolerances where that stays accurate. What the measurements behind this
@@ -133,6 +136,8 @@ for cfg in "${ORE_CONFIGS[@]}" "${ORE_CONFIGS[@]}"; do
             2>/dev/null || echo "orekit $integ, max step $step s, rtol/atol $tol: failed"; } | tee -a "$FLY_LOG"
     done
 done
+shieldwatch_runs
+shieldwatch_runs
 # Equal accuracy: each shieldwatch setting against the fastest Orekit configuration (any integrator, any
 # maximum step) that is at least as accurate (worst impact difference from the reference no larger).
 python3 - "$FLY_LOG" <<'PY'
