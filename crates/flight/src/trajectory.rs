@@ -569,11 +569,13 @@ impl StepScan {
 /// Sequential bracketing of impact and apogee over the RKN12 steps, with refinement.
 ///
 /// Bracketing is [`StepScan`]'s: cheap stand-ins for the height and its rate at each step end, the exact
-/// height and rate (Heikkinen) only at the ends of the steps where the height may turn over. Steps last
-/// at most [`Tolerances::max_step_s`] (600 s by default), within which a ballistic arc's height turns
-/// over at most once. An event is then located in two stages ([`locate`]): Newton's method on the step's
-/// quintic Hermite interpolant gives a guess good to a few milliseconds, then Newton's method on Taylor
-/// expansions about an exact state of the path (one RKN12 step from the step's start) finishes it.
+/// height and rate (Heikkinen) only where a stand-in cannot tell the rate's sign. Steps last at most
+/// [`Tolerances::max_step_s`] (600 s by default), within which a ballistic arc's height turns over at most
+/// once. Events are then located in two stages: a guess (the impact: Newton's method on the step's quintic
+/// Hermite interpolant, or the step's end, at which the step cap aims; the apogee: the root of the cubic
+/// Hermite interpolant of dE/dt, corrected to first order for the normal's direction, [`locate_turn`]),
+/// then Newton's method on [`Local`] Taylor expansions about exact states of the path — a step's end, or
+/// one RKN12 step from its start ([`locate_root`], [`refine_root`]).
 struct NystromScan {
     model: EarthModel,
     gravity: Gravity,

@@ -4,8 +4,8 @@
 
 use flight::kepler::KeplerOrbit;
 use flight::{
-    BurnoutState, EarthModel, Gravity, InertialState, Integrator, Method, Options, Shape, propagate_inertial,
-    propagate_with, target_with,
+    BurnoutState, EarthModel, FlightSummary, Gravity, InertialState, Integrator, Method, Options, Shape,
+    propagate_inertial, propagate_with, target_with,
 };
 use geodesy::{Geodetic, Vec3};
 
@@ -25,6 +25,18 @@ fn cases() -> Vec<BurnoutState> {
         v.push(BurnoutState::try_new(lat, lon, alt, speed, az, fpa).unwrap());
     }
     v
+}
+
+/// The geodesic distance between two answers' impact points, metres.
+fn impact_distance_m(a: &FlightSummary, b: &FlightSummary) -> f64 {
+    geodesy::inverse(
+        a.impact_lat_deg,
+        a.impact_lon_deg,
+        b.impact_lat_deg,
+        b.impact_lon_deg,
+    )
+    .unwrap()
+    .distance_m
 }
 
 #[test]
@@ -51,14 +63,7 @@ fn kepler_and_integrator_agree_under_point_gravity() {
             )
             .unwrap()
             .summary();
-            let d_imp = geodesy::inverse(
-                k.impact_lat_deg,
-                k.impact_lon_deg,
-                n.impact_lat_deg,
-                n.impact_lon_deg,
-            )
-            .unwrap()
-            .distance_m;
+            let d_imp = impact_distance_m(&k, &n);
             println!(
                 "{b:?}\n  tof {:.6} vs {:.6}, apogee {:.4} at {:.5} vs {:.4} at {:.5}, impact Δ {d_imp:.2e} m",
                 k.time_of_flight_s,
@@ -97,14 +102,7 @@ fn long_steps_still_find_every_event() {
                 let n = propagate_with(&b, Gravity::Point, &opts)
                     .unwrap_or_else(|e| panic!("{b:?} {integrator:?} rtol {rtol}: {e}"))
                     .summary();
-                let d_imp = geodesy::inverse(
-                    k.impact_lat_deg,
-                    k.impact_lon_deg,
-                    n.impact_lat_deg,
-                    n.impact_lon_deg,
-                )
-                .unwrap()
-                .distance_m;
+                let d_imp = impact_distance_m(&k, &n);
                 // The local error per step is ~rtol |r| (|r| ~ 6.4e6 m) over a handful of steps.
                 let allowed = 1e-3 + rtol * 1e9;
                 assert!(
