@@ -743,10 +743,12 @@ fn turn_correction(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> f6
     let hdot = up.dot(v_rel) + d_lat * north.dot(v_rel);
     let a_rel = model.acceleration(gravity, r) - model.omega().cross(v);
     let hddot = up.dot(a_rel) + (v_rel.dot(v) - up.dot(v_rel) * up.dot(v)) / r.norm();
-    if hddot == 0.0 || !hddot.is_finite() {
-        return 0.0;
+    let dt = -hdot / hddot;
+    if dt.is_finite() {
+        dt.clamp(-Local::REACH_S, Local::REACH_S)
+    } else {
+        0.0
     }
-    (-hdot / hddot).clamp(-Local::REACH_S, Local::REACH_S)
 }
 
 /// The rate of the geodetic height of inertial state (`r`, `v`) and its derivative, exact: the
