@@ -39,6 +39,17 @@ fn cbrt_from_one(x: f64) -> f64 {
     y
 }
 
+/// The longitude (degrees in [−180, 180)) of an Earth-fixed point; 0 on the spin axis, as in
+/// [`EarthModel::to_geodetic`].
+#[inline]
+pub(crate) fn longitude_deg(r_ecef_m: Vec3) -> f64 {
+    if r_ecef_m.x == 0.0 && r_ecef_m.y == 0.0 {
+        0.0
+    } else {
+        geodesy::wrap_180_deg(r_ecef_m.y.atan2(r_ecef_m.x).to_degrees())
+    }
+}
+
 /// Which gravity field accelerates the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Gravity {
@@ -315,15 +326,9 @@ impl EarthModel {
             Figure::Sphere { .. } => self.to_geodetic(r_ecef_m),
             Figure::Wgs84 => {
                 let (h, n) = self.height_and_normal(r_ecef_m);
-                // On the spin axis the longitude is 0, as in `to_geodetic`.
-                let lon = if r_ecef_m.x == 0.0 && r_ecef_m.y == 0.0 {
-                    0.0
-                } else {
-                    r_ecef_m.y.atan2(r_ecef_m.x).to_degrees()
-                };
                 Geodetic {
                     lat_deg: n.z.atan2((n.x * n.x + n.y * n.y).sqrt()).to_degrees(),
-                    lon_deg: geodesy::wrap_180_deg(lon),
+                    lon_deg: longitude_deg(r_ecef_m),
                     h_m: h,
                 }
             }
@@ -342,14 +347,9 @@ impl EarthModel {
         let r = r_ecef_m;
         let gp = (r.x * r.x + r.y * r.y).sqrt() * ia2;
         let gz = r.z * ib2;
-        let lon = if r.x == 0.0 && r.y == 0.0 {
-            0.0
-        } else {
-            r.y.atan2(r.x).to_degrees()
-        };
         Geodetic {
             lat_deg: gz.atan2(gp).to_degrees(),
-            lon_deg: geodesy::wrap_180_deg(lon),
+            lon_deg: longitude_deg(r),
             h_m: outside / (2.0 * (gp * gp + gz * gz).sqrt()),
         }
     }
@@ -395,7 +395,7 @@ impl EarthModel {
 
     /// 1/a² and 1/b² of the figure (a sphere: both 1/R²).
     #[inline]
-    fn inverse_axes_squared(&self) -> (f64, f64) {
+    pub(crate) fn inverse_axes_squared(&self) -> (f64, f64) {
         match self.figure {
             Figure::Wgs84 => (1.0 / (WGS84_A_M * WGS84_A_M), 1.0 / (WGS84_B_M * WGS84_B_M)),
             Figure::Sphere { radius_m } => (1.0 / (radius_m * radius_m), 1.0 / (radius_m * radius_m)),

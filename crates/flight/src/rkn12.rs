@@ -29,17 +29,17 @@ pub struct Step {
     pub t0_s: f64,
     /// Step length, seconds (> 0).
     pub h_s: f64,
-    /// Position (m), velocity (m/s) and acceleration (m/s²) at the start.
+    /// Position at the start, m.
     pub r0: Vec3,
-    #[allow(missing_docs)]
+    /// Velocity at the start, m/s.
     pub v0: Vec3,
-    #[allow(missing_docs)]
+    /// Acceleration at the start, m/s².
     pub a0: Vec3,
-    /// Position (m), velocity (m/s) and acceleration (m/s²) at the end.
+    /// Position at the end, m.
     pub r1: Vec3,
-    #[allow(missing_docs)]
+    /// Velocity at the end, m/s.
     pub v1: Vec3,
-    #[allow(missing_docs)]
+    /// Acceleration at the end (the next step's first stage), m/s².
     pub a1: Vec3,
 }
 

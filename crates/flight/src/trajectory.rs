@@ -16,7 +16,7 @@ use geodesy::{Geodetic, Vec3, wrap_180_deg, wrap_360_deg};
 
 use crate::dop853::{self, Segment, Step};
 use crate::kepler::KeplerOrbit;
-use crate::model::Figure;
+use crate::model::{Figure, longitude_deg};
 use crate::ode::{IntegrationError, Integrator, Tolerances};
 use crate::rkn12;
 use crate::roots::{brent, newton_bracketed};
@@ -202,6 +202,8 @@ pub fn propagate_inertial(
         || exact0.unwrap_or_else(|| model.height_and_rate(state.r_inertial_m, state.v_inertial_mps));
     let kepler = KeplerOrbit::new(*state, mu);
     let period = kepler.period_s().unwrap_or(f64::INFINITY);
+    // The integrators' time limit: an impact comes within an orbit's period, or never.
+    let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
     let use_kepler = match options.method {
         Method::Auto => gravity == Gravity::Point,
         Method::Numerical => false,
@@ -237,7 +239,6 @@ pub fn propagate_inertial(
         }
         (Path::Kepler(kepler), scan.impact, scan.apogees)
     } else if options.integrator == Integrator::Dop853 {
-        let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
         let f = rhs(model, gravity);
         let y0 = to_y(state);
         let (h0, hdot0) = exact_at_burnout();
@@ -253,7 +254,6 @@ pub fn propagate_inertial(
         .map_err(integration_error)?;
         (Path::Dense(segments), step_scan.impact, step_scan.apogees)
     } else {
-        let t_cap = if period.is_finite() { 1.5 * period } else { 1e6 };
         let accel = |r: Vec3| model.acceleration(gravity, r);
         let mut scan = NystromScan::new(model, gravity, proxy0, exact0);
         let mut steps: Vec<rkn12::Step> = Vec::with_capacity(16);
@@ -266,7 +266,7 @@ pub fn propagate_inertial(
             |step| {
                 steps.push(*step);
                 scan.step(step, &accel);
-                scan.impact.is_none().then(|| scan.next_step_cap(step))
+                scan.impact.is_none().then(|| scan.next_step_cap())
             },
         )
         .map_err(integration_error)?;
@@ -584,6 +584,8 @@ struct NystromScan {
     impact: Option<Event>,
     /// Local maxima of the height.
     apogees: Vec<Event>,
+    /// The bound on the next step ([`NystromScan::next_step_cap`]), set by each step.
+    next_cap: f64,
 }
 
 impl NystromScan {
@@ -595,6 +597,7 @@ impl NystromScan {
             exact,
             impact: None,
             apogees: Vec::new(),
+            next_cap: f64::INFINITY,
         }
     }
 
@@ -645,7 +648,9 @@ impl NystromScan {
         // step cap aims the step's end at the impact: when it lands within reach of it (before or
         // after), the expansion about the step's end locates it without a state inside the step.
         let outside = |r: Vec3, v: Vec3| model.outside_and_rate(r, v);
-        let (e1, edot1) = model.outside_and_rate(st.r1, st.v1);
+        let e1 = proxy1.0;
+        let (edot1, eddot1) = model.outside_rate_and_derivative(st.r1, st.v1, st.a1);
+        self.next_cap = next_step_cap(e1, edot1, eddot1);
         let from_end = edot1 < 0.0 && (e1 / edot1).abs() < Local::REACH_S;
         let recentre = |t: f64| Local::near(st, accel, &model, gravity, t);
         match impact_bracket {
@@ -689,24 +694,27 @@ impl NystromScan {
         self.exact = exact1;
     }
 
-    /// A bound on the next step after `st`: when the flight descends, the time at which the figure's
-    /// implicit function E, extrapolated to second order from the step's end, reaches zero (an estimate
-    /// of the impact). Without it the last step often reaches far under the ground, where gravity grows
-    /// and the error control rejects it; with it the last step usually ends close enough to the impact
-    /// for the expansion about its end to reach it, which spares a state inside the step.
-    fn next_step_cap(&self, st: &rkn12::Step) -> f64 {
-        let (e, _) = self.proxy;
-        let (edot, eddot) = self.model.outside_rate_and_derivative(st.r1, st.v1, st.a1);
-        if e > 0.0 && edot < 0.0 {
-            // e + ė t + ë t²/2 = 0: the smaller positive root, 2e / (−ė + √(ė² − 2 ë e)).
-            let disc = edot * edot - 2.0 * eddot * e;
-            if disc < 0.0 {
-                return f64::INFINITY;
-            }
+    /// The bound on the step after the last one.
+    fn next_step_cap(&self) -> f64 {
+        self.next_cap
+    }
+}
+
+/// A bound on the next step from a state where the figure's implicit function is `e` and its first two
+/// time derivatives `edot` and `eddot`: when the flight descends, the time at which E, extrapolated to
+/// second order, reaches zero (an estimate of the impact), a little beyond. Without it the last step often
+/// reaches far under the ground, where gravity grows and the error control rejects it; with it the last
+/// step usually ends close enough to the impact for the expansion about its end to reach it, which spares
+/// a state inside the step.
+fn next_step_cap(e: f64, edot: f64, eddot: f64) -> f64 {
+    if e > 0.0 && edot < 0.0 {
+        // e + ė t + ë t²/2 = 0: the smaller positive root, 2e / (−ė + √(ė² − 2 ë e)).
+        let disc = edot * edot - 2.0 * eddot * e;
+        if disc >= 0.0 {
             return 2.0 * e / (-edot + disc.sqrt()) * 1.01 + 2.0;
         }
-        f64::INFINITY
     }
+    f64::INFINITY
 }
 
 /// The time (s) from a state where the rate of the figure's implicit function E vanishes (as the cheap
@@ -721,14 +729,12 @@ fn turn_correction(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> f6
         return 0.0;
     };
     let e2 = geodesy::WGS84_E2;
-    let (ia2, ib2) = (
-        1.0 / (geodesy::WGS84_A_M * geodesy::WGS84_A_M),
-        1.0 / (geodesy::WGS84_B_M * geodesy::WGS84_B_M),
-    );
+    let (ia2, ib2) = model.inverse_axes_squared();
     let p = (r.x * r.x + r.y * r.y).sqrt();
     let g = Vec3::new(r.x * ia2, r.y * ia2, r.z * ib2);
-    let up = g * (1.0 / g.norm());
-    let (sin_lat, cos_lat) = (up.z, p * ia2 / g.norm());
+    let inv_g = 1.0 / g.norm();
+    let up = g * inv_g;
+    let (sin_lat, cos_lat) = (up.z, p * ia2 * inv_g);
     let w2 = 1.0 - e2 * sin_lat * sin_lat;
     let n = geodesy::WGS84_A_M / w2.sqrt();
     let h = p * cos_lat + r.z * sin_lat - n * w2;
@@ -1003,15 +1009,9 @@ fn locate_turn(
             // solution.
             let t1 = t + step;
             let (r1, v1) = local.at(t1);
-            let r_e = model.inertial_to_ecef(r1, t1);
-            let lon = if r_e.x == 0.0 && r_e.y == 0.0 {
-                0.0
-            } else {
-                r_e.y.atan2(r_e.x).to_degrees()
-            };
             let position = Geodetic {
                 lat_deg: (x.sin_lat.atan2(x.cos_lat) + x.lat_rate * step).to_degrees(),
-                lon_deg: geodesy::wrap_180_deg(lon),
+                lon_deg: longitude_deg(model.inertial_to_ecef(r1, t1)),
                 h_m: x.h + (x.hdot + 0.5 * x.hddot * step) * step,
             };
             return Some(Event {
