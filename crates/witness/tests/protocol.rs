@@ -118,7 +118,13 @@ impl Server {
         if let Some(t) = self.task.take() {
             t.await.unwrap();
         }
-        // The router held clones; they are gone with the task. Ours is the last reference.
+        // The router held clones; they are gone with the task. A handler's blocking work
+        // (`spawn_blocking`) may still hold one for a moment after its connection closed: give it time,
+        // then ours must be the last reference.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while Arc::strong_count(&self.witness) > 1 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         assert_eq!(Arc::strong_count(&self.witness), 1, "witness still shared");
     }
 
