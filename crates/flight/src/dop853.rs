@@ -1,5 +1,6 @@
 //! An adaptive Dormand–Prince 8(5,3) integrator with 7th-order dense output, for autonomous systems
-//! y' = f(y) of six components (position and velocity).
+//! y' = f(y): six components (position and velocity) for ballistic flight ([`integrate`]), any number
+//! for other systems such as powered flight, whose state adds mass and time ([`integrate_system`]).
 //!
 //! The method, its error estimator (the 5th- and 3rd-order embedded estimates combined as in Hairer's
 //! DOP853) and its dense output follow E. Hairer, S. P. Nørsett, G. Wanner, "Solving Ordinary Differential
@@ -12,20 +13,20 @@ use crate::ode::{IntegrationError, Tolerances};
 /// A state vector: position (m) then velocity (m/s).
 pub type State = [f64; 6];
 
-/// One accepted step with its dense-output polynomial.
+/// One accepted step with its dense-output polynomial, for a system of `N` components.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Segment {
+pub struct Segment<const N: usize = 6> {
     /// Start time of the step, seconds.
     pub t0_s: f64,
     /// Step length, seconds (> 0).
     pub h_s: f64,
     /// State at the start of the step.
-    pub y0: State,
+    pub y0: [f64; N],
     /// Coefficients of the interpolant (Hairer's `rcont` arrays, scaled by h).
-    coeffs: [State; 7],
+    coeffs: [[f64; N]; 7],
 }
 
-impl Segment {
+impl<const N: usize> Segment<N> {
     /// End time of the step, seconds.
     pub fn t1_s(&self) -> f64 {
         self.t0_s + self.h_s
@@ -33,10 +34,10 @@ impl Segment {
 
     /// The interpolated state at `t_s` (7th-order accurate within the step; extrapolates outside).
     #[inline]
-    pub fn eval(&self, t_s: f64) -> State {
+    pub fn eval(&self, t_s: f64) -> [f64; N] {
         let x = (t_s - self.t0_s) / self.h_s;
         let x1 = 1.0 - x;
-        let mut y = [0.0; 6];
+        let mut y = [0.0; N];
         for (c, yc) in y.iter_mut().enumerate() {
             let f = &self.coeffs;
             // Hairer's contd8 nesting: y0 + x(F0 + x1(F1 + x(F2 + x1(F3 + x(F4 + x1(F5 + x F6)))))).
@@ -60,46 +61,46 @@ impl Segment {
 /// points and their derivatives to bracket an event, skip it; [`Step::dense`] builds it for the steps
 /// that need it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub struct Step<const N: usize = 6> {
     /// Start time of the step, seconds.
     pub t0_s: f64,
     /// Step length, seconds (> 0).
     pub h_s: f64,
     /// State at the start of the step.
-    pub y0: State,
+    pub y0: [f64; N],
     /// State at the end of the step.
-    pub y1: State,
+    pub y1: [f64; N],
     /// Stages k₀ … k₁₂ of the step (k₀ = f(y0), k₁₂ = f(y1)).
-    k: [State; 13],
+    k: [[f64; N]; 13],
 }
 
-impl Step {
+impl<const N: usize> Step<N> {
     /// End time of the step, seconds.
     pub fn t1_s(&self) -> f64 {
         self.t0_s + self.h_s
     }
 
     /// The derivative f(y0) at the start of the step.
-    pub fn f0(&self) -> &State {
+    pub fn f0(&self) -> &[f64; N] {
         &self.k[0]
     }
 
     /// The derivative f(y1) at the end of the step.
-    pub fn f1(&self) -> &State {
+    pub fn f1(&self) -> &[f64; N] {
         &self.k[12]
     }
 
     /// The step's 7th-order dense output. `f` must be the right-hand side the step was computed with.
-    pub fn dense<F: Fn(&State) -> State>(&self, f: &F) -> Segment {
+    pub fn dense<F: Fn(&[f64; N]) -> [f64; N]>(&self, f: &F) -> Segment<N> {
         let h = self.h_s;
         let (y, y_new) = (&self.y0, &self.y1);
-        let mut k = [[0.0; 6]; 16];
+        let mut k = [[0.0; N]; 16];
         k[..13].copy_from_slice(&self.k);
-        k[13] = f(&combo::<13>(y, h, &k, &A[13]));
-        k[14] = f(&combo::<14>(y, h, &k, &A[14]));
-        k[15] = f(&combo::<15>(y, h, &k, &A[15]));
-        let mut coeffs = [[0.0; 6]; 7];
-        for c in 0..6 {
+        k[13] = f(&combo::<13, N>(y, h, &k, &A[13]));
+        k[14] = f(&combo::<14, N>(y, h, &k, &A[14]));
+        k[15] = f(&combo::<15, N>(y, h, &k, &A[15]));
+        let mut coeffs = [[0.0; N]; 7];
+        for c in 0..N {
             let dy = y_new[c] - y[c];
             let bspl = h * k[0][c] - dy;
             coeffs[0][c] = dy;
@@ -107,13 +108,13 @@ impl Step {
             coeffs[2][c] = dy - h * k[12][c] - bspl;
         }
         for (i, drow) in D.iter().enumerate() {
-            let mut acc = [0.0; 6];
+            let mut acc = [0.0; N];
             for j in 0..16 {
-                for c in 0..6 {
+                for c in 0..N {
                     acc[c] += drow[j] * k[j][c];
                 }
             }
-            for c in 0..6 {
+            for c in 0..N {
                 coeffs[3 + i][c] = h * acc[c];
             }
         }
@@ -126,49 +127,75 @@ impl Step {
     }
 }
 
-/// y + h Σ_{j<N} w_j k_j. `N` is a constant so that the loops unroll and the weights (constants of the
+/// y + h Σ_{j<M} w_j k_j. `M` is a constant so that the loops unroll and the weights (constants of the
 /// tableau) fold into the code.
 #[inline(always)]
-fn combo<const N: usize>(y: &State, h: f64, k: &[State; 16], w: &[f64]) -> State {
-    let mut acc = [0.0; 6];
-    for j in 0..N {
+fn combo<const M: usize, const N: usize>(y: &[f64; N], h: f64, k: &[[f64; N]; 16], w: &[f64]) -> [f64; N] {
+    let mut acc = [0.0; N];
+    for j in 0..M {
         let wj = w[j];
-        for c in 0..6 {
+        for c in 0..N {
             acc[c] += wj * k[j][c];
         }
     }
     let mut out = *y;
-    for c in 0..6 {
+    for c in 0..N {
         out[c] += h * acc[c];
     }
     out
 }
 
-/// Integrates y' = f(y) from `y0` at t = 0, calling `on_step` with each accepted [`Step`] until it
-/// returns `false` (stop) or `t_end_s` is reached. Returns the number of accepted steps.
+/// Integrates the ballistic system y' = f(y) (position, velocity) from `y0` at t = 0, calling `on_step`
+/// with each accepted [`Step`] until it returns `false` (stop) or `t_end_s` is reached. Returns the number
+/// of accepted steps. Errors are weighted by `atol + rtol · |·|` with |·| the length of the position or
+/// velocity vector ([`crate::ode`]).
 pub fn integrate<F, S>(
     f: F,
     y0: State,
     t_end_s: f64,
     tol: &Tolerances,
-    mut on_step: S,
+    on_step: S,
 ) -> Result<usize, IntegrationError>
 where
     F: Fn(&State) -> State,
     S: FnMut(&Step) -> bool,
 {
-    let scale = |a: &State, b: &State| -> State {
-        let (pa, va) = magnitudes(a);
-        let (pb, vb) = magnitudes(b);
-        let sp = tol.atol_pos_m + tol.rtol * pa.max(pb);
-        let sv = tol.atol_vel_mps + tol.rtol * va.max(vb);
+    let scale = |y: &State| -> State {
+        let (p, v) = magnitudes(y);
+        let sp = tol.atol_pos_m + tol.rtol * p;
+        let sv = tol.atol_vel_mps + tol.rtol * v;
         [sp, sp, sp, sv, sv, sv]
     };
+    integrate_system(f, y0, t_end_s, tol, scale, on_step)
+}
+
+/// Integrates y' = f(y) of `N` components from `y0` at t = 0, calling `on_step` with each accepted
+/// [`Step`] until it returns `false` (stop) or `t_end_s` is reached. Returns the number of accepted steps.
+///
+/// `scale` gives each component's error weight at a state (> 0, e.g. `atol + rtol · |y_c|`); a step's
+/// error is measured with the larger of the weights at its two ends, in the RMS norm. Only
+/// [`Tolerances::max_step_s`] and [`Tolerances::max_steps`] of `tol` are read here (and `rtol` for the
+/// starting step); the weights are `scale`'s.
+pub fn integrate_system<const N: usize, F, W, S>(
+    f: F,
+    y0: [f64; N],
+    t_end_s: f64,
+    tol: &Tolerances,
+    scale: W,
+    mut on_step: S,
+) -> Result<usize, IntegrationError>
+where
+    F: Fn(&[f64; N]) -> [f64; N],
+    W: Fn(&[f64; N]) -> [f64; N],
+    S: FnMut(&Step<N>) -> bool,
+{
     let mut t = 0.0f64;
     let mut y = y0;
-    let mut k = [[0.0; 6]; 16];
+    let mut k = [[0.0; N]; 16];
     k[0] = f(&y);
-    let mut h = initial_step(&f, &y, &k[0], tol).min(tol.max_step_s).min(t_end_s);
+    let mut h = initial_step(&f, &y, &k[0], &scale(&y))
+        .min(tol.max_step_s)
+        .min(t_end_s);
     let mut accepted = 0usize;
     let mut steps = 0usize;
     let mut last_rejected = false;
@@ -184,42 +211,43 @@ where
             return Err(IntegrationError::StepUnderflow { t_s: t });
         }
         let h_step = h.min(t_end_s - t);
-        k[1] = f(&combo::<1>(&y, h_step, &k, &A[1]));
-        k[2] = f(&combo::<2>(&y, h_step, &k, &A[2]));
-        k[3] = f(&combo::<3>(&y, h_step, &k, &A[3]));
-        k[4] = f(&combo::<4>(&y, h_step, &k, &A[4]));
-        k[5] = f(&combo::<5>(&y, h_step, &k, &A[5]));
-        k[6] = f(&combo::<6>(&y, h_step, &k, &A[6]));
-        k[7] = f(&combo::<7>(&y, h_step, &k, &A[7]));
-        k[8] = f(&combo::<8>(&y, h_step, &k, &A[8]));
-        k[9] = f(&combo::<9>(&y, h_step, &k, &A[9]));
-        k[10] = f(&combo::<10>(&y, h_step, &k, &A[10]));
-        k[11] = f(&combo::<11>(&y, h_step, &k, &A[11]));
-        let y_new = combo::<12>(&y, h_step, &k, &B);
+        k[1] = f(&combo::<1, N>(&y, h_step, &k, &A[1]));
+        k[2] = f(&combo::<2, N>(&y, h_step, &k, &A[2]));
+        k[3] = f(&combo::<3, N>(&y, h_step, &k, &A[3]));
+        k[4] = f(&combo::<4, N>(&y, h_step, &k, &A[4]));
+        k[5] = f(&combo::<5, N>(&y, h_step, &k, &A[5]));
+        k[6] = f(&combo::<6, N>(&y, h_step, &k, &A[6]));
+        k[7] = f(&combo::<7, N>(&y, h_step, &k, &A[7]));
+        k[8] = f(&combo::<8, N>(&y, h_step, &k, &A[8]));
+        k[9] = f(&combo::<9, N>(&y, h_step, &k, &A[9]));
+        k[10] = f(&combo::<10, N>(&y, h_step, &k, &A[10]));
+        k[11] = f(&combo::<11, N>(&y, h_step, &k, &A[11]));
+        let y_new = combo::<12, N>(&y, h_step, &k, &B);
         k[12] = f(&y_new);
         if !y_new.iter().all(|v| v.is_finite()) {
             return Err(IntegrationError::StepUnderflow { t_s: t });
         }
-        let sc = scale(&y, &y_new);
-        let (mut s5, mut s3) = ([0.0; 6], [0.0; 6]);
+        let (sa, sb) = (scale(&y), scale(&y_new));
+        let (mut s5, mut s3) = ([0.0; N], [0.0; N]);
         for j in 0..13 {
-            for c in 0..6 {
+            for c in 0..N {
                 s5[c] += E5[j] * k[j][c];
                 s3[c] += E3[j] * k[j][c];
             }
         }
         let (mut e5, mut e3) = (0.0, 0.0);
-        for c in 0..6 {
-            e5 += (s5[c] / sc[c]).powi(2);
-            e3 += (s3[c] / sc[c]).powi(2);
+        for c in 0..N {
+            let sc = sa[c].max(sb[c]);
+            e5 += (s5[c] / sc).powi(2);
+            e3 += (s3[c] / sc).powi(2);
         }
         let err = if e5 == 0.0 && e3 == 0.0 {
             0.0
         } else {
-            h_step.abs() * e5 / ((e5 + 0.01 * e3) * 6.0).sqrt()
+            h_step.abs() * e5 / ((e5 + 0.01 * e3) * N as f64).sqrt()
         };
         if err <= 1.0 {
-            let mut stages = [[0.0; 6]; 13];
+            let mut stages = [[0.0; N]; 13];
             stages.copy_from_slice(&k[..13]);
             let step = Step {
                 t0_s: t,
@@ -266,17 +294,15 @@ fn magnitudes(y: &State) -> (f64, f64) {
     )
 }
 
-/// Hairer's starting-step heuristic (HNW I, §II.4).
-fn initial_step<F: Fn(&State) -> State>(f: &F, y0: &State, f0: &State, tol: &Tolerances) -> f64 {
-    let (p0, v0) = magnitudes(y0);
-    let (sp, sv) = (tol.atol_pos_m + tol.rtol * p0, tol.atol_vel_mps + tol.rtol * v0);
-    let norm = |v: &State| -> f64 {
-        (v.iter()
-            .enumerate()
-            .map(|(c, x)| (x / if c < 3 { sp } else { sv }).powi(2))
-            .sum::<f64>()
-            / 6.0)
-            .sqrt()
+/// Hairer's starting-step heuristic (HNW I, §II.4); `w` are the error weights at `y0`.
+fn initial_step<const N: usize, F: Fn(&[f64; N]) -> [f64; N]>(
+    f: &F,
+    y0: &[f64; N],
+    f0: &[f64; N],
+    w: &[f64; N],
+) -> f64 {
+    let norm = |v: &[f64; N]| -> f64 {
+        (v.iter().zip(w).map(|(x, wc)| (x / wc).powi(2)).sum::<f64>() / N as f64).sqrt()
     };
     let d0 = norm(y0);
     let d1 = norm(f0);
@@ -286,12 +312,12 @@ fn initial_step<F: Fn(&State) -> State>(f: &F, y0: &State, f0: &State, tol: &Tol
         0.01 * d0 / d1
     };
     let mut y1 = *y0;
-    for c in 0..6 {
+    for c in 0..N {
         y1[c] += h0 * f0[c];
     }
     let f1 = f(&y1);
-    let mut diff = [0.0; 6];
-    for c in 0..6 {
+    let mut diff = [0.0; N];
+    for c in 0..N {
         diff[c] = f1[c] - f0[c];
     }
     let d2 = norm(&diff) / h0;

@@ -64,6 +64,18 @@ pub enum Error {
         /// Why no trajectory was found.
         reason: String,
     },
+    /// A rocket vehicle's description is inconsistent.
+    #[error("vehicle: {reason}")]
+    Vehicle {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A powered flight cannot be flown (too little thrust to lift off, or it strikes the ground).
+    #[error("powered flight: {reason}")]
+    Powered {
+        /// What happened.
+        reason: String,
+    },
 }
 
 /// Checks that `value` is finite.

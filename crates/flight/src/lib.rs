@@ -1,4 +1,5 @@
-//! Ballistic flight for shieldwatch: burnout states, propagation, events, Kepler, Lambert, targeting.
+//! Flight for shieldwatch: powered flight to burnout, burnout states, ballistic propagation, events, Kepler,
+//! Lambert, targeting.
 //!
 //! # Brief overview
 //! - [`model`]: the physical contract of `shared/DESIGN.md` §3 ([`EarthModel::contract`]: μ, J2, WGS84,
@@ -14,13 +15,17 @@
 //! - [`lambert()`]: Lambert's problem by Izzo's method, multi-revolution, prograde or retrograde.
 //! - [`target`]: the burnout state that carries a warhead from a launch site to a target on the
 //!   rotating Earth, for a minimum-energy, lofted or depressed trajectory.
+//! - [`fly_boost`]: powered flight of a staged rocket ([`Vehicle`], [`vehicle`]) from liftoff to burnout
+//!   with a vertical rise, pitch-over kick and gravity turn ([`Programme`]), drag in the U.S. Standard
+//!   Atmosphere 1976 ([`atmosphere`]); its [`Boost::burnout`] is a [`BurnoutState`] for [`propagate`].
+//! - [`flyout::steer_to`]: the pitch programme that flies a rocket through a given point (shooting).
 //!
 //! Units are SI and degrees; names carry units and frames (`r_inertial_m`, `t_since_burnout_s`). The
 //! inertial frame is Earth-centred with Z on the spin axis and coincides with the Earth-fixed frame at
 //! burnout (t = 0).
 //!
 //! **Architecture invariant:** this crate depends on `geodesy` only, does no IO and knows nothing of radars,
-//! interceptors or the log. No flat-Earth formula is used anywhere.
+//! batteries or the log (a [`Vehicle`] is any rocket, threat or interceptor). No flat-Earth formula is used anywhere.
 //!
 //! # Example
 //! ```
@@ -38,30 +43,36 @@
 //! # Ok::<(), flight::Error>(())
 //! ```
 
+pub mod atmosphere;
 pub mod dop853;
 mod dop853_tableau;
 mod error;
+pub mod flyout;
 pub mod kepler;
 pub mod lambert;
 pub mod model;
 pub mod ode;
+pub mod powered;
 pub mod rkn12;
 mod rkn12_tableau;
 pub mod roots;
 mod state;
 pub mod targeting;
 pub mod trajectory;
+pub mod vehicle;
 
 pub use error::Error;
 pub use lambert::{Lambert, LambertSolution, lambert};
 pub use model::{EarthModel, Figure, Gravity, J2, J2_RADIUS_M, MU_M3PS2};
 pub use ode::{Integrator, Tolerances};
+pub use powered::{Boost, Losses, PoweredOptions, Programme, fly_boost};
 pub use state::{BurnoutState, InertialState, MIN_BURNOUT_ALT_M};
 pub use targeting::{Shape, Solution, target, target_with};
 pub use trajectory::{
     Crossing, Event, FlightSummary, Method, Options, TrackPoint, Trajectory, propagate, propagate_inertial,
     propagate_with,
 };
+pub use vehicle::{DragTable, Stage, Vehicle};
 
 /// Helpers shared by the unit tests.
 #[cfg(test)]
