@@ -18,7 +18,8 @@
 //! - [`fly_boost`]: powered flight of a staged rocket ([`Vehicle`], [`vehicle`]) from liftoff to burnout
 //!   with a vertical rise, pitch-over kick and gravity turn ([`Programme`]), drag in the U.S. Standard
 //!   Atmosphere 1976 ([`atmosphere`]); its [`Boost::burnout`] is a [`BurnoutState`] for [`propagate`].
-//! - [`flyout::steer_to`]: the pitch programme that flies a rocket through a given point (shooting).
+//! - [`flyout::steer_to`]: the pitch programme that flies a rocket through a given point (shooting);
+//!   [`aim::aim_at`]: the one that lands it on a target, minimum-energy, lofted or depressed.
 //!
 //! Units are SI and degrees; names carry units and frames (`r_inertial_m`, `t_since_burnout_s`). The
 //! inertial frame is Earth-centred with Z on the spin axis and coincides with the Earth-fixed frame at
@@ -43,6 +44,7 @@
 //! # Ok::<(), flight::Error>(())
 //! ```
 
+pub mod aim;
 pub mod atmosphere;
 pub mod dop853;
 mod dop853_tableau;
@@ -65,7 +67,7 @@ pub use error::Error;
 pub use lambert::{Lambert, LambertSolution, lambert};
 pub use model::{EarthModel, Figure, Gravity, J2, J2_RADIUS_M, MU_M3PS2};
 pub use ode::{Integrator, Tolerances};
-pub use powered::{Boost, Losses, PoweredOptions, Programme, fly_boost};
+pub use powered::{Boost, Losses, PoweredOptions, Programme, fly_boost, size_for_burnout_speed};
 pub use state::{BurnoutState, InertialState, MIN_BURNOUT_ALT_M};
 pub use targeting::{Shape, Solution, target, target_with};
 pub use trajectory::{

@@ -682,6 +682,105 @@ fn fly_boost_with_gravity<G: Fn(Vec3) -> Vec3>(
     })
 }
 
+/// Resizes `vehicle` so that, flown from `site` with `programme`, its Earth-relative burnout speed is
+/// `speed_mps` (within 1 mm/s): every stage's propellant and dry mass are scaled by one factor
+/// ([`Vehicle::with_stages_scaled`]: structural fractions, specific impulses, burn times and aerodynamics
+/// kept, thrust in proportion, payload unchanged), found by Brent's method (the burnout speed grows with
+/// the factor: more thrust per unit mass, a larger mass ratio). Burnout time, height and range then follow
+/// from the flight. Returns the resized vehicle, its flight and the factor.
+///
+/// Errors: a speed the vehicle family cannot reach (above what a vehicle 1000 times larger reaches, the
+/// payload then being negligible), or one below what the smallest vehicle that lifts off reaches.
+pub fn size_for_burnout_speed(
+    vehicle: &Vehicle,
+    site: Geodetic,
+    programme: &Programme,
+    options: &PoweredOptions,
+    speed_mps: f64,
+) -> Result<(Vehicle, Boost, f64), Error> {
+    in_range(
+        "speed_mps",
+        speed_mps,
+        1.0,
+        2e4,
+        "a burnout speed in [1, 20000] m/s",
+    )?;
+    // Burnout speed less the goal at a factor; a vehicle that cannot lift off or falls back counts as
+    // reaching no speed.
+    let excess = |factor: f64| -> Result<f64, Error> {
+        let v = vehicle.with_stages_scaled(factor)?;
+        match fly_boost(&v, site, programme, options) {
+            Ok(b) => Ok(b.burnout.speed_mps - speed_mps),
+            Err(Error::Powered { .. }) => Ok(-speed_mps),
+            Err(e) => Err(e),
+        }
+    };
+    let (mut lo, mut hi) = (1.0, 1.0);
+    let e1 = excess(1.0)?;
+    if e1 < 0.0 {
+        loop {
+            hi *= 2.0;
+            if hi > 1e3 {
+                return Err(Error::Vehicle {
+                    reason: format!(
+                        "no scaling of this vehicle reaches a burnout speed of {speed_mps} m/s with its programme (1000 times larger reaches {:.0} m/s)",
+                        excess(1e3)? + speed_mps
+                    ),
+                });
+            }
+            if excess(hi)? >= 0.0 {
+                lo = hi / 2.0;
+                break;
+            }
+        }
+    } else {
+        loop {
+            lo /= 2.0;
+            if lo < 1e-3 {
+                return Err(Error::Vehicle {
+                    reason: format!(
+                        "even a vehicle 1000 times smaller exceeds a burnout speed of {speed_mps} m/s"
+                    ),
+                });
+            }
+            if excess(lo)? < 0.0 {
+                hi = lo * 2.0;
+                break;
+            }
+        }
+    }
+    let mut failure = None;
+    let factor = crate::roots::brent(
+        |f| match excess(f) {
+            Ok(e) => e,
+            Err(e) => {
+                failure = Some(e);
+                f64::NAN
+            }
+        },
+        lo,
+        hi,
+        1e-13,
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let factor = factor.ok_or_else(|| Error::Vehicle {
+        reason: format!("the burnout speed {speed_mps} m/s could not be bracketed"),
+    })?;
+    let sized = vehicle.with_stages_scaled(factor)?;
+    let boost = fly_boost(&sized, site, programme, options)?;
+    let miss = (boost.burnout.speed_mps - speed_mps).abs();
+    if miss > 1e-3 {
+        return Err(Error::Vehicle {
+            reason: format!(
+                "sizing for {speed_mps} m/s ends {miss:.2e} m/s away (the burnout speed jumps where the flight falls back)"
+            ),
+        });
+    }
+    Ok((sized, boost, factor))
+}
+
 /// The crate error of an integrator failure `t_offset_s` after liftoff.
 fn integration_error(e: IntegrationError, t_offset_s: f64) -> Error {
     let (t_s, what) = match e {
@@ -877,5 +976,64 @@ mod tests {
             ..prog
         };
         assert!(fly_boost(&weak, site, &bad, &PoweredOptions::default()).is_err());
+    }
+
+    /// The interceptor's burnout speed is the disputed parameter: the vehicle is sized to each of the
+    /// published values (5.4–9 km/s), and its burnout follows from the flight.
+    #[test]
+    fn sizes_a_vehicle_to_each_disputed_burnout_speed() {
+        let cd = DragTable::try_new(vec![0.0, 1.0, 1.2, 3.0], vec![0.25, 0.45, 0.5, 0.3]).unwrap();
+        let stage = |prop: f64, dry: f64, burn: f64, isp: f64, area: f64| Stage {
+            propellant_kg: prop,
+            dry_kg: dry,
+            burn_time_s: burn,
+            isp_vac_s: isp,
+            nozzle_exit_area_m2: 0.3,
+            reference_area_m2: area,
+            drag: cd.clone(),
+            coast_after_s: 0.0,
+        };
+        let v = Vehicle::try_new(
+            vec![
+                stage(9_000.0, 700.0, 60.0, 280.0, 1.3),
+                stage(2_500.0, 200.0, 45.0, 295.0, 0.9),
+            ],
+            64.0,
+        )
+        .unwrap();
+        let site = Geodetic {
+            lat_deg: 54.48,
+            lon_deg: 17.10,
+            h_m: 60.0,
+        };
+        let prog = Programme {
+            vertical_rise_s: 6.0,
+            kick_deg: 12.0,
+            kick_duration_s: 8.0,
+            azimuth_deg: 60.0,
+        };
+        let options = PoweredOptions::default();
+        let mut last_factor = 0.0;
+        for speed in [5_400.0, 6_300.0, 7_700.0, 8_300.0, 9_000.0] {
+            let (sized, b, factor) = size_for_burnout_speed(&v, site, &prog, &options, speed).unwrap();
+            assert!(
+                (b.burnout.speed_mps - speed).abs() < 1e-3,
+                "{}",
+                b.burnout.speed_mps
+            );
+            assert!(factor > last_factor, "{factor} after {last_factor}");
+            last_factor = factor;
+            // The same structural fraction, payload and burn times.
+            let s0 = &sized.stages()[0];
+            assert!((s0.dry_kg / s0.propellant_kg - 700.0 / 9_000.0).abs() < 1e-12);
+            assert_eq!(sized.payload_kg(), 64.0);
+            assert_eq!(b.burnout_time_s, 105.0);
+            // Flown again: the same burnout.
+            let again = fly_boost(&sized, site, &prog, &options).unwrap();
+            assert_eq!(again.burnout, b.burnout);
+        }
+        // Beyond the family's reach (its structural fractions and specific impulses cap it near 10 km/s).
+        let e = size_for_burnout_speed(&v, site, &prog, &options, 15_000.0).unwrap_err();
+        assert!(e.to_string().contains("no scaling"), "{e}");
     }
 }

@@ -291,12 +291,26 @@ impl Vehicle {
     }
 
     /// The same vehicle with every stage's propellant (and so its mass flow and thrust, at the same burn
-    /// time) scaled by `factor` (> 0): the family along which a burnout speed is solved.
+    /// time) scaled by `factor` (> 0), dry masses unchanged.
     pub fn with_propellant_scaled(&self, factor: f64) -> Result<Self, Error> {
         in_range("factor", factor, 1e-6, 1e6, "a positive scale factor")?;
         let mut v = self.clone();
         for s in &mut v.stages {
             s.propellant_kg *= factor;
+        }
+        Ok(v)
+    }
+
+    /// The same vehicle with every stage's propellant and dry mass scaled by `factor` (> 0): the same
+    /// structural fractions, specific impulses, burn times and aerodynamics, the thrust in proportion, the
+    /// payload unchanged. The family along which [`crate::powered::size_for_burnout_speed`] solves a
+    /// burnout speed.
+    pub fn with_stages_scaled(&self, factor: f64) -> Result<Self, Error> {
+        in_range("factor", factor, 1e-6, 1e6, "a positive scale factor")?;
+        let mut v = self.clone();
+        for s in &mut v.stages {
+            s.propellant_kg *= factor;
+            s.dry_kg *= factor;
         }
         Ok(v)
     }
