@@ -294,11 +294,11 @@ impl Vehicle {
     /// time) scaled by `factor` (> 0), dry masses unchanged.
     pub fn with_propellant_scaled(&self, factor: f64) -> Result<Self, Error> {
         in_range("factor", factor, 1e-6, 1e6, "a positive scale factor")?;
-        let mut v = self.clone();
-        for s in &mut v.stages {
+        let mut stages = self.stages.clone();
+        for s in &mut stages {
             s.propellant_kg *= factor;
         }
-        Ok(v)
+        Vehicle::try_new(stages, self.payload_kg)
     }
 
     /// The same vehicle with every stage's propellant and dry mass scaled by `factor` (> 0): the same
@@ -307,12 +307,12 @@ impl Vehicle {
     /// burnout speed.
     pub fn with_stages_scaled(&self, factor: f64) -> Result<Self, Error> {
         in_range("factor", factor, 1e-6, 1e6, "a positive scale factor")?;
-        let mut v = self.clone();
-        for s in &mut v.stages {
+        let mut stages = self.stages.clone();
+        for s in &mut stages {
             s.propellant_kg *= factor;
             s.dry_kg *= factor;
         }
-        Ok(v)
+        Vehicle::try_new(stages, self.payload_kg)
     }
 }
 
