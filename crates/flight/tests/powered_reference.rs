@@ -3,7 +3,8 @@
 //! (`tests/reference/gen_powered.py`, data in `tests/reference/powered_cases.json`).
 //!
 //! Tolerances: burnout position within 1 m and Earth-relative burnout velocity within 1 mm/s (the issue's
-//! bar), burnout mass within 1 g, loss integrals within 1 mm/s.
+//! bar), burnout mass within 1 g, loss integrals within 1 mm/s, the same atmosphere crossings within
+//! 0.1 ms.
 
 use flight::powered::{EventKind, PoweredOptions};
 use flight::{DragTable, Gravity, Programme, Stage, Vehicle, fly_boost};
@@ -108,6 +109,8 @@ fn burnout_state_within_1_m_and_1_mm_per_s_of_scipy_dop853() {
     assert!(file.cases.len() >= 30, "{} cases", file.cases.len());
     let (mut worst_r, mut worst_v, mut worst_loss): (f64, f64, f64) = (0.0, 0.0, 0.0);
     let mut kinds = std::collections::BTreeSet::new();
+    let mut entries = 0;
+    let mut worst_t: f64 = 0.0;
     for c in &file.cases {
         let v = vehicle(&c.vehicle);
         kinds.insert(c.id.rsplit_once('-').unwrap().0.to_string());
@@ -153,6 +156,10 @@ fn burnout_state_within_1_m_and_1_mm_per_s_of_scipy_dop853() {
             .map(|ev| (ev.kind, ev.t_s))
             .collect();
         assert_eq!(crossings.len(), e.atmosphere_events.len(), "{}", c.id);
+        entries += crossings
+            .iter()
+            .filter(|(k, _)| *k == EventKind::AtmosphereEntry)
+            .count();
         for ((kind, t), (name, t_ref)) in crossings.iter().zip(&e.atmosphere_events) {
             let expected = if name == "atmosphere_exit" {
                 EventKind::AtmosphereExit
@@ -160,11 +167,13 @@ fn burnout_state_within_1_m_and_1_mm_per_s_of_scipy_dop853() {
                 EventKind::AtmosphereEntry
             };
             assert_eq!(*kind, expected, "{}", c.id);
+            // A grazing crossing's time is sensitive to the height: 1 mm at 10 m/s of climb is 0.1 ms.
             assert!(
-                (t - t_ref).abs() < 1e-6,
+                (t - t_ref).abs() < 1e-4,
                 "{}: crossing at {t} s, reference {t_ref} s",
                 c.id
             );
+            worst_t = worst_t.max((t - t_ref).abs());
         }
         worst_r = worst_r.max(dr);
         worst_v = worst_v.max(dv);
@@ -173,8 +182,10 @@ fn burnout_state_within_1_m_and_1_mm_per_s_of_scipy_dop853() {
         worst_loss < 1e-3,
         "loss integrals differ by up to {worst_loss} m/s"
     );
-    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    // Four vehicles, one of them also with a coast that falls back into the atmosphere.
+    assert_eq!(kinds.len(), 5, "{kinds:?}");
+    assert!(entries >= 3, "{entries} atmosphere entries");
     eprintln!(
-        "worst burnout position {worst_r:.3e} m, velocity {worst_v:.3e} m/s, losses {worst_loss:.3e} m/s"
+        "worst burnout position {worst_r:.3e} m, velocity {worst_v:.3e} m/s, losses {worst_loss:.3e} m/s, atmosphere crossing {worst_t:.3e} s"
     );
 }

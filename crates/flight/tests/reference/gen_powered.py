@@ -324,6 +324,19 @@ def cases():
             "gravity": "point" if k % 7 == 3 else "j2",
             "atmosphere": k % 9 != 5,
         })
+    # A flat liquid shot that leaves the atmosphere late in its first burn, falls back into it during a
+    # coast and burns its second stage inside it: the atmosphere's top crossed both ways.
+    coast = json.loads(json.dumps(VEHICLES["liquid-2"]))
+    coast["stages"][0]["coast_after_s"] = 60.0
+    for k, (kick, az) in enumerate([(5.4, 90.0), (5.38, 90.0), (5.43, 90.0)]):
+        out.append({
+            "id": f"liquid-2-coast-{44 + k}",
+            "vehicle": coast,
+            "programme": {"vertical_rise_s": 8.0, "kick_deg": kick, "kick_duration_s": 10.0, "azimuth_deg": az},
+            "site": {"lat_deg": 30.0, "lon_deg": 50.0, "h_m": 0.0},
+            "gravity": "j2",
+            "atmosphere": True,
+        })
     return out
 
 
