@@ -195,11 +195,14 @@ pub fn steer_to(
         }
     }
     if d > tolerance_m {
-        return Err(Error::Targeting {
-            reason: format!(
+        let reason = if d > 1e3 {
+            format!(
                 "the point is out of reach: the closest flyout passes {d:.0} m from it (azimuth {az:.2}°, kick {kick:.2}°)"
-            ),
-        });
+            )
+        } else {
+            format!("the search stalls {d:.3} m from the point, short of the {tolerance_m} m asked for")
+        };
+        return Err(Error::Targeting { reason });
     }
     let (_, velocity_mps) = flown.at(t).ok_or_else(|| Error::Targeting {
         reason: "closest approach outside the flight".into(),

@@ -206,7 +206,8 @@ def plan(vehicle, prog):
     return spans
 
 
-def fly(case):
+def boost(case):
+    """The state at burnout (launch inertial frame) and the atmosphere crossings, or None."""
     vehicle, prog, site = case["vehicle"], case["programme"], case["site"]
     j2 = case["gravity"] == "j2"
     atmosphere = case["atmosphere"]
@@ -250,6 +251,14 @@ def fly(case):
         if ev is not None and ev[0] == "burnout" and ev[1] + 1 < len(stages):
             y = y.copy()
             y[6] -= stages[ev[1]]["dry_kg"]
+    return y, events
+
+
+def fly(case):
+    flown = boost(case)
+    if flown is None:
+        return None
+    y, events = flown
     tb = y[7]
     c, s_ = math.cos(-OMEGA * tb), math.sin(-OMEGA * tb)
     rot = np.array([[c, -s_, 0.0], [s_, c, 0.0], [0.0, 0.0, 1.0]])
