@@ -17,7 +17,7 @@
 
 use geodesy::Geodetic;
 
-use crate::error::in_range;
+use crate::error::{FirstError, in_range};
 use crate::powered::{Boost, PoweredOptions, Programme, fly_boost};
 use crate::roots::{brent, brent_min};
 use crate::trajectory::ground_geodesic;
@@ -81,8 +81,11 @@ struct Aimer<'a> {
 
 impl Aimer<'_> {
     /// Flies `vehicle` with `kick_deg`, its launch azimuth corrected until the impact lies on the
-    /// target's azimuth. `None` when the flight falls back or does not come down.
-    fn shot(&self, vehicle: &Vehicle, kick_deg: f64) -> Option<Shot> {
+    /// target's azimuth. `None` when the flight falls back, does not come down, or no launch azimuth puts
+    /// its impact on the target's azimuth (a near-vertical kick lands where the Earth's rotation carries
+    /// it, whatever the azimuth: 30 corrections without convergence): no shot of this kick reaches
+    /// along the target's azimuth.
+    fn shot(&self, vehicle: &Vehicle, kick_deg: f64) -> Result<Option<Shot>, Error> {
         let model = self.options.model;
         let mut az = geodesy::wrap_360_deg(self.target_azimuth_deg + self.offset_deg.get());
         for _ in 0..30 {
@@ -91,38 +94,46 @@ impl Aimer<'_> {
                 azimuth_deg: az,
                 ..*self.template
             };
-            let boost = fly_boost(vehicle, self.site, &programme, self.options).ok()?;
+            let boost = match fly_boost(vehicle, self.site, &programme, self.options) {
+                Ok(b) => b,
+                Err(Error::Powered { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
             let opts = Options {
                 model,
                 ..Options::default()
             };
-            let coast = propagate_with(&boost.burnout, self.options.gravity, &opts).ok()?;
+            let coast = match propagate_with(&boost.burnout, self.options.gravity, &opts) {
+                Ok(c) => c,
+                Err(e) if e.is_no_impact() => return Ok(None),
+                Err(e) => return Err(e),
+            };
             let impact = coast.impact().position;
             let (range_m, azimuth_deg) = ground_geodesic(&model, self.site, impact);
             let err = geodesy::wrap_180_deg(self.target_azimuth_deg - azimuth_deg);
             if err.abs() <= AZIMUTH_TOL_DEG {
                 self.offset_deg
                     .set(geodesy::wrap_180_deg(az - self.target_azimuth_deg));
-                return Some(Shot {
+                return Ok(Some(Shot {
                     boost,
                     coast,
                     programme,
                     range_m,
                     azimuth_deg,
-                });
+                }));
             }
             az = geodesy::wrap_360_deg(az + err);
         }
-        None
+        Ok(None)
     }
 
     /// The range (m) of a kick, 0 when the flight does not land.
-    fn range(&self, vehicle: &Vehicle, kick_deg: f64) -> f64 {
-        self.shot(vehicle, kick_deg).map_or(0.0, |s| s.range_m)
+    fn range(&self, vehicle: &Vehicle, kick_deg: f64) -> Result<f64, Error> {
+        Ok(self.shot(vehicle, kick_deg)?.map_or(0.0, |s| s.range_m))
     }
 
     /// The maximum-range kick (degrees) and its range (m).
-    fn max_range(&self, vehicle: &Vehicle) -> (f64, f64) {
+    fn max_range(&self, vehicle: &Vehicle) -> Result<(f64, f64), Error> {
         // A coarse scan first (the range is unimodal in the kick, but flat near the ends), over the whole
         // span the first time, then around the last maximum (the vehicles searched differ in size only).
         let (lo, hi, n) = match self.last_max_kick_deg.get() {
@@ -130,14 +141,19 @@ impl Aimer<'_> {
             Some(k) => ((k - 4.0).max(KICK_MIN_DEG), (k + 4.0).min(KICK_MAX_DEG), 4),
         };
         let kicks: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
-        let ranges: Vec<f64> = kicks.iter().map(|&k| self.range(vehicle, k)).collect();
+        let ranges = kicks
+            .iter()
+            .map(|&k| self.range(vehicle, k))
+            .collect::<Result<Vec<f64>, Error>>()?;
         let best = (0..=n)
             .max_by(|&a, &b| ranges[a].total_cmp(&ranges[b]))
             .unwrap_or(0);
         let (a, b) = (kicks[best.saturating_sub(1)], kicks[(best + 1).min(n)]);
-        let (k, neg) = brent_min(|k| -self.range(vehicle, k), a, b, 1e-5);
+        let failure = FirstError::default();
+        let (k, neg) = brent_min(|k| -failure.value(self.range(vehicle, k)), a, b, 1e-5);
+        failure.check()?;
         self.last_max_kick_deg.set(Some(k));
-        (k, -neg)
+        Ok((k, -neg))
     }
 }
 
@@ -183,7 +199,7 @@ pub fn aim_at(
     };
     let (sized, scale, kick) = match shape {
         PoweredShape::Lofted | PoweredShape::Depressed => {
-            let (k_max, r_max) = aimer.max_range(vehicle);
+            let (k_max, r_max) = aimer.max_range(vehicle)?;
             if r_max < target_range_m {
                 return Err(Error::Targeting {
                     reason: format!(
@@ -198,31 +214,35 @@ pub fn aim_at(
             } else {
                 (k_max, KICK_MAX_DEG)
             };
-            let k = brent(|k| aimer.range(vehicle, k) - target_range_m, a, b, 1e-9).ok_or_else(|| {
-                Error::Targeting {
-                    reason: format!(
-                        "no {} kick reaches the target",
-                        if shape == PoweredShape::Lofted {
-                            "steeper"
-                        } else {
-                            "flatter"
-                        }
-                    ),
-                }
+            let failure = FirstError::default();
+            let k = brent(
+                |k| failure.value(aimer.range(vehicle, k)) - target_range_m,
+                a,
+                b,
+                1e-9,
+            );
+            failure.check()?;
+            let k = k.ok_or_else(|| Error::Targeting {
+                reason: format!(
+                    "no {} kick reaches the target",
+                    if shape == PoweredShape::Lofted {
+                        "steeper"
+                    } else {
+                        "flatter"
+                    }
+                ),
             })?;
             (vehicle.clone(), 1.0, k)
         }
         PoweredShape::MinimumEnergy => {
-            let excess = |s: f64| -> f64 {
-                match vehicle.with_stages_scaled(s) {
-                    Ok(v) => aimer.max_range(&v).1 - aimer.target_range_m,
-                    Err(_) => f64::NAN,
-                }
+            let excess = |s: f64| -> Result<f64, Error> {
+                let v = vehicle.with_stages_scaled(s)?;
+                Ok(aimer.max_range(&v)?.1 - aimer.target_range_m)
             };
             // Bracket the scale: the maximum range grows with the vehicle.
             let (mut lo, mut hi) = (1.0, 1.0);
-            if excess(1.0) < 0.0 {
-                while excess(hi) < 0.0 {
+            if excess(1.0)? < 0.0 {
+                while excess(hi)? < 0.0 {
                     hi *= 1.5;
                     if hi > 100.0 {
                         return Err(Error::Targeting {
@@ -233,7 +253,7 @@ pub fn aim_at(
                 }
                 lo = hi / 1.5;
             } else {
-                while excess(lo) >= 0.0 {
+                while excess(lo)? >= 0.0 {
                     lo /= 1.5;
                     if lo < 1e-2 {
                         return Err(Error::Targeting {
@@ -244,15 +264,18 @@ pub fn aim_at(
                 }
                 hi = lo * 1.5;
             }
-            let s = brent(excess, lo, hi, 1e-9).ok_or_else(|| Error::Targeting {
+            let failure = FirstError::default();
+            let s = brent(|s| failure.value(excess(s)), lo, hi, 1e-9);
+            failure.check()?;
+            let s = s.ok_or_else(|| Error::Targeting {
                 reason: "the minimum-energy vehicle size could not be bracketed".into(),
             })?;
             let sized = vehicle.with_stages_scaled(s)?;
-            let (k, _) = aimer.max_range(&sized);
+            let (k, _) = aimer.max_range(&sized)?;
             (sized, s, k)
         }
     };
-    let shot = aimer.shot(&sized, kick).ok_or_else(|| Error::Targeting {
+    let shot = aimer.shot(&sized, kick)?.ok_or_else(|| Error::Targeting {
         reason: "the solution found does not fly".into(),
     })?;
     let impact = shot.coast.impact().position;

@@ -76,6 +76,51 @@ pub enum Error {
         /// What happened.
         reason: String,
     },
+    /// The integrator of a powered flight gave up (step limit or step-size underflow).
+    #[error("powered-flight integration failed {t_s:.3} s after liftoff: {reason}")]
+    PoweredIntegration {
+        /// Time reached, seconds after liftoff.
+        t_s: f64,
+        /// What went wrong.
+        reason: &'static str,
+    },
+}
+
+impl Error {
+    /// Whether this error says that a trajectory never comes down (escape, orbit, no impact found in the
+    /// searched time) — an answer about the state, not a failure.
+    pub fn is_no_impact(&self) -> bool {
+        matches!(
+            self,
+            Error::Escape { .. } | Error::Orbital { .. } | Error::NoImpact { .. }
+        )
+    }
+}
+
+/// Keeps the first error met inside a root finder's function, which sees NaN instead; the caller returns
+/// it once the finder is done.
+#[derive(Debug, Default)]
+pub(crate) struct FirstError(std::cell::RefCell<Option<Error>>);
+
+impl FirstError {
+    /// The value of `r`, or NaN after keeping its error.
+    pub(crate) fn value(&self, r: Result<f64, Error>) -> f64 {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.0.borrow_mut().get_or_insert(e);
+                f64::NAN
+            }
+        }
+    }
+
+    /// The error kept, if any.
+    pub(crate) fn check(self) -> Result<(), Error> {
+        match self.0.into_inner() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Checks that `value` is finite.

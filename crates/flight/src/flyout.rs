@@ -52,7 +52,11 @@ impl Flown {
             ..Options::default()
         };
         // An orbital or escaping burnout state has no impact; its path to the point is the boost alone.
-        let coast = propagate_with(&boost.burnout, options.gravity, &opts).ok();
+        let coast = match propagate_with(&boost.burnout, options.gravity, &opts) {
+            Ok(c) => Some(c),
+            Err(e) if e.is_no_impact() => None,
+            Err(e) => return Err(e),
+        };
         Ok(Flown { boost, coast })
     }
 
@@ -125,24 +129,30 @@ pub fn steer_to(
     let model = options.model;
     let target_r = model.to_ecef(target);
     let (_, az0) = ground_geodesic(&model, site, Geodetic { h_m: 0.0, ..target });
-    let eval = |az: f64, kick: f64| -> Option<(Flown, [f64; 2], f64, f64)> {
+    // A programme's flight and residual; `None` when it does not fly (a kick out of range, a vehicle that
+    // falls back).
+    type Eval = Option<(Flown, [f64; 2], f64, f64)>;
+    let eval = |az: f64, kick: f64| -> Result<Eval, Error> {
         if !(0.0..90.0).contains(&kick) {
-            return None;
+            return Ok(None);
         }
         let prog = Programme {
             azimuth_deg: az,
             kick_deg: kick,
             ..*template
         };
-        let flown = Flown::fly(vehicle, site, &prog, options).ok()?;
-        let (res, t, d) = residual(&flown, target_r, &model)?;
-        Some((flown, res, t, d))
+        let flown = match Flown::fly(vehicle, site, &prog, options) {
+            Ok(f) => f,
+            Err(Error::Powered { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(residual(&flown, target_r, &model).map(|(res, t, d)| (flown, res, t, d)))
     };
     // A coarse fan of kicks toward the point's azimuth.
     let mut best: Option<(f64, f64, f64)> = None;
     for i in 0..30 {
         let kick = 0.5 + 3.0 * i as f64;
-        if let Some((_, _, _, d)) = eval(az0, kick)
+        if let Some((_, _, _, d)) = eval(az0, kick)?
             && best.is_none_or(|(_, _, bd)| d < bd)
         {
             best = Some((az0, kick, d));
@@ -153,7 +163,7 @@ pub fn steer_to(
             reason: "no pitch kick toward the point gives a flyable trajectory".into(),
         });
     };
-    let (mut flown, mut res, mut t, mut d) = eval(az, kick).ok_or_else(|| Error::Targeting {
+    let (mut flown, mut res, mut t, mut d) = eval(az, kick)?.ok_or_else(|| Error::Targeting {
         reason: "the flyout cannot be flown".into(),
     })?;
     for _ in 0..40 {
@@ -162,7 +172,7 @@ pub fn steer_to(
         }
         // Jacobian by forward differences (degrees).
         let (da, dk) = (1e-4, 1e-4);
-        let (Some(fa), Some(fk)) = (eval(az + da, kick), eval(az, kick + dk)) else {
+        let (Some(fa), Some(fk)) = (eval(az + da, kick)?, eval(az, kick + dk)?) else {
             break;
         };
         let j = [
@@ -179,7 +189,7 @@ pub fn steer_to(
         let mut lambda = 1.0;
         let mut improved = false;
         for _ in 0..12 {
-            if let Some(next) = eval(az + lambda * step_a, kick + lambda * step_k)
+            if let Some(next) = eval(az + lambda * step_a, kick + lambda * step_k)?
                 && next.3 < d
             {
                 az += lambda * step_a;

@@ -749,22 +749,9 @@ pub fn size_for_burnout_speed(
             }
         }
     }
-    let mut failure = None;
-    let factor = crate::roots::brent(
-        |f| match excess(f) {
-            Ok(e) => e,
-            Err(e) => {
-                failure = Some(e);
-                f64::NAN
-            }
-        },
-        lo,
-        hi,
-        1e-13,
-    );
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    let failure = crate::error::FirstError::default();
+    let factor = crate::roots::brent(|f| failure.value(excess(f)), lo, hi, 1e-13);
+    failure.check()?;
     let factor = factor.ok_or_else(|| Error::Vehicle {
         reason: format!("the burnout speed {speed_mps} m/s could not be bracketed"),
     })?;
@@ -783,15 +770,13 @@ pub fn size_for_burnout_speed(
 
 /// The crate error of an integrator failure `t_offset_s` after liftoff.
 fn integration_error(e: IntegrationError, t_offset_s: f64) -> Error {
-    let (t_s, what) = match e {
+    let (t_s, reason) = match e {
         IntegrationError::TooManySteps { t_s } => (t_s, "too many steps"),
         IntegrationError::StepUnderflow { t_s } => (t_s, "step size underflow"),
     };
-    Error::Powered {
-        reason: format!(
-            "integration failed {:.3} s after liftoff: {what}",
-            t_offset_s + t_s
-        ),
+    Error::PoweredIntegration {
+        t_s: t_offset_s + t_s,
+        reason,
     }
 }
 
