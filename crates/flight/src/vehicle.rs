@@ -345,4 +345,55 @@ mod tests {
         // A mass ratio the stage cannot hold.
         assert!(Stage::from_delta_v(3_000.0, 10.0, 1_000.0, 5_000.0, 60.0).is_err());
     }
+
+    #[test]
+    fn rejects_inconsistent_vehicles() {
+        let good = Stage::from_delta_v(3_000.0, 3.0, 20_000.0, 5_000.0, 60.0).unwrap();
+        assert!(
+            Vehicle::try_new(vec![], 100.0)
+                .unwrap_err()
+                .to_string()
+                .contains("at least one stage")
+        );
+        assert!(Vehicle::try_new(vec![good.clone()], -1.0).is_err());
+        assert!(Vehicle::try_new(vec![good.clone()], f64::NAN).is_err());
+        for broken in [
+            Stage {
+                propellant_kg: 0.0,
+                ..good.clone()
+            },
+            Stage {
+                dry_kg: -1.0,
+                ..good.clone()
+            },
+            Stage {
+                burn_time_s: f64::INFINITY,
+                ..good.clone()
+            },
+            Stage {
+                isp_vac_s: 0.0,
+                ..good.clone()
+            },
+            Stage {
+                nozzle_exit_area_m2: -0.1,
+                ..good.clone()
+            },
+            Stage {
+                reference_area_m2: f64::NAN,
+                ..good.clone()
+            },
+            Stage {
+                coast_after_s: -5.0,
+                ..good.clone()
+            },
+        ] {
+            let e = Vehicle::try_new(vec![good.clone(), broken], 100.0).unwrap_err();
+            assert!(e.to_string().contains("is invalid"), "{e}");
+        }
+        // Rescaling keeps the checks.
+        let v = Vehicle::try_new(vec![good], 100.0).unwrap();
+        assert!(v.with_stages_scaled(0.0).is_err());
+        assert!(v.with_propellant_scaled(f64::NAN).is_err());
+        assert!(v.with_stages_scaled(1e6).is_err(), "a stage beyond 1e9 kg");
+    }
 }
