@@ -200,6 +200,21 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     // checks below rely on (roster version 2 must chain to the logged version 1).
     let served = wait_size(&dir, &log_url, logged);
     assert_eq!(served, logged);
+    // With admission, the replayed (identical) entry is answered by the server itself; it is
+    // still an acknowledged duplicate in the metrics.
+    let metrics = http_get(lport, "/metrics");
+    let sample = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("{name} not in /metrics:\n{metrics}")) as u64
+    };
+    assert_eq!(sample("shieldwatch_log_duplicates_total"), 1);
+    assert_eq!(
+        sample("shieldwatch_log_entries_acknowledged_total"),
+        report["accepted"].as_u64().unwrap() + 1,
+        "every accepted submission and the roster"
+    );
     drop(server);
     let _server = spawn(&dir, &serve_args, "serve2.log");
     wait_listening(lport);
@@ -440,6 +455,21 @@ fn wait_size(dir: &Path, url: &str, size: u64) -> u64 {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The body of `GET path` on 127.0.0.1:`port` (HTTP/1.0, read to the end).
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).unwrap();
+    let (head, body) = r.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    body.to_owned()
 }
 
 fn bad_submissions(dir: &Path, url: &str, logged: u64) {
