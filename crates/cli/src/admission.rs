@@ -6,17 +6,23 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use server::admission::{Admission, Rejection};
-use verify::roster::{Registry, Undo};
+use verify::roster::{Registry, Undo, check_clock};
 
 /// Admission by the key roster.
 pub struct RosterAdmission {
     state: Mutex<(Registry, HashMap<[u8; 32], Undo>)>,
+    max_clock_ahead_ms: i64,
 }
 
 impl RosterAdmission {
     /// A registry for `anchors`, brought up to date with the entries already in the log (those
     /// that do not verify are skipped: they were logged without admission control).
-    pub fn new(anchors: Vec<String>, reader: &tlog::LogReader) -> anyhow::Result<Self> {
+    /// Statements dated more than `max_clock_ahead_ms` after the server's clock are refused.
+    pub fn new(
+        anchors: Vec<String>,
+        reader: &tlog::LogReader,
+        max_clock_ahead_ms: i64,
+    ) -> anyhow::Result<Self> {
         let mut registry = Registry::new(anchors)?;
         let size = reader.snapshot().size;
         let mut skipped = 0u64;
@@ -28,13 +34,14 @@ impl RosterAdmission {
         tracing::info!(entries = size, skipped, "key roster state rebuilt from the log");
         Ok(Self {
             state: Mutex::new((registry, HashMap::new())),
+            max_clock_ahead_ms,
         })
     }
 }
 
 fn status(e: &verify::Error) -> u16 {
     match e {
-        verify::Error::Malformed(_) | verify::Error::Schema(_) => 422,
+        verify::Error::Malformed(_) | verify::Error::Schema(_) | verify::Error::Clock(_) => 422,
         verify::Error::Replay(_) => 409,
         _ => 403,
     }
@@ -48,7 +55,13 @@ impl Admission for RosterAdmission {
             message: "admission state poisoned".into(),
         })?;
         let (registry, pending) = &mut *g;
-        match registry.check(entry) {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let checked = registry
+            .check(entry)
+            .and_then(|a| check_clock(&a, now_ms, self.max_clock_ahead_ms).map(|()| a));
+        match checked {
             Ok(a) => {
                 let undo = registry.apply_undoable(entry, &a);
                 pending.insert(tlog::merkle::record_hash(entry).0, undo);

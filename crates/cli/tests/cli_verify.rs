@@ -200,6 +200,21 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     // checks below rely on (roster version 2 must chain to the logged version 1).
     let served = wait_size(&dir, &log_url, logged);
     assert_eq!(served, logged);
+    // With admission, the replayed (identical) entry is answered by the server itself; it is
+    // still an acknowledged duplicate in the metrics.
+    let metrics = http_get(lport, "/metrics");
+    let sample = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("{name} not in /metrics:\n{metrics}")) as u64
+    };
+    assert_eq!(sample("shieldwatch_log_duplicates_total"), 1);
+    assert_eq!(
+        sample("shieldwatch_log_entries_acknowledged_total"),
+        report["accepted"].as_u64().unwrap() + 1,
+        "every accepted submission and the roster"
+    );
     drop(server);
     let _server = spawn(&dir, &serve_args, "serve2.log");
     wait_listening(lport);
@@ -416,10 +431,18 @@ fn a_simulated_day_through_server_witness_and_monitor() {
 }
 
 /// Submits `entry` with `log add`; returns (success, stderr).
-fn add(dir: &Path, url: &str, name: &str, entry: &[u8]) -> (bool, String) {
+/// Submits an entry with `log add`: success, and for a refusal the HTTP status and the server's
+/// reason (from the JSON line `log add` prints).
+fn add(dir: &Path, url: &str, name: &str, entry: &[u8]) -> (bool, u64, String) {
     std::fs::write(dir.join(name), entry).unwrap();
     let o = run(dir, &["log", "add", "--url", url, name]);
-    (o.status.success(), stderr(&o))
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim())
+        .unwrap_or_else(|e| panic!("log add printed no JSON ({e}): {}{}", stdout(&o), stderr(&o)));
+    (
+        o.status.success(),
+        v["status"].as_u64().unwrap_or(0),
+        v["error"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 /// Waits until the published (cosigned) checkpoint reaches `size`.
@@ -432,6 +455,21 @@ fn wait_size(dir: &Path, url: &str, size: u64) -> u64 {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The body of `GET path` on 127.0.0.1:`port` (HTTP/1.0, read to the end).
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).unwrap();
+    let (head, body) = r.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    body.to_owned()
 }
 
 fn bad_submissions(dir: &Path, url: &str, logged: u64) {
@@ -459,27 +497,52 @@ fn bad_submissions(dir: &Path, url: &str, logged: u64) {
         }),
     };
 
-    let (ok, e) = add(dir, url, "garbage.bin", b"not a signed note");
-    assert!(!ok && e.contains("422") && e.contains("malformed"), "{e}");
+    let (ok, status, e) = add(dir, url, "garbage.bin", b"not a signed note");
+    assert!(
+        !ok && status == 422 && e.starts_with("rejected, reason malformed"),
+        "{e}"
+    );
 
     let stranger = verify::Key::generate("redzikowo-silo-99").unwrap();
-    let (ok, e) = add(
+    let (ok, status, e) = add(
         dir,
         url,
         "unknown.bin",
         &reading("redzikowo-silo-99", 1).sign(&stranger).unwrap(),
     );
-    assert!(!ok && e.contains("403") && e.contains("unknown_key"), "{e}");
+    assert!(
+        !ok && status == 403 && e.starts_with("rejected, reason unknown_key"),
+        "{e}"
+    );
 
     // Schema violation: a silo number 0.
     let mut st = reading(&silo, 10_000);
     if let Body::Silo(s) = &mut st.body {
         s.silo = 0;
     }
-    let mut text = st.canonical();
+    let mut text = st.canonical().unwrap();
     text.push(b'\n');
-    let (ok, e) = add(dir, url, "schema.bin", &dep.keys[&silo].sign_note(&text).unwrap());
-    assert!(!ok && e.contains("422") && e.contains("schema"), "{e}");
+    let (ok, status, e) = add(dir, url, "schema.bin", &dep.keys[&silo].sign_note(&text).unwrap());
+    assert!(
+        !ok && status == 422 && e.starts_with("rejected, reason schema"),
+        "{e}"
+    );
+
+    // A silo the site does not have (the sensor is registered for silo 1), and a reading dated
+    // in 2100: both refused with the reason.
+    let mut st = reading(&silo, 10_000);
+    if let Body::Silo(s) = &mut st.body {
+        s.silo = 99;
+    }
+    let (ok, status, e) = add(dir, url, "silo99.bin", &st.sign(&dep.keys[&silo]).unwrap());
+    assert!(!ok && status == 422 && e.contains("registered for silo 1"), "{e}");
+    let mut st = reading(&silo, 10_000);
+    st.time_ms = 4_102_444_800_000;
+    let (ok, status, e) = add(dir, url, "y2100.bin", &st.sign(&dep.keys[&silo]).unwrap());
+    assert!(
+        !ok && status == 422 && e.starts_with("rejected, reason clock"),
+        "{e}"
+    );
 
     // Revoke silo 1's key with roster version 2 (signed by both authorities), then try it.
     let roster_entry = std::fs::read(dir.join("sim/roster.note")).unwrap();
@@ -496,15 +559,18 @@ fn bad_submissions(dir: &Path, url: &str, logged: u64) {
         keys,
     };
     let auth: Vec<&verify::Key> = dep.authorities.iter().collect();
-    let (ok, e) = add(dir, url, "roster2.bin", &v2.sign(&auth).unwrap());
+    let (ok, _, e) = add(dir, url, "roster2.bin", &v2.sign(&auth).unwrap());
     assert!(ok, "roster v2: {e}");
-    let (ok, e) = add(
+    let (ok, status, e) = add(
         dir,
         url,
         "revoked.bin",
         &reading(&silo, 10_000).sign(&dep.keys[&silo]).unwrap(),
     );
-    assert!(!ok && e.contains("403") && e.contains("revoked"), "{e}");
+    assert!(
+        !ok && status == 403 && e.starts_with("rejected, reason revoked_key"),
+        "{e}"
+    );
 
     // Only the roster was logged.
     let after = wait_size(dir, url, before + 1);

@@ -319,6 +319,8 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
     };
     // Idempotence comes first: an entry already in the log gets its index, not a "replay".
     if let Ok(Some(index)) = st.reader.find(tlog::merkle::record_hash(&bytes)) {
+        st.metrics.duplicates_answered(1);
+        st.metrics.observe_ack(queued.elapsed());
         return Ok(index);
     }
     // Admit and queue under one lock, so entries are sequenced in the order they were admitted.
@@ -578,7 +580,9 @@ async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Re
             Slot::Fresh(k) | Slot::Same(k) => fresh_index[k],
         })
         .collect();
-    for _ in &fresh_index {
+    let answered = slots.iter().filter(|s| !matches!(s, Slot::Fresh(_))).count();
+    st.metrics.duplicates_answered(answered as u64);
+    for _ in &indexes {
         st.metrics.observe_ack(queued.elapsed());
     }
     Ok(indexes)

@@ -22,6 +22,23 @@ fn err(e: impl std::fmt::Display) -> ServerError {
     ServerError::Client(e.to_string())
 }
 
+/// No answer (connection refused or reset, time-out).
+fn unreachable(request: &str, e: &reqwest::Error) -> ServerError {
+    ServerError::Unreachable(format!("{request}: {e}"))
+}
+
+/// An error status, with the message of the server's `{"error": ...}` body (or the body).
+fn status_error(request: String, status: reqwest::StatusCode, body: &[u8]) -> ServerError {
+    let message = serde_json::from_slice::<crate::api::ErrorBody>(body)
+        .map(|b| b.error)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).trim().to_owned());
+    ServerError::Status {
+        request,
+        status: status.as_u16(),
+        message,
+    }
+}
+
 /// Parses the base64 hashes of a served proof.
 ///
 /// # Errors
@@ -52,19 +69,17 @@ impl Client {
     }
 
     async fn get(&self, path: &str) -> Result<Vec<u8>, ServerError> {
+        let request = format!("GET /{path}");
         let r = self
             .http
             .get(format!("{}/{path}", self.base))
             .send()
             .await
-            .map_err(err)?;
+            .map_err(|e| unreachable(&request, &e))?;
         let status = r.status();
-        let body = r.bytes().await.map_err(err)?;
+        let body = r.bytes().await.map_err(|e| unreachable(&request, &e))?;
         if !status.is_success() {
-            return Err(err(format!(
-                "GET /{path}: {status}: {}",
-                String::from_utf8_lossy(&body).trim()
-            )));
+            return Err(status_error(request, status, &body));
         }
         Ok(body.to_vec())
     }
@@ -77,7 +92,8 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`ServerError::Client`] with the server's message on any non-200 answer.
+    /// [`ServerError::Status`] with the server's message on any non-200 answer,
+    /// [`ServerError::Unreachable`] without an answer.
     pub async fn add(&self, entry: Vec<u8>) -> Result<u64, ServerError> {
         let r = self
             .http
@@ -86,14 +102,11 @@ impl Client {
             .body(entry)
             .send()
             .await
-            .map_err(err)?;
+            .map_err(|e| unreachable("POST /add", &e))?;
         let status = r.status();
-        let body = r.bytes().await.map_err(err)?;
+        let body = r.bytes().await.map_err(|e| unreachable("POST /add", &e))?;
         if !status.is_success() {
-            return Err(err(format!(
-                "POST /add: {status}: {}",
-                String::from_utf8_lossy(&body).trim()
-            )));
+            return Err(status_error("POST /add".into(), status, &body));
         }
         let a: AddResponse =
             serde_json::from_slice(&body).map_err(|e| err(format!("POST /add: bad JSON: {e}")))?;
@@ -116,14 +129,11 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(err)?;
+            .map_err(|e| unreachable("POST /add-batch", &e))?;
         let status = r.status();
-        let body = r.bytes().await.map_err(err)?;
+        let body = r.bytes().await.map_err(|e| unreachable("POST /add-batch", &e))?;
         if !status.is_success() {
-            return Err(err(format!(
-                "POST /add-batch: {status}: {}",
-                String::from_utf8_lossy(&body).trim()
-            )));
+            return Err(status_error("POST /add-batch".into(), status, &body));
         }
         let a: AddBatchResponse =
             serde_json::from_slice(&body).map_err(|e| err(format!("POST /add-batch: bad JSON: {e}")))?;

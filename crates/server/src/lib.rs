@@ -46,7 +46,20 @@ pub enum ServerError {
     /// The HTTP server failed.
     #[error("http server: {0}")]
     Http(std::io::Error),
-    /// An HTTP request (client side) failed or got an error status.
+    /// An HTTP request (client side) got no answer: connection refused or reset, time-out.
+    #[error("{0}")]
+    Unreachable(String),
+    /// An HTTP request (client side) got an error status.
+    #[error("{request}: {status}: {message}")]
+    Status {
+        /// The request (`GET /checkpoint`).
+        request: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The server's message (the `error` of its JSON body, or the body as text).
+        message: String,
+    },
+    /// An HTTP answer (client side) that does not parse, or a request that cannot be made.
     #[error("{0}")]
     Client(String),
 }

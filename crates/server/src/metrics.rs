@@ -19,6 +19,9 @@ pub struct Metrics {
     rejected_unavailable: AtomicU64,
     rejected_other: AtomicU64,
     rejected_admission: AtomicU64,
+    /// Duplicates answered before reaching the sequencer (with admission control, an entry
+    /// already in the log, or repeated in its batch, is answered by the server itself).
+    duplicates_answered: AtomicU64,
     /// Acknowledgements with latency ≤ each bucket bound (not cumulative; summed when rendered).
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
@@ -35,6 +38,11 @@ impl Metrics {
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         self.latency_micros_sum
             .fetch_add(latency.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Counts `n` duplicate submissions acknowledged by the server without the sequencer.
+    pub fn duplicates_answered(&self, n: u64) {
+        self.duplicates_answered.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Counts a rejected submission by reason (`too_large`, `empty`, `content_type`,
@@ -69,13 +77,13 @@ impl Metrics {
             "shieldwatch_log_entries_acknowledged_total",
             "counter",
             "Entries acknowledged after a durable commit (including duplicates).",
-            &[("", l(&s.acknowledged) as f64)],
+            &[("", (l(&s.acknowledged) + l(&self.duplicates_answered)) as f64)],
         );
         metric(
             "shieldwatch_log_duplicates_total",
             "counter",
             "Acknowledged entries that were already in the log.",
-            &[("", l(&s.duplicates) as f64)],
+            &[("", (l(&s.duplicates) + l(&self.duplicates_answered)) as f64)],
         );
         metric(
             "shieldwatch_log_rejected_total",

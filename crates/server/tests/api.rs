@@ -643,10 +643,14 @@ async fn add_batch_with_admission_is_all_or_nothing() {
     let e = c
         .add_batch(&[b"ok 1".as_slice(), b"ok 2", b"bad 3", b"ok 4"])
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("403"), "{e}");
-    assert!(e.contains("entry 2 rejected, reason unknown_key"), "{e}");
+        .unwrap_err();
+    let server::ServerError::Status {
+        status: 403, message, ..
+    } = &e
+    else {
+        panic!("{e:?}");
+    };
+    assert!(message.contains("entry 2 rejected, reason unknown_key"), "{e}");
     assert_eq!(
         *admission.released.lock().unwrap(),
         vec![b"ok 1".to_vec(), b"ok 2".to_vec()]
@@ -664,14 +668,11 @@ async fn add_batch_with_admission_is_all_or_nothing() {
     let e = c.add_batch(&[b"ok 5".as_slice(), b"ok 6"]).await.unwrap();
     assert_eq!(e, vec![3, 4]);
     admission.reserved.lock().unwrap().insert(b"ok 8".to_vec());
-    let e = c
-        .add_batch(&[b"ok 7".as_slice(), b"ok 8"])
-        .await
-        .unwrap_err()
-        .to_string();
+    let e = c.add_batch(&[b"ok 7".as_slice(), b"ok 8"]).await.unwrap_err();
     assert!(
-        e.contains("409") && e.contains("entry 1 rejected, reason replay"),
-        "{e}"
+        matches!(&e, server::ServerError::Status { status: 409, message, .. }
+            if message.contains("entry 1 rejected, reason replay")),
+        "{e:?}"
     );
     assert!(!admission.reserved.lock().unwrap().contains(b"ok 7".as_slice()));
     let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();

@@ -67,6 +67,7 @@ impl FindingKind {
 
 /// One problem found, with the log entries that show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Finding {
     /// What kind of problem.
     pub kind: FindingKind,

@@ -23,6 +23,9 @@ pub enum Error {
     /// A signature does not verify.
     #[error("bad signature: {0}")]
     BadSignature(String),
+    /// A statement dated further ahead of the receiver's clock than the agreed skew allows.
+    #[error("clock: {0}")]
+    Clock(String),
     /// A per-sensor sequence number at or below one already accepted.
     #[error("replay: {0}")]
     Replay(String),
@@ -51,6 +54,7 @@ impl Error {
             Error::RevokedKey(_) => "revoked_key",
             Error::NotAuthorised(_) => "not_authorised",
             Error::BadSignature(_) => "bad_signature",
+            Error::Clock(_) => "clock",
             Error::Replay(_) => "replay",
             Error::Roster(_) => "roster",
             Error::Rules(_) => "rules",

@@ -1,22 +1,30 @@
 //! Evidence bundles: what an alert carries so that anyone can check it offline.
 //!
 //! A bundle holds the finding, the agreed rule it invokes (if any), a log checkpoint with
-//! witness cosignatures, and log entries — the statements it rests on plus the roster versions
-//! that authorise their keys — each with its RFC 6962 inclusion proof against that checkpoint.
+//! witness cosignatures, and **every log entry of the range it proves complete** — from the
+//! log's first entry through the accused entry (through the checkpoint's last entry for findings
+//! judged at a checkpoint) — each with its RFC 6962 inclusion proof against that checkpoint.
 //!
 //! [`verify`] trusts only what the verifier supplies in [`Trust`] (the log's key, the witnesses'
 //! keys and quorum, the roster trust anchors, the agreed rules) and:
 //! 1. checks the log's signature and at least `min_cosignatures` witness cosignatures on the
-//!    checkpoint (taking the cosignature time from the newest valid one);
-//! 2. checks every entry's inclusion proof against the checkpoint's root;
-//! 3. checks that the bundle's rule text is exactly the agreed rule of that id;
+//!    checkpoint (taking the cosignature time from the newest valid one), and the same for the
+//!    previous checkpoint the finding was judged after, if the bundle names one;
+//! 2. checks every entry's inclusion proof against the checkpoint's root, and that the entries
+//!    are exactly the indexes of the bundle's `complete` range: since every index of the range is
+//!    proven, no entry of it (a notice, a roster version, a sensor's earlier reading) can have
+//!    been left out, so a finding that rests on absence is proven too;
+//! 3. checks that the bundle's rule text is exactly the agreed rule of that id (and that a
+//!    finding that is not a rule carries no rule text);
 //! 4. replays the entries, in index order, through a fresh [`Engine`] with the agreed rules and
-//!    requires the same finding to come out at the same index.
+//!    the bundle's clock, and requires the bundle's finding — kind, index, summary, sensor and
+//!    context, every field — to be exactly one the engine gives.
 //!
-//! A bundle that fails any step is rejected: a monitor cannot make a false accusation stick.
-//! What offline checking cannot show is *absence* (that no exculpatory entry, such as a notice,
-//! was left out); [`verify`] reports which finding kinds rest on absence, and `shieldwatch verify
-//! evidence --log URL` checks completeness against the log itself.
+//! A bundle that fails any step is rejected: a monitor cannot make a false accusation stick, and
+//! a verified bundle says nothing the recomputation does not.
+//!
+//! One absence is not in the log and stays unproven: for the `witness-cosign` rule, that no
+//! witness cosigned a checkpoint between the two the monitor saw ([`Verified::unproven`]).
 
 use std::sync::Arc;
 
@@ -56,8 +64,45 @@ pub struct Evidence {
     pub rule: Option<RuleText>,
     /// The checkpoint (signed note with witness cosignatures), as text.
     pub checkpoint: String,
-    /// Entries with inclusion proofs, ascending index.
+    /// For findings judged at a checkpoint: the cosigned checkpoint the monitor judged before
+    /// this one (rules compare the two cosignature times), as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_checkpoint: Option<String>,
+    /// Which clock time rules were judged by.
+    #[serde(default, skip_serializing_if = "Clock::is_witness")]
+    pub clock: Clock,
+    /// The index range whose every entry the bundle holds (proven complete).
+    pub complete: Range,
+    /// Entries with inclusion proofs, ascending index: exactly the indexes of `complete`.
     pub entries: Vec<ProvenEntry>,
+}
+
+/// A half-open range of log indexes, `from..to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    /// First index.
+    pub from: u64,
+    /// One past the last index.
+    pub to: u64,
+}
+
+/// The clock checkpoint rules are judged by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    /// The newest witness cosignature on the checkpoint (real deployments).
+    #[default]
+    Witness,
+    /// The newest statement time in the log up to the checkpoint (replays and compressed
+    /// simulations; readings dated ahead of their cosignature cannot be seen with it).
+    Log,
+}
+
+impl Clock {
+    fn is_witness(&self) -> bool {
+        *self == Clock::Witness
+    }
 }
 
 /// What the verifier trusts, supplied out of band.
@@ -84,10 +129,11 @@ pub struct Verified {
     pub size: u64,
     /// Newest witness cosignature time, Unix seconds.
     pub cosigned_s: u64,
-    /// The finding's claim includes that some entry is absent from the log (a notice, the
-    /// withheld readings); offline checking shows the entries are authentic and logged and
-    /// that the rule fails on them, not the absence.
-    pub rests_on_absence: bool,
+    /// The index range proven complete (every entry of it is in the bundle).
+    pub complete: Range,
+    /// What the finding claims that the log cannot prove, if anything (for `witness-cosign`:
+    /// that no witness cosigned a checkpoint between the two in the bundle).
+    pub unproven: Option<String>,
 }
 
 /// The verified signature data of a cosigned checkpoint.
@@ -168,113 +214,265 @@ pub fn hash_b64(h: &tlog::Hash) -> String {
     BASE64_STANDARD.encode(h.0)
 }
 
+/// Whether a finding of `kind` is judged at a checkpoint (a checkpoint rule, or a reading dated
+/// after the checkpoint's cosignature) rather than at its entry.
+pub fn judged_at_checkpoint(kind: &FindingKind, rules: &RuleSet) -> bool {
+    match kind {
+        FindingKind::ClockAhead => true,
+        FindingKind::Rule(id) => rules.get(id).is_some_and(|r| r.text.on == On::Checkpoint),
+        _ => false,
+    }
+}
+
+/// Whether `entry` is a roster version (its text names the roster schema).
+fn is_roster(entry: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct SchemaOnly {
+        schema: String,
+    }
+    crate::keys::peek_note(entry).is_ok_and(|(text, _)| {
+        serde_json::from_slice::<SchemaOnly>(text.strip_suffix(b"\n").unwrap_or(&text))
+            .is_ok_and(|s| s.schema == crate::roster::ROSTER_SCHEMA)
+    })
+}
+
+/// The time (Unix ms) checkpoint rules are judged by: the newest cosignature, or the newest
+/// statement the engine has seen.
+fn judging_time_ms(clock: Clock, cosigned_s: u64, engine: &Engine) -> i64 {
+    match clock {
+        Clock::Witness => i64::try_from(cosigned_s).unwrap_or(i64::MAX).saturating_mul(1000),
+        Clock::Log => engine.latest_time_ms(),
+    }
+}
+
 /// Checks an evidence bundle against what the verifier trusts.
 ///
 /// # Errors
 ///
 /// [`Error::Evidence`] (or [`Error::Log`]) naming the first step that fails.
 pub fn verify(ev: &Evidence, trust: &Trust) -> Result<Verified> {
+    let bad = |m: String| Err(Error::Evidence(m));
     if ev.schema != EVIDENCE_SCHEMA {
-        return Err(Error::Evidence(format!(
-            "schema {:?}, expected {EVIDENCE_SCHEMA:?}",
-            ev.schema
-        )));
+        return bad(format!("schema {:?}, expected {EVIDENCE_SCHEMA:?}", ev.schema));
     }
-    // 1. Checkpoint.
+    // 1. Checkpoints.
     let cp = verify_cosigned(
         ev.checkpoint.as_bytes(),
         &trust.log_key,
         &trust.witness_keys,
         trust.min_cosignatures,
     )?;
-    // 2. Inclusion.
-    let mut entries: Vec<(u64, Vec<u8>)> = Vec::with_capacity(ev.entries.len());
-    let mut last = None;
-    for e in &ev.entries {
-        if last.is_some_and(|l| e.index <= l) {
-            return Err(Error::Evidence(
-                "entries are not in strictly ascending index order".into(),
+    let at_checkpoint = judged_at_checkpoint(&ev.finding.kind, &trust.rules);
+    let previous = match &ev.previous_checkpoint {
+        None => None,
+        Some(_) if !at_checkpoint => {
+            return bad(format!(
+                "a previous checkpoint is given, but {} is not judged at a checkpoint",
+                ev.finding.kind.name()
             ));
         }
-        last = Some(e.index);
-        entries.push((e.index, e.check(cp.size, cp.root)?));
+        Some(note) => {
+            let p = verify_cosigned(
+                note.as_bytes(),
+                &trust.log_key,
+                &trust.witness_keys,
+                trust.min_cosignatures,
+            )
+            .map_err(|e| Error::Evidence(format!("previous checkpoint: {e}")))?;
+            if p.size >= cp.size {
+                return bad(format!(
+                    "the previous checkpoint (size {}) is not smaller than the checkpoint (size {})",
+                    p.size, cp.size
+                ));
+            }
+            Some(p)
+        }
+    };
+    // 2. Inclusion and completeness.
+    let expected_to = if at_checkpoint {
+        cp.size
+    } else {
+        ev.finding.index.saturating_add(1)
+    };
+    if ev.complete.from != 0 || ev.complete.to != expected_to {
+        return bad(format!(
+            "the bundle proves entries {}..{} complete; {} at entry {} needs 0..{expected_to}",
+            ev.complete.from,
+            ev.complete.to,
+            ev.finding.kind.name(),
+            ev.finding.index
+        ));
     }
-    // 3. The rule must be the agreed one.
-    if let FindingKind::Rule(id) = &ev.finding.kind {
-        let agreed = trust
-            .rules
-            .get(id)
-            .ok_or_else(|| Error::Evidence(format!("rule {id:?} is not among the agreed rules")))?;
-        if ev.rule.as_ref() != Some(&agreed.text) {
-            return Err(Error::Evidence(format!(
-                "rule {id:?} in the bundle differs from the agreed text"
-            )));
+    if expected_to > cp.size {
+        return bad(format!(
+            "entry {} is beyond the checkpoint of size {}",
+            ev.finding.index, cp.size
+        ));
+    }
+    if ev.entries.len() as u64 != ev.complete.to - ev.complete.from {
+        return bad(format!(
+            "the bundle holds {} entries, the complete range {}..{} has {}",
+            ev.entries.len(),
+            ev.complete.from,
+            ev.complete.to,
+            ev.complete.to - ev.complete.from
+        ));
+    }
+    let mut entries: Vec<Vec<u8>> = Vec::with_capacity(ev.entries.len());
+    for (want, e) in (ev.complete.from..).zip(&ev.entries) {
+        if e.index != want {
+            return bad(format!(
+                "entry {want} of the complete range is missing (found entry {} in its place)",
+                e.index
+            ));
+        }
+        entries.push(e.check(cp.size, cp.root)?);
+    }
+    if let Some(p) = &previous {
+        let mut tree = tlog::MemoryTree::new();
+        for e in entries.iter().take(usize::try_from(p.size).unwrap_or(usize::MAX)) {
+            tree.push(e)
+                .map_err(|e| Error::Evidence(format!("hashing entries: {e}")))?;
+        }
+        let root = tree
+            .root(p.size)
+            .map_err(|e| Error::Evidence(format!("hashing entries: {e}")))?;
+        if root != p.root {
+            return bad(format!(
+                "the previous checkpoint (size {}) is not a prefix of the checkpoint's tree",
+                p.size
+            ));
         }
     }
-    // 4. Recompute.
+    // 3. The rule must be the agreed one; other findings carry none.
+    match (&ev.finding.kind, &ev.rule) {
+        (FindingKind::Rule(id), rule) => {
+            let agreed = trust
+                .rules
+                .get(id)
+                .ok_or_else(|| Error::Evidence(format!("rule {id:?} is not among the agreed rules")))?;
+            if rule.as_ref() != Some(&agreed.text) {
+                return bad(format!("rule {id:?} in the bundle differs from the agreed text"));
+            }
+        }
+        (kind, Some(_)) => {
+            return bad(format!("a {} finding carries a rule text", kind.name()));
+        }
+        (_, None) => {}
+    }
+    // The first roster version must be signed by the trusted anchors; say so plainly when it is
+    // not, rather than "the finding is not recomputed".
     let registry = Registry::new(trust.anchors.clone())?;
+    if let Some((i, e)) = (0u64..).zip(&entries).find(|(_, e)| is_roster(e))
+        && !(ev.finding.kind == FindingKind::Forged && ev.finding.index == i)
+    {
+        registry.check(e).map_err(|err| {
+            Error::Evidence(format!(
+                "the roster at entry {i} is not signed by the trust file's anchors: {err}"
+            ))
+        })?;
+    }
+    // 4. Recompute.
     let mut engine = Engine::new(registry, Arc::clone(&trust.rules));
     let mut found: Vec<Finding> = Vec::new();
-    for (i, bytes) in &entries {
-        found.extend(engine.entry(*i, bytes));
+    for (i, bytes) in (0u64..).zip(&entries) {
+        if let Some(p) = &previous
+            && i == p.size
+        {
+            let now = judging_time_ms(ev.clock, p.cosigned_s, &engine);
+            found.extend(engine.checkpoint(p.size, now));
+        }
+        found.extend(engine.entry(i, bytes));
     }
-    let checkpoint_rule = matches!(&ev.finding.kind, FindingKind::Rule(id)
-        if trust.rules.get(id).is_some_and(|r| r.text.on == On::Checkpoint));
-    if checkpoint_rule || ev.finding.kind == FindingKind::ClockAhead {
-        let cosigned_ms = i64::try_from(cp.cosigned_s)
-            .unwrap_or(i64::MAX)
-            .saturating_mul(1000);
-        found.extend(engine.checkpoint(cp.size, cosigned_ms));
+    if at_checkpoint {
+        let now = judging_time_ms(ev.clock, cp.cosigned_s, &engine);
+        found.extend(engine.checkpoint(cp.size, now));
     }
-    let confirmed = found
-        .into_iter()
-        .find(|f| f.kind == ev.finding.kind && f.index == ev.finding.index)
-        .ok_or_else(|| {
-            Error::Evidence(format!(
+    if !found.contains(&ev.finding) {
+        let same = found
+            .iter()
+            .find(|f| f.kind == ev.finding.kind && f.index == ev.finding.index);
+        return bad(match same {
+            Some(f) => format!(
+                "the bundle's finding differs from the recomputed one: bundle {}, recomputed {}",
+                serde_json::to_string(&ev.finding).unwrap_or_else(|e| e.to_string()),
+                serde_json::to_string(f).unwrap_or_else(|e| e.to_string())
+            ),
+            None => format!(
                 "recomputing the finding from the bundled entries does not give {} at entry {}",
                 ev.finding.kind.name(),
                 ev.finding.index
-            ))
-        })?;
-    let rests_on_absence = match &ev.finding.kind {
-        FindingKind::Gap => true,
-        FindingKind::Rule(id) => trust.rules.get(id).is_some_and(|r| {
-            r.text.on == On::Checkpoint
-                || r.text.require.contains("notices")
-                || r.text.require.contains("state.")
-        }),
-        _ => false,
+            ),
+        });
+    }
+    let unproven = match &ev.finding.kind {
+        FindingKind::Rule(id) if rule_reads_previous(trust, id) => Some(
+            "that no witness cosigned a checkpoint between the previous checkpoint and this one \
+             (witness cosignatures are not in the log)"
+                .to_owned(),
+        ),
+        _ => None,
     };
     Ok(Verified {
-        finding: confirmed,
+        finding: ev.finding.clone(),
         size: cp.size,
         cosigned_s: cp.cosigned_s,
-        rests_on_absence,
+        complete: ev.complete,
+        unproven,
     })
 }
 
+/// Whether rule `id` reads the previous checkpoint's cosignature time.
+fn rule_reads_previous(trust: &Trust, id: &str) -> bool {
+    trust
+        .rules
+        .get(id)
+        .is_some_and(|r| r.text.require.contains("previous_cosigned_ms"))
+}
+
+/// The checkpoint a finding was judged at, as the monitor saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Judgement<'a> {
+    /// The cosigned checkpoint note.
+    pub note: &'a [u8],
+    /// Its tree size.
+    pub size: u64,
+    /// The cosigned checkpoint judged before it, if any.
+    pub previous: Option<&'a [u8]>,
+    /// The clock time rules were judged by.
+    pub clock: Clock,
+}
+
 /// Builds a bundle for `finding` from a log: `entry(i)` gives entry `i`, `proof(i)` its
-/// inclusion proof against the checkpoint `note` (of size `size`); `rosters` are the roster
-/// entry indexes to include.
+/// inclusion proof against the checkpoint `at.note` of `at.size` entries. The bundle holds
+/// every entry from the log's first through the finding's (through the checkpoint's last for
+/// findings judged at a checkpoint).
 ///
 /// # Errors
 ///
-/// Whatever `entry` or `proof` return.
+/// Whatever `entry` or `proof` return; [`Error::Evidence`] if the finding's entry is beyond the
+/// checkpoint.
 pub fn build(
     finding: &Finding,
     rules: &RuleSet,
-    note: &[u8],
-    rosters: &[u64],
+    at: &Judgement<'_>,
     mut entry: impl FnMut(u64) -> Result<Vec<u8>>,
     mut proof: impl FnMut(u64) -> Result<Vec<tlog::Hash>>,
 ) -> Result<Evidence> {
-    let mut idx: Vec<u64> = rosters.to_vec();
-    idx.extend(&finding.context);
-    idx.push(finding.index);
-    idx.sort_unstable();
-    idx.dedup();
-    let mut entries = Vec::with_capacity(idx.len());
-    for i in idx {
+    let at_checkpoint = judged_at_checkpoint(&finding.kind, rules);
+    let to = if at_checkpoint {
+        at.size
+    } else {
+        finding.index.saturating_add(1)
+    };
+    if to > at.size {
+        return Err(Error::Evidence(format!(
+            "entry {} is beyond the checkpoint of size {}",
+            finding.index, at.size
+        )));
+    }
+    let mut entries = Vec::with_capacity(usize::try_from(to).unwrap_or(0));
+    for i in 0..to {
         entries.push(ProvenEntry {
             index: i,
             entry: BASE64_STANDARD.encode(entry(i)?),
@@ -289,7 +487,13 @@ pub fn build(
         schema: EVIDENCE_SCHEMA.into(),
         finding: finding.clone(),
         rule,
-        checkpoint: String::from_utf8_lossy(note).into_owned(),
+        checkpoint: String::from_utf8_lossy(at.note).into_owned(),
+        previous_checkpoint: at
+            .previous
+            .filter(|_| at_checkpoint)
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        clock: at.clock,
+        complete: Range { from: 0, to },
         entries,
     })
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod evidence;
 pub mod keys;
 pub mod logwatch;
+pub mod monitor;
 pub mod roster;
 pub mod rules;
 pub mod sim;

@@ -8,7 +8,13 @@
 //!   watcher proves it by an *equivocation*: the same index holding different entries, each
 //!   with a valid inclusion proof against one of the two signed checkpoints.
 //!
-//! Both kinds of evidence verify with the log's public key alone ([`verify_log_evidence`]).
+//! - **Rollback**: a checkpoint smaller than one the watcher verified earlier, whose tree is a
+//!   prefix of the earlier one: the entries beyond it, acknowledged under the earlier
+//!   checkpoint, are gone. (A smaller tree that is *not* a prefix is rewritten history.)
+//!
+//! All kinds of evidence verify with the log's public key alone ([`verify_log_evidence`]). For a
+//! rollback, what that proves is that the log signed both trees; that the smaller one was
+//! served *after* the larger is the watcher's testimony (checkpoints carry no time).
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde::{Deserialize, Serialize};
@@ -27,6 +33,8 @@ pub enum Misbehaviour {
     SplitView,
     /// A newer tree that does not extend an older one.
     RewrittenHistory,
+    /// A smaller tree served after a larger one was verified: acknowledged entries are gone.
+    Rollback,
 }
 
 /// Evidence that a log signed two incompatible histories.
@@ -42,6 +50,10 @@ pub struct LogEvidence {
     /// For rewritten history: the same index in both trees, with different entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<[ProvenEntry; 2]>,
+    /// For a rollback: the indexes that were in the first (larger, earlier verified) tree and
+    /// are not in the second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<crate::evidence::Range>,
 }
 
 /// Verifies log-misbehaviour evidence with the log's verifier key.
@@ -57,6 +69,14 @@ pub fn verify_log_evidence(ev: &LogEvidence, log_key: &str) -> Result<()> {
         .map_err(|e| Error::Evidence(format!("first checkpoint: {e}")))?;
     let b = tlog::verify_checkpoint(ev.checkpoints[1].as_bytes(), log_key)
         .map_err(|e| Error::Evidence(format!("second checkpoint: {e}")))?;
+    if ev.kind != Misbehaviour::Rollback && ev.lost.is_some() {
+        return Err(Error::Evidence("only a rollback names lost entries".into()));
+    }
+    if ev.kind != Misbehaviour::RewrittenHistory && ev.entries.is_some() {
+        return Err(Error::Evidence(
+            "only rewritten history carries conflicting entries".into(),
+        ));
+    }
     match ev.kind {
         Misbehaviour::SplitView => {
             if a.size == b.size && a.root != b.root {
@@ -80,6 +100,24 @@ pub fn verify_log_evidence(ev: &LogEvidence, log_key: &str) -> Result<()> {
                 return Err(Error::Evidence(
                     "the two entries are identical: no equivocation".into(),
                 ));
+            }
+            Ok(())
+        }
+        Misbehaviour::Rollback => {
+            let want = crate::evidence::Range {
+                from: b.size,
+                to: a.size,
+            };
+            if b.size >= a.size {
+                return Err(Error::Evidence(
+                    "a rollback needs the second checkpoint to be smaller than the first".into(),
+                ));
+            }
+            if ev.lost != Some(want) {
+                return Err(Error::Evidence(format!(
+                    "a rollback from size {} to {} loses entries {}..{}, the evidence says {:?}",
+                    a.size, b.size, want.from, want.to, ev.lost
+                )));
             }
             Ok(())
         }
@@ -194,6 +232,25 @@ impl LogWatch {
                 String::from_utf8_lossy(&b.note).into_owned(),
             ],
             entries: None,
+            lost: None,
+        }
+    }
+
+    /// Rollback evidence: `earlier` was verified, `later` (smaller, its tree a prefix of
+    /// `earlier`'s) was served afterwards.
+    pub fn rollback(earlier: &Seen, later: &Seen) -> LogEvidence {
+        LogEvidence {
+            schema: LOG_EVIDENCE_SCHEMA.into(),
+            kind: Misbehaviour::Rollback,
+            checkpoints: [
+                String::from_utf8_lossy(&earlier.note).into_owned(),
+                String::from_utf8_lossy(&later.note).into_owned(),
+            ],
+            entries: None,
+            lost: Some(crate::evidence::Range {
+                from: later.size,
+                to: earlier.size,
+            }),
         }
     }
 
@@ -219,6 +276,7 @@ impl LogWatch {
                 String::from_utf8_lossy(&new.note).into_owned(),
             ],
             entries: Some([pe(old_entry), pe(new_entry)]),
+            lost: None,
         }
     }
 }

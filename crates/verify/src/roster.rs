@@ -66,6 +66,11 @@ pub struct KeyRecord {
     pub party: String,
     /// Revoked keys sign nothing from this roster version on.
     pub revoked: bool,
+    /// For a silo sensor: the one silo (numbered from 1 at its site) it reports on. A reading
+    /// about another silo is refused (so a site's silo count is the number of silo sensors
+    /// registered for it). Absent: any silo number from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub silo: Option<u32>,
 }
 
 /// A version of the key roster.
@@ -88,8 +93,13 @@ pub struct Roster {
 
 impl Roster {
     /// The canonical JSON (without newline).
-    pub fn canonical(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Roster`] if serialisation fails (it cannot for this type; the error is still
+    /// passed on, never turned into empty bytes).
+    pub fn canonical(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(|e| Error::Roster(format!("encoding a roster: {e}")))
     }
 
     /// Checks names, roles and uniqueness.
@@ -126,6 +136,15 @@ impl Roster {
             if !seen.insert(&k.vkey) {
                 return bad(format!("key {:?} listed twice", k.name));
             }
+            match (k.role, k.silo) {
+                (Role::SiloSensor, Some(0)) => {
+                    return bad(format!("key {:?}: silo numbers start at 1", k.name));
+                }
+                (Role::SiloSensor, _) | (_, None) => {}
+                (_, Some(_)) => {
+                    return bad(format!("key {:?}: only a silo sensor has a silo", k.name));
+                }
+            }
         }
         Ok(())
     }
@@ -138,7 +157,7 @@ impl Roster {
     /// [`Error::Roster`] if the roster is invalid.
     pub fn sign(&self, authorities: &[&Key]) -> Result<Vec<u8>> {
         self.validate()?;
-        let mut text = self.canonical();
+        let mut text = self.canonical()?;
         text.push(b'\n');
         sign_note(&text, authorities)
     }
@@ -253,7 +272,7 @@ impl Registry {
         let json = text.strip_suffix(b"\n").unwrap_or(text);
         let roster: Roster = serde_json::from_slice(json).map_err(|e| Error::Roster(e.to_string()))?;
         roster.validate()?;
-        if roster.canonical() != json {
+        if roster.canonical()? != json {
             return Err(Error::Malformed("roster is not in canonical encoding".into()));
         }
         let (required, version, previous) = match &self.roster {
@@ -320,6 +339,14 @@ impl Registry {
             return Err(Error::NotAuthorised(format!(
                 "{:?} is registered for site {:?}, not {:?}",
                 record.name, record.site, statement.site
+            )));
+        }
+        if let (Body::Silo(reading), Some(silo)) = (&statement.body, record.silo)
+            && reading.silo != silo
+        {
+            return Err(Error::Schema(format!(
+                "silo.silo {}: {:?} is registered for silo {silo} of site {:?}",
+                reading.silo, record.name, record.site
             )));
         }
         // Verify under every unrevoked roster key: the sensor's own signature is required;
@@ -409,6 +436,28 @@ impl Registry {
         self.apply(entry, &a);
         Ok(a)
     }
+}
+
+/// Refuses a statement dated more than `max_ahead_ms` after `now_ms` (the receiver's clock,
+/// Unix ms): a sensor clock far ahead (a reading dated 2100) cannot be logged. Rosters and
+/// readings dated in the past pass (late delivery is judged by the latency rule).
+///
+/// # Errors
+///
+/// [`Error::Clock`] naming how far ahead the statement is.
+pub fn check_clock(admitted: &Admitted, now_ms: i64, max_ahead_ms: i64) -> Result<()> {
+    if let Admitted::Statement { statement, .. } = admitted
+        && statement.time_ms > now_ms.saturating_add(max_ahead_ms)
+    {
+        return Err(Error::Clock(format!(
+            "{:?} seq {} is dated {} s after the log's clock (at most {} s ahead allowed)",
+            statement.sensor,
+            statement.seq,
+            (statement.time_ms - now_ms) / 1000,
+            max_ahead_ms / 1000
+        )));
+    }
+    Ok(())
 }
 
 /// What [`Registry::undo`] restores.

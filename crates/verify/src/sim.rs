@@ -170,7 +170,8 @@ pub fn radar_sensor(site: &str) -> String {
 impl Deployment {
     /// Keys derived from `cfg.seed`; roster v1 lists the radar, `cfg.silos` silos plus one
     /// spare (registered, as a new silo would be, so an extra interceptor is *reported*, not
-    /// hidden), an inspector and both parties' operators.
+    /// hidden), each silo sensor bound to its silo number, an inspector and both parties'
+    /// operators.
     ///
     /// # Errors
     ///
@@ -180,7 +181,7 @@ impl Deployment {
         let authorities = vec![key("host-authority")?, key("inspecting-authority")?];
         let mut keys = BTreeMap::new();
         let mut records = Vec::new();
-        let mut add = |name: String, role: Role, site: &str, party: &str| -> Result<()> {
+        let mut add = |name: String, role: Role, site: &str, party: &str, silo: Option<u32>| -> Result<()> {
             let k = key(&name)?;
             records.push(KeyRecord {
                 name: name.clone(),
@@ -189,6 +190,7 @@ impl Deployment {
                 site: site.to_owned(),
                 party: party.to_owned(),
                 revoked: false,
+                silo,
             });
             keys.insert(name, k);
             Ok(())
@@ -198,6 +200,7 @@ impl Deployment {
             Role::RadarSensor,
             &cfg.radar_site,
             "host",
+            None,
         )?;
         for n in 1..=cfg.silos + 1 {
             add(
@@ -205,11 +208,18 @@ impl Deployment {
                 Role::SiloSensor,
                 &cfg.silo_site,
                 "host",
+                Some(n),
             )?;
         }
-        add("inspector-1".into(), Role::Inspector, "*", "inspecting")?;
-        add("host-operator".into(), Role::Operator, "*", "host")?;
-        add("inspecting-operator".into(), Role::Operator, "*", "inspecting")?;
+        add("inspector-1".into(), Role::Inspector, "*", "inspecting", None)?;
+        add("host-operator".into(), Role::Operator, "*", "host", None)?;
+        add(
+            "inspecting-operator".into(),
+            Role::Operator,
+            "*",
+            "inspecting",
+            None,
+        )?;
         let roster = Roster {
             schema: ROSTER_SCHEMA.into(),
             version: 1,
@@ -489,7 +499,7 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
                     clock_ok: true,
                     body: Body::Silo(reading.clone()),
                 };
-                let json = String::from_utf8_lossy(&st.canonical()).replacen(
+                let json = String::from_utf8_lossy(&st.canonical()?).replacen(
                     "\"clock_ok\"",
                     "\"crew_names\":\"...\",\"clock_ok\"",
                     1,

@@ -290,9 +290,13 @@ impl Statement {
     }
 
     /// The canonical JSON (without the trailing newline).
-    pub fn canonical(&self) -> Vec<u8> {
-        // Serialising these types cannot fail: no maps with non-string keys, no floats.
-        serde_json::to_vec(self).unwrap_or_default()
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if serialisation fails (it cannot for these types: no maps with
+    /// non-string keys, no floats; the error is still passed on, never turned into empty bytes).
+    pub fn canonical(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(|e| Error::Malformed(format!("encoding a statement: {e}")))
     }
 
     /// Checks the agreed value ranges beyond what the types enforce.
@@ -389,7 +393,7 @@ impl Statement {
                 self.sensor
             )));
         }
-        let mut text = self.canonical();
+        let mut text = self.canonical()?;
         text.push(b'\n');
         key.sign_note(&text)
     }
@@ -412,7 +416,7 @@ impl Statement {
             }
         })?;
         st.validate()?;
-        if st.canonical() != json {
+        if st.canonical()? != json {
             return Err(Error::Malformed(
                 "statement is not in canonical encoding (compact JSON, schema field order)".into(),
             ));
@@ -496,7 +500,7 @@ mod tests {
     #[test]
     fn canonical_round_trip_and_strictness() {
         let s = radar();
-        let mut text = s.canonical();
+        let mut text = s.canonical().unwrap();
         text.push(b'\n');
         assert_eq!(Statement::from_text(&text).unwrap(), s);
         // Whitespace makes it non-canonical.

@@ -64,7 +64,7 @@ fn go_x_mod_checks_our_evidence() {
     let n = r
         .findings
         .iter()
-        .position(|(f, _)| f.kind.name() == "rule:radar-sector")
+        .position(|(f, _, _)| f.kind.name() == "rule:radar-sector")
         .expect("radar-sector finding");
     let ev = r.evidence(n);
     let path = dir.join("evidence.json");
@@ -104,5 +104,16 @@ fn go_x_mod_checks_our_evidence() {
     std::fs::write(&bad_path, serde_json::to_vec(&bad).unwrap()).unwrap();
     let (ok, text) = check(&bad_path);
     assert!(!ok, "doctored bundle accepted by Go: {text}");
+
+    // A bundle that leaves an entry of its complete range out (a notice, say) fails too.
+    let mut gap = ev.clone();
+    gap.entries.remove(gap.entries.len() / 2);
+    let gap_path = dir.join("gap.json");
+    std::fs::write(&gap_path, serde_json::to_vec(&gap).unwrap()).unwrap();
+    let (ok, text) = check(&gap_path);
+    assert!(
+        !ok && text.contains("missing"),
+        "incomplete bundle accepted by Go: {text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -105,6 +105,7 @@ fn rotation_and_revocation() {
             k.revoked = true;
         }
         keys.push(KeyRecord {
+            silo: None,
             name: name.clone(),
             vkey: new.vkey().into(),
             role: Role::RadarSensor,
@@ -181,7 +182,7 @@ fn trigger_counts_only_when_both_parties_sign() {
     let one = trigger.sign(&dep.keys["host-operator"]).unwrap();
     let a = reg.check(&one).unwrap();
     assert!(!verify::roster::is_cosigned_trigger(&a));
-    let mut text = trigger.canonical();
+    let mut text = trigger.canonical().unwrap();
     text.push(b'\n');
     let both = verify::keys::sign_note(
         &text,

@@ -23,7 +23,8 @@ pub enum LogCommand {
         #[arg(long)]
         key_file: Option<PathBuf>,
     },
-    /// Submit an entry (a file, or stdin with `-`); prints `{"index": n}` once it is durable.
+    /// Submit an entry (a file, or stdin with `-`); prints `{"index": n}` once it is durable, or
+    /// `{"status": <HTTP status>, "error": "<the server's reason>"}` and exits 1 if refused.
     Add {
         #[command(flatten)]
         url: UrlArg,
@@ -156,8 +157,20 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
         LogCommand::Init { .. } => unreachable!("handled in run"),
         LogCommand::Add { url, file } => {
             let entry = read_input(&file)?;
-            let index = Client::new(&url.url)?.add(entry).await?;
-            println!("{}", serde_json::json!({ "index": index }));
+            match Client::new(&url.url)?.add(entry).await {
+                Ok(index) => println!("{}", serde_json::json!({ "index": index })),
+                Err(server::ServerError::Status {
+                    request,
+                    status,
+                    message,
+                }) => {
+                    // Refused: the status and the server's reason, for scripts to branch on.
+                    println!("{}", serde_json::json!({ "status": status, "error": message }));
+                    eprintln!("shieldwatch: error: {request}: {status}: {message}");
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         LogCommand::Get { url, index } => {
             let c = Client::new(&url.url)?;

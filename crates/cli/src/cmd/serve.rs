@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// entries get 403/409/422 with the reason and are never logged [default: admit any entry].
     #[arg(long, env = "SHIELDWATCH_ANCHORS")]
     anchors: Option<std::path::PathBuf>,
+    /// With `--anchors`: refuse (422, reason `clock`) statements dated more than this many
+    /// seconds after the server's clock.
+    #[arg(long, env = "SHIELDWATCH_MAX_CLOCK_AHEAD_S", default_value_t = 300)]
+    max_clock_ahead_s: u32,
     /// A c2sp.org/tlog-witness to cosign each checkpoint (base URL); repeatable. With witnesses,
     /// `/checkpoint` serves only checkpoints with `--min-cosignatures` cosignatures.
     #[arg(long = "witness")]
@@ -187,8 +191,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         if let Some(p) = &args.anchors {
             let anchors = read_anchors(p)?;
             let reader = writer.reader();
-            let adm =
-                tokio::task::block_in_place(|| crate::admission::RosterAdmission::new(anchors, &reader))?;
+            let adm = tokio::task::block_in_place(|| {
+                crate::admission::RosterAdmission::new(
+                    anchors,
+                    &reader,
+                    i64::from(args.max_clock_ahead_s) * 1000,
+                )
+            })?;
             ext.admission = Some(std::sync::Arc::new(adm));
         }
         if !args.witnesses.is_empty() {

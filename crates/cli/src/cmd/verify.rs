@@ -34,8 +34,15 @@ pub enum VerifyCommand {
         #[arg(long)]
         trust: PathBuf,
         /// Log index of the statement.
+        #[arg(long, required_unless_present = "position", conflicts_with = "position")]
+        index: Option<u64>,
+        /// Instead of `--index`: the statement's position `n` in `simulate`'s entries file
+        /// (the `n` of a `reveals.jsonl` line); its log index is looked up in the log.
+        #[arg(long, requires = "entries")]
+        position: Option<u64>,
+        /// The entries file `--position` refers to (`<simulate --out>/entries.jsonl`).
         #[arg(long)]
-        index: u64,
+        entries: Option<PathBuf>,
         /// Field: `pointing` (radar) or `serial` (silo).
         #[arg(long)]
         field: String,
@@ -65,14 +72,21 @@ pub fn run(cmd: VerifyCommand) -> anyhow::Result<ExitCode> {
             url,
             trust,
             index,
+            position,
+            entries,
             field,
             value,
             salt,
         } => {
+            let which = match (index, position, entries) {
+                (Some(i), None, _) => Which::Index(i),
+                (None, Some(n), Some(file)) => Which::Position(n, file),
+                _ => anyhow::bail!("give --index, or --position with --entries"),
+            };
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(reveal(&url, &trust, index, Reveal { field, value, salt }))
+            rt.block_on(reveal(&url, &trust, which, Reveal { field, value, salt }))
         }
     }
 }
@@ -107,7 +121,8 @@ fn check_evidence(
                     "index": v.finding.index,
                     "checkpoint_size": v.size,
                     "cosigned_s": v.cosigned_s,
-                    "rests_on_absence": v.rests_on_absence,
+                    "complete": {"from": v.complete.from, "to": v.complete.to},
+                    "unproven": v.unproven,
                 })
             })
             .map_err(|e| e.to_string())
@@ -122,11 +137,15 @@ fn check_evidence(
                     .as_str()
                     .unwrap_or("the log signed two incompatible histories")
             );
-            if v["rests_on_absence"].as_bool() == Some(true) {
+            if let (Some(from), Some(to)) = (v["complete"]["from"].as_u64(), v["complete"]["to"].as_u64()) {
                 println!(
-                    "note: the finding also claims that no exculpatory entry exists; the bundled entries are \
-                     authentic and logged, absence is checked against the log itself"
+                    "the bundle holds every log entry {from}..{to}, each proven under the cosigned \
+                     checkpoint of size {}: no entry of that range was left out",
+                    v["checkpoint_size"]
                 );
+            }
+            if let Some(u) = v["unproven"].as_str() {
+                println!("not provable from the log: {u}");
             }
         }
         (Err(e), Format::Json) => {
@@ -141,9 +160,48 @@ fn check_evidence(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn reveal(url: &str, trust: &std::path::Path, index: u64, r: Reveal) -> anyhow::Result<ExitCode> {
+/// Which statement `verify reveal` checks.
+enum Which {
+    /// By log index.
+    Index(u64),
+    /// By position in `simulate`'s entries file.
+    Position(u64, PathBuf),
+}
+
+/// The entry at position `n` of a `simulate` entries file.
+fn entry_at_position(file: &std::path::Path, n: u64) -> anyhow::Result<Vec<u8>> {
+    use base64::prelude::{BASE64_STANDARD, Engine as _};
+    #[derive(serde::Deserialize)]
+    struct Line {
+        n: u64,
+        entry: String,
+    }
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    for (k, l) in text.lines().enumerate() {
+        let line: Line = serde_json::from_str(l)
+            .with_context(|| format!("{}:{}: not an entries line", file.display(), k + 1))?;
+        if line.n == n {
+            return BASE64_STANDARD
+                .decode(&line.entry)
+                .with_context(|| format!("{}:{}: entry is not base64", file.display(), k + 1));
+        }
+    }
+    anyhow::bail!("{} has no entry at position {n}", file.display())
+}
+
+async fn reveal(url: &str, trust: &std::path::Path, which: Which, r: Reveal) -> anyhow::Result<ExitCode> {
     let trust = Trust::load(trust)?;
     let client = server::client::Client::new(url)?;
+    let index = match which {
+        Which::Index(i) => i,
+        Which::Position(n, file) => {
+            let entry = entry_at_position(&file, n)?;
+            client
+                .lookup(&entry)
+                .await
+                .with_context(|| format!("looking up the entry at position {n} in the log"))?
+        }
+    };
     let note = client.checkpoint().await?;
     let cp = evidence::verify_cosigned(&note, &trust.log_key, &trust.witness_keys, trust.min_cosignatures)?;
     let entry = client.entry(index, cp.size).await?;

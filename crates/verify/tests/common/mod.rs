@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tlog::{LogSigner, MemoryTree, merkle};
 use verify::engine::{Engine, Finding};
 use verify::evidence::{self, Evidence, Trust};
+use verify::monitor::{LogSource, SourceError, SourceErrorKind};
 use verify::roster::Registry;
 use verify::rules::{self, RuleSet};
 use verify::sim::{self, Deployment, Fault, HOUR_MS, SimConfig};
@@ -64,12 +65,16 @@ impl Log {
     }
 }
 
+/// A finding, the checkpoint note it was judged at and the checkpoint judged before that one.
+pub type Judged = (Finding, Vec<u8>, Option<Vec<u8>>);
+
 pub struct Run {
     pub dep: Deployment,
     pub log: Log,
     pub rules: Arc<RuleSet>,
-    /// Each finding with the checkpoint note its evidence is built against.
-    pub findings: Vec<(Finding, Vec<u8>)>,
+    /// Each finding with the checkpoint note its evidence is built against and the checkpoint
+    /// judged before that one.
+    pub findings: Vec<Judged>,
     pub rosters: Vec<u64>,
     /// Indexes of entries that inject a fault.
     pub faulty: Vec<(u64, Fault)>,
@@ -100,19 +105,21 @@ pub fn run(hours: i64, faults: &[(i64, Fault)]) -> Run {
     let cadence = 10 * 60_000;
     let mut next_cp = START + cadence;
     let mut last_t = START;
-    let checkpoint = |log: &Log,
-                      engine: &mut Engine,
-                      t_ms: i64,
-                      pending: &mut Vec<Finding>,
-                      findings: &mut Vec<(Finding, Vec<u8>)>| {
+    let mut previous: Option<Vec<u8>> = None;
+    let mut checkpoint = |log: &Log,
+                          engine: &mut Engine,
+                          t_ms: i64,
+                          pending: &mut Vec<Finding>,
+                          findings: &mut Vec<Judged>| {
         let cosign_s = (t_ms / 1000 + 5) as u64;
         let note = log.checkpoint(cosign_s);
         for f in pending.drain(..) {
-            findings.push((f, note.clone()));
+            findings.push((f, note.clone(), previous.clone()));
         }
         for f in engine.checkpoint(log.size(), cosign_s as i64 * 1000) {
-            findings.push((f, note.clone()));
+            findings.push((f, note.clone(), previous.clone()));
         }
+        previous = Some(note);
     };
     for ev in events {
         if ev.time_ms > next_cp {
@@ -149,13 +156,18 @@ impl Run {
     }
 
     pub fn evidence(&self, n: usize) -> Evidence {
-        let (f, note) = &self.findings[n];
+        let (f, note, previous) = &self.findings[n];
         let cp = tlog::verify_checkpoint(note, self.log.signer.verifier_key()).unwrap();
+        let at = evidence::Judgement {
+            note,
+            size: cp.size,
+            previous: previous.as_deref(),
+            clock: evidence::Clock::Witness,
+        };
         evidence::build(
             f,
             &self.rules,
-            note,
-            &self.rosters,
+            &at,
             |i| Ok(self.log.entries[i as usize].clone()),
             |i| Ok(self.log.proof(i, cp.size)),
         )
@@ -163,6 +175,104 @@ impl Run {
     }
 
     pub fn kinds(&self) -> Vec<String> {
-        self.findings.iter().map(|(f, _)| f.kind.name()).collect()
+        self.findings.iter().map(|(f, _, _)| f.kind.name()).collect()
+    }
+}
+
+impl Log {
+    /// A log with the same keys holding `entries`.
+    pub fn with_entries(&self, entries: &[Vec<u8>]) -> Log {
+        let mut l = Log {
+            tree: MemoryTree::new(),
+            entries: Vec::new(),
+            signer: self.signer.clone(),
+            witness: self.witness.clone(),
+        };
+        for e in entries {
+            l.append(e.clone());
+        }
+        l
+    }
+
+    /// The log's checkpoint signed by the log only (no witness cosigned it).
+    pub fn uncosigned_checkpoint(&self) -> Vec<u8> {
+        let size = self.size();
+        self.signer
+            .sign_checkpoint(size, self.tree.root(size).unwrap())
+            .unwrap()
+    }
+}
+
+/// A log served from memory, as a server would over HTTP, with switches for the ways a log
+/// server can fail or lie.
+pub struct MemSource {
+    /// What is served.
+    pub log: Log,
+    /// Cosignature time of the checkpoint served, Unix s.
+    pub cosign_s: u64,
+    /// Serve checkpoints with no witness cosignature (a witness refused them).
+    pub uncosigned: bool,
+    /// Answer every request with this failure.
+    pub down: Option<SourceErrorKind>,
+    /// Serve this entry in place of the real one at that index (entry bundles only).
+    pub swap_entry: Option<(u64, Vec<u8>)>,
+}
+
+impl MemSource {
+    pub fn new(log: Log, cosign_s: u64) -> Self {
+        Self {
+            log,
+            cosign_s,
+            uncosigned: false,
+            down: None,
+            swap_entry: None,
+        }
+    }
+
+    fn up(&self) -> Result<(), SourceError> {
+        match self.down {
+            Some(k) => Err(SourceError::new(k, "the log server is down")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl LogSource for MemSource {
+    fn checkpoint(&mut self) -> Result<Vec<u8>, SourceError> {
+        self.up()?;
+        Ok(if self.uncosigned {
+            self.log.uncosigned_checkpoint()
+        } else {
+            self.log.checkpoint(self.cosign_s)
+        })
+    }
+
+    fn entry_bundle(&mut self, n: u64, tree_size: u64) -> Result<Vec<u8>, SourceError> {
+        self.up()?;
+        let w = u64::from(tlog::tiles::TILE_WIDTH);
+        let from = n * w;
+        let to = tree_size.min(from + w).min(self.log.size());
+        if from >= to {
+            return Err(SourceError::new(SourceErrorKind::Status(404), "no such bundle"));
+        }
+        let entries: Vec<Vec<u8>> = (from..to)
+            .map(|i| match &self.swap_entry {
+                Some((j, e)) if *j == i => e.clone(),
+                _ => self.log.entries[i as usize].clone(),
+            })
+            .collect();
+        Ok(tlog::tiles::encode_bundle(entries.iter().map(Vec::as_slice)).unwrap())
+    }
+
+    fn consistency(&mut self, old: u64, new: u64) -> Result<Vec<tlog::Hash>, SourceError> {
+        self.up()?;
+        merkle::prove_consistency(old, new, &self.log.tree)
+            .map_err(|e| SourceError::new(SourceErrorKind::Status(400), e.to_string()))
+    }
+
+    fn inclusion(&mut self, index: u64, size: u64) -> Result<Vec<tlog::Hash>, SourceError> {
+        self.up()?;
+        merkle::prove_inclusion(size, index, &self.log.tree)
+            .map_err(|e| SourceError::new(SourceErrorKind::Status(400), e.to_string()))
     }
 }

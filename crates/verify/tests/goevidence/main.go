@@ -2,7 +2,8 @@
 // golang.org/x/mod/sumdb/{note,tlog}, an implementation we did not write (Debian's
 // golang-golang-x-mod-dev): the checkpoint's log signature (note.Open), every bundled entry's
 // inclusion proof against the checkpoint's root (tlog.CheckRecord), and every statement's or
-// roster's signature by one of the given keys (note.Open).
+// roster's signature by one of the given keys (note.Open), and that the entries are exactly the
+// indexes of the bundle's proven-complete range (so none of that range was left out).
 //
 // Usage: goevidence -bundle <evidence.json> -log <log verifier key> <signer verifier key>...
 //
@@ -29,8 +30,14 @@ type provenEntry struct {
 	Proof []string `json:"proof"`
 }
 
+type indexRange struct {
+	From *int64 `json:"from"`
+	To   *int64 `json:"to"`
+}
+
 type bundle struct {
 	Checkpoint string        `json:"checkpoint"`
+	Complete   *indexRange   `json:"complete"`
 	Entries    []provenEntry `json:"entries"`
 }
 
@@ -83,6 +90,21 @@ func main() {
 		signers = append(signers, v)
 	}
 	known := note.VerifierList(signers...)
+	if b.Complete == nil || b.Complete.From == nil || b.Complete.To == nil {
+		fail("the bundle names no proven-complete range")
+	}
+	from, to := *b.Complete.From, *b.Complete.To
+	if from < 0 || to < from || to > size {
+		fail("complete range %d..%d is not within the checkpoint of size %d", from, to, size)
+	}
+	for k, e := range b.Entries {
+		if e.Index != from+int64(k) {
+			fail("entry %d of the complete range %d..%d is missing (found entry %d)", from+int64(k), from, to, e.Index)
+		}
+	}
+	if int64(len(b.Entries)) != to-from {
+		fail("complete range %d..%d does not match %d entries", from, to, len(b.Entries))
+	}
 	for _, e := range b.Entries {
 		entry, err := base64.StdEncoding.DecodeString(e.Entry)
 		if err != nil {
@@ -111,5 +133,5 @@ func main() {
 		}
 		fmt.Printf("entry %d: included, signed by %s\n", e.Index, strings.Join(names, ", "))
 	}
-	fmt.Printf("OK: checkpoint of size %d signed by %s; %d entries included and signed\n", size, lv.Name(), len(b.Entries))
+	fmt.Printf("OK: checkpoint of size %d signed by %s; %d entries included and signed; entries %d..%d complete\n", size, lv.Name(), len(b.Entries), from, to)
 }

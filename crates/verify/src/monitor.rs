@@ -1,0 +1,621 @@
+//! The monitor: follows a log through a [`LogSource`], checks every checkpoint (log signature,
+//! witness quorum, consistency with the last one verified), keeps its own replica of the tree,
+//! replays every entry through the compliance [`Engine`] and turns what it sees into [`Alert`]s:
+//!
+//! - each [`Finding`] of the engine, as an evidence bundle that [`evidence::verify`] checks
+//!   offline;
+//! - log misbehaviour, as [`LogEvidence`] that verifies with the log's key alone: a split view
+//!   (two trees of one size), rewritten history or a fork (a tree that does not extend, or is not
+//!   a prefix of, the one verified earlier: one index, two entries, each proven in a
+//!   log-signed checkpoint), or a rollback (a smaller tree, a prefix of the verified one: the
+//!   entries acknowledged beyond it are gone, and named);
+//! - unavailability: the log has answered nothing usable (no answer, an error status, a
+//!   checkpoint that does not verify or is not cosigned) for longer than
+//!   [`MonitorConfig::unavailable_after_ms`].
+//!
+//! A monitor never stops on what the log does: a misbehaving or absent log is alerted on, and
+//! the caller keeps polling, spacing polls by [`Backoff`] while the log is unavailable. The
+//! source is a trait, so the same code follows a log over HTTP (the `shieldwatch monitor`
+//! command) or an in-memory log (tests, including logs that lie).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::engine::{Engine, Finding};
+use crate::error::{Error, Result};
+use crate::evidence::{self, Clock, Evidence, Judgement, Trust};
+use crate::logwatch::{LogEvidence, LogWatch, Misbehaviour, Seen};
+use crate::roster::Registry;
+use tlog::MemoryTree;
+use tlog::tiles::TILE_WIDTH;
+
+/// What went wrong fetching from a log, by kind, so the monitor can tell an absent log from one
+/// that answers nonsense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SourceErrorKind {
+    /// No answer: connection refused or reset, time-out.
+    Unreachable,
+    /// An HTTP error status (e.g. 503 while no checkpoint is cosigned, 400 for a proof the log
+    /// cannot give).
+    Status(u16),
+    /// An answer that does not parse (bad framing, bad JSON, bad hash).
+    Malformed,
+}
+
+/// A failed fetch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    /// What kind of failure.
+    pub kind: SourceErrorKind,
+    /// What failed, for people.
+    pub message: String,
+}
+
+impl SourceError {
+    /// A failure of `kind`.
+    pub fn new(kind: SourceErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Where a monitor reads a log from. Nothing it returns is trusted.
+pub trait LogSource {
+    /// The log's current checkpoint (a signed note, with cosignatures).
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] if it cannot be fetched.
+    fn checkpoint(&mut self) -> std::result::Result<Vec<u8>, SourceError>;
+
+    /// Entry bundle `n` (C2SP tlog-tiles framing) of the tree of `tree_size` entries: full, or
+    /// partial if it is the tree's last.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] if it cannot be fetched.
+    fn entry_bundle(&mut self, n: u64, tree_size: u64) -> std::result::Result<Vec<u8>, SourceError>;
+
+    /// The consistency proof from the tree of `old` entries to the tree of `new`.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] if it cannot be fetched.
+    fn consistency(&mut self, old: u64, new: u64) -> std::result::Result<Vec<tlog::Hash>, SourceError>;
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] if it cannot be fetched.
+    fn inclusion(&mut self, index: u64, size: u64) -> std::result::Result<Vec<tlog::Hash>, SourceError>;
+}
+
+/// How a monitor judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonitorConfig {
+    /// The clock time rules are judged by.
+    pub clock: Clock,
+    /// How long (ms) the log may answer nothing usable before an [`Alert::Unavailable`].
+    pub unavailable_after_ms: i64,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        Self {
+            clock: Clock::Witness,
+            unavailable_after_ms: 5 * 60_000,
+        }
+    }
+}
+
+/// What a monitor reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Alert {
+    /// A finding of the compliance engine, with its evidence.
+    Finding(Box<Evidence>),
+    /// The log signed incompatible histories, or rolled back.
+    Log(Box<LogEvidence>),
+    /// A checkpoint obtained elsewhere is inconsistent with the log's, by the log's own proof
+    /// (or the log gave no proof).
+    PeerInconsistent {
+        /// The peer checkpoint's size.
+        peer_size: u64,
+        /// The size the monitor verified.
+        our_size: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The log has answered nothing usable since `since_ms`.
+    Unavailable {
+        /// When the first failed poll of this outage happened (the caller's clock, Unix ms).
+        since_ms: i64,
+        /// For how long, ms.
+        for_ms: i64,
+        /// The last failure.
+        error: SourceError,
+    },
+}
+
+impl Alert {
+    /// A short kind name: `rule:<id>`, `gap`, …, `split_view`, `rewritten_history`,
+    /// `rollback`, `inconsistent_peer_checkpoint`, `unavailable`.
+    pub fn name(&self) -> String {
+        match self {
+            Alert::Finding(ev) => ev.finding.kind.name(),
+            Alert::Log(ev) => match ev.kind {
+                Misbehaviour::SplitView => "split_view".into(),
+                Misbehaviour::RewrittenHistory => "rewritten_history".into(),
+                Misbehaviour::Rollback => "rollback".into(),
+            },
+            Alert::PeerInconsistent { .. } => "inconsistent_peer_checkpoint".into(),
+            Alert::Unavailable { .. } => "unavailable".into(),
+        }
+    }
+}
+
+/// What one poll saw.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Polled {
+    /// Alerts raised.
+    pub alerts: Vec<Alert>,
+    /// Whether the log answered with a usable checkpoint (otherwise the caller backs off).
+    pub available: bool,
+    /// Why not, when it did not.
+    pub error: Option<SourceError>,
+}
+
+/// Delays between polls while a log is unavailable: doubling from `base_ms` up to `max_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    base_ms: u64,
+    max_ms: u64,
+    next_ms: u64,
+}
+
+impl Backoff {
+    /// Delays from `base_ms` (at least 1) doubling up to `max_ms` (at least `base_ms`).
+    pub fn new(base_ms: u64, max_ms: u64) -> Self {
+        let base_ms = base_ms.max(1);
+        Self {
+            base_ms,
+            max_ms: max_ms.max(base_ms),
+            next_ms: base_ms,
+        }
+    }
+
+    /// The next delay (ms); the one after is twice as long, up to the maximum.
+    pub fn next_delay_ms(&mut self) -> u64 {
+        let d = self.next_ms;
+        self.next_ms = self.next_ms.saturating_mul(2).min(self.max_ms);
+        d
+    }
+
+    /// Back to the first delay (the log answered).
+    pub fn reset(&mut self) {
+        self.next_ms = self.base_ms;
+    }
+}
+
+/// The monitor's state: the checkpoint verified last, the replica and the engine.
+#[derive(Debug)]
+pub struct Monitor {
+    trust: Trust,
+    config: MonitorConfig,
+    engine: Engine,
+    replica: MemoryTree,
+    entries: Vec<Vec<u8>>,
+    latest: Option<Seen>,
+    judged_before: Option<Seen>,
+    down_since_ms: Option<i64>,
+    down_alerted: bool,
+    reported: BTreeSet<(u64, [u8; 32])>,
+}
+
+/// A poll's outcome short of a checkpoint to follow.
+enum Down {
+    Source(SourceError),
+}
+
+impl From<SourceError> for Down {
+    fn from(e: SourceError) -> Self {
+        Down::Source(e)
+    }
+}
+
+impl Monitor {
+    /// A monitor trusting `trust`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Roster`] if the trust anchors are unusable.
+    pub fn new(trust: Trust, config: MonitorConfig) -> Result<Self> {
+        let engine = Engine::new(Registry::new(trust.anchors.clone())?, Arc::clone(&trust.rules));
+        Ok(Self {
+            trust,
+            config,
+            engine,
+            replica: MemoryTree::new(),
+            entries: Vec::new(),
+            latest: None,
+            judged_before: None,
+            down_since_ms: None,
+            down_alerted: false,
+            reported: BTreeSet::new(),
+        })
+    }
+
+    /// The checkpoint verified last.
+    pub fn latest(&self) -> Option<&Seen> {
+        self.latest.as_ref()
+    }
+
+    /// Entries checked so far.
+    pub fn entries_checked(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
+    /// One poll of `src` at `now_ms` (the caller's clock, Unix ms; used only to time outages).
+    ///
+    /// # Errors
+    ///
+    /// Only for the monitor's own failures (a replica that cannot be hashed, evidence that cannot
+    /// be built from its own entries); what the log does is reported as alerts.
+    pub fn poll(&mut self, src: &mut dyn LogSource, now_ms: i64) -> Result<Polled> {
+        let mut alerts = Vec::new();
+        match self.poll_inner(src, &mut alerts) {
+            Ok(()) => {
+                self.down_since_ms = None;
+                self.down_alerted = false;
+                Ok(Polled {
+                    alerts,
+                    available: true,
+                    error: None,
+                })
+            }
+            Err(PollError::Down(Down::Source(e))) => {
+                let since = *self.down_since_ms.get_or_insert(now_ms);
+                if !self.down_alerted && now_ms - since >= self.config.unavailable_after_ms {
+                    self.down_alerted = true;
+                    alerts.push(Alert::Unavailable {
+                        since_ms: since,
+                        for_ms: now_ms - since,
+                        error: e.clone(),
+                    });
+                }
+                Ok(Polled {
+                    alerts,
+                    available: false,
+                    error: Some(e),
+                })
+            }
+            Err(PollError::Own(e)) => Err(e),
+        }
+    }
+
+    fn poll_inner(
+        &mut self,
+        src: &mut dyn LogSource,
+        alerts: &mut Vec<Alert>,
+    ) -> std::result::Result<(), PollError> {
+        let note = src.checkpoint().map_err(Down::from)?;
+        let cp = tlog::verify_checkpoint(&note, &self.trust.log_key).map_err(|e| {
+            Down::Source(SourceError::new(
+                SourceErrorKind::Malformed,
+                format!("the checkpoint served does not verify under the log key: {e}"),
+            ))
+        })?;
+        let seen = Seen {
+            size: cp.size,
+            root: cp.root,
+            note: note.clone(),
+            cosigned_s: 0,
+        };
+        if let Some(latest) = self.latest.clone() {
+            if seen.size == latest.size {
+                if seen.root != latest.root && self.first_report(&seen) {
+                    alerts.push(Alert::Log(Box::new(LogWatch::split_view(&latest, &seen))));
+                    self.mark_reported(&seen);
+                }
+                return Ok(());
+            }
+            if seen.size < latest.size {
+                // A smaller tree after a larger one was verified: a prefix of ours is a rollback,
+                // anything else a fork.
+                if self.first_report(&seen) {
+                    let prefix = self.replica.root(seen.size).map_err(own)? == seen.root;
+                    let ev = if prefix {
+                        LogWatch::rollback(&latest, &seen)
+                    } else {
+                        self.equivocation(src, &latest, &seen)?
+                    };
+                    alerts.push(Alert::Log(Box::new(ev)));
+                    self.mark_reported(&seen);
+                }
+                return Ok(());
+            }
+            let proof = src.consistency(latest.size, seen.size).map_err(Down::from)?;
+            if tlog::merkle::verify_consistency(&proof, latest.size, latest.root, seen.size, seen.root)
+                .is_err()
+            {
+                if self.first_report(&seen) {
+                    let ev = self.equivocation(src, &latest, &seen)?;
+                    alerts.push(Alert::Log(Box::new(ev)));
+                    self.mark_reported(&seen);
+                }
+                return Ok(());
+            }
+        }
+        // Consistent and newer (or the first): follow it once the witnesses have cosigned it.
+        let cosigned = evidence::verify_cosigned(
+            &note,
+            &self.trust.log_key,
+            &self.trust.witness_keys,
+            self.trust.min_cosignatures,
+        )
+        .map_err(|e| {
+            Down::Source(SourceError::new(
+                SourceErrorKind::Malformed,
+                format!("the checkpoint of size {} is not cosigned: {e}", cp.size),
+            ))
+        })?;
+        let seen = Seen {
+            cosigned_s: cosigned.cosigned_s,
+            ..seen
+        };
+        self.catch_up(src, &seen, alerts)?;
+        Ok(())
+    }
+
+    /// Whether a misbehaving checkpoint is not reported yet (each is reported once).
+    fn first_report(&self, seen: &Seen) -> bool {
+        !self.reported.contains(&(seen.size, seen.root.0))
+    }
+
+    fn mark_reported(&mut self, seen: &Seen) {
+        self.reported.insert((seen.size, seen.root.0));
+    }
+
+    /// Fetches the entries of `seen` beyond the replica, checks them against its root, runs the
+    /// engine and judges the checkpoint.
+    fn catch_up(
+        &mut self,
+        src: &mut dyn LogSource,
+        seen: &Seen,
+        alerts: &mut Vec<Alert>,
+    ) -> std::result::Result<(), PollError> {
+        let start = self.entries.len() as u64;
+        let fresh = fetch_entries(src, start, seen.size)?;
+        let mut tree = self.replica.clone();
+        for e in &fresh {
+            tree.push(e).map_err(own)?;
+        }
+        if tree.root(seen.size).map_err(own)? != seen.root {
+            return Err(PollError::Down(Down::Source(SourceError::new(
+                SourceErrorKind::Malformed,
+                format!(
+                    "the entries served do not hash to the signed root of size {}",
+                    seen.size
+                ),
+            ))));
+        }
+        self.replica = tree;
+        let mut findings: Vec<Finding> = Vec::new();
+        for (idx, e) in (start..).zip(fresh) {
+            findings.extend(self.engine.entry(idx, &e));
+            self.entries.push(e);
+        }
+        let now_ms = match self.config.clock {
+            Clock::Witness => i64::try_from(seen.cosigned_s)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1000),
+            Clock::Log => self.engine.latest_time_ms(),
+        };
+        findings.extend(self.engine.checkpoint(seen.size, now_ms));
+        let previous = self.judged_before.clone();
+        for f in findings {
+            let at = Judgement {
+                note: &seen.note,
+                size: seen.size,
+                previous: previous.as_ref().map(|p| p.note.as_slice()),
+                clock: self.config.clock,
+            };
+            let ev = evidence::build(
+                &f,
+                &self.trust.rules,
+                &at,
+                |i| {
+                    self.entries
+                        .get(usize::try_from(i).unwrap_or(usize::MAX))
+                        .cloned()
+                        .ok_or_else(|| Error::Log(format!("the replica has no entry {i}")))
+                },
+                |i| {
+                    tlog::merkle::prove_inclusion(seen.size, i, &self.replica)
+                        .map_err(|e| Error::Log(format!("inclusion proof of entry {i}: {e}")))
+                },
+            )
+            .map_err(PollError::Own)?;
+            alerts.push(Alert::Finding(Box::new(ev)));
+        }
+        self.judged_before = Some(seen.clone());
+        self.latest = Some(seen.clone());
+        Ok(())
+    }
+
+    /// Evidence that the log signed `other`, incompatible with `ours` (verified earlier): the
+    /// first index below both sizes whose entry differs, proven in each tree.
+    fn equivocation(
+        &mut self,
+        src: &mut dyn LogSource,
+        ours: &Seen,
+        other: &Seen,
+    ) -> std::result::Result<LogEvidence, PollError> {
+        let n = ours.size.min(other.size);
+        let theirs = fetch_entries(src, 0, n).map_err(|e| match e {
+            PollError::Down(Down::Source(s)) => PollError::Down(Down::Source(SourceError::new(
+                s.kind,
+                format!(
+                    "the log signed a tree of size {} incompatible with the verified one of size {}, \
+                     and its entries cannot be fetched: {s}",
+                    other.size, ours.size
+                ),
+            ))),
+            own => own,
+        })?;
+        let Some(i) = (0u64..)
+            .zip(theirs.iter().zip(&self.entries))
+            .find(|(_, (t, m))| t != m)
+            .map(|(i, _)| i)
+        else {
+            return Err(PollError::Down(Down::Source(SourceError::new(
+                SourceErrorKind::Malformed,
+                format!(
+                    "the log signed a tree of size {} incompatible with the verified one of size {}, \
+                     but serves the same first {n} entries",
+                    other.size, ours.size
+                ),
+            ))));
+        };
+        let idx = usize::try_from(i).unwrap_or(usize::MAX);
+        let their_proof = src.inclusion(i, other.size).map_err(Down::from)?;
+        let my_proof = tlog::merkle::prove_inclusion(ours.size, i, &self.replica).map_err(own)?;
+        let (Some(mine), Some(their)) = (self.entries.get(idx), theirs.get(idx)) else {
+            return Err(PollError::Own(Error::Log(format!("entry {i} vanished"))));
+        };
+        let ev = LogWatch::equivocation(ours, other, i, (mine, &my_proof), (their, &their_proof));
+        // Only evidence that verifies is reported; a source that gives a bad proof is not
+        // answering usably.
+        crate::logwatch::verify_log_evidence(&ev, &self.trust.log_key).map_err(|e| {
+            PollError::Down(Down::Source(SourceError::new(
+                SourceErrorKind::Malformed,
+                format!("the log's proof of its entry {i} does not verify: {e}"),
+            )))
+        })?;
+        Ok(ev)
+    }
+
+    /// Compares a checkpoint obtained elsewhere (a witness, a mirror, another monitor) with the
+    /// one verified last: the same size with another root is a split view; another size must be
+    /// consistent with it by the log's own proof.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Log`] if `note` is not signed by the log.
+    pub fn compare_peer(&mut self, src: &mut dyn LogSource, note: &[u8]) -> Result<Vec<Alert>> {
+        let Some(latest) = self.latest.clone() else {
+            return Ok(Vec::new());
+        };
+        let cp = evidence::verify_cosigned(note, &self.trust.log_key, &[], 0)?;
+        let other = Seen {
+            size: cp.size,
+            root: cp.root,
+            note: note.to_vec(),
+            cosigned_s: 0,
+        };
+        if cp.size == latest.size {
+            if cp.root != latest.root && self.first_report(&other) {
+                self.mark_reported(&other);
+                return Ok(vec![Alert::Log(Box::new(LogWatch::split_view(&latest, &other)))]);
+            }
+            return Ok(Vec::new());
+        }
+        if cp.size == 0 || latest.size == 0 {
+            return Ok(Vec::new());
+        }
+        if cp.size < latest.size {
+            if self
+                .replica
+                .root(cp.size)
+                .map_err(|e| Error::Log(e.to_string()))?
+                == cp.root
+            {
+                return Ok(Vec::new());
+            }
+            if !self.first_report(&other) {
+                return Ok(Vec::new());
+            }
+            self.mark_reported(&other);
+            return Ok(vec![Alert::PeerInconsistent {
+                peer_size: cp.size,
+                our_size: latest.size,
+                reason: "the peer's tree is not a prefix of the verified one".into(),
+            }]);
+        }
+        let reason = match src.consistency(latest.size, cp.size) {
+            Ok(p) => tlog::merkle::verify_consistency(&p, latest.size, latest.root, cp.size, cp.root)
+                .err()
+                .map(|e| format!("the log's consistency proof fails: {e}")),
+            Err(e) => Some(format!("the log gives no consistency proof: {e}")),
+        };
+        match reason {
+            Some(reason) if self.first_report(&other) => {
+                self.mark_reported(&other);
+                Ok(vec![Alert::PeerInconsistent {
+                    peer_size: cp.size,
+                    our_size: latest.size,
+                    reason,
+                }])
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+enum PollError {
+    Down(Down),
+    Own(Error),
+}
+
+impl From<Down> for PollError {
+    fn from(d: Down) -> Self {
+        PollError::Down(d)
+    }
+}
+
+fn own(e: tlog::Error) -> PollError {
+    PollError::Own(Error::Log(e.to_string()))
+}
+
+/// Entries `from..to` of the tree of `to` entries, read from its entry bundles.
+fn fetch_entries(
+    src: &mut dyn LogSource,
+    from: u64,
+    to: u64,
+) -> std::result::Result<Vec<Vec<u8>>, PollError> {
+    let w = u64::from(TILE_WIDTH);
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < to {
+        let n = i / w;
+        let bundle = src.entry_bundle(n, to).map_err(Down::from)?;
+        let entries = tlog::tiles::decode_bundle(&bundle).map_err(|e| {
+            Down::Source(SourceError::new(
+                SourceErrorKind::Malformed,
+                format!("entry bundle {n}: {e}"),
+            ))
+        })?;
+        let first = n * w;
+        let want = (to - first).min(w);
+        if entries.len() as u64 != want {
+            return Err(PollError::Down(Down::Source(SourceError::new(
+                SourceErrorKind::Malformed,
+                format!(
+                    "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
+                    entries.len()
+                ),
+            ))));
+        }
+        for (k, e) in (first..).zip(entries) {
+            if k >= i && k < to {
+                out.push(e);
+            }
+        }
+        i = first + w;
+    }
+    Ok(out)
+}
