@@ -38,6 +38,7 @@
 //! # Ok::<(), flight::Error>(())
 //! ```
 
+pub mod conic;
 pub mod dop853;
 mod dop853_tableau;
 mod error;
