@@ -3,9 +3,9 @@
 //! Each input line is one JSON object; each output line answers it, in input order, echoing its `id`.
 //! A line that fails gives `{"id": …, "error": "…"}` on stdout (id null when unreadable) and a message on
 //! stderr, and the run goes on. Memory stays bounded whatever the input size: lines are read in chunks of
-//! [`CHUNK_LINES`] into one reused buffer, each at most [`MAX_LINE_BYTES`] long (longer lines are skipped
-//! without being held in memory and answered with an error), and every chunk is answered before the next
-//! is read. The lines of a chunk are answered in pieces of [`PIECE_LINES`] on the worker threads
+//! [`CHUNK_LINES`] (or [`CHUNK_BYTES`]) into reused buffers, each line at most [`MAX_LINE_BYTES`] long
+//! (longer lines are skipped without being held in memory and answered with an error); with more than one
+//! thread the next chunk is read while this one is answered, never further ahead. The lines of a chunk are answered in pieces of [`PIECE_LINES`] on the worker threads
 //! ([`JsonlArgs::threads`]), each piece into its own reused output buffer; the buffers are written out
 //! in input order.
 //!
@@ -23,6 +23,7 @@ use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -33,6 +34,9 @@ use serde_json::{Map, Value};
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// Lines read and processed together.
 pub const CHUNK_LINES: usize = 8192;
+/// A chunk is also closed once its lines hold this many bytes (so memory stays a few MiB per chunk
+/// whatever the lines' lengths, two chunks at a time).
+pub const CHUNK_BYTES: usize = 4 << 20;
 /// Lines answered by one task of a worker thread.
 pub const PIECE_LINES: usize = 256;
 
@@ -634,76 +638,157 @@ fn answer_piece<H: Handler>(
     Ok(())
 }
 
-/// Runs `handler` over every line of `input` with `threads` worker threads (1: on this thread), writing
-/// answers to `output` and messages to `errors`.
-pub fn run<H: Handler>(
-    input: impl BufRead,
-    mut output: impl Write,
-    mut errors: impl Write,
-    handler: &H,
-    threads: usize,
-) -> io::Result<Summary> {
-    let pool = if threads > 1 {
-        Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(io::Error::other)?,
-        )
-    } else {
-        None
-    };
-    let mut input = input;
-    let mut summary = Summary::default();
-    let mut text: Vec<u8> = Vec::new();
-    let mut lines: Vec<Line> = Vec::with_capacity(CHUNK_LINES);
-    let mut pieces: Vec<Piece> = Vec::new();
-    loop {
-        text.clear();
-        lines.clear();
-        while lines.len() < CHUNK_LINES {
-            match read_line(&mut input, &mut text, MAX_LINE_BYTES)? {
-                Some(l) => lines.push(l),
+/// A chunk of input: up to [`CHUNK_LINES`] lines (and about [`CHUNK_BYTES`] bytes) in one buffer.
+#[derive(Debug, Default)]
+struct Chunk {
+    text: Vec<u8>,
+    lines: Vec<Line>,
+}
+
+impl Chunk {
+    /// Refills the chunk from `input`; it is empty at the end of the input.
+    fn fill(&mut self, input: &mut impl BufRead) -> io::Result<()> {
+        self.text.clear();
+        self.lines.clear();
+        while self.lines.len() < CHUNK_LINES && self.text.len() < CHUNK_BYTES {
+            match read_line(input, &mut self.text, MAX_LINE_BYTES)? {
+                Some(l) => self.lines.push(l),
                 None => break,
             }
         }
-        if lines.is_empty() {
-            break;
+        Ok(())
+    }
+}
+
+/// Where the answers go, in input order, and the count so far.
+struct Sink<W, E> {
+    output: W,
+    errors: E,
+    summary: Summary,
+    pieces: Vec<Piece>,
+}
+
+impl<W: Write, E: Write> Sink<W, E> {
+    /// Answers the lines of `chunk` (on `pool`'s threads, or this one) and writes the answers.
+    fn answer<H: Handler>(
+        &mut self,
+        chunk: &Chunk,
+        handler: &H,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> io::Result<()> {
+        let n_pieces = chunk.lines.len().div_ceil(PIECE_LINES);
+        if self.pieces.len() < n_pieces {
+            self.pieces.resize_with(n_pieces, Piece::default);
         }
-        let n_pieces = lines.len().div_ceil(PIECE_LINES);
-        if pieces.len() < n_pieces {
-            pieces.resize_with(n_pieces, Piece::default);
-        }
-        let work = &mut pieces[..n_pieces];
-        let (text_ref, lines_ref) = (&text[..], &lines[..]);
+        let work = &mut self.pieces[..n_pieces];
+        let (text, lines) = (&chunk.text[..], &chunk.lines[..]);
         let do_piece = |(i, piece): (usize, &mut Piece)| {
             let first = i * PIECE_LINES;
-            let last = (first + PIECE_LINES).min(lines_ref.len());
-            answer_piece(handler, text_ref, &lines_ref[first..last], first, piece)
+            let last = (first + PIECE_LINES).min(lines.len());
+            answer_piece(handler, text, &lines[first..last], first, piece)
         };
-        match &pool {
+        match pool {
             Some(pool) => pool.install(|| work.par_iter_mut().enumerate().try_for_each(do_piece))?,
             None => work.iter_mut().enumerate().try_for_each(do_piece)?,
         }
         for piece in work.iter() {
             for (index, msg) in &piece.errors {
-                writeln!(errors, "line {}: {msg}", summary.lines + *index as u64 + 1)?;
+                writeln!(
+                    self.errors,
+                    "line {}: {msg}",
+                    self.summary.lines + *index as u64 + 1
+                )?;
             }
-            summary.failed += piece.errors.len() as u64;
-            output.write_all(&piece.out)?;
+            self.summary.failed += piece.errors.len() as u64;
+            self.output.write_all(&piece.out)?;
         }
-        summary.lines += lines.len() as u64;
-        output.flush()?;
+        self.summary.lines += lines.len() as u64;
+        self.errors.flush()?;
+        self.output.flush()
     }
-    Ok(summary)
+}
+
+/// Runs `handler` over every line of `input` with `threads` worker threads, writing answers to `output`
+/// and messages to `errors`. With one thread every line is read, answered and written on this thread;
+/// with more, a reader thread reads the next chunk while the workers answer this one.
+pub fn run<H: Handler>(
+    input: impl BufRead + Send,
+    output: impl Write,
+    errors: impl Write,
+    handler: &H,
+    threads: usize,
+) -> io::Result<Summary> {
+    let mut sink = Sink {
+        output,
+        errors,
+        summary: Summary::default(),
+        pieces: Vec::new(),
+    };
+    let mut input = input;
+    if threads <= 1 {
+        let mut chunk = Chunk::default();
+        loop {
+            chunk.fill(&mut input)?;
+            if chunk.lines.is_empty() {
+                return Ok(sink.summary);
+            }
+            sink.answer(&chunk, handler, None)?;
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(io::Error::other)?;
+    std::thread::scope(|s| {
+        // Two chunk buffers go round: the reader fills one while the workers answer the other.
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Chunk>>(1);
+        let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
+        for _ in 0..2 {
+            empty_tx
+                .send(Chunk::default())
+                .map_err(|_| io::Error::other("the input reader stopped"))?;
+        }
+        let reader = s.spawn(move || {
+            while let Ok(mut chunk) = empty_rx.recv() {
+                let filled = chunk.fill(&mut input).map(|()| chunk);
+                let last = !matches!(&filled, Ok(c) if !c.lines.is_empty());
+                if full_tx.send(filled).is_err() || last {
+                    break;
+                }
+            }
+        });
+        let result = (|| -> io::Result<Summary> {
+            loop {
+                let chunk = full_rx
+                    .recv()
+                    .map_err(|_| io::Error::other("the input reader stopped"))??;
+                if chunk.lines.is_empty() {
+                    return Ok(sink.summary);
+                }
+                sink.answer(&chunk, handler, Some(&pool))?;
+                if empty_tx.send(chunk).is_err() {
+                    // The reader has finished (it sent the end of the input): it needs no more buffers.
+                    continue;
+                }
+            }
+        })();
+        // Unblock the reader whatever happened, then wait for it.
+        drop(full_rx);
+        drop(empty_tx);
+        if let Err(panic) = reader.join() {
+            std::panic::resume_unwind(panic);
+        }
+        result
+    })
 }
 
 /// Runs `handler` from stdin to stdout (messages on stderr) and maps the outcome to the contract's exit
 /// status: 2 when any line failed, 0 otherwise.
 pub fn run_stdio<H: Handler>(handler: &H, args: &JsonlArgs) -> io::Result<std::process::ExitCode> {
+    let stdin = io::BufReader::with_capacity(1 << 16, io::stdin());
     let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let stderr = io::BufWriter::new(io::stderr().lock());
-    let summary = run(io::stdin().lock(), stdout, stderr, handler, args.thread_count())?;
+    let summary = run(stdin, stdout, stderr, handler, args.thread_count())?;
     Ok(if summary.failed > 0 {
         std::process::ExitCode::from(2)
     } else {
