@@ -3,22 +3,70 @@
 //! Each input line is one JSON object; each output line answers it, in input order, echoing its `id`.
 //! A line that fails gives `{"id": …, "error": "…"}` on stdout (id null when unreadable) and a message on
 //! stderr, and the run goes on. Memory stays bounded whatever the input size: lines are read in chunks of
-//! [`CHUNK_LINES`], each at most [`MAX_LINE_BYTES`] long (longer lines are skipped without being held in
-//! memory and answered with an error), and every chunk is answered before the next is read. Lines of a
-//! chunk are processed in parallel with rayon.
+//! [`CHUNK_LINES`] (or [`CHUNK_BYTES`]) into reused buffers, each line at most [`MAX_LINE_BYTES`] long
+//! (longer lines are skipped without being held in memory and answered with an error); with more than one
+//! thread the next chunk is read while this one is answered, never further ahead. The lines of a chunk are answered in pieces of [`PIECE_LINES`] on the worker threads
+//! ([`JsonlArgs::threads`]), each piece into its own reused output buffer; the buffers are written out
+//! in input order.
+//!
+//! A line is read in one of two ways ([`Handler`]):
+//! - the fast path: a typed request deserialized straight from the line ([`Request`], strings borrowed
+//!   from it), answered, and written with `serde_json`'s own float formatting (`zmij`, shortest round-trip digits) into the piece's buffer, with no
+//!   allocation on the way;
+//! - when the fast path cannot read the line (bad JSON, a missing or mistyped field, a duplicate key, an
+//!   `id` that is an array or object…), the general path: the line parsed as a JSON value and its fields
+//!   looked up one by one, in the order that decides which problem an error line names. Both paths
+//!   answer a readable line identically; the general one gives the error messages.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::io::{self, BufRead, Write};
+use std::marker::PhantomData;
+use std::num::NonZeroUsize;
+use std::sync::mpsc;
 
 use rayon::prelude::*;
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
 /// Longest accepted input line, bytes (1 MiB: far above any valid request).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// Lines read and processed together.
-pub const CHUNK_LINES: usize = 4096;
+pub const CHUNK_LINES: usize = 8192;
+/// A chunk is also closed once its lines hold this many bytes (so memory stays a few MiB per chunk
+/// whatever the lines' lengths, two chunks at a time).
+pub const CHUNK_BYTES: usize = 4 << 20;
+/// Lines answered by one task of a worker thread.
+pub const PIECE_LINES: usize = 256;
 
-/// The outcome of one request: the answer's fields (without `id`) or an error message.
-pub type Answer = Result<Map<String, Value>, String>;
+/// The options every JSON Lines command takes.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct JsonlArgs {
+    /// Worker threads answering lines (default: the RAYON_NUM_THREADS environment variable when set,
+    /// else one per core). Output lines come in input order whatever the number; 1 answers every line
+    /// on the main thread.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+}
+
+impl JsonlArgs {
+    /// The number of worker threads: `--threads`, else `RAYON_NUM_THREADS` (a positive integer), else
+    /// the number of cores.
+    pub fn thread_count(&self) -> usize {
+        if let Some(n) = self.threads {
+            return n.get();
+        }
+        if let Some(n) = std::env::var("RAYON_NUM_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+        {
+            return n;
+        }
+        std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+    }
+}
 
 /// Summary of a run.
 #[derive(Debug, Default, Clone, Copy)]
@@ -29,17 +77,308 @@ pub struct Summary {
     pub failed: u64,
 }
 
-/// One raw input line.
-enum Line {
-    Text(String),
-    TooLong(usize),
-    NotUtf8,
+/// A machine-readable command: how to read a request (fast and general paths) and answer it.
+pub trait Handler: Sync {
+    /// The request, ready to answer: every field read and checked as far as reading goes.
+    type Request<'a>;
+
+    /// The fast path: the request deserialized straight from `line`, with its `id`; `None` when that
+    /// fails for any reason (the general path then reads the line and names the problem).
+    fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, Self::Request<'a>)>;
+
+    /// The general path: the request from the fields of a parsed object, looked up in the order that
+    /// decides which problem an error names.
+    fn general<'a>(&self, obj: &'a Map<String, Value>) -> Result<Self::Request<'a>, String>;
+
+    /// Answers a request: writes the answer's fields (after `id`) to `out`, or returns the error message
+    /// (what was written is then discarded).
+    fn answer(&self, req: &Self::Request<'_>, out: &mut Out<'_>) -> Result<(), String>;
 }
 
-/// Reads one line of at most `max` bytes. Returns `None` at end of input. A longer line is consumed and
-/// discarded without being stored.
-fn read_line(input: &mut impl BufRead, max: usize) -> io::Result<Option<Line>> {
-    let mut buf = Vec::new();
+/// A request as the fast path reads it: the line's `id` and the command's fields `F`.
+#[derive(Debug)]
+pub struct Request<'de, F> {
+    /// The line's `id` (null when absent).
+    pub id: Id<'de>,
+    /// The command's fields.
+    pub fields: F,
+}
+
+/// The fields of a command's request, read from the keys of a JSON object.
+pub trait Fields<'de>: Default {
+    /// Reads the value of `key` from `map` when it is one of the fields (`Ok(true)`); `Ok(false)` for a
+    /// key that is not. A field seen twice is an error (see [`set`]).
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+/// Stores the next value of `map` in `slot`; an error when the slot is full (a duplicate key, which the
+/// general path resolves as JSON values do: the last one wins).
+pub fn set<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::custom("duplicate field"));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+impl<'de, F: Fields<'de>> Deserialize<'de> for Request<'de, F> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<F>(PhantomData<F>);
+        impl<'de, F: Fields<'de>> Visitor<'de> for V<F> {
+            type Value = Request<'de, F>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut id = None;
+                let mut fields = F::default();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let key: &str = &key.0;
+                    if key == "id" {
+                        set(&mut id, &mut map)?;
+                    } else if !fields.field(key, &mut map)? {
+                        map.next_value::<Strict>()?;
+                    }
+                }
+                Ok(Request {
+                    id: id.unwrap_or(Id::Null),
+                    fields,
+                })
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// A key of an object, borrowed from the line unless it holds escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Any JSON value, checked exactly as parsing it into a `serde_json::Value` would (numbers in range,
+/// strings well formed) and dropped: the value of a key that is not a field.
+struct Strict;
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Strict;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+                Ok(Strict)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Strict, E> {
+                Ok(Strict)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+                Ok(Strict)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Strict, E> {
+                Ok(Strict)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Strict, E> {
+                Ok(Strict)
+            }
+            fn visit_unit<E>(self) -> Result<Strict, E> {
+                Ok(Strict)
+            }
+            fn visit_none<E>(self) -> Result<Strict, E> {
+                Ok(Strict)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+                while seq.next_element::<Strict>()?.is_some() {}
+                Ok(Strict)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+                while map.next_key::<Strict>()?.is_some() {
+                    map.next_value::<Strict>()?;
+                }
+                Ok(Strict)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A line's `id` as the fast path reads it. Strings with escapes and arrays or objects are left to the
+/// general path (which echoes any JSON value), so every variant is written back exactly as
+/// `serde_json` writes the value it parses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Id<'a> {
+    /// `null` or absent.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A non-negative integer.
+    U64(u64),
+    /// A negative integer.
+    I64(i64),
+    /// Any other number.
+    F64(f64),
+    /// A string without escapes, as it appears in the line.
+    Str(&'a str),
+}
+
+impl<'de> Deserialize<'de> for Id<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Id<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar id")
+            }
+            fn visit_unit<E>(self) -> Result<Id<'de>, E> {
+                Ok(Id::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Id<'de>, E> {
+                Ok(Id::Bool(b))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Id<'de>, E> {
+                Ok(Id::U64(n))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Id<'de>, E> {
+                Ok(Id::I64(n))
+            }
+            fn visit_f64<E>(self, x: f64) -> Result<Id<'de>, E> {
+                Ok(Id::F64(x))
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Id<'de>, E> {
+                Ok(Id::Str(s))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Id<'de>, E> {
+                Err(E::custom("an id with escapes"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Where an answer's fields are written: the output buffer of a piece, after `{"id":…`.
+pub struct Out<'a> {
+    buf: &'a mut Vec<u8>,
+}
+
+impl Out<'_> {
+    /// Starts a field: `,"key":`. Keys are plain ASCII names (no escapes needed).
+    pub fn key(&mut self, key: &str) {
+        self.buf.extend_from_slice(b",\"");
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\":");
+    }
+
+    /// A number field (null when not finite, as `serde_json` writes it).
+    pub fn num(&mut self, key: &str, x: f64) {
+        self.key(key);
+        self.f64(x);
+    }
+
+    /// A number field that may be null.
+    pub fn opt_num(&mut self, key: &str, x: Option<f64>) {
+        self.key(key);
+        match x {
+            Some(x) => self.f64(x),
+            None => self.buf.extend_from_slice(b"null"),
+        }
+    }
+
+    /// A field holding an array of three numbers.
+    pub fn vec3(&mut self, key: &str, v: [f64; 3]) {
+        self.key(key);
+        self.array3(v);
+    }
+
+    /// An array of three numbers.
+    pub fn array3(&mut self, v: [f64; 3]) {
+        self.buf.push(b'[');
+        self.f64(v[0]);
+        self.buf.push(b',');
+        self.f64(v[1]);
+        self.buf.push(b',');
+        self.f64(v[2]);
+        self.buf.push(b']');
+    }
+
+    /// A number, as `serde_json` writes an `f64`: the shortest representation that reads back exactly,
+    /// by the formatter `serde_json` itself uses (`zmij`, of the `ryu` family), `null` when not finite.
+    pub fn f64(&mut self, x: f64) {
+        if x.is_finite() {
+            let mut b = zmij::Buffer::new();
+            self.buf.extend_from_slice(b.format_finite(x).as_bytes());
+        } else {
+            self.buf.extend_from_slice(b"null");
+        }
+    }
+
+    /// An unsigned integer.
+    pub fn u64(&mut self, n: u64) {
+        let mut b = itoa::Buffer::new();
+        self.buf.extend_from_slice(b.format(n).as_bytes());
+    }
+
+    /// A string with no characters that JSON escapes (checked in debug builds).
+    pub fn plain_str(&mut self, s: &str) {
+        debug_assert!(!s.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\'));
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.push(b'"');
+    }
+
+    /// Raw JSON punctuation.
+    pub fn raw(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
+    }
+}
+
+fn write_id(buf: &mut Vec<u8>, id: &Id<'_>) {
+    let mut out = Out { buf };
+    match *id {
+        Id::Null => out.raw(b"null"),
+        Id::Bool(true) => out.raw(b"true"),
+        Id::Bool(false) => out.raw(b"false"),
+        Id::U64(n) => out.u64(n),
+        Id::I64(n) => {
+            let mut b = itoa::Buffer::new();
+            out.raw(b.format(n).as_bytes());
+        }
+        Id::F64(x) => out.f64(x),
+        Id::Str(s) => out.plain_str(s),
+    }
+}
+
+/// One raw input line: a byte range of the chunk buffer, or a line too long to keep.
+#[derive(Debug, Clone, Copy)]
+enum Line {
+    Text { start: usize, end: usize },
+    TooLong(usize),
+}
+
+/// Reads one line of at most `max` bytes into `buf`. Returns `None` at end of input. A longer line is
+/// consumed and discarded without being stored.
+fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Option<Line>> {
+    let start = buf.len();
     let mut total = 0usize;
     let mut saw_any = false;
     loop {
@@ -48,7 +387,7 @@ fn read_line(input: &mut impl BufRead, max: usize) -> io::Result<Option<Line>> {
             break;
         }
         saw_any = true;
-        let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
+        let (used, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i + 1, true),
             None => (chunk.len(), false),
         };
@@ -66,26 +405,20 @@ fn read_line(input: &mut impl BufRead, max: usize) -> io::Result<Option<Line>> {
         return Ok(None);
     }
     if total > max {
+        buf.truncate(start);
         return Ok(Some(Line::TooLong(total)));
     }
-    if buf.last() == Some(&b'\r') {
+    if buf.last() == Some(&b'\r') && buf.len() > start {
         buf.pop();
     }
-    Ok(Some(String::from_utf8(buf).map_or(Line::NotUtf8, Line::Text)))
+    Ok(Some(Line::Text {
+        start,
+        end: buf.len(),
+    }))
 }
 
 /// Parses a line as a JSON object and returns its `id` (null when absent) and the object.
-fn parse_object(line: &Line) -> Result<(Value, Map<String, Value>), (Value, String)> {
-    let text = match line {
-        Line::Text(t) => t,
-        Line::TooLong(n) => {
-            return Err((
-                Value::Null,
-                format!("line is {n} bytes long, longer than the {MAX_LINE_BYTES}-byte limit"),
-            ));
-        }
-        Line::NotUtf8 => return Err((Value::Null, "line is not valid UTF-8".to_string())),
-    };
+fn parse_object(text: &str) -> Result<(Value, Map<String, Value>), (Value, String)> {
     if text.trim().is_empty() {
         return Err((Value::Null, "empty line: expected a JSON object".to_string()));
     }
@@ -198,75 +531,274 @@ fn kind_name(v: &Value) -> &'static str {
     }
 }
 
-/// Runs `handle` over every line of `input`, writing answers to `output` and messages to `errors`.
-pub fn run<F>(
-    input: impl BufRead,
-    mut output: impl Write,
-    mut errors: impl Write,
-    handle: F,
-) -> io::Result<Summary>
-where
-    F: Fn(&Map<String, Value>) -> Answer + Sync,
-{
-    let mut input = input;
-    let mut summary = Summary::default();
-    loop {
-        let mut lines = Vec::with_capacity(CHUNK_LINES);
-        while lines.len() < CHUNK_LINES {
-            match read_line(&mut input, MAX_LINE_BYTES)? {
-                Some(l) => lines.push(l),
+/// The answers to a piece of a chunk: output lines, and the failed lines' messages (index in the
+/// chunk, message) for stderr. Reused from chunk to chunk.
+#[derive(Debug, Default)]
+struct Piece {
+    out: Vec<u8>,
+    errors: Vec<(usize, String)>,
+}
+
+/// Writes the error line `{"id": id, "error": msg}` (id a JSON value) to `buf`.
+fn write_error(buf: &mut Vec<u8>, id: IdRef<'_, '_>, msg: &str) -> io::Result<()> {
+    buf.extend_from_slice(b"{\"id\":");
+    match id {
+        IdRef::Fast(id) => write_id(buf, id),
+        IdRef::Value(v) => serde_json::to_writer(&mut *buf, v)?,
+    }
+    buf.extend_from_slice(b",\"error\":");
+    serde_json::to_writer(&mut *buf, msg)?;
+    buf.extend_from_slice(b"}\n");
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum IdRef<'a, 'b> {
+    Fast(&'a Id<'b>),
+    Value(&'a Value),
+}
+
+/// Answers one line into `piece`.
+fn answer_line<H: Handler>(handler: &H, text: &[u8], index: usize, piece: &mut Piece) -> io::Result<()> {
+    let Ok(text) = std::str::from_utf8(text) else {
+        piece.errors.push((index, "line is not valid UTF-8".to_string()));
+        return write_error(
+            &mut piece.out,
+            IdRef::Value(&Value::Null),
+            "line is not valid UTF-8",
+        );
+    };
+    let start = piece.out.len();
+    if let Some((id, req)) = handler.fast(text) {
+        piece.out.extend_from_slice(b"{\"id\":");
+        write_id(&mut piece.out, &id);
+        let result = handler.answer(&req, &mut Out { buf: &mut piece.out });
+        return match result {
+            Ok(()) => {
+                piece.out.extend_from_slice(b"}\n");
+                Ok(())
+            }
+            Err(msg) => {
+                piece.out.truncate(start);
+                write_error(&mut piece.out, IdRef::Fast(&id), &msg)?;
+                piece.errors.push((index, msg));
+                Ok(())
+            }
+        };
+    }
+    let (id, msg) = match parse_object(text) {
+        Ok((id, obj)) => {
+            let id_ref = IdRef::Value(&id);
+            piece.out.extend_from_slice(b"{\"id\":");
+            serde_json::to_writer(&mut piece.out, &id)?;
+            match handler
+                .general(&obj)
+                .and_then(|req| handler.answer(&req, &mut Out { buf: &mut piece.out }))
+            {
+                Ok(()) => {
+                    piece.out.extend_from_slice(b"}\n");
+                    return Ok(());
+                }
+                Err(msg) => {
+                    piece.out.truncate(start);
+                    write_error(&mut piece.out, id_ref, &msg)?;
+                    piece.errors.push((index, msg));
+                    return Ok(());
+                }
+            }
+        }
+        Err(e) => e,
+    };
+    write_error(&mut piece.out, IdRef::Value(&id), &msg)?;
+    piece.errors.push((index, msg));
+    Ok(())
+}
+
+/// Answers the lines `lines` of the chunk buffer `text` (whose first line has index `first` in the
+/// chunk) into `piece`.
+fn answer_piece<H: Handler>(
+    handler: &H,
+    text: &[u8],
+    lines: &[Line],
+    first: usize,
+    piece: &mut Piece,
+) -> io::Result<()> {
+    piece.out.clear();
+    piece.errors.clear();
+    for (k, line) in lines.iter().enumerate() {
+        match *line {
+            Line::Text { start, end } => answer_line(handler, &text[start..end], first + k, piece)?,
+            Line::TooLong(n) => {
+                let msg = format!("line is {n} bytes long, longer than the {MAX_LINE_BYTES}-byte limit");
+                write_error(&mut piece.out, IdRef::Value(&Value::Null), &msg)?;
+                piece.errors.push((first + k, msg));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A chunk of input: up to [`CHUNK_LINES`] lines (and about [`CHUNK_BYTES`] bytes) in one buffer.
+#[derive(Debug, Default)]
+struct Chunk {
+    text: Vec<u8>,
+    lines: Vec<Line>,
+}
+
+impl Chunk {
+    /// Refills the chunk from `input`; it is empty at the end of the input.
+    fn fill(&mut self, input: &mut impl BufRead) -> io::Result<()> {
+        self.text.clear();
+        self.lines.clear();
+        while self.lines.len() < CHUNK_LINES && self.text.len() < CHUNK_BYTES {
+            match read_line(input, &mut self.text, MAX_LINE_BYTES)? {
+                Some(l) => self.lines.push(l),
                 None => break,
             }
         }
-        if lines.is_empty() {
-            break;
-        }
-        let answers: Vec<(Value, Answer)> = lines
-            .par_iter()
-            .map(|line| match parse_object(line) {
-                Ok((id, obj)) => {
-                    let a = handle(&obj);
-                    (id, a)
-                }
-                Err((id, msg)) => (id, Err(msg)),
-            })
-            .collect();
-        for (id, answer) in answers {
-            summary.lines += 1;
-            let out = match answer {
-                Ok(mut fields) => {
-                    let mut obj = Map::with_capacity(fields.len() + 1);
-                    obj.insert("id".into(), id);
-                    obj.append(&mut fields);
-                    Value::Object(obj)
-                }
-                Err(msg) => {
-                    summary.failed += 1;
-                    writeln!(errors, "line {}: {msg}", summary.lines)?;
-                    json!({ "id": id, "error": msg })
-                }
-            };
-            serde_json::to_writer(&mut output, &out)?;
-            output.write_all(b"\n")?;
-        }
-        output.flush()?;
+        Ok(())
     }
-    Ok(summary)
 }
 
-/// Runs `handle` from stdin to stdout (messages on stderr) and maps the outcome to the contract's exit
+/// Where the answers go, in input order, and the count so far.
+struct Sink<W, E> {
+    output: W,
+    errors: E,
+    summary: Summary,
+    pieces: Vec<Piece>,
+}
+
+impl<W: Write, E: Write> Sink<W, E> {
+    /// Answers the lines of `chunk` (on `pool`'s threads, or this one) and writes the answers.
+    fn answer<H: Handler>(
+        &mut self,
+        chunk: &Chunk,
+        handler: &H,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> io::Result<()> {
+        let n_pieces = chunk.lines.len().div_ceil(PIECE_LINES);
+        if self.pieces.len() < n_pieces {
+            self.pieces.resize_with(n_pieces, Piece::default);
+        }
+        let work = &mut self.pieces[..n_pieces];
+        let (text, lines) = (&chunk.text[..], &chunk.lines[..]);
+        let do_piece = |(i, piece): (usize, &mut Piece)| {
+            let first = i * PIECE_LINES;
+            let last = (first + PIECE_LINES).min(lines.len());
+            answer_piece(handler, text, &lines[first..last], first, piece)
+        };
+        match pool {
+            Some(pool) => pool.install(|| work.par_iter_mut().enumerate().try_for_each(do_piece))?,
+            None => work.iter_mut().enumerate().try_for_each(do_piece)?,
+        }
+        for piece in work.iter() {
+            for (index, msg) in &piece.errors {
+                writeln!(
+                    self.errors,
+                    "line {}: {msg}",
+                    self.summary.lines + *index as u64 + 1
+                )?;
+            }
+            self.summary.failed += piece.errors.len() as u64;
+            self.output.write_all(&piece.out)?;
+        }
+        self.summary.lines += lines.len() as u64;
+        self.errors.flush()?;
+        self.output.flush()
+    }
+}
+
+/// Runs `handler` over every line of `input` with `threads` worker threads, writing answers to `output`
+/// and messages to `errors`. With one thread every line is read, answered and written on this thread;
+/// with more, a reader thread reads the next chunk while the workers answer this one.
+pub fn run<H: Handler>(
+    input: impl BufRead + Send,
+    output: impl Write,
+    errors: impl Write,
+    handler: &H,
+    threads: usize,
+) -> io::Result<Summary> {
+    let mut sink = Sink {
+        output,
+        errors,
+        summary: Summary::default(),
+        pieces: Vec::new(),
+    };
+    let mut input = input;
+    if threads <= 1 {
+        let mut chunk = Chunk::default();
+        loop {
+            chunk.fill(&mut input)?;
+            if chunk.lines.is_empty() {
+                return Ok(sink.summary);
+            }
+            sink.answer(&chunk, handler, None)?;
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(io::Error::other)?;
+    std::thread::scope(|s| {
+        // Two chunk buffers go round: the reader fills one while the workers answer the other.
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Chunk>>(1);
+        let (empty_tx, empty_rx) = mpsc::channel::<Chunk>();
+        for _ in 0..2 {
+            empty_tx
+                .send(Chunk::default())
+                .map_err(|_| io::Error::other("the input reader stopped"))?;
+        }
+        let reader = s.spawn(move || {
+            while let Ok(mut chunk) = empty_rx.recv() {
+                let filled = chunk.fill(&mut input).map(|()| chunk);
+                let last = !matches!(&filled, Ok(c) if !c.lines.is_empty());
+                if full_tx.send(filled).is_err() || last {
+                    break;
+                }
+            }
+        });
+        let result = (|| -> io::Result<Summary> {
+            loop {
+                let chunk = full_rx
+                    .recv()
+                    .map_err(|_| io::Error::other("the input reader stopped"))??;
+                if chunk.lines.is_empty() {
+                    return Ok(sink.summary);
+                }
+                sink.answer(&chunk, handler, Some(&pool))?;
+                if empty_tx.send(chunk).is_err() {
+                    // The reader has finished (it sent the end of the input): it needs no more buffers.
+                    continue;
+                }
+            }
+        })();
+        // Unblock the reader whatever happened, then wait for it.
+        drop(full_rx);
+        drop(empty_tx);
+        if let Err(panic) = reader.join() {
+            std::panic::resume_unwind(panic);
+        }
+        result
+    })
+}
+
+/// Runs `handler` from stdin to stdout (messages on stderr) and maps the outcome to the contract's exit
 /// status: 2 when any line failed, 0 otherwise.
-pub fn run_stdio<F>(handle: F) -> io::Result<std::process::ExitCode>
-where
-    F: Fn(&Map<String, Value>) -> Answer + Sync,
-{
-    let stdout = io::BufWriter::new(io::stdout().lock());
-    let summary = run(io::stdin().lock(), stdout, io::stderr().lock(), handle)?;
+pub fn run_stdio<H: Handler>(handler: &H, args: &JsonlArgs) -> io::Result<std::process::ExitCode> {
+    let stdin = io::BufReader::with_capacity(1 << 16, io::stdin());
+    let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let stderr = io::BufWriter::new(io::stderr().lock());
+    let summary = run(stdin, stdout, stderr, handler, args.thread_count())?;
     Ok(if summary.failed > 0 {
         std::process::ExitCode::from(2)
     } else {
         std::process::ExitCode::SUCCESS
     })
+}
+
+/// The fast path's reading of a line: the [`Request`] with fields `F`, or `None`.
+pub fn fast_request<'a, F: Fields<'a>>(line: &'a str) -> Option<Request<'a, F>> {
+    serde_json::from_str(line).ok()
 }
 
 /// Reads a required finite number field.
@@ -299,42 +831,126 @@ pub fn string<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str, Str
     }
 }
 
-/// Builds an answer map from `(key, value)` pairs.
-pub fn answer<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {
-    fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run_str(input: &str) -> (String, Summary) {
+    /// A test command: `{x}` → `{y: 2x}`.
+    struct Double;
+
+    #[derive(Default)]
+    struct XFields {
+        x: Option<f64>,
+    }
+
+    impl<'de> Fields<'de> for XFields {
+        fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+            match key {
+                "x" => set(&mut self.x, map)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    }
+
+    impl Handler for Double {
+        type Request<'a> = f64;
+        fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, f64)> {
+            let r = fast_request::<XFields>(line)?;
+            Some((r.id, r.fields.x?))
+        }
+        fn general(&self, obj: &Map<String, Value>) -> Result<f64, String> {
+            num(obj, "x")
+        }
+        fn answer(&self, x: &f64, out: &mut Out<'_>) -> Result<(), String> {
+            out.num("y", 2.0 * x);
+            Ok(())
+        }
+    }
+
+    fn run_str(input: &str, threads: usize) -> (String, String, Summary) {
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let s = run(input.as_bytes(), &mut out, &mut err, |o| {
-            num(o, "x").map(|x| answer([("y", json!(2.0 * x))]))
-        })
-        .unwrap();
-        (String::from_utf8(out).unwrap(), s)
+        let s = run(input.as_bytes(), &mut out, &mut err, &Double, threads).unwrap();
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+            s,
+        )
     }
 
     #[test]
     fn echoes_ids_in_order_and_reports_errors() {
-        let (out, s) = run_str("{\"id\":1,\"x\":2}\nnot json\n\n{\"id\":\"b\"}\n{\"id\":3,\"x\":1}");
+        let (out, err, s) = run_str(
+            "{\"id\":1,\"x\":2}\nnot json\n\n{\"id\":\"b\"}\n{\"id\":3,\"x\":1}",
+            1,
+        );
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 5);
         assert_eq!(lines[0], r#"{"id":1,"y":4.0}"#);
-        assert!(lines[1].starts_with(r#"{"error":"not valid JSON"#) || lines[1].contains("\"id\":null"));
+        assert!(
+            lines[1].starts_with(r#"{"id":null,"error":"not valid JSON"#),
+            "{}",
+            lines[1]
+        );
         assert!(lines[2].contains("empty line"));
-        assert!(lines[3].contains("missing field `x`") && lines[3].contains("\"b\""));
+        assert_eq!(lines[3], r#"{"id":"b","error":"missing field `x`"}"#);
         assert_eq!(lines[4], r#"{"id":3,"y":2.0}"#);
         assert_eq!(s.failed, 3);
+        let msgs: Vec<&str> = err.lines().collect();
+        assert_eq!(msgs.len(), 3);
+        assert!(msgs[0].starts_with("line 2: not valid JSON"), "{err}");
+        assert!(msgs[2].starts_with("line 4: missing field `x`"), "{err}");
+    }
+
+    /// Ids of every kind are echoed as `serde_json` writes the value it parses, by both paths.
+    #[test]
+    fn ids_are_echoed_as_json_values() {
+        for (id, echoed) in [
+            ("1", "1"),
+            ("-7", "-7"),
+            ("1.0", "1.0"),
+            ("1e3", "1000.0"),
+            ("-0", "-0.0"),
+            ("18446744073709551616", "1.8446744073709552e+19"),
+            ("1e300", "1e+300"),
+            ("-2.5e-300", "-2.5e-300"),
+            ("true", "true"),
+            ("null", "null"),
+            ("\"plain\"", "\"plain\""),
+            ("\"esc\\u00e9\\/\"", "\"escé/\""),
+            ("[1, {\"b\": 2, \"a\": 1}]", "[1,{\"b\":2,\"a\":1}]"),
+        ] {
+            for x in ["1", "\"bad\""] {
+                let (out, _, _) = run_str(&format!("{{\"id\": {id}, \"x\": {x}}}\n"), 1);
+                assert!(out.starts_with(&format!("{{\"id\":{echoed},")), "{id}: {out}");
+            }
+        }
+    }
+
+    /// Lines the fast path cannot read are answered by the general path, identically when readable.
+    #[test]
+    fn general_path_answers_what_the_fast_path_leaves() {
+        // A duplicate key: the last value wins, as JSON values read it.
+        let (out, _, _) = run_str("{\"id\":1,\"x\":1,\"x\":5}\n", 1);
+        assert_eq!(out, "{\"id\":1,\"y\":10.0}\n");
+        // An unknown field with an out-of-range number is bad JSON for both paths.
+        let (out, _, s) = run_str("{\"id\":1,\"x\":1,\"z\":1e400}\n", 1);
+        assert!(
+            out.contains("not valid JSON") && out.contains("out of range"),
+            "{out}"
+        );
+        assert_eq!(s.failed, 1);
+        // Unknown fields of any shape are otherwise ignored.
+        let (out, _, _) = run_str("{\"z\":[{\"a\":null}],\"x\":0.1,\"id\":\"q\"}\n", 1);
+        assert_eq!(out, "{\"id\":\"q\",\"y\":0.2}\n");
     }
 
     #[test]
     fn nan_and_infinity_literals_are_named_with_the_id() {
-        let (out, s) = run_str(
+        let (out, _, s) = run_str(
             "{\"id\":7,\"x\":NaN}\n{\"id\":\"NaN\",\"x\":-Infinity,\"v\":[1,inf]}\n{\"id\":8,\"x\":NaN,}\n{\"id\":9,\"x\":1}\n",
+            1,
         );
         let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines[0]["id"], 7);
@@ -356,10 +972,33 @@ mod tests {
             "{{\"id\":1,\"pad\":\"{}\"}}\n{{\"id\":2,\"x\":1}}\n",
             "a".repeat(3 * MAX_LINE_BYTES)
         );
-        let (out, s) = run_str(&long);
+        let (out, _, s) = run_str(&long, 1);
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].contains("longer than"));
         assert_eq!(lines[1], r#"{"id":2,"y":2.0}"#);
         assert_eq!(s.failed, 1);
+    }
+
+    /// Many lines over several chunks and threads: the same bytes as one thread, in input order, with
+    /// stderr's line numbers counted across chunks.
+    #[test]
+    fn threads_keep_input_order() {
+        let mut input = String::new();
+        for i in 0..(2 * CHUNK_LINES + 77) {
+            if i % 1000 == 999 {
+                input.push_str(&format!("{{\"id\":{i}}}\n"));
+            } else {
+                input.push_str(&format!("{{\"id\":{i},\"x\":{}}}\n", i as f64 * 0.1));
+            }
+        }
+        let one = run_str(&input, 1);
+        let four = run_str(&input, 4);
+        assert_eq!(one.0, four.0);
+        assert_eq!(one.1, four.1);
+        assert!(one.1.starts_with("line 1000: missing field `x`"), "{}", one.1);
+        assert_eq!(one.2.lines, 2 * CHUNK_LINES as u64 + 77);
+        for (i, l) in one.0.lines().enumerate() {
+            assert!(l.starts_with(&format!("{{\"id\":{i},")), "{l}");
+        }
     }
 }

@@ -22,22 +22,26 @@ enum Command {
     /// WGS84 geodesics, look angles and radar horizon as JSON Lines (stdin → stdout).
     ///
     /// Each input line is an object with an `id` and a `kind`: "inverse", "direct", "look_angle" or
-    /// "min_visible_alt" (fields in the README). Each output line answers one input line, in order.
-    /// Exit status 2 when any line failed.
-    Geodesy,
+    /// "min_visible_alt" (fields in the README). Each output line answers one input line, in order,
+    /// whatever the number of threads (all cores by default: see --threads). Exit status 2 when any line
+    /// failed.
+    Geodesy(jsonl::JsonlArgs),
     /// Ballistic flight from a burnout state to impact, as JSON Lines (stdin → stdout).
     ///
     /// Input `{id, lat_deg, lon_deg, alt_m, speed_mps, azimuth_deg, flight_path_angle_deg, gravity}`
     /// (gravity "point" or "j2"); output `{id, impact_lat_deg, impact_lon_deg, time_of_flight_s,
-    /// apogee_alt_m, apogee_time_s, ground_range_km, ground_azimuth_deg}`. Escape or orbital states are
-    /// error lines. Exit status 2 when any line failed.
-    Fly,
+    /// apogee_alt_m, apogee_time_s, ground_range_km, ground_azimuth_deg}`. Point gravity is the Keplerian
+    /// conic in closed form; J2 is integrated (RKN12). Escape or orbital states are error lines. Output
+    /// is in input order whatever the number of threads (all cores by default: see --threads). Exit
+    /// status 2 when any line failed.
+    Fly(jsonl::JsonlArgs),
     /// Lambert's problem (Izzo's method) as JSON Lines (stdin → stdout).
     ///
     /// Input `{id, r1_m, r2_m, tof_s, mu_m3ps2, prograde, max_revs}`; output `{id, v1_mps, v2_mps}` (the
     /// zero-revolution solution) plus, when max_revs > 0, `solutions`: every (revs, branch, v1, v2).
+    /// Output is in input order whatever the number of threads (all cores by default: see --threads).
     /// Exit status 2 when any line failed.
-    Lambert,
+    Lambert(jsonl::JsonlArgs),
     /// One ballistic trajectory for people: targeting from a launch point to a target (minimum energy,
     /// lofted or depressed) or a given burnout state; prints a table and writes the track as CSV, GeoJSON
     /// and KML.
@@ -81,9 +85,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Geodesy => cmd::geodesy::run(),
-        Command::Fly => cmd::fly::run(),
-        Command::Lambert => cmd::lambert::run(),
+        Command::Geodesy(a) => cmd::geodesy::run(&a),
+        Command::Fly(a) => cmd::fly::run(&a),
+        Command::Lambert(a) => cmd::lambert::run(&a),
         Command::Trajectory(a) => cmd::trajectory::run(&a),
         Command::Study(a) => cmd::study::run(&a),
         Command::Footprint(a) => cmd::footprint::run(&a),

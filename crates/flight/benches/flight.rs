@@ -3,7 +3,8 @@
 //!
 //! The `peer_cases` groups run the committed reference sets, so that `bench/compare_peers.sh` can compare
 //! them with Orekit and pykep on exactly the same inputs: `fly/orekit_cases_j2` flies all burnout states
-//! of `tests/reference/orekit_trajectories.json` under J2 (one iteration = every case once), and
+//! of `tests/reference/orekit_trajectories.json` under J2 (one iteration = every case once; and
+//! `fly/orekit_cases_point` the same states under point gravity, for `crates/cli/bench/jsonl_bench.sh`), and
 //! `lambert/pykep_cases` solves every problem of `tests/reference/lambert_cases.json` with its
 //! `max_revs` (one iteration = every problem once). Divide by the case count for a per-call figure.
 
@@ -88,6 +89,17 @@ fn peer_cases(c: &mut Criterion) {
             let mut sum = 0.0;
             for s in &states {
                 let t = propagate(black_box(s), Gravity::J2).expect("impacts");
+                sum += t.summary().time_of_flight_s;
+            }
+            sum
+        })
+    });
+    // The same states under point gravity: the closed-form conic (`flight::conic`).
+    g.bench_function("orekit_cases_point", |b| {
+        b.iter(|| {
+            let mut sum = 0.0;
+            for s in &states {
+                let t = propagate(black_box(s), Gravity::Point).expect("impacts");
                 sum += t.summary().time_of_flight_s;
             }
             sum

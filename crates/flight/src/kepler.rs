@@ -166,6 +166,23 @@ impl KeplerOrbit {
         chi
     }
 
+    /// The time (s), inertial position (m), velocity (m/s) and distance from the centre (m) at the
+    /// universal anomaly `chi` (√m) from t = 0: Kepler's equation and the Lagrange coefficients evaluated
+    /// directly, without solving for χ (the conic's events are located in χ, [`crate::conic`]).
+    pub fn at_chi(&self, chi: f64) -> (f64, Vec3, Vec3, f64) {
+        let (f_chi, r, c, s) = self.kepler_fn(chi);
+        let t_s = f_chi / self.sqrt_mu;
+        let chi2 = chi * chi;
+        let f = 1.0 - chi2 / self.r0 * c;
+        let g = t_s - chi2 * chi * s / self.sqrt_mu;
+        let r0v = self.initial.r_inertial_m;
+        let v0v = self.initial.v_inertial_mps;
+        let z = self.alpha * chi2;
+        let fdot = self.sqrt_mu / (r * self.r0) * chi * (z * s - 1.0);
+        let gdot = 1.0 - chi2 / r * c;
+        (t_s, r0v * f + v0v * g, r0v * fdot + v0v * gdot, r)
+    }
+
     /// The inertial position (m) and velocity (m/s) at `t_s` seconds after t = 0.
     pub fn state_at(&self, t_s: f64) -> (Vec3, Vec3) {
         let chi = self.solve_chi(t_s);

@@ -9,7 +9,8 @@
 //! - [`propagate`] → [`Trajectory`]: burnout to impact under point or J2 gravity, integrated by an adaptive
 //!   Runge–Kutta–Nyström 12(10) method ([`rkn12`], the default) or Dormand–Prince 8(5,3) with dense output
 //!   ([`dop853`], the cross-check; [`Integrator`] chooses, [`ode`] holds their shared tolerances), or in
-//!   closed form ([`kepler`]) for point gravity. Impact and apogee are bracketed step by step and located by
+//!   closed form for point gravity ([`conic`]: the Keplerian conic's impact and apogee located on it
+//!   directly, in the universal variable of [`kepler`]). Impact and apogee are bracketed step by step and located by
 //!   Newton's method on the path, [`Trajectory::altitude_crossings`] by Brent's method;
 //!   [`Trajectory::summary`] is the `shieldwatch fly` answer.
 //! - [`lambert()`]: Lambert's problem by Izzo's method, multi-revolution, prograde or retrograde.
@@ -46,6 +47,7 @@
 
 pub mod aim;
 pub mod atmosphere;
+pub mod conic;
 pub mod dop853;
 mod dop853_tableau;
 mod error;

@@ -6,7 +6,8 @@
 //! rotated by −ωt. Impact is the first downward zero of the geodetic height h(t), apogee the largest
 //! maximum of h(t) found as a downward zero of dh/dt (the Earth-relative velocity along the ellipsoid
 //! normal), which locates its time far better than maximising h itself. On the closed-form Kepler orbit
-//! they are bracketed by sampling and located by Brent's method; on an integrator's path they are
+//! (point gravity) they are located on the conic itself, without integration ([`crate::conic`]); on an
+//! integrator's path they are
 //! bracketed step by step and located by Newton's method — for RKN12 on Taylor expansions about exact
 //! states of the path (`NystromScan`), for DOP853 on its dense output (`StepScan`).
 
@@ -14,6 +15,7 @@ use std::sync::OnceLock;
 
 use geodesy::{Geodetic, Vec3, wrap_180_deg, wrap_360_deg};
 
+use crate::conic;
 use crate::dop853::{self, Segment, Step};
 use crate::kepler::KeplerOrbit;
 use crate::model::{Figure, longitude_deg};
@@ -219,25 +221,17 @@ pub fn propagate_inertial(
         }
     };
     let (path, impact, apogees) = if use_kepler {
+        // The conic in closed form: impact and apogee located on it directly (`conic`).
         let (h0, hdot0) = exact_at_burnout();
-        let mut scan = Scan::new(model, h0, hdot0);
-        let state_at = |t: f64| kepler.state_at(t);
-        let t1 = kepler.time_to_next_periapsis_s().unwrap_or(period);
-        let mut windows = vec![(0.0, t1)];
-        windows.push((t1, t1 + period));
-        for (a, b) in windows {
-            let n = 64;
-            let mut ts: Vec<f64> = [1.0 / 4096.0, 1.0 / 1024.0, 1.0 / 256.0, 1.0 / 64.0]
-                .iter()
-                .map(|f| a + f * (b - a))
-                .collect();
-            ts.extend((1..=n).map(|i| a + (b - a) * i as f64 / n as f64));
-            scan.run(&state_at, &ts);
-            if scan.impact.is_some() {
-                break;
-            }
-        }
-        (Path::Kepler(kepler), scan.impact, scan.apogees)
+        let (impact, apogee) = conic::impact_and_apogee(&model, state, &kepler, h0, hdot0)?;
+        return Ok(Trajectory {
+            model,
+            gravity,
+            burnout: *state,
+            path: Path::Kepler(kepler),
+            impact,
+            apogee,
+        });
     } else if options.integrator == Integrator::Dop853 {
         let f = rhs(model, gravity);
         let y0 = to_y(state);
@@ -336,7 +330,7 @@ fn integration_error(e: IntegrationError) -> Error {
 }
 
 /// The event at `t_s` of inertial state (`r`, `v`).
-fn event_from(model: &EarthModel, t_s: f64, r: Vec3, v: Vec3) -> Event {
+pub(crate) fn event_from(model: &EarthModel, t_s: f64, r: Vec3, v: Vec3) -> Event {
     Event {
         t_since_burnout_s: t_s,
         r_inertial_m: r,
@@ -404,59 +398,6 @@ fn to_y(s: &InertialState) -> dop853::State {
 
 fn from_y(y: &dop853::State) -> (Vec3, Vec3) {
     (Vec3::new(y[0], y[1], y[2]), Vec3::new(y[3], y[4], y[5]))
-}
-
-/// Sequential bracketing of impact and apogee over samples of h and dh/dt, with refinement.
-struct Scan {
-    model: EarthModel,
-    t: f64,
-    h: f64,
-    hdot: f64,
-    impact: Option<f64>,
-    apogees: Vec<(f64, f64)>,
-}
-
-impl Scan {
-    fn new(model: EarthModel, h0: f64, hdot0: f64) -> Self {
-        Scan {
-            model,
-            t: 0.0,
-            h: h0,
-            hdot: hdot0,
-            impact: None,
-            apogees: Vec::new(),
-        }
-    }
-
-    /// Samples `state_at` at the increasing times `ts` (all after the last sample), stopping at impact.
-    fn run(&mut self, state_at: &dyn Fn(f64) -> (Vec3, Vec3), ts: &[f64]) {
-        let model = self.model;
-        let h_of = |t: f64| {
-            let (r, v) = state_at(t);
-            model.height_and_rate(r, v)
-        };
-        for &t in ts {
-            if self.impact.is_some() {
-                return;
-            }
-            if t <= self.t {
-                continue;
-            }
-            let (h, hdot) = h_of(t);
-            if self.hdot > 0.0
-                && hdot <= 0.0
-                && let Some(ta) = brent(|x| h_of(x).1, self.t, t, EVENT_XTOL_S)
-            {
-                self.apogees.push((ta, h_of(ta).0));
-            }
-            if self.h > 0.0 && h <= 0.0 {
-                self.impact = brent(|x| h_of(x).0, self.t, t, EVENT_XTOL_S).or(Some(t));
-            }
-            self.t = t;
-            self.h = h;
-            self.hdot = hdot;
-        }
-    }
 }
 
 /// Sequential bracketing of impact and apogee over the integrator's steps, with refinement.
@@ -761,7 +702,7 @@ fn turn_correction(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> f6
 /// Earth-relative velocity V = v − ω × r along the normal n at the sub-point, and
 /// n · (a − 2 ω × V − ω × (ω × r)) + V_east² / (N + h) + V_north² / (M + h), with M and N the radii of
 /// curvature of the meridian and the prime vertical (the normal turns as the sub-point moves).
-fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> HeightRate {
+pub(crate) fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> HeightRate {
     let (h, n) = model.height_and_normal(r);
     let w = model.omega();
     let vr = v - w.cross(r);
@@ -790,20 +731,20 @@ fn height_rate_exact(model: &EarthModel, gravity: Gravity, r: Vec3, v: Vec3) -> 
 /// The geodetic height (m), its first and second time derivatives, the geodetic latitude (its sine and
 /// cosine) and its rate (rad/s, the northward Earth-relative speed over the meridian's radius of
 /// curvature) of a state.
-struct HeightRate {
-    h: f64,
-    hdot: f64,
-    hddot: f64,
-    sin_lat: f64,
-    cos_lat: f64,
-    lat_rate: f64,
+pub(crate) struct HeightRate {
+    pub(crate) h: f64,
+    pub(crate) hdot: f64,
+    pub(crate) hddot: f64,
+    pub(crate) sin_lat: f64,
+    pub(crate) cos_lat: f64,
+    pub(crate) lat_rate: f64,
 }
 
 /// The event at `t_s` of inertial state (`r`, `v`) on (or within micrometres of) the figure's surface —
 /// an impact located as a root of the implicit function E — without the general geodetic solution: on
 /// the surface the normal is E's gradient, whence the latitude, and the height is E / |∇E| to first
 /// order.
-fn event_on_surface(model: &EarthModel, t_s: f64, r: Vec3, v: Vec3) -> Event {
+pub(crate) fn event_on_surface(model: &EarthModel, t_s: f64, r: Vec3, v: Vec3) -> Event {
     let (e, _) = model.outside_and_rate(r, v);
     let r_e = model.inertial_to_ecef(r, t_s);
     Event {

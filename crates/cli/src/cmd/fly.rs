@@ -1,43 +1,131 @@
 //! `shieldwatch fly`: ballistic flight from a burnout state to impact, as JSON Lines
 //! (`shared/DESIGN.md` §4).
 
+use std::fmt;
 use std::process::ExitCode;
 
 use flight::{BurnoutState, Gravity};
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
 
-use crate::jsonl::{self, Answer, answer, num, string};
+use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_request, num, set, string};
 
 /// Reads burnout states from stdin, answers on stdout; exit status 2 when any line failed.
-pub fn run() -> anyhow::Result<ExitCode> {
-    Ok(jsonl::run_stdio(handle)?)
+pub fn run(args: &JsonlArgs) -> anyhow::Result<ExitCode> {
+    Ok(jsonl::run_stdio(&Fly, args)?)
 }
 
-/// Answers one request: `{id, lat_deg, lon_deg, alt_m, speed_mps, azimuth_deg, flight_path_angle_deg,
+/// The `fly` command: `{id, lat_deg, lon_deg, alt_m, speed_mps, azimuth_deg, flight_path_angle_deg,
 /// gravity}` → `{id, impact_lat_deg, impact_lon_deg, time_of_flight_s, apogee_alt_m, apogee_time_s,
 /// ground_range_km, ground_azimuth_deg}`.
-pub fn handle(req: &Map<String, Value>) -> Answer {
-    let gravity: Gravity = string(req, "gravity")?
-        .parse()
-        .map_err(|e: flight::Error| format!("field `gravity`: {e}"))?;
-    let b = BurnoutState {
-        lat_deg: num(req, "lat_deg")?,
-        lon_deg: num(req, "lon_deg")?,
-        alt_m: num(req, "alt_m")?,
-        speed_mps: num(req, "speed_mps")?,
-        azimuth_deg: num(req, "azimuth_deg")?,
-        flight_path_angle_deg: num(req, "flight_path_angle_deg")?,
-    };
-    let s = flight::propagate(&b, gravity)
-        .map_err(|e| e.to_string())?
-        .summary();
-    Ok(answer([
-        ("impact_lat_deg", json!(s.impact_lat_deg)),
-        ("impact_lon_deg", json!(s.impact_lon_deg)),
-        ("time_of_flight_s", json!(s.time_of_flight_s)),
-        ("apogee_alt_m", json!(s.apogee_alt_m)),
-        ("apogee_time_s", json!(s.apogee_time_s)),
-        ("ground_range_km", json!(s.ground_range_m / 1e3)),
-        ("ground_azimuth_deg", json!(s.ground_azimuth_deg)),
-    ]))
+pub struct Fly;
+
+/// A `fly` request: the burnout state (not yet validated: the library does it) and the gravity model.
+#[derive(Debug, Clone, Copy)]
+pub struct FlyRequest {
+    burnout: BurnoutState,
+    gravity: Gravity,
+}
+
+/// The fields of a `fly` line, as the fast path reads them.
+#[derive(Debug, Default)]
+struct FlyFields {
+    gravity: Option<GravityField>,
+    lat_deg: Option<f64>,
+    lon_deg: Option<f64>,
+    alt_m: Option<f64>,
+    speed_mps: Option<f64>,
+    azimuth_deg: Option<f64>,
+    flight_path_angle_deg: Option<f64>,
+}
+
+impl<'de> Fields<'de> for FlyFields {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "gravity" => set(&mut self.gravity, map)?,
+            "lat_deg" => set(&mut self.lat_deg, map)?,
+            "lon_deg" => set(&mut self.lon_deg, map)?,
+            "alt_m" => set(&mut self.alt_m, map)?,
+            "speed_mps" => set(&mut self.speed_mps, map)?,
+            "azimuth_deg" => set(&mut self.azimuth_deg, map)?,
+            "flight_path_angle_deg" => set(&mut self.flight_path_angle_deg, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// `"point"` or `"j2"` (anything else is left to the general path, which names the problem).
+#[derive(Debug)]
+struct GravityField(Gravity);
+
+impl<'de> Deserialize<'de> for GravityField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = GravityField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"point\" or \"j2\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<GravityField, E> {
+                s.parse().map(GravityField).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl Handler for Fly {
+    type Request<'a> = FlyRequest;
+
+    fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, FlyRequest)> {
+        let r = fast_request::<FlyFields>(line)?;
+        let f = r.fields;
+        Some((
+            r.id,
+            FlyRequest {
+                gravity: f.gravity?.0,
+                burnout: BurnoutState {
+                    lat_deg: f.lat_deg?,
+                    lon_deg: f.lon_deg?,
+                    alt_m: f.alt_m?,
+                    speed_mps: f.speed_mps?,
+                    azimuth_deg: f.azimuth_deg?,
+                    flight_path_angle_deg: f.flight_path_angle_deg?,
+                },
+            },
+        ))
+    }
+
+    fn general(&self, req: &Map<String, Value>) -> Result<FlyRequest, String> {
+        let gravity: Gravity = string(req, "gravity")?
+            .parse()
+            .map_err(|e: flight::Error| format!("field `gravity`: {e}"))?;
+        Ok(FlyRequest {
+            gravity,
+            burnout: BurnoutState {
+                lat_deg: num(req, "lat_deg")?,
+                lon_deg: num(req, "lon_deg")?,
+                alt_m: num(req, "alt_m")?,
+                speed_mps: num(req, "speed_mps")?,
+                azimuth_deg: num(req, "azimuth_deg")?,
+                flight_path_angle_deg: num(req, "flight_path_angle_deg")?,
+            },
+        })
+    }
+
+    fn answer(&self, req: &FlyRequest, out: &mut Out<'_>) -> Result<(), String> {
+        let s = flight::propagate(&req.burnout, req.gravity)
+            .map_err(|e| e.to_string())?
+            .summary();
+        out.num("impact_lat_deg", s.impact_lat_deg);
+        out.num("impact_lon_deg", s.impact_lon_deg);
+        out.num("time_of_flight_s", s.time_of_flight_s);
+        out.num("apogee_alt_m", s.apogee_alt_m);
+        out.num("apogee_time_s", s.apogee_time_s);
+        out.num("ground_range_km", s.ground_range_m / 1e3);
+        out.num("ground_azimuth_deg", s.ground_azimuth_deg);
+        Ok(())
+    }
 }

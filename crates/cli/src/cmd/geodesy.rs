@@ -1,83 +1,253 @@
 //! `shieldwatch geodesy`: WGS84 geodesics, look angles and radar horizon as JSON Lines
 //! (`shared/DESIGN.md` §4).
 
+use std::fmt;
 use std::process::ExitCode;
 
 use geodesy::Geodetic;
-use serde_json::{Map, Value, json};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
 
-use crate::jsonl::{self, Answer, answer, num, string};
+use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_request, num, set, string};
 
 /// Reads requests from stdin, answers on stdout; exit status 2 when any line failed.
-pub fn run() -> anyhow::Result<ExitCode> {
-    Ok(jsonl::run_stdio(handle)?)
+pub fn run(args: &JsonlArgs) -> anyhow::Result<ExitCode> {
+    Ok(jsonl::run_stdio(&GeodesyCmd, args)?)
 }
 
-/// Answers one request object.
-pub fn handle(req: &Map<String, Value>) -> Answer {
-    match string(req, "kind")? {
-        "inverse" => {
-            let r = geodesy::inverse(
-                num(req, "lat1_deg")?,
-                num(req, "lon1_deg")?,
-                num(req, "lat2_deg")?,
-                num(req, "lon2_deg")?,
-            )
-            .map_err(|e| e.to_string())?;
-            Ok(answer([
-                ("distance_m", json!(r.distance_m)),
-                ("azi1_deg", json!(r.azi1_deg)),
-                ("azi2_deg", json!(r.azi2_deg)),
-            ]))
+/// The `geodesy` command: one of four kinds of request per line.
+pub struct GeodesyCmd;
+
+/// A `geodesy` request, its fields read (points checked as far as reading goes).
+#[derive(Debug, Clone, Copy)]
+pub enum GeodesyRequest {
+    /// The geodesic between two points.
+    Inverse {
+        lat1: f64,
+        lon1: f64,
+        lat2: f64,
+        lon2: f64,
+    },
+    /// Where a geodesic from a point along an azimuth ends.
+    Direct {
+        lat1: f64,
+        lon1: f64,
+        azi1: f64,
+        distance: f64,
+    },
+    /// Azimuth, elevation and range from an observer to a target.
+    LookAngle { obs: Geodetic, tgt: Geodetic },
+    /// The lowest height the observer sees above a ground point.
+    MinVisibleAlt {
+        obs: Geodetic,
+        min_elevation: f64,
+        tgt_lat: f64,
+        tgt_lon: f64,
+    },
+}
+
+/// The `kind` of a line.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Inverse,
+    Direct,
+    LookAngle,
+    MinVisibleAlt,
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Kind;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a kind")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Kind, E> {
+                match s {
+                    "inverse" => Ok(Kind::Inverse),
+                    "direct" => Ok(Kind::Direct),
+                    "look_angle" => Ok(Kind::LookAngle),
+                    "min_visible_alt" => Ok(Kind::MinVisibleAlt),
+                    _ => Err(E::custom("unknown kind")),
+                }
+            }
         }
-        "direct" => {
-            let r = geodesy::direct(
-                num(req, "lat1_deg")?,
-                num(req, "lon1_deg")?,
-                num(req, "azi1_deg")?,
-                num(req, "distance_m")?,
-            )
-            .map_err(|e| e.to_string())?;
-            Ok(answer([
-                ("lat2_deg", json!(r.lat2_deg)),
-                ("lon2_deg", json!(r.lon2_deg)),
-                ("azi2_deg", json!(r.azi2_deg)),
-            ]))
-        }
-        "look_angle" => {
-            let obs = point(req, "obs_lat_deg", "obs_lon_deg", "obs_h_m")?;
-            let tgt = point(req, "tgt_lat_deg", "tgt_lon_deg", "tgt_h_m")?;
-            let la = geodesy::look_angle(obs, tgt);
-            Ok(answer([
-                ("azimuth_deg", json!(la.azimuth_deg)),
-                ("elevation_deg", json!(la.elevation_deg)),
-                ("slant_range_m", json!(la.slant_range_m)),
-            ]))
-        }
-        "min_visible_alt" => {
-            let obs = point(req, "obs_lat_deg", "obs_lon_deg", "obs_h_m")?;
-            let h = geodesy::min_visible_alt(
-                obs,
-                num(req, "min_elevation_deg")?,
-                num(req, "tgt_lat_deg")?,
-                num(req, "tgt_lon_deg")?,
-            )
-            .map_err(|e| e.to_string())?;
-            Ok(answer([("min_visible_alt_m", json!(h))]))
-        }
-        other => Err(format!(
-            "unknown kind \"{other}\": expected one of inverse, direct, look_angle, min_visible_alt"
-        )),
+        d.deserialize_str(V)
     }
 }
 
-fn point(req: &Map<String, Value>, lat: &str, lon: &str, h: &str) -> Result<Geodetic, String> {
-    let (lat_v, lon_v, h_v) = (num(req, lat)?, num(req, lon)?, num(req, h)?);
-    Geodetic::try_new(lat_v, lon_v, h_v).map_err(|e| {
-        // Name the JSON field rather than the library's generic name.
+/// Every field a `geodesy` line may hold, as the fast path reads them.
+#[derive(Debug, Default)]
+struct GeodesyFields {
+    kind: Option<Kind>,
+    lat1_deg: Option<f64>,
+    lon1_deg: Option<f64>,
+    lat2_deg: Option<f64>,
+    lon2_deg: Option<f64>,
+    azi1_deg: Option<f64>,
+    distance_m: Option<f64>,
+    obs_lat_deg: Option<f64>,
+    obs_lon_deg: Option<f64>,
+    obs_h_m: Option<f64>,
+    tgt_lat_deg: Option<f64>,
+    tgt_lon_deg: Option<f64>,
+    tgt_h_m: Option<f64>,
+    min_elevation_deg: Option<f64>,
+}
+
+impl<'de> Fields<'de> for GeodesyFields {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "kind" => set(&mut self.kind, map)?,
+            "lat1_deg" => set(&mut self.lat1_deg, map)?,
+            "lon1_deg" => set(&mut self.lon1_deg, map)?,
+            "lat2_deg" => set(&mut self.lat2_deg, map)?,
+            "lon2_deg" => set(&mut self.lon2_deg, map)?,
+            "azi1_deg" => set(&mut self.azi1_deg, map)?,
+            "distance_m" => set(&mut self.distance_m, map)?,
+            "obs_lat_deg" => set(&mut self.obs_lat_deg, map)?,
+            "obs_lon_deg" => set(&mut self.obs_lon_deg, map)?,
+            "obs_h_m" => set(&mut self.obs_h_m, map)?,
+            "tgt_lat_deg" => set(&mut self.tgt_lat_deg, map)?,
+            "tgt_lon_deg" => set(&mut self.tgt_lon_deg, map)?,
+            "tgt_h_m" => set(&mut self.tgt_h_m, map)?,
+            "min_elevation_deg" => set(&mut self.min_elevation_deg, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// A point from its three fields, checked; the error names the JSON field rather than the library's
+/// generic name.
+fn point(lat: (f64, &str), lon: (f64, &str), h: (f64, &str)) -> Result<Geodetic, String> {
+    Geodetic::try_new(lat.0, lon.0, h.0).map_err(|e| {
         let msg = e.to_string();
-        msg.replacen("latitude", lat, 1)
-            .replacen("longitude", lon, 1)
-            .replacen("height", h, 1)
+        msg.replacen("latitude", lat.1, 1)
+            .replacen("longitude", lon.1, 1)
+            .replacen("height", h.1, 1)
     })
+}
+
+const OBS: [&str; 3] = ["obs_lat_deg", "obs_lon_deg", "obs_h_m"];
+const TGT: [&str; 3] = ["tgt_lat_deg", "tgt_lon_deg", "tgt_h_m"];
+
+impl Handler for GeodesyCmd {
+    type Request<'a> = GeodesyRequest;
+
+    fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, GeodesyRequest)> {
+        let r = fast_request::<GeodesyFields>(line)?;
+        let f = r.fields;
+        // A point that fails its checks is left to the general path, which reports it in order.
+        let pt = |lat: Option<f64>, lon: Option<f64>, h: Option<f64>, names: [&str; 3]| {
+            point((lat?, names[0]), (lon?, names[1]), (h?, names[2])).ok()
+        };
+        let req = match f.kind? {
+            Kind::Inverse => GeodesyRequest::Inverse {
+                lat1: f.lat1_deg?,
+                lon1: f.lon1_deg?,
+                lat2: f.lat2_deg?,
+                lon2: f.lon2_deg?,
+            },
+            Kind::Direct => GeodesyRequest::Direct {
+                lat1: f.lat1_deg?,
+                lon1: f.lon1_deg?,
+                azi1: f.azi1_deg?,
+                distance: f.distance_m?,
+            },
+            Kind::LookAngle => GeodesyRequest::LookAngle {
+                obs: pt(f.obs_lat_deg, f.obs_lon_deg, f.obs_h_m, OBS)?,
+                tgt: pt(f.tgt_lat_deg, f.tgt_lon_deg, f.tgt_h_m, TGT)?,
+            },
+            Kind::MinVisibleAlt => GeodesyRequest::MinVisibleAlt {
+                obs: pt(f.obs_lat_deg, f.obs_lon_deg, f.obs_h_m, OBS)?,
+                min_elevation: f.min_elevation_deg?,
+                tgt_lat: f.tgt_lat_deg?,
+                tgt_lon: f.tgt_lon_deg?,
+            },
+        };
+        Some((r.id, req))
+    }
+
+    fn general(&self, req: &Map<String, Value>) -> Result<GeodesyRequest, String> {
+        let field = |names: [&str; 3]| -> Result<Geodetic, String> {
+            let (lat, lon, h) = (num(req, names[0])?, num(req, names[1])?, num(req, names[2])?);
+            point((lat, names[0]), (lon, names[1]), (h, names[2]))
+        };
+        Ok(match string(req, "kind")? {
+            "inverse" => GeodesyRequest::Inverse {
+                lat1: num(req, "lat1_deg")?,
+                lon1: num(req, "lon1_deg")?,
+                lat2: num(req, "lat2_deg")?,
+                lon2: num(req, "lon2_deg")?,
+            },
+            "direct" => GeodesyRequest::Direct {
+                lat1: num(req, "lat1_deg")?,
+                lon1: num(req, "lon1_deg")?,
+                azi1: num(req, "azi1_deg")?,
+                distance: num(req, "distance_m")?,
+            },
+            "look_angle" => GeodesyRequest::LookAngle {
+                obs: field(OBS)?,
+                tgt: field(TGT)?,
+            },
+            "min_visible_alt" => GeodesyRequest::MinVisibleAlt {
+                obs: field(OBS)?,
+                min_elevation: num(req, "min_elevation_deg")?,
+                tgt_lat: num(req, "tgt_lat_deg")?,
+                tgt_lon: num(req, "tgt_lon_deg")?,
+            },
+            other => {
+                return Err(format!(
+                    "unknown kind \"{other}\": expected one of inverse, direct, look_angle, min_visible_alt"
+                ));
+            }
+        })
+    }
+
+    fn answer(&self, req: &GeodesyRequest, out: &mut Out<'_>) -> Result<(), String> {
+        match *req {
+            GeodesyRequest::Inverse {
+                lat1,
+                lon1,
+                lat2,
+                lon2,
+            } => {
+                let r = geodesy::inverse(lat1, lon1, lat2, lon2).map_err(|e| e.to_string())?;
+                out.num("distance_m", r.distance_m);
+                out.num("azi1_deg", r.azi1_deg);
+                out.num("azi2_deg", r.azi2_deg);
+            }
+            GeodesyRequest::Direct {
+                lat1,
+                lon1,
+                azi1,
+                distance,
+            } => {
+                let r = geodesy::direct(lat1, lon1, azi1, distance).map_err(|e| e.to_string())?;
+                out.num("lat2_deg", r.lat2_deg);
+                out.num("lon2_deg", r.lon2_deg);
+                out.num("azi2_deg", r.azi2_deg);
+            }
+            GeodesyRequest::LookAngle { obs, tgt } => {
+                let la = geodesy::look_angle(obs, tgt);
+                out.opt_num("azimuth_deg", la.azimuth_deg);
+                out.num("elevation_deg", la.elevation_deg);
+                out.num("slant_range_m", la.slant_range_m);
+            }
+            GeodesyRequest::MinVisibleAlt {
+                obs,
+                min_elevation,
+                tgt_lat,
+                tgt_lon,
+            } => {
+                let h = geodesy::min_visible_alt(obs, min_elevation, tgt_lat, tgt_lon)
+                    .map_err(|e| e.to_string())?;
+                out.opt_num("min_visible_alt_m", h);
+            }
+        }
+        Ok(())
+    }
 }

@@ -9,16 +9,58 @@
 use std::process::ExitCode;
 
 use geodesy::Vec3;
-use serde_json::{Map, Value, json};
+use serde::de::MapAccess;
+use serde_json::{Map, Value};
 
-use crate::jsonl::{self, Answer, answer, num};
+use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_request, num, set};
 
 /// Largest `max_revs` accepted (the problem has at most ~tof/period revolutions anyway).
 const MAX_REVS_LIMIT: u64 = 1000;
 
 /// Reads Lambert problems from stdin, answers on stdout; exit status 2 when any line failed.
-pub fn run() -> anyhow::Result<ExitCode> {
-    Ok(jsonl::run_stdio(handle)?)
+pub fn run(args: &JsonlArgs) -> anyhow::Result<ExitCode> {
+    Ok(jsonl::run_stdio(&LambertCmd, args)?)
+}
+
+/// The `lambert` command: `{id, r1_m, r2_m, tof_s, mu_m3ps2, prograde, max_revs}` → `{id, v1_mps,
+/// v2_mps}` (plus `solutions` when `max_revs` > 0).
+pub struct LambertCmd;
+
+/// A Lambert problem as read from a line (`max_revs` not yet checked against its limit).
+#[derive(Debug, Clone, Copy)]
+pub struct LambertRequest {
+    r1: Vec3,
+    r2: Vec3,
+    tof: f64,
+    mu: f64,
+    prograde: bool,
+    max_revs: u64,
+}
+
+/// The fields of a `lambert` line, as the fast path reads them.
+#[derive(Debug, Default)]
+struct LambertFields {
+    r1_m: Option<[f64; 3]>,
+    r2_m: Option<[f64; 3]>,
+    tof_s: Option<f64>,
+    mu_m3ps2: Option<f64>,
+    prograde: Option<bool>,
+    max_revs: Option<u64>,
+}
+
+impl<'de> Fields<'de> for LambertFields {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "r1_m" => set(&mut self.r1_m, map)?,
+            "r2_m" => set(&mut self.r2_m, map)?,
+            "tof_s" => set(&mut self.tof_s, map)?,
+            "mu_m3ps2" => set(&mut self.mu_m3ps2, map)?,
+            "prograde" => set(&mut self.prograde, map)?,
+            "max_revs" => set(&mut self.max_revs, map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 fn vec3(req: &Map<String, Value>, key: &str) -> Result<Vec3, String> {
@@ -37,56 +79,85 @@ fn vec3(req: &Map<String, Value>, key: &str) -> Result<Vec3, String> {
     Ok(Vec3::from_array(out))
 }
 
-/// Answers one request: `{id, r1_m, r2_m, tof_s, mu_m3ps2, prograde, max_revs}` → `{id, v1_mps, v2_mps}`
-/// (plus `solutions` when `max_revs` > 0).
-pub fn handle(req: &Map<String, Value>) -> Answer {
-    let r1 = vec3(req, "r1_m")?;
-    let r2 = vec3(req, "r2_m")?;
-    let tof = num(req, "tof_s")?;
-    let mu = num(req, "mu_m3ps2")?;
-    let prograde = match req.get("prograde") {
-        None => return Err("missing field `prograde`".to_string()),
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err("field `prograde` must be true or false".to_string()),
-    };
-    let max_revs = match req.get("max_revs") {
-        None => 0,
-        Some(v) => match v.as_u64() {
-            Some(n) if n <= MAX_REVS_LIMIT => n as u32,
-            _ => {
-                return Err(format!(
-                    "field `max_revs` must be an integer in [0, {MAX_REVS_LIMIT}]"
-                ));
+impl Handler for LambertCmd {
+    type Request<'a> = LambertRequest;
+
+    fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, LambertRequest)> {
+        let r = fast_request::<LambertFields>(line)?;
+        let f = r.fields;
+        Some((
+            r.id,
+            LambertRequest {
+                r1: Vec3::from_array(f.r1_m?),
+                r2: Vec3::from_array(f.r2_m?),
+                tof: f.tof_s?,
+                mu: f.mu_m3ps2?,
+                prograde: f.prograde?,
+                max_revs: f.max_revs.unwrap_or(0),
+            },
+        ))
+    }
+
+    fn general(&self, req: &Map<String, Value>) -> Result<LambertRequest, String> {
+        let r1 = vec3(req, "r1_m")?;
+        let r2 = vec3(req, "r2_m")?;
+        let tof = num(req, "tof_s")?;
+        let mu = num(req, "mu_m3ps2")?;
+        let prograde = match req.get("prograde") {
+            None => return Err("missing field `prograde`".to_string()),
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err("field `prograde` must be true or false".to_string()),
+        };
+        let max_revs = match req.get("max_revs") {
+            None => 0,
+            Some(v) => v.as_u64().ok_or_else(max_revs_error)?,
+        };
+        Ok(LambertRequest {
+            r1,
+            r2,
+            tof,
+            mu,
+            prograde,
+            max_revs,
+        })
+    }
+
+    fn answer(&self, req: &LambertRequest, out: &mut Out<'_>) -> Result<(), String> {
+        if req.max_revs > MAX_REVS_LIMIT {
+            return Err(max_revs_error());
+        }
+        let max_revs = req.max_revs as u32;
+        let tof = req.tof;
+        let sol = flight::lambert(req.r1, req.r2, tof, req.mu, req.prograde, max_revs)
+            .map_err(|e| e.to_string())?;
+        if sol.max_revs_found < max_revs {
+            return Err(format!(
+                "max_revs = {max_revs} is too high for this time of flight: tof_s = {tof} allows at most \
+                 {} complete revolution(s) from r1_m to r2_m",
+                sol.max_revs_found
+            ));
+        }
+        let first = sol.solutions.first().ok_or_else(|| "no solution".to_string())?;
+        out.vec3("v1_mps", first.v1_mps.to_array());
+        out.vec3("v2_mps", first.v2_mps.to_array());
+        if max_revs > 0 {
+            out.key("solutions");
+            out.raw(b"[");
+            for (i, s) in sol.solutions.iter().enumerate() {
+                out.raw(if i == 0 { b"{\"revs\":" } else { b",{\"revs\":" });
+                out.u64(u64::from(s.revs));
+                out.raw(b",\"branch\":");
+                out.plain_str(s.branch.name());
+                out.vec3("v1_mps", s.v1_mps.to_array());
+                out.vec3("v2_mps", s.v2_mps.to_array());
+                out.raw(b"}");
             }
-        },
-    };
-    let sol = flight::lambert(r1, r2, tof, mu, prograde, max_revs).map_err(|e| e.to_string())?;
-    if sol.max_revs_found < max_revs {
-        return Err(format!(
-            "max_revs = {max_revs} is too high for this time of flight: tof_s = {tof} allows at most \
-             {} complete revolution(s) from r1_m to r2_m",
-            sol.max_revs_found
-        ));
+            out.raw(b"]");
+        }
+        Ok(())
     }
-    let first = sol.solutions.first().ok_or_else(|| "no solution".to_string())?;
-    let mut out = answer([
-        ("v1_mps", json!(first.v1_mps.to_array())),
-        ("v2_mps", json!(first.v2_mps.to_array())),
-    ]);
-    if max_revs > 0 {
-        let all: Vec<Value> = sol
-            .solutions
-            .iter()
-            .map(|s| {
-                json!({
-                    "revs": s.revs,
-                    "branch": s.branch.name(),
-                    "v1_mps": s.v1_mps.to_array(),
-                    "v2_mps": s.v2_mps.to_array(),
-                })
-            })
-            .collect();
-        out.insert("solutions".into(), Value::Array(all));
-    }
-    Ok(out)
+}
+
+fn max_revs_error() -> String {
+    format!("field `max_revs` must be an integer in [0, {MAX_REVS_LIMIT}]")
 }

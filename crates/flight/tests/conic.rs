@@ -1,0 +1,124 @@
+//! The closed-form point-gravity conic (`flight::conic`, what `shieldwatch fly` answers for
+//! `gravity: "point"`) against the integrated answer (RKN12 at rtol 1e-12 under the same point gravity):
+//! impact point, apogee height within 1 mm and times within 1 µs, over random burnout states — all
+//! directions and heights, near-vertical shots, and grazing flights skimming the equatorial bulge — and
+//! the same verdict (answer or error) for both. The Orekit point-gravity references are checked by
+//! `reference.rs`.
+
+use flight::{
+    BurnoutState, EarthModel, Error, FlightSummary, Gravity, Integrator, Method, Options, Tolerances,
+    propagate_with,
+};
+use geodesy::Geodetic;
+use proptest::prelude::*;
+
+/// Agreement required: metres (impact point, apogee height) and seconds (time of flight, apogee time).
+const MM: f64 = 1e-3;
+const US: f64 = 1e-6;
+
+fn closed_form(b: &BurnoutState) -> Result<FlightSummary, Error> {
+    let opts = Options {
+        method: Method::Kepler,
+        ..Options::default()
+    };
+    propagate_with(b, Gravity::Point, &opts).map(|t| t.summary())
+}
+
+fn integrated(b: &BurnoutState) -> Result<FlightSummary, Error> {
+    let opts = Options {
+        method: Method::Numerical,
+        tolerances: Tolerances {
+            rtol: 1e-12,
+            ..Tolerances::for_integrator(Integrator::Rkn12)
+        },
+        ..Options::with_integrator(Integrator::Rkn12)
+    };
+    propagate_with(b, Gravity::Point, &opts).map(|t| t.summary())
+}
+
+/// Straight-line distance between two impact points on the ellipsoid, metres.
+fn impact_gap_m(a: &FlightSummary, b: &FlightSummary) -> f64 {
+    let m = EarthModel::contract();
+    let p = |s: &FlightSummary| {
+        m.to_ecef(Geodetic {
+            lat_deg: s.impact_lat_deg,
+            lon_deg: s.impact_lon_deg,
+            h_m: 0.0,
+        })
+    };
+    (p(a) - p(b)).norm()
+}
+
+fn check(b: BurnoutState) -> Result<(), TestCaseError> {
+    let (k, n) = (closed_form(&b), integrated(&b));
+    match (&k, &n) {
+        (Ok(k), Ok(n)) => {
+            let gap = impact_gap_m(k, n);
+            prop_assert!(gap < MM, "{b:?}: impact points {gap} m apart\n{k:?}\n{n:?}");
+            let dt = (k.time_of_flight_s - n.time_of_flight_s).abs();
+            prop_assert!(dt < US, "{b:?}: times of flight {dt} s apart\n{k:?}\n{n:?}");
+            let dh = (k.apogee_alt_m - n.apogee_alt_m).abs();
+            prop_assert!(dh < MM, "{b:?}: apogees {dh} m apart\n{k:?}\n{n:?}");
+            let dta = (k.apogee_time_s - n.apogee_time_s).abs();
+            prop_assert!(dta < US, "{b:?}: apogee times {dta} s apart\n{k:?}\n{n:?}");
+            prop_assert!((k.ground_range_m - n.ground_range_m).abs() < MM);
+        }
+        (Err(ek), Err(en)) => {
+            prop_assert_eq!(
+                std::mem::discriminant(ek),
+                std::mem::discriminant(en),
+                "{:?}: {} vs {}",
+                b,
+                ek,
+                en
+            );
+        }
+        _ => prop_assert!(false, "{b:?}: closed form {k:?}, integrated {n:?}"),
+    }
+    Ok(())
+}
+
+fn state(lat: f64, lon: f64, alt: f64, speed: f64, az: f64, fpa: f64) -> BurnoutState {
+    BurnoutState::try_new(lat, lon, alt, speed, az, fpa).expect("valid state")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Any direction, from 1 km under the ellipsoid to 1 500 km up, up to just below orbital speed.
+    #[test]
+    fn random_burnout_states(
+        lat in -90.0..=90.0f64, lon in -180.0..180.0f64, alt in -1_000.0..1.5e6f64,
+        speed in 0.0..7_600.0f64, az in 0.0..360.0f64, fpa in -90.0..=90.0f64,
+    ) {
+        check(state(lat, lon, alt, speed, az, fpa))?;
+    }
+
+    /// Near-vertical shots (up and down), where the conic is a thin ellipse.
+    #[test]
+    fn near_vertical_flights(
+        lat in -90.0..=90.0f64, lon in -180.0..180.0f64, alt in 0.0..1e6f64,
+        speed in 10.0..7_000.0f64, az in 0.0..360.0f64, up in 85.0..=90.0f64, down in proptest::bool::ANY,
+    ) {
+        check(state(lat, lon, alt, speed, az, if down { -up } else { up }))?;
+    }
+
+    /// Grazing flights: nearly horizontal at orbital speed, low over the ground, where the Earth's
+    /// flattening decides whether, where and when they come down.
+    #[test]
+    fn grazing_flights(
+        lat in -90.0..=90.0f64, lon in -180.0..180.0f64, alt in 0.0..120e3f64,
+        speed in 7_300.0..8_100.0f64, az in 0.0..360.0f64, fpa in -1.0..=1.0f64,
+    ) {
+        check(state(lat, lon, alt, speed, az, fpa))?;
+    }
+}
+
+/// The Kepler method is what `propagate` uses for point gravity by default.
+#[test]
+fn point_gravity_is_the_closed_form_by_default() {
+    let b = state(54.03, 35.77, 200e3, 7_000.0, 330.0, 25.0);
+    let t = flight::propagate(&b, Gravity::Point).unwrap();
+    assert!(t.is_kepler());
+    assert_eq!(t.summary(), closed_form(&b).unwrap());
+}
