@@ -68,7 +68,8 @@ pub struct Evidence {
     /// this one (rules compare the two cosignature times), as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_checkpoint: Option<String>,
-    /// Which clock time rules were judged by.
+    /// For findings judged at a checkpoint: which clock time rules were judged by (absent for
+    /// the witness's).
     #[serde(default, skip_serializing_if = "Clock::is_witness")]
     pub clock: Clock,
     /// The index range whose every entry the bundle holds (proven complete).
@@ -288,6 +289,12 @@ pub fn verify(ev: &Evidence, trust: &Trust) -> Result<Verified> {
             Some(p)
         }
     };
+    if ev.clock != Clock::Witness && !at_checkpoint {
+        return bad(format!(
+            "a clock is given, but {} is not judged at a checkpoint",
+            ev.finding.kind.name()
+        ));
+    }
     // 2. Inclusion and completeness.
     let expected_to = if at_checkpoint {
         cp.size
@@ -492,7 +499,7 @@ pub fn build(
             .previous
             .filter(|_| at_checkpoint)
             .map(|p| String::from_utf8_lossy(p).into_owned()),
-        clock: at.clock,
+        clock: if at_checkpoint { at.clock } else { Clock::Witness },
         complete: Range { from: 0, to },
         entries,
     })

@@ -1,26 +1,24 @@
-//! Watching a log's checkpoints: every new checkpoint must be signed by the log, cosigned by
-//! enough witnesses, and consistent with the last one seen; two checkpoints that cannot both be
-//! true are turned into self-contained [`LogEvidence`].
+//! Log misbehaviour as self-contained [`LogEvidence`]: two checkpoints that cannot both be true,
+//! as the monitor ([`crate::monitor`]) finds them.
 //!
 //! - **Split view**: two checkpoints of the same size with different roots, both signed by the
 //!   log (seen from different vantage points: the log itself, witnesses, other monitors).
-//! - **Rewritten history**: a newer checkpoint that is not consistent with an older one. The
-//!   watcher proves it by an *equivocation*: the same index holding different entries, each
+//! - **Rewritten history**: a checkpoint that is not consistent with one verified earlier. The
+//!   monitor proves it by an *equivocation*: the same index holding different entries, each
 //!   with a valid inclusion proof against one of the two signed checkpoints.
-//!
-//! - **Rollback**: a checkpoint smaller than one the watcher verified earlier, whose tree is a
+//! - **Rollback**: a checkpoint smaller than one the monitor verified earlier, whose tree is a
 //!   prefix of the earlier one: the entries beyond it, acknowledged under the earlier
 //!   checkpoint, are gone. (A smaller tree that is *not* a prefix is rewritten history.)
 //!
 //! All kinds of evidence verify with the log's public key alone ([`verify_log_evidence`]). For a
 //! rollback, what that proves is that the log signed both trees; that the smaller one was
-//! served *after* the larger is the watcher's testimony (checkpoints carry no time).
+//! served *after* the larger is the monitor's testimony (checkpoints carry no time).
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::evidence::{ProvenEntry, verify_cosigned};
+use crate::evidence::ProvenEntry;
 
 /// Schema identifier of log-misbehaviour evidence.
 pub const LOG_EVIDENCE_SCHEMA: &str = "shieldwatch/log-evidence/v1";
@@ -124,7 +122,7 @@ pub fn verify_log_evidence(ev: &LogEvidence, log_key: &str) -> Result<()> {
     }
 }
 
-/// The last checkpoint a watcher accepted.
+/// A checkpoint as a monitor saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
     /// Tree size.
@@ -133,95 +131,15 @@ pub struct Seen {
     pub root: tlog::Hash,
     /// The note.
     pub note: Vec<u8>,
-    /// Newest witness cosignature, Unix seconds.
+    /// Newest witness cosignature, Unix seconds (0 when not checked).
     pub cosigned_s: u64,
 }
 
-/// What happened to an observed checkpoint.
-#[derive(Debug)]
-pub enum Observation {
-    /// Consistent and newer (or the first): now the latest.
-    Advanced(Seen),
-    /// Same as the latest.
-    Unchanged,
-    /// Older than the latest and consistent with it: nothing to do.
-    Older,
-    /// Two incompatible checkpoints. For [`Misbehaviour::RewrittenHistory`] the caller
-    /// completes the evidence with the conflicting entries (see [`LogWatch::equivocation`]).
-    Misbehaviour(Misbehaviour, Seen, Seen),
-}
-
-/// Follows one log's checkpoints.
-#[derive(Debug)]
-pub struct LogWatch {
-    log_key: String,
-    witness_keys: Vec<String>,
-    min_cosignatures: usize,
-    latest: Option<Seen>,
-}
+/// Builds log-misbehaviour evidence from checkpoints the monitor ([`crate::monitor`]) saw.
+#[derive(Debug, Clone, Copy)]
+pub struct LogWatch;
 
 impl LogWatch {
-    /// Watches the log with `log_key`, requiring `min_cosignatures` of `witness_keys`.
-    pub fn new(log_key: String, witness_keys: Vec<String>, min_cosignatures: usize) -> Self {
-        Self {
-            log_key,
-            witness_keys,
-            min_cosignatures,
-            latest: None,
-        }
-    }
-
-    /// The latest accepted checkpoint.
-    pub fn latest(&self) -> Option<&Seen> {
-        self.latest.as_ref()
-    }
-
-    /// Observes a checkpoint `note`; `proof` is the consistency proof from the latest accepted
-    /// size to the note's size (or from the note's size to the latest, if older), as served by
-    /// the log.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Log`] if the note is not validly signed and cosigned.
-    pub fn observe(&mut self, note: &[u8], proof: &[tlog::Hash]) -> Result<Observation> {
-        let cp = verify_cosigned(note, &self.log_key, &self.witness_keys, self.min_cosignatures)?;
-        let seen = Seen {
-            size: cp.size,
-            root: cp.root,
-            note: note.to_vec(),
-            cosigned_s: cp.cosigned_s,
-        };
-        let Some(latest) = &self.latest else {
-            self.latest = Some(seen.clone());
-            return Ok(Observation::Advanced(seen));
-        };
-        if seen.size == latest.size {
-            return Ok(if seen.root == latest.root {
-                Observation::Unchanged
-            } else {
-                Observation::Misbehaviour(Misbehaviour::SplitView, latest.clone(), seen)
-            });
-        }
-        let (old, new) = if seen.size > latest.size {
-            (latest, &seen)
-        } else {
-            (&seen, latest)
-        };
-        if tlog::merkle::verify_consistency(proof, old.size, old.root, new.size, new.root).is_err() {
-            return Ok(Observation::Misbehaviour(
-                Misbehaviour::RewrittenHistory,
-                old.clone(),
-                new.clone(),
-            ));
-        }
-        if seen.size > latest.size {
-            self.latest = Some(seen.clone());
-            Ok(Observation::Advanced(seen))
-        } else {
-            Ok(Observation::Older)
-        }
-    }
-
     /// Split-view evidence from two checkpoints.
     pub fn split_view(a: &Seen, b: &Seen) -> LogEvidence {
         LogEvidence {

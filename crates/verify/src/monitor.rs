@@ -216,17 +216,6 @@ pub struct Monitor {
     reported: BTreeSet<(u64, [u8; 32])>,
 }
 
-/// A poll's outcome short of a checkpoint to follow.
-enum Down {
-    Source(SourceError),
-}
-
-impl From<SourceError> for Down {
-    fn from(e: SourceError) -> Self {
-        Down::Source(e)
-    }
-}
-
 impl Monitor {
     /// A monitor trusting `trust`.
     ///
@@ -277,7 +266,7 @@ impl Monitor {
                     error: None,
                 })
             }
-            Err(PollError::Down(Down::Source(e))) => {
+            Err(PollError::Down(e)) => {
                 let since = *self.down_since_ms.get_or_insert(now_ms);
                 if !self.down_alerted && now_ms - since >= self.config.unavailable_after_ms {
                     self.down_alerted = true;
@@ -302,12 +291,12 @@ impl Monitor {
         src: &mut dyn LogSource,
         alerts: &mut Vec<Alert>,
     ) -> std::result::Result<(), PollError> {
-        let note = src.checkpoint().map_err(Down::from)?;
+        let note = src.checkpoint()?;
         let cp = tlog::verify_checkpoint(&note, &self.trust.log_key).map_err(|e| {
-            Down::Source(SourceError::new(
+            SourceError::new(
                 SourceErrorKind::Malformed,
                 format!("the checkpoint served does not verify under the log key: {e}"),
-            ))
+            )
         })?;
         let seen = Seen {
             size: cp.size,
@@ -338,7 +327,7 @@ impl Monitor {
                 }
                 return Ok(());
             }
-            let proof = src.consistency(latest.size, seen.size).map_err(Down::from)?;
+            let proof = src.consistency(latest.size, seen.size)?;
             if tlog::merkle::verify_consistency(&proof, latest.size, latest.root, seen.size, seen.root)
                 .is_err()
             {
@@ -358,10 +347,10 @@ impl Monitor {
             self.trust.min_cosignatures,
         )
         .map_err(|e| {
-            Down::Source(SourceError::new(
+            SourceError::new(
                 SourceErrorKind::Malformed,
                 format!("the checkpoint of size {} is not cosigned: {e}", cp.size),
-            ))
+            )
         })?;
         let seen = Seen {
             cosigned_s: cosigned.cosigned_s,
@@ -395,13 +384,13 @@ impl Monitor {
             tree.push(e).map_err(own)?;
         }
         if tree.root(seen.size).map_err(own)? != seen.root {
-            return Err(PollError::Down(Down::Source(SourceError::new(
+            return Err(PollError::Down(SourceError::new(
                 SourceErrorKind::Malformed,
                 format!(
                     "the entries served do not hash to the signed root of size {}",
                     seen.size
                 ),
-            ))));
+            )));
         }
         self.replica = tree;
         let mut findings: Vec<Finding> = Vec::new();
@@ -457,14 +446,14 @@ impl Monitor {
     ) -> std::result::Result<LogEvidence, PollError> {
         let n = ours.size.min(other.size);
         let theirs = fetch_entries(src, 0, n).map_err(|e| match e {
-            PollError::Down(Down::Source(s)) => PollError::Down(Down::Source(SourceError::new(
+            PollError::Down(s) => PollError::Down(SourceError::new(
                 s.kind,
                 format!(
                     "the log signed a tree of size {} incompatible with the verified one of size {}, \
                      and its entries cannot be fetched: {s}",
                     other.size, ours.size
                 ),
-            ))),
+            )),
             own => own,
         })?;
         let Some(i) = (0u64..)
@@ -472,17 +461,17 @@ impl Monitor {
             .find(|(_, (t, m))| t != m)
             .map(|(i, _)| i)
         else {
-            return Err(PollError::Down(Down::Source(SourceError::new(
+            return Err(PollError::Down(SourceError::new(
                 SourceErrorKind::Malformed,
                 format!(
                     "the log signed a tree of size {} incompatible with the verified one of size {}, \
                      but serves the same first {n} entries",
                     other.size, ours.size
                 ),
-            ))));
+            )));
         };
         let idx = usize::try_from(i).unwrap_or(usize::MAX);
-        let their_proof = src.inclusion(i, other.size).map_err(Down::from)?;
+        let their_proof = src.inclusion(i, other.size)?;
         let my_proof = tlog::merkle::prove_inclusion(ours.size, i, &self.replica).map_err(own)?;
         let (Some(mine), Some(their)) = (self.entries.get(idx), theirs.get(idx)) else {
             return Err(PollError::Own(Error::Log(format!("entry {i} vanished"))));
@@ -491,10 +480,10 @@ impl Monitor {
         // Only evidence that verifies is reported; a source that gives a bad proof is not
         // answering usably.
         crate::logwatch::verify_log_evidence(&ev, &self.trust.log_key).map_err(|e| {
-            PollError::Down(Down::Source(SourceError::new(
+            PollError::Down(SourceError::new(
                 SourceErrorKind::Malformed,
                 format!("the log's proof of its entry {i} does not verify: {e}"),
-            )))
+            ))
         })?;
         Ok(ev)
     }
@@ -566,14 +555,15 @@ impl Monitor {
     }
 }
 
+/// Why a poll did not follow the log: the log gave nothing usable, or the monitor itself failed.
 enum PollError {
-    Down(Down),
+    Down(SourceError),
     Own(Error),
 }
 
-impl From<Down> for PollError {
-    fn from(d: Down) -> Self {
-        PollError::Down(d)
+impl From<SourceError> for PollError {
+    fn from(e: SourceError) -> Self {
+        PollError::Down(e)
     }
 }
 
@@ -592,23 +582,19 @@ fn fetch_entries(
     let mut i = from;
     while i < to {
         let n = i / w;
-        let bundle = src.entry_bundle(n, to).map_err(Down::from)?;
-        let entries = tlog::tiles::decode_bundle(&bundle).map_err(|e| {
-            Down::Source(SourceError::new(
-                SourceErrorKind::Malformed,
-                format!("entry bundle {n}: {e}"),
-            ))
-        })?;
+        let bundle = src.entry_bundle(n, to)?;
+        let entries = tlog::tiles::decode_bundle(&bundle)
+            .map_err(|e| SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}")))?;
         let first = n * w;
         let want = (to - first).min(w);
         if entries.len() as u64 != want {
-            return Err(PollError::Down(Down::Source(SourceError::new(
+            return Err(PollError::Down(SourceError::new(
                 SourceErrorKind::Malformed,
                 format!(
                     "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
                     entries.len()
                 ),
-            ))));
+            )));
         }
         for (k, e) in (first..).zip(entries) {
             if k >= i && k < to {

@@ -193,6 +193,13 @@ mod party {
         let mut v = serde_json::to_value(&good).unwrap();
         v["finding"]["severity"] = "critical".into();
         assert!(serde_json::from_value::<evidence::Evidence>(v).is_err());
+        // A clock on a finding that is not judged at a checkpoint.
+        let mut bad = good.clone();
+        bad.clock = Clock::Log;
+        assert!(
+            evidence::verify(&bad, &trust).is_err(),
+            "clock on a statement finding"
+        );
         // A non-rule finding carrying a rule text.
         let r2 = run(3, &[(HOUR_MS + 7 * MIN, Fault::Gap)]);
         let (_, gap) = finding(&r2, &FindingKind::Gap);

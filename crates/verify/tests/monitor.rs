@@ -26,13 +26,19 @@ struct Day {
 }
 
 fn day(hours: i64, faults: &[(i64, Fault)], cadence_ms: i64) -> Day {
-    let cfg = common::config(hours, faults);
+    day_from(START, hours, faults, cadence_ms)
+}
+
+/// As [`day`], starting at `start_ms` (fault times are counted from it).
+fn day_from(start_ms: i64, hours: i64, faults: &[(i64, Fault)], cadence_ms: i64) -> Day {
+    let mut cfg = common::config(hours, faults);
+    cfg.start_ms = start_ms;
     let dep = Deployment::new(&cfg).unwrap();
     let mut full = Log::new();
     full.append(dep.roster_entry.clone());
     let mut stages = Vec::new();
-    let mut next = START + cadence_ms;
-    let mut last_t = START;
+    let mut next = start_ms + cadence_ms;
+    let mut last_t = start_ms;
     for ev in sim::simulate(&dep, &cfg).unwrap() {
         if ev.time_ms > next {
             stages.push((full.entries.len(), (next / 1000 + 5) as u64));
@@ -149,8 +155,8 @@ fn check_finding_alerts(alerts: &[Alert], trust: &Trust) -> BTreeSet<String> {
 #[test]
 fn every_finding_the_monitor_raises_verifies_offline_and_a_tampered_copy_does_not() {
     let faults = [
-        (6 * HOUR_MS + 7 * MIN, Fault::RadarOutsideSector),
-        (HOUR_MS + 17 * MIN, Fault::RadarOutsideWindow),
+        (HOUR_MS + 7 * MIN, Fault::RadarOutsideSector),
+        (17 * MIN, Fault::RadarOutsideWindow),
         (HOUR_MS + 27 * MIN, Fault::ExtraInterceptor),
         (HOUR_MS + 37 * MIN, Fault::TamperOutsideMaintenance),
         (HOUR_MS + 47 * MIN, Fault::Gap),
@@ -159,7 +165,8 @@ fn every_finding_the_monitor_raises_verifies_offline_and_a_tampered_copy_does_no
         (2 * HOUR_MS + 27 * MIN, Fault::ClockJump),
         (2 * HOUR_MS + 37 * MIN, Fault::OverCollection),
     ];
-    let mut d = day(7, &faults, HOUR_MS);
+    // From 05:00 UTC: the radar radiates (inside its notified window) from 06:00.
+    let mut d = day_from(START + 5 * HOUR_MS, 3, &faults, HOUR_MS);
     // One more reading, dated two hours ahead with its clock-integrity flag down.
     let mut st = last_statement(&d.full, "redzikowo-silo-06");
     st.seq += 1;

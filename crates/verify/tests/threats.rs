@@ -6,11 +6,13 @@
 mod common;
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
-use common::{Log, run};
+use common::{MemSource, run};
 use verify::Error;
 use verify::engine::FindingKind;
 use verify::evidence;
-use verify::logwatch::{LogWatch, Misbehaviour, Observation, verify_log_evidence};
+use verify::evidence::Clock;
+use verify::logwatch::{LogEvidence, Misbehaviour, verify_log_evidence};
+use verify::monitor::{Alert, Monitor, MonitorConfig};
 use verify::roster::Registry;
 use verify::sim::{Fault, HOUR_MS};
 
@@ -103,46 +105,44 @@ fn over_collection_is_detected_and_refused() {
     ));
 }
 
+/// A monitor that has followed `r`'s log; the source serving it.
+fn following(r: &common::Run) -> (Monitor, MemSource) {
+    let mut m = Monitor::new(
+        r.trust(),
+        MonitorConfig {
+            clock: Clock::Log,
+            ..MonitorConfig::default()
+        },
+    )
+    .unwrap();
+    let mut src = MemSource::new(r.log.with_entries(&r.log.entries), 2_000_000_000);
+    let p = m.poll(&mut src, 0).unwrap();
+    assert!(p.available && p.alerts.is_empty(), "{:?}", p.error);
+    (m, src)
+}
+
+/// The one log-misbehaviour alert of a poll.
+fn log_alert(m: &mut Monitor, src: &mut MemSource) -> LogEvidence {
+    let p = m.poll(src, 1).unwrap();
+    match p.alerts.as_slice() {
+        [Alert::Log(ev)] => (**ev).clone(),
+        other => panic!("{:?}", other.iter().map(Alert::name).collect::<Vec<_>>()),
+    }
+}
+
 #[test]
 fn rewritten_history_is_detected_with_self_contained_evidence() {
     let r = run(1, &[]);
-    let mut watch = LogWatch::new(
-        r.log.signer.verifier_key().to_owned(),
-        vec![r.log.witness.verifier_key()],
-        1,
-    );
-    let old_note = r.log.checkpoint(1_000);
-    assert!(matches!(
-        watch.observe(&old_note, &[]).unwrap(),
-        Observation::Advanced(_)
-    ));
+    let (mut m, mut src) = following(&r);
     // The operator rebuilds the log with entry 5 replaced (same key, so the note verifies) and
     // appends more.
-    let mut forged = Log {
-        tree: tlog::MemoryTree::new(),
-        entries: Vec::new(),
-        signer: r.log.signer.clone(),
-        witness: r.log.witness.clone(),
-    };
-    for (i, e) in r.log.entries.iter().enumerate() {
-        forged.append(if i == 5 { b"rewritten".to_vec() } else { e.clone() });
-    }
-    forged.append(b"more".to_vec());
-    let new_note = forged.checkpoint(2_000);
-    let old_size = r.log.size();
-    let proof = tlog::merkle::prove_consistency(old_size, forged.size(), &forged.tree).unwrap();
-    let Observation::Misbehaviour(Misbehaviour::RewrittenHistory, old, new) =
-        watch.observe(&new_note, &proof).unwrap()
-    else {
-        panic!("rewritten history not detected");
-    };
-    let ev = LogWatch::equivocation(
-        &old,
-        &new,
-        5,
-        (&r.log.entries[5], &r.log.proof(5, old_size)),
-        (b"rewritten", &forged.proof(5, forged.size())),
-    );
+    let mut forged = r.log.entries.clone();
+    forged[5] = b"rewritten".to_vec();
+    forged.push(b"more".to_vec());
+    src.log = r.log.with_entries(&forged);
+    let ev = log_alert(&mut m, &mut src);
+    assert_eq!(ev.kind, Misbehaviour::RewrittenHistory);
+    assert_eq!(ev.entries.as_ref().unwrap()[0].index, 5);
     verify_log_evidence(&ev, r.log.signer.verifier_key()).unwrap();
     // Evidence with two identical entries proves nothing.
     let mut weak = ev.clone();
@@ -156,37 +156,18 @@ fn rewritten_history_is_detected_with_self_contained_evidence() {
 #[test]
 fn split_view_is_detected_with_self_contained_evidence() {
     let r = run(1, &[]);
-    let honest = r.log.checkpoint(1_000);
+    let (mut m, mut src) = following(&r);
     // Another view of the same size: the last entry differs.
-    let mut other = Log {
-        tree: tlog::MemoryTree::new(),
-        entries: Vec::new(),
-        signer: r.log.signer.clone(),
-        witness: r.log.witness.clone(),
-    };
-    let n = r.log.entries.len();
-    for (i, e) in r.log.entries.iter().enumerate() {
-        other.append(if i == n - 1 {
-            b"other view".to_vec()
-        } else {
-            e.clone()
-        });
-    }
-    let forked = other.checkpoint(1_001);
-    let mut watch = LogWatch::new(
-        r.log.signer.verifier_key().to_owned(),
-        vec![r.log.witness.verifier_key()],
-        1,
-    );
-    watch.observe(&honest, &[]).unwrap();
-    let Observation::Misbehaviour(Misbehaviour::SplitView, a, b) = watch.observe(&forked, &[]).unwrap()
-    else {
-        panic!("split view not detected");
-    };
-    let ev = LogWatch::split_view(&a, &b);
+    let mut other = r.log.entries.clone();
+    let n = other.len();
+    other[n - 1] = b"other view".to_vec();
+    src.log = r.log.with_entries(&other);
+    let ev = log_alert(&mut m, &mut src);
+    assert_eq!(ev.kind, Misbehaviour::SplitView);
     verify_log_evidence(&ev, r.log.signer.verifier_key()).unwrap();
     // The same checkpoint twice is not a split view.
-    let same = LogWatch::split_view(&a, &a);
+    let mut same = ev.clone();
+    same.checkpoints[1] = same.checkpoints[0].clone();
     assert!(verify_log_evidence(&same, r.log.signer.verifier_key()).is_err());
 }
 

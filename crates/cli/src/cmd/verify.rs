@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use verify::evidence::{self, Evidence, Trust};
-use verify::logwatch::{LOG_EVIDENCE_SCHEMA, LogEvidence, verify_log_evidence};
+use verify::logwatch::{LOG_EVIDENCE_SCHEMA, LogEvidence, Misbehaviour, verify_log_evidence};
 use verify::statement::{Body, Reveal, Statement};
 
 /// Subcommands of `shieldwatch verify`.
@@ -108,7 +108,17 @@ fn check_evidence(
     let outcome: Result<serde_json::Value, String> = if schema == LOG_EVIDENCE_SCHEMA {
         let ev: LogEvidence = serde_json::from_value(value).context("log evidence")?;
         verify_log_evidence(&ev, &trust.log_key)
-            .map(|()| serde_json::json!({"verified": true, "kind": ev.kind}))
+            .map(|()| {
+                let summary = match (ev.kind, ev.lost) {
+                    (Misbehaviour::Rollback, Some(lost)) => format!(
+                        "the log signed a tree of {} entries and one of {}; entries {}..{} are not in the \
+                         smaller (that it was served later is the monitor's testimony)",
+                        lost.to, lost.from, lost.from, lost.to
+                    ),
+                    _ => "the log signed two incompatible histories".to_owned(),
+                };
+                serde_json::json!({"verified": true, "kind": ev.kind, "summary": summary, "lost": ev.lost})
+            })
             .map_err(|e| e.to_string())
     } else {
         let ev: Evidence = serde_json::from_value(value).context("evidence bundle")?;
@@ -133,9 +143,7 @@ fn check_evidence(
             println!(
                 "VERIFIED {}: {}",
                 v["finding"].as_str().or(v["kind"].as_str()).unwrap_or_default(),
-                v["summary"]
-                    .as_str()
-                    .unwrap_or("the log signed two incompatible histories")
+                v["summary"].as_str().unwrap_or_default()
             );
             if let (Some(from), Some(to)) = (v["complete"]["from"].as_u64(), v["complete"]["to"].as_u64()) {
                 println!(
