@@ -74,7 +74,8 @@ run_once() { # cmd input threads expected-status
         echo "$1 < $2: $got output lines for $LINES" >&2
         exit 1
     fi
-    awk '{printf "%.3f %.3f\n", $1 + $2, $3}' "$times"
+    # (time writes "Command exited with non-zero status N" first when the status is not 0.)
+    tail -1 "$times" | awk '{printf "%.3f %.3f\n", $1 + $2, $3}'
 }
 CMD_LOG="$WORK/commands.txt"
 : >"$CMD_LOG"

@@ -179,15 +179,17 @@ impl Conic<'_> {
     }
 }
 
-/// Impact and apogee of the point-gravity conic through `state` (inertial, t = 0), whose height and
-/// height rate at burnout are `h0`, `hdot0`. The state must be bound (negative energy). Errors: the conic
-/// never meets the ellipsoid ([`Error::NoImpact`], with the time span searched).
+/// Impact and apogee of the point-gravity conic through `state` (inertial, t = 0). `rate_sign` is the
+/// sign of the height rate at burnout from the cheap stand-in (+1, −1, or 0 when it cannot tell) and
+/// `exact_at_burnout` gives the exact height and rate there, asked for only when needed. The state must be
+/// bound (negative energy). Errors: the conic never meets the ellipsoid ([`Error::NoImpact`], with the
+/// time span searched).
 pub(crate) fn impact_and_apogee(
     model: &EarthModel,
     state: &InertialState,
     orbit: &KeplerOrbit,
-    h0: f64,
-    hdot0: f64,
+    rate_sign: i8,
+    exact_at_burnout: impl Fn() -> (f64, f64),
 ) -> Result<(Event, Event), Error> {
     let mu = model.mu_m3ps2;
     let sqrt_mu = mu.sqrt();
@@ -199,7 +201,7 @@ pub(crate) fn impact_and_apogee(
     let sigma0 = r0v.dot(v0v) / sqrt_mu;
     // Eccentric anomaly at burnout: e cos E0 = 1 − r0/a, e sin E0 = σ0/√a.
     let (ecos, esin) = (1.0 - r0 * alpha, sigma0 / sqrt_a);
-    let ecc = ecos.hypot(esin);
+    let ecc = (ecos * ecos + esin * esin).sqrt();
     let e0 = esin.atan2(ecos);
     let psi_periapsis = if e0 < 0.0 {
         -e0
@@ -223,7 +225,8 @@ pub(crate) fn impact_and_apogee(
     let dot_d = |x: Vec3, y: Vec3| (x.x * y.x + x.y * y.y) * ia2 + x.z * y.z * ib2;
     let (c1, s1) = (2.0 * dot_d(centre, u), 2.0 * dot_d(centre, w));
     let (c2, s2) = (0.5 * (dot_d(u, u) - dot_d(w, w)), dot_d(u, w));
-    let e_curvature = (c1.hypot(s1) + 4.0 * c2.hypot(s2)) * (1.0 + 1e-12) + f64::MIN_POSITIVE;
+    let amplitude = |c: f64, s: f64| (c * c + s * s).sqrt();
+    let e_curvature = (amplitude(c1, s1) + 4.0 * amplitude(c2, s2)) * (1.0 + 1e-12) + f64::MIN_POSITIVE;
     let conic = Conic {
         orbit,
         model,
@@ -249,9 +252,15 @@ pub(crate) fn impact_and_apogee(
     // The apogee: the burnout point unless the height rises above it before the impact.
     let at_burnout = || event_from(model, 0.0, r0v, v0v);
     let psi_apo = psi_periapsis - PI;
-    let apogee = if a * ecc >= UNIMODAL_AE_M && hdot0 > 0.0 && psi_apo > 0.0 && psi_apo < psi_imp {
+    let eccentric = a * ecc >= UNIMODAL_AE_M && psi_apo > 0.0 && psi_apo < psi_imp;
+    let climbing = || match rate_sign {
+        0 => exact_at_burnout().1 > 0.0,
+        s => s > 0,
+    };
+    let apogee = if eccentric && climbing() {
         conic.turn(0.0, psi_imp, psi_apo)
     } else {
+        let (h0, hdot0) = exact_at_burnout();
         // Sample the height rate; refine every maximum; keep the highest (or the burnout point).
         let n = ((psi_imp / SAMPLE_RAD).ceil() as usize).clamp(16, 100_000);
         let mut best: Option<Event> = None;

@@ -222,8 +222,9 @@ pub fn propagate_inertial(
     };
     let (path, impact, apogees) = if use_kepler {
         // The conic in closed form: impact and apogee located on it directly (`conic`).
-        let (h0, hdot0) = exact_at_burnout();
-        let (impact, apogee) = conic::impact_and_apogee(&model, state, &kepler, h0, hdot0)?;
+        // The burnout height and its rate are needed only where the stand-in cannot tell whether the
+        // flight starts by climbing, or when it does not.
+        let (impact, apogee) = conic::impact_and_apogee(&model, state, &kepler, proxy0.1, exact_at_burnout)?;
         return Ok(Trajectory {
             model,
             gravity,
