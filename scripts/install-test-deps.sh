@@ -5,6 +5,8 @@ set -euo pipefail
 
 PACKAGES=(
   golang-go golang-golang-x-mod-dev # independent C2SP checks: crates/tlog/tests/goverify, crates/verify/tests/goevidence
+  gdal-bin                          # ogrinfo reads back every GeoJSON, KML and CSV with coordinates (crates/cli/tests)
+  fonts-dejavu-core                 # the font the PNG twins of SVG plots are rendered with (crates/render)
 )
 
 missing=()

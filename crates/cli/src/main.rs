@@ -4,6 +4,7 @@
 mod admission;
 mod cmd;
 mod jsonl;
+mod output;
 
 use std::process::ExitCode;
 

@@ -4,6 +4,8 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod readers;
+
 fn shieldwatch() -> Command {
     Command::cargo_bin("shieldwatch").unwrap()
 }
@@ -119,6 +121,20 @@ fn threat_origin_map_writes_every_format() {
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Natural Earth"));
+    // Every file read back by its own reader (GDAL included).
+    assert_eq!(
+        readers::check_folder(&out),
+        [
+            "footprint.csv",
+            "footprint.czml",
+            "footprint.geojson",
+            "footprint.json",
+            "footprint.kml",
+            "footprint.png",
+            "footprint.svg",
+            "report.html"
+        ]
+    );
     // Nothing else is left beside the folder.
     let names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -245,6 +261,30 @@ fn sweep_writes_tables_and_plots() {
     }
     let svg = std::fs::read_to_string(out.join("sensitivity.svg")).unwrap();
     assert!(svg.contains("<polyline"));
+    assert_eq!(
+        readers::check_folder(&out),
+        [
+            "report.html",
+            "sensitivity.png",
+            "sensitivity.svg",
+            "sweep.csv",
+            "sweep.json"
+        ]
+    );
+    let (header, rows) = readers::csv(&out.join("sweep.csv"));
+    assert_eq!(
+        header,
+        [
+            "interceptors.GBI-2.commit_delay_s",
+            "threat",
+            "from",
+            "to",
+            "flown",
+            "engaged",
+            "crossover_speed_mps"
+        ]
+    );
+    assert!(rows.iter().all(|r| ["true", "false"].contains(&&r[4])));
     // Two parameters: a heat map.
     let a = shieldwatch()
         .args([
@@ -292,6 +332,46 @@ fn monte_carlo_is_reproducible_from_its_seed() {
     };
     let first = run("42");
     assert_eq!(first, run("42"));
+    // The same run written to a folder, every file read back.
+    let dir = temp("mc");
+    let out = dir.join("mc");
+    shieldwatch()
+        .args([
+            "sweep",
+            "europe-2008",
+            "--monte-carlo",
+            "--samples",
+            "2",
+            "--seed",
+            "42",
+        ])
+        .args(["--param", "interceptors.GBI-2.burnout_speed_mps", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        readers::check_folder(&out),
+        [
+            "montecarlo.csv",
+            "montecarlo.json",
+            "montecarlo.png",
+            "montecarlo.svg",
+            "report.html"
+        ]
+    );
+    let (header, _) = readers::csv(&out.join("montecarlo.csv"));
+    assert_eq!(
+        header,
+        [
+            "threat",
+            "from",
+            "to",
+            "flown_samples",
+            "engaged_samples",
+            "samples",
+            "probability"
+        ]
+    );
     let v: Value = serde_json::from_slice(&first).unwrap();
     assert_eq!(v["seed"], 42);
     assert!(

@@ -3,6 +3,8 @@
 
 use assert_cmd::Command;
 
+mod readers;
+
 fn shieldwatch() -> Command {
     Command::cargo_bin("shieldwatch").unwrap()
 }
@@ -119,6 +121,32 @@ fn europe_2008_study_writes_every_output() {
             "{f} missing or empty"
         );
     }
+    assert_eq!(
+        readers::check_folder(&out_dir),
+        [
+            "altitude-range.png",
+            "altitude-range.svg",
+            "coverage.csv",
+            "crossover.png",
+            "crossover.svg",
+            "engagements.csv",
+            "footprint-defended-area.png",
+            "footprint-defended-area.svg",
+            "footprint-radar-coverage.png",
+            "footprint-radar-coverage.svg",
+            "map.png",
+            "map.svg",
+            "report.html",
+            "study.geojson",
+            "study.json",
+            "study.kml",
+            "summary.txt",
+            "timelines.png",
+            "timelines.svg"
+        ]
+    );
+    check_engagements_csv(&out_dir.join("engagements.csv"));
+    check_coverage_csv(&out_dir.join("coverage.csv"));
     let geo: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("study.geojson")).unwrap()).unwrap();
     assert_eq!(geo["type"], "FeatureCollection");
@@ -134,9 +162,132 @@ fn europe_2008_study_writes_every_output() {
     assert!(leftovers.is_empty());
 }
 
+/// The columns of `engagements.csv` as README documents them ("Output files").
+const ENGAGEMENT_COLUMNS: [&str; 28] = [
+    "threat",
+    "missile",
+    "shape",
+    "from",
+    "from_country",
+    "to",
+    "from_lat_deg",
+    "from_lon_deg",
+    "to_lat_deg",
+    "to_lon_deg",
+    "range_km",
+    "skipped",
+    "flight_time_s",
+    "apogee_km",
+    "radar_variant",
+    "first_detection_s",
+    "first_detection_alt_km",
+    "tracked_s",
+    "crossover_speed_mps",
+    "speed_mps",
+    "engageable",
+    "earliest_intercept_s",
+    "latest_intercept_s",
+    "intercept_alt_km",
+    "intercept_lat_deg",
+    "intercept_lon_deg",
+    "closing_speed_mps",
+    "shots",
+];
+
+/// Reads `engagements.csv` back with the csv crate (strict field counts): the header is the documented
+/// columns, every row has as many fields, and the values are what they claim to be.
+fn check_engagements_csv(path: &std::path::Path) {
+    let mut r = csv::ReaderBuilder::new().flexible(false).from_path(path).unwrap();
+    let header = r.headers().unwrap().clone();
+    assert_eq!(header.iter().collect::<Vec<_>>(), ENGAGEMENT_COLUMNS);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut rows = 0;
+    let mut engaged = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap_or_else(|e| panic!("row {rows}: {e}"));
+        assert_eq!(rec.len(), ENGAGEMENT_COLUMNS.len(), "row {rows}");
+        assert!(["specified", "most_capable"].contains(&&rec[col("radar_variant")]));
+        assert!(["min-energy", "lofted", "depressed"].contains(&&rec[col("shape")]));
+        let speed: f64 = rec[col("speed_mps")].parse().unwrap();
+        assert!((1000.0..20_000.0).contains(&speed), "{speed}");
+        let lat: f64 = rec[col("from_lat_deg")].parse().unwrap();
+        assert!(lat.abs() <= 90.0);
+        match &rec[col("engageable")] {
+            "true" => {
+                engaged += 1;
+                let e: f64 = rec[col("earliest_intercept_s")].parse().unwrap();
+                let l: f64 = rec[col("latest_intercept_s")].parse().unwrap();
+                assert!(0.0 < e && e <= l, "{e} {l}");
+                let c: f64 = rec[col("crossover_speed_mps")].parse().unwrap();
+                assert!(c <= speed + 1e-6, "engaged below its crossover speed");
+            }
+            "false" => assert_eq!(&rec[col("earliest_intercept_s")], ""),
+            other => panic!("engageable = {other:?}"),
+        }
+        if !rec[col("skipped")].is_empty() {
+            assert_eq!(&rec[col("engageable")], "false");
+        }
+        rows += 1;
+    }
+    assert!(rows > 1000, "{rows} rows");
+    assert!(engaged > 100, "{engaged} engageable rows");
+}
+
+/// `coverage.csv` read back the same way.
+fn check_coverage_csv(path: &std::path::Path) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "site",
+            "country",
+            "lat_deg",
+            "lon_deg",
+            "distance_km",
+            "rcs_m2",
+            "lowest_visible_alt_km_specified",
+            "lowest_visible_alt_km_most_capable"
+        ]
+    );
+    let n = r
+        .records()
+        .map(|x| assert_eq!(x.unwrap().len(), header.len()))
+        .count();
+    assert!(n >= 10, "{n}");
+}
+
 fn tempfile_dir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("shieldwatch-cli-study-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+#[test]
+fn ctrl_c_cancels_the_study_with_nothing_written() {
+    let dir = tempfile_dir("cancel");
+    let out = dir.join("never");
+    // Three shapes of every trajectory: far longer than the wait before the interrupt.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
+        .args(["study", "europe-2008", "--shapes", "min-energy,lofted,depressed"])
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    assert!(!out.exists());
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(names.is_empty(), "nothing half-written beside the folder");
 }

@@ -200,6 +200,20 @@ pub enum Status {
     Coverage,
 }
 
+impl Status {
+    /// The status as written in CSV and JSON (kebab-case).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Reachable => "reachable",
+            Status::Unreachable => "unreachable",
+            Status::NotSeen => "not-seen",
+            Status::OutOfRange => "out-of-range",
+            Status::NoTrajectory => "no-trajectory",
+            Status::Coverage => "coverage",
+        }
+    }
+}
+
 /// One grid point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Cell {

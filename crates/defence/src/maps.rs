@@ -5,13 +5,15 @@
 //! Coordinates are WGS84 degrees (GeoJSON and KML order: longitude, latitude), heights in metres above the
 //! ellipsoid, speeds in m/s, times in seconds since threat launch (CZML: from an arbitrary epoch).
 
-use std::fmt::Write as _;
-
+use render::{OutputFile, RenderError};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::coastline;
 use crate::footprint::{Footprint, MapKind, Status};
-use crate::report::xml_escape;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use render::attrs;
+use render::xml::Xml;
+
 use crate::sweep::{MonteCarlo, Sweep};
 
 /// Epoch of CZML clocks (threat launch): arbitrary, fixed so outputs are reproducible.
@@ -58,10 +60,9 @@ fn opt(v: Option<f64>, scale: f64, digits: usize) -> String {
 pub fn footprint_summary(fp: &Footprint) -> String {
     use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     let mut out = String::new();
-    let _ = writeln!(out, "{}", title(fp));
-    let _ = writeln!(
-        out,
-        "scenario {}, radar {}, battery {}, grid {}–{}°N × {}–{}°E every {}° ({} points)\n",
+    out.push_str(&format!("{}\n", title(fp)));
+    out.push_str(&format!(
+        "scenario {}, radar {}, battery {}, grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
         fp.scenario,
         fp.radar,
         fp.interceptor,
@@ -71,7 +72,7 @@ pub fn footprint_summary(fp: &Footprint) -> String {
         fp.grid.lon_max_deg,
         fp.grid.step_deg,
         fp.cells.len()
-    );
+    ));
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(vec!["level", "share of grid points", "polygons"]);
@@ -82,18 +83,15 @@ pub fn footprint_summary(fp: &Footprint) -> String {
             c.polygons.len().to_string(),
         ]);
     }
-    let _ = writeln!(out, "{t}");
+    out.push_str(&format!("{t}\n"));
     if fp.kind != MapKind::RadarCoverage {
         let count = |st: Status| fp.cells.iter().filter(|c| c.status == st).count();
-        let _ = writeln!(
-            out,
-            "\npoints: {} engageable at some speed, {} seen but out of reach, {} never seen by the radar, {} beyond the missile's range, {} without a trajectory",
+        out.push_str(&format!("\npoints: {} engageable at some speed, {} seen but out of reach, {} never seen by the radar, {} beyond the missile's range, {} without a trajectory\n",
             count(Status::Reachable),
             count(Status::Unreachable),
             count(Status::NotSeen),
             count(Status::OutOfRange),
-            count(Status::NoTrajectory)
-        );
+            count(Status::NoTrajectory)));
         if !fp.tracks.is_empty() {
             let mut t = Table::new();
             t.load_style(UTF8_FULL_CONDENSED);
@@ -113,78 +111,99 @@ pub fn footprint_summary(fp: &Footprint) -> String {
                     if tr.engaged { "yes" } else { "no" }.into(),
                 ]);
             }
-            let _ = writeln!(
-                out,
-                "\nscenario sites on the map at {:.1} km/s:\n{t}",
+            out.push_str(&format!(
+                "\nscenario sites on the map at {:.1} km/s:\n{t}\n",
                 fp.speed_mps / 1e3
-            );
+            ));
         }
     }
     out
 }
 
-/// One row per grid point.
-pub fn footprint_csv(fp: &Footprint) -> String {
-    let mut out = String::from(
-        "lat_deg,lon_deg,status,crossover_speed_mps,engaged_at_speed,first_detection_s,flight_time_s,earliest_intercept_s,intercept_alt_m,min_visible_alt_m\n",
-    );
-    for c in &fp.cells {
-        let st = serde_json::to_value(c.status)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{}",
-            c.lat_deg,
-            c.lon_deg,
-            st,
-            opt(c.crossover_speed_mps, 1.0, 1),
-            c.engaged_at(fp.speed_mps),
-            opt(c.first_detection_s, 1.0, 3),
-            opt(c.flight_time_s, 1.0, 1),
-            opt(c.earliest_intercept_s, 1.0, 1),
-            opt(c.intercept_alt_m, 1.0, 0),
-            opt(c.min_visible_alt_m, 1.0, 0),
-        );
-    }
-    out
+/// One row of `footprint.csv`: a grid point. The header is these field names.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FootprintRow {
+    /// Latitude, degrees (WGS84).
+    pub lat_deg: f64,
+    /// Longitude, degrees.
+    pub lon_deg: f64,
+    /// reachable, unreachable, not-seen, out-of-range, no-trajectory or coverage.
+    pub status: &'static str,
+    /// Lowest interceptor burnout speed that engages, m/s (empty: none).
+    pub crossover_speed_mps: Option<f64>,
+    /// Whether it is engaged at the map's assumed speed.
+    pub engaged_at_speed: bool,
+    /// First radar track, s since launch.
+    pub first_detection_s: Option<f64>,
+    /// Time of flight, s.
+    pub flight_time_s: Option<f64>,
+    /// Earliest intercept at the assumed speed, s since launch.
+    pub earliest_intercept_s: Option<f64>,
+    /// Height of that intercept, m.
+    pub intercept_alt_m: Option<f64>,
+    /// Radar coverage map: lowest visible warhead height, m.
+    pub min_visible_alt_m: Option<f64>,
 }
 
-/// GeoJSON FeatureCollection: one MultiPolygon per level, the scenario sites, the sample tracks.
-pub fn footprint_geojson(fp: &Footprint) -> String {
+fn rounded(v: Option<f64>, digits: i32) -> Option<f64> {
+    let k = 10f64.powi(digits);
+    v.filter(|x| x.is_finite()).map(|x| (x * k).round() / k)
+}
+
+/// `footprint.csv`: one row per grid point ([`FootprintRow`]).
+pub fn footprint_csv(fp: &Footprint) -> Result<String, RenderError> {
+    render::csv::to_csv(fp.cells.iter().map(|c| FootprintRow {
+        lat_deg: c.lat_deg,
+        lon_deg: c.lon_deg,
+        status: c.status.name(),
+        crossover_speed_mps: rounded(c.crossover_speed_mps, 1),
+        engaged_at_speed: c.engaged_at(fp.speed_mps),
+        first_detection_s: rounded(c.first_detection_s, 3),
+        flight_time_s: rounded(c.flight_time_s, 1),
+        earliest_intercept_s: rounded(c.earliest_intercept_s, 1),
+        intercept_alt_m: rounded(c.intercept_alt_m, 0),
+        min_visible_alt_m: rounded(c.min_visible_alt_m, 0),
+    }))
+}
+
+/// GeoJSON FeatureCollection (RFC 7946): one MultiPolygon per level, the scenario sites, the sample
+/// tracks (3-D, metres).
+pub fn footprint_geojson(fp: &Footprint) -> Result<String, RenderError> {
+    use crate::report::feature;
+    use geojson::Geometry;
     let mut features = Vec::new();
     for c in &fp.contours {
-        features.push(json!({
-            "type": "Feature",
-            "properties": {
-                "kind": kind_name(fp.kind),
-                "level": c.level,
-                "label": level_label(fp, c.level),
-                "fraction_inside": c.fraction_inside,
-                "missile": fp.missile,
-                "site": fp.site,
-            },
-            "geometry": {"type": "MultiPolygon", "coordinates": c.polygons},
-        }));
+        features.push(feature(
+            Geometry::new_multi_polygon(c.polygons.iter().map(|p| p.iter().map(|r| r.iter().copied()))),
+            [
+                ("kind", json!(kind_name(fp.kind))),
+                ("level", json!(c.level)),
+                ("label", json!(level_label(fp, c.level))),
+                ("fraction_inside", json!(c.fraction_inside)),
+                ("missile", json!(fp.missile)),
+                ("site", json!(fp.site)),
+            ],
+        ));
     }
     for (name, lat, lon, roles) in &fp.sites {
-        features.push(json!({
-            "type": "Feature",
-            "properties": {"name": name, "roles": roles},
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        }));
+        features.push(feature(
+            Geometry::new_point([*lon, *lat]),
+            [("name", json!(name)), ("roles", json!(roles))],
+        ));
     }
     for t in &fp.tracks {
-        let coords: Vec<Value> = t.samples.iter().map(|s| json!([s[2], s[1], s[3]])).collect();
-        features.push(json!({
-            "type": "Feature",
-            "properties": {"from": t.from, "to": t.to, "engaged": t.engaged},
-            "geometry": {"type": "LineString", "coordinates": coords},
-        }));
+        features.push(feature(
+            Geometry::new_line_string(t.samples.iter().map(|s| [s[2], s[1], s[3]])),
+            [
+                ("from", json!(t.from)),
+                ("to", json!(t.to)),
+                ("engaged", json!(t.engaged)),
+            ],
+        ));
     }
-    let doc = json!({"type": "FeatureCollection", "features": features});
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    Ok(serde_json::to_string_pretty(&geojson::FeatureCollection::new(
+        features,
+    ))?)
 }
 
 fn kml_ring(ring: &[[f64; 2]]) -> String {
@@ -195,61 +214,78 @@ fn kml_ring(ring: &[[f64; 2]]) -> String {
 }
 
 /// KML document: one folder per level with its polygons, the sites, the tracks (3-D, absolute heights).
-pub fn footprint_kml(fp: &Footprint) -> String {
-    let mut o = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n",
-    );
-    let _ = writeln!(o, "<name>{}</name>", xml_escape(&title(fp)));
-    o.push_str("<Style id=\"area\"><LineStyle><color>ff0055ff</color><width>2</width></LineStyle><PolyStyle><color>400055ff</color></PolyStyle></Style>\n");
+pub fn footprint_kml(fp: &Footprint) -> Result<String, RenderError> {
+    let mut o = Xml::with_declaration()?;
+    o.open("kml", &attrs!["xmlns" => "http://www.opengis.net/kml/2.2"])?;
+    o.open("Document", &[])?;
+    o.leaf("name", &[], &title(fp))?;
+    o.open("Style", &attrs!["id" => "area"])?;
+    o.open("LineStyle", &[])?;
+    o.leaf("color", &[], "ff0055ff")?;
+    o.leaf("width", &[], "2")?;
+    o.close()?;
+    o.open("PolyStyle", &[])?;
+    o.leaf("color", &[], "400055ff")?;
+    o.close()?;
+    o.close()?;
     for c in &fp.contours {
-        let _ = writeln!(
-            o,
-            "<Folder><name>{}</name>",
-            xml_escape(&level_label(fp, c.level))
-        );
+        o.open("Folder", &[])?;
+        o.leaf("name", &[], &level_label(fp, c.level))?;
         for poly in &c.polygons {
-            o.push_str("<Placemark><styleUrl>#area</styleUrl><Polygon><tessellate>1</tessellate>");
+            o.open("Placemark", &[])?;
+            o.leaf("styleUrl", &[], "#area")?;
+            o.open("Polygon", &[])?;
+            o.leaf("tessellate", &[], "1")?;
             for (k, ring) in poly.iter().enumerate() {
-                let tag = if k == 0 {
-                    "outerBoundaryIs"
-                } else {
-                    "innerBoundaryIs"
-                };
-                let _ = write!(
-                    o,
-                    "<{tag}><LinearRing><coordinates>{}</coordinates></LinearRing></{tag}>",
-                    kml_ring(ring)
-                );
+                o.open(
+                    if k == 0 {
+                        "outerBoundaryIs"
+                    } else {
+                        "innerBoundaryIs"
+                    },
+                    &[],
+                )?;
+                o.open("LinearRing", &[])?;
+                o.leaf("coordinates", &[], &kml_ring(ring))?;
+                o.close()?;
+                o.close()?;
             }
-            o.push_str("</Polygon></Placemark>\n");
+            o.close()?;
+            o.close()?;
         }
-        o.push_str("</Folder>\n");
+        o.close()?;
     }
-    o.push_str("<Folder><name>sites</name>\n");
+    o.open("Folder", &[])?;
+    o.leaf("name", &[], "sites")?;
     for (name, lat, lon, _) in &fp.sites {
-        let _ = writeln!(
-            o,
-            "<Placemark><name>{}</name><Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>",
-            xml_escape(name)
-        );
+        o.open("Placemark", &[])?;
+        o.leaf("name", &[], name)?;
+        o.open("Point", &[])?;
+        o.leaf("coordinates", &[], &format!("{lon},{lat},0"))?;
+        o.close()?;
+        o.close()?;
     }
-    o.push_str("</Folder>\n<Folder><name>tracks</name>\n");
+    o.close()?;
+    o.open("Folder", &[])?;
+    o.leaf("name", &[], "tracks")?;
     for t in &fp.tracks {
         let coords: Vec<String> = t
             .samples
             .iter()
             .map(|s| format!("{:.5},{:.5},{:.0}", s[2], s[1], s[3]))
             .collect();
-        let _ = writeln!(
-            o,
-            "<Placemark><name>{} → {}</name><LineString><altitudeMode>absolute</altitudeMode><coordinates>{}</coordinates></LineString></Placemark>",
-            xml_escape(&t.from),
-            xml_escape(&t.to),
-            coords.join(" ")
-        );
+        o.open("Placemark", &[])?;
+        o.leaf("name", &[], &format!("{} → {}", t.from, t.to))?;
+        o.open("LineString", &[])?;
+        o.leaf("altitudeMode", &[], "absolute")?;
+        o.leaf("coordinates", &[], &coords.join(" "))?;
+        o.close()?;
+        o.close()?;
     }
-    o.push_str("</Folder>\n</Document>\n</kml>\n");
-    o
+    o.close()?;
+    o.close()?;
+    o.close()?;
+    o.finish()
 }
 
 fn iso(epoch_offset_s: f64) -> String {
@@ -266,7 +302,7 @@ fn iso(epoch_offset_s: f64) -> String {
 /// CZML (CesiumJS): a document packet with a clock over the longest flight, then one packet per track
 /// with a time-tagged `cartographicDegrees` position (seconds since [`CZML_EPOCH`], longitude, latitude,
 /// height), a path, and a point that turns green when engaged; sites as static points.
-pub fn footprint_czml(fp: &Footprint) -> String {
+pub fn footprint_czml(fp: &Footprint) -> Result<String, RenderError> {
     let end = fp
         .tracks
         .iter()
@@ -319,7 +355,7 @@ pub fn footprint_czml(fp: &Footprint) -> String {
             "path": {"leadTime": 0, "trailTime": 3600, "width": 2, "material": {"solidColor": {"color": {"rgba": color}}}},
         }));
     }
-    serde_json::to_string_pretty(&Value::Array(packets)).unwrap_or_default()
+    Ok(serde_json::to_string_pretty(&Value::Array(packets))?)
 }
 
 /// A colour on a perceptually ordered ramp (dark blue → green → yellow), `x` in [0, 1].
@@ -341,78 +377,61 @@ fn ramp(x: f64) -> String {
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
 }
 
-/// Equirectangular projection of a box onto a `w` × `h` pixel area at (`x0`, `y0`).
-struct Proj {
-    lon0: f64,
-    lat1: f64,
-    sx: f64,
-    sy: f64,
-    x0: f64,
-    y0: f64,
+fn f1(v: f64) -> String {
+    format!("{v:.1}")
 }
 
-impl Proj {
-    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
-        (
-            self.x0 + (lon - self.lon0) * self.sx,
-            self.y0 + (self.lat1 - lat) * self.sy,
-        )
-    }
-    fn path(&self, ring: &[[f64; 2]]) -> String {
-        let mut d = String::new();
-        for (k, p) in ring.iter().enumerate() {
-            let (x, y) = self.xy(p[0], p[1]);
-            let _ = write!(d, "{}{x:.1},{y:.1}", if k == 0 { "M" } else { "L" });
-        }
-        d.push('Z');
-        d
-    }
-    /// An open polyline, broken where it jumps across the antimeridian.
-    fn line(&self, ring: &[[f64; 2]]) -> String {
-        let mut d = String::new();
-        let mut prev: Option<[f64; 2]> = None;
-        for q in ring {
-            let (x, y) = self.xy(q[0], q[1]);
-            let jump = prev.is_none_or(|p| (p[0] - q[0]).abs() > 180.0);
-            let _ = write!(d, "{}{x:.1},{y:.1}", if jump { "M" } else { "L" });
-            prev = Some(*q);
-        }
-        d
-    }
-}
-
-/// Heat map of the grid (crossover speed, or lowest visible altitude) with the coastline, the contour
-/// polygons, the scenario sites and a colour bar.
-pub fn footprint_svg(fp: &Footprint) -> String {
+/// Heat map of the grid (crossover speed, or lowest visible altitude) over Natural Earth land and
+/// borders, with the contour polygons, the scenario sites, a colour bar, a legend, a graticule and a
+/// scale bar. Radar coverage is drawn in an azimuthal equidistant projection centred on the radar (true
+/// range from it in every direction), the engagement maps in a Lambert conformal conic fitted to the
+/// grid.
+pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
+    use render::map::{self, Frame, LegendKey, Projection};
     let g = &fp.grid;
-    let (w, x0, y0) = (820.0, 60.0, 50.0);
-    let mid_lat = 0.5 * (g.lat_min_deg + g.lat_max_deg);
-    let aspect = (g.lat_max_deg - g.lat_min_deg)
-        / ((g.lon_max_deg - g.lon_min_deg) * mid_lat.to_radians().cos().max(0.2));
-    let h = (w * aspect).clamp(200.0, 900.0);
-    let p = Proj {
-        lon0: g.lon_min_deg - 0.5 * g.step_deg,
-        lat1: g.lat_max_deg + 0.5 * g.step_deg,
-        sx: w / (g.lon_max_deg - g.lon_min_deg + g.step_deg),
-        sy: h / (g.lat_max_deg - g.lat_min_deg + g.step_deg),
-        x0,
-        y0,
-    };
     let coverage = fp.kind == MapKind::RadarCoverage;
+    let corners: Vec<[f64; 2]> = (0..=8)
+        .flat_map(|i| {
+            let t = i as f64 / 8.0;
+            let lon = g.lon_min_deg + t * (g.lon_max_deg - g.lon_min_deg);
+            let lat = g.lat_min_deg + t * (g.lat_max_deg - g.lat_min_deg);
+            [
+                [lon, g.lat_min_deg],
+                [lon, g.lat_max_deg],
+                [g.lon_min_deg, lat],
+                [g.lon_max_deg, lat],
+            ]
+        })
+        .collect();
+    let radar_at = fp
+        .sites
+        .iter()
+        .find(|s| s.3.iter().any(|r| r == "radar"))
+        .map(|s| (s.1, s.2));
+    let projection = match (coverage, radar_at) {
+        (true, Some((lat0, lon0))) => Projection::AzimuthalEquidistant { lat0, lon0 },
+        _ => match map::suited_projection(&corners) {
+            p @ Projection::LambertConformalConic { .. } => p,
+            _ => map::suited_projection(&corners[..4]),
+        },
+    };
+    let (x0, y0, w, h) = (60.0, 70.0, 820.0, 600.0);
+    let f = Frame::fit(projection, corners.iter().copied(), (x0, y0, w, h), 0.02)?;
     let unit = if coverage {
         "lowest visible altitude, km"
     } else {
         "crossover burnout speed, km/s"
     };
-    // Colour range: the values present, rounded outwards to 0.5 km/s or 100 km.
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in fp.cells.iter().filter_map(|c| {
+    let value = |c: &crate::footprint::Cell| {
         if coverage {
             c.min_visible_alt_m
         } else {
             c.crossover_speed_mps
         }
-    }) {
+    };
+    // Colour range: the values present, rounded outwards to 0.5 km/s or 100 km.
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in fp.cells.iter().filter_map(value) {
         lo = lo.min(v);
         hi = hi.max(v.min(if coverage { 5.0e6 } else { 15_000.0 }));
     }
@@ -425,249 +444,238 @@ pub fn footprint_svg(fp: &Footprint) -> String {
     } else {
         (0.0, 1.0)
     };
-    let value = |c: &crate::footprint::Cell| {
-        if coverage {
-            c.min_visible_alt_m
-        } else {
-            c.crossover_speed_mps
-        }
+    let shade = |v: f64| {
+        let t = (v - lo) / (hi - lo);
+        if coverage { t } else { 1.0 - t } // fast interceptors needed = dark
     };
-    let scale = 1e3;
-    let (tw, th) = (x0 + w + 140.0, y0 + h + 60.0);
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{tw:.0}\" height=\"{th:.0}\" viewBox=\"0 0 {tw:.0} {th:.0}\" font-family=\"sans-serif\" font-size=\"12\">"
-    );
-    let _ = writeln!(o, "<title>{}</title>", xml_escape(&title(fp)));
-    let _ = writeln!(
-        o,
-        "<text x=\"{x0}\" y=\"25\" font-size=\"15\">{}</text>",
-        xml_escape(&title(fp))
-    );
-    let _ = writeln!(
-        o,
-        "<defs><clipPath id=\"frame\"><rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h:.1}\"/></clipPath></defs>"
-    );
-    let _ = writeln!(
-        o,
-        "<rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h:.1}\" fill=\"#d9d9d9\"/>"
-    );
-    o.push_str("<g clip-path=\"url(#frame)\">\n");
-    let (cw, ch) = (g.step_deg * p.sx, g.step_deg * p.sy);
+    let (tw, th) = (x0 + w + 150.0, y0 + h + 60.0);
+    let heading = title(fp);
+    let mut o = Xml::new();
+    o.open(
+        "svg",
+        &attrs![
+            "xmlns" => "http://www.w3.org/2000/svg",
+            "width" => tw,
+            "height" => th,
+            "viewBox" => format!("0 0 {tw} {th}"),
+            "font-family" => "sans-serif",
+            "font-size" => 12,
+        ],
+    )?;
+    o.leaf("title", &[], &heading)?;
+    o.empty(
+        "rect",
+        &attrs!["width" => "100%", "height" => "100%", "fill" => "#fff"],
+    )?;
+    o.leaf("text", &attrs!["x" => x0, "y" => 24, "font-size" => 15], &heading)?;
+    o.leaf(
+        "text",
+        &attrs!["x" => x0, "y" => 42, "font-size" => 11],
+        &format!(
+            "Scenario {}; radar {}, battery {}{}; grid every {}° ({} points); {} projection, sphere R = 6371 km.",
+            fp.scenario,
+            fp.radar,
+            fp.interceptor,
+            if coverage {
+                String::new()
+            } else {
+                format!(" at an assumed {:.2} km/s", fp.speed_mps / 1e3)
+            },
+            g.step_deg,
+            fp.cells.len(),
+            projection.name()
+        ),
+    )?;
+    o.leaf(
+        "text",
+        &attrs!["x" => x0, "y" => 58, "font-size" => 11],
+        if coverage {
+            "Colour: lowest warhead altitude the radar sees above each point (km); no refraction, clutter or discrimination."
+        } else {
+            "Colour: lowest interceptor burnout speed that engages a threat at each point (km/s); grey: never engaged."
+        },
+    )?;
+    crate::report::basemap(&mut o, &f, g.lat_max_deg - g.lat_min_deg)?;
+    o.open("g", &attrs!["clip-path" => "url(#mapframe)"])?;
+    let hs = 0.5 * g.step_deg;
     for c in &fp.cells {
         let Some(v) = value(c) else { continue };
-        let (x, y) = p.xy(c.lon_deg - 0.5 * g.step_deg, c.lat_deg + 0.5 * g.step_deg);
-        let mut f = (v - lo) / (hi - lo);
-        if fp.kind != MapKind::RadarCoverage {
-            f = 1.0 - f; // fast interceptors needed = dark
-        }
-        let _ = writeln!(
-            o,
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"{}\"/>",
-            cw + 0.3,
-            ch + 0.3,
-            ramp(f)
-        );
+        let quad = [
+            (c.lon_deg - hs, c.lat_deg - hs),
+            (c.lon_deg + hs, c.lat_deg - hs),
+            (c.lon_deg + hs, c.lat_deg + hs),
+            (c.lon_deg - hs, c.lat_deg + hs),
+        ];
+        let pts: Option<Vec<String>> = quad
+            .iter()
+            .map(|(lon, lat)| f.xy(*lon, *lat).map(|(x, y)| format!("{x:.1},{y:.1}")))
+            .collect();
+        let Some(pts) = pts else { continue };
+        o.empty(
+            "polygon",
+            &attrs!["points" => pts.join(" "), "fill" => ramp(shade(v)), "fill-opacity" => 0.85, "stroke" => ramp(shade(v)), "stroke-width" => 0.3],
+        )?;
     }
-    // Coastline.
-    o.push_str("<g fill=\"none\" stroke=\"#222\" stroke-width=\"0.8\">\n");
-    for ring in coastline::land() {
-        let (mut a, mut b) = (f64::INFINITY, f64::NEG_INFINITY);
-        let (mut c, mut d) = (f64::INFINITY, f64::NEG_INFINITY);
-        for q in ring {
-            a = a.min(q[0]);
-            b = b.max(q[0]);
-            c = c.min(q[1]);
-            d = d.max(q[1]);
-        }
-        if b < g.lon_min_deg - 1.0
-            || a > g.lon_max_deg + 1.0
-            || d < g.lat_min_deg - 1.0
-            || c > g.lat_max_deg + 1.0
-        {
-            continue;
-        }
-        let _ = writeln!(o, "<path d=\"{}\"/>", p.line(ring));
-    }
-    o.push_str("</g>\n");
-    // Contours: dashed for all levels, the map's speed solid.
+    // Contours: alternately solid and dashed; the map's speed thicker.
     for (k, c) in fp.contours.iter().enumerate() {
-        let dash = if k % 2 == 0 {
-            ""
+        let width = if (c.level - fp.speed_mps).abs() < 1e-6 {
+            2.5
         } else {
-            " stroke-dasharray=\"6,3\""
+            1.4
         };
-        let _ = writeln!(
-            o,
-            "<g fill=\"none\" stroke=\"#d62728\" stroke-width=\"{}\"{dash}><title>{}</title>",
-            if (c.level - fp.speed_mps).abs() < 1e-6 {
-                2.5
+        o.open(
+            "g",
+            &attrs!["fill" => "none", "stroke" => "#d62728", "stroke-width" => width, "stroke-dasharray" => if k % 2 == 0 { "none" } else { "6,3" }],
+        )?;
+        o.leaf("title", &[], &level_label(fp, c.level))?;
+        let rings: Vec<Vec<[f64; 2]>> = c.polygons.iter().flatten().cloned().collect();
+        o.empty("path", &attrs!["d" => f.path(&rings)])?;
+        o.close()?;
+    }
+    o.close()?;
+    let sites: Vec<(String, f64, f64, &str)> = fp
+        .sites
+        .iter()
+        .map(|(n, lat, lon, roles)| {
+            let colour = if roles.iter().any(|r| r == "interceptor" || r == "radar") {
+                "#ffffff"
             } else {
-                1.4
-            },
-            xml_escape(&level_label(fp, c.level))
-        );
-        for poly in &c.polygons {
-            for ring in poly {
-                let _ = writeln!(o, "<path d=\"{}\"/>", p.path(ring));
-            }
-        }
-        o.push_str("</g>\n");
-    }
-    for (name, lat, lon, roles) in &fp.sites {
-        if *lat < g.lat_min_deg || *lat > g.lat_max_deg || *lon < g.lon_min_deg || *lon > g.lon_max_deg {
-            continue;
-        }
-        let (x, y) = p.xy(*lon, *lat);
-        let fill = if roles.iter().any(|r| r == "interceptor" || r == "radar") {
-            "#fff"
-        } else {
-            "#000"
-        };
-        let _ = writeln!(
-            o,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{fill}\" stroke=\"#000\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
-            x + 5.0,
-            y - 4.0,
-            xml_escape(name)
-        );
-    }
-    o.push_str("</g>\n");
-    let _ = writeln!(
-        o,
-        "<rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h:.1}\" fill=\"none\" stroke=\"#000\"/>"
-    );
-    // Axes ticks.
-    let tick = if g.lon_max_deg - g.lon_min_deg > 60.0 {
-        10.0
-    } else {
-        5.0
-    };
-    let mut lon = (g.lon_min_deg / tick).ceil() * tick;
-    while lon <= g.lon_max_deg {
-        let (x, _) = p.xy(lon, g.lat_min_deg);
-        let _ = writeln!(
-            o,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{lon}°</text>",
-            y0 + h + 16.0
-        );
-        lon += tick;
-    }
-    let mut lat = (g.lat_min_deg / tick).ceil() * tick;
-    while lat <= g.lat_max_deg {
-        let (_, y) = p.xy(g.lon_min_deg, lat);
-        let _ = writeln!(
-            o,
-            "<text x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"end\">{lat}°</text>",
-            x0 - 6.0
-        );
-        lat += tick;
-    }
+                "#000000"
+            };
+            (n.clone(), *lat, *lon, colour)
+        })
+        .collect();
+    crate::report::draw_sites(&mut o, &f, &sites)?;
+    map::scale_bar(&mut o, &f)?;
+    map::frame_close(&mut o, &f)?;
     // Colour bar.
     let bx = x0 + w + 30.0;
-    for k in 0..50 {
-        let f = k as f64 / 49.0;
-        let y = y0 + h * (1.0 - f) - h / 50.0;
-        let shade = if fp.kind == MapKind::RadarCoverage {
-            f
-        } else {
-            1.0 - f
-        };
-        let _ = writeln!(
-            o,
-            "<rect x=\"{bx}\" y=\"{y:.1}\" width=\"18\" height=\"{:.2}\" fill=\"{}\"/>",
-            h / 50.0 + 0.5,
-            ramp(shade)
+    let n = 50;
+    for k in 0..n {
+        let t = k as f64 / (n - 1) as f64;
+        let v = lo + t * (hi - lo);
+        let y = y0 + h * (1.0 - t) - h / n as f64;
+        o.empty(
+            "rect",
+            &attrs!["x" => bx, "y" => f1(y), "width" => 18, "height" => format!("{:.2}", h / n as f64 + 0.5), "fill" => ramp(shade(v))],
+        )?;
+    }
+    o.leaf(
+        "text",
+        &attrs!["x" => bx + 22.0, "y" => y0 + 10.0],
+        &format!("{:.1}", hi / 1e3),
+    )?;
+    o.leaf(
+        "text",
+        &attrs!["x" => bx + 22.0, "y" => y0 + h],
+        &format!("{:.1}", lo / 1e3),
+    )?;
+    o.leaf(
+        "text",
+        &attrs!["transform" => format!("translate({:.0},{:.0}) rotate(-90)", bx + 62.0, y0 + h / 2.0), "text-anchor" => "middle"],
+        unit,
+    )?;
+    let mut entries = vec![
+        (
+            LegendKey::Line("#d62728".into(), 1.4, String::new()),
+            format!(
+                "contour: {}",
+                level_label(fp, fp.contours.first().map_or(0.0, |c| c.level))
+            ),
+        ),
+        (
+            LegendKey::Dot("#ffffff".into(), "#000".into()),
+            "interceptor or radar site".into(),
+        ),
+        (
+            LegendKey::Dot("#000000".into(), "#fff".into()),
+            "other scenario site".into(),
+        ),
+        (
+            LegendKey::Line("#9a8c98".into(), 0.5, "3,2".into()),
+            "country border".into(),
+        ),
+    ];
+    if !coverage {
+        entries.insert(
+            1,
+            (
+                LegendKey::Line("#d62728".into(), 2.5, String::new()),
+                format!("contour at the assumed {:.1} km/s", fp.speed_mps / 1e3),
+            ),
         );
     }
-    let _ = writeln!(
-        o,
-        "<text x=\"{:.0}\" y=\"{:.0}\">{:.1}</text>",
-        bx + 22.0,
-        y0 + 10.0,
-        hi / scale
-    );
-    let _ = writeln!(
-        o,
-        "<text x=\"{:.0}\" y=\"{:.0}\">{:.1}</text>",
-        bx + 22.0,
-        y0 + h,
-        lo / scale
-    );
-    let _ = writeln!(
-        o,
-        "<text transform=\"translate({:.0},{:.0}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
-        bx + 60.0,
-        y0 + h / 2.0,
-        unit
-    );
-    let _ = writeln!(
-        o,
-        "<text x=\"{x0}\" y=\"{:.0}\" font-size=\"10\">grey: no engagement (not seen, out of reach or out of range); red: contours at the listed levels; coastline: Natural Earth 1:110m</text>",
-        y0 + h + 40.0
-    );
-    o.push_str("</svg>\n");
-    o
+    map::legend(&mut o, (x0 + 8.0, y0 + 8.0), &entries)?;
+    o.leaf(
+        "text",
+        &attrs!["x" => x0, "y" => y0 + h + 40.0, "font-size" => 10],
+        "Contours in red at the listed levels (solid and dashed alternate). Land and borders: Natural Earth 1:110m.",
+    )?;
+    o.close()?;
+    o.finish()
 }
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.25em .6em;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}h2{margin-top:2em}code{background:#f3f3f3;padding:0 .2em}";
 
 /// The HTML report section of a footprint (heading, map, level table, sample tracks).
-pub fn footprint_section(fp: &Footprint) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "<h2>{}</h2>", xml_escape(&title(fp)));
-    let _ = writeln!(
-        o,
-        "<p>Scenario <b>{}</b>; radar {}, battery {} at an assumed burnout speed of {:.2} km/s; grid {}–{}° N, {}–{}° E every {}° ({} points). Each point is flown and engaged on its own (fast engine: point-gravity conic, reach table computed once; see ARCHITECTURE.md).</p>",
-        xml_escape(&fp.scenario),
-        xml_escape(&fp.radar),
-        xml_escape(&fp.interceptor),
-        fp.speed_mps / 1e3,
-        fp.grid.lat_min_deg,
-        fp.grid.lat_max_deg,
-        fp.grid.lon_min_deg,
-        fp.grid.lon_max_deg,
-        fp.grid.step_deg,
-        fp.cells.len()
-    );
-    o.push_str(&footprint_svg(fp));
-    o.push_str("<table><tr><th>level</th><th>share of grid points</th><th>polygons</th></tr>\n");
-    for c in &fp.contours {
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td>{:.1} %</td><td>{}</td></tr>",
-            xml_escape(&level_label(fp, c.level)),
-            100.0 * c.fraction_inside,
-            c.polygons.len()
-        );
-    }
-    o.push_str("</table>\n");
-    if !fp.tracks.is_empty() {
-        o.push_str("<table><tr><th>from</th><th>to</th><th>first track s</th><th>earliest intercept s</th><th>engaged</th></tr>\n");
-        for t in &fp.tracks {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                xml_escape(&t.from),
-                xml_escape(&t.to),
-                opt(t.first_detection_s, 1.0, 0),
-                opt(t.earliest_intercept_s, 1.0, 0),
-                if t.engaged { "yes" } else { "no" }
-            );
+pub fn footprint_section(fp: &Footprint) -> Result<Markup, RenderError> {
+    let svg = footprint_svg(fp)?;
+    let g = &fp.grid;
+    Ok(html! {
+        h2 { (title(fp)) }
+        p {
+            "Scenario " b { (fp.scenario) } "; radar " (fp.radar) ", battery " (fp.interceptor)
+            " at an assumed burnout speed of " (format!("{:.2}", fp.speed_mps / 1e3)) " km/s; grid "
+            (g.lat_min_deg) "–" (g.lat_max_deg) "° N, " (g.lon_min_deg) "–" (g.lon_max_deg) "° E every "
+            (g.step_deg) "° (" (fp.cells.len()) " points). Each point is flown and engaged on its own (fast "
+            "engine: point-gravity conic, reach table computed once; see ARCHITECTURE.md)."
         }
-        o.push_str("</table>\n");
-    }
-    o
+        // The SVG was written by the XML writer, which escapes every text and attribute.
+        (PreEscaped(svg))
+        table {
+            tr { th { "level" } th { "share of grid points" } th { "polygons" } }
+            @for c in &fp.contours {
+                tr {
+                    td { (level_label(fp, c.level)) }
+                    td { (format!("{:.1} %", 100.0 * c.fraction_inside)) }
+                    td { (c.polygons.len()) }
+                }
+            }
+        }
+        @if !fp.tracks.is_empty() {
+            table {
+                tr { th { "from" } th { "to" } th { "first track s" } th { "earliest intercept s" } th { "engaged" } }
+                @for t in &fp.tracks {
+                    tr {
+                        td { (t.from) } td { (t.to) }
+                        td { (opt(t.first_detection_s, 1.0, 0)) }
+                        td { (opt(t.earliest_intercept_s, 1.0, 0)) }
+                        td { (if t.engaged { "yes" } else { "no" }) }
+                    }
+                }
+            }
+        }
+    })
 }
 
-/// A self-contained HTML page around report sections.
-pub fn html_page(title: &str, sections: &[String]) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n{}\n<p><small>Generated by shieldwatch. Map data: Natural Earth (public domain).</small></p></body></html>\n",
-        sections.join("\n"),
-        t = xml_escape(title)
-    )
+/// A self-contained HTML page (no external resources) around report sections.
+pub fn html_page(title: &str, sections: &[Markup]) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (title) }
+                @for s in sections { (s) }
+                p { small { "Generated by shieldwatch. Map data: Natural Earth (public domain)." } }
+            }
+        }
+    }
+    .into_string()
 }
 
 /// Summary table printed by `shieldwatch sweep`.
@@ -692,44 +700,79 @@ pub fn sweep_summary(sw: &Sweep) -> String {
     )
 }
 
-/// One row per point and trajectory.
-pub fn sweep_csv(sw: &Sweep) -> String {
-    let mut out = String::new();
-    for a in &sw.axes {
-        let _ = write!(out, "{},", a.path.replace(',', ";"));
-    }
-    out.push_str("threat,from,to,flown,engaged,crossover_speed_mps\n");
-    for p in &sw.points {
-        for o in &p.outcomes {
-            for v in &p.values {
-                let _ = write!(out, "{v},");
-            }
-            let _ = writeln!(
-                out,
-                "\"{}\",\"{}\",\"{}\",{},{},{}",
-                o.threat,
-                o.from,
-                o.to,
-                o.flown,
-                o.engaged,
-                opt(o.crossover_speed_mps, 1.0, 1)
-            );
-        }
-    }
-    out
+/// The fixed columns of `sweep.csv`, after one column per swept parameter (named by its path).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SweepRow<'a> {
+    /// Threat family.
+    pub threat: &'a str,
+    /// Launch site.
+    pub from: &'a str,
+    /// Target.
+    pub to: &'a str,
+    /// Whether the trajectory was flown (within range, trajectory found).
+    pub flown: bool,
+    /// Engaged at the battery's burnout speed.
+    pub engaged: bool,
+    /// Lowest burnout speed that engages, m/s.
+    pub crossover_speed_mps: Option<f64>,
+}
+
+/// Names of [`SweepRow`]'s columns.
+const SWEEP_COLUMNS: [&str; 6] = ["threat", "from", "to", "flown", "engaged", "crossover_speed_mps"];
+
+/// `sweep.csv`: one row per point and trajectory; the parameter values first, one column per axis.
+pub fn sweep_csv(sw: &Sweep) -> Result<String, RenderError> {
+    let mut header: Vec<&str> = sw.axes.iter().map(|a| a.path.as_str()).collect();
+    header.extend(SWEEP_COLUMNS);
+    let rows = sw.points.iter().flat_map(|p| {
+        p.outcomes.iter().map(|o| {
+            (
+                &p.values,
+                SweepRow {
+                    threat: &o.threat,
+                    from: &o.from,
+                    to: &o.to,
+                    flown: o.flown,
+                    engaged: o.engaged,
+                    crossover_speed_mps: rounded(o.crossover_speed_mps, 1),
+                },
+            )
+        })
+    });
+    render::csv::to_csv_with_header(&header, rows)
 }
 
 const PALETTE: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
 
 /// Sensitivity plot: one parameter → share engaged per threat family (lines); two parameters → heat map
 /// of the share of all trajectories engaged.
-pub fn sweep_svg(sw: &Sweep) -> String {
-    let (x0, y0, w, h) = (80.0, 40.0, 620.0, 380.0);
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"980\" height=\"500\" viewBox=\"0 0 980 500\" font-family=\"sans-serif\" font-size=\"12\">"
+pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
+    let (x0, y0, w, h) = (80.0, 50.0, 620.0, 380.0);
+    let mut o = Xml::new();
+    let paths: Vec<&str> = sw.axes.iter().map(|a| a.path.as_str()).collect();
+    let heading = format!(
+        "{}: share of trajectories engaged against {} ({} trajectories)",
+        sw.scenario,
+        paths.join(" × "),
+        sw.shape.name()
     );
+    o.open(
+        "svg",
+        &attrs![
+            "xmlns" => "http://www.w3.org/2000/svg",
+            "width" => 1000,
+            "height" => 520,
+            "viewBox" => "0 0 1000 520",
+            "font-family" => "sans-serif",
+            "font-size" => 12,
+        ],
+    )?;
+    o.leaf("title", &[], &heading)?;
+    o.empty(
+        "rect",
+        &attrs!["width" => "100%", "height" => "100%", "fill" => "#fff"],
+    )?;
+    o.leaf("text", &attrs!["x" => 10, "y" => 22, "font-size" => 14], &heading)?;
     let share = |e: usize, n: usize| if n == 0 { 0.0 } else { e as f64 / n as f64 };
     match sw.axes.as_slice() {
         [a] => {
@@ -739,45 +782,35 @@ pub fn sweep_svg(sw: &Sweep) -> String {
             );
             let x = |v: f64| x0 + (v - lo) / (hi - lo).max(1e-300) * w;
             let y = |f: f64| y0 + (1.0 - f) * h;
-            let _ = writeln!(
-                o,
-                "<text x=\"{x0}\" y=\"22\" font-size=\"14\">Share of trajectories engaged vs {}</text>",
-                xml_escape(&a.path)
-            );
-            let _ = writeln!(
-                o,
-                "<rect x=\"{x0}\" y=\"{y0}\" width=\"{w}\" height=\"{h}\" fill=\"none\" stroke=\"#000\"/>"
-            );
+            o.empty(
+                "rect",
+                &attrs!["x" => x0, "y" => y0, "width" => w, "height" => h, "fill" => "none", "stroke" => "#000"],
+            )?;
             for k in 0..=4 {
                 let f = k as f64 / 4.0;
-                let _ = writeln!(
-                    o,
-                    "<line x1=\"{x0}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#ddd\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{:.0} %</text>",
-                    x0 + w,
-                    y(f),
-                    y(f),
-                    x0 - 6.0,
-                    y(f) + 4.0,
-                    f * 100.0
-                );
+                o.empty(
+                    "line",
+                    &attrs!["x1" => x0, "x2" => x0 + w, "y1" => f1(y(f)), "y2" => f1(y(f)), "stroke" => "#ddd"],
+                )?;
+                o.leaf(
+                    "text",
+                    &attrs!["x" => x0 - 6.0, "y" => f1(y(f) + 4.0), "text-anchor" => "end"],
+                    &format!("{:.0} %", f * 100.0),
+                )?;
             }
             for k in 0..=4 {
                 let v = lo + (hi - lo) * k as f64 / 4.0;
-                let _ = writeln!(
-                    o,
-                    "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                    x(v),
-                    y0 + h + 16.0,
-                    fmt_num(v)
-                );
+                o.leaf(
+                    "text",
+                    &attrs!["x" => f1(x(v)), "y" => y0 + h + 16.0, "text-anchor" => "middle"],
+                    &fmt_num(v),
+                )?;
             }
-            let _ = writeln!(
-                o,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                x0 + w / 2.0,
-                y0 + h + 36.0,
-                xml_escape(&a.path)
-            );
+            o.leaf(
+                "text",
+                &attrs!["x" => f1(x0 + w / 2.0), "y" => y0 + h + 36.0, "text-anchor" => "middle"],
+                &a.path,
+            )?;
             let n_fam = sw.points.first().map_or(0, |p| p.families.len());
             for f in 0..n_fam {
                 let pts: Vec<String> = sw
@@ -789,107 +822,98 @@ pub fn sweep_svg(sw: &Sweep) -> String {
                     })
                     .collect();
                 let c = PALETTE[f % PALETTE.len()];
-                let _ = writeln!(
-                    o,
-                    "<polyline points=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"/>",
-                    pts.join(" ")
-                );
+                o.empty(
+                    "polyline",
+                    &attrs!["points" => pts.join(" "), "fill" => "none", "stroke" => c, "stroke-width" => 2],
+                )?;
                 let name = sw
                     .points
                     .first()
                     .map_or(String::new(), |p| p.families[f].0.clone());
-                let _ = writeln!(
-                    o,
-                    "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"3\" fill=\"{c}\"/><text x=\"{}\" y=\"{}\">{}</text>",
-                    x0 + w + 15.0,
-                    y0 + 10.0 + 20.0 * f as f64,
-                    x0 + w + 34.0,
-                    y0 + 14.0 + 20.0 * f as f64,
-                    xml_escape(&name)
-                );
+                o.empty(
+                    "rect",
+                    &attrs!["x" => x0 + w + 15.0, "y" => y0 + 10.0 + 20.0 * f as f64, "width" => 14, "height" => 3, "fill" => c],
+                )?;
+                o.leaf(
+                    "text",
+                    &attrs!["x" => x0 + w + 34.0, "y" => y0 + 14.0 + 20.0 * f as f64],
+                    &name,
+                )?;
             }
         }
         [a, b] => {
             let (na, nb) = (a.values.len(), b.values.len());
             let (cw, ch) = (w / nb as f64, h / na as f64);
-            let _ = writeln!(
-                o,
-                "<text x=\"{x0}\" y=\"22\" font-size=\"14\">Share of all trajectories engaged</text>"
-            );
             for (k, p) in sw.points.iter().enumerate() {
                 let (i, j) = (k / nb, k % nb);
                 let (e, n) = p.families.iter().fold((0, 0), |(e, n), f| (e + f.1, n + f.2));
                 let f = share(e, n);
-                let _ = writeln!(
-                    o,
-                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{} = {}, {} = {}: {:.0} %</title></rect>",
-                    x0 + j as f64 * cw,
-                    y0 + (na - 1 - i) as f64 * ch,
-                    cw + 0.3,
-                    ch + 0.3,
-                    ramp(f),
-                    xml_escape(&a.path),
-                    fmt_num(p.values[0]),
-                    xml_escape(&b.path),
-                    fmt_num(p.values[1]),
-                    100.0 * f
-                );
+                o.open(
+                    "rect",
+                    &attrs![
+                        "x" => f1(x0 + j as f64 * cw),
+                        "y" => f1(y0 + (na - 1 - i) as f64 * ch),
+                        "width" => f1(cw + 0.3),
+                        "height" => f1(ch + 0.3),
+                        "fill" => ramp(f),
+                    ],
+                )?;
+                o.leaf(
+                    "title",
+                    &[],
+                    &format!(
+                        "{} = {}, {} = {}: {:.0} %",
+                        a.path,
+                        fmt_num(p.values[0]),
+                        b.path,
+                        fmt_num(p.values[1]),
+                        100.0 * f
+                    ),
+                )?;
+                o.close()?;
             }
             for (j, v) in b.values.iter().enumerate() {
-                let _ = writeln!(
-                    o,
-                    "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\">{}</text>",
-                    x0 + (j as f64 + 0.5) * cw,
-                    y0 + h + 14.0,
-                    fmt_num(*v)
-                );
+                o.leaf(
+                    "text",
+                    &attrs!["x" => f1(x0 + (j as f64 + 0.5) * cw), "y" => y0 + h + 14.0, "text-anchor" => "middle", "font-size" => 10],
+                    &fmt_num(*v),
+                )?;
             }
             for (i, v) in a.values.iter().enumerate() {
-                let _ = writeln!(
-                    o,
-                    "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"10\">{}</text>",
-                    x0 - 4.0,
-                    y0 + (na as f64 - i as f64 - 0.5) * ch + 4.0,
-                    fmt_num(*v)
-                );
+                o.leaf(
+                    "text",
+                    &attrs!["x" => x0 - 4.0, "y" => f1(y0 + (na as f64 - i as f64 - 0.5) * ch + 4.0), "text-anchor" => "end", "font-size" => 10],
+                    &fmt_num(*v),
+                )?;
             }
-            let _ = writeln!(
-                o,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                x0 + w / 2.0,
-                y0 + h + 34.0,
-                xml_escape(&b.path)
-            );
-            let _ = writeln!(
-                o,
-                "<text transform=\"translate(14,{:.0}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
-                y0 + h / 2.0,
-                xml_escape(&a.path)
-            );
+            o.leaf(
+                "text",
+                &attrs!["x" => f1(x0 + w / 2.0), "y" => y0 + h + 34.0, "text-anchor" => "middle"],
+                &b.path,
+            )?;
+            o.leaf(
+                "text",
+                &attrs!["transform" => format!("translate(14,{:.0}) rotate(-90)", y0 + h / 2.0), "text-anchor" => "middle"],
+                &a.path,
+            )?;
             for k in 0..50 {
                 let f = k as f64 / 49.0;
-                let _ = writeln!(
-                    o,
-                    "<rect x=\"{}\" y=\"{:.1}\" width=\"18\" height=\"{:.2}\" fill=\"{}\"/>",
-                    x0 + w + 20.0,
-                    y0 + h * (1.0 - f) - h / 50.0,
-                    h / 50.0 + 0.5,
-                    ramp(f)
-                );
+                o.empty(
+                    "rect",
+                    &attrs!["x" => x0 + w + 20.0, "y" => f1(y0 + h * (1.0 - f) - h / 50.0), "width" => 18, "height" => format!("{:.2}", h / 50.0 + 0.5), "fill" => ramp(f)],
+                )?;
             }
-            let _ = writeln!(
-                o,
-                "<text x=\"{}\" y=\"{}\">100 %</text><text x=\"{}\" y=\"{}\">0 %</text>",
-                x0 + w + 42.0,
-                y0 + 10.0,
-                x0 + w + 42.0,
-                y0 + h
-            );
+            o.leaf(
+                "text",
+                &attrs!["x" => x0 + w + 42.0, "y" => y0 + 10.0],
+                "100 % engaged",
+            )?;
+            o.leaf("text", &attrs!["x" => x0 + w + 42.0, "y" => y0 + h], "0 %")?;
         }
         _ => {}
     }
-    o.push_str("</svg>\n");
-    o
+    o.close()?;
+    o.finish()
 }
 
 fn fmt_num(v: f64) -> String {
@@ -926,21 +950,40 @@ pub fn mc_summary(mc: &MonteCarlo) -> String {
     )
 }
 
-/// One row per launch site → target pair.
-pub fn mc_csv(mc: &MonteCarlo) -> String {
-    let mut out = String::from("threat,from,to,flown_samples,engaged_samples,samples,probability\n");
-    for p in &mc.pairs {
-        let _ = writeln!(
-            out,
-            "\"{}\",\"{}\",\"{}\",{},{},{},{}",
-            p.threat, p.from, p.to, p.flown, p.engaged, mc.samples, p.probability
-        );
-    }
-    out
+/// One row of `montecarlo.csv`: a launch site → target pair.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct McRow<'a> {
+    /// Threat family.
+    pub threat: &'a str,
+    /// Launch site.
+    pub from: &'a str,
+    /// Target.
+    pub to: &'a str,
+    /// Samples in which it was flown.
+    pub flown_samples: usize,
+    /// Samples in which it was engaged.
+    pub engaged_samples: usize,
+    /// Number of samples.
+    pub samples: usize,
+    /// engaged_samples / samples.
+    pub probability: f64,
+}
+
+/// `montecarlo.csv`: one row per launch site → target pair ([`McRow`]).
+pub fn mc_csv(mc: &MonteCarlo) -> Result<String, RenderError> {
+    render::csv::to_csv(mc.pairs.iter().map(|p| McRow {
+        threat: &p.threat,
+        from: &p.from,
+        to: &p.to,
+        flown_samples: p.flown,
+        engaged_samples: p.engaged,
+        samples: mc.samples,
+        probability: p.probability,
+    }))
 }
 
 /// Engagement probability as a launch site × target matrix per threat family (SVG).
-pub fn mc_svg(mc: &MonteCarlo) -> String {
+pub fn mc_svg(mc: &MonteCarlo) -> Result<String, RenderError> {
     let mut froms: Vec<&str> = Vec::new();
     let mut tos: Vec<&str> = Vec::new();
     for p in mc.pairs.iter().filter(|p| p.flown > 0) {
@@ -953,36 +996,49 @@ pub fn mc_svg(mc: &MonteCarlo) -> String {
     }
     let (x0, y0, cw, ch) = (110.0, 110.0, 34.0, 22.0);
     let (tw, th) = (
-        x0 + cw * tos.len() as f64 + 120.0,
+        (x0 + cw * tos.len() as f64 + 120.0).max(560.0),
         y0 + ch * froms.len() as f64 + 40.0,
     );
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{tw:.0}\" height=\"{th:.0}\" viewBox=\"0 0 {tw:.0} {th:.0}\" font-family=\"sans-serif\" font-size=\"11\">"
+    let heading = format!(
+        "{}: P(engaged) per launch site and target, {} samples, seed {}",
+        mc.scenario, mc.samples, mc.seed
     );
-    let _ = writeln!(
-        o,
-        "<text x=\"10\" y=\"20\" font-size=\"14\">P(engaged), {} samples, seed {}</text>",
-        mc.samples, mc.seed
-    );
+    let mut o = Xml::new();
+    o.open(
+        "svg",
+        &attrs![
+            "xmlns" => "http://www.w3.org/2000/svg",
+            "width" => format!("{tw:.0}"),
+            "height" => format!("{th:.0}"),
+            "viewBox" => format!("0 0 {tw:.0} {th:.0}"),
+            "font-family" => "sans-serif",
+            "font-size" => 11,
+        ],
+    )?;
+    o.leaf("title", &[], &heading)?;
+    o.empty(
+        "rect",
+        &attrs!["width" => "100%", "height" => "100%", "fill" => "#fff"],
+    )?;
+    o.leaf("text", &attrs!["x" => 10, "y" => 20, "font-size" => 13], &heading)?;
+    o.leaf(
+        "text",
+        &attrs!["x" => 10, "y" => 36, "font-size" => 10],
+        "Rows: launch sites; columns: targets; colour from dark (0) to yellow (1); blank: never flown.",
+    )?;
     for (j, t) in tos.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "<text transform=\"translate({:.1},{:.1}) rotate(-60)\">{}</text>",
-            x0 + (j as f64 + 0.5) * cw,
-            y0 - 4.0,
-            xml_escape(t)
-        );
+        o.leaf(
+            "text",
+            &attrs!["transform" => format!("translate({:.1},{:.1}) rotate(-60)", x0 + (j as f64 + 0.5) * cw, y0 - 4.0)],
+            t,
+        )?;
     }
     for (i, f) in froms.iter().enumerate() {
-        let _ = writeln!(
-            o,
-            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            x0 - 4.0,
-            y0 + (i as f64 + 0.7) * ch,
-            xml_escape(f)
-        );
+        o.leaf(
+            "text",
+            &attrs!["x" => x0 - 4.0, "y" => f1(y0 + (i as f64 + 0.7) * ch), "text-anchor" => "end"],
+            f,
+        )?;
     }
     for p in mc.pairs.iter().filter(|p| p.flown > 0) {
         let (Some(i), Some(j)) = (
@@ -991,77 +1047,114 @@ pub fn mc_svg(mc: &MonteCarlo) -> String {
         ) else {
             continue;
         };
-        let _ = writeln!(
-            o,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cw}\" height=\"{ch}\" fill=\"{}\" stroke=\"#fff\"><title>{} → {} ({}): {:.2}</title></rect>",
-            x0 + j as f64 * cw,
-            y0 + i as f64 * ch,
-            ramp(p.probability),
-            xml_escape(&p.from),
-            xml_escape(&p.to),
-            xml_escape(&p.threat),
-            p.probability
-        );
+        o.open(
+            "rect",
+            &attrs!["x" => f1(x0 + j as f64 * cw), "y" => f1(y0 + i as f64 * ch), "width" => cw, "height" => ch, "fill" => ramp(p.probability), "stroke" => "#fff"],
+        )?;
+        o.leaf(
+            "title",
+            &[],
+            &format!("{} → {} ({}): {:.2}", p.from, p.to, p.threat, p.probability),
+        )?;
+        o.close()?;
     }
-    o.push_str("</svg>\n");
-    o
+    o.close()?;
+    o.finish()
 }
 
 /// HTML report section of a sweep.
-pub fn sweep_section(sw: &Sweep) -> String {
-    let mut o = format!(
-        "<h2>Sensitivity: {}</h2>\n",
-        xml_escape(
-            &sw.axes
-                .iter()
-                .map(|a| a.path.as_str())
-                .collect::<Vec<_>>()
-                .join(" × ")
-        )
-    );
-    o.push_str(&sweep_svg(sw));
-    o.push_str("<table><tr>");
-    for a in &sw.axes {
-        let _ = write!(o, "<th>{}</th>", xml_escape(&a.path));
-    }
-    if let Some(p) = sw.points.first() {
-        for f in &p.families {
-            let _ = write!(o, "<th>{} engaged</th>", xml_escape(&f.0));
+pub fn sweep_section(sw: &Sweep) -> Result<Markup, RenderError> {
+    let svg = sweep_svg(sw)?;
+    let families: Vec<&str> = sw
+        .points
+        .first()
+        .map(|p| p.families.iter().map(|f| f.0.as_str()).collect())
+        .unwrap_or_default();
+    Ok(html! {
+        h2 { "Sensitivity: " (sw.axes.iter().map(|a| a.path.as_str()).collect::<Vec<_>>().join(" × ")) }
+        // The SVG was written by the XML writer, which escapes every text and attribute.
+        (PreEscaped(svg))
+        table {
+            tr {
+                @for a in &sw.axes { th { (a.path) } }
+                @for f in &families { th { (f) " engaged" } }
+            }
+            @for p in &sw.points {
+                tr {
+                    @for v in &p.values { td { (fmt_num(*v)) } }
+                    @for (_, e, n) in &p.families { td { (e) "/" (n) } }
+                }
+            }
         }
-    }
-    o.push_str("</tr>\n");
-    for p in &sw.points {
-        o.push_str("<tr>");
-        for v in &p.values {
-            let _ = write!(o, "<td>{}</td>", fmt_num(*v));
-        }
-        for (_, e, n) in &p.families {
-            let _ = write!(o, "<td>{e}/{n}</td>");
-        }
-        o.push_str("</tr>\n");
-    }
-    o.push_str("</table>\n");
-    o
+    })
 }
 
 /// HTML report section of a Monte Carlo run.
-pub fn mc_section(mc: &MonteCarlo) -> String {
-    let mut o = String::from("<h2>Monte Carlo: probability of engagement</h2>\n");
-    let _ = writeln!(
-        o,
-        "<p>{} samples from seed {}; each draws these parameters uniformly within their ranges:</p><table><tr><th>parameter</th><th>low</th><th>high</th></tr>",
-        mc.samples, mc.seed
-    );
-    for (p, [lo, hi]) in &mc.parameters {
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            xml_escape(p),
-            fmt_num(*lo),
-            fmt_num(*hi)
-        );
-    }
-    o.push_str("</table>\n");
-    o.push_str(&mc_svg(mc));
-    o
+pub fn mc_section(mc: &MonteCarlo) -> Result<Markup, RenderError> {
+    let svg = mc_svg(mc)?;
+    Ok(html! {
+        h2 { "Monte Carlo: probability of engagement" }
+        p { (mc.samples) " samples from seed " (mc.seed) "; each draws these parameters uniformly within their ranges:" }
+        table {
+            tr { th { "parameter" } th { "low" } th { "high" } }
+            @for (p, [lo, hi]) in &mc.parameters {
+                tr { td { (p) } td { (fmt_num(*lo)) } td { (fmt_num(*hi)) } }
+            }
+        }
+        (PreEscaped(svg))
+    })
+}
+
+/// Every file of a footprint's output folder.
+pub fn footprint_files(fp: &Footprint) -> Result<Vec<OutputFile>, RenderError> {
+    let mut files = vec![
+        OutputFile::new("footprint.json", serde_json::to_string_pretty(fp)?),
+        OutputFile::new("footprint.csv", footprint_csv(fp)?),
+        OutputFile::new("footprint.geojson", footprint_geojson(fp)?),
+        OutputFile::new("footprint.kml", footprint_kml(fp)?),
+        OutputFile::new("footprint.czml", footprint_czml(fp)?),
+        OutputFile::new(
+            "report.html",
+            html_page(
+                &format!("shieldwatch footprint — {}", fp.scenario),
+                &[footprint_section(fp)?],
+            ),
+        ),
+    ];
+    files.extend(render::png::svg_and_png("footprint.svg", footprint_svg(fp)?)?);
+    Ok(files)
+}
+
+/// Every file of a sweep's output folder.
+pub fn sweep_files(sw: &Sweep) -> Result<Vec<OutputFile>, RenderError> {
+    let mut files = vec![
+        OutputFile::new("sweep.json", serde_json::to_string_pretty(sw)?),
+        OutputFile::new("sweep.csv", sweep_csv(sw)?),
+        OutputFile::new(
+            "report.html",
+            html_page(
+                &format!("shieldwatch sweep — {}", sw.scenario),
+                &[sweep_section(sw)?],
+            ),
+        ),
+    ];
+    files.extend(render::png::svg_and_png("sensitivity.svg", sweep_svg(sw)?)?);
+    Ok(files)
+}
+
+/// Every file of a Monte Carlo run's output folder.
+pub fn mc_files(mc: &MonteCarlo) -> Result<Vec<OutputFile>, RenderError> {
+    let mut files = vec![
+        OutputFile::new("montecarlo.json", serde_json::to_string_pretty(mc)?),
+        OutputFile::new("montecarlo.csv", mc_csv(mc)?),
+        OutputFile::new(
+            "report.html",
+            html_page(
+                &format!("shieldwatch Monte Carlo — {}", mc.scenario),
+                &[mc_section(mc)?],
+            ),
+        ),
+    ];
+    files.extend(render::png::svg_and_png("montecarlo.svg", mc_svg(mc)?)?);
+    Ok(files)
 }

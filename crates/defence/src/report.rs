@@ -1,7 +1,9 @@
 //! Renders a [`Study`] for people and tools: text tables, CSV, GeoJSON, KML, SVG plots and one
 //! self-contained HTML report. Pure functions from a study to strings; writing files is the caller's job.
 
-use std::fmt::Write as _;
+use render::map::Frame;
+use render::xml::Xml;
+use render::{RenderError, attrs};
 
 use crate::study::{Study, ThreatResult};
 
@@ -27,62 +29,56 @@ fn opt_km(v: Option<f64>) -> String {
     v.map_or("never".into(), |x| format!("{:.0}", x / 1e3))
 }
 
-/// Escapes text for XML and HTML.
-pub fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// Headings of the crossover table of [`summary`]; [`crossover_row`] gives one cell under each (the
+/// array types make a heading without a cell, or a cell without a heading, a compile error).
+pub const CROSSOVER_HEADER: [&str; 10] = [
+    "missile",
+    "shape",
+    "from",
+    "to",
+    "range km",
+    "flight s",
+    "first track s (spec.)",
+    "crossover km/s (spec.)",
+    "first track s (best)",
+    "crossover km/s (best)",
+];
+
+/// One row of the crossover table, under [`CROSSOVER_HEADER`]; `low` is the lowest assumed speed, m/s.
+pub fn crossover_row(r: &ThreatResult, low: f64) -> [String; 10] {
+    let track = |x: Option<f64>| x.map_or("never".into(), |x| format!("{x:.0}"));
+    [
+        r.missile.clone(),
+        r.shape.name().to_string(),
+        r.from.clone(),
+        r.to.clone(),
+        km(r.range_m),
+        format!("{:.0}", r.flight_time_s),
+        track(r.specified.first_detection_s),
+        opt_kms(r.specified.crossover_speed_mps, low),
+        track(r.most_capable.first_detection_s),
+        opt_kms(r.most_capable.crossover_speed_mps, low),
+    ]
 }
 
 /// The summary tables printed by `shieldwatch study`.
 pub fn summary(study: &Study) -> String {
     use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Study of {} (radar {}, battery {}, {} gravity)\n",
+    out.push_str(&format!(
+        "Study of {} (radar {}, battery {}, {} gravity)\n\n",
         study.scenario, study.radar, study.interceptor, study.gravity
-    );
+    ));
 
     // (1) and (2): crossover speeds per launch site and target.
     let low = study.speeds_mps.first().copied().unwrap_or(0.0);
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(vec![
-        "threat",
-        "from",
-        "to",
-        "range km",
-        "flight s",
-        "first track s (spec.)",
-        "crossover km/s (spec.)",
-        "first track s (best)",
-        "crossover km/s (best)",
-    ]);
+    t.set_header(CROSSOVER_HEADER.to_vec());
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
-        t.add_row(vec![
-            r.missile.clone(),
-            r.shape.name().to_string(),
-            r.from.clone(),
-            r.to.clone(),
-            km(r.range_m),
-            format!("{:.0}", r.flight_time_s),
-            r.specified
-                .first_detection_s
-                .map_or("never".into(), |x| format!("{x:.0}")),
-            opt_kms(r.specified.crossover_speed_mps, low),
-            r.most_capable
-                .first_detection_s
-                .map_or("never".into(), |x| format!("{x:.0}")),
-            opt_kms(r.most_capable.crossover_speed_mps, low),
-        ]);
+        t.add_row(crossover_row(r, low).to_vec());
     }
-    let _ = writeln!(
-        out,
-        "Crossover speed: the lowest interceptor burnout speed that engages each trajectory\n(spec. = radar as specified; best = radar at the most capable end of its ranges)\n{t}\n"
-    );
+    out.push_str(&format!("Crossover speed: the lowest interceptor burnout speed that engages each trajectory\n(spec. = radar as specified; best = radar at the most capable end of its ranges)\n{t}\n\n"));
 
     // Answers per speed.
     let mut t = Table::new();
@@ -113,10 +109,9 @@ pub fn summary(study: &Study) -> String {
         }
         t.add_row(row);
     }
-    let _ = writeln!(
-        out,
-        "Engageable trajectories by assumed burnout speed (radar as specified / most capable)\n{t}\n"
-    );
+    out.push_str(&format!(
+        "Engageable trajectories by assumed burnout speed (radar as specified / most capable)\n{t}\n\n"
+    ));
 
     // (3) coverage.
     let mut t = Table::new();
@@ -139,109 +134,168 @@ pub fn summary(study: &Study) -> String {
             opt_km(c.most_capable_alt_m),
         ]);
     }
-    let _ = writeln!(
-        out,
-        "What the radar sees above each launch area (lowest visible warhead altitude)\n{t}"
-    );
+    out.push_str(&format!(
+        "What the radar sees above each launch area (lowest visible warhead altitude)\n{t}\n"
+    ));
     let skipped = study.threats.iter().filter(|r| r.skipped.is_some()).count();
     if skipped > 0 {
-        let _ = writeln!(
-            out,
-            "\n{skipped} trajectories not flown (beyond the missile's range or no solution): see engagements.csv"
-        );
+        out.push_str(&format!("\n{skipped} trajectories not flown (beyond the missile's range or no solution): see engagements.csv\n"));
     }
     out
 }
 
-/// One CSV row per trajectory and speed.
-pub fn engagements_csv(study: &Study) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "threat",
-        "missile",
-        "from",
-        "from_country",
-        "to",
-        "range_km",
-        "skipped",
-        "flight_time_s",
-        "apogee_km",
-        "radar_variant",
-        "first_detection_s",
-        "first_detection_alt_km",
-        "tracked_s",
-        "crossover_speed_mps",
-        "speed_mps",
-        "engageable",
-        "earliest_intercept_s",
-        "latest_intercept_s",
-        "intercept_alt_km",
-        "closing_speed_mps",
-        "shots",
-    ]);
-    let f = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.3}"));
+/// Rounds to `digits` decimals for tables meant for people and spreadsheets; `None` when not finite.
+fn round(x: f64, digits: i32) -> Option<f64> {
+    let k = 10f64.powi(digits);
+    x.is_finite().then(|| (x * k).round() / k)
+}
+
+/// One row of `engagements.csv`: a trajectory, a radar variant and an assumed interceptor burnout
+/// speed. The CSV header is these field names, in this order (README, "Output files").
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct EngagementRow<'a> {
+    /// Threat family name from the scenario.
+    pub threat: &'a str,
+    /// Missile type.
+    pub missile: &'a str,
+    /// Trajectory shape: min-energy, lofted or depressed.
+    pub shape: &'static str,
+    /// Launch site.
+    pub from: &'a str,
+    /// Launch site's country code.
+    pub from_country: &'a str,
+    /// Target site.
+    pub to: &'a str,
+    /// Launch site latitude, degrees (WGS84).
+    pub from_lat_deg: f64,
+    /// Launch site longitude, degrees.
+    pub from_lon_deg: f64,
+    /// Target latitude, degrees.
+    pub to_lat_deg: f64,
+    /// Target longitude, degrees.
+    pub to_lon_deg: f64,
+    /// Ground range launch → target, km.
+    pub range_km: Option<f64>,
+    /// Why the trajectory was not flown (empty when flown).
+    pub skipped: Option<&'a str>,
+    /// Time of flight, s.
+    pub flight_time_s: Option<f64>,
+    /// Apogee height above the ellipsoid, km.
+    pub apogee_km: Option<f64>,
+    /// `specified` (radar as specified) or `most_capable` (capable end of its ranges).
+    pub radar_variant: &'static str,
+    /// First radar track, s since launch (empty: never tracked).
+    pub first_detection_s: Option<f64>,
+    /// Warhead height at first track, km.
+    pub first_detection_alt_km: Option<f64>,
+    /// Total tracked time, s.
+    pub tracked_s: Option<f64>,
+    /// Lowest burnout speed that engages this trajectory at all, m/s (empty: none).
+    pub crossover_speed_mps: Option<f64>,
+    /// The assumed interceptor burnout speed of this row, m/s.
+    pub speed_mps: f64,
+    /// Whether the trajectory is engageable at `speed_mps`.
+    pub engageable: bool,
+    /// Earliest intercept, s since threat launch.
+    pub earliest_intercept_s: Option<f64>,
+    /// Latest intercept, s since threat launch.
+    pub latest_intercept_s: Option<f64>,
+    /// Height of the earliest intercept, km.
+    pub intercept_alt_km: Option<f64>,
+    /// Latitude of the earliest intercept point, degrees.
+    pub intercept_lat_deg: Option<f64>,
+    /// Longitude of the earliest intercept point, degrees.
+    pub intercept_lon_deg: Option<f64>,
+    /// Closing speed at the earliest intercept, m/s.
+    pub closing_speed_mps: Option<f64>,
+    /// Shoot-look-shoot opportunities in the window.
+    pub shots: Option<u32>,
+}
+
+/// The rows of `engagements.csv`: every trajectory × radar variant × assumed speed.
+pub fn engagement_rows(study: &Study) -> Vec<EngagementRow<'_>> {
+    let site = |name: &str| study.sites.get(name).map_or((f64::NAN, f64::NAN), |s| (s.0, s.1));
+    let mut rows = Vec::new();
     for r in &study.threats {
+        let (from_lat, from_lon) = site(&r.from);
+        let (to_lat, to_lon) = site(&r.to);
         for (variant, cue) in [("specified", &r.specified), ("most_capable", &r.most_capable)] {
             for &v in &study.speeds_mps {
                 let win = cue.windows.iter().find(|w| w.speed_mps == v);
-                let _ = w.write_record([
-                    r.threat.clone(),
-                    r.missile.clone(),
-                    r.shape.name().to_string(),
-                    r.from.clone(),
-                    r.from_country.clone(),
-                    r.to.clone(),
-                    format!("{:.1}", r.range_m / 1e3),
-                    r.skipped.clone().unwrap_or_default(),
-                    f(Some(r.flight_time_s).filter(|x| x.is_finite())),
-                    f(Some(r.apogee_alt_m / 1e3).filter(|x| x.is_finite())),
-                    variant.to_string(),
-                    f(cue.first_detection_s),
-                    f(cue.first_detection_alt_m.map(|x| x / 1e3)),
-                    format!("{:.1}", cue.tracked_s),
-                    f(cue.crossover_speed_mps),
-                    format!("{v:.0}"),
-                    win.is_some().to_string(),
-                    f(win.map(|w| w.earliest_intercept_s)),
-                    f(win.map(|w| w.latest_intercept_s)),
-                    f(win.map(|w| w.earliest_alt_m / 1e3)),
-                    f(win.map(|w| w.closing_speed_mps)),
-                    win.map_or(String::new(), |w| w.shots.to_string()),
-                ]);
+                rows.push(EngagementRow {
+                    threat: &r.threat,
+                    missile: &r.missile,
+                    shape: r.shape.name(),
+                    from: &r.from,
+                    from_country: &r.from_country,
+                    to: &r.to,
+                    from_lat_deg: from_lat,
+                    from_lon_deg: from_lon,
+                    to_lat_deg: to_lat,
+                    to_lon_deg: to_lon,
+                    range_km: round(r.range_m / 1e3, 1),
+                    skipped: r.skipped.as_deref(),
+                    flight_time_s: round(r.flight_time_s, 3),
+                    apogee_km: round(r.apogee_alt_m / 1e3, 3),
+                    radar_variant: variant,
+                    first_detection_s: cue.first_detection_s.and_then(|x| round(x, 3)),
+                    first_detection_alt_km: cue.first_detection_alt_m.and_then(|x| round(x / 1e3, 3)),
+                    tracked_s: round(cue.tracked_s, 1),
+                    crossover_speed_mps: cue.crossover_speed_mps.and_then(|x| round(x, 1)),
+                    speed_mps: v,
+                    engageable: win.is_some(),
+                    earliest_intercept_s: win.and_then(|w| round(w.earliest_intercept_s, 3)),
+                    latest_intercept_s: win.and_then(|w| round(w.latest_intercept_s, 3)),
+                    intercept_alt_km: win.and_then(|w| round(w.earliest_alt_m / 1e3, 3)),
+                    intercept_lat_deg: win.and_then(|w| round(w.intercept_lat_deg, 5)),
+                    intercept_lon_deg: win.and_then(|w| round(w.intercept_lon_deg, 5)),
+                    closing_speed_mps: win.and_then(|w| round(w.closing_speed_mps, 1)),
+                    shots: win.map(|w| w.shots),
+                });
             }
         }
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    rows
 }
 
-/// Radar coverage of launch areas as CSV.
-pub fn coverage_csv(study: &Study) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "site",
-        "country",
-        "lat_deg",
-        "lon_deg",
-        "distance_km",
-        "rcs_m2",
-        "lowest_visible_alt_km_specified",
-        "lowest_visible_alt_km_most_capable",
-    ]);
-    for c in &study.coverage {
-        let _ = w.write_record([
-            c.site.clone(),
-            c.country.clone(),
-            c.lat_deg.to_string(),
-            c.lon_deg.to_string(),
-            format!("{:.1}", c.distance_m / 1e3),
-            c.rcs_m2.to_string(),
-            c.specified_alt_m
-                .map_or(String::new(), |x| format!("{:.3}", x / 1e3)),
-            c.most_capable_alt_m
-                .map_or(String::new(), |x| format!("{:.3}", x / 1e3)),
-        ]);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+/// `engagements.csv`: one row per trajectory, radar variant and speed ([`EngagementRow`]).
+pub fn engagements_csv(study: &Study) -> Result<String, render::RenderError> {
+    render::csv::to_csv(engagement_rows(study))
+}
+
+/// One row of `coverage.csv`: what the radar sees above a launch area.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CoverageRow<'a> {
+    /// Launch site.
+    pub site: &'a str,
+    /// Its country code.
+    pub country: &'a str,
+    /// Latitude, degrees (WGS84).
+    pub lat_deg: f64,
+    /// Longitude, degrees.
+    pub lon_deg: f64,
+    /// Geodesic distance from the radar, km.
+    pub distance_km: Option<f64>,
+    /// Warhead radar cross-section assumed, m².
+    pub rcs_m2: f64,
+    /// Lowest visible warhead height with the radar as specified, km (empty: never seen).
+    pub lowest_visible_alt_km_specified: Option<f64>,
+    /// The same with the radar at the capable end of its ranges, km.
+    pub lowest_visible_alt_km_most_capable: Option<f64>,
+}
+
+/// `coverage.csv`: one row per launch area ([`CoverageRow`]).
+pub fn coverage_csv(study: &Study) -> Result<String, render::RenderError> {
+    render::csv::to_csv(study.coverage.iter().map(|c| CoverageRow {
+        site: &c.site,
+        country: &c.country,
+        lat_deg: c.lat_deg,
+        lon_deg: c.lon_deg,
+        distance_km: round(c.distance_m / 1e3, 1),
+        rcs_m2: c.rcs_m2,
+        lowest_visible_alt_km_specified: c.specified_alt_m.and_then(|x| round(x / 1e3, 3)),
+        lowest_visible_alt_km_most_capable: c.most_capable_alt_m.and_then(|x| round(x / 1e3, 3)),
+    }))
 }
 
 /// Splits a track where it crosses the antimeridian, so maps do not draw a line across the world.
@@ -265,200 +319,297 @@ fn split_track(r: &ThreatResult) -> Vec<Vec<[f64; 3]>> {
     parts
 }
 
-/// GeoJSON FeatureCollection: sites, threat tracks (3-D, metres) and earliest intercept points.
-pub fn geojson(study: &Study) -> String {
-    use serde_json::{Value, json};
-    let mut features: Vec<Value> = Vec::new();
+/// A GeoJSON feature from a geometry and its properties.
+pub(crate) fn feature(
+    geometry: geojson::Geometry,
+    properties: impl IntoIterator<Item = (&'static str, serde_json::Value)>,
+) -> geojson::Feature {
+    let mut f = geojson::Feature::from(geometry);
+    for (k, v) in properties {
+        f.set_property(k, v);
+    }
+    f
+}
+
+/// GeoJSON FeatureCollection (RFC 7946, WGS84 longitude/latitude, heights in metres): sites, threat
+/// tracks (3-D) and earliest intercept points.
+pub fn geojson(study: &Study) -> Result<String, RenderError> {
+    use geojson::Geometry;
+    use serde_json::json;
+    let mut features = Vec::new();
     for (name, (lat, lon, roles)) in &study.sites {
-        features.push(
-            json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {"kind": "site", "name": name, "roles": roles}}),
-        );
+        features.push(feature(
+            Geometry::new_point([*lon, *lat]),
+            [
+                ("kind", json!("site")),
+                ("name", json!(name)),
+                ("roles", json!(roles)),
+            ],
+        ));
     }
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
-        let parts = split_track(r);
-        features.push(
-            json!({"type": "Feature", "geometry": {"type": "MultiLineString", "coordinates": parts},
-            "properties": {"kind": "track", "threat": r.threat, "shape": r.shape.name(), "from": r.from, "to": r.to,
-                "flight_time_s": r.flight_time_s, "apogee_km": r.apogee_alt_m / 1e3,
-                "crossover_speed_mps_specified": r.specified.crossover_speed_mps,
-                "crossover_speed_mps_most_capable": r.most_capable.crossover_speed_mps}}),
-        );
+        features.push(feature(
+            Geometry::new_multi_line_string(split_track(r)),
+            [
+                ("kind", json!("track")),
+                ("threat", json!(r.threat)),
+                ("shape", json!(r.shape.name())),
+                ("from", json!(r.from)),
+                ("to", json!(r.to)),
+                ("flight_time_s", json!(r.flight_time_s)),
+                ("apogee_km", json!(r.apogee_alt_m / 1e3)),
+                (
+                    "crossover_speed_mps_specified",
+                    json!(r.specified.crossover_speed_mps),
+                ),
+                (
+                    "crossover_speed_mps_most_capable",
+                    json!(r.most_capable.crossover_speed_mps),
+                ),
+            ],
+        ));
         for w in &r.most_capable.windows {
-            features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [w.intercept_lon_deg, w.intercept_lat_deg, w.earliest_alt_m]},
-                "properties": {"kind": "intercept", "from": r.from, "to": r.to, "speed_mps": w.speed_mps,
-                    "time_s": w.earliest_intercept_s, "closing_speed_mps": w.closing_speed_mps, "radar": "most_capable"}}));
+            features.push(feature(
+                Geometry::new_point([w.intercept_lon_deg, w.intercept_lat_deg, w.earliest_alt_m]),
+                [
+                    ("kind", json!("intercept")),
+                    ("from", json!(r.from)),
+                    ("to", json!(r.to)),
+                    ("speed_mps", json!(w.speed_mps)),
+                    ("time_s", json!(w.earliest_intercept_s)),
+                    ("closing_speed_mps", json!(w.closing_speed_mps)),
+                    ("radar", json!("most_capable")),
+                ],
+            ));
         }
     }
-    serde_json::to_string_pretty(&json!({"type": "FeatureCollection", "features": features}))
-        .unwrap_or_default()
+    Ok(serde_json::to_string_pretty(&geojson::FeatureCollection::new(
+        features,
+    ))?)
 }
 
 /// KML document: sites, 3-D tracks (absolute altitude) and intercept points, for Google Earth.
-pub fn kml(study: &Study) -> String {
-    let mut k = String::new();
-    let _ = write!(
-        k,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document><name>{}</name>\n",
-        xml_escape(&study.scenario)
-    );
-    k.push_str(
-        "<Style id=\"track\"><LineStyle><color>ff0000ff</color><width>2</width></LineStyle></Style>\n",
-    );
-    k.push_str("<Folder><name>Sites</name>\n");
+pub fn kml(study: &Study) -> Result<String, RenderError> {
+    let mut k = Xml::with_declaration()?;
+    k.open("kml", &attrs!["xmlns" => "http://www.opengis.net/kml/2.2"])?;
+    k.open("Document", &[])?;
+    k.leaf("name", &[], &study.scenario)?;
+    k.open("Style", &attrs!["id" => "track"])?;
+    k.open("LineStyle", &[])?;
+    k.leaf("color", &[], "ff0000ff")?;
+    k.leaf("width", &[], "2")?;
+    k.close()?;
+    k.close()?;
+    k.open("Folder", &[])?;
+    k.leaf("name", &[], "Sites")?;
     for (name, (lat, lon, roles)) in &study.sites {
-        let _ = writeln!(
-            k,
-            "<Placemark><name>{}</name><description>{}</description><Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>",
-            xml_escape(name),
-            xml_escape(&roles.join(", "))
-        );
+        k.open("Placemark", &[])?;
+        k.leaf("name", &[], name)?;
+        k.leaf("description", &[], &roles.join(", "))?;
+        k.open("Point", &[])?;
+        k.leaf("coordinates", &[], &format!("{lon},{lat},0"))?;
+        k.close()?;
+        k.close()?;
     }
-    k.push_str("</Folder><Folder><name>Threat tracks</name>\n");
+    k.close()?;
+    k.open("Folder", &[])?;
+    k.leaf("name", &[], "Threat tracks")?;
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
         for part in split_track(r) {
             let coords: Vec<String> = part
                 .iter()
                 .map(|p| format!("{},{},{:.0}", p[0], p[1], p[2]))
                 .collect();
-            let _ = writeln!(
-                k,
-                "<Placemark><name>{} → {}</name><styleUrl>#track</styleUrl><LineString><altitudeMode>absolute</altitudeMode><coordinates>{}</coordinates></LineString></Placemark>",
-                xml_escape(&r.from),
-                xml_escape(&r.to),
-                coords.join(" ")
-            );
+            k.open("Placemark", &[])?;
+            k.leaf("name", &[], &format!("{} → {}", r.from, r.to))?;
+            k.leaf("styleUrl", &[], "#track")?;
+            k.open("LineString", &[])?;
+            k.leaf("altitudeMode", &[], "absolute")?;
+            k.leaf("coordinates", &[], &coords.join(" "))?;
+            k.close()?;
+            k.close()?;
         }
     }
-    k.push_str("</Folder><Folder><name>Earliest intercepts (most capable radar)</name>\n");
+    k.close()?;
+    k.open("Folder", &[])?;
+    k.leaf("name", &[], "Earliest intercepts (most capable radar)")?;
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
         for w in &r.most_capable.windows {
-            let _ = writeln!(
-                k,
-                "<Placemark><name>{} → {} at {:.1} km/s</name><Point><altitudeMode>absolute</altitudeMode><coordinates>{},{},{:.0}</coordinates></Point></Placemark>",
-                xml_escape(&r.from),
-                xml_escape(&r.to),
-                w.speed_mps / 1e3,
-                w.intercept_lon_deg,
-                w.intercept_lat_deg,
-                w.earliest_alt_m
-            );
+            k.open("Placemark", &[])?;
+            k.leaf(
+                "name",
+                &[],
+                &format!("{} → {} at {:.1} km/s", r.from, r.to, w.speed_mps / 1e3),
+            )?;
+            k.open("Point", &[])?;
+            k.leaf("altitudeMode", &[], "absolute")?;
+            k.leaf(
+                "coordinates",
+                &[],
+                &format!(
+                    "{},{},{:.0}",
+                    w.intercept_lon_deg, w.intercept_lat_deg, w.earliest_alt_m
+                ),
+            )?;
+            k.close()?;
+            k.close()?;
         }
     }
-    k.push_str("</Folder></Document></kml>\n");
-    k
+    k.close()?;
+    k.close()?;
+    k.close()?;
+    k.finish()
+}
+
+/// Opens an `<svg>` of `w` × `h` pixels with the project's font settings and a `<title>`.
+fn svg_open(x: &mut Xml, w: f64, h: f64, title: &str) -> Result<(), RenderError> {
+    x.open(
+        "svg",
+        &attrs![
+            "xmlns" => "http://www.w3.org/2000/svg",
+            "width" => format!("{w:.0}"),
+            "height" => format!("{h:.0}"),
+            "viewBox" => format!("0 0 {w:.0} {h:.0}"),
+            "font-family" => "sans-serif",
+            "font-size" => 10,
+        ],
+    )?;
+    x.leaf("title", &[], title)?;
+    x.empty(
+        "rect",
+        &attrs!["width" => "100%", "height" => "100%", "fill" => "#fff"],
+    )?;
+    Ok(())
+}
+
+fn f1(v: f64) -> String {
+    format!("{v:.1}")
 }
 
 /// SVG: crossover speed per trajectory (dots: radar as specified; rings: most capable) against the
 /// disputed burnout-speed range (shaded).
-pub fn crossover_svg(study: &Study, speed_range: Option<[f64; 2]>) -> String {
+pub fn crossover_svg(study: &Study, speed_range: Option<[f64; 2]>) -> Result<String, RenderError> {
     let rows: Vec<&ThreatResult> = study.threats.iter().filter(|r| r.skipped.is_none()).collect();
-    let (w, row_h, left, top) = (900.0, 14.0, 260.0, 40.0);
+    let (w, row_h, left, top) = (900.0, 14.0, 300.0, 40.0);
     let h = top + row_h * rows.len() as f64 + 50.0;
     let (vmin, vmax) = (0.0, 12_000.0);
     let x = |v: f64| left + (v.clamp(vmin, vmax) - vmin) / (vmax - vmin) * (w - left - 20.0);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"10\">\n"
+    let title = format!(
+        "{}: crossover interceptor burnout speed per trajectory (km/s)",
+        study.scenario
     );
-    let _ = writeln!(
-        s,
-        "<text x=\"10\" y=\"18\" font-size=\"14\">Crossover interceptor burnout speed per trajectory (km/s)</text>"
-    );
+    let mut s = Xml::new();
+    svg_open(&mut s, w, h, &title)?;
+    s.leaf("text", &attrs!["x" => 10, "y" => 18, "font-size" => 14], &title)?;
+    let y1 = top + row_h * rows.len() as f64;
     if let Some([lo, hi]) = speed_range {
-        let _ = writeln!(
-            s,
-            "<rect x=\"{:.1}\" y=\"{top}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fde2b5\"/>",
-            x(lo),
-            x(hi) - x(lo),
-            row_h * rows.len() as f64
-        );
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\">disputed range {:.1}–{:.1}</text>",
-            x(lo),
-            top - 4.0,
-            lo / 1e3,
-            hi / 1e3
-        );
+        s.empty(
+            "rect",
+            &attrs!["x" => f1(x(lo)), "y" => top, "width" => f1(x(hi) - x(lo)), "height" => f1(y1 - top), "fill" => "#fde2b5"],
+        )?;
+        s.leaf(
+            "text",
+            &attrs!["x" => f1(x(lo)), "y" => f1(top - 4.0)],
+            &format!("disputed range {:.1}–{:.1} km/s", lo / 1e3, hi / 1e3),
+        )?;
     }
     for k in 0..=12 {
         let v = k as f64 * 1000.0;
-        let y1 = top + row_h * rows.len() as f64;
-        let _ = writeln!(
-            s,
-            "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{y1:.1}\" stroke=\"#ddd\"/><text x=\"{0:.1}\" y=\"{1:.1}\" text-anchor=\"middle\">{k}</text>",
-            x(v),
-            y1 + 12.0
-        );
+        s.empty(
+            "line",
+            &attrs!["x1" => f1(x(v)), "y1" => top, "x2" => f1(x(v)), "y2" => f1(y1), "stroke" => "#ddd"],
+        )?;
+        s.leaf(
+            "text",
+            &attrs!["x" => f1(x(v)), "y" => f1(y1 + 12.0), "text-anchor" => "middle"],
+            &k.to_string(),
+        )?;
     }
+    s.leaf(
+        "text",
+        &attrs!["x" => f1(x(6000.0)), "y" => f1(y1 + 26.0), "text-anchor" => "middle"],
+        "interceptor burnout speed, km/s",
+    )?;
     for (i, r) in rows.iter().enumerate() {
         let y = top + row_h * (i as f64 + 0.7);
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"end\">{} → {}</text>",
-            left - 6.0,
-            xml_escape(&r.from),
-            xml_escape(&r.to)
-        );
+        s.leaf(
+            "text",
+            &attrs!["x" => f1(left - 6.0), "y" => f1(y), "text-anchor" => "end"],
+            &format!("{} → {} ({}, {})", r.from, r.to, r.missile, r.shape.name()),
+        )?;
         if let Some(v) = r.specified.crossover_speed_mps {
-            let _ = writeln!(
-                s,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#c0392b\"><title>{:.2} km/s (radar as specified)</title></circle>",
-                x(v),
-                y - 3.0,
-                v / 1e3
-            );
+            s.open(
+                "circle",
+                &attrs!["cx" => f1(x(v)), "cy" => f1(y - 3.0), "r" => 4, "fill" => "#c0392b"],
+            )?;
+            s.leaf("title", &[], &format!("{:.2} km/s (radar as specified)", v / 1e3))?;
+            s.close()?;
         }
         if let Some(v) = r.most_capable.crossover_speed_mps {
-            let _ = writeln!(
-                s,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"none\" stroke=\"#2c3e50\"><title>{:.2} km/s (most capable radar)</title></circle>",
-                x(v),
-                y - 3.0,
-                v / 1e3
-            );
+            s.open(
+                "circle",
+                &attrs!["cx" => f1(x(v)), "cy" => f1(y - 3.0), "r" => 5, "fill" => "none", "stroke" => "#2c3e50"],
+            )?;
+            s.leaf("title", &[], &format!("{:.2} km/s (most capable radar)", v / 1e3))?;
+            s.close()?;
         }
     }
-    let _ = writeln!(
-        s,
-        "<text x=\"10\" y=\"{:.1}\">filled: radar as specified; ring: radar at the capable end of its ranges; no mark: never engaged</text>",
-        h - 10.0
-    );
-    s.push_str("</svg>\n");
-    s
+    s.leaf(
+        "text",
+        &attrs!["x" => 10, "y" => f1(h - 10.0)],
+        "filled: radar as specified; ring: radar at the capable end of its ranges; no mark: never engaged",
+    )?;
+    s.close()?;
+    s.finish()
 }
 
 /// SVG: altitude against ground range from launch for every flown trajectory.
-pub fn altitude_range_svg(study: &Study) -> String {
+pub fn altitude_range_svg(study: &Study) -> Result<String, RenderError> {
     let rows: Vec<&ThreatResult> = study.threats.iter().filter(|r| r.skipped.is_none()).collect();
     let (w, h, left, bottom) = (900.0, 420.0, 60.0, 40.0);
     let max_range = rows.iter().map(|r| r.range_m).fold(1.0, f64::max);
     let max_alt = rows.iter().map(|r| r.apogee_alt_m).fold(1.0, f64::max) * 1.1;
     let x = |d: f64| left + d / max_range * (w - left - 20.0);
     let y = |a: f64| h - bottom - a / max_alt * (h - bottom - 30.0);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"10\">\n"
+    let title = format!(
+        "{}: altitude (km) against ground range from launch (km)",
+        study.scenario
     );
-    let _ = writeln!(
-        s,
-        "<text x=\"10\" y=\"18\" font-size=\"14\">Altitude (km) against ground range from launch (km)</text>"
-    );
-    let _ = writeln!(
-        s,
-        "<line x1=\"{left}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#000\"/><line x1=\"{left}\" y1=\"30\" x2=\"{left}\" y2=\"{0}\" stroke=\"#000\"/>",
-        h - bottom,
-        w - 20.0
-    );
-    let _ = writeln!(
-        s,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.0}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.0}</text>",
-        w - 20.0,
-        h - bottom + 14.0,
-        max_range / 1e3,
-        left - 4.0,
-        34.0,
-        max_alt / 1e3
-    );
+    let mut s = Xml::new();
+    svg_open(&mut s, w, h, &title)?;
+    s.leaf("text", &attrs!["x" => 10, "y" => 18, "font-size" => 14], &title)?;
+    s.empty(
+        "line",
+        &attrs!["x1" => left, "y1" => h - bottom, "x2" => w - 20.0, "y2" => h - bottom, "stroke" => "#000"],
+    )?;
+    s.empty(
+        "line",
+        &attrs!["x1" => left, "y1" => 30, "x2" => left, "y2" => h - bottom, "stroke" => "#000"],
+    )?;
+    // Ticks every 1000 km of range and 250 km of altitude.
+    let mut d = 0.0;
+    while d <= max_range {
+        s.leaf(
+            "text",
+            &attrs!["x" => f1(x(d)), "y" => f1(h - bottom + 14.0), "text-anchor" => "middle"],
+            &format!("{:.0}", d / 1e3),
+        )?;
+        d += 1.0e6;
+    }
+    let mut a = 0.0;
+    while a <= max_alt {
+        s.leaf(
+            "text",
+            &attrs!["x" => f1(left - 4.0), "y" => f1(y(a) + 3.0), "text-anchor" => "end"],
+            &format!("{:.0}", a / 1e3),
+        )?;
+        a += 250e3;
+    }
+    s.leaf(
+        "text",
+        &attrs!["x" => f1(w - 20.0), "y" => f1(h - 6.0), "text-anchor" => "end"],
+        "ground range from launch, km",
+    )?;
     for r in &rows {
         let Some(first) = r.track.first() else { continue };
         let pts: Vec<String> = r
@@ -476,22 +627,26 @@ pub fn altitude_range_svg(study: &Study) -> String {
         } else {
             "#2c3e50"
         };
-        let _ = writeln!(
-            s,
-            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-opacity=\"0.5\" points=\"{}\"><title>{} → {}</title></polyline>",
-            pts.join(" "),
-            xml_escape(&r.from),
-            xml_escape(&r.to)
-        );
+        s.open(
+            "polyline",
+            &attrs!["fill" => "none", "stroke" => colour, "stroke-opacity" => 0.5, "points" => pts.join(" ")],
+        )?;
+        s.leaf("title", &[], &format!("{} → {}", r.from, r.to))?;
+        s.close()?;
     }
-    s.push_str("</svg>\n");
-    s
+    s.leaf(
+        "text",
+        &attrs!["x" => 10, "y" => f1(h - 6.0)],
+        "red: launched from Russia; dark blue: other launch countries",
+    )?;
+    s.close()?;
+    s.finish()
 }
 
 /// SVG: timelines (seconds since launch) of the Russian trajectories and of the Iranian ones to the US:
 /// flight (grey), radar track with the most capable radar (blue) and the engagement window at the
 /// speed `speed_mps` (red).
-pub fn timelines_svg(study: &Study, speed_mps: f64) -> String {
+pub fn timelines_svg(study: &Study, speed_mps: f64) -> Result<String, RenderError> {
     let rows: Vec<&ThreatResult> = study
         .threats
         .iter()
@@ -503,192 +658,371 @@ pub fn timelines_svg(study: &Study, speed_mps: f64) -> String {
     let h = top + row_h * rows.len() as f64 + 40.0;
     let tmax = rows.iter().map(|r| r.flight_time_s).fold(60.0, f64::max);
     let x = |t: f64| left + t / tmax * (w - left - 20.0);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" font-family=\"sans-serif\" font-size=\"10\">\n"
-    );
-    let _ = writeln!(
-        s,
-        "<text x=\"10\" y=\"18\" font-size=\"14\">Timelines: flight (grey), radar track (blue), engagement window at {:.1} km/s (red); seconds since launch</text>",
+    let title = format!(
+        "{}: flight (grey), radar track (blue), engagement window at {:.1} km/s (red); seconds since launch",
+        study.scenario,
         speed_mps / 1e3
     );
+    let mut s = Xml::new();
+    svg_open(&mut s, w, h, &title)?;
+    s.leaf("text", &attrs!["x" => 10, "y" => 18, "font-size" => 13], &title)?;
     let mut k = 0.0;
     while k <= tmax {
-        let _ = writeln!(
-            s,
-            "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{1:.1}\" stroke=\"#eee\"/><text x=\"{0:.1}\" y=\"{2:.1}\" text-anchor=\"middle\">{k:.0}</text>",
-            x(k),
-            h - 30.0,
-            h - 18.0
-        );
+        s.empty(
+            "line",
+            &attrs!["x1" => f1(x(k)), "y1" => top, "x2" => f1(x(k)), "y2" => f1(h - 30.0), "stroke" => "#eee"],
+        )?;
+        s.leaf(
+            "text",
+            &attrs!["x" => f1(x(k)), "y" => f1(h - 18.0), "text-anchor" => "middle"],
+            &format!("{k:.0}"),
+        )?;
         k += 300.0;
     }
     for (i, r) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} → {}</text>",
-            left - 6.0,
-            y + 10.0,
-            xml_escape(&r.from),
-            xml_escape(&r.to)
-        );
-        let _ = writeln!(
-            s,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"10\" fill=\"#ddd\"/>",
-            x(0.0),
-            y + 1.0,
-            x(r.flight_time_s) - x(0.0)
-        );
+        s.leaf(
+            "text",
+            &attrs!["x" => f1(left - 6.0), "y" => f1(y + 10.0), "text-anchor" => "end"],
+            &format!("{} → {}", r.from, r.to),
+        )?;
+        s.empty(
+            "rect",
+            &attrs!["x" => f1(x(0.0)), "y" => f1(y + 1.0), "width" => f1(x(r.flight_time_s) - x(0.0)), "height" => 10, "fill" => "#ddd"],
+        )?;
         if let Some(t0) = r.most_capable.first_detection_s {
             let t1 = t0 + r.most_capable.tracked_s;
-            let _ = writeln!(
-                s,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"4\" fill=\"#2980b9\"><title>first track {t0:.0} s</title></rect>",
-                x(t0),
-                y + 1.0,
-                (x(t1) - x(t0)).max(1.0)
-            );
+            s.open(
+                "rect",
+                &attrs!["x" => f1(x(t0)), "y" => f1(y + 1.0), "width" => f1((x(t1) - x(t0)).max(1.0)), "height" => 4, "fill" => "#2980b9"],
+            )?;
+            s.leaf("title", &[], &format!("first track {t0:.0} s"))?;
+            s.close()?;
         }
         if let Some(win) = r.most_capable.windows.iter().find(|w| w.speed_mps == speed_mps) {
-            let _ = writeln!(
-                s,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"5\" fill=\"#c0392b\"><title>intercepts {:.0}–{:.0} s</title></rect>",
-                x(win.earliest_intercept_s),
-                y + 6.0,
-                (x(win.latest_intercept_s) - x(win.earliest_intercept_s)).max(1.0),
-                win.earliest_intercept_s,
-                win.latest_intercept_s
-            );
+            s.open(
+                "rect",
+                &attrs![
+                    "x" => f1(x(win.earliest_intercept_s)),
+                    "y" => f1(y + 6.0),
+                    "width" => f1((x(win.latest_intercept_s) - x(win.earliest_intercept_s)).max(1.0)),
+                    "height" => 5,
+                    "fill" => "#c0392b",
+                ],
+            )?;
+            s.leaf(
+                "title",
+                &[],
+                &format!(
+                    "intercepts {:.0}–{:.0} s",
+                    win.earliest_intercept_s, win.latest_intercept_s
+                ),
+            )?;
+            s.close()?;
         }
     }
-    s.push_str("</svg>\n");
-    s
+    s.close()?;
+    s.finish()
 }
 
-/// SVG map (equirectangular) of sites and tracks over the study's extent.
-pub fn map_svg(study: &Study) -> String {
-    let mut lons: Vec<f64> = study.sites.values().map(|v| v.1).collect();
-    let mut lats: Vec<f64> = study.sites.values().map(|v| v.0).collect();
-    for r in &study.threats {
-        for p in &r.track {
-            lons.push(p.lon_deg);
-            lats.push(p.lat_deg);
+/// Colour of a site by role: defence (interceptor or radar) green, launch red, target dark blue.
+fn site_colour(roles: &[String]) -> &'static str {
+    if roles.iter().any(|r| r == "interceptor" || r == "radar") {
+        "#1e8449"
+    } else if roles.iter().any(|r| r == "launch") {
+        "#c0392b"
+    } else {
+        "#1f3a5f"
+    }
+}
+
+/// Draws Natural Earth land (filled where it can be one shape, else outlined), country borders and
+/// the graticule into a fitted map frame.
+pub(crate) fn basemap(x: &mut Xml, f: &Frame, span_deg: f64) -> Result<(), RenderError> {
+    use render::map;
+    map::frame_open(x, f, "#dfeaf2")?;
+    let land = crate::coastline::land().map_err(RenderError::Other)?;
+    let borders = crate::coastline::borders().map_err(RenderError::Other)?;
+    x.open("g", &attrs!["clip-path" => "url(#mapframe)"])?;
+    if let Some(((cx, cy), r)) = f.limb() {
+        x.empty(
+            "circle",
+            &attrs!["cx" => f1(cx), "cy" => f1(cy), "r" => f1(r), "fill" => "#cfe0ec", "stroke" => "#8aa"],
+        )?;
+    }
+    let mut filled = String::new();
+    let mut outlined = Vec::new();
+    for ring in land {
+        match f.ring_path(ring) {
+            Some(d) => filled.push_str(&d),
+            None => outlined.push(ring.clone()),
         }
     }
-    let (lon0, lon1) = lons
-        .iter()
-        .fold((180.0f64, -180.0f64), |(a, b), &x| (a.min(x), b.max(x)));
-    let (lat0, lat1) = lats
-        .iter()
-        .fold((90.0f64, -90.0f64), |(a, b), &x| (a.min(x), b.max(x)));
-    let (lon0, lon1, lat0, lat1) = (
-        lon0 - 5.0,
-        lon1 + 5.0,
-        (lat0 - 5.0).max(-90.0),
-        (lat1 + 5.0).min(90.0),
-    );
-    let w = 1000.0;
-    let h = (w * (lat1 - lat0) / (lon1 - lon0)).clamp(200.0, 800.0);
-    let x = |lon: f64| (lon - lon0) / (lon1 - lon0) * w;
-    let y = |lat: f64| (lat1 - lat) / (lat1 - lat0) * h;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h:.0}\" font-family=\"sans-serif\" font-size=\"9\" style=\"background:#eef4f8\">\n"
-    );
-    for k in ((lon0 / 10.0).ceil() as i32)..=((lon1 / 10.0).floor() as i32) {
-        let _ = writeln!(
-            s,
-            "<line x1=\"{0:.1}\" y1=\"0\" x2=\"{0:.1}\" y2=\"{h:.0}\" stroke=\"#d0dce5\"/>",
-            x(k as f64 * 10.0)
-        );
+    x.empty(
+        "path",
+        &attrs!["d" => filled, "fill" => "#f3efe6", "stroke" => "#6b6b6b", "stroke-width" => 0.6],
+    )?;
+    x.empty(
+        "path",
+        &attrs!["d" => f.path(&outlined), "fill" => "none", "stroke" => "#6b6b6b", "stroke-width" => 0.6],
+    )?;
+    x.empty(
+        "path",
+        &attrs!["d" => f.path(borders), "fill" => "none", "stroke" => "#9a8c98", "stroke-width" => 0.5, "stroke-dasharray" => "3,2"],
+    )?;
+    x.close()?;
+    map::graticule(x, f, span_deg)?;
+    Ok(())
+}
+
+/// Places and draws site points and their labels (labels that would collide are left out; every
+/// point is drawn). `sites`: name, latitude, longitude (degrees), fill colour.
+pub(crate) fn draw_sites(
+    x: &mut Xml,
+    f: &Frame,
+    sites: &[(String, f64, f64, &str)],
+) -> Result<(), RenderError> {
+    use render::map::{LabelPoint, place_labels};
+    let mut shown = Vec::new();
+    for (name, lat, lon, colour) in sites {
+        if let Some(at) = f.xy(*lon, *lat).filter(|q| f.inside(*q)) {
+            shown.push((
+                LabelPoint {
+                    at,
+                    text: name.clone(),
+                },
+                *colour,
+            ));
+        }
     }
-    for k in ((lat0 / 10.0).ceil() as i32)..=((lat1 / 10.0).floor() as i32) {
-        let _ = writeln!(
-            s,
-            "<line x1=\"0\" y1=\"{0:.1}\" x2=\"{w}\" y2=\"{0:.1}\" stroke=\"#d0dce5\"/>",
-            y(k as f64 * 10.0)
-        );
+    for (p, colour) in &shown {
+        x.open(
+            "circle",
+            &attrs!["cx" => f1(p.at.0), "cy" => f1(p.at.1), "r" => 3.5, "fill" => colour, "stroke" => if *colour == "#ffffff" { "#000" } else { "#fff" }, "stroke-width" => 0.8],
+        )?;
+        x.leaf("title", &[], &p.text)?;
+        x.close()?;
     }
+    let points: Vec<LabelPoint> = shown.iter().map(|s| s.0.clone()).collect();
+    let bounds = (f.x0, f.y0, f.x0 + f.width, f.y0 + f.height);
+    for l in place_labels(&points, 10.0, bounds) {
+        x.leaf(
+            "text",
+            &attrs!["x" => f1(l.x), "y" => f1(l.y), "text-anchor" => l.anchor, "font-size" => 10, "stroke" => "#fff", "stroke-width" => 2.5, "paint-order" => "stroke"],
+            &points[l.index].text,
+        )?;
+    }
+    Ok(())
+}
+
+/// SVG map of the study: threat tracks (red when engageable at some speed up to 9 km/s with the radar
+/// at the capable end of its ranges, grey otherwise) and sites over Natural Earth land and borders, in a
+/// projection suited to the extent (orthographic for intercontinental tracks, conic for a continent),
+/// with graticule, scale bar and legend.
+pub fn map_svg(study: &Study) -> Result<String, RenderError> {
+    use render::map::{self, LegendKey};
+    let mut pts: Vec<[f64; 2]> = study.sites.values().map(|v| [v.1, v.0]).collect();
+    for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
+        pts.extend(r.track.iter().step_by(8).map(|p| [p.lon_deg, p.lat_deg]));
+    }
+    let projection = map::suited_projection(&pts);
+    let (w, h) = (1000.0, 760.0);
+    let f = Frame::fit(projection, pts.iter().copied(), (50.0, 70.0, 930.0, 640.0), 0.05)?;
+    let (lat_lo, lat_hi) = pts
+        .iter()
+        .fold((90.0f64, -90.0f64), |(a, b), p| (a.min(p[1]), b.max(p[1])));
+    let title = format!("{}: threat tracks and sites", study.scenario);
+    let mut s = Xml::new();
+    svg_open(&mut s, w, h, &title)?;
+    s.leaf("text", &attrs!["x" => 50, "y" => 24, "font-size" => 16], &title)?;
+    s.leaf(
+        "text",
+        &attrs!["x" => 50, "y" => 42, "font-size" => 11],
+        &format!(
+            "Radar {}, battery {}, {} gravity; tracks in red can be engaged at some burnout speed up to 9 km/s with the radar at the capable end of its ranges.",
+            study.radar, study.interceptor, study.gravity
+        ),
+    )?;
+    s.leaf(
+        "text",
+        &attrs!["x" => 50, "y" => 58, "font-size" => 11],
+        &format!(
+            "Ground tracks of the warhead from launch to impact. {} projection centred {}; sphere R = 6371 km. Land and borders: Natural Earth 1:110m.",
+            projection.name(),
+            match projection {
+                map::Projection::Orthographic { lat0, lon0 }
+                | map::Projection::AzimuthalEquidistant { lat0, lon0 } => format!("{lat0:.0}°N {lon0:.0}°E"),
+                map::Projection::LambertConformalConic { lat0, lon0, lat1, lat2 } =>
+                    format!("{lat0:.0}°N {lon0:.0}°E, standard parallels {lat1:.0}° and {lat2:.0}°"),
+                _ => String::new(),
+            }
+        ),
+    )?;
+    basemap(&mut s, &f, (lat_hi - lat_lo).max(30.0))?;
+    s.open("g", &attrs!["clip-path" => "url(#mapframe)", "fill" => "none"])?;
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
         let engaged = r.most_capable.windows.iter().any(|w| w.speed_mps <= 9000.0);
-        let colour = if engaged { "#c0392b" } else { "#7f8c8d" };
-        for part in split_track(r) {
-            let pts: Vec<String> = part
-                .iter()
-                .map(|p| format!("{:.1},{:.1}", x(p[0]), y(p[1])))
-                .collect();
-            let _ = writeln!(
-                s,
-                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-opacity=\"0.6\" points=\"{}\"><title>{} → {}</title></polyline>",
-                pts.join(" "),
-                xml_escape(&r.from),
-                xml_escape(&r.to)
-            );
-        }
-    }
-    for (name, (lat, lon, roles)) in &study.sites {
-        let colour = if roles.iter().any(|r| r == "interceptor" || r == "radar") {
-            "#27ae60"
-        } else if roles.iter().any(|r| r == "launch") {
-            "#c0392b"
+        let (colour, width) = if engaged {
+            ("#c0392b", 1.4)
         } else {
-            "#2c3e50"
+            ("#7f8c8d", 1.0)
         };
-        let _ = writeln!(
-            s,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            x(*lon),
-            y(*lat),
-            x(*lon) + 4.0,
-            y(*lat) - 3.0,
-            xml_escape(name)
-        );
+        let line: Vec<[f64; 2]> = r.track.iter().map(|p| [p.lon_deg, p.lat_deg]).collect();
+        s.open(
+            "path",
+            &attrs!["d" => f.path(&[line]), "stroke" => colour, "stroke-width" => width, "stroke-opacity" => 0.75],
+        )?;
+        s.leaf("title", &[], &format!("{} → {} ({})", r.from, r.to, r.missile))?;
+        s.close()?;
     }
-    s.push_str("</svg>\n");
-    s
+    s.close()?;
+    let sites: Vec<(String, f64, f64, &str)> = study
+        .sites
+        .iter()
+        .map(|(n, (lat, lon, roles))| (n.clone(), *lat, *lon, site_colour(roles)))
+        .collect();
+    draw_sites(&mut s, &f, &sites)?;
+    map::scale_bar(&mut s, &f)?;
+    map::frame_close(&mut s, &f)?;
+    map::legend(
+        &mut s,
+        (f.x0 + f.width - 250.0, f.y0 + 8.0),
+        &[
+            (
+                LegendKey::Line("#c0392b".into(), 1.4, String::new()),
+                "track engageable at ≤ 9 km/s".into(),
+            ),
+            (
+                LegendKey::Line("#7f8c8d".into(), 1.0, String::new()),
+                "track never engaged".into(),
+            ),
+            (
+                LegendKey::Dot("#1e8449".into(), "#fff".into()),
+                "interceptor or radar site".into(),
+            ),
+            (
+                LegendKey::Dot("#c0392b".into(), "#fff".into()),
+                "launch site".into(),
+            ),
+            (LegendKey::Dot("#1f3a5f".into(), "#fff".into()), "target".into()),
+            (
+                LegendKey::Line("#9a8c98".into(), 0.5, "3,2".into()),
+                "country border".into(),
+            ),
+        ],
+    )?;
+    s.close()?;
+    s.finish()
 }
 
-/// One self-contained HTML report: map, plots, tables, and every parameter with its source.
-pub fn html(study: &Study, speed_range: Option<[f64; 2]>) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>shieldwatch study: {0}</title>\n<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}table{{border-collapse:collapse;font-size:12px}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}pre{{font-size:11px;overflow:auto}}</style></head><body>\n<h1>shieldwatch study: {0}</h1>\n<p>{1}</p>\n<p>Radar {2}, interceptor battery {3}, {4} gravity. Times are seconds since threat launch.</p>\n",
-        xml_escape(&study.scenario),
-        xml_escape(&study.description),
-        xml_escape(&study.radar),
-        xml_escape(&study.interceptor),
-        xml_escape(&study.gravity)
-    );
-    h.push_str("<h2>Map</h2>\n<p>Red tracks can be engaged at some speed up to 9 km/s with the radar at the capable end of its ranges; grey tracks cannot.</p>\n");
-    h.push_str(&map_svg(study));
-    h.push_str("<h2>Crossover speeds</h2>\n");
-    h.push_str(&crossover_svg(study, speed_range));
-    h.push_str("<h2>Timelines</h2>\n");
+/// One self-contained HTML report (no external resources): map, plots, tables, every parameter with
+/// its source, and the footprint `sections` after them.
+pub fn html(
+    study: &Study,
+    speed_range: Option<[f64; 2]>,
+    sections: &[maud::Markup],
+) -> Result<String, RenderError> {
+    use maud::{DOCTYPE, PreEscaped, html};
     let value_speed = study
         .speeds_mps
         .get(study.speeds_mps.len() / 2)
         .copied()
         .unwrap_or(7000.0);
-    h.push_str(&timelines_svg(study, value_speed));
-    h.push_str("<h2>Altitude and range</h2>\n");
-    h.push_str(&altitude_range_svg(study));
-    let _ = write!(
-        h,
-        "<h2>Summary</h2>\n<pre>{}</pre>\n",
-        xml_escape(&summary(study))
-    );
-    h.push_str("<h2>Parameters and sources</h2>\n<table><tr><th>parameter</th><th>value</th><th>range</th><th>source</th></tr>\n");
-    for p in &study.parameters {
-        let range = p.range.map_or(String::new(), |[a, b]| format!("{a} – {b}"));
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            xml_escape(&p.key),
-            p.value,
-            range,
-            xml_escape(&p.source)
-        );
+    // Every SVG below was written by the XML writer, which escapes every text and attribute.
+    let svgs = [
+        ("Map", map_svg(study)?),
+        ("Crossover speeds", crossover_svg(study, speed_range)?),
+        ("Timelines", timelines_svg(study, value_speed)?),
+        ("Altitude and range", altitude_range_svg(study)?),
+    ];
+    let title = format!("shieldwatch study: {}", study.scenario);
+    Ok(html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}pre{font-size:11px;overflow:auto}svg{max-width:100%;height:auto}")) }
+            }
+            body {
+                h1 { (title) }
+                p { (study.description) }
+                p {
+                    "Radar " (study.radar) ", interceptor battery " (study.interceptor) ", " (study.gravity)
+                    " gravity. Times are seconds since threat launch; speeds m/s or km/s as labelled; heights above the WGS84 ellipsoid."
+                }
+                @for (heading, svg) in &svgs {
+                    h2 { (heading) }
+                    @if *heading == "Map" {
+                        p { "Red tracks can be engaged at some speed up to 9 km/s with the radar at the capable end of its ranges; grey tracks cannot." }
+                    }
+                    (PreEscaped(svg))
+                }
+                h2 { "Summary" }
+                pre { (summary(study)) }
+                h2 { "Parameters and sources" }
+                table {
+                    tr { th { "parameter" } th { "value" } th { "range" } th { "source" } }
+                    @for p in &study.parameters {
+                        tr {
+                            td { (p.key) }
+                            td { (p.value) }
+                            td { (p.range.map_or(String::new(), |[a, b]| format!("{a} – {b}"))) }
+                            td { (p.source) }
+                        }
+                    }
+                }
+                @if !sections.is_empty() {
+                    h2 { "Footprints" }
+                    @for s in sections { (s) }
+                }
+                p { small { "Generated by shieldwatch. Map data: Natural Earth 1:110m (public domain)." } }
+            }
+        }
     }
-    h.push_str("</table>\n</body></html>\n");
-    h
+    .into_string())
+}
+
+/// Every file of a study's output folder: tables (CSV), maps and plots (SVG), GeoJSON, KML, the JSON
+/// results, the text summary and the HTML report with the footprint `maps` appended.
+/// `speed_range` is the disputed burnout-speed range shaded on the crossover plot and `value_speed` the
+/// speed of the timelines, both m/s.
+pub fn study_files(
+    study: &Study,
+    speed_range: Option<[f64; 2]>,
+    value_speed: f64,
+    maps: &[crate::footprint::Footprint],
+) -> Result<Vec<render::OutputFile>, render::RenderError> {
+    use render::OutputFile;
+    let sections: Vec<maud::Markup> = maps
+        .iter()
+        .map(crate::maps::footprint_section)
+        .collect::<Result<_, _>>()?;
+    let page = html(study, speed_range, &sections)?;
+    let mut files = vec![
+        OutputFile::new("study.json", serde_json::to_string_pretty(study)?),
+        OutputFile::new("engagements.csv", engagements_csv(study)?),
+        OutputFile::new("coverage.csv", coverage_csv(study)?),
+        OutputFile::new("study.geojson", geojson(study)?),
+        OutputFile::new("study.kml", kml(study)?),
+        OutputFile::new("report.html", page),
+        OutputFile::new("summary.txt", summary(study)),
+    ];
+    let svgs = [
+        ("crossover.svg", crossover_svg(study, speed_range)?),
+        ("altitude-range.svg", altitude_range_svg(study)?),
+        ("timelines.svg", timelines_svg(study, value_speed)?),
+        ("map.svg", map_svg(study)?),
+    ];
+    for (name, svg) in svgs {
+        files.extend(render::png::svg_and_png(name, svg)?);
+    }
+    for fp in maps {
+        let name = match fp.kind {
+            crate::footprint::MapKind::RadarCoverage => "footprint-radar-coverage.svg",
+            _ => "footprint-defended-area.svg",
+        };
+        files.extend(render::png::svg_and_png(name, crate::maps::footprint_svg(fp)?)?);
+    }
+    Ok(files)
 }

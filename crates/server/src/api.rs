@@ -317,8 +317,9 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
         st.metrics.observe_ack(queued.elapsed());
         return Ok(index);
     };
-    // Idempotence comes first: an entry already in the log gets its index, not a "replay".
-    if let Ok(Some(index)) = st.reader.find(tlog::merkle::record_hash(&bytes)) {
+    // Idempotence comes first: an entry already in the log gets its index, not a "replay". A storage
+    // error is a 500, never taken for "not in the log" (that would admit a duplicate as new).
+    if let Some(index) = st.reader.find(tlog::merkle::record_hash(&bytes))? {
         st.metrics.duplicates_answered(1);
         st.metrics.observe_ack(queued.elapsed());
         return Ok(index);
@@ -507,7 +508,7 @@ async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Re
     let mut first: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
     let mut fresh: Vec<(usize, &[u8])> = vec![];
     for (pos, e) in entries.iter().enumerate() {
-        if let Ok(Some(index)) = st.reader.find(tlog::merkle::record_hash(e)) {
+        if let Some(index) = st.reader.find(tlog::merkle::record_hash(e))? {
             slots.push(Slot::Known(index));
         } else if let Some(&k) = first.get(e) {
             slots.push(Slot::Same(k));

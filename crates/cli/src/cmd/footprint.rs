@@ -12,7 +12,8 @@ use defence::maps;
 use defence::scenario::Scenario;
 use defence::study::ShapeChoice;
 
-use super::study::{CANCEL, Format, ShapeArg, install_ctrlc, progress_bar, write_folder};
+use super::study::{Format, ShapeArg};
+use crate::output::{CANCEL, cancelled, cancelled_exit, install_ctrlc, progress_bar, write_folder};
 
 /// Which map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -136,7 +137,7 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
         rcs_m2: args.rcs,
         levels,
     };
-    install_ctrlc();
+    install_ctrlc()?;
     let n = grid.n_lat() * grid.n_lon();
     let bar = progress_bar(
         n as u64,
@@ -149,10 +150,7 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let fp = match result {
         Ok(fp) => fp,
-        Err(FootprintError::Cancelled) => {
-            eprintln!("shieldwatch: cancelled; nothing written");
-            return Ok(ExitCode::from(130));
-        }
+        Err(FootprintError::Cancelled) => return Ok(cancelled_exit()),
         Err(e) => return fail(e),
     };
     let elapsed = started.elapsed().as_secs_f64();
@@ -164,30 +162,11 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
             (None, _) => "footprint".to_string(),
         };
         let out = args.out.clone().unwrap_or_else(|| Path::new("out").join(name));
-        let files = [
-            (
-                "footprint.json",
-                serde_json::to_string_pretty(&fp).context("serialising the footprint")?,
-            ),
-            ("footprint.csv", maps::footprint_csv(&fp)),
-            ("footprint.geojson", maps::footprint_geojson(&fp)),
-            ("footprint.kml", maps::footprint_kml(&fp)),
-            ("footprint.czml", maps::footprint_czml(&fp)),
-            ("footprint.svg", maps::footprint_svg(&fp)),
-            (
-                "report.html",
-                maps::html_page(
-                    &format!("shieldwatch footprint — {}", fp.scenario),
-                    &[maps::footprint_section(&fp)],
-                ),
-            ),
-        ];
-        if CANCEL.load(std::sync::atomic::Ordering::SeqCst) {
-            eprintln!("shieldwatch: cancelled; nothing written");
-            return Ok(ExitCode::from(130));
+        let files = maps::footprint_files(&fp).context("rendering the footprint")?;
+        if cancelled() {
+            return Ok(cancelled_exit());
         }
-        write_folder(&out, &files).with_context(|| format!("writing {}", out.display()))?;
-        eprintln!("wrote {} ({} files)", out.display(), files.len());
+        write_folder(&out, &files)?;
     }
     match args.format {
         Format::Table => {

@@ -126,7 +126,7 @@ pub fn run(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
 /// Writes the folder atomically (the study's output-folder writer): keys (0600), roster, trust
 /// anchors, entries and the sealed fields' reveals.
 fn write_folder(out: &Path, dep: &Deployment, events: &[sim::Event]) -> anyhow::Result<()> {
-    super::study::write_folder_with(out, |tmp| {
+    crate::output::write_folder_with(out, |tmp| {
         std::fs::write(tmp.join("roster.note"), &dep.roster_entry)?;
         std::fs::write(
             tmp.join("anchors.toml"),

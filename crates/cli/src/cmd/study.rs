@@ -4,15 +4,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use defence::report;
 use defence::scenario::Scenario;
 use defence::study::{self, StudyOptions};
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+
+use crate::output::{CANCEL, cancelled, cancelled_exit, install_ctrlc, progress_bar, write_folder};
 
 /// Output format of `study`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,19 +98,27 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             .collect(),
         speeds_mps: args.speeds.clone(),
     };
+    install_ctrlc()?;
     let plan = study::plan(&scenario, &opts);
     let speeds = study::speeds(&scenario, &opts);
-    let bar = ProgressBar::new(plan.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} trajectories, ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+    let bar = progress_bar(
+        plan.len() as u64,
+        "trajectories",
+        format!("study {}", scenario.meta.name),
+        args.format == Format::Json,
     );
-    bar.set_message(format!("study {}", scenario.meta.name));
+    /// Why a trajectory of the plan has no result.
+    enum Stop {
+        Cancelled,
+        Failed(defence::study::StudyError),
+    }
     let threats = plan
         .par_iter()
         .map(|item| {
-            let r = study::run_one(&scenario, &opts, &speeds, item);
+            if cancelled() {
+                return Err(Stop::Cancelled);
+            }
+            let r = study::run_one(&scenario, &opts, &speeds, item).map_err(Stop::Failed);
             bar.inc(1);
             r
         })
@@ -118,7 +126,8 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let threats = match threats {
         Ok(t) => t,
-        Err(e) => {
+        Err(Stop::Cancelled) => return Ok(cancelled_exit()),
+        Err(Stop::Failed(e)) => {
             eprintln!("shieldwatch: error: {e}");
             return Ok(ExitCode::from(2));
         }
@@ -144,131 +153,24 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| Path::new("out").join(&scenario.meta.name));
         // Footprint sections for the report: the defended area and the radar coverage (fast engine, 1°).
-        let maps_ = defence::footprint::study_maps(&scenario, &CANCEL).unwrap_or_default();
-        let mut html = report::html(&result, speed_range);
-        if !maps_.is_empty() {
-            let sections: String = maps_.iter().map(defence::maps::footprint_section).collect();
-            let at = html.rfind("</body>").unwrap_or(html.len());
-            html.insert_str(at, &format!("<h2>Footprints</h2>\n{sections}"));
+        let maps_ = match defence::footprint::study_maps(&scenario, &CANCEL) {
+            Ok(m) => m,
+            Err(defence::footprint::FootprintError::Cancelled) => return Ok(cancelled_exit()),
+            Err(e) => {
+                eprintln!("shieldwatch: error: footprint maps: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let files =
+            report::study_files(&result, speed_range, value_speed, &maps_).context("rendering the study")?;
+        if cancelled() {
+            return Ok(cancelled_exit());
         }
-        let mut files = vec![
-            (
-                "study.json",
-                serde_json::to_string_pretty(&result).context("serialising the study")?,
-            ),
-            ("engagements.csv", report::engagements_csv(&result)),
-            ("coverage.csv", report::coverage_csv(&result)),
-            ("study.geojson", report::geojson(&result)),
-            ("study.kml", report::kml(&result)),
-            ("crossover.svg", report::crossover_svg(&result, speed_range)),
-            ("altitude-range.svg", report::altitude_range_svg(&result)),
-            ("timelines.svg", report::timelines_svg(&result, value_speed)),
-            ("map.svg", report::map_svg(&result)),
-            ("report.html", html),
-            ("summary.txt", report::summary(&result)),
-        ];
-        for fp in &maps_ {
-            let name = match fp.kind {
-                defence::footprint::MapKind::RadarCoverage => "footprint-radar-coverage.svg",
-                _ => "footprint-defended-area.svg",
-            };
-            files.push((name, defence::maps::footprint_svg(fp)));
-        }
-        write_folder(&out, &files).with_context(|| format!("writing {}", out.display()))?;
-        eprintln!("wrote {} ({} files)", out.display(), files.len());
+        write_folder(&out, &files)?;
     }
     match args.format {
         Format::Table => print!("{}", report::summary(&result)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Set by Ctrl-C once [`install_ctrlc`] has run: long computations poll it and stop without writing.
-pub(crate) static CANCEL: AtomicBool = AtomicBool::new(false);
-
-/// Makes Ctrl-C set [`CANCEL`] (a second Ctrl-C exits at once with status 130). Output folders are only
-/// ever swapped in whole, so neither leaves a half-written folder behind.
-pub(crate) fn install_ctrlc() {
-    let _ = ctrlc::set_handler(|| {
-        if CANCEL.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-}
-
-/// A progress bar on stderr with an ETA, hidden when stderr is not a terminal or when `hidden`.
-pub(crate) fn progress_bar(len: u64, unit: &str, message: String, hidden: bool) -> ProgressBar {
-    if hidden {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{spinner}} {{msg}} [{{bar:40}}] {{pos}}/{{len}} {unit}, ETA {{eta}}"
-        ))
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar.set_message(message);
-    bar
-}
-
-/// Writes every file into a fresh sibling folder, then swaps it into place, so a reader never sees a
-/// half-written output folder (an interrupted run leaves only a `.tmp-…` sibling, removed next time).
-pub(crate) fn write_folder(out: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
-    write_folder_with(out, |tmp| {
-        for (file, content) in files {
-            std::fs::write(tmp.join(file), content)?;
-        }
-        Ok(())
-    })
-}
-
-/// As [`write_folder`], with `fill` writing the contents into the fresh folder it is given.
-pub(crate) fn write_folder_with(
-    out: &Path,
-    fill: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let name = out
-        .file_name()
-        .context("output folder has no name")?
-        .to_string_lossy()
-        .into_owned();
-    // Leftovers of interrupted runs (a second Ctrl-C, a kill) whose process is gone.
-    if let Ok(entries) = std::fs::read_dir(parent) {
-        for e in entries.flatten() {
-            let f = e.file_name().to_string_lossy().into_owned();
-            let pid = [".tmp-", ".old-"]
-                .iter()
-                .find_map(|k| f.strip_prefix(&format!(".{name}{k}")))
-                .and_then(|p| p.parse::<u32>().ok());
-            if let Some(pid) = pid
-                && pid != std::process::id()
-                && !Path::new(&format!("/proc/{pid}")).exists()
-            {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)?;
-    }
-    std::fs::create_dir(&tmp)?;
-    fill(&tmp)?;
-    if out.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        std::fs::rename(out, &old)?;
-        std::fs::rename(&tmp, out)?;
-        std::fs::remove_dir_all(&old)?;
-    } else {
-        std::fs::rename(&tmp, out)?;
-    }
-    Ok(())
 }

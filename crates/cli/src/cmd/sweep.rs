@@ -12,7 +12,8 @@ use defence::scenario::Scenario;
 use defence::study::ShapeChoice;
 use defence::sweep::{self, Axis, SweepError};
 
-use super::study::{CANCEL, Format, ShapeArg, install_ctrlc, progress_bar, write_folder};
+use super::study::{Format, ShapeArg};
+use crate::output::{CANCEL, cancelled, cancelled_exit, install_ctrlc, progress_bar, write_folder};
 
 /// Arguments of `shieldwatch sweep`.
 #[derive(Debug, Args)]
@@ -102,12 +103,12 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         ShapeArg::Depressed => ShapeChoice::Depressed,
     };
     let hidden = args.format == Format::Json;
-    install_ctrlc();
+    install_ctrlc()?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", scenario.meta.name)));
-    let (files, table, json): (Vec<(&str, String)>, String, String) = if args.monte_carlo {
+    let (files, table, json): (Vec<render::OutputFile>, String, String) = if args.monte_carlo {
         let paths: Option<Vec<String>> = (!args.params.is_empty()).then(|| args.params.clone());
         if let Some(p) = paths.as_ref().and_then(|p| p.iter().find(|x| x.contains('='))) {
             return fail(format!(
@@ -130,26 +131,12 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         let mc = match r {
             Ok(m) => m,
-            Err(SweepError::Cancelled) => {
-                eprintln!("shieldwatch: cancelled; nothing written");
-                return Ok(ExitCode::from(130));
-            }
+            Err(SweepError::Cancelled) => return Ok(cancelled_exit()),
             Err(e) => return fail(e),
         };
         let json = serde_json::to_string_pretty(&mc).context("serialising")?;
         (
-            vec![
-                ("montecarlo.json", json.clone()),
-                ("montecarlo.csv", maps::mc_csv(&mc)),
-                ("montecarlo.svg", maps::mc_svg(&mc)),
-                (
-                    "report.html",
-                    maps::html_page(
-                        &format!("shieldwatch Monte Carlo — {}", mc.scenario),
-                        &[maps::mc_section(&mc)],
-                    ),
-                ),
-            ],
+            maps::mc_files(&mc).context("rendering the Monte Carlo run")?,
             maps::mc_summary(&mc),
             json,
         )
@@ -172,37 +159,21 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
         let sw = match r {
             Ok(s) => s,
-            Err(SweepError::Cancelled) => {
-                eprintln!("shieldwatch: cancelled; nothing written");
-                return Ok(ExitCode::from(130));
-            }
+            Err(SweepError::Cancelled) => return Ok(cancelled_exit()),
             Err(e) => return fail(e),
         };
         let json = serde_json::to_string_pretty(&sw).context("serialising")?;
         (
-            vec![
-                ("sweep.json", json.clone()),
-                ("sweep.csv", maps::sweep_csv(&sw)),
-                ("sensitivity.svg", maps::sweep_svg(&sw)),
-                (
-                    "report.html",
-                    maps::html_page(
-                        &format!("shieldwatch sweep — {}", sw.scenario),
-                        &[maps::sweep_section(&sw)],
-                    ),
-                ),
-            ],
+            maps::sweep_files(&sw).context("rendering the sweep")?,
             maps::sweep_summary(&sw),
             json,
         )
     };
     if !args.no_files {
-        if CANCEL.load(std::sync::atomic::Ordering::SeqCst) {
-            eprintln!("shieldwatch: cancelled; nothing written");
-            return Ok(ExitCode::from(130));
+        if cancelled() {
+            return Ok(cancelled_exit());
         }
-        write_folder(&out, &files).with_context(|| format!("writing {}", out.display()))?;
-        eprintln!("wrote {} ({} files)", out.display(), files.len());
+        write_folder(&out, &files)?;
     }
     match args.format {
         Format::Table => print!("{table}"),

@@ -5,14 +5,13 @@
 //! written atomically (a temporary file renamed into place), so a reader never sees half a file.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use flight::{BurnoutState, Gravity, Shape, TrackPoint, Trajectory};
+use flight::{BurnoutState, Gravity, Shape, Trajectory};
 use geodesy::Geodetic;
 use serde_json::json;
 
@@ -123,13 +122,30 @@ pub fn run(args: &TrajectoryArgs) -> anyhow::Result<ExitCode> {
     let track = report.trajectory.sample(args.dt_s);
     fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let stem = args.out.join(&args.name);
+    let s = report.trajectory.summary();
+    let b = &report.burnout;
+    let desc = crate::output::TrackDescription {
+        name: &report.title,
+        time_of_flight_s: s.time_of_flight_s,
+        apogee_alt_m: s.apogee_alt_m,
+        burnout_speed_mps: b.speed_mps,
+        flight_path_angle_deg: b.flight_path_angle_deg,
+        burnout: [b.lon_deg, b.lat_deg, b.alt_m],
+        impact: [s.impact_lon_deg, s.impact_lat_deg],
+    };
     let files = [
-        (stem.with_extension("csv"), csv(&track)),
-        (stem.with_extension("geojson"), geojson(&report, &track)?),
-        (stem.with_extension("kml"), kml(&report, &track)),
+        (stem.with_extension("csv"), crate::output::track_csv(&track)?),
+        (
+            stem.with_extension("geojson"),
+            crate::output::track_geojson(&desc, &track)?,
+        ),
+        (
+            stem.with_extension("kml"),
+            crate::output::track_kml(&desc, &track)?,
+        ),
     ];
     for (path, body) in &files {
-        write_atomic(path, body.as_bytes())?;
+        crate::output::write_atomic(path, body.as_bytes())?;
     }
     print_summary(
         args,
@@ -217,117 +233,4 @@ fn print_summary(args: &TrajectoryArgs, r: &Report, gravity: Gravity, files: &[P
         row("written", f.display().to_string());
     }
     println!("{t}");
-}
-
-fn csv(track: &[TrackPoint]) -> String {
-    let mut s = String::from("t_since_burnout_s,lat_deg,lon_deg,alt_m,speed_rel_mps,speed_inertial_mps\n");
-    for p in track {
-        s.push_str(&format!(
-            "{:.3},{:.8},{:.8},{:.3},{:.4},{:.4}\n",
-            p.t_since_burnout_s, p.lat_deg, p.lon_deg, p.alt_m, p.speed_rel_mps, p.speed_inertial_mps
-        ));
-    }
-    s
-}
-
-/// Splits the track where it crosses the antimeridian, so maps draw it without a line across the world.
-fn split_antimeridian(track: &[TrackPoint]) -> Vec<Vec<[f64; 3]>> {
-    let mut parts = vec![Vec::new()];
-    let mut prev: Option<f64> = None;
-    for p in track {
-        if let Some(lon0) = prev
-            && (p.lon_deg - lon0).abs() > 180.0
-        {
-            parts.push(Vec::new());
-        }
-        if let Some(last) = parts.last_mut() {
-            last.push([p.lon_deg, p.lat_deg, p.alt_m]);
-        }
-        prev = Some(p.lon_deg);
-    }
-    parts
-}
-
-fn geojson(r: &Report, track: &[TrackPoint]) -> anyhow::Result<String> {
-    let s = r.trajectory.summary();
-    let parts = split_antimeridian(track);
-    let b = &r.burnout;
-    let v = json!({
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {
-                    "name": r.title,
-                    "time_of_flight_s": s.time_of_flight_s,
-                    "apogee_alt_m": s.apogee_alt_m,
-                    "burnout_speed_mps": b.speed_mps,
-                    "flight_path_angle_deg": b.flight_path_angle_deg,
-                },
-                "geometry": { "type": "MultiLineString", "coordinates": parts },
-            },
-            {
-                "type": "Feature",
-                "properties": { "name": "burnout" },
-                "geometry": { "type": "Point", "coordinates": [b.lon_deg, b.lat_deg, b.alt_m] },
-            },
-            {
-                "type": "Feature",
-                "properties": { "name": "impact", "t_since_burnout_s": s.time_of_flight_s },
-                "geometry": { "type": "Point", "coordinates": [s.impact_lon_deg, s.impact_lat_deg, 0.0] },
-            },
-        ],
-    });
-    Ok(serde_json::to_string_pretty(&v)?)
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn kml(r: &Report, track: &[TrackPoint]) -> String {
-    let s = r.trajectory.summary();
-    let mut coords = String::new();
-    for part in split_antimeridian(track) {
-        coords.push_str("<LineString><altitudeMode>absolute</altitudeMode><coordinates>\n");
-        for [lon, lat, alt] in part {
-            coords.push_str(&format!("{lon:.8},{lat:.8},{alt:.1}\n"));
-        }
-        coords.push_str("</coordinates></LineString>\n");
-    }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n\
-         <name>{name}</name>\n<Placemark><name>{name}</name>\n<description>time of flight {tof:.1} s, apogee \
-         {apo:.1} km</description>\n<MultiGeometry>\n{coords}</MultiGeometry></Placemark>\n\
-         <Placemark><name>impact</name><Point><coordinates>{ilon:.8},{ilat:.8},0</coordinates></Point></Placemark>\n\
-         </Document>\n</kml>\n",
-        name = xml_escape(&r.title),
-        tof = s.time_of_flight_s,
-        apo = s.apogee_alt_m / 1e3,
-        ilon = s.impact_lon_deg,
-        ilat = s.impact_lat_deg,
-    )
-}
-
-/// Writes `body` to `path` through a temporary file in the same folder, synced and renamed into place.
-fn write_atomic(path: &Path, body: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp{}",
-        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
-        std::process::id()
-    ));
-    let result = (|| -> anyhow::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(body)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing {}", path.display()))
 }

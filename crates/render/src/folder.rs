@@ -1,0 +1,130 @@
+//! Atomic output folders: every file is written into a fresh sibling folder, which is then swapped into
+//! place, so a reader never sees a half-written folder and an interrupted run leaves only a hidden
+//! `.NAME.tmp-PID` sibling (removed by the next run once that process is gone).
+
+use std::path::{Path, PathBuf};
+
+use crate::{OutputFile, RenderError};
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
+    move |source| RenderError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `files` as the folder `out`, replacing any folder there only once all are written.
+pub fn write_folder(out: &Path, files: &[OutputFile]) -> Result<(), RenderError> {
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.name.is_empty() || f.name.contains(['/', '\\']) || f.name.starts_with('.'))
+    {
+        return Err(RenderError::Other(format!(
+            "output file name {:?} is not a plain file name",
+            f.name
+        )));
+    }
+    write_folder_with(out, |tmp| {
+        for f in files {
+            let p = tmp.join(&f.name);
+            std::fs::write(&p, &f.bytes).map_err(io(&p))?;
+        }
+        Ok(())
+    })
+}
+
+/// As [`write_folder`], with `fill` writing the contents into the fresh folder it is given.
+pub fn write_folder_with<E>(out: &Path, fill: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), E>
+where
+    E: From<RenderError>,
+{
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = out
+        .file_name()
+        .ok_or_else(|| RenderError::Other(format!("output folder {} has no name", out.display())))?
+        .to_string_lossy()
+        .into_owned();
+    remove_leftovers(parent, &name)?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    }
+    std::fs::create_dir(&tmp).map_err(io(&tmp))?;
+    fill(&tmp)?;
+    if out.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(out, &old).map_err(io(out))?;
+        std::fs::rename(&tmp, out).map_err(io(out))?;
+        std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    } else {
+        std::fs::rename(&tmp, out).map_err(io(out))?;
+    }
+    Ok(())
+}
+
+/// Removes `.NAME.tmp-PID` and `.NAME.old-PID` siblings left by runs whose process is gone.
+fn remove_leftovers(parent: &Path, name: &str) -> Result<(), RenderError> {
+    for e in std::fs::read_dir(parent).map_err(io(parent))? {
+        let e = e.map_err(io(parent))?;
+        let f = e.file_name().to_string_lossy().into_owned();
+        let pid = [".tmp-", ".old-"]
+            .iter()
+            .find_map(|k| f.strip_prefix(&format!(".{name}{k}")))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !PathBuf::from(format!("/proc/{pid}")).exists()
+        {
+            let p = e.path();
+            std::fs::remove_dir_all(&p).map_err(io(&p))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("render-folder-{tag}-{}", std::process::id()));
+        if d.exists() {
+            std::fs::remove_dir_all(&d).unwrap();
+        }
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn replaces_a_folder_whole_and_clears_dead_leftovers() {
+        let d = temp("swap");
+        let out = d.join("out");
+        std::fs::create_dir_all(d.join(".out.tmp-4000000000")).unwrap();
+        write_folder(&out, &[OutputFile::new("a.txt", "one")]).unwrap();
+        write_folder(&out, &[OutputFile::new("b.txt", "two")]).unwrap();
+        assert!(!out.join("a.txt").exists(), "the old folder is gone whole");
+        assert_eq!(std::fs::read_to_string(out.join("b.txt")).unwrap(), "two");
+        let names: Vec<String> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["out".to_string()], "no leftovers");
+    }
+
+    #[test]
+    fn a_failing_fill_leaves_the_old_folder_in_place() {
+        let d = temp("fail");
+        let out = d.join("out");
+        write_folder(&out, &[OutputFile::new("a.txt", "one")]).unwrap();
+        let e = write_folder_with(&out, |_| -> Result<(), RenderError> {
+            Err(RenderError::Other("boom".into()))
+        });
+        assert!(e.is_err());
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "one");
+        assert!(write_folder(&out, &[OutputFile::new("../x", "no")]).is_err());
+    }
+}
