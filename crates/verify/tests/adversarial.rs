@@ -356,6 +356,17 @@ mod witness_lies {
     }
 
     #[test]
+    fn one_witness_listed_twice_is_not_a_quorum_of_two() {
+        let r = run(1, &[]);
+        let note = cosigned(&r.log, &[(&r.log.witness, START as u64 / 1000 + 3600)]);
+        let mut trust = r.trust();
+        let k = trust.witness_keys[0].clone();
+        trust.witness_keys = vec![k.clone(), k];
+        let e = evidence::verify_cosigned(&note, &trust.log_key, &trust.witness_keys, 2).unwrap_err();
+        assert!(e.to_string().contains("1 valid witness cosignature"), "{e}");
+    }
+
+    #[test]
     fn a_witness_backdating_its_cosignature_cannot_make_a_sensor_look_ahead_under_a_quorum() {
         let r = run(2, &[]);
         let (w2, _) = witness::CosignatureSigner::generate("witness.example/w2").unwrap();
