@@ -351,6 +351,23 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("\"verified\":false"), "{}", stdout(&o));
 
+    // A field given twice: a JSON reader keeping the first would show the false summary, one
+    // keeping the last the true one; the bundle is refused rather than read either way.
+    let text = std::fs::read_to_string(radar).unwrap();
+    let twice = text.replacen(
+        "\"summary\":",
+        "\"summary\":\"radar fired at Moscow\",\"summary\":",
+        1,
+    );
+    assert_ne!(twice, text);
+    std::fs::write(dir.join("twice.json"), twice).unwrap();
+    let o = run(
+        &dir,
+        &["verify", "evidence", "twice.json", "--trust", "trust.toml"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stderr(&o).contains("duplicate field `summary`"), "{}", stderr(&o));
+
     // A rule file with a syntax error is reported with its position.
     std::fs::write(
         dir.join("bad-rules.toml"),

@@ -398,12 +398,14 @@ impl Engine {
             .partition(|(i, _, _)| *i < size);
         self.uncheckpointed = later;
         for (i, sensor, t) in covered {
-            if t > cosigned_ms + CLOCK_AHEAD_TOLERANCE_MS {
+            // Saturating: a logged reading may be dated up to i64::MAX, and judged by the log's
+            // clock `cosigned_ms` is then that same time.
+            if t > cosigned_ms.saturating_add(CLOCK_AHEAD_TOLERANCE_MS) {
                 out.push(Finding {
                     kind: FindingKind::ClockAhead,
                     summary: format!(
                         "{sensor}: entry {i} dated {} s after the witness cosigned a checkpoint containing it",
-                        (t - cosigned_ms) / 1000
+                        t.saturating_sub(cosigned_ms) / 1000
                     ),
                     sensor: Some(sensor),
                     index: i,

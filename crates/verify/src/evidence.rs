@@ -161,8 +161,12 @@ pub fn verify_cosigned(
     min: usize,
 ) -> Result<CosignedCheckpoint> {
     let cp = tlog::verify_checkpoint(note, log_key).map_err(|e| Error::Log(format!("checkpoint: {e}")))?;
+    // Each witness counts once, however often its key is listed.
+    let mut keys: Vec<&String> = witness_keys.iter().collect();
+    keys.sort();
+    keys.dedup();
     let mut times = Vec::new();
-    for w in witness_keys {
+    for w in keys {
         if let Ok(t) = witness::verify_cosignature(note, w) {
             times.push(t);
         }

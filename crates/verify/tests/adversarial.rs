@@ -85,6 +85,39 @@ mod sensor {
     }
 
     #[test]
+    fn a_logged_reading_dated_at_the_end_of_time_accuses_only_its_sensor() {
+        // A careless log admitted a reading dated i64::MAX ms. Judging the checkpoint by the
+        // log's clock (the newest statement) must neither overflow nor call every other
+        // reading "dated after the cosignature"; by the witness's clock only that reading is.
+        let r = run(1, &[]);
+        let sensor = "redzikowo-silo-01";
+        let far = silo_reading(sensor, 1, 1_000_000, i64::MAX)
+            .sign(&r.dep.keys[sensor])
+            .unwrap();
+        for by_log in [true, false] {
+            let mut engine = Engine::new(Registry::new(r.dep.anchors()).unwrap(), Arc::clone(&r.rules));
+            for (i, e) in (0u64..).zip(&r.log.entries) {
+                engine.entry(i, e);
+            }
+            let far_index = r.log.size();
+            engine.entry(far_index, &far);
+            let now = if by_log {
+                engine.latest_time_ms()
+            } else {
+                START + 2 * HOUR_MS
+            };
+            let ahead: Vec<u64> = engine
+                .checkpoint(far_index + 1, now)
+                .into_iter()
+                .filter(|f| f.kind == FindingKind::ClockAhead)
+                .map(|f| f.index)
+                .collect();
+            let want = if by_log { vec![] } else { vec![far_index] };
+            assert_eq!(ahead, want, "judged by the log's clock: {by_log}");
+        }
+    }
+
+    #[test]
     fn a_sensor_cannot_speak_for_another() {
         let r = run(1, &[]);
         let mut reg = Registry::new(r.dep.anchors()).unwrap();
@@ -320,6 +353,17 @@ mod witness_lies {
             .map(|(w, t)| String::from_utf8(w.cosign(&note[..text_len], *t).unwrap().to_bytes()).unwrap())
             .collect();
         witness::attach_cosignatures(&note, &lines).unwrap()
+    }
+
+    #[test]
+    fn one_witness_listed_twice_is_not_a_quorum_of_two() {
+        let r = run(1, &[]);
+        let note = cosigned(&r.log, &[(&r.log.witness, START as u64 / 1000 + 3600)]);
+        let mut trust = r.trust();
+        let k = trust.witness_keys[0].clone();
+        trust.witness_keys = vec![k.clone(), k];
+        let e = evidence::verify_cosigned(&note, &trust.log_key, &trust.witness_keys, 2).unwrap_err();
+        assert!(e.to_string().contains("1 valid witness cosignature"), "{e}");
     }
 
     #[test]

@@ -98,15 +98,19 @@ fn check_evidence(
 ) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let trust = Trust::load(trust)?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let schema = value
-        .get("schema")
-        .and_then(|s| s.as_str())
-        .unwrap_or_default()
-        .to_owned();
+    // Only the schema is read first; the bundle itself is then read straight from the text
+    // into its typed form, which refuses a field given twice (a JSON value would keep one of
+    // the two silently, and another reader could show the other).
+    #[derive(serde::Deserialize)]
+    struct SchemaOnly {
+        #[serde(default)]
+        schema: String,
+    }
+    let schema = serde_json::from_str::<SchemaOnly>(&text)
+        .with_context(|| format!("{} is not a JSON object with a schema", file.display()))?
+        .schema;
     let outcome: Result<serde_json::Value, String> = if schema == LOG_EVIDENCE_SCHEMA {
-        let ev: LogEvidence = serde_json::from_value(value).context("log evidence")?;
+        let ev: LogEvidence = serde_json::from_str(&text).context("log evidence")?;
         verify_log_evidence(&ev, &trust.log_key)
             .map(|()| {
                 let summary = match (ev.kind, ev.lost) {
@@ -121,7 +125,7 @@ fn check_evidence(
             })
             .map_err(|e| e.to_string())
     } else {
-        let ev: Evidence = serde_json::from_value(value).context("evidence bundle")?;
+        let ev: Evidence = serde_json::from_str(&text).context("evidence bundle")?;
         evidence::verify(&ev, &trust)
             .map(|v| {
                 serde_json::json!({
