@@ -17,6 +17,35 @@ fn temp(tag: &str) -> std::path::PathBuf {
     d
 }
 
+/// Seconds since 2000-01-01 of an ISO 8601 UTC time `YYYY-MM-DDTHH:MM:SS[.fff]Z`; panics otherwise.
+fn iso8601(t: &str) -> f64 {
+    let b = t.as_bytes();
+    assert!(
+        t.len() >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && t.ends_with('Z'),
+        "not an ISO 8601 UTC time: {t:?}"
+    );
+    let n = |a: usize, z: usize| -> f64 { t[a..z].parse().unwrap_or_else(|_| panic!("{t:?}")) };
+    let (y, mo, d, h, mi) = (n(0, 4), n(5, 7), n(8, 10), n(11, 13), n(14, 16));
+    let sec = n(17, t.len() - 1);
+    assert!((1.0..=12.0).contains(&mo) && (1.0..=31.0).contains(&d), "{t:?}");
+    assert!(h < 24.0 && mi < 60.0 && sec < 61.0, "{t:?}");
+    ((y - 2000.0) * 366.0 + mo * 31.0 + d) * 86400.0 + h * 3600.0 + mi * 60.0 + sec
+}
+
+/// An ISO 8601 interval `start/end` with start ≤ end.
+fn check_interval(i: &str) {
+    let (a, b) = i
+        .split_once('/')
+        .unwrap_or_else(|| panic!("not an interval: {i:?}"));
+    assert!(iso8601(a) <= iso8601(b), "interval ends before it starts: {i:?}");
+}
+
 /// Checks the CZML structure CesiumJS expects: an array whose first packet is the document (id
 /// "document", version "1.0", a clock), then packets with unique ids; time-dynamic positions carry an
 /// epoch and `cartographicDegrees` as (t, lon, lat, h) quadruples with increasing times.
@@ -27,7 +56,8 @@ fn check_czml(text: &str) -> usize {
     assert_eq!(doc["id"], "document");
     assert_eq!(doc["version"], "1.0");
     let interval = doc["clock"]["interval"].as_str().expect("clock interval");
-    assert!(interval.contains('/'), "{interval}");
+    check_interval(interval);
+    iso8601(doc["clock"]["currentTime"].as_str().expect("clock current time"));
     let mut ids = std::collections::BTreeSet::new();
     let mut tracks = 0;
     for p in &packets[1..] {
@@ -51,7 +81,8 @@ fn check_czml(text: &str) -> usize {
                 assert!(lon.abs() <= 180.0 && lat.abs() <= 90.0 && h >= 0.0, "{id}: {q:?}");
                 last_t = t;
             }
-            assert!(p["availability"].as_str().is_some_and(|a| a.contains('/')));
+            check_interval(p["availability"].as_str().expect("availability"));
+            iso8601(pos["epoch"].as_str().expect("epoch"));
             assert!(p["path"].is_object());
         } else {
             assert_eq!(c.len(), 3, "{id}: a static position is (lon, lat, h)");

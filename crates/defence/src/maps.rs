@@ -147,7 +147,7 @@ pub struct FootprintRow {
 
 fn rounded(v: Option<f64>, digits: i32) -> Option<f64> {
     let k = 10f64.powi(digits);
-    v.filter(|x| x.is_finite()).map(|x| (x * k).round() / k)
+    v.filter(|x| x.is_finite()).map(|x| (x * k).round() / k + 0.0)
 }
 
 /// `footprint.csv`: one row per grid point ([`FootprintRow`]).

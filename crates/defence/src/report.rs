@@ -147,7 +147,8 @@ pub fn summary(study: &Study) -> String {
 /// Rounds to `digits` decimals for tables meant for people and spreadsheets; `None` when not finite.
 fn round(x: f64, digits: i32) -> Option<f64> {
     let k = 10f64.powi(digits);
-    x.is_finite().then(|| (x * k).round() / k)
+    // `+ 0.0` turns a negative zero into zero, which spreadsheets and people read as it is.
+    x.is_finite().then(|| (x * k).round() / k + 0.0)
 }
 
 /// One row of `engagements.csv`: a trajectory, a radar variant and an assumed interceptor burnout
