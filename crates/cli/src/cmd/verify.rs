@@ -201,17 +201,29 @@ fn entry_at_position(file: &std::path::Path, n: u64) -> anyhow::Result<Vec<u8>> 
     anyhow::bail!("{} has no entry at position {n}", file.display())
 }
 
+/// Refuses a log entry that is not the statement at position `n` of the entries file.
+fn same_entry(wanted: &[u8], got: &[u8], n: u64, index: u64) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        wanted == got,
+        "the log's entry {index}, which the server names for position {n}, is not the statement at position {n}"
+    );
+    Ok(())
+}
+
 async fn reveal(url: &str, trust: &std::path::Path, which: Which, r: Reveal) -> anyhow::Result<ExitCode> {
     let trust = Trust::load(trust)?;
     let client = server::client::Client::new(url)?;
-    let index = match which {
-        Which::Index(i) => i,
+    // With `--position`, the statement the file holds: the log's entry at the index the server
+    // names must be exactly these bytes, or the server could point at another statement.
+    let (index, expected) = match which {
+        Which::Index(i) => (i, None),
         Which::Position(n, file) => {
             let entry = entry_at_position(&file, n)?;
-            client
+            let index = client
                 .lookup(&entry)
                 .await
-                .with_context(|| format!("looking up the entry at position {n} in the log"))?
+                .with_context(|| format!("looking up the entry at position {n} in the log"))?;
+            (index, Some((n, entry)))
         }
     };
     let note = client.checkpoint().await?;
@@ -219,6 +231,9 @@ async fn reveal(url: &str, trust: &std::path::Path, which: Which, r: Reveal) -> 
     let entry = client.entry(index, cp.size).await?;
     let vc = tlog::verify_checkpoint(&note, &trust.log_key)?;
     client.verify_entry(&vc, index, &entry).await?;
+    if let Some((n, wanted)) = &expected {
+        same_entry(wanted, &entry, *n, index)?;
+    }
     let (text, _) = verify::keys::peek_note(&entry)?;
     let st = Statement::from_text(&text)?;
     let commitment = match (&st.body, r.field.as_str()) {
@@ -241,5 +256,19 @@ async fn reveal(url: &str, trust: &std::path::Path, which: Which, r: Reveal) -> 
             eprintln!("REJECTED: {e}");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_entry;
+
+    #[test]
+    fn a_server_naming_another_entry_for_a_position_is_refused() {
+        assert!(same_entry(b"statement A", b"statement A", 3, 17).is_ok());
+        let e = same_entry(b"statement A", b"statement B", 3, 17)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("entry 17") && e.contains("position 3"), "{e}");
     }
 }
