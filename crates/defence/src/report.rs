@@ -536,7 +536,7 @@ pub fn crossover_svg(study: &Study, speed_range: Option<[f64; 2]>) -> Result<Str
         s.leaf(
             "text",
             &attrs!["x" => f1(left - 6.0), "y" => f1(y), "text-anchor" => "end"],
-            &format!("{} → {} ({}, {})", r.from, r.to, r.missile, r.shape.name()),
+            &format!("{} → {} ({})", r.from, r.to, r.shape.name()),
         )?;
         if let Some(v) = r.specified.crossover_speed_mps {
             s.open(
