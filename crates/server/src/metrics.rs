@@ -1,7 +1,6 @@
 //! Prometheus text exposition (format 0.0.4) of the log's counters, written by hand: a handful of
 //! counters and gauges do not justify a metrics framework.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -68,9 +67,11 @@ impl Metrics {
         let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let mut o = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
-            let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            o.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}"));
+            o.push('\n');
             for (labels, v) in samples {
-                let _ = writeln!(o, "{name}{labels} {v}");
+                o.push_str(&format!("{name}{labels} {v}"));
+                o.push('\n');
             }
         };
         metric(
@@ -159,29 +160,36 @@ impl Metrics {
         );
         if let Some(age) = cosigned_age {
             let name = "shieldwatch_log_witness_cosignature_age_seconds";
-            let _ = writeln!(
-                o,
+            o.push_str(&format!(
                 "# HELP {name} Seconds since the latest witness-cosigned checkpoint was published \
                  (-1: none yet).\n# TYPE {name} gauge\n{name} {}",
                 age.unwrap_or(-1.0)
-            );
+            ));
+            o.push('\n');
         }
         {
             let name = "shieldwatch_log_sequencing_latency_seconds";
-            let _ = writeln!(
-                o,
+            o.push_str(&format!(
                 "# HELP {name} Time from a submission entering the queue to its durable \
                  acknowledgement.\n# TYPE {name} histogram"
-            );
+            ));
+            o.push('\n');
             let mut cumulative = 0;
             for (b, c) in LATENCY_BUCKETS.iter().zip(&self.latency_buckets) {
                 cumulative += l(c);
-                let _ = writeln!(o, "{name}_bucket{{le=\"{b}\"}} {cumulative}");
+                o.push_str(&format!("{name}_bucket{{le=\"{b}\"}} {cumulative}"));
+                o.push('\n');
             }
             let count = l(&self.latency_count);
-            let _ = writeln!(o, "{name}_bucket{{le=\"+Inf\"}} {count}");
-            let _ = writeln!(o, "{name}_sum {}", l(&self.latency_micros_sum) as f64 / 1e6);
-            let _ = writeln!(o, "{name}_count {count}");
+            o.push_str(&format!("{name}_bucket{{le=\"+Inf\"}} {count}"));
+            o.push('\n');
+            o.push_str(&format!(
+                "{name}_sum {}",
+                l(&self.latency_micros_sum) as f64 / 1e6
+            ));
+            o.push('\n');
+            o.push_str(&format!("{name}_count {count}"));
+            o.push('\n');
         }
         o
     }
