@@ -139,25 +139,6 @@ pub(crate) struct TrackDescription<'a> {
     pub impact: [f64; 2],
 }
 
-/// Splits the track where it crosses the antimeridian, so maps draw it without a line across the world.
-fn split_antimeridian(track: &[flight::TrackPoint]) -> Vec<Vec<[f64; 3]>> {
-    let mut parts: Vec<Vec<[f64; 3]>> = vec![Vec::new()];
-    let mut prev: Option<f64> = None;
-    for p in track {
-        if let Some(lon0) = prev
-            && (p.lon_deg - lon0).abs() > 180.0
-        {
-            parts.push(Vec::new());
-        }
-        if let Some(last) = parts.last_mut() {
-            last.push([p.lon_deg, p.lat_deg, p.alt_m]);
-        }
-        prev = Some(p.lon_deg);
-    }
-    parts.retain(|p| p.len() >= 2);
-    parts
-}
-
 /// The trajectory as GeoJSON: the 3-D track, the burnout and the impact points.
 pub(crate) fn track_geojson(
     d: &TrackDescription<'_>,
@@ -165,7 +146,9 @@ pub(crate) fn track_geojson(
 ) -> anyhow::Result<String> {
     use geojson::{Feature, FeatureCollection, Geometry};
     use serde_json::json;
-    let mut line = Feature::from(Geometry::new_multi_line_string(split_antimeridian(track)));
+    let mut line = Feature::from(Geometry::new_multi_line_string(render::map::split_antimeridian(
+        track.iter().map(|p| [p.lon_deg, p.lat_deg, p.alt_m]),
+    )));
     line.set_property("name", d.name);
     line.set_property("time_of_flight_s", d.time_of_flight_s);
     line.set_property("apogee_alt_m", d.apogee_alt_m);
@@ -200,7 +183,7 @@ pub(crate) fn track_kml(d: &TrackDescription<'_>, track: &[flight::TrackPoint]) 
         ),
     )?;
     k.open("MultiGeometry", &[])?;
-    for part in split_antimeridian(track) {
+    for part in render::map::split_antimeridian(track.iter().map(|p| [p.lon_deg, p.lat_deg, p.alt_m])) {
         let coords: Vec<String> = part
             .iter()
             .map(|[lon, lat, alt]| format!("{lon:.8},{lat:.8},{alt:.1}"))

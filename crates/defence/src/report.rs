@@ -299,27 +299,6 @@ pub fn coverage_csv(study: &Study) -> Result<String, render::RenderError> {
     }))
 }
 
-/// Splits a track where it crosses the antimeridian, so maps do not draw a line across the world.
-fn split_track(r: &ThreatResult) -> Vec<Vec<[f64; 3]>> {
-    let mut parts = vec![Vec::new()];
-    let mut prev: Option<f64> = None;
-    for p in &r.track {
-        if let Some(l) = prev
-            && (p.lon_deg - l).abs() > 180.0
-            && let Some(last) = parts.last()
-            && !last.is_empty()
-        {
-            parts.push(Vec::new());
-        }
-        if let Some(last) = parts.last_mut() {
-            last.push([p.lon_deg, p.lat_deg, p.alt_m]);
-        }
-        prev = Some(p.lon_deg);
-    }
-    parts.retain(|p| p.len() >= 2);
-    parts
-}
-
 /// A GeoJSON feature from a geometry and its properties.
 pub(crate) fn feature(
     geometry: geojson::Geometry,
@@ -350,7 +329,9 @@ pub fn geojson(study: &Study) -> Result<String, RenderError> {
     }
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
         features.push(feature(
-            Geometry::new_multi_line_string(split_track(r)),
+            Geometry::new_multi_line_string(render::map::split_antimeridian(
+                r.track.iter().map(|p| [p.lon_deg, p.lat_deg, p.alt_m]),
+            )),
             [
                 ("kind", json!("track")),
                 ("threat", json!(r.threat)),
@@ -416,7 +397,7 @@ pub fn kml(study: &Study) -> Result<String, RenderError> {
     k.open("Folder", &[])?;
     k.leaf("name", &[], "Threat tracks")?;
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
-        for part in split_track(r) {
+        for part in render::map::split_antimeridian(r.track.iter().map(|p| [p.lon_deg, p.lat_deg, p.alt_m])) {
             let coords: Vec<String> = part
                 .iter()
                 .map(|p| format!("{},{},{:.0}", p[0], p[1], p[2]))

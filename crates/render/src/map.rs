@@ -357,6 +357,27 @@ fn edge_crossing(f: &Frame, line: &[[f64; 2]], bottom: bool) -> Option<f64> {
     None
 }
 
+/// Splits a track of `[lon_deg, lat_deg, alt_m]` points where it crosses the antimeridian (a jump
+/// of more than 180° in longitude), so maps and GIS readers do not draw a line across the world.
+/// Parts of fewer than two points are dropped.
+pub fn split_antimeridian(points: impl IntoIterator<Item = [f64; 3]>) -> Vec<Vec<[f64; 3]>> {
+    let mut parts: Vec<Vec<[f64; 3]>> = vec![Vec::new()];
+    let mut prev: Option<f64> = None;
+    for p in points {
+        if let Some(lon0) = prev
+            && (p[0] - lon0).abs() > 180.0
+        {
+            parts.push(Vec::new());
+        }
+        if let Some(last) = parts.last_mut() {
+            last.push(p);
+        }
+        prev = Some(p[0]);
+    }
+    parts.retain(|p| p.len() >= 2);
+    parts
+}
+
 /// Draws the graticule (every 5°–30°, by the map's extent `span_deg`) with its labels: each meridian
 /// labelled where it crosses the bottom of the map, each parallel where it crosses the left side.
 pub fn graticule(x: &mut Xml, f: &Frame, span_deg: f64) -> Result<(), RenderError> {
