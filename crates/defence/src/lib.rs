@@ -4,6 +4,8 @@
 //! - [`scenario`]: scenario files (TOML) — sites, radars, interceptor batteries, missiles, threats —
 //!   every numeric parameter with a `source` and optionally a disputed `range`; the built-in
 //!   `europe-2008` scenario.
+//! - [`params`]: the one table of scenario parameters (section, key, unit, physical limits, source
+//!   rule, accessors) that the scenario checker, the study's parameter list and the sweeps read.
 //! - [`radar`]: radar coverage — field of regard, Earth horizon and minimum elevation, detection range
 //!   scaling with RCS^(1/4), first detection and track intervals along a trajectory, and the lowest
 //!   visible altitude above any ground point.
@@ -27,6 +29,7 @@ pub mod contour;
 pub mod engagement;
 pub mod footprint;
 pub mod maps;
+pub mod params;
 pub mod radar;
 pub mod reach;
 pub mod report;

@@ -23,7 +23,8 @@
 //! ```
 //! Every numeric parameter is a table `{ value, source, range = [low, high] }` (`range` optional, for
 //! disputed values; `value` must lie inside it). Unknown keys are errors. Every error names the file, the
-//! line and column, and the key.
+//! line and column, and the key. Each parameter's unit, physical limits and source rule are its row in
+//! [`crate::params`].
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -31,6 +32,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::params::Section;
 
 /// The built-in `europe-2008` scenario (TOML source).
 pub const EUROPE_2008_TOML: &str = include_str!("../scenarios/europe-2008.toml");
@@ -285,82 +288,24 @@ impl Checker<'_> {
         item
     }
 
-    fn param(
-        &self,
-        item: Range<usize>,
-        owner: &str,
-        key: &str,
-        p: &Param,
-        check: ParamCheck,
-    ) -> Result<(), ScenarioError> {
-        let e = |m: String| self.err(self.key_span(item.clone(), key), format!("{owner}.{key}"), m);
-        let (lo, hi) = check.bounds();
-        let in_bounds =
-            |x: f64| x.is_finite() && x >= lo && x <= hi && !(check.strictly_positive() && x <= 0.0);
-        if !in_bounds(p.value) {
-            return Err(e(format!("value {} is not {}", p.value, check.describe())));
-        }
-        if p.source.trim().is_empty() {
-            return Err(e(
-                "source must name a publication (or say why it is an assumption)".into(),
-            ));
-        }
-        if let Some([a, b]) = p.range {
-            if !in_bounds(a) || !in_bounds(b) {
-                return Err(e(format!("range [{a}, {b}] is not {}", check.describe())));
-            }
-            if a > b {
-                return Err(e(format!("range [{a}, {b}] has its low end above its high end")));
-            }
-            if p.value < a || p.value > b {
-                return Err(e(format!("value {} lies outside its range [{a}, {b}]", p.value)));
+    /// Checks every parameter of one item against its row of [`crate::params`], then the relations
+    /// between them.
+    fn params<T: Section>(&self, item: Range<usize>, owner: &str, d: &T) -> Result<(), ScenarioError> {
+        let e =
+            |key: &str, m: String| self.err(self.key_span(item.clone(), key), format!("{owner}.{key}"), m);
+        for row in T::PARAMS {
+            match (row.get)(d) {
+                Some(p) => row.def.check(p).map_err(|m| e(row.def.key, m))?,
+                None if row.def.optional => {}
+                None => return Err(e(row.def.key, "missing parameter".into())),
             }
         }
-        Ok(())
+        d.relations().map_err(|(key, m)| e(key, m))
     }
 }
 
 fn is_key_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
-}
-
-/// What values a parameter may take.
-#[derive(Debug, Clone, Copy)]
-enum ParamCheck {
-    Positive,
-    NonNegative,
-    Angle360,
-    HalfWidth,
-    Elevation,
-    Height,
-    Count,
-}
-
-impl ParamCheck {
-    fn bounds(self) -> (f64, f64) {
-        match self {
-            ParamCheck::Positive | ParamCheck::NonNegative => (0.0, f64::MAX),
-            ParamCheck::Angle360 => (0.0, 360.0),
-            ParamCheck::HalfWidth => (0.0, 180.0),
-            ParamCheck::Elevation => (-90.0, 90.0),
-            ParamCheck::Height => (-1_000.0, 100_000_000.0),
-            ParamCheck::Count => (0.0, 1.0e6),
-        }
-    }
-    fn strictly_positive(self) -> bool {
-        matches!(self, ParamCheck::Positive | ParamCheck::HalfWidth)
-    }
-    fn describe(self) -> &'static str {
-        match self {
-            ParamCheck::Positive => "a positive number",
-            ParamCheck::NonNegative => "a number ≥ 0",
-            ParamCheck::Angle360 => "an azimuth in [0, 360] degrees",
-            ParamCheck::HalfWidth => "a half-width in (0, 180] degrees",
-            ParamCheck::Elevation => "an elevation in [-90, 90] degrees",
-            ParamCheck::Height => "a height in [-1000, 1e8] metres",
-            ParamCheck::Count => "a count ≥ 0",
-        }
-    }
 }
 
 impl Scenario {
@@ -465,146 +410,20 @@ impl Scenario {
             let o = format!("radars.{}", d.name);
             dup(span.clone(), "radars", &d.name)?;
             site_ref(span.clone(), &o, "site", &d.site, Role::Radar)?;
-            c.param(
-                span.clone(),
-                &o,
-                "antenna_height_m",
-                &d.antenna_height_m,
-                ParamCheck::NonNegative,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "boresight_azimuth_deg",
-                &d.boresight_azimuth_deg,
-                ParamCheck::Angle360,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "azimuth_half_width_deg",
-                &d.azimuth_half_width_deg,
-                ParamCheck::HalfWidth,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "min_elevation_deg",
-                &d.min_elevation_deg,
-                ParamCheck::Elevation,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "max_elevation_deg",
-                &d.max_elevation_deg,
-                ParamCheck::Elevation,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "reference_range_m",
-                &d.reference_range_m,
-                ParamCheck::Positive,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "reference_rcs_m2",
-                &d.reference_rcs_m2,
-                ParamCheck::Positive,
-            )?;
-            if d.min_elevation_deg.value >= d.max_elevation_deg.value {
-                let m = "minimum elevation must be below the maximum elevation";
-                return Err(c.err(
-                    c.key_span(span, "min_elevation_deg"),
-                    format!("{o}.min_elevation_deg"),
-                    m,
-                ));
-            }
+            c.params(span, &o, d)?;
         }
         for i in &raw.interceptors {
             let (span, d) = (i.span(), i.get_ref());
             let o = format!("interceptors.{}", d.name);
             dup(span.clone(), "interceptors", &d.name)?;
             site_ref(span.clone(), &o, "site", &d.site, Role::Interceptor)?;
-            c.param(span.clone(), &o, "count", &d.count, ParamCheck::Count)?;
-            c.param(
-                span.clone(),
-                &o,
-                "burnout_speed_mps",
-                &d.burnout_speed_mps,
-                ParamCheck::Positive,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "burn_time_s",
-                &d.burn_time_s,
-                ParamCheck::Positive,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "burnout_alt_m",
-                &d.burnout_alt_m,
-                ParamCheck::Height,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "burnout_downrange_m",
-                &d.burnout_downrange_m,
-                ParamCheck::NonNegative,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "commit_delay_s",
-                &d.commit_delay_s,
-                ParamCheck::NonNegative,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "min_intercept_alt_m",
-                &d.min_intercept_alt_m,
-                ParamCheck::Height,
-            )?;
+            c.params(span, &o, d)?;
         }
         for m in &raw.missiles {
             let (span, d) = (m.span(), m.get_ref());
             let o = format!("missiles.{}", d.name);
             dup(span.clone(), "missiles", &d.name)?;
-            c.param(
-                span.clone(),
-                &o,
-                "burn_time_s",
-                &d.burn_time_s,
-                ParamCheck::Positive,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "burnout_alt_m",
-                &d.burnout_alt_m,
-                ParamCheck::Height,
-            )?;
-            c.param(
-                span.clone(),
-                &o,
-                "burnout_downrange_m",
-                &d.burnout_downrange_m,
-                ParamCheck::NonNegative,
-            )?;
-            c.param(span.clone(), &o, "rcs_m2", &d.rcs_m2, ParamCheck::Positive)?;
-            c.param(
-                span.clone(),
-                &o,
-                "max_range_m",
-                &d.max_range_m,
-                ParamCheck::Positive,
-            )?;
+            c.params(span, &o, d)?;
         }
         for t in &raw.threats {
             let (span, d) = (t.span(), t.get_ref());

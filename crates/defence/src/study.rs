@@ -459,44 +459,15 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
             }
         })
         .collect();
-    let mut parameters = Vec::new();
-    let mut push = |owner: &str, key: &str, p: &crate::scenario::Param| {
-        parameters.push(UsedParam {
-            key: format!("{owner}.{key}"),
-            value: p.value,
-            range: p.range,
-            source: p.source.clone(),
-        });
-    };
-    for r in &s.radars {
-        let o = format!("radars.{}", r.name);
-        push(&o, "antenna_height_m", &r.antenna_height_m);
-        push(&o, "boresight_azimuth_deg", &r.boresight_azimuth_deg);
-        push(&o, "azimuth_half_width_deg", &r.azimuth_half_width_deg);
-        push(&o, "min_elevation_deg", &r.min_elevation_deg);
-        push(&o, "max_elevation_deg", &r.max_elevation_deg);
-        push(&o, "reference_range_m", &r.reference_range_m);
-        push(&o, "reference_rcs_m2", &r.reference_rcs_m2);
-    }
-    for i in &s.interceptors {
-        let o = format!("interceptors.{}", i.name);
-        push(&o, "count", &i.count);
-        push(&o, "burnout_speed_mps", &i.burnout_speed_mps);
-        push(&o, "burn_time_s", &i.burn_time_s);
-        push(&o, "burnout_alt_m", &i.burnout_alt_m);
-        push(&o, "burnout_downrange_m", &i.burnout_downrange_m);
-        push(&o, "commit_delay_s", &i.commit_delay_s);
-        push(&o, "min_intercept_alt_m", &i.min_intercept_alt_m);
-        push(&o, "kill_assessment_s", &i.kill_assessment_s);
-    }
-    for m in &s.missiles {
-        let o = format!("missiles.{}", m.name);
-        push(&o, "burn_time_s", &m.burn_time_s);
-        push(&o, "burnout_alt_m", &m.burnout_alt_m);
-        push(&o, "burnout_downrange_m", &m.burnout_downrange_m);
-        push(&o, "rcs_m2", &m.rcs_m2);
-        push(&o, "max_range_m", &m.max_range_m);
-    }
+    let parameters = crate::params::entries(s)
+        .iter()
+        .map(|e| UsedParam {
+            key: e.path(),
+            value: e.param.value,
+            range: e.param.range,
+            source: e.param.source.clone(),
+        })
+        .collect();
     let sites = s
         .sites
         .iter()

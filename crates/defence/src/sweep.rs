@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::engagement::Missile;
 use crate::footprint::{self, FootprintError, fast_engage, fast_threat};
+use crate::params::{self, PathError};
 use crate::reach::ReachTable;
 use crate::scenario::{Param, Scenario};
 use crate::study::ShapeChoice;
@@ -48,174 +49,57 @@ pub enum SweepError {
     Cancelled,
 }
 
-/// Every numeric parameter path of a scenario, in file order.
+/// Every numeric parameter path of a scenario, in file order (the rows of [`crate::params`]).
 pub fn param_paths(s: &Scenario) -> Vec<String> {
-    let mut out = Vec::new();
-    for r in &s.radars {
-        for k in RADAR_KEYS {
-            out.push(format!("radars.{}.{k}", r.name));
-        }
-    }
-    for i in &s.interceptors {
-        for k in INTERCEPTOR_KEYS {
-            out.push(format!("interceptors.{}.{k}", i.name));
-        }
-    }
-    for m in &s.missiles {
-        for k in MISSILE_KEYS {
-            out.push(format!("missiles.{}.{k}", m.name));
-        }
-    }
-    out
+    params::paths(s)
 }
 
-const RADAR_KEYS: [&str; 7] = [
-    "antenna_height_m",
-    "boresight_azimuth_deg",
-    "azimuth_half_width_deg",
-    "min_elevation_deg",
-    "max_elevation_deg",
-    "reference_range_m",
-    "reference_rcs_m2",
-];
-const INTERCEPTOR_KEYS: [&str; 8] = [
-    "count",
-    "burnout_speed_mps",
-    "burn_time_s",
-    "burnout_alt_m",
-    "burnout_downrange_m",
-    "commit_delay_s",
-    "min_intercept_alt_m",
-    "kill_assessment_s",
-];
-const MISSILE_KEYS: [&str; 5] = [
-    "burn_time_s",
-    "burnout_alt_m",
-    "burnout_downrange_m",
-    "rcs_m2",
-    "max_range_m",
-];
-
-/// Physical limits of a parameter key: (low, high, low end excluded?), the same as the scenario checker's.
-pub fn limits(key: &str) -> (f64, f64, bool) {
-    match key {
-        "boresight_azimuth_deg" => (0.0, 360.0, false),
-        "azimuth_half_width_deg" => (0.0, 180.0, true),
-        "min_elevation_deg" | "max_elevation_deg" => (-90.0, 90.0, false),
-        "burnout_alt_m" => (-1_000.0, 1.0e8, false),
-        "count" => (0.0, 1.0e6, false),
-        "antenna_height_m"
-        | "commit_delay_s"
-        | "kill_assessment_s"
-        | "min_intercept_alt_m"
-        | "burnout_downrange_m" => (0.0, f64::MAX, false),
-        _ => (0.0, f64::MAX, true),
+impl From<PathError> for SweepError {
+    fn from(e: PathError) -> Self {
+        match e {
+            PathError::Unknown { path, known } => SweepError::UnknownPath { path, known },
+            other => SweepError::Invalid(other.to_string()),
+        }
     }
 }
 
 /// The parameter at `path`, for reading or changing.
 pub fn param_mut<'a>(s: &'a mut Scenario, path: &str) -> Result<&'a mut Param, SweepError> {
-    let known = param_paths(s).join(", ");
-    let unknown = || SweepError::UnknownPath {
-        path: path.to_string(),
-        known: known.clone(),
-    };
-    let (section, rest) = path.split_once('.').ok_or_else(unknown)?;
-    let (name, key) = match rest.rsplit_once('.') {
-        Some((n, k)) => (Some(n), k),
-        None => (None, rest),
-    };
-    let pick = |names: Vec<&str>| -> Option<usize> {
-        match name {
-            None => (!names.is_empty()).then_some(0),
-            Some(n) => names.iter().position(|x| *x == n),
-        }
-    };
-    let found: Option<&mut Param> = match section {
-        "radars" | "radar" => match pick(s.radars.iter().map(|r| r.name.as_str()).collect()) {
-            Some(i) => {
-                let r = &mut s.radars[i];
-                match key {
-                    "antenna_height_m" => Some(&mut r.antenna_height_m),
-                    "boresight_azimuth_deg" => Some(&mut r.boresight_azimuth_deg),
-                    "azimuth_half_width_deg" => Some(&mut r.azimuth_half_width_deg),
-                    "min_elevation_deg" => Some(&mut r.min_elevation_deg),
-                    "max_elevation_deg" => Some(&mut r.max_elevation_deg),
-                    "reference_range_m" => Some(&mut r.reference_range_m),
-                    "reference_rcs_m2" => Some(&mut r.reference_rcs_m2),
-                    _ => None,
-                }
-            }
-            None => None,
-        },
-        "interceptors" | "interceptor" => {
-            match pick(s.interceptors.iter().map(|r| r.name.as_str()).collect()) {
-                Some(i) => {
-                    let r = &mut s.interceptors[i];
-                    match key {
-                        "count" => Some(&mut r.count),
-                        "burnout_speed_mps" => Some(&mut r.burnout_speed_mps),
-                        "burn_time_s" => Some(&mut r.burn_time_s),
-                        "burnout_alt_m" => Some(&mut r.burnout_alt_m),
-                        "burnout_downrange_m" => Some(&mut r.burnout_downrange_m),
-                        "commit_delay_s" => Some(&mut r.commit_delay_s),
-                        "min_intercept_alt_m" => Some(&mut r.min_intercept_alt_m),
-                        "kill_assessment_s" => Some(&mut r.kill_assessment_s),
-                        _ => None,
-                    }
-                }
-                None => None,
-            }
-        }
-        "missiles" | "missile" => match pick(s.missiles.iter().map(|r| r.name.as_str()).collect()) {
-            Some(i) => {
-                let r = &mut s.missiles[i];
-                match key {
-                    "burn_time_s" => Some(&mut r.burn_time_s),
-                    "burnout_alt_m" => Some(&mut r.burnout_alt_m),
-                    "burnout_downrange_m" => Some(&mut r.burnout_downrange_m),
-                    "rcs_m2" => Some(&mut r.rcs_m2),
-                    "max_range_m" => Some(&mut r.max_range_m),
-                    _ => None,
-                }
-            }
-            None => None,
-        },
-        _ => None,
-    };
-    found.ok_or_else(unknown)
+    Ok(params::param_mut(s, path)?.1)
 }
 
-/// Sets the parameter at `path` to `value` after checking its physical limits; the parameter keeps its
-/// `source` (with " [swept]" appended once) and its range.
+/// Checks `value` against the physical limits of the parameter at `path` (its row of
+/// [`crate::params`]); the message is the scenario checker's, prefixed with the path.
+pub fn check_value(s: &Scenario, path: &str, value: f64) -> Result<(), SweepError> {
+    let def = params::def_at(s, path)?;
+    def.check_value(value)
+        .map_err(|m| SweepError::Invalid(format!("{path}: {m}")))
+}
+
+/// Sets the parameter at `path` to `value` after checking its physical limits and the relations
+/// between its item's parameters; the parameter keeps its `source` (with " [swept]" appended once) and
+/// its range.
 pub fn set_param(s: &mut Scenario, path: &str, value: f64) -> Result<(), SweepError> {
-    check_value(path, value)?;
-    let p = param_mut(s, path)?;
-    p.value = value;
-    if !p.source.ends_with(" [swept]") {
-        p.source.push_str(" [swept]");
+    set_params(s, &[(path, value)])
+}
+
+/// Sets several parameters at once (every value checked against its limits first), then checks the
+/// relations of every item changed, so that a pair such as a radar's minimum and maximum elevation can
+/// move together.
+pub fn set_params(s: &mut Scenario, values: &[(&str, f64)]) -> Result<(), SweepError> {
+    for &(path, value) in values {
+        check_value(s, path, value)?;
+        let p = param_mut(s, path)?;
+        p.value = value;
+        if !p.source.ends_with(" [swept]") {
+            p.source.push_str(" [swept]");
+        }
+    }
+    for &(path, value) in values {
+        params::check_relations(s, path)
+            .map_err(|m| SweepError::Invalid(format!("{path} = {value}: {m}")))?;
     }
     Ok(())
-}
-
-/// Checks `value` against the physical limits of the key at the end of `path`.
-pub fn check_value(path: &str, value: f64) -> Result<(), SweepError> {
-    let key = path.rsplit('.').next().unwrap_or(path);
-    let (lo, hi, open) = limits(key);
-    let ok = value.is_finite() && value <= hi && (value > lo || (!open && value == lo));
-    if ok {
-        Ok(())
-    } else {
-        let lo_b = if open { "(" } else { "[" };
-        Err(SweepError::Invalid(format!(
-            "{path} = {value} is outside its physical limits {lo_b}{lo}, {}]",
-            if hi == f64::MAX {
-                "∞".to_string()
-            } else {
-                hi.to_string()
-            }
-        )))
-    }
 }
 
 /// One axis of a sweep: a parameter path and the values it takes.
@@ -231,8 +115,7 @@ impl Axis {
     /// `steps` evenly spaced values from `from` to `to` inclusive, checked against the parameter's
     /// limits and the scenario's paths.
     pub fn linspace(s: &Scenario, path: &str, from: f64, to: f64, steps: usize) -> Result<Axis, SweepError> {
-        let mut probe = s.clone();
-        param_mut(&mut probe, path)?;
+        params::def_at(s, path)?;
         if steps < 2 {
             return Err(SweepError::Invalid(format!(
                 "{path}: a sweep needs at least 2 steps"
@@ -243,8 +126,8 @@ impl Axis {
                 "{path}: the range {from}..{to} must go from a lower to a higher value"
             )));
         }
-        check_value(path, from)?;
-        check_value(path, to)?;
+        check_value(s, path, from)?;
+        check_value(s, path, to)?;
         let values = (0..steps)
             .map(|i| from + (to - from) * i as f64 / (steps - 1) as f64)
             .collect();
@@ -413,9 +296,12 @@ pub fn sweep(
                 return Err(SweepError::Cancelled);
             }
             let mut sc = s.clone();
-            for (ax, &v) in axes.iter().zip(vals) {
-                set_param(&mut sc, &ax.path, v)?;
-            }
+            let assigned: Vec<(&str, f64)> = axes
+                .iter()
+                .zip(vals)
+                .map(|(ax, &v)| (ax.path.as_str(), v))
+                .collect();
+            set_params(&mut sc, &assigned)?;
             let outcomes = evaluate(&sc, shape, &cache)?;
             progress(1);
             Ok(SweepPoint {
@@ -509,17 +395,16 @@ pub fn monte_carlo(
             "--samples {samples} must be in 1..=1000000"
         )));
     }
-    let mut probe = s.clone();
     let all = param_paths(s);
     let chosen: Vec<String> = match paths {
         Some(p) => p.to_vec(),
         None => all,
     };
-    let mut params = Vec::new();
+    let mut ranged = Vec::new();
     for path in &chosen {
-        let p = param_mut(&mut probe, path)?;
+        let (_, p) = params::param(s, path)?;
         match (p.range, paths.is_some()) {
-            (Some(r), _) => params.push((path.clone(), r)),
+            (Some(r), _) => ranged.push((path.clone(), r)),
             (None, true) => {
                 return Err(SweepError::Invalid(format!(
                     "{path} has no range in the scenario to draw from"
@@ -537,10 +422,11 @@ pub fn monte_carlo(
             }
             let mut rng = SplitMix64::new(seed, k as u64);
             let mut sc = s.clone();
-            for (path, [lo, hi]) in &params {
-                let v = lo + (hi - lo) * rng.next_f64();
-                set_param(&mut sc, path, v)?;
-            }
+            let drawn: Vec<(&str, f64)> = ranged
+                .iter()
+                .map(|(path, [lo, hi])| (path.as_str(), lo + (hi - lo) * rng.next_f64()))
+                .collect();
+            set_params(&mut sc, &drawn)?;
             let o = evaluate(&sc, shape, &cache)?;
             progress(1);
             Ok(o)
@@ -575,7 +461,7 @@ pub fn monte_carlo(
         scenario: s.meta.name.clone(),
         seed,
         samples,
-        parameters: params,
+        parameters: ranged,
         pairs,
     })
 }
