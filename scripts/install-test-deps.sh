@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs. Safe to run repeatedly; does nothing when all are
-# present. Packages are listed once here so the README and CI agree.
+# Installs the Debian packages and the npm packages the test suite needs. Safe to run repeatedly; does
+# nothing when all are present. Packages are listed once here so the README and CI agree.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   golang-go golang-golang-x-mod-dev # independent C2SP checks: crates/tlog/tests/goverify, crates/verify/tests/goevidence
   gdal-bin                          # ogrinfo reads back every GeoJSON, KML and CSV with coordinates (crates/cli/tests)
   fonts-dejavu-core                 # the font the PNG twins of SVG plots are rendered with (crates/render)
+  chromium                          # opens every HTML report and SVG headless (crates/cli/tests/cli_browser.rs)
 )
 
 missing=()
@@ -19,4 +21,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing test dependencies: ${missing[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Playwright (npm playwright-core, pinned by tests/browser/package-lock.json) drives that Chromium. It
+# needs the machine's Node.js 20 or later and npm; `npm ci` runs only when the lock file changed since
+# the last install (it reuses npm's cache when offline).
+browser=tests/browser
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "warning: Node.js 20+ and npm are not installed: the browser checks cannot run" >&2
+elif ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-package-lock.json"; then
+  echo "installing the browser checks' npm packages (npm ci in $browser)" >&2
+  (cd "$browser" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
+  cp "$browser/package-lock.json" "$browser/node_modules/.installed-package-lock.json"
 fi
