@@ -504,12 +504,15 @@ pub fn simulate(dep: &Deployment, cfg: &SimConfig) -> Result<Vec<Event>> {
                     "\"crew_names\":\"...\",\"clock_ok\"",
                     1,
                 );
+                // The reading's sealed serial belongs to this entry: its reveal goes with it, not
+                // with the next entry emitted.
+                let reveals = std::mem::take(&mut g.reveals);
                 if let Some(k) = dep.keys.get(&sensor) {
                     g.out.push(Event {
                         time_ms: t,
                         entry: k.sign_note(format!("{json}\n").as_bytes())?,
                         fault: Some(Fault::OverCollection),
-                        reveals: Vec::new(),
+                        reveals,
                     });
                 }
                 continue;
