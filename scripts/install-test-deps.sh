@@ -34,3 +34,13 @@ elif ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-pac
   (cd "$browser" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
   cp "$browser/package-lock.json" "$browser/node_modules/.installed-package-lock.json"
 fi
+
+# pandas reads engagements.csv back as an analyst would (crates/cli/tests/cli_study.rs), from a virtual
+# environment of its own so the system Python is left alone.
+venv="${SHIELDWATCH_TEST_VENV:-/var/tmp/shieldwatch-test-venv}"
+pandas_version=3.1.1
+if ! "$venv/bin/python" -c "import pandas, sys; sys.exit(pandas.__version__ != '$pandas_version')" 2>/dev/null; then
+  echo "installing pandas $pandas_version into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pandas==$pandas_version"
+fi

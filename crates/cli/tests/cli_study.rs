@@ -231,6 +231,29 @@ fn check_engagements_csv(path: &std::path::Path) {
     }
     assert!(rows > 1000, "{rows} rows");
     assert!(engaged > 100, "{engaged} engageable rows");
+    // pandas, as an analyst opens it: the documented columns, every row, numbers as numbers and
+    // `engageable` as booleans.
+    if let Some((columns, n, dtypes)) = readers::pandas(path) {
+        assert_eq!(columns, ENGAGEMENT_COLUMNS);
+        assert_eq!(n, rows);
+        let dtype = |name: &str| dtypes[ENGAGEMENT_COLUMNS.iter().position(|c| *c == name).unwrap()].as_str();
+        for numeric in [
+            "from_lat_deg",
+            "from_lon_deg",
+            "range_km",
+            "speed_mps",
+            "crossover_speed_mps",
+            "earliest_intercept_s",
+            "intercept_alt_km",
+        ] {
+            assert!(
+                dtype(numeric) == "float64" || dtype(numeric) == "int64",
+                "pandas reads {numeric} as {}",
+                dtype(numeric)
+            );
+        }
+        assert_eq!(dtype("engageable"), "bool");
+    }
 }
 
 /// `coverage.csv` read back the same way.

@@ -195,3 +195,64 @@ pub fn check_folder(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The Python of the test environment with pandas (`scripts/install-test-deps.sh`), if installed;
+/// panics under `CI=true` when it is not.
+fn pandas_python() -> Option<std::path::PathBuf> {
+    let venv = std::env::var_os("SHIELDWATCH_TEST_VENV").map_or_else(
+        || std::path::PathBuf::from("/var/tmp/shieldwatch-test-venv"),
+        Into::into,
+    );
+    let python = venv.join("bin/python");
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import pandas"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "pandas is missing from {}: scripts/install-test-deps.sh installs it",
+            venv.display()
+        );
+        eprintln!(
+            "pandas not installed in {}: pandas checks skipped",
+            venv.display()
+        );
+        return None;
+    }
+    Some(python)
+}
+
+/// A CSV as pandas reads it (`pandas.read_csv` with its defaults): column names, row count and each
+/// column's dtype; `None` when pandas is not installed outside CI.
+pub fn pandas(path: &Path) -> Option<(Vec<String>, usize, Vec<String>)> {
+    let python = pandas_python()?;
+    let script = "import json, sys, pandas\n\
+                  df = pandas.read_csv(sys.argv[1])\n\
+                  print(json.dumps({'columns': list(df.columns), 'rows': len(df), \
+                  'dtypes': [str(t) for t in df.dtypes]}))";
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pandas cannot read {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let strings = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    Some((
+        strings("columns"),
+        v["rows"].as_u64().unwrap() as usize,
+        strings("dtypes"),
+    ))
+}
