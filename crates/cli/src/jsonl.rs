@@ -831,6 +831,269 @@ pub fn string<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str, Str
     }
 }
 
+/// Differential checks of the two readers: every line must be answered with the same bytes whether the
+/// fast path reads it or only the general path does.
+#[cfg(test)]
+pub(crate) mod differential {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A handler that never takes the fast path: the reference answer for any line.
+    pub(crate) struct GeneralOnly<'h, H>(pub &'h H);
+
+    impl<H: Handler> Handler for GeneralOnly<'_, H> {
+        type Request<'a> = H::Request<'a>;
+        fn fast<'a>(&self, _: &'a str) -> Option<(Id<'a>, Self::Request<'a>)> {
+            None
+        }
+        fn general<'a>(&self, obj: &'a Map<String, Value>) -> Result<Self::Request<'a>, String> {
+            self.0.general(obj)
+        }
+        fn answer(&self, req: &Self::Request<'_>, out: &mut Out<'_>) -> Result<(), String> {
+            self.0.answer(req, out)
+        }
+    }
+
+    /// Runs `input` through `handler` and through the general path alone; both runs must write the same
+    /// stdout and stderr bytes and count the same lines. Returns how many lines the fast path answered
+    /// (so that a test can check it exercised the fast path at all).
+    pub(crate) fn assert_paths_agree<H: Handler>(handler: &H, input: &str) -> usize {
+        let run_with = |h: &dyn Fn(&mut Vec<u8>, &mut Vec<u8>) -> Summary| {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let s = h(&mut out, &mut err);
+            (
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(err).unwrap(),
+                s,
+            )
+        };
+        let both = run_with(&|o, e| run(input.as_bytes(), o, e, handler, 1).unwrap());
+        let general = run_with(&|o, e| run(input.as_bytes(), o, e, &GeneralOnly(handler), 1).unwrap());
+        assert_eq!(both.0, general.0, "stdout differs for input:\n{input}");
+        assert_eq!(both.1, general.1, "stderr differs for input:\n{input}");
+        assert_eq!((both.2.lines, both.2.failed), (general.2.lines, general.2.failed));
+        input.lines().filter(|l| handler.fast(l).is_some()).count()
+    }
+
+    /// Values that readers disagree on most often: signed zeros, out-of-range and subnormal numbers, long
+    /// mantissas, integers past 2^53 and 2^64, exponents in every spelling, invalid number forms,
+    /// strings with escapes and surrogates, control characters, and every other JSON type.
+    pub(crate) const TRICKY: &[&str] = &[
+        "0",
+        "-0",
+        "-0.0",
+        "0e0",
+        "1",
+        "-7",
+        "1.5",
+        "1e3",
+        "1E+3",
+        "1e-3",
+        "-2.5e-300",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "4.9e-324",
+        "2.4703282292062327e-324",
+        "2.2250738585072011e-308",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "9007199254740993",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "0.30000000000000004",
+        "123456789012345678901234567890.5e-10",
+        "7.0e-10000000000",
+        "01",
+        "1.",
+        ".5",
+        "+1",
+        "0x10",
+        "1e",
+        "-",
+        "NaN",
+        "Infinity",
+        "-inf",
+        "\"NaN\"",
+        "\"inf\"",
+        "\"point\"",
+        "\"j2\"",
+        "\"J2\"",
+        "\"inverse\"",
+        "\"direct\"",
+        "\"\"",
+        "\"esc\\u00e9\"",
+        "\"\\ud800\"",
+        "\"\\ud83d\\ude00\"",
+        "\"a\\\"b\"",
+        "\"tab\there\"",
+        "\"\u{e9}\"",
+        "\"\\/\"",
+        "true",
+        "false",
+        "null",
+        "[]",
+        "[1,2,3]",
+        "[1,2]",
+        "[1.5,-0,1e3]",
+        "[1,[2],3]",
+        "[1,2,3,]",
+        "{}",
+        "{\"a\":1}",
+        "{\"a\":1,}",
+    ];
+
+    /// The text of a JSON number: any `f64` as Rust prints it (shortest round trip, or scientific), or
+    /// a random mantissa of up to 40 digits (past what an `f64` holds, so rounding matters) with a
+    /// random exponent.
+    pub(crate) fn number_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<f64>()
+                .prop_filter("finite", |x| x.is_finite())
+                .prop_map(|x| format!("{x:?}")),
+            any::<f64>()
+                .prop_filter("finite", |x| x.is_finite())
+                .prop_map(|x| format!("{x:e}")),
+            (
+                "-?[1-9][0-9]{0,39}",
+                proptest::option::of("[0-9]{1,30}"),
+                proptest::option::of(-330i32..330)
+            )
+                .prop_map(|(int, frac, exp)| {
+                    let mut t = int;
+                    if let Some(f) = frac {
+                        t = format!("{t}.{f}");
+                    }
+                    if let Some(e) = exp {
+                        t = format!("{t}e{e}");
+                    }
+                    t
+                }),
+        ]
+    }
+
+    /// One generated line: the given fields, each with its good value, a tricky value, or left out, in
+    /// a random order, with an `id`, unknown and duplicated keys, odd whitespace and, now and then, a
+    /// broken frame.
+    pub(crate) fn line(fields: &'static [(&'static str, &'static str)]) -> impl Strategy<Value = String> {
+        let per_field = proptest::collection::vec((0u8..10, 0..TRICKY.len(), number_text()), fields.len());
+        let id = prop_oneof![
+            Just(None),
+            (0..TRICKY.len()).prop_map(|i| Some(TRICKY[i].to_string())),
+            any::<u32>().prop_map(|n| Some(n.to_string())),
+        ];
+        let extra = proptest::collection::vec((0..3usize, 0..TRICKY.len()), 0..3);
+        let ws = prop_oneof![Just(""), Just(" "), Just("\t"), Just(" \r")];
+        let broken = 0u8..40;
+        let seed = any::<u64>();
+        (per_field, id, extra, ws, broken, seed).prop_map(move |(pf, id, extra, ws, broken, seed)| {
+            let mut pairs: Vec<String> = Vec::new();
+            for ((name, good), (choice, t, number)) in fields.iter().zip(pf) {
+                match choice {
+                    0 => {}
+                    1 => pairs.push(format!("\"{name}\":{ws}{}", TRICKY[t])),
+                    2 | 3 => pairs.push(format!("\"{name}\":{ws}{number}")),
+                    _ => pairs.push(format!("\"{name}\":{ws}{good}")),
+                }
+            }
+            if let Some(id) = id {
+                pairs.push(format!("\"id\":{id}"));
+            }
+            for (kind, t) in extra {
+                match kind {
+                    0 => pairs.push(format!("\"zz\":{}", TRICKY[t])),
+                    1 => pairs.push(format!("\"{}\":{}", fields[t % fields.len()].0, TRICKY[t])),
+                    _ => pairs.push(format!("\"i\\u0064\":{}", TRICKY[t])),
+                }
+            }
+            // A deterministic shuffle from the seed (the order of keys decides duplicates).
+            let n = pairs.len();
+            let mut state = seed | 1;
+            for i in (1..n).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                pairs.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let body = pairs.join(&format!(",{ws}"));
+            match broken {
+                0 => format!("{{{body},}}"),
+                1 => format!("{{{body}"),
+                2 => format!("{{{body}}} x"),
+                3 => format!("[{body}]"),
+                4 => format!("{ws}{{{body}}}{ws}"),
+                _ => format!("{{{body}}}"),
+            }
+        })
+    }
+
+    /// Lines of the test handler below (`x`): both readers agree on every one.
+    #[derive(Default)]
+    struct XFields {
+        x: Option<f64>,
+    }
+
+    impl<'de> Fields<'de> for XFields {
+        fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+            match key {
+                "x" => set(&mut self.x, map)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    }
+
+    struct Double;
+
+    impl Handler for Double {
+        type Request<'a> = f64;
+        fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, f64)> {
+            let r = fast_request::<XFields>(line)?;
+            Some((r.id, r.fields.x?))
+        }
+        fn general(&self, obj: &Map<String, Value>) -> Result<f64, String> {
+            num(obj, "x")
+        }
+        fn answer(&self, x: &f64, out: &mut Out<'_>) -> Result<(), String> {
+            out.num("y", 2.0 * x);
+            Ok(())
+        }
+    }
+
+    /// Every tricky value as `x` and as `id`, one line each.
+    #[test]
+    fn fast_and_general_paths_agree_on_every_tricky_value() {
+        let mut differ = Vec::new();
+        let mut fast = 0;
+        for t in TRICKY {
+            for line in [
+                format!("{{\"id\":1,\"x\":{t}}}"),
+                format!("{{\"id\":{t},\"x\":0.25}}"),
+            ] {
+                match std::panic::catch_unwind(|| assert_paths_agree(&Double, &line)) {
+                    Ok(n) => fast += n,
+                    Err(_) => differ.push(line),
+                }
+            }
+        }
+        assert!(differ.is_empty(), "the readers differ on: {differ:#?}");
+        assert!(
+            fast >= TRICKY.len() / 2,
+            "the fast path answered only {fast} lines"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn fast_and_general_paths_agree(lines in proptest::collection::vec(line(&[("x", "0.1")]), 1..20)) {
+            assert_paths_agree(&Double, &lines.join("\n"));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

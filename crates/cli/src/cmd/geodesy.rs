@@ -251,3 +251,50 @@ impl Handler for GeodesyCmd {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jsonl::differential::{assert_paths_agree, line};
+    use proptest::prelude::*;
+
+    /// The request's fields with a valid value each (the generator swaps in tricky ones).
+    const FIELDS: &[(&str, &str)] = &[
+        ("kind", "\"inverse\""),
+        ("lat1_deg", "10"),
+        ("lon1_deg", "20"),
+        ("lat2_deg", "-30.5"),
+        ("lon2_deg", "100"),
+        ("azi1_deg", "45"),
+        ("distance_m", "1e6"),
+        ("obs_lat_deg", "49.7"),
+        ("obs_lon_deg", "13.8"),
+        ("obs_h_m", "700"),
+        ("tgt_lat_deg", "35.7"),
+        ("tgt_lon_deg", "51.4"),
+        ("tgt_h_m", "100000"),
+        ("min_elevation_deg", "1"),
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Whatever the line, the fast reader and the general one give the same bytes out.
+        #[test]
+        fn fast_and_general_paths_agree(lines in proptest::collection::vec(line(FIELDS), 1..10)) {
+            assert_paths_agree(&GeodesyCmd, &lines.join("\n"));
+        }
+    }
+
+    #[test]
+    fn the_fast_path_answers_a_plain_request() {
+        let plain = format!(
+            "{{\"id\":1,{}}}",
+            FIELDS
+                .iter()
+                .map(|(k, v)| format!("\"{k}\":{v}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert_eq!(assert_paths_agree(&GeodesyCmd, &plain), 1, "{plain}");
+    }
+}
