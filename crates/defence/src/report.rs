@@ -468,11 +468,24 @@ fn f1(v: f64) -> String {
     format!("{v:.1}")
 }
 
+/// The assumptions line under a plot's title: radar, battery, gravity and what `rows` shows.
+fn assumptions(s: &mut Xml, study: &Study, rows: &str) -> Result<(), RenderError> {
+    s.leaf(
+        "text",
+        &attrs!["x" => 10, "y" => 33, "font-size" => 10, "fill" => "#444"],
+        &format!(
+            "Radar {}, battery {}, {} gravity; {rows}.",
+            study.radar, study.interceptor, study.gravity
+        ),
+    )?;
+    Ok(())
+}
+
 /// SVG: crossover speed per trajectory (dots: radar as specified; rings: most capable) against the
 /// disputed burnout-speed range (shaded).
 pub fn crossover_svg(study: &Study, speed_range: Option<[f64; 2]>) -> Result<String, RenderError> {
     let rows: Vec<&ThreatResult> = study.threats.iter().filter(|r| r.skipped.is_none()).collect();
-    let (w, row_h, left, top) = (900.0, 14.0, 300.0, 40.0);
+    let (w, row_h, left, top) = (900.0, 14.0, 300.0, 56.0);
     let h = top + row_h * rows.len() as f64 + 50.0;
     let (vmin, vmax) = (0.0, 12_000.0);
     let x = |v: f64| left + (v.clamp(vmin, vmax) - vmin) / (vmax - vmin) * (w - left - 20.0);
@@ -483,6 +496,11 @@ pub fn crossover_svg(study: &Study, speed_range: Option<[f64; 2]>) -> Result<Str
     let mut s = Xml::new();
     svg_open(&mut s, w, h, &title)?;
     s.leaf("text", &attrs!["x" => 10, "y" => 18, "font-size" => 14], &title)?;
+    assumptions(
+        &mut s,
+        study,
+        "every flown trajectory, the lowest burnout speed that engages it at all",
+    )?;
     let y1 = top + row_h * rows.len() as f64;
     if let Some([lo, hi]) = speed_range {
         s.empty(
@@ -552,7 +570,7 @@ pub fn altitude_range_svg(study: &Study) -> Result<String, RenderError> {
     let max_range = rows.iter().map(|r| r.range_m).fold(1.0, f64::max);
     let max_alt = rows.iter().map(|r| r.apogee_alt_m).fold(1.0, f64::max) * 1.1;
     let x = |d: f64| left + d / max_range * (w - left - 20.0);
-    let y = |a: f64| h - bottom - a / max_alt * (h - bottom - 30.0);
+    let y = |a: f64| h - bottom - a / max_alt * (h - bottom - 44.0);
     let title = format!(
         "{}: altitude (km) against ground range from launch (km)",
         study.scenario
@@ -560,13 +578,18 @@ pub fn altitude_range_svg(study: &Study) -> Result<String, RenderError> {
     let mut s = Xml::new();
     svg_open(&mut s, w, h, &title)?;
     s.leaf("text", &attrs!["x" => 10, "y" => 18, "font-size" => 14], &title)?;
+    assumptions(
+        &mut s,
+        study,
+        "every flown trajectory, boost included; altitude above the WGS84 ellipsoid",
+    )?;
     s.empty(
         "line",
         &attrs!["x1" => left, "y1" => h - bottom, "x2" => w - 20.0, "y2" => h - bottom, "stroke" => "#000"],
     )?;
     s.empty(
         "line",
-        &attrs!["x1" => left, "y1" => 30, "x2" => left, "y2" => h - bottom, "stroke" => "#000"],
+        &attrs!["x1" => left, "y1" => 44, "x2" => left, "y2" => h - bottom, "stroke" => "#000"],
     )?;
     // Ticks every 1000 km of range and 250 km of altitude.
     let mut d = 0.0;
@@ -636,7 +659,7 @@ pub fn timelines_svg(study: &Study, speed_mps: f64) -> Result<String, RenderErro
             r.skipped.is_none() && (r.from_country == "RU" || r.to == "Washington" || r.to == "New York")
         })
         .collect();
-    let (w, row_h, left, top) = (900.0, 14.0, 200.0, 40.0);
+    let (w, row_h, left, top) = (900.0, 14.0, 200.0, 48.0);
     let h = top + row_h * rows.len() as f64 + 40.0;
     let tmax = rows.iter().map(|r| r.flight_time_s).fold(60.0, f64::max);
     let x = |t: f64| left + t / tmax * (w - left - 20.0);
@@ -648,6 +671,11 @@ pub fn timelines_svg(study: &Study, speed_mps: f64) -> Result<String, RenderErro
     let mut s = Xml::new();
     svg_open(&mut s, w, h, &title)?;
     s.leaf("text", &attrs!["x" => 10, "y" => 18, "font-size" => 13], &title)?;
+    assumptions(
+        &mut s,
+        study,
+        "trajectories from Russia and to Washington and New York, radar at the capable end of its ranges",
+    )?;
     let mut k = 0.0;
     while k <= tmax {
         s.empty(

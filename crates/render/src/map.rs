@@ -132,6 +132,15 @@ impl Projection {
         }
     }
 
+    /// Longitude of the central meridian, degrees.
+    pub fn central_lon(&self) -> f64 {
+        match *self {
+            Projection::AzimuthalEquidistant { lon0, .. }
+            | Projection::LambertConformalConic { lon0, .. }
+            | Projection::Orthographic { lon0, .. } => lon0,
+        }
+    }
+
     /// A name for map captions.
     pub fn name(&self) -> &'static str {
         match self {
@@ -379,25 +388,44 @@ pub fn split_antimeridian(points: impl IntoIterator<Item = [f64; 3]>) -> Vec<Vec
 }
 
 /// Draws the graticule (every 5°–30°, by the map's extent `span_deg`) with its labels: each meridian
-/// labelled where it crosses the bottom of the map, each parallel where it crosses the left side.
+/// labelled where it crosses the bottom of the map, each parallel where it first crosses the left
+/// side west of the central meridian (on an orthographic globe: along a meridian near the left).
 pub fn graticule(x: &mut Xml, f: &Frame, span_deg: f64) -> Result<(), RenderError> {
     let step = graticule_step(span_deg);
     let n = (360.0 / step) as i32;
     let mut lines = Vec::new();
     let mut labels: Vec<(f64, f64, String, &str)> = Vec::new();
+    // On a globe, parallels are labelled along a meridian near the left of the map (the first one
+    // to meet the bottom edge a tenth of the width in), where there is usually open sea.
+    let mut label_lon = f.projection.central_lon();
+    let mut found = false;
     for k in 0..n {
         let lon = -180.0 + k as f64 * step;
         let line: Vec<[f64; 2]> = (-160..=160).map(|lat| [lon, lat as f64 * 0.5]).collect();
         if let Some(px) = edge_crossing(f, &line, true) {
             labels.push((px, f.y0 + f.height + 12.0, deg_label(lon, 'E', 'W'), "middle"));
+            if !found && px >= f.x0 + 0.1 * f.width {
+                (label_lon, found) = (lon, true);
+            }
         }
         lines.push(line);
     }
     let mut lat = -90.0 + step;
     while lat < 90.0 {
         let line: Vec<[f64; 2]> = (-360..=360).map(|lon| [lon as f64 * 0.5, lat]).collect();
-        if let Some(py) = edge_crossing(f, &line, false) {
-            labels.push((f.x0 - 4.0, py + 3.0, deg_label(lat, 'N', 'S'), "end"));
+        let lon0 = f.projection.central_lon();
+        if let Projection::Orthographic { .. } = f.projection {
+            // On a globe the parallels bend up towards the limb and meet the left edge out of
+            // order (20°N above 30°N): they are labelled on a meridian instead.
+            if let Some((px, py)) = f.xy(label_lon, lat).filter(|&p| f.inside(p)) {
+                labels.push((px + 3.0, py - 3.0, deg_label(lat, 'N', 'S'), "start"));
+            }
+        } else {
+            // Walked westward from the central meridian: the crossing nearest the map's middle.
+            let west: Vec<[f64; 2]> = (0..=360).map(|k| [lon0 - k as f64 * 0.5, lat]).collect();
+            if let Some(py) = edge_crossing(f, &west, false) {
+                labels.push((f.x0 - 4.0, py + 3.0, deg_label(lat, 'N', 'S'), "end"));
+            }
         }
         lines.push(line);
         lat += step;
@@ -415,7 +443,7 @@ pub fn graticule(x: &mut Xml, f: &Frame, span_deg: f64) -> Result<(), RenderErro
         last.push((px, py));
         x.leaf(
             "text",
-            &attrs!["x" => format!("{px:.1}"), "y" => format!("{py:.1}"), "text-anchor" => anchor, "font-size" => 9, "fill" => "#555"],
+            &attrs!["x" => format!("{px:.1}"), "y" => format!("{py:.1}"), "text-anchor" => anchor, "font-size" => 9, "fill" => "#555", "stroke" => "#fff", "stroke-width" => 2, "stroke-opacity" => 0.8, "paint-order" => "stroke"],
             &text,
         )?;
     }
@@ -652,6 +680,128 @@ mod tests {
             panic!("{p:?}")
         };
         assert!(35.0 < lat1 && lat1 < lat2 && lat2 < 60.0, "{lat1} {lat2}");
+    }
+
+    /// The parallel labels of a graticule, top to bottom: (y px, latitude °, north positive, x px).
+    fn parallel_labels(f: &Frame, span: f64) -> Vec<(f64, f64, f64)> {
+        let mut x = Xml::new();
+        graticule(&mut x, f, span).unwrap();
+        let svg = format!("<svg>{}</svg>", x.finish().unwrap());
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let mut out: Vec<(f64, f64, f64)> = doc
+            .descendants()
+            .filter(|n| {
+                n.has_tag_name("text") && n.text().is_some_and(|t| t.ends_with("°N") || t.ends_with("°S"))
+            })
+            .map(|n| {
+                let t = n.text().unwrap();
+                let v: f64 = t
+                    .trim_end_matches(['N', 'S'])
+                    .trim_end_matches('°')
+                    .parse()
+                    .unwrap();
+                let y: f64 = n.attribute("y").unwrap().parse().unwrap();
+                let x: f64 = n.attribute("x").unwrap().parse().unwrap();
+                (y, if t.ends_with('S') { -v } else { v }, x)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out
+    }
+
+    #[test]
+    fn parallels_are_labelled_in_order_on_their_own_lines() {
+        // The study's Russia → US map: an orthographic globe whose parallels bend back up to the
+        // left edge near the limb (20°N was once labelled above 30°N there).
+        // Sites and the great-circle tracks from Uzhur and Kozelsk to Washington, as the study fits them.
+        let mut pts = vec![
+            [-77.0, 38.9],
+            [-74.0, 40.7],
+            [89.8, 55.3],
+            [23.7, 38.0],
+            [51.4, 35.7],
+            [-9.1, 38.7],
+        ];
+        for (a, b) in [
+            ([89.8f64, 55.3f64], [-77.0f64, 38.9f64]),
+            ([35.8, 54.0], [-77.0, 38.9]),
+        ] {
+            let g = |[lon, lat]: [f64; 2]| {
+                let (l, p) = (lon.to_radians(), lat.to_radians());
+                [p.cos() * l.cos(), p.cos() * l.sin(), p.sin()]
+            };
+            let (u, v) = (g(a), g(b));
+            for k in 0..=50 {
+                let t = k as f64 / 50.0;
+                let w = [0, 1, 2].map(|i| u[i] * (1.0 - t) + v[i] * t);
+                pts.push([
+                    w[1].atan2(w[0]).to_degrees(),
+                    w[2].atan2(w[0].hypot(w[1])).to_degrees(),
+                ]);
+            }
+        }
+        let p = Projection::Orthographic {
+            lat0: 54.0,
+            lon0: 23.0,
+        };
+        let f = Frame::fit(p, pts.iter().copied(), (50.0, 70.0, 930.0, 640.0), 0.05).unwrap();
+        let labels = parallel_labels(&f, 45.0);
+        assert!(labels.len() >= 2, "{labels:?}");
+        // Each on its parallel, where it crosses one meridian of the graticule (10° apart).
+        let meridian = |(ly, lat, lx): (f64, f64, f64)| {
+            (-18..18).find(|k| {
+                f.xy(*k as f64 * 10.0, lat)
+                    .is_some_and(|(x, y)| (lx - 3.0 - x).abs() < 0.1 && (ly + 3.0 - y).abs() < 0.1)
+            })
+        };
+        let on: Vec<_> = labels.iter().map(|&l| meridian(l)).collect();
+        assert!(
+            on.iter().all(|m| m.is_some() && *m == on[0]),
+            "{labels:?} on meridians {on:?}"
+        );
+        // Washington and New York lie near the left edge north of 30°N: a 30°N label there belongs
+        // below them, not above.
+        for city in [[-77.0, 38.9], [-74.0, 40.7]] {
+            let (_, y) = f.xy(city[0], city[1]).unwrap();
+            for (ly, lat, _) in &labels {
+                assert!(
+                    *lat > city[1] || *ly > y,
+                    "{lat}° labelled at y {ly}, above {city:?} at y {y}"
+                );
+            }
+        }
+        for w in labels.windows(2) {
+            assert!(
+                w[0].1 > w[1].1,
+                "a parallel labelled below a lower one: {labels:?}"
+            );
+        }
+        // And on a conic and an azimuthal map.
+        for p in [
+            Projection::LambertConformalConic {
+                lat0: 50.0,
+                lon0: 15.0,
+                lat1: 40.0,
+                lat2: 60.0,
+            },
+            Projection::AzimuthalEquidistant {
+                lat0: 49.6,
+                lon0: 13.8,
+            },
+        ] {
+            let f = Frame::fit(
+                p,
+                [[-11.0, 35.0], [41.0, 71.0], [-11.0, 71.0], [41.0, 35.0]],
+                (50.0, 70.0, 930.0, 640.0),
+                0.05,
+            )
+            .unwrap();
+            let labels = parallel_labels(&f, 52.0);
+            assert!(labels.len() >= 2, "{p:?}: {labels:?}");
+            for w in labels.windows(2) {
+                assert!(w[0].1 > w[1].1, "{p:?}: {labels:?}");
+            }
+        }
     }
 
     #[test]
