@@ -674,7 +674,7 @@ pub fn timelines_svg(study: &Study, speed_mps: f64) -> Result<String, RenderErro
     assumptions(
         &mut s,
         study,
-        "trajectories from Russia and to Washington and New York, radar at the capable end of its ranges",
+        "trajectories from Russia or to Washington and New York, radar at the capable end of its ranges",
     )?;
     let mut k = 0.0;
     while k <= tmax {
