@@ -11,7 +11,7 @@
 import { chromium } from "playwright-core";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [shotDir, ...files] = process.argv.slice(2);
@@ -102,7 +102,7 @@ for (const [i, file] of files.entries()) {
     return { count: imgs.length + svgImages.length, drawings: drawings.length, bad };
   });
   problems.push(...images.bad);
-  const screenshot = join(shotDir, `${String(i).padStart(2, "0")}-${basename(file)}.png`);
+  const screenshot = join(shotDir, `${String(i).padStart(2, "0")}-${basename(dirname(resolve(file)))}-${basename(file)}.png`);
   // A standalone SVG document has no scrolling body to measure: the viewport shows it whole.
   const fullPage = !file.toLowerCase().endsWith(".svg");
   try {
