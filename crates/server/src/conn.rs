@@ -62,6 +62,37 @@ fn refusal(max: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Refused connections read and dropped at once before closing (beyond, closed at once).
+const LINGERING: usize = 64;
+/// How long a refused connection is read and dropped before closing.
+const LINGER: Duration = Duration::from_millis(500);
+/// How much of a refused connection's request is read and dropped.
+const LINGER_BYTES: usize = 64 * 1024;
+
+/// Half-closes `tcp` (our answer is sent, then FIN) and reads what the peer still sends, within
+/// [`LINGER`] and [`LINGER_BYTES`], so that closing does not reset the connection.
+async fn linger(mut tcp: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    if let Err(e) = tcp.shutdown().await {
+        tracing::debug!(error = %e, "half-closing a refused connection");
+        return;
+    }
+    let mut buf = [0u8; 4096];
+    let mut read = 0;
+    let drained = tokio::time::timeout(LINGER, async {
+        while read < LINGER_BYTES {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => read += n,
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::debug!("a refused connection kept sending; closing it");
+    }
+}
+
 /// Serves `app` on `listener` within `limits` until `shutdown` turns true, then closes every
 /// connection gracefully and returns once all have closed.
 pub async fn serve(
@@ -74,6 +105,7 @@ pub async fn serve(
     let max = limits.max_connections;
     let permits = Arc::new(Semaphore::new(max));
     let refusal = Arc::new(refusal(max));
+    let lingering = Arc::new(Semaphore::new(LINGERING));
     let (close_tx, close_rx) = watch::channel(false);
     let mut accept_failing = false;
     loop {
@@ -105,6 +137,16 @@ pub async fn serve(
             // cannot receive it loses nothing but the message.
             if let Err(e) = tcp.try_write(&refusal) {
                 tracing::debug!(%peer, error = %e, "writing the refusal");
+                continue;
+            }
+            // Closing with the peer's request unread would reset the connection and could destroy
+            // the answer in flight: read and drop what the peer sends for a moment (at most
+            // LINGER_BYTES, LINGER, and LINGERING such connections at once; beyond, close now).
+            if let Ok(p) = lingering.clone().try_acquire_owned() {
+                tokio::spawn(async move {
+                    let _p = p;
+                    linger(tcp).await;
+                });
             }
             continue;
         };
