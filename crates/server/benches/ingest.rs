@@ -167,7 +167,18 @@ fn main() {
     let (signer, skey) = LogSigner::generate("bench.test/log").expect("key");
     tlog::create_log(storage.as_ref(), &signer).expect("create log");
     drop(storage);
-    std::fs::write(dir.join("signing.key"), skey).expect("key file");
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // The server refuses a key file that group or others may read.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(dir.join("signing.key"))
+            .expect("key file");
+        f.write_all(skey.as_bytes()).expect("key file");
+    }
     let mut child = Command::new(std::env::current_exe().expect("own path"))
         .env("INGEST_SERVER_DIR", &dir)
         .env("INGEST_BATCH_MS", batch_ms.to_string())

@@ -55,6 +55,9 @@ pub struct Cosigning {
 #[derive(Debug, Default)]
 pub struct Published {
     inner: RwLock<Option<PublishedNote>>,
+    /// Tree size of the published checkpoint (0 before the first), for submitters waiting for
+    /// one that covers their entry.
+    size: tokio::sync::watch::Sender<u64>,
 }
 
 #[derive(Debug)]
@@ -80,12 +83,31 @@ impl Published {
             .and_then(|g| g.as_ref().map(|p| p.at.elapsed().as_secs_f64()))
     }
 
-    fn set(&self, note: Vec<u8>) {
-        if let Ok(mut g) = self.inner.write() {
-            *g = Some(PublishedNote {
-                note: Arc::new(note),
-                at: std::time::Instant::now(),
-            });
+    /// Tree size of the published checkpoint (0 before the first).
+    pub fn size(&self) -> u64 {
+        *self.size.borrow()
+    }
+
+    /// Waits until a published checkpoint covers the entry at `index` (its size exceeds
+    /// `index`), at most `limit`; whether one does.
+    pub async fn wait_covering(&self, index: u64, limit: Duration) -> bool {
+        let mut rx = self.size.subscribe();
+        matches!(
+            tokio::time::timeout(limit, rx.wait_for(|s| *s > index)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    fn set(&self, note: Vec<u8>, size: u64) {
+        match self.inner.write() {
+            Ok(mut g) => {
+                *g = Some(PublishedNote {
+                    note: Arc::new(note),
+                    at: std::time::Instant::now(),
+                });
+                self.size.send_replace(size);
+            }
+            Err(_) => tracing::error!("published checkpoint lock poisoned; not publishing"),
         }
     }
 }
@@ -145,7 +167,7 @@ pub async fn cosign_loop(
             if got >= cfg.min_cosignatures {
                 match witness::attach_cosignatures(&snap.checkpoint, &lines) {
                     Ok(note) => {
-                        published.set(note);
+                        published.set(note, snap.size);
                         done_size = Some(snap.size);
                         tracing::debug!(
                             size = snap.size,

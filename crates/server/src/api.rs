@@ -62,6 +62,11 @@ pub struct AppState {
     admission: Option<Arc<dyn crate::admission::Admission>>,
     admission_order: std::sync::Mutex<()>,
     published: Option<Arc<crate::admission::Published>>,
+    publish_wait: Duration,
+    /// Connections of the main listener.
+    pub(crate) connections: Arc<crate::conn::ConnStats>,
+    /// Connections of the metrics listener, when there is one.
+    pub(crate) ops_connections: Arc<crate::conn::ConnStats>,
 }
 
 impl AppState {
@@ -77,6 +82,9 @@ impl AppState {
             admission: None,
             admission_order: std::sync::Mutex::new(()),
             published: None,
+            publish_wait: Duration::from_millis(config.publish_wait_ms),
+            connections: Arc::default(),
+            ops_connections: Arc::default(),
         }
     }
 
@@ -109,9 +117,10 @@ impl AppState {
 )]
 struct ApiDoc;
 
-/// The routes and their OpenAPI description, before state and layers.
-fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
-    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The routes and their OpenAPI description, before state and layers; `/metrics` only if
+/// `with_metrics`.
+fn routes(with_metrics: bool) -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
+    let mut r = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(serve_add))
         .routes(routes!(serve_add_batch))
         .routes(routes!(serve_checkpoint))
@@ -119,40 +128,108 @@ fn routes() -> (Router<Arc<AppState>>, utoipa::openapi::OpenApi) {
         .routes(routes!(serve_consistency))
         .routes(routes!(serve_lookup))
         .routes(routes!(serve_healthz))
-        .routes(routes!(serve_metrics))
-        .routes(routes!(serve_openapi))
-        .split_for_parts();
+        .routes(routes!(serve_openapi));
+    if with_metrics {
+        r = r.routes(routes!(serve_metrics));
+    }
+    let (router, api) = r.split_for_parts();
     // Documented as `/tile/{path}` in `ApiDoc` (see the module documentation).
     (router.route("/tile/{*path}", get(serve_tile)), api)
 }
 
 /// The OpenAPI 3.1 document of the API, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().1
+    routes(true).1
 }
 
 /// How much of an oversized entry body is read and dropped before answering 413 (beyond it the
 /// connection is closed).
 const DRAIN_BYTES: usize = 1 << 20;
 
-/// The router with all routes and layers (body limit, timeout, tracing).
-pub fn router(state: Arc<AppState>, config: &ServerConfig) -> Router {
-    routes()
-        .0
-        .fallback(|uri: axum::http::Uri| async move {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("no such route: {} (see /openapi.json)", uri.path()),
-            )
-        })
-        // We read bodies ourselves with our own limit and message; this is a backstop.
-        .layer(DefaultBodyLimit::max(tlog::MAX_ENTRY_BYTES + 1))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_millis(config.request_timeout_ms),
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+/// Longest request target (path and query) answered; longer ones get 414 with a JSON body.
+/// (hyper itself answers 414 without a body beyond 65 534 bytes, and 431 beyond its buffer.)
+pub const MAX_URI_BYTES: usize = 8192;
+
+/// The router with all routes and layers (URI length, body limit, timeout, JSON errors,
+/// tracing); `/metrics` only if `with_metrics` (otherwise it is on [`ops_router`]).
+pub fn router(state: Arc<AppState>, config: &ServerConfig, with_metrics: bool) -> Router {
+    layered(routes(with_metrics).0, state, config)
+}
+
+/// The router of the metrics listener: `/metrics` and `/healthz` only.
+pub fn ops_router(state: Arc<AppState>, config: &ServerConfig) -> Router {
+    let r = Router::new()
+        .route("/metrics", get(serve_metrics))
+        .route("/healthz", get(serve_healthz));
+    layered(r, state, config)
+}
+
+fn layered(r: Router<Arc<AppState>>, state: Arc<AppState>, config: &ServerConfig) -> Router {
+    r.fallback(|uri: axum::http::Uri| async move {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no such route: {} (see /openapi.json)", uri.path()),
+        )
+    })
+    .method_not_allowed_fallback(|method: axum::http::Method, uri: axum::http::Uri| async move {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "method {method} is not allowed on {} (see /openapi.json)",
+                uri.path()
+            ),
+        )
+    })
+    // We read bodies ourselves with our own limit and message; this is a backstop.
+    .layer(DefaultBodyLimit::max(tlog::MAX_ENTRY_BYTES + 1))
+    .layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        Duration::from_millis(config.request_timeout_ms),
+    ))
+    .layer(axum::middleware::from_fn(limit_uri))
+    .layer(axum::middleware::map_response(json_errors))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
+}
+
+/// 414 with a JSON body for a request target longer than [`MAX_URI_BYTES`].
+async fn limit_uri(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if len > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("request target of {len} bytes exceeds the limit of {MAX_URI_BYTES} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Gives every error answer that is not JSON (the request timeout's 408, the body limit's 413,
+/// extractor rejections) the `{"error": message}` body, keeping its status and headers.
+async fn json_errors(r: Response) -> Response {
+    let status = r.status();
+    let is_json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return r;
+    }
+    let (parts, body) = r.into_parts();
+    let reason = status.canonical_reason().unwrap_or("error").to_owned();
+    let message = match axum::body::to_bytes(body, 4096).await {
+        Ok(b) if !b.trim_ascii().is_empty() => String::from_utf8_lossy(b.trim_ascii()).into_owned(),
+        Ok(_) => reason,
+        Err(e) => format!("{reason} ({e})"),
+    };
+    let mut out = ApiError::new(status, message).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// A failed request: status and message, rendered as `{"error": message}`.
@@ -160,6 +237,8 @@ pub fn router(state: Arc<AppState>, config: &ServerConfig) -> Router {
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// The metrics reason of a refused submission, when the status alone does not say it.
+    reason: Option<&'static str>,
 }
 
 impl ApiError {
@@ -167,7 +246,19 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            reason: None,
         }
+    }
+
+    /// The same error, counted under `reason` in the metrics.
+    fn counted_as(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// The metrics reason of this error as a refused submission.
+    fn reason(&self) -> &'static str {
+        self.reason.unwrap_or_else(|| reason_of(self.status))
     }
 }
 
@@ -250,13 +341,44 @@ pub struct AddResponse {
     )
 )]
 async fn serve_add(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    match process_add(&st, &headers, body).await {
+    let r = match process_add(&st, &headers, body).await {
+        Ok(index) => wait_published(&st, index).await.map(|()| index),
+        Err(e) => Err(e),
+    };
+    match r {
         Ok(index) => (StatusCode::OK, axum::Json(AddResponse { index })).into_response(),
         Err(e) => {
-            st.metrics.rejected(reason_of(e.status));
+            st.metrics.rejected(e.reason());
             e.into_response()
         }
     }
+}
+
+/// With witnesses, an acknowledgement promises that a published, cosigned checkpoint covers the
+/// entry: waits for one (at most `publish_wait_ms`), else 503. The entry stays logged either way.
+async fn wait_published(st: &AppState, index: u64) -> Result<(), ApiError> {
+    let Some(p) = &st.published else {
+        return Ok(());
+    };
+    if p.wait_covering(index, st.publish_wait).await {
+        return Ok(());
+    }
+    tracing::warn!(
+        index,
+        published_size = p.size(),
+        "no cosigned checkpoint covers an acknowledged entry yet"
+    );
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "entry {index} is durably logged, but no checkpoint covering it was cosigned by the \
+             witnesses within {} ms (published tree size {}); resubmit the same request for its \
+             index once the witnesses answer",
+            st.publish_wait.as_millis(),
+            p.size()
+        ),
+    )
+    .counted_as("unpublished"))
 }
 
 /// The metrics reason of a refused submission.
@@ -288,9 +410,30 @@ fn check_octet_stream(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
+/// 413 at once, before any of the body is read, when `Content-Length` declares more than
+/// `limit` bytes (or is not a number: 400).
+fn check_content_length(headers: &HeaderMap, limit: usize, what: &str) -> Result<(), ApiError> {
+    let Some(v) = headers.get(header::CONTENT_LENGTH) else {
+        return Ok(());
+    };
+    let len: u64 = v
+        .to_str()
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "Content-Length is not a number"))?;
+    if len > limit as u64 {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Content-Length {len} exceeds the limit of {limit} bytes for {what}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the content type and size, then submits and waits for the durable acknowledgement.
 async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u64, ApiError> {
     check_octet_stream(headers)?;
+    check_content_length(headers, st.max_entry_bytes, "an entry")?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -401,10 +544,17 @@ pub struct AddBatchResponse {
     )
 )]
 async fn serve_add_batch(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    match process_add_batch(&st, &headers, body).await {
+    let r = match process_add_batch(&st, &headers, body).await {
+        Ok(indexes) => match indexes.iter().max() {
+            Some(&last) => wait_published(&st, last).await.map(|()| indexes),
+            None => Ok(indexes),
+        },
+        Err(e) => Err(e),
+    };
+    match r {
         Ok(indexes) => (StatusCode::OK, axum::Json(AddBatchResponse { indexes })).into_response(),
         Err(e) => {
-            st.metrics.rejected(reason_of(e.status));
+            st.metrics.rejected(e.reason());
             e.into_response()
         }
     }
@@ -433,7 +583,8 @@ fn split_batch(body: &[u8], max_entries: usize, max_entry_bytes: usize) -> Resul
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 format!("entry {pos}: truncated framing: 1 byte left where a 2-byte length was expected"),
-            ));
+            )
+            .counted_as("framing"));
         };
         let len = usize::from(u16::from_be_bytes([*a, *b]));
         if len == 0 {
@@ -455,7 +606,8 @@ fn split_batch(body: &[u8], max_entries: usize, max_entry_bytes: usize) -> Resul
                     "entry {pos}: truncated framing: length {len} but only {} bytes left",
                     tail.len()
                 ),
-            ));
+            )
+            .counted_as("framing"));
         };
         out.push(entry);
         rest = after;
@@ -468,6 +620,7 @@ fn split_batch(body: &[u8], max_entries: usize, max_entry_bytes: usize) -> Resul
 async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u64>, ApiError> {
     check_octet_stream(headers)?;
     let limit = st.max_batch_entries.saturating_mul(2 + st.max_entry_bytes);
+    check_content_length(headers, limit, "a batch")?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -897,9 +1050,10 @@ async fn serve_healthz(State(st): State<Arc<AppState>>) -> Response {
 )]
 async fn serve_metrics(State(st): State<Arc<AppState>>) -> Response {
     let cosigned_age = st.published.as_ref().map(|p| p.age_s());
-    let text = st
+    let mut text = st
         .metrics
         .render(&st.sequencer, &st.reader.snapshot(), cosigned_age);
+    crate::metrics::render_connections(&mut text, &st.connections, &st.ops_connections);
     (
         [
             (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
@@ -933,4 +1087,63 @@ async fn serve_openapi() -> Response {
         json.clone(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::split_batch;
+
+    fn framed(entries: &[Vec<u8>]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for e in entries {
+            b.extend_from_slice(&u16::try_from(e.len()).expect("short").to_be_bytes());
+            b.extend_from_slice(e);
+        }
+        b
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// Arbitrary bodies: never a panic; what splits is re-framed into the same bytes and
+        /// respects the limits; truncations are counted as `framing`.
+        #[test]
+        fn split_batch_never_panics(body in proptest::collection::vec(any::<u8>(), 0..600), max_entries in 1usize..20, max_bytes in 1usize..300) {
+            match split_batch(&body, max_entries, max_bytes) {
+                Ok(entries) => {
+                    prop_assert!(!entries.is_empty() && entries.len() <= max_entries);
+                    prop_assert!(entries.iter().all(|e| !e.is_empty() && e.len() <= max_bytes));
+                    let owned: Vec<Vec<u8>> = entries.iter().map(|e| e.to_vec()).collect();
+                    prop_assert_eq!(framed(&owned), body);
+                }
+                Err(e) => prop_assert!(e.status.is_client_error()),
+            }
+        }
+
+        /// Framed entries split back; any cut inside the framing is a `framing` error.
+        #[test]
+        fn framed_entries_split_back_and_cuts_are_framing_errors(
+            entries in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..50), 1..20),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let body = framed(&entries);
+            let got = split_batch(&body, 20, 50).expect("splits");
+            prop_assert_eq!(got.iter().map(|e| e.to_vec()).collect::<Vec<_>>(), entries.clone());
+            let at = cut.index(body.len());
+            let mut ends = vec![0];
+            for e in &entries {
+                ends.push(ends.last().copied().unwrap_or(0) + 2 + e.len());
+            }
+            match split_batch(&body[..at], 20, 50) {
+                Ok(_) => prop_assert!(at > 0 && ends.contains(&at)),
+                Err(e) if at == 0 => prop_assert_eq!(e.reason(), "empty"),
+                Err(e) => {
+                    prop_assert!(!ends.contains(&at));
+                    prop_assert_eq!(e.reason(), "framing");
+                }
+            }
+        }
+    }
 }

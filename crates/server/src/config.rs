@@ -33,7 +33,25 @@ pub struct ServerConfig {
     pub max_batch_entries: usize,
     /// Time limit for one HTTP request, in milliseconds (default 30 000).
     pub request_timeout_ms: u64,
+    /// Longest wait for a request's head (request line and headers), in milliseconds, counted
+    /// from the connection's opening or the end of the previous answer on a kept-alive
+    /// connection: bounds slow headers and idle connections alike (default 10 000).
+    pub header_timeout_ms: u64,
+    /// Connections served at once on each listener; more are refused at once with 503 and a JSON
+    /// body (default 1 024). Keep it below the open-file limit (`ulimit -n`) less about 64.
+    pub max_connections: usize,
+    /// Address of a second listener serving only `/metrics` and `/healthz`, with its own
+    /// connection cap; when set, the main address does not serve `/metrics` (default: none,
+    /// both are on `listen`).
+    pub metrics_listen: Option<String>,
+    /// With witnesses: how long a submission waits, in milliseconds, for a cosigned checkpoint
+    /// covering its entry before the answer is 503 (the entry stays logged; resubmitting returns
+    /// its index); with witnesses, it must be less than `request_timeout_ms` (default 10 000).
+    pub publish_wait_ms: u64,
 }
+
+/// Upper bound of [`ServerConfig::max_connections`].
+pub const MAX_CONNECTIONS: usize = 1 << 20;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -48,6 +66,10 @@ impl Default for ServerConfig {
             max_entry_bytes: s.max_entry_bytes,
             max_batch_entries: 1024,
             request_timeout_ms: 30_000,
+            header_timeout_ms: 10_000,
+            max_connections: 1024,
+            metrics_listen: None,
+            publish_wait_ms: 10_000,
         }
     }
 }
@@ -66,6 +88,10 @@ pub struct ConfigOverrides {
     pub max_entry_bytes: Option<usize>,
     pub max_batch_entries: Option<usize>,
     pub request_timeout_ms: Option<u64>,
+    pub header_timeout_ms: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub metrics_listen: Option<String>,
+    pub publish_wait_ms: Option<u64>,
 }
 
 impl ServerConfig {
@@ -95,6 +121,12 @@ impl ServerConfig {
         c.max_entry_bytes = o.max_entry_bytes.unwrap_or(c.max_entry_bytes);
         c.max_batch_entries = o.max_batch_entries.unwrap_or(c.max_batch_entries);
         c.request_timeout_ms = o.request_timeout_ms.unwrap_or(c.request_timeout_ms);
+        c.header_timeout_ms = o.header_timeout_ms.unwrap_or(c.header_timeout_ms);
+        c.max_connections = o.max_connections.unwrap_or(c.max_connections);
+        c.publish_wait_ms = o.publish_wait_ms.unwrap_or(c.publish_wait_ms);
+        if let Some(v) = &o.metrics_listen {
+            c.metrics_listen = Some(v.clone());
+        }
         c.validate()?;
         Ok(c)
     }
@@ -137,8 +169,19 @@ impl ServerConfig {
         if self.batch_max_entries == 0 || self.queue_capacity == 0 {
             return bad("batch_max_entries and queue_capacity must be positive".into());
         }
-        if self.batch_interval_ms == 0 || self.request_timeout_ms == 0 {
-            return bad("batch_interval_ms and request_timeout_ms must be positive".into());
+        if self.batch_interval_ms == 0 || self.request_timeout_ms == 0 || self.header_timeout_ms == 0 {
+            return bad(
+                "batch_interval_ms, request_timeout_ms and header_timeout_ms must be positive".into(),
+            );
+        }
+        if self.publish_wait_ms == 0 {
+            return bad("publish_wait_ms must be positive".into());
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&self.max_connections) {
+            return bad(format!(
+                "max_connections must be 1..={MAX_CONNECTIONS}, got {}",
+                self.max_connections
+            ));
         }
         Ok(())
     }
@@ -148,6 +191,14 @@ impl ServerConfig {
         self.key_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("signing.key"))
+    }
+
+    /// The connection limits of each listener.
+    pub fn conn_limits(&self) -> crate::conn::ConnLimits {
+        crate::conn::ConnLimits {
+            max_connections: self.max_connections,
+            header_timeout: Duration::from_millis(self.header_timeout_ms),
+        }
     }
 
     /// The sequencer's part of the configuration.

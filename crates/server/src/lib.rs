@@ -16,6 +16,7 @@ pub mod admission;
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod conn;
 pub mod metrics;
 
 use std::future::Future;
@@ -40,6 +41,9 @@ pub enum ServerError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A file of the log is damaged (found by `--verify-on-start`).
+    #[error("damaged log file {0}")]
+    Damaged(tlog::fsck::Damage),
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),
@@ -64,12 +68,32 @@ pub enum ServerError {
     Client(String),
 }
 
-/// Reads a signing key file (`PRIVATE+KEY+...`).
+/// Reads a signing key file (`PRIVATE+KEY+...`), refusing one that group or others may read
+/// (as `shieldwatch log init` creates it: mode 0600).
 ///
 /// # Errors
 ///
-/// [`ServerError::Io`] or [`ServerError::Log`] if unreadable or malformed.
+/// [`ServerError::Io`] or [`ServerError::Log`] if unreadable or malformed;
+/// [`ServerError::Config`] if its mode lets group or others read or write it.
 pub fn load_signer(key_file: &Path) -> Result<LogSigner, ServerError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(key_file)
+            .map_err(|source| ServerError::Io {
+                path: key_file.display().to_string(),
+                source,
+            })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(ServerError::Config(format!(
+                "{}: the signing key must not be accessible to group or others (mode {:o}); chmod 600 it",
+                key_file.display(),
+                mode & 0o777
+            )));
+        }
+    }
     let text = std::fs::read_to_string(key_file).map_err(|source| ServerError::Io {
         path: key_file.display().to_string(),
         source,
@@ -83,8 +107,40 @@ pub fn load_signer(key_file: &Path) -> Result<LogSigner, ServerError> {
 ///
 /// [`ServerError::Log`] if there is no log there or it fails its checks.
 pub fn open_local_log(data_dir: &Path, signer: LogSigner) -> Result<LogWriter, ServerError> {
-    let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(data_dir).map_err(tlog::Error::from)?);
-    Ok(LogWriter::open(storage, signer)?)
+    open_local_log_with(data_dir, signer, false)
+}
+
+/// As [`open_local_log`]; with `verify_on_start`, then checks the whole log at rest
+/// ([`tlog::fsck::check`]: every bundle, tile and the checkpoint against the signed root) and
+/// refuses to serve a damaged one.
+///
+/// # Errors
+///
+/// As [`open_local_log`]; [`ServerError::Damaged`] naming the first damaged file.
+pub fn open_local_log_with(
+    data_dir: &Path,
+    signer: LogSigner,
+    verify_on_start: bool,
+) -> Result<LogWriter, ServerError> {
+    let local = Arc::new(LocalStorage::open(data_dir).map_err(tlog::Error::from)?);
+    let storage: Arc<dyn Storage> = local.clone();
+    let verifier_key = signer.verifier_key().to_owned();
+    let writer = LogWriter::open(storage, signer)?;
+    if verify_on_start {
+        let started = std::time::Instant::now();
+        match tlog::fsck::check(local.as_ref(), local.public_dir(), &verifier_key)? {
+            Ok(r) => tracing::info!(
+                size = r.size,
+                bundles = r.bundles,
+                tiles = r.tiles,
+                older_partials = r.older_partials,
+                seconds = started.elapsed().as_secs_f64(),
+                "the log at rest matches its signed root"
+            ),
+            Err(d) => return Err(ServerError::Damaged(d)),
+        }
+    }
+    Ok(writer)
 }
 
 /// Serves the log on `listener` until `shutdown` resolves, then stops accepting connections,
@@ -110,6 +166,9 @@ pub struct Extensions {
     pub admission: Option<Arc<dyn admission::Admission>>,
     /// Witnesses whose cosignatures a checkpoint needs before it is published.
     pub cosigning: Option<admission::Cosigning>,
+    /// A second listener serving only `/metrics` and `/healthz` (see
+    /// [`ServerConfig::metrics_listen`]); the main listener then does not serve `/metrics`.
+    pub metrics_listener: Option<tokio::net::TcpListener>,
 }
 
 /// As [`run`], with [`Extensions`].
@@ -134,6 +193,12 @@ pub async fn run_with(
             c.min_cosignatures
         )));
     }
+    if ext.cosigning.is_some() && config.publish_wait_ms >= config.request_timeout_ms {
+        return Err(ServerError::Config(format!(
+            "with witnesses, publish_wait_ms ({}) must be below request_timeout_ms ({})",
+            config.publish_wait_ms, config.request_timeout_ms
+        )));
+    }
     let (sequencer, task) = Sequencer::start(writer, config.sequencer_config());
     let reader = sequencer.reader().clone();
     let mut app_state = api::AppState::new(sequencer, &config);
@@ -150,24 +215,51 @@ pub async fn run_with(
         )));
     }
     let state = Arc::new(app_state);
-    let app = api::router(state.clone(), &config);
+    let separate_metrics = ext.metrics_listener.is_some();
+    let app = api::router(state.clone(), &config, !separate_metrics);
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving the transparency log");
     }
-    // Answers are small and latency-bound: send them without waiting for Nagle's algorithm.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY");
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let limits = config.conn_limits();
+    let mut ops = None;
+    if let Some(l) = ext.metrics_listener {
+        if let Ok(addr) = l.local_addr() {
+            tracing::info!(%addr, "serving /metrics and /healthz");
         }
-    });
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        ops = Some(tokio::spawn(conn::serve(
+            l,
+            api::ops_router(state.clone(), &config),
+            limits,
+            state.ops_connections.clone(),
+            shutdown_rx.clone(),
+        )));
+    }
+    let main = conn::serve(listener, app, limits, state.connections.clone(), shutdown_rx);
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutdown requested: finishing the requests in flight");
+        // Both loops hold a receiver until they have stopped; nobody left to tell is fine.
+        if shutdown_tx.send(true).is_err() {
+            tracing::debug!("listeners already stopped");
+        }
+    };
+    let ((), ()) = tokio::join!(main, signal);
+    if let Some(o) = ops
+        && let Err(e) = o.await
+    {
+        tracing::error!(error = %e, "metrics listener task");
+    }
     // Dropping the last sequencer handle lets the sequencing task write what is queued and end.
     drop(state);
-    let _ = stop_tx.send(true);
-    if let Some(c) = cosigner {
-        let _ = c.await;
+    if stop_tx.send(true).is_err() {
+        tracing::debug!("cosigning loop already stopped");
     }
-    served.map_err(ServerError::Http)?;
+    if let Some(c) = cosigner
+        && let Err(e) = c.await
+    {
+        tracing::error!(error = %e, "cosigning task");
+    }
     match task.await {
         Ok(r) => r?,
         Err(e) => return Err(ServerError::Config(format!("sequencer task: {e}"))),

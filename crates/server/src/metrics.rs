@@ -6,6 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tlog::{Sequencer, Snapshot};
 
+use crate::conn::ConnStats;
+
 /// Upper bounds, in seconds, of the acknowledgement-latency histogram buckets (plus `+Inf`).
 pub const LATENCY_BUCKETS: [f64; 12] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 5.0, 10.0];
 
@@ -14,6 +16,8 @@ pub const LATENCY_BUCKETS: [f64; 12] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75,
 pub struct Metrics {
     rejected_too_large: AtomicU64,
     rejected_empty: AtomicU64,
+    rejected_framing: AtomicU64,
+    rejected_unpublished: AtomicU64,
     rejected_content_type: AtomicU64,
     rejected_unavailable: AtomicU64,
     rejected_other: AtomicU64,
@@ -44,12 +48,14 @@ impl Metrics {
         self.duplicates_answered.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Counts a rejected submission by reason (`too_large`, `empty`, `content_type`,
-    /// `unavailable`, anything else counts as `error`).
+    /// Counts a rejected submission by reason (`too_large`, `empty`, `framing` (a truncated
+    /// batch), `unpublished` (logged, but not yet in a cosigned checkpoint), `content_type`, `unavailable`, `admission`; anything else counts as `error`).
     pub fn rejected(&self, reason: &str) {
         let c = match reason {
             "too_large" => &self.rejected_too_large,
             "empty" => &self.rejected_empty,
+            "framing" => &self.rejected_framing,
+            "unpublished" => &self.rejected_unpublished,
             "content_type" => &self.rejected_content_type,
             "unavailable" => &self.rejected_unavailable,
             "admission" => &self.rejected_admission,
@@ -93,6 +99,8 @@ impl Metrics {
             &[
                 ("{reason=\"too_large\"}", l(&self.rejected_too_large) as f64),
                 ("{reason=\"empty\"}", l(&self.rejected_empty) as f64),
+                ("{reason=\"framing\"}", l(&self.rejected_framing) as f64),
+                ("{reason=\"unpublished\"}", l(&self.rejected_unpublished) as f64),
                 ("{reason=\"content_type\"}", l(&self.rejected_content_type) as f64),
                 ("{reason=\"queue_full\"}", l(&s.rejected_queue_full) as f64),
                 ("{reason=\"unavailable\"}", l(&self.rejected_unavailable) as f64),
@@ -192,5 +200,29 @@ impl Metrics {
             o.push('\n');
         }
         o
+    }
+}
+
+/// Appends the connection gauges and counters of the main listener (`listener="main"`) and the
+/// metrics listener (`listener="metrics"`, zero without one).
+pub fn render_connections(o: &mut String, main: &ConnStats, ops: &ConnStats) {
+    let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    for (name, kind, help, pick) in [
+        (
+            "shieldwatch_http_connections_open",
+            "gauge",
+            "Connections being served.",
+            (|c: &ConnStats| &c.open) as fn(&ConnStats) -> &AtomicU64,
+        ),
+        (
+            "shieldwatch_http_connections_refused_total",
+            "counter",
+            "Connections refused with 503 because max_connections were open.",
+            |c: &ConnStats| &c.refused,
+        ),
+    ] {
+        o.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        o.push_str(&format!("{name}{{listener=\"main\"}} {}\n", l(pick(main))));
+        o.push_str(&format!("{name}{{listener=\"metrics\"}} {}\n", l(pick(ops))));
     }
 }

@@ -110,7 +110,18 @@ async fn kill_9_at_random_moments_loses_nothing() {
     let (signer, skey) = LogSigner::generate("crash.test/log").unwrap();
     tlog::create_log(&storage, &signer).unwrap();
     drop(storage);
-    std::fs::write(dir.join("signing.key"), skey).unwrap();
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // The server refuses a key file that group or others may read.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(dir.join("signing.key"))
+            .unwrap();
+        f.write_all(skey.as_bytes()).unwrap();
+    }
     let vkey = signer.verifier_key().to_owned();
 
     let mut rng = Rng(SEED);

@@ -10,6 +10,7 @@
 //!   [`LocalStorage`], files plus redb.
 //! - [`log`]: [`LogWriter`] (appends a batch crash-safely) and [`LogReader`] (tiles, proofs).
 //! - [`sequencer`]: [`Sequencer`], batching with back-pressure and acknowledgement after commit.
+//! - [`fsck`]: checks a log at rest, every bundle, tile and checkpoint, against the signed root.
 //!
 //! The cryptography and tree algorithms come from `ed25519-dalek`, `sha2`, `signed_note` and
 //! `tlog_tiles`; this crate adds storage, sequencing and the C2SP path layout.
@@ -29,6 +30,7 @@
 
 pub mod checkpoint;
 pub mod error;
+pub mod fsck;
 pub mod log;
 pub mod merkle;
 pub mod sequencer;

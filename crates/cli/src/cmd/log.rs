@@ -78,6 +78,16 @@ pub enum LogCommand {
         #[arg(long)]
         save_checkpoint: Option<PathBuf>,
     },
+    /// Check a stopped log at rest: every entry bundle, hash tile (older partial ones included)
+    /// and the checkpoint against the signed root. Prints a JSON summary; names the first damaged
+    /// file and exits 1 if any.
+    Fsck {
+        /// Directory of the log.
+        dir: PathBuf,
+        /// Verifier key (`<name>+<id>+<base64>`), or `@FILE` [default: @<dir>/verifier.key].
+        #[arg(long, env = "SHIELDWATCH_VERIFIER_KEY")]
+        key: Option<String>,
+    },
 }
 
 /// The server to talk to.
@@ -96,6 +106,7 @@ pub fn run(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             dir,
             key_file,
         } => init(&origin, &dir, key_file.as_deref()),
+        LogCommand::Fsck { dir, key } => fsck(&dir, key),
         other => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -128,6 +139,53 @@ fn init(origin: &str, dir: &Path, key_file: Option<&Path>) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// A verifier key given as text or `@FILE`.
+fn verifier_key(key: String) -> anyhow::Result<String> {
+    Ok(match key.strip_prefix('@') {
+        Some(f) => std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?,
+        None => key,
+    }
+    .trim()
+    .to_owned())
+}
+
+fn fsck(dir: &Path, key: Option<String>) -> anyhow::Result<ExitCode> {
+    let key = verifier_key(key.unwrap_or_else(|| format!("@{}", dir.join("verifier.key").display())))?;
+    if !dir.join(tlog::storage::STATE_FILE).is_file() {
+        bail!("no log in {} (no {})", dir.display(), tlog::storage::STATE_FILE);
+    }
+    let storage = tlog::LocalStorage::open(dir)
+        .with_context(|| format!("opening {} (is a server running on it?)", dir.display()))?;
+    match tlog::fsck::check(&storage, storage.public_dir(), &key)
+        .with_context(|| format!("checking {}", dir.display()))?
+    {
+        Ok(r) => {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "ok": true, "size": r.size, "bundles": r.bundles, "tiles": r.tiles,
+                    "older_partials": r.older_partials, "uncommitted": r.uncommitted,
+                    "stale_checkpoint_copy": r.stale_checkpoint_copy,
+                })
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(d) => {
+            println!(
+                "{}",
+                serde_json::json!({ "ok": false, "file": d.file, "problem": d.problem })
+            );
+            let file = if d.file == tlog::storage::STATE_FILE {
+                dir.join(&d.file)
+            } else {
+                dir.join(tlog::storage::PUBLIC_DIR).join(&d.file)
+            };
+            eprintln!("error: damaged file {}: {}", file.display(), d.problem);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 /// Creates `path` with mode 0600 (never overwriting) and writes `data` durably.
 pub(crate) fn write_secret(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     let mut opts = std::fs::OpenOptions::new();
@@ -154,7 +212,7 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        LogCommand::Init { .. } => unreachable!("handled in run"),
+        LogCommand::Init { .. } | LogCommand::Fsck { .. } => unreachable!("handled in run"),
         LogCommand::Add { url, file } => {
             let entry = read_input(&file)?;
             match Client::new(&url.url)?.add(entry).await {
@@ -206,10 +264,7 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             old_checkpoint,
             save_checkpoint,
         } => {
-            let key = match key.strip_prefix('@') {
-                Some(f) => std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?,
-                None => key,
-            };
+            let key = verifier_key(key)?;
             let c = Client::new(&url.url)?;
             let (cp, note) = c.verified_checkpoint(key.trim()).await.context("checkpoint")?;
             let mut summary = serde_json::json!({

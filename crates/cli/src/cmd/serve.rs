@@ -67,6 +67,25 @@ pub struct ServeArgs {
         defaults().request_timeout_ms
     ))]
     request_timeout_ms: Option<u64>,
+    #[arg(long, env = "SHIELDWATCH_HEADER_TIMEOUT_MS", help = with_default(
+        "Longest wait for a request's head (also the idle keep-alive limit), in milliseconds",
+        defaults().header_timeout_ms
+    ))]
+    header_timeout_ms: Option<u64>,
+    #[arg(long, env = "SHIELDWATCH_MAX_CONNECTIONS", help = with_default(
+        "Connections served at once per listener; more get 503 at once",
+        defaults().max_connections
+    ))]
+    max_connections: Option<usize>,
+    #[arg(long, env = "SHIELDWATCH_PUBLISH_WAIT_MS", help = with_default(
+        "With --witness: longest wait for a cosigned checkpoint covering an entry, in milliseconds",
+        defaults().publish_wait_ms
+    ))]
+    publish_wait_ms: Option<u64>,
+    /// Serve /metrics (and /healthz) on this second address instead of --listen, with its own
+    /// connection cap [default: /metrics on --listen].
+    #[arg(long, env = "SHIELDWATCH_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
     /// Write logs as JSON lines instead of text (filter with RUST_LOG) [default: text, level info].
     #[arg(long, env = "SHIELDWATCH_LOG_JSON")]
     log_json: bool,
@@ -87,6 +106,10 @@ pub struct ServeArgs {
     /// `/checkpoint` serves only checkpoints with `--min-cosignatures` cosignatures.
     #[arg(long = "witness")]
     witnesses: Vec<String>,
+    /// Before serving, check the whole log at rest (as `shieldwatch log fsck`: every bundle,
+    /// tile and the checkpoint against the signed root) and refuse to start if a file is damaged.
+    #[arg(long, env = "SHIELDWATCH_VERIFY_ON_START")]
+    verify_on_start: bool,
     /// Cosignatures needed before a checkpoint is published.
     #[arg(long, default_value_t = 1)]
     min_cosignatures: usize,
@@ -124,6 +147,10 @@ impl ServeArgs {
             max_entry_bytes: self.max_entry_bytes,
             max_batch_entries: self.max_batch_entries,
             request_timeout_ms: self.request_timeout_ms,
+            header_timeout_ms: self.header_timeout_ms,
+            max_connections: self.max_connections,
+            metrics_listen: self.metrics_listen.clone(),
+            publish_wait_ms: self.publish_wait_ms,
         };
         let c = ServerConfig::resolve(text.as_deref(), &overrides);
         match &self.config {
@@ -182,12 +209,21 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let signer = server::load_signer(&key_file).context("loading the signing key")?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async {
-        let writer = tokio::task::block_in_place(|| server::open_local_log(&config.data_dir, signer))
-            .with_context(|| format!("opening the log in {}", config.data_dir.display()))?;
+        let writer = tokio::task::block_in_place(|| {
+            server::open_local_log_with(&config.data_dir, signer, args.verify_on_start)
+        })
+        .with_context(|| format!("opening the log in {}", config.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
         let mut ext = server::Extensions::default();
+        if let Some(addr) = &config.metrics_listen {
+            ext.metrics_listener = Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding {addr} (metrics_listen)"))?,
+            );
+        }
         if let Some(p) = &args.anchors {
             let anchors = read_anchors(p)?;
             let reader = writer.reader();
