@@ -9,6 +9,7 @@ PACKAGES=(
   gdal-bin                          # ogrinfo reads back every GeoJSON, KML and CSV with coordinates (crates/cli/tests)
   fonts-dejavu-core                 # the font the PNG twins of SVG plots are rendered with (crates/render)
   chromium                          # opens every HTML report and SVG headless (crates/cli/tests/cli_browser.rs)
+  python3-venv                      # the virtual environment pandas is installed into (below)
 )
 
 missing=()
