@@ -263,7 +263,7 @@ pub fn speed_curve(
 /// Spacing of the burnout speeds at which the powered family's burnout geometry is sampled for the
 /// table, m/s (the crossing between two levels is interpolated linearly; see `tests/boost.rs` for the
 /// agreement with the exact root of the study's engine).
-pub const LEVEL_STEP_MPS: f64 = 3000.0;
+pub const LEVEL_STEP_MPS: f64 = 2000.0;
 
 /// Burnout speeds at which the powered family's burnout geometry is sampled for the table: the family's
 /// slowest and fastest members and every multiple of [`LEVEL_STEP_MPS`] between, m/s.

@@ -98,7 +98,7 @@ fn request(kind: MapKind, site: &str, grid: Grid, boost: BoostModel) -> Request 
 }
 
 #[test]
-fn powered_fast_engine_agrees_with_the_exact_fixed_point_of_the_study_engine_within_250_m_per_s() {
+fn powered_fast_engine_agrees_with_the_exact_fixed_point_of_the_study_engine_within_150_m_per_s() {
     let s = europe();
     let grid = Grid::try_new(40.0, 64.0, -8.0, 30.0, 8.0).unwrap();
     let fp = footprint::compute(
