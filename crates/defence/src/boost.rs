@@ -11,7 +11,9 @@
 //! downrange then follow from the flight.
 //!
 //! For reach, the family of scaled vehicles is flown once per battery ([`BoostCurve::fly`]) at a ladder of
-//! scale factors, giving burnout height and downrange as functions of burnout speed. An interceptor of
+//! scale factors toward each of [`FAN_SECTORS`] launch azimuths (a flyout fan, one sector every
+//! [`FAN_STEP_DEG`]), giving burnout height and downrange as functions of launch azimuth and burnout
+//! speed. An interceptor of
 //! burnout speed v then starts its coast at the burnout point of the family member of speed v (toward the
 //! intercept point's sub-point, at most half-way there), its burn time being the family's (scaling keeps
 //! burn times). The coast is the point-gravity Lambert arc of the fixed model, so the coast direction is
@@ -21,18 +23,31 @@
 //! where G is the lowest Lambert speed from the burnout point b(v): a slow interceptor no longer gets a
 //! high, distant burnout point for free.
 //!
-//! The family is flown at a launch azimuth of 90° (east) and its geometry used toward every azimuth: the
-//! Earth's rotation makes the real geometry differ with the azimuth, by an amount not yet quantified.
+//! The Earth's rotation makes the geometry depend on the direction: the Coriolis acceleration −2ω × v of
+//! an eastward climb points partly upward, of a westward one partly downward, so the same member burns
+//! out higher toward the east (and its Earth-relative speed differs a little). Between two sectors the
+//! burnout geometry is interpolated linearly in azimuth; `tests/boost.rs` checks the fan against vehicles
+//! flown directly toward azimuths between the sectors. The burnout sub-point is placed on the geodesic
+//! toward the intercept point (the few kilometres of Coriolis cross-range are not carried).
+//!
+//! The burnout speed that sizes the battery's vehicle ([`size_interceptor`]) is defined toward 90° (east).
+
+use std::sync::Arc;
 
 use flight::{Boost, PoweredOptions, Vehicle, fly_boost};
 use geodesy::Geodetic;
+use rayon::prelude::*;
 
 use crate::scenario::VehicleDef;
 
-/// Largest number of family members a [`BoostCurve`] holds.
+/// Largest number of family members a [`BoostCurve`] holds per sector.
 pub const CURVE_POINTS: usize = 40;
-/// Launch azimuth at which the family is flown, degrees.
+/// Launch azimuth at which the burnout speed sizing the battery's vehicle is defined, degrees.
 pub const FAMILY_AZIMUTH_DEG: f64 = 90.0;
+/// Number of launch-azimuth sectors of the flyout fan.
+pub const FAN_SECTORS: usize = 12;
+/// Azimuth step between the fan's sectors, degrees.
+pub const FAN_STEP_DEG: f64 = 360.0 / FAN_SECTORS as f64;
 /// Relative tolerance of the family's flights (looser than the sizing's 1e-12 to keep a battery's set-up
 /// cheap; `tests/boost.rs` checks the family's burnout height and downrange, interpolation included,
 /// against vehicles sized at 1e-12 within 2 km).
@@ -106,14 +121,40 @@ pub enum BoostError {
     },
 }
 
-/// Burnout height and downrange of a vehicle family as functions of burnout speed (the family of
-/// [`flight::Vehicle::with_stages_scaled`], flown with the reference programme).
+/// The family flown toward one launch azimuth: burnout height and downrange by burnout speed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BoostCurve {
+struct Sector {
     n: usize,
     speed_mps: [f64; CURVE_POINTS],
     alt_m: [f64; CURVE_POINTS],
     downrange_m: [f64; CURVE_POINTS],
+}
+
+impl Sector {
+    /// Burnout height and downrange (m) at `speed_mps`, interpolated linearly between members; held at the
+    /// slowest (fastest) member's below (above) the sector's span.
+    fn burnout_at(&self, speed_mps: f64) -> (f64, f64) {
+        let s = &self.speed_mps[..self.n];
+        if speed_mps <= s[0] {
+            return (self.alt_m[0], self.downrange_m[0]);
+        }
+        if speed_mps >= s[self.n - 1] {
+            return (self.alt_m[self.n - 1], self.downrange_m[self.n - 1]);
+        }
+        let i = s.partition_point(|&x| x <= speed_mps);
+        let w = (speed_mps - s[i - 1]) / (s[i] - s[i - 1]);
+        (
+            self.alt_m[i - 1] + w * (self.alt_m[i] - self.alt_m[i - 1]),
+            self.downrange_m[i - 1] + w * (self.downrange_m[i] - self.downrange_m[i - 1]),
+        )
+    }
+}
+
+/// Burnout height and downrange of a vehicle family as functions of launch azimuth and burnout speed: the
+/// family of [`scaled`] vehicles flown with the reference programme toward each sector of the fan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoostCurve {
+    sectors: Arc<[Sector]>,
     /// Time from liftoff to burnout (the same for every member), seconds.
     pub burn_time_s: f64,
 }
@@ -156,69 +197,85 @@ fn downrange_m(def: &VehicleDef, site: Geodetic, boost: &Boost) -> Result<f64, B
 }
 
 impl BoostCurve {
-    /// Flies the family of `def` from `site` at scale factors 0.002 × 1.3^k (k = 0 … 38, up to ≈ 43 times
-    /// the given vehicle), keeping the members that lift off, in order of burnout speed.
+    /// Flies the family of `def` from `site` toward each of the [`FAN_SECTORS`] launch azimuths (0°,
+    /// [`FAN_STEP_DEG`], …; in parallel) at scale factors 0.002 × 1.3^k (k = 0 … 38, up to ≈ 43 times the
+    /// given vehicle), keeping the members that lift off, in order of burnout speed.
     pub fn fly(def: &VehicleDef, site: Geodetic) -> Result<BoostCurve, BoostError> {
         let base = def.vehicle().map_or_else(|e| Err(vehicle_error(def, e)), Ok)?;
-        let programme = def.programme(FAMILY_AZIMUTH_DEG);
-        let opts = options(FAMILY_RTOL);
-        let scales: Vec<f64> = (0..39).map(|k| 0.002 * 1.3f64.powi(k)).collect();
-        let mut pts: Vec<(f64, f64, f64)> = Vec::new();
-        for &s in &scales {
-            let v = scaled(&base, s).map_err(|e| vehicle_error(def, e))?;
-            match fly_boost(&v, site, &programme, &opts) {
-                Ok(b) => {
-                    let p = (b.burnout.speed_mps, b.burnout.alt_m, downrange_m(def, site, &b)?);
-                    // Keep the curve increasing in speed (a larger member is faster).
-                    if pts.last().is_none_or(|l| p.0 > l.0) {
-                        pts.push(p);
-                    }
-                }
-                Err(flight::Error::Powered { .. }) => {}
-                Err(e) => return Err(vehicle_error(def, e)),
-            }
-        }
-        if pts.len() < 2 {
-            return Err(vehicle_error(
-                def,
-                "fewer than two members of its family (scaled 0.002 to 43 times) lift off",
-            ));
-        }
-        let mut c = BoostCurve {
-            n: pts.len().min(CURVE_POINTS),
-            speed_mps: [0.0; CURVE_POINTS],
-            alt_m: [0.0; CURVE_POINTS],
-            downrange_m: [0.0; CURVE_POINTS],
+        let sectors = (0..FAN_SECTORS)
+            .into_par_iter()
+            .map(|k| fly_sector(def, &base, site, k as f64 * FAN_STEP_DEG))
+            .collect::<Result<Vec<Sector>, BoostError>>()?;
+        Ok(BoostCurve {
+            sectors: sectors.into(),
             burn_time_s: base.burnout_time_s(),
-        };
-        for (i, p) in pts.iter().take(CURVE_POINTS).enumerate() {
-            (c.speed_mps[i], c.alt_m[i], c.downrange_m[i]) = *p;
-        }
-        Ok(c)
+        })
     }
 
-    /// Lowest and highest burnout speeds of the family flown, m/s.
+    /// Burnout speeds (m/s) that every sector's family spans: the highest of the sectors' slowest members
+    /// and the lowest of their fastest.
     pub fn speed_span_mps(&self) -> (f64, f64) {
-        (self.speed_mps[0], self.speed_mps[self.n - 1])
+        self.sectors.iter().fold((0.0, f64::INFINITY), |(lo, hi), s| {
+            (lo.max(s.speed_mps[0]), hi.min(s.speed_mps[s.n - 1]))
+        })
     }
 
-    /// Burnout height and downrange (m) of the member of burnout speed `speed_mps`, interpolated linearly
-    /// between members; held at the slowest (fastest) member's below (above) the family's span.
-    pub fn burnout_at(&self, speed_mps: f64) -> (f64, f64) {
-        let s = &self.speed_mps[..self.n];
-        if speed_mps <= s[0] {
-            return (self.alt_m[0], self.downrange_m[0]);
-        }
-        if speed_mps >= s[self.n - 1] {
-            return (self.alt_m[self.n - 1], self.downrange_m[self.n - 1]);
-        }
-        let i = s.partition_point(|&x| x <= speed_mps);
-        let w = (speed_mps - s[i - 1]) / (s[i] - s[i - 1]);
-        (
-            self.alt_m[i - 1] + w * (self.alt_m[i] - self.alt_m[i - 1]),
-            self.downrange_m[i - 1] + w * (self.downrange_m[i] - self.downrange_m[i - 1]),
-        )
+    /// Burnout height and downrange (m) of the member of burnout speed `speed_mps` launched toward
+    /// `azimuth_deg` (degrees clockwise from north): interpolated linearly between the two neighbouring
+    /// sectors and, within each, between members; held at a sector's slowest (fastest) member below
+    /// (above) its span.
+    pub fn burnout_at(&self, azimuth_deg: f64, speed_mps: f64) -> (f64, f64) {
+        let f = azimuth_deg.rem_euclid(360.0) / FAN_STEP_DEG;
+        let i = (f.floor() as usize).min(FAN_SECTORS - 1);
+        let w = (f - i as f64).clamp(0.0, 1.0);
+        let (h0, d0) = self.sectors[i].burnout_at(speed_mps);
+        let (h1, d1) = self.sectors[(i + 1) % FAN_SECTORS].burnout_at(speed_mps);
+        (h0 + w * (h1 - h0), d0 + w * (d1 - d0))
     }
+}
+
+/// The family of `base` flown from `site` toward `azimuth_deg`.
+fn fly_sector(
+    def: &VehicleDef,
+    base: &Vehicle,
+    site: Geodetic,
+    azimuth_deg: f64,
+) -> Result<Sector, BoostError> {
+    let programme = def.programme(azimuth_deg);
+    let opts = options(FAMILY_RTOL);
+    let mut pts: Vec<(f64, f64, f64)> = Vec::new();
+    for k in 0..39 {
+        let v = scaled(base, 0.002 * 1.3f64.powi(k)).map_err(|e| vehicle_error(def, e))?;
+        match fly_boost(&v, site, &programme, &opts) {
+            Ok(b) => {
+                let p = (b.burnout.speed_mps, b.burnout.alt_m, downrange_m(def, site, &b)?);
+                // Keep the curve increasing in speed (a larger member is faster).
+                if pts.last().is_none_or(|l| p.0 > l.0) {
+                    pts.push(p);
+                }
+            }
+            Err(flight::Error::Powered { .. }) => {}
+            Err(e) => return Err(vehicle_error(def, e)),
+        }
+    }
+    if pts.len() < 2 {
+        return Err(vehicle_error(
+            def,
+            format!(
+                "fewer than two members of its family (scaled 0.002 to 43 times) lift off toward {azimuth_deg}°"
+            ),
+        ));
+    }
+    let mut c = Sector {
+        n: pts.len().min(CURVE_POINTS),
+        speed_mps: [0.0; CURVE_POINTS],
+        alt_m: [0.0; CURVE_POINTS],
+        downrange_m: [0.0; CURVE_POINTS],
+    };
+    for (i, p) in pts.iter().take(CURVE_POINTS).enumerate() {
+        (c.speed_mps[i], c.alt_m[i], c.downrange_m[i]) = *p;
+    }
+    Ok(c)
 }
 
 /// An interceptor vehicle sized to a burnout speed.

@@ -238,9 +238,9 @@ pub struct Interceptor {
     pub min_intercept_alt_m: f64,
     /// Time from a (missed) intercept to the next launch, s.
     pub kill_assessment_s: f64,
-    /// The powered boost: burnout height and downrange by burnout speed (`None`: the fixed boost of
-    /// `burn_time_s`, `burnout_alt_m` and `burnout_downrange_m`). With it, `burn_time_s` is the flown
-    /// vehicle's.
+    /// The powered boost: burnout height and downrange by launch azimuth and burnout speed (`None`: the
+    /// fixed boost of `burn_time_s`, `burnout_alt_m` and `burnout_downrange_m`). With it, `burn_time_s`
+    /// is the flown vehicle's.
     pub boost: Option<BoostCurve>,
 }
 
@@ -376,7 +376,7 @@ pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, 
         }
         Some(curve) => {
             let at = |speed: f64| -> Option<(Vec3, f64, f64)> {
-                let (h, d) = curve.burnout_at(speed);
+                let (h, d) = curve.burnout_at(to_p.azi1_deg, speed);
                 let b = burnout_point(h, d)?;
                 let (c, v) = cheapest(b);
                 Some((b, c, v))

@@ -93,7 +93,7 @@ impl ReachTable {
             site: icpt.site,
             burnout_alt_m: icpt.burnout_alt_m,
             burnout_downrange_m: icpt.burnout_downrange_m,
-            boost: icpt.boost,
+            boost: icpt.boost.clone(),
             axis,
             east,
             north,
@@ -284,7 +284,8 @@ pub fn speed_levels(boost: &BoostCurve) -> Vec<f64> {
 /// The lowest burnout speed (m/s) of the powered family `boost` that reaches the Earth-fixed point `p`
 /// (metres) with a coast of at most each of `coast_s` (ascending), from a silo at `site`: the fixed point
 /// v = G(b(v)) of [`crate::boost`], where G is the running minimum over coasts of the Lambert speed from the
-/// burnout point b(v). G is evaluated at the burnout geometry of each of the family's speed levels and the
+/// burnout point b(v) (the family member launched toward `p`'s sub-point). G is evaluated at the burnout
+/// geometry of each of the family's speed levels and the
 /// crossing of G − v located by linear interpolation between levels; below (above) the family's span the
 /// slowest (fastest) member's burnout point is held. Infinite where no level reaches.
 pub fn powered_speeds(site: Geodetic, boost: &BoostCurve, p: Vec3, coast_s: &[f64]) -> Vec<f64> {
@@ -303,7 +304,7 @@ pub fn powered_speeds(site: Geodetic, boost: &BoostCurve, p: Vec3, coast_s: &[f6
     let mut settled = vec![false; n];
     let mut prev = vec![f64::INFINITY; n];
     for (j, &level) in levels.iter().enumerate() {
-        let (h, d) = boost.burnout_at(level);
+        let (h, d) = boost.burnout_at(to_p.azi1_deg, level);
         let Ok(b) = geodesy::direct(
             site.lat_deg,
             site.lon_deg,

@@ -57,7 +57,7 @@ fn the_family_curve_matches_the_sized_vehicle_within_2_km_and_is_flown_at_rtol_1
     assert_eq!(curve.burn_time_s, 120.0);
     for v in [3000.0, 5400.0, 7000.0, 9000.0] {
         let z = size_interceptor(vdef, site, v).unwrap();
-        let (h, d) = curve.burnout_at(v);
+        let (h, d) = curve.burnout_at(90.0, v);
         assert!(
             (h - z.burnout_alt_m).abs() < 2e3,
             "{v}: {h} vs {}",
@@ -69,9 +69,69 @@ fn the_family_curve_matches_the_sized_vehicle_within_2_km_and_is_flown_at_rtol_1
             z.burnout_downrange_m
         );
     }
-    // Held beyond the span.
-    assert_eq!(curve.burnout_at(0.0), curve.burnout_at(lo));
-    assert_eq!(curve.burnout_at(1e5), curve.burnout_at(hi));
+    // Held beyond every sector's span.
+    for az in [0.0, 90.0, 222.0] {
+        assert_eq!(curve.burnout_at(az, 0.0), curve.burnout_at(az, 1.0));
+        assert_eq!(curve.burnout_at(az, 1e5), curve.burnout_at(az, 2e5));
+    }
+}
+
+/// Burnout speed, height and downrange of `vehicle` flown from `site` toward `azimuth_deg` with the
+/// reference programme of `def`, at rtol 1e-12.
+fn flown(
+    def: &defence::scenario::VehicleDef,
+    vehicle: &flight::Vehicle,
+    site: Geodetic,
+    azimuth_deg: f64,
+) -> (f64, f64, f64) {
+    let opts = flight::PoweredOptions {
+        rtol: 1e-12,
+        ..flight::PoweredOptions::default()
+    };
+    let b = flight::fly_boost(vehicle, site, &def.programme(azimuth_deg), &opts).unwrap();
+    let d = geodesy::inverse(site.lat_deg, site.lon_deg, b.burnout.lat_deg, b.burnout.lon_deg)
+        .unwrap()
+        .distance_m;
+    (b.burnout.speed_mps, b.burnout.alt_m, d)
+}
+
+#[test]
+fn the_fan_follows_vehicles_flown_toward_other_azimuths_within_200_m_where_the_earths_rotation_moves_burnout_by_kilometres()
+ {
+    let s = europe();
+    let vdef = s.vehicle("GBI two-stage class").unwrap();
+    let site = redzikowo(&s);
+    let curve = BoostCurve::fly(vdef, site).unwrap();
+    for v in [5400.0, 9000.0] {
+        let z = size_interceptor(vdef, site, v).unwrap();
+        // Between sectors (45°, 195°, 322.5°) and on them (90°, 270°).
+        let mut by_az = Vec::new();
+        for az in [45.0, 90.0, 195.0, 270.0, 322.5] {
+            let (speed, h, d) = flown(vdef, &z.vehicle, site, az);
+            let (fh, fd) = curve.burnout_at(az, speed);
+            assert!(
+                (fh - h).abs() < 200.0,
+                "{v} toward {az}: fan {fh} m vs flown {h} m"
+            );
+            assert!(
+                (fd - d).abs() < 200.0,
+                "{v} toward {az}: fan {fd} m vs flown {d} m"
+            );
+            by_az.push((az, speed, h, d));
+        }
+        // The Earth's rotation: toward the east the same vehicle burns out higher and nearer than toward
+        // the west (Coriolis lift), by far more than the fan's tolerance, so a fan flown toward one
+        // azimuth only fails the check above.
+        let (east, west) = (by_az[1], by_az[3]);
+        assert!(east.2 - west.2 > 1e3, "{v}: east {east:?} west {west:?}");
+        assert!(west.3 - east.3 > 3e3, "{v}: east {east:?} west {west:?}");
+        let (eh, ed) = curve.burnout_at(90.0, v);
+        let (wh, wd) = curve.burnout_at(270.0, v);
+        assert!(
+            eh - wh > 1e3 && wd - ed > 3e3,
+            "{v}: fan east {eh} m {ed} m, west {wh} m {wd} m"
+        );
+    }
 }
 
 #[test]
