@@ -47,13 +47,13 @@ fn the_interceptor_sized_to_each_disputed_speed_reaches_it_within_1_mm_per_s_and
 }
 
 #[test]
-fn the_family_curve_matches_the_sized_vehicle_within_2_km_and_is_flown_at_rtol_1e_9_accurately() {
+fn the_family_curve_matches_the_sized_vehicle_within_2_km_and_is_flown_at_rtol_1e_8_accurately() {
     let s = europe();
     let vdef = s.vehicle("GBI two-stage class").unwrap();
     let site = redzikowo(&s);
     let curve = BoostCurve::fly(vdef, site).unwrap();
     let (lo, hi) = curve.speed_span_mps();
-    assert!(lo < 2000.0 && hi > 9_500.0, "family span {lo}–{hi} m/s");
+    assert!(lo < 2000.0 && hi > 9_900.0, "family span {lo}–{hi} m/s");
     assert_eq!(curve.burn_time_s, 120.0);
     for v in [3000.0, 5400.0, 7000.0, 9000.0] {
         let z = size_interceptor(vdef, site, v).unwrap();
