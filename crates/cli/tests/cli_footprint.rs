@@ -497,3 +497,38 @@ fn ctrl_c_cancels_with_nothing_written() {
     let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert!(names.is_empty(), "nothing half-written beside the folder");
 }
+
+#[test]
+fn the_boost_model_is_chosen_by_flag_and_stated_in_the_output() {
+    let run = |extra: &[&str]| {
+        shieldwatch()
+            .args([
+                "footprint",
+                "europe-2008",
+                "--map",
+                "threat-origin",
+                "--site",
+                "Berlin",
+            ])
+            .args(["--resolution", "6", "--no-files"])
+            .args(extra)
+            .assert()
+    };
+    for (extra, name) in [
+        (vec![], "powered"),
+        (vec!["--boost", "fixed"], "fixed"),
+        (vec!["--boost", "powered"], "powered"),
+    ] {
+        let mut args = extra.clone();
+        args.extend(["--format", "json"]);
+        let a = run(&args).success();
+        let v: Value = serde_json::from_slice(&a.get_output().stdout).expect("one JSON document");
+        assert_eq!(v["boost"], name);
+        let t = run(&extra).success();
+        let text = String::from_utf8_lossy(&t.get_output().stdout).to_string();
+        assert!(text.contains(&format!("({name} boost)")), "{text}");
+    }
+    let bad = run(&["--boost", "warp"]).failure().code(2);
+    let err = String::from_utf8_lossy(&bad.get_output().stderr).to_string();
+    assert!(err.contains("warp"), "{err}");
+}

@@ -24,6 +24,7 @@ fn request(kind: MapKind, site: &str, grid: Grid) -> Request {
         speed_mps: None,
         rcs_m2: None,
         levels: vec![5400.0, 7000.0, 9000.0],
+        boost: defence::boost::BoostModel::Fixed,
     }
 }
 
@@ -51,7 +52,7 @@ fn maps(c: &mut Criterion) {
     g.finish();
 
     // One grid point: Tehran → Paris, fast engine with a warm reach table, and the naive engine.
-    let st = footprint::setup(&s).expect("setup");
+    let st = footprint::setup(&s, defence::boost::BoostModel::Fixed).expect("setup");
     let table = ReachTable::new(&st.icpt);
     let (_, missile, max_range) = footprint::pick_missile(&s, "Tehran", true, None).expect("missile");
     let t = s.site("Tehran").expect("Tehran");
@@ -77,8 +78,15 @@ fn maps(c: &mut Criterion) {
     };
     g.bench_function("naive_per_trajectory_engine", |b| {
         b.iter(|| {
-            footprint::naive_cell(&s, launch, black_box(target), missile, ShapeChoice::MinEnergy)
-                .expect("cell")
+            footprint::naive_cell(
+                &s,
+                launch,
+                black_box(target),
+                missile,
+                ShapeChoice::MinEnergy,
+                defence::boost::BoostModel::Fixed,
+            )
+            .expect("cell")
         })
     });
     g.finish();

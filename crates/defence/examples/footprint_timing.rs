@@ -40,12 +40,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             speed_mps: None,
             rcs_m2: None,
             levels: vec![5400.0, 7000.0, 9000.0],
+            boost: defence::boost::BoostModel::Fixed,
         };
         let t0 = Instant::now();
         let fp = footprint::compute(&s, &req, None, &|_| {}, &cancel)?;
         let dt = t0.elapsed().as_secs_f64();
         if std::env::var("WARM").is_ok() {
-            let st = footprint::setup(&s)?;
+            let st = footprint::setup(&s, defence::boost::BoostModel::Fixed)?;
             let table = defence::reach::ReachTable::new(&st.icpt);
             let t1 = Instant::now();
             footprint::compute(&s, &req, Some(&table), &|_| {}, &cancel)?;
@@ -102,7 +103,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 (p, fixed)
             };
             let t0 = Instant::now();
-            let nv = footprint::naive_cell(&s, l, t, missile, ShapeChoice::MinEnergy)?;
+            let nv = footprint::naive_cell(
+                &s,
+                l,
+                t,
+                missile,
+                ShapeChoice::MinEnergy,
+                defence::boost::BoostModel::Fixed,
+            )?;
             t_naive += t0.elapsed().as_secs_f64();
             count += 1;
             match (c.crossover_speed_mps, nv.crossover_speed_mps) {

@@ -18,7 +18,8 @@
 //!   intercept at time T is the smallest Earth-relative burnout speed over all launch times in
 //!   [L, T − burn time − 10 s] (Brent minimisation over the coast time): the battery can make the intercept
 //!   when its burnout speed is at least that. Intercepts must happen at or above `min_intercept_alt_m` and
-//!   before impact.
+//!   before impact. With the powered boost ([`crate::boost`]) the burn time is the flown vehicle's and the
+//!   burnout point is that of the family member whose burnout speed is the required one (a fixed point).
 //!
 //! The required speed as a function of intercept time is computed once per threat; the engagement window
 //! for any burnout speed, and the crossover speed (the lowest burnout speed that engages at all), follow
@@ -29,8 +30,9 @@ use flight::{BurnoutState, EarthModel, Gravity, Shape, Trajectory};
 use geodesy::rotation::rotate_z;
 use geodesy::{Geodetic, Vec3, ecef_to_geodetic};
 
+use crate::boost::{BoostCurve, BoostError, BoostModel};
 use crate::radar::Radar;
-use crate::scenario::{InterceptorDef, MissileDef, Site};
+use crate::scenario::{InterceptorDef, MissileDef, Scenario, Site};
 
 /// Shortest coast from interceptor burnout to intercept considered, seconds.
 pub const MIN_COAST_S: f64 = 10.0;
@@ -216,7 +218,7 @@ fn shape_name(shape: Shape) -> String {
 }
 
 /// An interceptor battery (values of an [`InterceptorDef`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Interceptor {
     /// Silo position.
     pub site: Geodetic,
@@ -236,6 +238,10 @@ pub struct Interceptor {
     pub min_intercept_alt_m: f64,
     /// Time from a (missed) intercept to the next launch, s.
     pub kill_assessment_s: f64,
+    /// The powered boost: burnout height and downrange by launch azimuth and burnout speed (`None`: the
+    /// fixed boost of `burn_time_s`, `burnout_alt_m` and `burnout_downrange_m`). With it, `burn_time_s`
+    /// is the flown vehicle's.
+    pub boost: Option<BoostCurve>,
 }
 
 impl Interceptor {
@@ -255,7 +261,33 @@ impl Interceptor {
             commit_delay_s: d.commit_delay_s.value,
             min_intercept_alt_m: d.min_intercept_alt_m.value,
             kill_assessment_s: d.kill_assessment_s.value,
+            boost: None,
         }
+    }
+
+    /// The battery of `d` on `site` with the boost `model`: for [`BoostModel::Powered`] its vehicle's
+    /// family is flown ([`BoostCurve::fly`]) and the burn time is the vehicle's. A battery without a
+    /// vehicle cannot fly the powered model.
+    pub fn with_boost(
+        d: &InterceptorDef,
+        site: &Site,
+        model: BoostModel,
+        scenario: &Scenario,
+    ) -> Result<Interceptor, BoostError> {
+        let mut icpt = Interceptor::from_def(d, site);
+        if model == BoostModel::Fixed {
+            return Ok(icpt);
+        }
+        let name = d.vehicle.as_deref().ok_or_else(|| BoostError::NoVehicle {
+            battery: d.name.clone(),
+        })?;
+        let vdef = scenario.vehicle(name).ok_or_else(|| BoostError::NoVehicle {
+            battery: d.name.clone(),
+        })?;
+        let curve = BoostCurve::fly(vdef, icpt.site)?;
+        icpt.burn_time_s = curve.burn_time_s;
+        icpt.boost = Some(curve);
+        Ok(icpt)
     }
 }
 
@@ -283,6 +315,9 @@ pub struct Flyout {
 /// The cheapest flyout from `icpt` launched no earlier than `earliest_launch_s` to the threat's position at
 /// `t_s` (seconds since threat launch); `None` when the point is below the minimum intercept height, not
 /// on the ballistic part, or too soon.
+///
+/// With a powered boost ([`Interceptor::boost`]) the burnout point depends on the burnout speed: the
+/// required speed is the fixed point v = G(b(v)) (see [`crate::boost`]), found by Brent's method.
 pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, t_s: f64) -> Option<Flyout> {
     let (p_in, v_threat) = threat.inertial_at(t_s)?;
     let model = EarthModel::contract();
@@ -299,18 +334,22 @@ pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, 
     }
     // Burnout point: towards the intercept point's sub-point, at most half-way there.
     let to_p = geodesy::inverse(icpt.site.lat_deg, icpt.site.lon_deg, p_geo.lat_deg, p_geo.lon_deg).ok()?;
-    let d = icpt.burnout_downrange_m.min(0.5 * to_p.distance_m);
-    let b = geodesy::direct(icpt.site.lat_deg, icpt.site.lon_deg, to_p.azi1_deg, d).ok()?;
-    let b_ecef = Geodetic {
-        lat_deg: b.lat2_deg,
-        lon_deg: b.lon2_deg,
-        h_m: icpt.burnout_alt_m,
-    }
-    .to_ecef();
+    let burnout_point = |alt_m: f64, downrange_m: f64| -> Option<Vec3> {
+        let d = downrange_m.min(0.5 * to_p.distance_m);
+        let b = geodesy::direct(icpt.site.lat_deg, icpt.site.lon_deg, to_p.azi1_deg, d).ok()?;
+        Some(
+            Geodetic {
+                lat_deg: b.lat2_deg,
+                lon_deg: b.lon2_deg,
+                h_m: alt_m,
+            }
+            .to_ecef(),
+        )
+    };
 
-    // Earth-relative burnout speed, inertial burnout velocity and arrival velocity for a coast of `coast`
-    // seconds.
-    let solve = |coast: f64| -> Option<(f64, Vec3, Vec3)> {
+    // Earth-relative burnout speed, inertial burnout velocity and arrival velocity from the Earth-fixed
+    // burnout point `b_ecef` for a coast of `coast` seconds.
+    let solve = |b_ecef: Vec3, coast: f64| -> Option<(f64, Vec3, Vec3)> {
         let t_burnout = t_s - coast;
         let b_in = rotate_z(b_ecef, omega * (t_burnout - tb_threat));
         let prograde = b_in.cross(p_in).z >= 0.0;
@@ -319,16 +358,49 @@ pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, 
         let v_rel = s.v1_mps - model.omega().cross(b_in);
         Some((v_rel.norm(), s.v1_mps, s.v2_mps))
     };
-    let speed = |coast: f64| solve(coast).map_or(f64::INFINITY, |(v, _, _)| v);
-    let (mut coast, mut v) = brent_min(speed, MIN_COAST_S, coast_max, 1e-3);
-    let v_end = speed(coast_max);
-    if v_end < v {
-        (coast, v) = (coast_max, v_end);
-    }
-    let (_, v_depart, v_arrive) = solve(coast)?;
+    // The cheapest coast from `b_ecef`: (coast, speed).
+    let cheapest = |b_ecef: Vec3| -> (f64, f64) {
+        let speed = |coast: f64| solve(b_ecef, coast).map_or(f64::INFINITY, |(v, _, _)| v);
+        let (mut coast, mut v) = brent_min(speed, MIN_COAST_S, coast_max, 1e-3);
+        let v_end = speed(coast_max);
+        if v_end < v {
+            (coast, v) = (coast_max, v_end);
+        }
+        (coast, v)
+    };
+    let (b_ecef, coast, v) = match &icpt.boost {
+        None => {
+            let b = burnout_point(icpt.burnout_alt_m, icpt.burnout_downrange_m)?;
+            let (c, v) = cheapest(b);
+            (b, c, v)
+        }
+        Some(curve) => {
+            let at = |speed: f64| -> Option<(Vec3, f64, f64)> {
+                let (h, d) = curve.burnout_at(to_p.azi1_deg, speed);
+                let b = burnout_point(h, d)?;
+                let (c, v) = cheapest(b);
+                Some((b, c, v))
+            };
+            let (lo, hi) = curve.speed_span_mps();
+            let low = at(lo)?;
+            let high = at(hi)?;
+            if low.2 <= lo {
+                // The slowest member's burnout point already suffices (held below the family's span).
+                low
+            } else if high.2 > hi {
+                // Beyond the fastest member: its burnout point is held.
+                high
+            } else {
+                let excess = |speed: f64| at(speed).map_or(f64::INFINITY, |x| x.2 - speed);
+                let root = flight::roots::brent(excess, lo, hi, 1e-3)?;
+                at(root)?
+            }
+        }
+    };
     if !v.is_finite() {
         return None;
     }
+    let (_, v_depart, v_arrive) = solve(b_ecef, coast)?;
     // The burnout state in an inertial frame aligned with the Earth-fixed one at interceptor burnout.
     let t_burnout = t_s - coast;
     let aligned = flight::InertialState {

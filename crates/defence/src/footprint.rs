@@ -35,6 +35,7 @@ use geodesy::{Geodetic, Vec3, ecef_to_geodetic};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::boost::{BoostError, BoostModel};
 use crate::engagement::{
     INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, Missile, RADAR_STEP_S, engage, fly_threat,
 };
@@ -67,6 +68,9 @@ pub enum FootprintError {
     /// Cancelled (Ctrl-C) before completion.
     #[error("cancelled")]
     Cancelled,
+    /// The powered boost could not be set up.
+    #[error(transparent)]
+    Boost(#[from] BoostError),
 }
 
 /// A regular latitude/longitude grid of points `lat_min + i·step`, `lon_min + j·step` (degrees), up to
@@ -794,6 +798,8 @@ pub struct Request {
     pub rcs_m2: Option<f64>,
     /// Speeds (m/s) or, for radar coverage, altitudes (m) at which to draw contour polygons.
     pub levels: Vec<f64>,
+    /// The interceptor's boost model.
+    pub boost: BoostModel,
 }
 
 /// A finished map.
@@ -815,6 +821,8 @@ pub struct Footprint {
     pub grid: Grid,
     /// Interceptor burnout speed assumed, m/s.
     pub speed_mps: f64,
+    /// The interceptor's boost model.
+    pub boost: BoostModel,
     /// Radar used.
     pub radar: String,
     /// Interceptor battery used.
@@ -878,8 +886,9 @@ pub struct Setup {
     pub icpt_name: String,
 }
 
-/// Resolves the first radar and battery of a scenario.
-pub fn setup(s: &Scenario) -> Result<Setup, FootprintError> {
+/// Resolves the first radar and battery of a scenario, the battery flying the boost `model` (for
+/// [`BoostModel::Powered`] its vehicle family is flown here, once).
+pub fn setup(s: &Scenario, model: BoostModel) -> Result<Setup, FootprintError> {
     let err = |m: String| FootprintError::Scenario {
         scenario: s.meta.name.clone(),
         message: m,
@@ -898,7 +907,7 @@ pub fn setup(s: &Scenario) -> Result<Setup, FootprintError> {
     let radar = Radar::from_def(rdef, rsite).map_err(|e| err(e.to_string()))?;
     Ok(Setup {
         radar,
-        icpt: Interceptor::from_def(idef, isite),
+        icpt: Interceptor::with_boost(idef, isite, model, s)?,
         radar_name: rdef.name.clone(),
         icpt_name: idef.name.clone(),
     })
@@ -971,7 +980,7 @@ pub fn compute(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Footprint, FootprintError> {
-    let st = setup(s)?;
+    let st = setup(s, req.boost)?;
     let speed = req.speed_mps.unwrap_or(st.icpt.burnout_speed_mps);
     if !(speed.is_finite() && speed > 0.0 && speed < 20_000.0) {
         return Err(FootprintError::Invalid(format!(
@@ -1105,6 +1114,7 @@ pub fn compute(
         shape: req.shape,
         grid,
         speed_mps: speed,
+        boost: req.boost,
         radar: st.radar_name,
         interceptor: st.icpt_name,
         cells,
@@ -1161,8 +1171,9 @@ pub fn naive_cell(
     target: Geodetic,
     missile: Missile,
     shape: ShapeChoice,
+    boost: BoostModel,
 ) -> Result<Cell, FootprintError> {
-    let st = setup(s)?;
+    let st = setup(s, boost)?;
     let site = |name: &str, p: Geodetic| Site {
         name: name.into(),
         lat_deg: p.lat_deg,
@@ -1217,7 +1228,11 @@ pub fn naive_cell(
 /// The maps added to a study's report (1° grids): the defended area against the first launch site of the
 /// first threat family (over that family's targets, with the longest-ranged missile launched there), and
 /// the radar coverage over the launch sites and the radar (for the smallest missile RCS).
-pub fn study_maps(s: &Scenario, cancel: &AtomicBool) -> Result<Vec<Footprint>, FootprintError> {
+pub fn study_maps(
+    s: &Scenario,
+    boost: BoostModel,
+    cancel: &AtomicBool,
+) -> Result<Vec<Footprint>, FootprintError> {
     let mut out = Vec::new();
     let boxed = |names: &mut dyn Iterator<Item = &Site>| -> Option<Grid> {
         let (mut a, mut b, mut c, mut d) = (90.0f64, -90.0f64, 360.0f64, -360.0f64);
@@ -1250,6 +1265,7 @@ pub fn study_maps(s: &Scenario, cancel: &AtomicBool) -> Result<Vec<Footprint>, F
             speed_mps: None,
             rcs_m2: None,
             levels: vec![5400.0, 6300.0, 7700.0, 8300.0, 9000.0],
+            boost,
         };
         out.push(compute(s, &req, None, &|_| {}, cancel)?);
     }
@@ -1269,6 +1285,7 @@ pub fn study_maps(s: &Scenario, cancel: &AtomicBool) -> Result<Vec<Footprint>, F
             speed_mps: None,
             rcs_m2: None,
             levels: vec![200e3, 500e3, 1000e3],
+            boost,
         };
         out.push(compute(s, &req, None, &|_| {}, cancel)?);
     }

@@ -10,6 +10,8 @@
 //!   scaling with RCS^(1/4), first detection and track intervals along a trajectory, and the lowest
 //!   visible altitude above any ground point.
 //!
+//! - [`boost`]: the interceptor's boost phase, fixed or powered (the scenario's rocket sized to a burnout
+//!   speed and flown by the flight crate).
 //! - [`engagement`]: threat trajectories with a boost phase, radar cue, interceptor flyout (Lambert on the
 //!   rotating Earth), required burnout speed, engagement windows, crossover speeds, shoot-look-shoot.
 //!
@@ -24,6 +26,7 @@
 //! **Architecture invariant:** no IO except reading a scenario file the caller names; nothing about the
 //! transparency log.
 
+pub mod boost;
 pub mod coastline;
 pub mod contour;
 pub mod engagement;

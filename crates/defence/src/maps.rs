@@ -62,10 +62,11 @@ pub fn footprint_summary(fp: &Footprint) -> String {
     let mut out = String::new();
     out.push_str(&format!("{}\n", title(fp)));
     out.push_str(&format!(
-        "scenario {}, radar {}, battery {}, grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
+        "scenario {}, radar {}, battery {} ({} boost), grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
         fp.scenario,
         fp.radar,
         fp.interceptor,
+        fp.boost.name(),
         fp.grid.lat_min_deg,
         fp.grid.lat_max_deg,
         fp.grid.lon_min_deg,
@@ -628,7 +629,8 @@ pub fn footprint_section(fp: &Footprint) -> Result<Markup, RenderError> {
             " at an assumed burnout speed of " (format!("{:.2}", fp.speed_mps / 1e3)) " km/s; grid "
             (g.lat_min_deg) "–" (g.lat_max_deg) "° N, " (g.lon_min_deg) "–" (g.lon_max_deg) "° E every "
             (g.step_deg) "° (" (fp.cells.len()) " points). Each point is flown and engaged on its own (fast "
-            "engine: point-gravity conic, reach table computed once; see ARCHITECTURE.md)."
+            "engine: point-gravity conic, reach table computed once; see ARCHITECTURE.md). Interceptor boost "
+            "model: " (fp.boost.name()) "."
         }
         // The SVG was written by the XML writer, which escapes every text and attribute.
         (PreEscaped(svg))
@@ -694,9 +696,10 @@ pub fn sweep_summary(sw: &Sweep) -> String {
         t.add_row(row);
     }
     format!(
-        "Sweep of {} ({} trajectories)\n{t}\n",
+        "Sweep of {} ({} trajectories, {} interceptor boost)\n{t}\n",
         sw.scenario,
-        sw.shape.name()
+        sw.shape.name(),
+        sw.boost.name()
     )
 }
 
@@ -942,11 +945,12 @@ pub fn mc_summary(mc: &MonteCarlo) -> String {
         ]);
     }
     format!(
-        "Monte Carlo over {} ({} samples, seed {}; {} parameters drawn uniformly within their ranges)\n{t}\n",
+        "Monte Carlo over {} ({} samples, seed {}; {} parameters drawn uniformly within their ranges; {} interceptor boost)\n{t}\n",
         mc.scenario,
         mc.samples,
         mc.seed,
-        mc.parameters.len()
+        mc.parameters.len(),
+        mc.boost.name()
     )
 }
 

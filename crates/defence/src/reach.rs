@@ -25,6 +25,7 @@ use flight::{EarthModel, lambert};
 use geodesy::rotation::rotate_z;
 use geodesy::{Geodetic, Vec3, ecef_to_geodetic};
 
+use crate::boost::BoostCurve;
 use crate::engagement::{Interceptor, MIN_COAST_S};
 
 /// Number of coast-time samples per node.
@@ -54,6 +55,7 @@ pub struct ReachTable {
     site: Geodetic,
     burnout_alt_m: f64,
     burnout_downrange_m: f64,
+    boost: Option<BoostCurve>,
     axis: Vec3,
     east: Vec3,
     north: Vec3,
@@ -91,6 +93,7 @@ impl ReachTable {
             site: icpt.site,
             burnout_alt_m: icpt.burnout_alt_m,
             burnout_downrange_m: icpt.burnout_downrange_m,
+            boost: icpt.boost.clone(),
             axis,
             east,
             north,
@@ -103,11 +106,14 @@ impl ReachTable {
         }
     }
 
-    /// Whether this table serves `icpt` (same site, burnout height and downrange).
+    /// Whether this table serves `icpt` (same site and boost: burnout height and downrange, or the same
+    /// powered family).
     pub fn serves(&self, icpt: &Interceptor) -> bool {
         self.site == icpt.site
-            && self.burnout_alt_m == icpt.burnout_alt_m
-            && self.burnout_downrange_m == icpt.burnout_downrange_m
+            && self.boost == icpt.boost
+            && (self.boost.is_some()
+                || (self.burnout_alt_m == icpt.burnout_alt_m
+                    && self.burnout_downrange_m == icpt.burnout_downrange_m))
     }
 
     /// Number of nodes computed so far.
@@ -183,6 +189,17 @@ impl ReachTable {
     fn compute(&self, it: usize, ia: usize, ir: usize) -> Node {
         let mut out = Box::new([UNREACHABLE_MPS; COAST_SAMPLES]);
         let p = self.node_point(it, ia, ir);
+        if let Some(boost) = &self.boost {
+            for (slot, v) in out
+                .iter_mut()
+                .zip(powered_speeds(self.site, boost, p, &self.coast_s))
+            {
+                if v.is_finite() {
+                    *slot = v.min(f64::from(UNREACHABLE_MPS)) as f32;
+                }
+            }
+            return out;
+        }
         let curve = speed_curve(
             self.site,
             self.burnout_alt_m,
@@ -238,6 +255,113 @@ pub fn speed_curve(
             if v.is_finite() {
                 *slot = v;
             }
+        }
+    }
+    out
+}
+
+/// Spacing of the burnout speeds at which the powered family's burnout geometry is sampled for the
+/// table, m/s (the crossing between two levels is interpolated linearly; see `tests/boost.rs` for the
+/// agreement with the exact root of the study's engine).
+pub const LEVEL_STEP_MPS: f64 = 2000.0;
+
+/// Burnout speeds at which the powered family's burnout geometry is sampled for the table: the family's
+/// slowest and fastest members and every multiple of [`LEVEL_STEP_MPS`] between, m/s.
+pub fn speed_levels(boost: &BoostCurve) -> Vec<f64> {
+    let (lo, hi) = boost.speed_span_mps();
+    let mut levels = vec![lo];
+    let mut v = (lo / LEVEL_STEP_MPS).floor() * LEVEL_STEP_MPS + LEVEL_STEP_MPS;
+    while v < hi {
+        if v - levels[levels.len() - 1] > 0.1 * LEVEL_STEP_MPS {
+            levels.push(v);
+        }
+        v += LEVEL_STEP_MPS;
+    }
+    levels.push(hi);
+    levels
+}
+
+/// The lowest burnout speed (m/s) of the powered family `boost` that reaches the Earth-fixed point `p`
+/// (metres) with a coast of at most each of `coast_s` (ascending), from a silo at `site`: the fixed point
+/// v = G(b(v)) of [`crate::boost`], where G is the running minimum over coasts of the Lambert speed from the
+/// burnout point b(v) (the family member launched toward `p`'s sub-point). G is evaluated at the burnout
+/// geometry of each of the family's speed levels and the
+/// crossing of G − v located by linear interpolation between levels; below (above) the family's span the
+/// slowest (fastest) member's burnout point is held. Infinite where no level reaches.
+pub fn powered_speeds(site: Geodetic, boost: &BoostCurve, p: Vec3, coast_s: &[f64]) -> Vec<f64> {
+    let model = EarthModel::contract();
+    let omega = model.omega_rad_per_s;
+    let n = coast_s.len();
+    let mut out = vec![f64::INFINITY; n];
+    let g = ecef_to_geodetic(p);
+    let Ok(to_p) = geodesy::inverse(site.lat_deg, site.lon_deg, g.lat_deg, g.lon_deg) else {
+        return out;
+    };
+    let levels = speed_levels(boost);
+    // Samples 0..open are not settled yet; the longest coasts (lowest speeds) settle first, and the
+    // running minimum at a sample needs only the shorter coasts, so each level solves only the open ones.
+    let mut open = n;
+    let mut settled = vec![false; n];
+    let mut prev = vec![f64::INFINITY; n];
+    for (j, &level) in levels.iter().enumerate() {
+        let (h, d) = boost.burnout_at(to_p.azi1_deg, level);
+        let Ok(b) = geodesy::direct(
+            site.lat_deg,
+            site.lon_deg,
+            to_p.azi1_deg,
+            d.min(0.5 * to_p.distance_m),
+        ) else {
+            return out;
+        };
+        let b_ecef = Geodetic {
+            lat_deg: b.lat2_deg,
+            lon_deg: b.lon2_deg,
+            h_m: h,
+        }
+        .to_ecef();
+        let mut best = f64::INFINITY;
+        let mut cur = vec![f64::INFINITY; open];
+        for (k, &c) in coast_s[..open].iter().enumerate() {
+            let b_rot = rotate_z(b_ecef, -omega * c);
+            let prograde = b_rot.cross(p).z >= 0.0;
+            if let Ok(sol) = lambert(b_rot, p, c, model.mu_m3ps2, prograde, 0)
+                && let Some(s) = sol.solutions.first()
+            {
+                let v = (s.v1_mps - model.omega().cross(b_rot)).norm();
+                if v.is_finite() {
+                    best = best.min(v);
+                }
+            }
+            cur[k] = best;
+        }
+        let mut still = 0;
+        for k in 0..open {
+            if settled[k] {
+                continue;
+            }
+            let r1 = cur[k] - level;
+            if r1 <= 0.0 {
+                settled[k] = true;
+                out[k] = if j == 0 {
+                    cur[k]
+                } else {
+                    let r0 = prev[k] - levels[j - 1];
+                    if r0.is_finite() {
+                        levels[j - 1] + (level - levels[j - 1]) * r0 / (r0 - r1)
+                    } else {
+                        level
+                    }
+                };
+            } else {
+                still = k + 1;
+                // Held above the family's span: the fastest member's burnout point.
+                out[k] = cur[k];
+            }
+        }
+        prev[..open].copy_from_slice(&cur);
+        open = still;
+        if open == 0 {
+            break;
         }
     }
     out

@@ -66,12 +66,30 @@ pub fn summary(study: &Study) -> String {
     use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     let mut out = String::new();
     out.push_str(&format!(
-        "Study of {} (radar {}, battery {}, {} gravity)\n\n",
-        study.scenario, study.radar, study.interceptor, study.gravity
+        "Study of {} (radar {}, battery {}, {} gravity)\nBoost model: {}\n",
+        study.scenario, study.radar, study.interceptor, study.gravity, study.boost_model
     ));
+    if let Some(z) = &study.sized_interceptor {
+        out.push_str(&format!(
+            "Interceptor {} sized to {:.2} km/s: liftoff {:.0} kg ({:.0} kg propellant), burnout at {:.0} s, {:.0} km up, {:.0} km downrange, losses {:.0} m/s\n",
+            z.vehicle,
+            z.burnout_speed_mps / 1e3,
+            z.liftoff_mass_kg,
+            z.propellant_kg,
+            z.burnout_time_s,
+            z.burnout_alt_m / 1e3,
+            z.burnout_downrange_m / 1e3,
+            z.losses_mps
+        ));
+    }
+    out.push('\n');
 
     // (1) and (2): crossover speeds per launch site and target.
-    let low = study.speeds_mps.first().copied().unwrap_or(0.0);
+    // Below the disputed range only the fixed boost model's figure is meaningless (see `opt_kms`).
+    let low = match study.boost {
+        crate::boost::BoostModel::Fixed => study.speeds_mps.first().copied().unwrap_or(0.0),
+        crate::boost::BoostModel::Powered => 0.0,
+    };
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(CROSSOVER_HEADER.to_vec());
@@ -961,6 +979,7 @@ pub fn html(
                     "Radar " (study.radar) ", interceptor battery " (study.interceptor) ", " (study.gravity)
                     " gravity. Times are seconds since threat launch; speeds m/s or km/s as labelled; heights above the WGS84 ellipsoid."
                 }
+                p { "Boost model: " (study.boost_model) "." }
                 @for (heading, svg) in &svgs {
                     h2 { (heading) }
                     @if *heading == "Map" {

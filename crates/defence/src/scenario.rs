@@ -146,6 +146,84 @@ pub struct InterceptorDef {
     /// Time from an intercept to the launch of the next interceptor when the first has missed
     /// (kill assessment and re-commit), s: spaces shoot-look-shoot opportunities.
     pub kill_assessment_s: Param,
+    /// Name of the rocket ([`VehicleDef`]) flown by the powered boost model; `burn_time_s`,
+    /// `burnout_alt_m` and `burnout_downrange_m` are then used only by the fixed boost model.
+    #[serde(default)]
+    pub vehicle: Option<String>,
+}
+
+/// One stage of a rocket (see [`flight::vehicle::Stage`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageDef {
+    /// Propellant burnt, kg.
+    pub propellant_kg: Param,
+    /// Dry mass dropped at the stage's burnout, kg.
+    pub dry_kg: Param,
+    /// Burn time (constant mass flow), s.
+    pub burn_time_s: Param,
+    /// Vacuum specific impulse, s.
+    pub isp_vac_s: Param,
+    /// Nozzle exit area (thrust is lower by ambient pressure times this area), m².
+    pub nozzle_exit_area_m2: Param,
+    /// Reference area of the stack while this stage is its lowest, m².
+    pub reference_area_m2: Param,
+    /// Drag coefficient of the stack while this stage is its lowest (held at every Mach number).
+    pub drag_cd: Param,
+    /// Coast after this stage's burnout before the next stage ignites, s.
+    pub coast_after_s: Param,
+}
+
+/// A rocket for the powered boost model: stages, payload and its reference pitch programme.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleDef {
+    /// Unique name.
+    pub name: String,
+    /// Payload carried by the last stage (kill vehicle or re-entry vehicle), kg.
+    pub payload_kg: Param,
+    /// Vertical rise from liftoff before the pitch-over kick, s.
+    pub vertical_rise_s: Param,
+    /// Duration of the kick, s.
+    pub kick_duration_s: Param,
+    /// Kick angle of the reference programme (the one at which an interceptor's burnout speed is
+    /// defined), degrees from the vertical.
+    pub kick_deg: Param,
+    /// Stages, lowest first.
+    pub stages: Vec<StageDef>,
+}
+
+impl VehicleDef {
+    /// The flight crate's vehicle of these parameter values.
+    pub fn vehicle(&self) -> Result<flight::Vehicle, flight::Error> {
+        let stages = self
+            .stages
+            .iter()
+            .map(|s| {
+                Ok(flight::Stage {
+                    propellant_kg: s.propellant_kg.value,
+                    dry_kg: s.dry_kg.value,
+                    burn_time_s: s.burn_time_s.value,
+                    isp_vac_s: s.isp_vac_s.value,
+                    nozzle_exit_area_m2: s.nozzle_exit_area_m2.value,
+                    reference_area_m2: s.reference_area_m2.value,
+                    drag: flight::DragTable::constant(s.drag_cd.value)?,
+                    coast_after_s: s.coast_after_s.value,
+                })
+            })
+            .collect::<Result<Vec<_>, flight::Error>>()?;
+        flight::Vehicle::try_new(stages, self.payload_kg.value)
+    }
+
+    /// The reference pitch programme toward `azimuth_deg`.
+    pub fn programme(&self, azimuth_deg: f64) -> flight::Programme {
+        flight::Programme {
+            vertical_rise_s: self.vertical_rise_s.value,
+            kick_deg: self.kick_deg.value,
+            kick_duration_s: self.kick_duration_s.value,
+            azimuth_deg,
+        }
+    }
 }
 
 /// A ballistic missile type.
@@ -204,6 +282,8 @@ struct RawScenario {
     missiles: Vec<Spanned<MissileDef>>,
     #[serde(default)]
     threats: Vec<Spanned<ThreatDef>>,
+    #[serde(default)]
+    vehicles: Vec<Spanned<VehicleDef>>,
 }
 
 /// A validated scenario.
@@ -221,6 +301,8 @@ pub struct Scenario {
     pub missiles: Vec<MissileDef>,
     /// Threat families.
     pub threats: Vec<ThreatDef>,
+    /// Rockets for the powered boost model.
+    pub vehicles: Vec<VehicleDef>,
 }
 
 /// Why a scenario was rejected: the file, position and key, and what is wrong.
@@ -301,6 +383,29 @@ impl Checker<'_> {
             }
         }
         d.relations().map_err(|(key, m)| e(key, m))
+    }
+
+    /// Checks one parameter that the parameter table does not hold (a vehicle's) as a table row with
+    /// `limits` and `unit` would.
+    fn param(
+        &self,
+        item: Range<usize>,
+        owner: &str,
+        key: &'static str,
+        unit: &'static str,
+        p: &Param,
+        limits: crate::params::Limits,
+    ) -> Result<(), ScenarioError> {
+        let def = crate::params::ParamDef {
+            section: "vehicles",
+            key,
+            unit,
+            limits,
+            source: crate::params::SourceRule::PublicationOrAssumption,
+            optional: false,
+        };
+        def.check(p)
+            .map_err(|m| self.err(self.key_span(item, key), format!("{owner}.{key}"), m))
     }
 }
 
@@ -412,12 +517,63 @@ impl Scenario {
             site_ref(span.clone(), &o, "site", &d.site, Role::Radar)?;
             c.params(span, &o, d)?;
         }
+        for v in &raw.vehicles {
+            let (span, d) = (v.span(), v.get_ref());
+            let o = format!("vehicles.{}", d.name);
+            dup(span.clone(), "vehicles", &d.name)?;
+            use crate::params::{Limits, NON_NEGATIVE, POSITIVE};
+            const KICK: Limits = Limits {
+                low: 0.0,
+                high: 89.0,
+                low_open: false,
+            };
+            const ISP: Limits = Limits {
+                low: 1.0,
+                high: 10_000.0,
+                low_open: false,
+            };
+            for (key, unit, p, limits) in [
+                ("payload_kg", "kg", &d.payload_kg, NON_NEGATIVE),
+                ("vertical_rise_s", "s", &d.vertical_rise_s, NON_NEGATIVE),
+                ("kick_duration_s", "s", &d.kick_duration_s, NON_NEGATIVE),
+                ("kick_deg", "deg", &d.kick_deg, KICK),
+            ] {
+                c.param(span.clone(), &o, key, unit, p, limits)?;
+            }
+            if d.stages.is_empty() {
+                return Err(c.err(span, format!("{o}.stages"), "a vehicle needs at least one stage"));
+            }
+            for (k, st) in d.stages.iter().enumerate() {
+                let so = format!("{o}.stages[{k}]");
+                for (key, unit, p, limits) in [
+                    ("propellant_kg", "kg", &st.propellant_kg, POSITIVE),
+                    ("dry_kg", "kg", &st.dry_kg, NON_NEGATIVE),
+                    ("burn_time_s", "s", &st.burn_time_s, POSITIVE),
+                    ("isp_vac_s", "s", &st.isp_vac_s, ISP),
+                    ("nozzle_exit_area_m2", "m2", &st.nozzle_exit_area_m2, NON_NEGATIVE),
+                    ("reference_area_m2", "m2", &st.reference_area_m2, NON_NEGATIVE),
+                    ("drag_cd", "1", &st.drag_cd, NON_NEGATIVE),
+                    ("coast_after_s", "s", &st.coast_after_s, NON_NEGATIVE),
+                ] {
+                    c.param(span.clone(), &so, key, unit, p, limits)?;
+                }
+            }
+            if let Err(e) = d.vehicle() {
+                return Err(c.err(span, o, e.to_string()));
+            }
+        }
         for i in &raw.interceptors {
             let (span, d) = (i.span(), i.get_ref());
             let o = format!("interceptors.{}", d.name);
             dup(span.clone(), "interceptors", &d.name)?;
             site_ref(span.clone(), &o, "site", &d.site, Role::Interceptor)?;
-            c.params(span, &o, d)?;
+            c.params(span.clone(), &o, d)?;
+            if let Some(v) = &d.vehicle
+                && !raw.vehicles.iter().any(|x| &x.get_ref().name == v)
+            {
+                let m = format!("no vehicle named \"{v}\"");
+                return Err(c.err(c.key_span(span, "vehicle"), format!("{o}.vehicle"), m));
+            }
         }
         for m in &raw.missiles {
             let (span, d) = (m.span(), m.get_ref());
@@ -452,11 +608,17 @@ impl Scenario {
             interceptors: raw.interceptors.into_iter().map(Spanned::into_inner).collect(),
             missiles: raw.missiles.into_iter().map(Spanned::into_inner).collect(),
             threats: raw.threats.into_iter().map(Spanned::into_inner).collect(),
+            vehicles: raw.vehicles.into_iter().map(Spanned::into_inner).collect(),
         })
     }
 
     /// The site called `name`.
     pub fn site(&self, name: &str) -> Option<&Site> {
         self.sites.iter().find(|s| s.name == name)
+    }
+
+    /// The vehicle called `name`.
+    pub fn vehicle(&self, name: &str) -> Option<&VehicleDef> {
+        self.vehicles.iter().find(|v| v.name == name)
     }
 }

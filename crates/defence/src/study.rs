@@ -14,10 +14,13 @@
 //! interceptor speed along it is computed once per radar variant, and every speed's answer is read off it.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 use flight::{Gravity, Shape};
+use geodesy::Geodetic;
 use serde::Serialize;
 
+use crate::boost::{BoostModel, size_interceptor};
 use crate::engagement::{Engagement, Interceptor, Missile, engage, fly_threat, shoot_look_shoot};
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
@@ -60,7 +63,15 @@ pub struct StudyOptions {
     /// Interceptor burnout speeds to report windows for, m/s (the scenario's value and range ends are
     /// always added).
     pub speeds_mps: Vec<f64>,
+    /// The interceptor's boost model.
+    pub boost: BoostModel,
+    /// The battery, set up once (its powered family flown) and shared by every trajectory.
+    pub battery: BatteryCache,
 }
+
+/// The study's interceptor battery, set up on first use.
+#[derive(Debug, Clone, Default)]
+pub struct BatteryCache(Arc<OnceLock<Result<Interceptor, StudyError>>>);
 
 impl Default for StudyOptions {
     fn default() -> Self {
@@ -69,6 +80,8 @@ impl Default for StudyOptions {
             gravity: Gravity::J2,
             shapes: vec![ShapeChoice::MinEnergy],
             speeds_mps: vec![5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0],
+            boost: BoostModel::default(),
+            battery: BatteryCache::default(),
         }
     }
 }
@@ -216,6 +229,12 @@ pub struct Study {
     pub interceptor: String,
     /// Gravity model.
     pub gravity: String,
+    /// The interceptor's boost model.
+    pub boost: BoostModel,
+    /// What the boost model means, one sentence.
+    pub boost_model: String,
+    /// The battery's vehicle sized to its burnout speed (powered boost only).
+    pub sized_interceptor: Option<SizedSummary>,
     /// Speeds at which windows are reported, m/s.
     pub speeds_mps: Vec<f64>,
     /// Every threat trajectory.
@@ -226,6 +245,50 @@ pub struct Study {
     pub parameters: Vec<UsedParam>,
     /// Sites (name → [lat, lon, roles]) for maps.
     pub sites: BTreeMap<String, (f64, f64, Vec<String>)>,
+}
+
+/// The interceptor vehicle sized to the battery's burnout speed (powered boost).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SizedSummary {
+    /// Vehicle name.
+    pub vehicle: String,
+    /// Burnout speed it is sized to (the battery's value), m/s.
+    pub burnout_speed_mps: f64,
+    /// Scale of its stages against the scenario's vehicle.
+    pub scale: f64,
+    /// Liftoff mass, kg.
+    pub liftoff_mass_kg: f64,
+    /// Propellant of all stages, kg.
+    pub propellant_kg: f64,
+    /// Time from liftoff to burnout, s.
+    pub burnout_time_s: f64,
+    /// Burnout height, m.
+    pub burnout_alt_m: f64,
+    /// Ground distance from the silo to the burnout sub-point, m.
+    pub burnout_downrange_m: f64,
+    /// Gravity, drag, steering and back-pressure losses, m/s.
+    pub losses_mps: f64,
+}
+
+/// The study's interceptor battery (the scenario's first) with the boost model of `opts`, set up once.
+pub fn battery(s: &Scenario, opts: &StudyOptions) -> Result<Interceptor, StudyError> {
+    opts.battery
+        .0
+        .get_or_init(|| {
+            let incomplete = |m: String| StudyError::Incomplete {
+                scenario: s.meta.name.clone(),
+                message: m,
+            };
+            let idef = s
+                .interceptors
+                .first()
+                .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
+            let site = s
+                .site(&idef.site)
+                .ok_or_else(|| incomplete(format!("no site {}", idef.site)))?;
+            Interceptor::with_boost(idef, site, opts.boost, s).map_err(|e| incomplete(e.to_string()))
+        })
+        .clone()
 }
 
 /// One trajectory of a study: threat name, missile name, launch site, target, shape.
@@ -306,14 +369,10 @@ pub fn run_one(
         .radars
         .first()
         .ok_or_else(|| incomplete("it has no radar".into()))?;
-    let idef = s
-        .interceptors
-        .first()
-        .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
     let site = |n: &str| s.site(n).ok_or_else(|| incomplete(format!("no site {n}")));
     let radar = Radar::from_def(rdef, site(&rdef.site)?).map_err(|e| incomplete(e.to_string()))?;
     let best = most_capable(s, &radar);
-    let icpt = Interceptor::from_def(idef, site(&idef.site)?);
+    let icpt = battery(s, opts)?;
     let mdef = s
         .missiles
         .iter()
@@ -423,6 +482,9 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
         .interceptors
         .first()
         .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
+    let isite = s
+        .site(&idef.site)
+        .ok_or_else(|| incomplete(format!("no site {}", idef.site)))?;
     let rsite = s
         .site(&rdef.site)
         .ok_or_else(|| incomplete(format!("no site {}", rdef.site)))?;
@@ -459,7 +521,7 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
             }
         })
         .collect();
-    let parameters = crate::params::entries(s)
+    let mut parameters: Vec<UsedParam> = crate::params::entries(s)
         .iter()
         .map(|e| UsedParam {
             key: e.path(),
@@ -468,6 +530,61 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
             source: e.param.source.clone(),
         })
         .collect();
+    // The vehicles' parameters are not in the parameter table (not addressable by sweep paths).
+    let push = |parameters: &mut Vec<UsedParam>, owner: &str, key: &str, p: &crate::scenario::Param| {
+        parameters.push(UsedParam {
+            key: format!("{owner}.{key}"),
+            value: p.value,
+            range: p.range,
+            source: p.source.clone(),
+        });
+    };
+    for v in &s.vehicles {
+        let o = format!("vehicles.{}", v.name);
+        push(&mut parameters, &o, "payload_kg", &v.payload_kg);
+        push(&mut parameters, &o, "vertical_rise_s", &v.vertical_rise_s);
+        push(&mut parameters, &o, "kick_duration_s", &v.kick_duration_s);
+        push(&mut parameters, &o, "kick_deg", &v.kick_deg);
+        for (k, st) in v.stages.iter().enumerate() {
+            let so = format!("{o}.stages[{k}]");
+            push(&mut parameters, &so, "propellant_kg", &st.propellant_kg);
+            push(&mut parameters, &so, "dry_kg", &st.dry_kg);
+            push(&mut parameters, &so, "burn_time_s", &st.burn_time_s);
+            push(&mut parameters, &so, "isp_vac_s", &st.isp_vac_s);
+            push(
+                &mut parameters,
+                &so,
+                "nozzle_exit_area_m2",
+                &st.nozzle_exit_area_m2,
+            );
+            push(&mut parameters, &so, "reference_area_m2", &st.reference_area_m2);
+            push(&mut parameters, &so, "drag_cd", &st.drag_cd);
+            push(&mut parameters, &so, "coast_after_s", &st.coast_after_s);
+        }
+    }
+    let sized_interceptor = match (opts.boost, idef.vehicle.as_deref().and_then(|n| s.vehicle(n))) {
+        (BoostModel::Powered, Some(vdef)) => {
+            let site = Geodetic {
+                lat_deg: isite.lat_deg,
+                lon_deg: isite.lon_deg,
+                h_m: isite.h_m,
+            };
+            let speed = idef.burnout_speed_mps.value;
+            let z = size_interceptor(vdef, site, speed).map_err(|e| incomplete(e.to_string()))?;
+            Some(SizedSummary {
+                vehicle: vdef.name.clone(),
+                burnout_speed_mps: speed,
+                scale: z.scale,
+                liftoff_mass_kg: z.liftoff_mass_kg,
+                propellant_kg: z.propellant_kg,
+                burnout_time_s: z.burnout_time_s,
+                burnout_alt_m: z.burnout_alt_m,
+                burnout_downrange_m: z.burnout_downrange_m,
+                losses_mps: z.losses_mps,
+            })
+        }
+        _ => None,
+    };
     let sites = s
         .sites
         .iter()
@@ -488,6 +605,9 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
         radar: rdef.name.clone(),
         interceptor: idef.name.clone(),
         gravity: opts.gravity.name().to_string(),
+        boost: opts.boost,
+        boost_model: opts.boost.describe().to_string(),
+        sized_interceptor,
         speeds_mps: speeds(s, opts),
         threats,
         coverage,

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::boost::BoostModel;
 use crate::engagement::Missile;
 use crate::footprint::{self, FootprintError, fast_engage, fast_threat};
 use crate::params::{self, PathError};
@@ -173,6 +174,8 @@ pub struct Sweep {
     pub scenario: String,
     /// Trajectory family.
     pub shape: ShapeChoice,
+    /// The interceptor's boost model.
+    pub boost: BoostModel,
     /// One or two axes.
     pub axes: Vec<Axis>,
     /// Points, the last axis varying fastest.
@@ -202,9 +205,10 @@ impl TableCache {
 pub fn evaluate(
     s: &Scenario,
     shape: ShapeChoice,
+    boost: BoostModel,
     cache: &TableCache,
 ) -> Result<Vec<PairOutcome>, SweepError> {
-    let st = footprint::setup(s)?;
+    let st = footprint::setup(s, boost)?;
     let table = cache.get(&st.icpt);
     let speed = st.icpt.burnout_speed_mps;
     let mut out = Vec::new();
@@ -268,6 +272,7 @@ pub fn sweep(
     s: &Scenario,
     axes: &[Axis],
     shape: ShapeChoice,
+    boost: BoostModel,
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Sweep, SweepError> {
@@ -302,7 +307,7 @@ pub fn sweep(
                 .map(|(ax, &v)| (ax.path.as_str(), v))
                 .collect();
             set_params(&mut sc, &assigned)?;
-            let outcomes = evaluate(&sc, shape, &cache)?;
+            let outcomes = evaluate(&sc, shape, boost, &cache)?;
             progress(1);
             Ok(SweepPoint {
                 values: vals.clone(),
@@ -314,6 +319,7 @@ pub fn sweep(
     Ok(Sweep {
         scenario: s.meta.name.clone(),
         shape,
+        boost,
         axes: axes.to_vec(),
         points: points.into_iter().collect::<Result<_, _>>()?,
     })
@@ -373,6 +379,8 @@ pub struct MonteCarlo {
     pub seed: u64,
     /// Number of samples.
     pub samples: usize,
+    /// The interceptor's boost model.
+    pub boost: BoostModel,
     /// Parameters drawn, with their ranges.
     pub parameters: Vec<(String, [f64; 2])>,
     /// Per pair, in scenario order.
@@ -381,12 +389,14 @@ pub struct MonteCarlo {
 
 /// Draws every parameter of `paths` (default: every parameter with a `range`) uniformly within its range,
 /// `samples` times from `seed`, and counts engagements.
+#[allow(clippy::too_many_arguments)]
 pub fn monte_carlo(
     s: &Scenario,
     paths: Option<&[String]>,
     samples: usize,
     seed: u64,
     shape: ShapeChoice,
+    boost: BoostModel,
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<MonteCarlo, SweepError> {
@@ -427,7 +437,7 @@ pub fn monte_carlo(
                 .map(|(path, [lo, hi])| (path.as_str(), lo + (hi - lo) * rng.next_f64()))
                 .collect();
             set_params(&mut sc, &drawn)?;
-            let o = evaluate(&sc, shape, &cache)?;
+            let o = evaluate(&sc, shape, boost, &cache)?;
             progress(1);
             Ok(o)
         })
@@ -460,6 +470,7 @@ pub fn monte_carlo(
     Ok(MonteCarlo {
         scenario: s.meta.name.clone(),
         seed,
+        boost,
         samples,
         parameters: ranged,
         pairs,

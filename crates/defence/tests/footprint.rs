@@ -23,6 +23,7 @@ fn request(kind: MapKind, site: &str, grid: Grid) -> Request {
         speed_mps: None,
         rcs_m2: None,
         levels: vec![5400.0, 7000.0, 9000.0],
+        boost: defence::boost::BoostModel::Fixed,
     }
 }
 
@@ -165,7 +166,15 @@ fn the_fast_engine_agrees_with_the_per_trajectory_engine() {
             lon_deg: c.lon_deg,
             h_m: 0.0,
         };
-        let n = footprint::naive_cell(&s, launch, target, missile, ShapeChoice::MinEnergy).unwrap();
+        let n = footprint::naive_cell(
+            &s,
+            launch,
+            target,
+            missile,
+            ShapeChoice::MinEnergy,
+            defence::boost::BoostModel::Fixed,
+        )
+        .unwrap();
         match (c.first_detection_s, n.first_detection_s) {
             (Some(a), Some(b)) => assert!((a - b).abs() < 0.01, "first track {a} vs {b} at {c:?}"),
             (a, b) => assert_eq!(a.is_some(), b.is_some(), "{c:?} vs {n:?}"),
@@ -196,7 +205,7 @@ fn radar_coverage_matches_the_radar_model_point_by_point() {
     req.rcs_m2 = Some(0.1);
     req.levels = vec![500e3];
     let fp = run(&s, &req);
-    let st = footprint::setup(&s).unwrap();
+    let st = footprint::setup(&s, defence::boost::BoostModel::Fixed).unwrap();
     for c in &fp.cells {
         assert_eq!(
             c.min_visible_alt_m,
@@ -296,7 +305,7 @@ fn lofted_and_depressed_families_match_the_per_trajectory_engine() {
         h_m: tehran.h_m,
     };
     let (_, missile, max_range) = footprint::pick_missile(&s, "Tehran", true, None).unwrap();
-    let st = footprint::setup(&s).unwrap();
+    let st = footprint::setup(&s, defence::boost::BoostModel::Fixed).unwrap();
     let table = defence::reach::ReachTable::new(&st.icpt);
     for shape in [ShapeChoice::Lofted, ShapeChoice::Depressed] {
         let me = footprint::fast_threat(
@@ -316,7 +325,15 @@ fn lofted_and_depressed_families_match_the_per_trajectory_engine() {
                 lon_deg: lon,
                 h_m: 0.0,
             };
-            let n = footprint::naive_cell(&s, launch, target, missile, shape).unwrap();
+            let n = footprint::naive_cell(
+                &s,
+                launch,
+                target,
+                missile,
+                shape,
+                defence::boost::BoostModel::Fixed,
+            )
+            .unwrap();
             let ft = n.flight_time_s.unwrap();
             assert!(
                 (th.impact_time_s() - ft).abs() < 2.0,

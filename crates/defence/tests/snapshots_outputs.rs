@@ -49,6 +49,7 @@ fn three_by_three_footprint_table() {
         speed_mps: None,
         rcs_m2: None,
         levels: vec![6300.0, 8300.0],
+        boost: defence::boost::BoostModel::default(),
     };
     let fp = footprint::compute(&s, &req, None, &|_| {}, &AtomicBool::new(false)).unwrap();
     assert_eq!(fp.cells.len(), 9);

@@ -76,11 +76,27 @@ fn faster_interceptors_engage_more_and_longer_delays_fewer() {
     let s = europe();
     let cancel = AtomicBool::new(false);
     let speed = Axis::linspace(&s, "interceptors.GBI-2.burnout_speed_mps", 3000.0, 9000.0, 4).unwrap();
-    let sw = sweep::sweep(&s, &[speed], ShapeChoice::MinEnergy, &|_| {}, &cancel).unwrap();
+    let sw = sweep::sweep(
+        &s,
+        &[speed],
+        ShapeChoice::MinEnergy,
+        defence::boost::BoostModel::Fixed,
+        &|_| {},
+        &cancel,
+    )
+    .unwrap();
     let counts: Vec<usize> = sw.points.iter().map(engaged).collect();
     assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
     let delay = Axis::linspace(&s, "interceptors.GBI-2.commit_delay_s", 30.0, 900.0, 4).unwrap();
-    let sw = sweep::sweep(&s, &[delay], ShapeChoice::MinEnergy, &|_| {}, &cancel).unwrap();
+    let sw = sweep::sweep(
+        &s,
+        &[delay],
+        ShapeChoice::MinEnergy,
+        defence::boost::BoostModel::Fixed,
+        &|_| {},
+        &cancel,
+    )
+    .unwrap();
     let counts: Vec<usize> = sw.points.iter().map(engaged).collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
     assert!(
@@ -98,6 +114,7 @@ fn two_parameter_sweeps_cover_the_grid() {
         &s,
         &[a.clone(), b],
         ShapeChoice::MinEnergy,
+        defence::boost::BoostModel::Fixed,
         &|_| {},
         &AtomicBool::new(false),
     )
@@ -112,6 +129,7 @@ fn two_parameter_sweeps_cover_the_grid() {
         &s,
         &[a.clone(), a],
         ShapeChoice::MinEnergy,
+        defence::boost::BoostModel::Fixed,
         &|_| {},
         &AtomicBool::new(false),
     );
@@ -136,6 +154,7 @@ fn the_same_seed_gives_the_same_monte_carlo_result() {
             6,
             seed,
             ShapeChoice::MinEnergy,
+            defence::boost::BoostModel::Fixed,
             &|_| {},
             &cancel,
         )
@@ -166,10 +185,32 @@ fn the_same_seed_gives_the_same_monte_carlo_result() {
 fn monte_carlo_over_every_disputed_range_runs_and_rejects_bad_requests() {
     let s = europe();
     let cancel = AtomicBool::new(false);
-    let mc = sweep::monte_carlo(&s, None, 2, 3, ShapeChoice::MinEnergy, &|_| {}, &cancel).unwrap();
+    let mc = sweep::monte_carlo(
+        &s,
+        None,
+        2,
+        3,
+        ShapeChoice::MinEnergy,
+        defence::boost::BoostModel::Fixed,
+        &|_| {},
+        &cancel,
+    )
+    .unwrap();
     assert!(mc.parameters.len() > 15, "{}", mc.parameters.len());
     assert!(mc.parameters.iter().all(|(_, [lo, hi])| lo <= hi));
-    assert!(sweep::monte_carlo(&s, None, 0, 3, ShapeChoice::MinEnergy, &|_| {}, &cancel).is_err());
+    assert!(
+        sweep::monte_carlo(
+            &s,
+            None,
+            0,
+            3,
+            ShapeChoice::MinEnergy,
+            defence::boost::BoostModel::Fixed,
+            &|_| {},
+            &cancel
+        )
+        .is_err()
+    );
     let no_range = vec!["interceptors.GBI-2.count".to_string()];
     let e = sweep::monte_carlo(
         &s,
@@ -177,6 +218,7 @@ fn monte_carlo_over_every_disputed_range_runs_and_rejects_bad_requests() {
         2,
         3,
         ShapeChoice::MinEnergy,
+        defence::boost::BoostModel::Fixed,
         &|_| {},
         &cancel,
     )

@@ -51,6 +51,10 @@ pub struct FootprintArgs {
     /// Threat trajectory family.
     #[arg(long, value_enum, default_value = "min-energy")]
     pub shape: ShapeArg,
+    /// Interceptor boost model: `powered` flies the battery's rocket (sized to each burnout speed),
+    /// `fixed` uses the scenario's burn time, burnout height and downrange.
+    #[arg(long, value_enum, default_value = "powered")]
+    pub boost: crate::cmd::study::BoostArg,
     /// Interceptor burnout speed (m/s) to assume instead of the scenario's value.
     #[arg(long, allow_negative_numbers = true)]
     pub speed: Option<f64>,
@@ -136,6 +140,7 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
         speed_mps: args.speed,
         rcs_m2: args.rcs,
         levels,
+        boost: args.boost.model(),
     };
     install_ctrlc()?;
     let n = grid.n_lat() * grid.n_lon();

@@ -43,6 +43,25 @@ pub enum ShapeArg {
     Depressed,
 }
 
+/// The interceptor's boost model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BoostArg {
+    /// The interceptor's rocket is flown to burnout, sized to each burnout speed.
+    Powered,
+    /// Fixed burn time, burnout height and downrange from the scenario.
+    Fixed,
+}
+
+impl BoostArg {
+    /// The library's boost model.
+    pub fn model(self) -> defence::boost::BoostModel {
+        match self {
+            BoostArg::Powered => defence::boost::BoostModel::Powered,
+            BoostArg::Fixed => defence::boost::BoostModel::Fixed,
+        }
+    }
+}
+
 /// Arguments of `shieldwatch study`.
 #[derive(Debug, Args)]
 pub struct StudyArgs {
@@ -67,6 +86,10 @@ pub struct StudyArgs {
     /// scenario's value and range ends are always added.
     #[arg(long, value_delimiter = ',', default_values_t = [5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0])]
     pub speeds: Vec<f64>,
+    /// Interceptor boost model: `powered` flies the battery's rocket (sized to each burnout speed),
+    /// `fixed` uses the scenario's burn time, burnout height and downrange.
+    #[arg(long, value_enum, default_value = "powered")]
+    pub boost: BoostArg,
 }
 
 /// Runs the study. Exit status 2 when the scenario is rejected (nothing is written then).
@@ -97,8 +120,14 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             })
             .collect(),
         speeds_mps: args.speeds.clone(),
+        boost: args.boost.model(),
+        battery: study::BatteryCache::default(),
     };
     install_ctrlc()?;
+    if let Err(e) = study::battery(&scenario, &opts) {
+        eprintln!("shieldwatch: error: {e}");
+        return Ok(ExitCode::from(2));
+    }
     let plan = study::plan(&scenario, &opts);
     let speeds = study::speeds(&scenario, &opts);
     let bar = progress_bar(
@@ -153,7 +182,7 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| Path::new("out").join(&scenario.meta.name));
         // Footprint sections for the report: the defended area and the radar coverage (fast engine, 1°).
-        let maps_ = match defence::footprint::study_maps(&scenario, &CANCEL) {
+        let maps_ = match defence::footprint::study_maps(&scenario, opts.boost, &CANCEL) {
             Ok(m) => m,
             Err(defence::footprint::FootprintError::Cancelled) => return Ok(cancelled_exit()),
             Err(e) => {

@@ -38,6 +38,10 @@ pub struct SweepArgs {
     /// Threat trajectory family.
     #[arg(long, value_enum, default_value = "min-energy")]
     pub shape: ShapeArg,
+    /// Interceptor boost model: `powered` flies the battery's rocket (sized to each burnout speed),
+    /// `fixed` uses the scenario's burn time, burnout height and downrange.
+    #[arg(long, value_enum, default_value = "powered")]
+    pub boost: crate::cmd::study::BoostArg,
     /// Print the scenario's parameter paths and exit.
     #[arg(long)]
     pub list: bool,
@@ -125,6 +129,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             args.samples,
             args.seed,
             shape,
+            args.boost.model(),
             &|k| bar.inc(k as u64),
             &CANCEL,
         );
@@ -155,7 +160,14 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         }
         let n: usize = axes.iter().map(|a| a.values.len()).product();
         let bar = progress_bar(n as u64, "points", "sweep".into(), hidden);
-        let r = sweep::sweep(&scenario, &axes, shape, &|k| bar.inc(k as u64), &CANCEL);
+        let r = sweep::sweep(
+            &scenario,
+            &axes,
+            shape,
+            args.boost.model(),
+            &|k| bar.inc(k as u64),
+            &CANCEL,
+        );
         bar.finish_and_clear();
         let sw = match r {
             Ok(s) => s,
