@@ -19,8 +19,10 @@
 //! `/tile/{path}` (a path that contains slashes) and registered by hand beside it.
 //!
 //! Errors are `{"error": "<message>"}` with a 4xx status for bad requests (400 malformed, 404
-//! absent, 413 too large, 415 wrong content type) and 503 (with `Retry-After`) when the queue is
-//! full or the sequencer has stopped.
+//! absent, 405 wrong method, 408 body too slow, 413 too large — from `Content-Length` before any
+//! of the body is read, 414 request target over [`MAX_URI_BYTES`], 415 wrong content type) and 503
+//! (with `Retry-After`) when the queue is full, the sequencer has stopped, or (with witnesses) no
+//! cosigned checkpoint covers the entry yet. Connection limits are in [`crate::conn`].
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -325,8 +327,9 @@ pub struct AddResponse {
         description = "The entry: 1 to `max_entry_bytes` (at most 65 535) bytes."
     ),
     responses(
-        (status = 200, description = "The entry's index; it is in a durable, signed checkpoint. \
-            Submitting an entry already in the log returns its existing index.", body = AddResponse),
+        (status = 200, description = "The entry's index; it is in a durable, signed checkpoint \
+            (with witnesses: in a published checkpoint they cosigned). Submitting an entry already \
+            in the log returns its existing index.", body = AddResponse),
         (status = 400, description = "Empty body.", body = ErrorBody),
         (status = 413, description = "Entry larger than the limit.", body = ErrorBody),
         (status = 403, description = "Refused by admission control (e.g. not signed by a \
@@ -337,7 +340,9 @@ pub struct AddResponse {
         (status = 415, description = "Content-Type is not application/octet-stream.", body = ErrorBody),
         (status = 422, description = "Refused by admission control (malformed statement). Only \
             with admission configured.", body = ErrorBody),
-        (status = 503, description = "Queue full or sequencer stopped; retry after `Retry-After` seconds.", body = ErrorBody),
+        (status = 503, description = "Queue full or sequencer stopped; retry after `Retry-After` \
+            seconds. With witnesses: the entry is logged but no cosigned checkpoint covered it within \
+            `publish_wait_ms`; resubmitting returns its index.", body = ErrorBody),
     )
 )]
 async fn serve_add(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
@@ -526,8 +531,9 @@ pub struct AddBatchResponse {
     ),
     responses(
         (status = 200, description = "The entries' indexes, in the order of the request; all \
-            are in a durable, signed checkpoint. An entry already in the log (or repeated in the \
-            request) gets its existing index.", body = AddBatchResponse),
+            are in a durable, signed checkpoint (with witnesses: in a published checkpoint they \
+            cosigned). An entry already in the log (or repeated in the request) gets its existing \
+            index.", body = AddBatchResponse),
         (status = 400, description = "Empty body, truncated framing or an empty entry; the \
             message names the entry's position (counting from 0). Nothing is logged.", body = ErrorBody),
         (status = 403, description = "An entry was refused by admission control; the message \
