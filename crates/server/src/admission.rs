@@ -112,6 +112,11 @@ impl Published {
     }
 }
 
+/// How often the cosigning loop looks for a new checkpoint.
+const COSIGN_POLL: Duration = Duration::from_millis(20);
+/// How long the cosigning loop waits after a round that did not gather enough cosignatures.
+const COSIGN_RETRY: Duration = Duration::from_millis(500);
+
 /// Runs until `stop` is dropped: whenever the log grows, sends its checkpoint with a consistency
 /// proof to every witness and publishes it once `min_cosignatures` came back. A witness that is
 /// down only delays publication; one that answers 409 is retried from the size it reports.
@@ -180,7 +185,9 @@ pub async fn cosign_loop(
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            // Submitters wait for publication (see `api`): notice a new commit quickly. A check
+            // is a snapshot read; witnesses are only called when the tree grew.
+            _ = tokio::time::sleep(if done_size == Some(snap.size) { COSIGN_POLL } else { COSIGN_RETRY }) => {}
             _ = stop.changed() => return,
         }
     }
