@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use flight::{Gravity, Shape};
 use serde::Serialize;
 
-use crate::engagement::{Engagement, Interceptor, Missile, engage, fly_threat, shoot_look_shoot};
+use crate::engagement::{Engagement, Interceptor, Missile, engage_network, fly_threat, shoot_look_shoot};
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
 
@@ -101,7 +101,7 @@ pub struct TrackSample {
 }
 
 /// The window at one speed.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Window {
     /// Interceptor burnout speed, m/s.
     pub speed_mps: f64,
@@ -119,6 +119,9 @@ pub struct Window {
     pub intercept_lon_deg: f64,
     /// Sequential shots possible (shoot-look-shoot), at most the battery's count.
     pub shots: u32,
+    /// The battery that makes this earliest intercept (the scenario's first one that does, when several
+    /// batteries can).
+    pub battery: String,
 }
 
 /// One radar variant's answer for one trajectory.
@@ -134,6 +137,10 @@ pub struct Cue {
     pub crossover_speed_mps: Option<f64>,
     /// Engagement windows at the study speeds where there is one.
     pub windows: Vec<Window>,
+    /// The radar that tracks the warhead first (it cues every battery; `None`: never seen).
+    pub first_radar: Option<String>,
+    /// Whether some battery engages the trajectory at its own burnout speed as the scenario gives it.
+    pub engaged_at_scenario_speed: bool,
 }
 
 /// One threat trajectory.
@@ -182,7 +189,7 @@ pub struct Coverage {
     pub lon_deg: f64,
     /// RCS assumed, m² (of the missiles launched there, or the smallest in the scenario).
     pub rcs_m2: f64,
-    /// Distance from the radar, m.
+    /// Distance from the nearest radar, m.
     pub distance_m: f64,
     /// Lowest visible altitude with the radar as specified, m (`None`: never seen).
     pub specified_alt_m: Option<f64>,
@@ -210,9 +217,10 @@ pub struct Study {
     pub scenario: String,
     /// Scenario description.
     pub description: String,
-    /// Radar used for cueing.
+    /// Radars of the cueing network (names joined by ", "; the first to track a warhead cues every
+    /// battery).
     pub radar: String,
-    /// Interceptor battery.
+    /// Interceptor batteries (names joined by ", ").
     pub interceptor: String,
     /// Gravity model.
     pub gravity: String,
@@ -257,7 +265,13 @@ fn most_capable(s: &Scenario, r: &Radar) -> Radar {
     m
 }
 
-fn cue(e: &Engagement, threat: &crate::engagement::ThreatTrack, icpt: &Interceptor, speeds: &[f64]) -> Cue {
+fn cue(
+    e: &Engagement,
+    threat: &crate::engagement::ThreatTrack,
+    icpt: &Interceptor,
+    battery: &str,
+    speeds: &[f64],
+) -> Cue {
     let first_alt = e
         .first_detection_s
         .map(|t| geodesy::ecef_to_geodetic(threat.ecef_at(t)).h_m);
@@ -278,6 +292,7 @@ fn cue(e: &Engagement, threat: &crate::engagement::ThreatTrack, icpt: &Intercept
                 intercept_lat_deg: p.lat_deg,
                 intercept_lon_deg: p.lon_deg,
                 shots,
+                battery: battery.to_string(),
             })
         })
         .collect();
@@ -287,7 +302,59 @@ fn cue(e: &Engagement, threat: &crate::engagement::ThreatTrack, icpt: &Intercept
         tracked_s: e.track_intervals_s.iter().map(|(a, b)| b - a).sum(),
         crossover_speed_mps: e.crossover().map(|f| f.required_speed_mps),
         windows,
+        first_radar: None,
+        engaged_at_scenario_speed: e.window(icpt.burnout_speed_mps).is_some(),
     }
+}
+
+/// One answer from the answers of every battery (in scenario order) cued by the same radar network:
+/// the lowest crossover speed, and at each speed the window with the earliest intercept (its latest
+/// intercept the latest of any battery, its shots those of the battery making the earliest intercept).
+fn combine(cues: Vec<Cue>) -> Option<Cue> {
+    let mut it = cues.into_iter();
+    let mut out = it.next()?;
+    for c in it {
+        out.crossover_speed_mps = match (out.crossover_speed_mps, c.crossover_speed_mps) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        out.engaged_at_scenario_speed |= c.engaged_at_scenario_speed;
+        for w in c.windows {
+            match out.windows.iter_mut().find(|x| x.speed_mps == w.speed_mps) {
+                Some(x) => {
+                    let latest = x.latest_intercept_s.max(w.latest_intercept_s);
+                    if w.earliest_intercept_s < x.earliest_intercept_s {
+                        *x = w;
+                    }
+                    x.latest_intercept_s = latest;
+                }
+                None => out.windows.push(w),
+            }
+        }
+    }
+    out.windows.sort_by(|a, b| a.speed_mps.total_cmp(&b.speed_mps));
+    Some(out)
+}
+
+/// The radars of a scenario, each with every parameter at its value, and at the most capable end of its
+/// ranges.
+fn radars(s: &Scenario) -> Result<(Vec<Radar>, Vec<Radar>), String> {
+    let mut spec = Vec::new();
+    for d in &s.radars {
+        let site = s.site(&d.site).ok_or_else(|| format!("no site {}", d.site))?;
+        spec.push(Radar::from_def(d, site).map_err(|e| e.to_string())?);
+    }
+    let best = spec.iter().map(|r| most_capable(s, r)).collect();
+    Ok((spec, best))
+}
+
+/// The radar of `radars` that tracks `threat` first, and when (seconds since launch).
+fn first_radar(radars: &[Radar], threat: &crate::engagement::ThreatTrack) -> Option<String> {
+    radars
+        .iter()
+        .filter_map(|r| Some((crate::engagement::track_intervals(r, threat).first()?.0, r)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, r)| r.name.clone())
 }
 
 /// Runs one trajectory of the plan.
@@ -302,18 +369,18 @@ pub fn run_one(
         message: m,
     };
     let (threat_name, missile_name, from, to, shape) = item;
-    let rdef = s
-        .radars
-        .first()
-        .ok_or_else(|| incomplete("it has no radar".into()))?;
-    let idef = s
-        .interceptors
-        .first()
-        .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
+    if s.radars.is_empty() {
+        return Err(incomplete("it has no radar".into()));
+    }
+    if s.interceptors.is_empty() {
+        return Err(incomplete("it has no interceptor battery".into()));
+    }
     let site = |n: &str| s.site(n).ok_or_else(|| incomplete(format!("no site {n}")));
-    let radar = Radar::from_def(rdef, site(&rdef.site)?).map_err(|e| incomplete(e.to_string()))?;
-    let best = most_capable(s, &radar);
-    let icpt = Interceptor::from_def(idef, site(&idef.site)?);
+    let (radars, best) = radars(s).map_err(incomplete)?;
+    let mut batteries = Vec::new();
+    for idef in &s.interceptors {
+        batteries.push((idef.name.as_str(), Interceptor::from_def(idef, site(&idef.site)?)));
+    }
     let mdef = s
         .missiles
         .iter()
@@ -328,6 +395,8 @@ pub fn run_one(
         tracked_s: 0.0,
         crossover_speed_mps: None,
         windows: vec![],
+        first_radar: None,
+        engaged_at_scenario_speed: false,
     };
     let mut result = ThreatResult {
         threat: threat_name.clone(),
@@ -380,8 +449,19 @@ pub fn run_one(
     result.flight_time_s = threat.impact_time_s();
     result.apogee_alt_m = threat.apogee_alt_m();
     result.threat_burnout_speed_mps = threat.burnout_state.speed_mps;
-    result.specified = cue(&engage(&radar, &icpt, &threat), &threat, &icpt, speeds);
-    result.most_capable = cue(&engage(&best, &icpt, &threat), &threat, &icpt, speeds);
+    let answer = |net: &[Radar]| {
+        let cues = batteries
+            .iter()
+            .map(|(name, icpt)| cue(&engage_network(net, icpt, &threat), &threat, icpt, name, speeds))
+            .collect();
+        combine(cues).map(|mut c| {
+            c.first_radar = first_radar(net, &threat);
+            c
+        })
+    };
+    let none = || incomplete("it has no interceptor battery".into());
+    result.specified = answer(&radars).ok_or_else(none)?;
+    result.most_capable = answer(&best).ok_or_else(none)?;
     let mut t = 0.0;
     let end = threat.impact_time_s();
     while t <= end + 1e-9 {
@@ -400,7 +480,7 @@ pub fn run_one(
 /// The speeds a study reports: the requested ones plus the battery's value and range ends, sorted.
 pub fn speeds(s: &Scenario, opts: &StudyOptions) -> Vec<f64> {
     let mut v = opts.speeds_mps.clone();
-    if let Some(i) = s.interceptors.first() {
+    for i in &s.interceptors {
         let (lo, hi) = i.burnout_speed_mps.span_of_values();
         v.extend([lo, i.burnout_speed_mps.value, hi]);
     }
@@ -415,19 +495,19 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
         scenario: s.meta.name.clone(),
         message: m,
     };
-    let rdef = s
-        .radars
-        .first()
-        .ok_or_else(|| incomplete("it has no radar".into()))?;
-    let idef = s
-        .interceptors
-        .first()
-        .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
-    let rsite = s
-        .site(&rdef.site)
-        .ok_or_else(|| incomplete(format!("no site {}", rdef.site)))?;
-    let radar = Radar::from_def(rdef, rsite).map_err(|e| incomplete(e.to_string()))?;
-    let best = most_capable(s, &radar);
+    if s.radars.is_empty() {
+        return Err(incomplete("it has no radar".into()));
+    }
+    if s.interceptors.is_empty() {
+        return Err(incomplete("it has no interceptor battery".into()));
+    }
+    let (radars, best) = radars(s).map_err(incomplete)?;
+    // The lowest altitude any radar of the network sees above a point.
+    let lowest = |net: &[Radar], lat: f64, lon: f64, rcs: f64| {
+        net.iter()
+            .filter_map(|r| r.lowest_visible_alt_m(lat, lon, rcs))
+            .min_by(f64::total_cmp)
+    };
     let min_rcs = s
         .missiles
         .iter()
@@ -452,10 +532,16 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
                 lat_deg: site.lat_deg,
                 lon_deg: site.lon_deg,
                 rcs_m2: rcs,
-                distance_m: geodesy::inverse(rsite.lat_deg, rsite.lon_deg, site.lat_deg, site.lon_deg)
-                    .map_or(f64::NAN, |g| g.distance_m),
-                specified_alt_m: radar.lowest_visible_alt_m(site.lat_deg, site.lon_deg, rcs),
-                most_capable_alt_m: best.lowest_visible_alt_m(site.lat_deg, site.lon_deg, rcs),
+                // f64::min skips NaN, so a failed geodesic counts as no distance.
+                distance_m: radars
+                    .iter()
+                    .map(|r| {
+                        geodesy::inverse(r.position.lat_deg, r.position.lon_deg, site.lat_deg, site.lon_deg)
+                            .map_or(f64::NAN, |g| g.distance_m)
+                    })
+                    .fold(f64::NAN, f64::min),
+                specified_alt_m: lowest(&radars, site.lat_deg, site.lon_deg, rcs),
+                most_capable_alt_m: lowest(&best, site.lat_deg, site.lon_deg, rcs),
             }
         })
         .collect();
@@ -485,8 +571,18 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
     Ok(Study {
         scenario: s.meta.name.clone(),
         description: s.meta.description.clone(),
-        radar: rdef.name.clone(),
-        interceptor: idef.name.clone(),
+        radar: s
+            .radars
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        interceptor: s
+            .interceptors
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         gravity: opts.gravity.name().to_string(),
         speeds_mps: speeds(s, opts),
         threats,
