@@ -68,8 +68,9 @@ fn compare_writes_a_folder_every_reader_accepts() {
     let s = stdout
         .find("Engageable trajectories by assumed burnout speed")
         .unwrap();
-    let t = stdout.find("first track or crossover speed changes").unwrap();
-    assert!(p < s && s < t, "{stdout}");
+    let f = stdout.find("First radar track by launch area").unwrap();
+    let t = stdout.find("Trajectories whose engagement changes").unwrap();
+    assert!(p < s && s < f && f < t, "{stdout}");
     assert!(stdout.contains("radars.Gabala.site") && stdout.contains("radars.EMR.site"));
     assert!(
         stdout.contains("Russian launch areas seen at any altitude: A 1/1, B 0/1"),

@@ -251,7 +251,8 @@ pub fn differences(a: &Scenario, b: &Scenario) -> Vec<Difference> {
     out
 }
 
-/// How one trajectory's answer changes from A to B (radar as specified, at the highest assumed speed).
+/// How one trajectory's answer changes from A to B (radars as specified; crossover speeds below the
+/// lowest assumed speed count as that speed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Change {
@@ -419,11 +420,19 @@ fn km(x: Option<f64>) -> Option<f64> {
     x.map(|m| (m / 100.0).round() / 10.0)
 }
 
-fn change_of(ra: &ThreatResult, rb: &ThreatResult) -> Change {
+/// What changes from A to B for one trajectory. Crossover speeds below `low_mps` (the lowest assumed
+/// speed) count as `low_mps`: there the fixed boost model gives a slow interceptor its burnout height
+/// for free, so the figures say only that every assumed speed engages (as the study's table says
+/// "< low end").
+fn change_of(ra: &ThreatResult, rb: &ThreatResult, low_mps: f64) -> Change {
     if ra.skipped.is_some() {
         return Change::NotFlown;
     }
-    match (ra.specified.crossover_speed_mps, rb.specified.crossover_speed_mps) {
+    let clamp = |x: Option<f64>| x.map(|v| v.max(low_mps));
+    match (
+        clamp(ra.specified.crossover_speed_mps),
+        clamp(rb.specified.crossover_speed_mps),
+    ) {
         (None, None) => Change::Neither,
         (Some(_), None) => Change::OnlyA,
         (None, Some(_)) => Change::OnlyB,
@@ -445,6 +454,7 @@ impl Comparison {
             .collect();
         speeds.sort_by(f64::total_cmp);
         speeds.dedup();
+        let low = speeds.first().copied().unwrap_or(0.0);
         let trajectories: Vec<TrajectoryRow> = study_a
             .threats
             .iter()
@@ -473,7 +483,7 @@ impl Comparison {
                 crossover_most_capable_b_mps: rb.most_capable.crossover_speed_mps.map(f64::round),
                 engaged_at_scenario_speed_a: ra.specified.engaged_at_scenario_speed,
                 engaged_at_scenario_speed_b: rb.specified.engaged_at_scenario_speed,
-                change: change_of(ra, rb),
+                change: change_of(ra, rb, low),
             })
             .collect();
         let mut families: Vec<&str> = Vec::new();
@@ -611,39 +621,90 @@ pub fn summary(c: &Comparison) -> String {
         "Engageable trajectories by assumed burnout speed (A / B, radars as specified)\n{t}\n\n"
     ));
 
+    // First tracks by launch area: the earliest and latest over its flown trajectories.
+    let mut t = table();
+    t.set_header(vec![
+        "launch area",
+        "trajectories",
+        "first track s A",
+        "first track s B",
+        "first radar A",
+        "first radar B",
+    ]);
+    let mut areas: Vec<&str> = Vec::new();
+    for r in &c.trajectories {
+        if r.change != Change::NotFlown && !areas.contains(&r.from.as_str()) {
+            areas.push(&r.from);
+        }
+    }
+    for area in areas {
+        let rows: Vec<&TrajectoryRow> = c
+            .trajectories
+            .iter()
+            .filter(|r| r.from == area && r.change != Change::NotFlown)
+            .collect();
+        let span = |f: fn(&TrajectoryRow) -> Option<f64>| {
+            let v: Vec<f64> = rows.iter().filter_map(|r| f(r)).collect();
+            let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                (a.min(*x), b.max(*x))
+            });
+            match v.len() {
+                0 => "never".to_string(),
+                n if n == rows.len() && format!("{lo:.0}") == format!("{hi:.0}") => format!("{lo:.0}"),
+                n if n == rows.len() => format!("{lo:.0}–{hi:.0}"),
+                n => format!("{lo:.0}–{hi:.0} ({n} seen)"),
+            }
+        };
+        let radars = |f: fn(&TrajectoryRow) -> &str| {
+            let mut v: Vec<&str> = rows.iter().map(|r| f(r)).filter(|x| !x.is_empty()).collect();
+            v.sort_unstable();
+            v.dedup();
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        t.add_row(vec![
+            area.to_string(),
+            rows.len().to_string(),
+            span(|r| r.first_track_a_s),
+            span(|r| r.first_track_b_s),
+            radars(|r| r.first_radar_a.as_str()),
+            radars(|r| r.first_radar_b.as_str()),
+        ]);
+    }
+    out.push_str(&format!(
+        "First radar track by launch area (seconds since launch, earliest–latest over its trajectories; radars as specified)\n{t}\n\n"
+    ));
+
+    let low = c.speeds_mps.first().copied().unwrap_or(0.0);
+    let crossover = |x: Option<f64>| match x {
+        None => "never".to_string(),
+        Some(v) if v < low => format!("< {:.1}", low / 1e3),
+        Some(v) => format!("{:.2}", v / 1e3),
+    };
     let changed: Vec<&TrajectoryRow> = c
         .trajectories
         .iter()
-        .filter(|r| {
-            r.change != Change::NotFlown
-                && (!matches!(r.change, Change::Same | Change::Neither)
-                    || r.first_track_a_s.map(f64::round) != r.first_track_b_s.map(f64::round))
-        })
+        .filter(|r| !matches!(r.change, Change::NotFlown | Change::Same | Change::Neither))
         .collect();
     let mut t = table();
     t.set_header(vec![
+        "threat",
         "from",
         "to",
-        "first track s A",
-        "first track s B",
-        "first radar B",
         "crossover km/s A",
         "crossover km/s B",
         "change",
     ]);
     for r in &changed {
         t.add_row(vec![
+            r.threat.clone(),
             r.from.clone(),
             r.to.clone(),
-            opt(r.first_track_a_s, 0),
-            opt(r.first_track_b_s, 0),
-            if r.first_radar_b.is_empty() {
-                "—".into()
-            } else {
-                r.first_radar_b.clone()
-            },
-            opt(r.crossover_a_mps.map(|v| v / 1e3), 2),
-            opt(r.crossover_b_mps.map(|v| v / 1e3), 2),
+            crossover(r.crossover_a_mps),
+            crossover(r.crossover_b_mps),
             r.change.name().to_string(),
         ]);
     }
@@ -652,10 +713,17 @@ pub fn summary(c: &Comparison) -> String {
         .iter()
         .filter(|r| r.change != Change::NotFlown)
         .count();
-    out.push_str(&format!(
-        "Trajectories whose first track or crossover speed changes ({} of {flown} flown)\n{t}\n\n",
-        changed.len()
-    ));
+    if changed.is_empty() {
+        out.push_str(&format!(
+            "Trajectories whose engagement changes: none of {flown} flown\n\n"
+        ));
+    } else {
+        out.push_str(&format!(
+            "Trajectories whose engagement changes ({} of {flown} flown; crossover speed with the radars as specified, \"< {:.1}\": every assumed speed engages)\n{t}\n\n",
+            changed.len(),
+            low / 1e3
+        ));
+    }
 
     let mut t = table();
     t.set_header(vec![
@@ -795,6 +863,45 @@ fn map_sites(c: &Comparison) -> Vec<MapSite> {
     out
 }
 
+/// The centre (latitude, longitude in degrees) of a small cap holding every point: the mean direction,
+/// then pulled towards the farthest point with shrinking steps (Bădoiu–Clarkson), which converges on
+/// the centre of the smallest enclosing cap.
+fn enclosing_centre(points: &[[f64; 2]]) -> (f64, f64) {
+    let unit = |[lon, lat]: [f64; 2]| {
+        let (l, p) = (lon.to_radians(), lat.to_radians());
+        [p.cos() * l.cos(), p.cos() * l.sin(), p.sin()]
+    };
+    let norm = |v: [f64; 3]| {
+        let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        if n > 0.0 {
+            [v[0] / n, v[1] / n, v[2] / n]
+        } else {
+            [1.0, 0.0, 0.0]
+        }
+    };
+    let vs: Vec<[f64; 3]> = points.iter().map(|p| unit(*p)).collect();
+    let mut c = norm(
+        vs.iter()
+            .fold([0.0; 3], |a, v| [a[0] + v[0], a[1] + v[1], a[2] + v[2]]),
+    );
+    for k in 1..200 {
+        let dot = |v: &[f64; 3]| c[0] * v[0] + c[1] * v[1] + c[2] * v[2];
+        let Some(far) = vs.iter().min_by(|a, b| dot(a).total_cmp(&dot(b))) else {
+            break;
+        };
+        let t = 1.0 / (k as f64 + 1.0);
+        c = norm([
+            c[0] + t * (far[0] - c[0]),
+            c[1] + t * (far[1] - c[1]),
+            c[2] + t * (far[2] - c[2]),
+        ]);
+    }
+    (
+        c[2].atan2(c[0].hypot(c[1])).to_degrees(),
+        c[1].atan2(c[0]).to_degrees(),
+    )
+}
+
 /// SVG map of the comparison: every flown track coloured by what changes from A to B, the defence
 /// sites of each scenario, launch and target sites, over Natural Earth land and borders.
 pub fn map_svg(c: &Comparison) -> Result<String, render::RenderError> {
@@ -806,9 +913,20 @@ pub fn map_svg(c: &Comparison) -> Result<String, render::RenderError> {
     for r in c.study_a.threats.iter().filter(|r| r.skipped.is_none()) {
         pts.extend(r.track.iter().step_by(8).map(|p| [p.lon_deg, p.lat_deg]));
     }
-    let projection = map::suited_projection(&pts);
-    let (w, h) = (1000.0, 780.0);
-    let f = Frame::fit(projection, pts.iter().copied(), (50.0, 90.0, 930.0, 640.0), 0.05)?;
+    let projection = match map::suited_projection(&pts) {
+        // An orthographic map shows one hemisphere: centre it on the smallest cap holding every point
+        // rather than on their mean, which the many European tracks would pull away from America.
+        map::Projection::Orthographic { .. } => {
+            let (lat0, lon0) = enclosing_centre(&pts);
+            map::Projection::Orthographic {
+                lat0: lat0.round(),
+                lon0: lon0.round(),
+            }
+        }
+        other => other,
+    };
+    let (w, h) = (1000.0, 960.0);
+    let f = Frame::fit(projection, pts.iter().copied(), (50.0, 100.0, 930.0, 640.0), 0.05)?;
     let (lat_lo, lat_hi) = pts
         .iter()
         .fold((90.0f64, -90.0f64), |(a, b), p| (a.min(p[1]), b.max(p[1])));
@@ -830,8 +948,15 @@ pub fn map_svg(c: &Comparison) -> Result<String, render::RenderError> {
         "text",
         &attrs!["x" => 50, "y" => 74, "font-size" => 11],
         &format!(
-            "The same threat tracks flown against both; colour: whether each is engageable at some burnout speed up to {:.1} km/s (radars as specified). {} projection, sphere R = 6371 km; Natural Earth 1:110m.",
+            "The same threat tracks flown against both; colour: whether each is engageable at some burnout speed up to {:.1} km/s (radars as specified).",
             c.top_speed_mps() / 1e3,
+        ),
+    )?;
+    s.leaf(
+        "text",
+        &attrs!["x" => 50, "y" => 90, "font-size" => 11],
+        &format!(
+            "Ground tracks from launch to impact. {} projection; sphere R = 6371 km; land and borders: Natural Earth 1:110m.",
             projection.name()
         ),
     )?;
@@ -908,7 +1033,8 @@ pub fn map_svg(c: &Comparison) -> Result<String, render::RenderError> {
         ),
         (LegendKey::Dot("#ffffff".into(), "#000".into()), "target".into()),
     ]);
-    map::legend(&mut s, (f.x0 + 8.0, f.y0 + 8.0), &entries)?;
+    // Below the map, where it hides no track.
+    map::legend(&mut s, (f.x0, f.y0 + f.height + 36.0), &entries)?;
     s.close()?;
     s.finish()
 }
