@@ -416,6 +416,11 @@ fn engaged_at(c: &crate::study::Cue, v: f64) -> bool {
     c.windows.iter().any(|w| w.speed_mps == v)
 }
 
+/// Rounded to 0.1 (seconds, for tables: the radar scan locates a track to 1 ms on a 2 s sampling).
+fn tenth(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
 fn km(x: Option<f64>) -> Option<f64> {
     x.map(|m| (m / 100.0).round() / 10.0)
 }
@@ -468,8 +473,8 @@ impl Comparison {
                 to: ra.to.clone(),
                 range_km: km(Some(ra.range_m)).filter(|x| x.is_finite()),
                 skipped: ra.skipped.clone().unwrap_or_default(),
-                first_track_a_s: ra.specified.first_detection_s,
-                first_track_b_s: rb.specified.first_detection_s,
+                first_track_a_s: ra.specified.first_detection_s.map(tenth),
+                first_track_b_s: rb.specified.first_detection_s.map(tenth),
                 first_track_gain_s: ra
                     .specified
                     .first_detection_s
