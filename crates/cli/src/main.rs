@@ -51,6 +51,11 @@ enum Command {
     /// assumed interceptor burnout speed, and what its radar sees. Prints tables and writes an output
     /// folder (CSV, GeoJSON, KML, SVG, HTML report); exit status 2 when the scenario is rejected.
     Study(cmd::study::StudyArgs),
+    /// Two scenarios against the same threats: what changes between the deployments (engageable
+    /// trajectories per assumed speed, crossover speeds, first-track times, what the radars see of each
+    /// launch area), with the differing parameters first. Prints tables and writes an output folder (CSV,
+    /// GeoJSON, SVG, HTML); exit status 2 for an unknown or rejected scenario, nothing written.
+    Compare(cmd::compare::CompareArgs),
     /// Maps over a grid: the targets a deployment can defend against a launch site (defended-area),
     /// the launch areas from which missiles aimed at a defended point can be engaged (threat-origin), or
     /// the lowest warhead altitude the radar sees (radar-coverage). Prints a table and writes an output
@@ -91,6 +96,7 @@ fn main() -> ExitCode {
         Command::Lambert(a) => cmd::lambert::run(&a),
         Command::Trajectory(a) => cmd::trajectory::run(&a),
         Command::Study(a) => cmd::study::run(&a),
+        Command::Compare(a) => cmd::compare::run(&a),
         Command::Footprint(a) => cmd::footprint::run(&a),
         Command::Sweep(a) => cmd::sweep::run(&a),
         Command::Log(c) => cmd::log::run(c),

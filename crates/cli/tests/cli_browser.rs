@@ -1,4 +1,4 @@
-//! Every HTML report and SVG plot that `study`, `footprint`, `sweep`, `trajectory` and `simulate` write,
+//! Every HTML report and SVG plot that `study`, `compare`, `footprint`, `sweep`, `trajectory` and `simulate` write,
 //! opened in Debian's headless Chromium through Playwright (`tests/browser/check-pages.mjs`, one browser
 //! for all pages): no console error, no page error, no failed request, every image loaded, every inline
 //! drawing of a report on the page. Screenshots are kept under the target directory (the path is
@@ -128,6 +128,15 @@ fn every_report_and_plot_renders_in_chromium_without_errors() {
 
     run(&["study", "europe-2008", "--format", "json", "--out", &at("study")]);
     run(&[
+        "compare",
+        "europe-2008",
+        "gabala-offer",
+        "--format",
+        "json",
+        "--out",
+        &at("compare"),
+    ]);
+    run(&[
         "footprint",
         "europe-2008",
         "--map",
@@ -234,6 +243,8 @@ fn every_report_and_plot_renders_in_chromium_without_errors() {
     assert_eq!(
         names,
         [
+            "compare/map.svg",
+            "compare/report.html",
             "footprint-defended-area/footprint.svg",
             "footprint-defended-area/report.html",
             "footprint-radar-coverage/footprint.svg",

@@ -454,9 +454,40 @@ impl Engagement {
 
 /// Cues `icpt` with `radar` against `threat` and computes the required speed along the trajectory.
 pub fn engage(radar: &Radar, icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
-    let impact = threat.impact_time_s();
+    engage_network(std::slice::from_ref(radar), icpt, threat)
+}
+
+/// Intervals (seconds since launch) during which `radar` tracks the warhead of `threat`.
+pub fn track_intervals(radar: &Radar, threat: &ThreatTrack) -> Vec<(f64, f64)> {
     let track = |t: f64| threat.ecef_at(t);
-    let intervals = radar.track_intervals(&track, 0.0, impact, RADAR_STEP_S, threat.missile.rcs_m2);
+    radar.track_intervals(
+        &track,
+        0.0,
+        threat.impact_time_s(),
+        RADAR_STEP_S,
+        threat.missile.rcs_m2,
+    )
+}
+
+/// The union of interval lists, sorted and with overlapping or touching intervals merged.
+pub fn merge_intervals(mut all: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(all.len());
+    for (a, b) in all {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// Cues `icpt` with a network of `radars` against `threat`: whichever radar tracks the warhead first
+/// cues the battery (the radars share their tracks), so the track intervals are the union of every
+/// radar's. With one radar this is [`engage`].
+pub fn engage_network(radars: &[Radar], icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
+    let impact = threat.impact_time_s();
+    let intervals = merge_intervals(radars.iter().flat_map(|r| track_intervals(r, threat)).collect());
     let first = intervals.first().map(|iv| iv.0);
     let commit = first.map(|t| t + icpt.commit_delay_s);
     let mut flyouts = Vec::new();

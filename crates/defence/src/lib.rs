@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`scenario`]: scenario files (TOML) — sites, radars, interceptor batteries, missiles, threats —
 //!   every numeric parameter with a `source` and optionally a disputed `range`; the built-in
-//!   `europe-2008` scenario.
+//!   `europe-2008` scenario; [`builtin`]: every scenario shipped with the binary (the US plan and the
+//!   alternatives of the 2007–2009 dispute).
 //! - [`params`]: the one table of scenario parameters (section, key, unit, physical limits, source
 //!   rule, accessors) that the scenario checker, the study's parameter list and the sweeps read.
 //! - [`radar`]: radar coverage — field of regard, Earth horizon and minimum elevation, detection range
@@ -19,6 +20,7 @@
 //!   speed by intercept point and coast time).
 //! - [`footprint`]: defended-area, threat-origin and radar-coverage maps over a grid (fast engine, parallel).
 //! - [`contour`]: polygons from grids (marching squares).
+//! - [`compare`]: two scenarios against the same threats — what changes, and the files that show it.
 //! - [`sweep`]: parameter sweeps (one or two parameters) and Monte Carlo over disputed ranges.
 //! - [`maps`]: footprint and sweep exports (CSV, GeoJSON, KML, CZML, SVG heat maps with a coastline,
 //!   HTML); [`coastline`]: Natural Earth land outlines shipped with the crate.
@@ -27,7 +29,9 @@
 //! transparency log.
 
 pub mod boost;
+pub mod builtin;
 pub mod coastline;
+pub mod compare;
 pub mod contour;
 pub mod engagement;
 pub mod footprint;

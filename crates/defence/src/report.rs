@@ -462,7 +462,7 @@ pub fn kml(study: &Study) -> Result<String, RenderError> {
 }
 
 /// Opens an `<svg>` of `w` × `h` pixels with the project's font settings and a `<title>`.
-fn svg_open(x: &mut Xml, w: f64, h: f64, title: &str) -> Result<(), RenderError> {
+pub(crate) fn svg_open(x: &mut Xml, w: f64, h: f64, title: &str) -> Result<(), RenderError> {
     x.open(
         "svg",
         &attrs![

@@ -38,8 +38,8 @@ use crate::params::Section;
 /// The built-in `europe-2008` scenario (TOML source).
 pub const EUROPE_2008_TOML: &str = include_str!("../scenarios/europe-2008.toml");
 
-/// Names of the scenarios built into the binary.
-pub const BUILT_IN: &[&str] = &["europe-2008"];
+/// Names of the scenarios built into the binary ([`crate::builtin::SCENARIOS`] holds their text).
+pub const BUILT_IN: &[&str] = &crate::builtin::NAMES;
 
 /// A numeric parameter with its provenance.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -266,6 +266,9 @@ pub struct Meta {
     pub name: String,
     /// One paragraph on what the scenario represents.
     pub description: String,
+    /// One line naming the scenario's question (for `shieldwatch study --list`); empty when not given.
+    #[serde(default)]
+    pub summary: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -416,9 +419,10 @@ fn is_key_char(b: u8) -> bool {
 impl Scenario {
     /// Loads a built-in scenario by name (see [`BUILT_IN`]) or, failing that, a TOML file at `name`.
     pub fn load(name: &str) -> Result<Scenario, ScenarioError> {
-        match name {
-            "europe-2008" => Scenario::parse(EUROPE_2008_TOML, "<built-in europe-2008>"),
-            path => {
+        match crate::builtin::text(name) {
+            Some(text) => Scenario::parse(text, &format!("<built-in {name}>")),
+            None => {
+                let path = name;
                 let text = std::fs::read_to_string(Path::new(path)).map_err(|e| ScenarioError {
                     file: path.to_string(),
                     line: 0,

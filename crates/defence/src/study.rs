@@ -21,7 +21,7 @@ use geodesy::Geodetic;
 use serde::Serialize;
 
 use crate::boost::{BoostModel, size_interceptor};
-use crate::engagement::{Engagement, Interceptor, Missile, engage, fly_threat, shoot_look_shoot};
+use crate::engagement::{Engagement, Interceptor, Missile, engage_network, fly_threat, shoot_look_shoot};
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
 
@@ -65,13 +65,18 @@ pub struct StudyOptions {
     pub speeds_mps: Vec<f64>,
     /// The interceptor's boost model.
     pub boost: BoostModel,
-    /// The battery, set up once (its powered family flown) and shared by every trajectory.
+    /// The batteries, set up once (their powered families flown) and shared by every trajectory.
     pub battery: BatteryCache,
 }
 
-/// The study's interceptor battery, set up on first use.
+/// The study's interceptor batteries (name, battery) in scenario order, set up on first use, with the
+/// name of the scenario they belong to: an options value used for another scenario gets that one's
+/// batteries, set up anew (never the first one's).
 #[derive(Debug, Clone, Default)]
-pub struct BatteryCache(Arc<OnceLock<Result<Interceptor, StudyError>>>);
+pub struct BatteryCache(Arc<OnceLock<(String, Result<Batteries, StudyError>)>>);
+
+/// A scenario's batteries: (name, battery) in scenario order.
+pub type Batteries = Vec<(String, Interceptor)>;
 
 impl Default for StudyOptions {
     fn default() -> Self {
@@ -114,7 +119,7 @@ pub struct TrackSample {
 }
 
 /// The window at one speed.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Window {
     /// Interceptor burnout speed, m/s.
     pub speed_mps: f64,
@@ -132,6 +137,9 @@ pub struct Window {
     pub intercept_lon_deg: f64,
     /// Sequential shots possible (shoot-look-shoot), at most the battery's count.
     pub shots: u32,
+    /// The battery that makes this earliest intercept (the scenario's first one that does, when several
+    /// batteries can).
+    pub battery: String,
 }
 
 /// One radar variant's answer for one trajectory.
@@ -147,6 +155,10 @@ pub struct Cue {
     pub crossover_speed_mps: Option<f64>,
     /// Engagement windows at the study speeds where there is one.
     pub windows: Vec<Window>,
+    /// The radar that tracks the warhead first (it cues every battery; `None`: never seen).
+    pub first_radar: Option<String>,
+    /// Whether some battery engages the trajectory at its own burnout speed as the scenario gives it.
+    pub engaged_at_scenario_speed: bool,
 }
 
 /// One threat trajectory.
@@ -195,7 +207,7 @@ pub struct Coverage {
     pub lon_deg: f64,
     /// RCS assumed, m² (of the missiles launched there, or the smallest in the scenario).
     pub rcs_m2: f64,
-    /// Distance from the radar, m.
+    /// Distance from the nearest radar, m.
     pub distance_m: f64,
     /// Lowest visible altitude with the radar as specified, m (`None`: never seen).
     pub specified_alt_m: Option<f64>,
@@ -223,9 +235,10 @@ pub struct Study {
     pub scenario: String,
     /// Scenario description.
     pub description: String,
-    /// Radar used for cueing.
+    /// Radars of the cueing network (names joined by ", "; the first to track a warhead cues every
+    /// battery).
     pub radar: String,
-    /// Interceptor battery.
+    /// Interceptor batteries (names joined by ", ").
     pub interceptor: String,
     /// Gravity model.
     pub gravity: String,
@@ -270,25 +283,70 @@ pub struct SizedSummary {
     pub losses_mps: f64,
 }
 
-/// The study's interceptor battery (the scenario's first) with the boost model of `opts`, set up once.
-pub fn battery(s: &Scenario, opts: &StudyOptions) -> Result<Interceptor, StudyError> {
-    opts.battery
+/// The study's interceptor batteries, (name, battery) in scenario order, with the boost model of `opts`,
+/// set up once. Under the powered boost, a battery whose scenario entry names no vehicle keeps the fixed
+/// boost (the study's summary names it, [`fixed_boost_batteries`]); one naming a vehicle the scenario does
+/// not define is an error.
+pub fn batteries(s: &Scenario, opts: &StudyOptions) -> Result<Batteries, StudyError> {
+    let (name, cached) = opts
+        .battery
         .0
-        .get_or_init(|| {
-            let incomplete = |m: String| StudyError::Incomplete {
-                scenario: s.meta.name.clone(),
-                message: m,
-            };
-            let idef = s
-                .interceptors
-                .first()
-                .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
-            let site = s
-                .site(&idef.site)
-                .ok_or_else(|| incomplete(format!("no site {}", idef.site)))?;
-            Interceptor::with_boost(idef, site, opts.boost, s).map_err(|e| incomplete(e.to_string()))
+        .get_or_init(|| (s.meta.name.clone(), set_up_batteries(s, opts.boost)));
+    if *name == s.meta.name {
+        cached.clone()
+    } else {
+        set_up_batteries(s, opts.boost)
+    }
+}
+
+fn set_up_batteries(s: &Scenario, boost: BoostModel) -> Result<Batteries, StudyError> {
+    let incomplete = |m: String| StudyError::Incomplete {
+        scenario: s.meta.name.clone(),
+        message: m,
+    };
+    if s.interceptors.is_empty() {
+        return Err(incomplete("it has no interceptor battery".into()));
+    }
+    let mut out = Vec::with_capacity(s.interceptors.len());
+    for idef in &s.interceptors {
+        let site = s
+            .site(&idef.site)
+            .ok_or_else(|| incomplete(format!("no site {}", idef.site)))?;
+        let model = if idef.vehicle.is_some() {
+            boost
+        } else {
+            BoostModel::Fixed
+        };
+        let icpt = Interceptor::with_boost(idef, site, model, s).map_err(|e| incomplete(e.to_string()))?;
+        out.push((idef.name.clone(), icpt));
+    }
+    Ok(out)
+}
+
+/// The study's first interceptor battery (the one footprints and sweeps use), as [`batteries`] sets it
+/// up.
+pub fn battery(s: &Scenario, opts: &StudyOptions) -> Result<Interceptor, StudyError> {
+    let all = batteries(s, opts)?;
+    all.into_iter()
+        .next()
+        .map(|(_, b)| b)
+        .ok_or_else(|| StudyError::Incomplete {
+            scenario: s.meta.name.clone(),
+            message: "it has no interceptor battery".into(),
         })
-        .clone()
+}
+
+/// The batteries that fly the fixed boost under the powered model because their scenario entry names no
+/// vehicle (empty under `--boost fixed`, where every battery does).
+pub fn fixed_boost_batteries(s: &Scenario, opts: &StudyOptions) -> Vec<String> {
+    if opts.boost == BoostModel::Fixed {
+        return Vec::new();
+    }
+    s.interceptors
+        .iter()
+        .filter(|i| i.vehicle.is_none())
+        .map(|i| i.name.clone())
+        .collect()
 }
 
 /// One trajectory of a study: threat name, missile name, launch site, target, shape.
@@ -320,7 +378,13 @@ fn most_capable(s: &Scenario, r: &Radar) -> Radar {
     m
 }
 
-fn cue(e: &Engagement, threat: &crate::engagement::ThreatTrack, icpt: &Interceptor, speeds: &[f64]) -> Cue {
+fn cue(
+    e: &Engagement,
+    threat: &crate::engagement::ThreatTrack,
+    icpt: &Interceptor,
+    battery: &str,
+    speeds: &[f64],
+) -> Cue {
     let first_alt = e
         .first_detection_s
         .map(|t| geodesy::ecef_to_geodetic(threat.ecef_at(t)).h_m);
@@ -341,6 +405,7 @@ fn cue(e: &Engagement, threat: &crate::engagement::ThreatTrack, icpt: &Intercept
                 intercept_lat_deg: p.lat_deg,
                 intercept_lon_deg: p.lon_deg,
                 shots,
+                battery: battery.to_string(),
             })
         })
         .collect();
@@ -350,7 +415,59 @@ fn cue(e: &Engagement, threat: &crate::engagement::ThreatTrack, icpt: &Intercept
         tracked_s: e.track_intervals_s.iter().map(|(a, b)| b - a).sum(),
         crossover_speed_mps: e.crossover().map(|f| f.required_speed_mps),
         windows,
+        first_radar: None,
+        engaged_at_scenario_speed: e.window(icpt.burnout_speed_mps).is_some(),
     }
+}
+
+/// One answer from the answers of every battery (in scenario order) cued by the same radar network:
+/// the lowest crossover speed, and at each speed the window with the earliest intercept (its latest
+/// intercept the latest of any battery, its shots those of the battery making the earliest intercept).
+fn combine(cues: Vec<Cue>) -> Option<Cue> {
+    let mut it = cues.into_iter();
+    let mut out = it.next()?;
+    for c in it {
+        out.crossover_speed_mps = match (out.crossover_speed_mps, c.crossover_speed_mps) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        out.engaged_at_scenario_speed |= c.engaged_at_scenario_speed;
+        for w in c.windows {
+            match out.windows.iter_mut().find(|x| x.speed_mps == w.speed_mps) {
+                Some(x) => {
+                    let latest = x.latest_intercept_s.max(w.latest_intercept_s);
+                    if w.earliest_intercept_s < x.earliest_intercept_s {
+                        *x = w;
+                    }
+                    x.latest_intercept_s = latest;
+                }
+                None => out.windows.push(w),
+            }
+        }
+    }
+    out.windows.sort_by(|a, b| a.speed_mps.total_cmp(&b.speed_mps));
+    Some(out)
+}
+
+/// The radars of a scenario, each with every parameter at its value, and at the most capable end of its
+/// ranges.
+fn radars(s: &Scenario) -> Result<(Vec<Radar>, Vec<Radar>), String> {
+    let mut spec = Vec::new();
+    for d in &s.radars {
+        let site = s.site(&d.site).ok_or_else(|| format!("no site {}", d.site))?;
+        spec.push(Radar::from_def(d, site).map_err(|e| e.to_string())?);
+    }
+    let best = spec.iter().map(|r| most_capable(s, r)).collect();
+    Ok((spec, best))
+}
+
+/// The radar of `radars` that tracks `threat` first, and when (seconds since launch).
+fn first_radar(radars: &[Radar], threat: &crate::engagement::ThreatTrack) -> Option<String> {
+    radars
+        .iter()
+        .filter_map(|r| Some((crate::engagement::track_intervals(r, threat).first()?.0, r)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, r)| r.name.clone())
 }
 
 /// Runs one trajectory of the plan.
@@ -365,14 +482,12 @@ pub fn run_one(
         message: m,
     };
     let (threat_name, missile_name, from, to, shape) = item;
-    let rdef = s
-        .radars
-        .first()
-        .ok_or_else(|| incomplete("it has no radar".into()))?;
+    if s.radars.is_empty() {
+        return Err(incomplete("it has no radar".into()));
+    }
     let site = |n: &str| s.site(n).ok_or_else(|| incomplete(format!("no site {n}")));
-    let radar = Radar::from_def(rdef, site(&rdef.site)?).map_err(|e| incomplete(e.to_string()))?;
-    let best = most_capable(s, &radar);
-    let icpt = battery(s, opts)?;
+    let (radars, best) = radars(s).map_err(incomplete)?;
+    let batteries = batteries(s, opts)?;
     let mdef = s
         .missiles
         .iter()
@@ -387,6 +502,8 @@ pub fn run_one(
         tracked_s: 0.0,
         crossover_speed_mps: None,
         windows: vec![],
+        first_radar: None,
+        engaged_at_scenario_speed: false,
     };
     let mut result = ThreatResult {
         threat: threat_name.clone(),
@@ -439,8 +556,19 @@ pub fn run_one(
     result.flight_time_s = threat.impact_time_s();
     result.apogee_alt_m = threat.apogee_alt_m();
     result.threat_burnout_speed_mps = threat.burnout_state.speed_mps;
-    result.specified = cue(&engage(&radar, &icpt, &threat), &threat, &icpt, speeds);
-    result.most_capable = cue(&engage(&best, &icpt, &threat), &threat, &icpt, speeds);
+    let answer = |net: &[Radar]| {
+        let cues = batteries
+            .iter()
+            .map(|(name, icpt)| cue(&engage_network(net, icpt, &threat), &threat, icpt, name, speeds))
+            .collect();
+        combine(cues).map(|mut c| {
+            c.first_radar = first_radar(net, &threat);
+            c
+        })
+    };
+    let none = || incomplete("it has no interceptor battery".into());
+    result.specified = answer(&radars).ok_or_else(none)?;
+    result.most_capable = answer(&best).ok_or_else(none)?;
     let mut t = 0.0;
     let end = threat.impact_time_s();
     while t <= end + 1e-9 {
@@ -459,7 +587,7 @@ pub fn run_one(
 /// The speeds a study reports: the requested ones plus the battery's value and range ends, sorted.
 pub fn speeds(s: &Scenario, opts: &StudyOptions) -> Vec<f64> {
     let mut v = opts.speeds_mps.clone();
-    if let Some(i) = s.interceptors.first() {
+    for i in &s.interceptors {
         let (lo, hi) = i.burnout_speed_mps.span_of_values();
         v.extend([lo, i.burnout_speed_mps.value, hi]);
     }
@@ -474,22 +602,19 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
         scenario: s.meta.name.clone(),
         message: m,
     };
-    let rdef = s
-        .radars
-        .first()
-        .ok_or_else(|| incomplete("it has no radar".into()))?;
-    let idef = s
-        .interceptors
-        .first()
-        .ok_or_else(|| incomplete("it has no interceptor battery".into()))?;
-    let isite = s
-        .site(&idef.site)
-        .ok_or_else(|| incomplete(format!("no site {}", idef.site)))?;
-    let rsite = s
-        .site(&rdef.site)
-        .ok_or_else(|| incomplete(format!("no site {}", rdef.site)))?;
-    let radar = Radar::from_def(rdef, rsite).map_err(|e| incomplete(e.to_string()))?;
-    let best = most_capable(s, &radar);
+    if s.radars.is_empty() {
+        return Err(incomplete("it has no radar".into()));
+    }
+    if s.interceptors.is_empty() {
+        return Err(incomplete("it has no interceptor battery".into()));
+    }
+    let (radars, best) = radars(s).map_err(incomplete)?;
+    // The lowest altitude any radar of the network sees above a point.
+    let lowest = |net: &[Radar], lat: f64, lon: f64, rcs: f64| {
+        net.iter()
+            .filter_map(|r| r.lowest_visible_alt_m(lat, lon, rcs))
+            .min_by(f64::total_cmp)
+    };
     let min_rcs = s
         .missiles
         .iter()
@@ -514,10 +639,16 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
                 lat_deg: site.lat_deg,
                 lon_deg: site.lon_deg,
                 rcs_m2: rcs,
-                distance_m: geodesy::inverse(rsite.lat_deg, rsite.lon_deg, site.lat_deg, site.lon_deg)
-                    .map_or(f64::NAN, |g| g.distance_m),
-                specified_alt_m: radar.lowest_visible_alt_m(site.lat_deg, site.lon_deg, rcs),
-                most_capable_alt_m: best.lowest_visible_alt_m(site.lat_deg, site.lon_deg, rcs),
+                // f64::min skips NaN, so a failed geodesic counts as no distance.
+                distance_m: radars
+                    .iter()
+                    .map(|r| {
+                        geodesy::inverse(r.position.lat_deg, r.position.lon_deg, site.lat_deg, site.lon_deg)
+                            .map_or(f64::NAN, |g| g.distance_m)
+                    })
+                    .fold(f64::NAN, f64::min),
+                specified_alt_m: lowest(&radars, site.lat_deg, site.lon_deg, rcs),
+                most_capable_alt_m: lowest(&best, site.lat_deg, site.lon_deg, rcs),
             }
         })
         .collect();
@@ -562,6 +693,11 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
             push(&mut parameters, &so, "coast_after_s", &st.coast_after_s);
         }
     }
+    // The sized vehicle shown is the first battery's (the one footprints and sweeps use).
+    let idef = &s.interceptors[0];
+    let isite = s
+        .site(&idef.site)
+        .ok_or_else(|| incomplete(format!("no site {}", idef.site)))?;
     let sized_interceptor = match (opts.boost, idef.vehicle.as_deref().and_then(|n| s.vehicle(n))) {
         (BoostModel::Powered, Some(vdef)) => {
             let site = Geodetic {
@@ -602,11 +738,32 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
     Ok(Study {
         scenario: s.meta.name.clone(),
         description: s.meta.description.clone(),
-        radar: rdef.name.clone(),
-        interceptor: idef.name.clone(),
+        radar: s
+            .radars
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        interceptor: s
+            .interceptors
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         gravity: opts.gravity.name().to_string(),
         boost: opts.boost,
-        boost_model: opts.boost.describe().to_string(),
+        boost_model: {
+            let fixed = fixed_boost_batteries(s, opts);
+            if fixed.is_empty() {
+                opts.boost.describe().to_string()
+            } else {
+                format!(
+                    "{} Batteries naming no vehicle keep the fixed boost: {}.",
+                    opts.boost.describe(),
+                    fixed.join(", ")
+                )
+            }
+        },
         sized_interceptor,
         speeds_mps: speeds(s, opts),
         threats,

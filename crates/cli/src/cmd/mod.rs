@@ -1,6 +1,7 @@
 //! One module per subcommand. Each exposes `run(args) -> anyhow::Result<ExitCode>` and stays a thin shell
 //! over library calls.
 
+pub mod compare;
 pub mod fly;
 pub mod footprint;
 pub mod geodesy;

@@ -62,11 +62,34 @@ impl BoostArg {
     }
 }
 
+impl GravityArg {
+    /// The flight crate's gravity model.
+    pub fn model(self) -> flight::Gravity {
+        match self {
+            GravityArg::Point => flight::Gravity::Point,
+            GravityArg::J2 => flight::Gravity::J2,
+        }
+    }
+}
+
+/// The study's trajectory shape for a command-line shape.
+pub fn shape_choice(s: ShapeArg) -> study::ShapeChoice {
+    match s {
+        ShapeArg::MinEnergy => study::ShapeChoice::MinEnergy,
+        ShapeArg::Lofted => study::ShapeChoice::Lofted,
+        ShapeArg::Depressed => study::ShapeChoice::Depressed,
+    }
+}
+
 /// Arguments of `shieldwatch study`.
 #[derive(Debug, Args)]
 pub struct StudyArgs {
-    /// A built-in scenario name (europe-2008) or the path of a scenario TOML file.
-    pub scenario: String,
+    /// A built-in scenario name (`--list` names them) or the path of a scenario TOML file.
+    #[arg(required_unless_present = "list")]
+    pub scenario: Option<String>,
+    /// List the built-in scenarios, one line each, and exit.
+    #[arg(long, conflicts_with = "scenario")]
+    pub list: bool,
     /// Output folder, replaced atomically when the study completes [default: out/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -94,7 +117,14 @@ pub struct StudyArgs {
 
 /// Runs the study. Exit status 2 when the scenario is rejected (nothing is written then).
 pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
-    let scenario = match Scenario::load(&args.scenario) {
+    if args.list {
+        return list();
+    }
+    let Some(name) = args.scenario.as_deref() else {
+        eprintln!("shieldwatch: error: name a scenario, or use --list to see the built-in ones");
+        return Ok(ExitCode::from(2));
+    };
+    let scenario = match Scenario::load(name) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("shieldwatch: error: {e}");
@@ -106,19 +136,8 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let opts = StudyOptions {
-        gravity: match args.gravity {
-            GravityArg::Point => flight::Gravity::Point,
-            GravityArg::J2 => flight::Gravity::J2,
-        },
-        shapes: args
-            .shapes
-            .iter()
-            .map(|s| match s {
-                ShapeArg::MinEnergy => study::ShapeChoice::MinEnergy,
-                ShapeArg::Lofted => study::ShapeChoice::Lofted,
-                ShapeArg::Depressed => study::ShapeChoice::Depressed,
-            })
-            .collect(),
+        gravity: args.gravity.model(),
+        shapes: args.shapes.iter().map(|s| shape_choice(*s)).collect(),
         speeds_mps: args.speeds.clone(),
         boost: args.boost.model(),
         battery: study::BatteryCache::default(),
@@ -200,6 +219,16 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Table => print!("{}", report::summary(&result)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints every built-in scenario with its one-line summary.
+fn list() -> anyhow::Result<ExitCode> {
+    let all = defence::builtin::list().context("loading the built-in scenarios")?;
+    let width = all.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, line) in all {
+        println!("{name:width$}  {line}");
     }
     Ok(ExitCode::SUCCESS)
 }
