@@ -20,7 +20,7 @@
 //! `missiles.Iranian IRBM.burnout_alt_m`) or `section.key` for the first item of the section; the
 //! section may be given in the singular (`interceptor.commit_delay_s`).
 
-use crate::scenario::{InterceptorDef, MissileDef, Param, RadarDef, Scenario};
+use crate::scenario::{InterceptorDef, MissileDef, Param, RadarDef, Scenario, VehicleDef};
 
 /// The physical limits of a parameter: the values any scenario or sweep may give it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -345,6 +345,42 @@ impl Section for MissileDef {
     }
 }
 
+/// [0, 89] degrees: the pitch-over kick of a vehicle's programme.
+pub const KICK: Limits = Limits {
+    low: 0.0,
+    high: 89.0,
+    low_open: false,
+};
+
+/// [0, 1e9] kg: a payload mass (the flight crate's limit for a vehicle).
+pub const PAYLOAD: Limits = Limits {
+    low: 0.0,
+    high: 1.0e9,
+    low_open: false,
+};
+
+/// A vehicle's own parameters (its stages' are checked by the scenario checker and listed by the study,
+/// but are not rows: a stage has no name to address it by).
+impl Section for VehicleDef {
+    const SECTION: &'static str = "vehicles";
+    const SINGULAR: &'static str = "vehicle";
+    const PARAMS: &'static [ParamRow<Self>] = &[
+        param!(payload_kg, "kg", PAYLOAD),
+        param!(vertical_rise_s, "s", NON_NEGATIVE),
+        param!(kick_duration_s, "s", NON_NEGATIVE),
+        param!(kick_deg, "deg", KICK),
+    ];
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn items(s: &Scenario) -> &[Self] {
+        &s.vehicles
+    }
+    fn items_mut(s: &mut Scenario) -> &mut [Self] {
+        &mut s.vehicles
+    }
+}
+
 /// Runs `$body` once per section type, in file order, with `$t` bound to the type: the one list of
 /// sections that carry parameters.
 macro_rules! for_each_section {
@@ -359,6 +395,10 @@ macro_rules! for_each_section {
         }
         {
             type $t = $crate::scenario::MissileDef;
+            $body
+        }
+        {
+            type $t = $crate::scenario::VehicleDef;
             $body
         }
     }};

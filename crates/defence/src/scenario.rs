@@ -526,24 +526,12 @@ impl Scenario {
             let o = format!("vehicles.{}", d.name);
             dup(span.clone(), "vehicles", &d.name)?;
             use crate::params::{Limits, NON_NEGATIVE, POSITIVE};
-            const KICK: Limits = Limits {
-                low: 0.0,
-                high: 89.0,
-                low_open: false,
-            };
             const ISP: Limits = Limits {
                 low: 1.0,
                 high: 10_000.0,
                 low_open: false,
             };
-            for (key, unit, p, limits) in [
-                ("payload_kg", "kg", &d.payload_kg, NON_NEGATIVE),
-                ("vertical_rise_s", "s", &d.vertical_rise_s, NON_NEGATIVE),
-                ("kick_duration_s", "s", &d.kick_duration_s, NON_NEGATIVE),
-                ("kick_deg", "deg", &d.kick_deg, KICK),
-            ] {
-                c.param(span.clone(), &o, key, unit, p, limits)?;
-            }
+            c.params(span.clone(), &o, d)?;
             if d.stages.is_empty() {
                 return Err(c.err(span, format!("{o}.stages"), "a vehicle needs at least one stage"));
             }

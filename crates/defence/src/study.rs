@@ -661,7 +661,8 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
             source: e.param.source.clone(),
         })
         .collect();
-    // The vehicles' parameters are not in the parameter table (not addressable by sweep paths).
+    // The vehicles' stage parameters follow: they are not rows of the parameter table (a stage has no
+    // name to address it by), so sweeps cannot reach them.
     let push = |parameters: &mut Vec<UsedParam>, owner: &str, key: &str, p: &crate::scenario::Param| {
         parameters.push(UsedParam {
             key: format!("{owner}.{key}"),
@@ -672,10 +673,6 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
     };
     for v in &s.vehicles {
         let o = format!("vehicles.{}", v.name);
-        push(&mut parameters, &o, "payload_kg", &v.payload_kg);
-        push(&mut parameters, &o, "vertical_rise_s", &v.vertical_rise_s);
-        push(&mut parameters, &o, "kick_duration_s", &v.kick_duration_s);
-        push(&mut parameters, &o, "kick_deg", &v.kick_deg);
         for (k, st) in v.stages.iter().enumerate() {
             let so = format!("{o}.stages[{k}]");
             push(&mut parameters, &so, "propellant_kg", &st.propellant_kg);

@@ -111,22 +111,33 @@ fn every_sweep_path_and_every_study_parameter_is_a_row() {
         );
     }
     // Each item of each section carries each row once.
-    let per_item: usize = ["radars", "interceptors", "missiles"]
+    let per_item: usize = ["radars", "interceptors", "missiles", "vehicles"]
         .iter()
         .map(|sec| {
             let n = match *sec {
                 "radars" => s.radars.len(),
                 "interceptors" => s.interceptors.len(),
+                "vehicles" => s.vehicles.len(),
                 _ => s.missiles.len(),
             };
             n * rows.iter().filter(|r| r.section == *sec).count()
         })
         .sum();
     assert_eq!(paths.len(), per_item);
-    // The study's parameter list is the same list, in the same order.
+    // The study's parameter list is the same list, in the same order, followed by the vehicles' stage
+    // parameters (not rows: a stage has no name to address it by).
     let st = study::assemble(&s, &StudyOptions::default(), Vec::new()).unwrap();
     let keys: Vec<&str> = st.parameters.iter().map(|p| p.key.as_str()).collect();
-    assert_eq!(keys, paths.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        keys[..paths.len()],
+        paths.iter().map(String::as_str).collect::<Vec<_>>()[..]
+    );
+    assert!(
+        keys[paths.len()..]
+            .iter()
+            .all(|k| k.starts_with("vehicles.") && k.contains(".stages[")),
+        "{keys:?}"
+    );
     assert!(keys.iter().any(|k| k.ends_with(".kill_assessment_s")));
 }
 
