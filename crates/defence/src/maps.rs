@@ -750,7 +750,7 @@ const PALETTE: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e
 /// Sensitivity plot: one parameter → share engaged per threat family (lines); two parameters → heat map
 /// of the share of all trajectories engaged.
 pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
-    let (x0, y0, w, h) = (80.0, 50.0, 620.0, 380.0);
+    let (x0, y0, w, h) = (80.0, 62.0, 620.0, 380.0);
     let mut o = Xml::new();
     let paths: Vec<&str> = sw.axes.iter().map(|a| a.path.as_str()).collect();
     let heading = format!(
@@ -758,6 +758,11 @@ pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
         sw.scenario,
         paths.join(" × "),
         sw.shape.name()
+    );
+    let assumptions = format!(
+        "Engaged: intercepted at the battery's own burnout speed (its scenario value unless swept); {} \
+         interceptor boost; radar as specified; every other parameter at its scenario value.",
+        sw.boost.name()
     );
     o.open(
         "svg",
@@ -776,6 +781,11 @@ pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
         &attrs!["width" => "100%", "height" => "100%", "fill" => "#fff"],
     )?;
     o.leaf("text", &attrs!["x" => 10, "y" => 22, "font-size" => 14], &heading)?;
+    o.leaf(
+        "text",
+        &attrs!["x" => 10, "y" => 40, "fill" => "#444"],
+        &assumptions,
+    )?;
     let share = |e: usize, n: usize| if n == 0 { 0.0 } else { e as f64 / n as f64 };
     match sw.axes.as_slice() {
         [a] => {
@@ -801,8 +811,11 @@ pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
                     &format!("{:.0} %", f * 100.0),
                 )?;
             }
-            for k in 0..=4 {
-                let v = lo + (hi - lo) * k as f64 / 4.0;
+            for v in round_ticks(lo, hi) {
+                o.empty(
+                    "line",
+                    &attrs!["x1" => f1(x(v)), "x2" => f1(x(v)), "y1" => y0 + h, "y2" => y0 + h + 4.0, "stroke" => "#000"],
+                )?;
                 o.leaf(
                     "text",
                     &attrs!["x" => f1(x(v)), "y" => y0 + h + 16.0, "text-anchor" => "middle"],
@@ -919,6 +932,24 @@ pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
     o.finish()
 }
 
+/// Axis ticks at round values (1, 2 or 5 times a power of ten apart, four to ten of them) from `lo` to
+/// `hi`; the two ends alone when the span is empty or not finite.
+fn round_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return vec![lo, hi];
+    }
+    let mag = 10f64.powf((span / 4.0).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|st| span / st <= 10.0 && span / st >= 4.0)
+        .unwrap_or(mag);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
 fn fmt_num(v: f64) -> String {
     if v.abs() >= 1e5 {
         format!("{:.3e}", v)
@@ -998,9 +1029,9 @@ pub fn mc_svg(mc: &MonteCarlo) -> Result<String, RenderError> {
             tos.push(&p.to);
         }
     }
-    let (x0, y0, cw, ch) = (110.0, 110.0, 34.0, 22.0);
+    let (x0, y0, cw, ch) = (110.0, 124.0, 34.0, 22.0);
     let (tw, th) = (
-        (x0 + cw * tos.len() as f64 + 120.0).max(560.0),
+        (x0 + cw * tos.len() as f64 + 120.0).max(620.0),
         y0 + ch * froms.len() as f64 + 40.0,
     );
     let heading = format!(
@@ -1029,6 +1060,21 @@ pub fn mc_svg(mc: &MonteCarlo) -> Result<String, RenderError> {
         "text",
         &attrs!["x" => 10, "y" => 36, "font-size" => 10],
         "Rows: launch sites; columns: targets; colour from dark (0) to yellow (1); blank: never flown.",
+    )?;
+    o.leaf(
+        "text",
+        &attrs!["x" => 10, "y" => 50, "font-size" => 10],
+        &format!(
+            "Each sample draws {} uniformly within {} sourced range{}; {} interceptor boost; \
+             engaged: intercepted at the sample's battery burnout speed, radar as specified.",
+            match mc.parameters.len() {
+                1 => "1 parameter".to_string(),
+                n => format!("{n} parameters"),
+            },
+            if mc.parameters.len() == 1 { "its" } else { "their" },
+            if mc.parameters.len() == 1 { "" } else { "s" },
+            mc.boost.name()
+        ),
     )?;
     for (j, t) in tos.iter().enumerate() {
         o.leaf(
@@ -1161,4 +1207,30 @@ pub fn mc_files(mc: &MonteCarlo) -> Result<Vec<OutputFile>, RenderError> {
     ];
     files.extend(render::png::svg_and_png("montecarlo.svg", mc_svg(mc)?)?);
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_ticks;
+
+    #[test]
+    fn sweep_axis_ticks_are_round_values_within_the_span() {
+        assert_eq!(
+            round_ticks(30.0, 600.0),
+            vec![100.0, 200.0, 300.0, 400.0, 500.0, 600.0]
+        );
+        assert_eq!(
+            round_ticks(5400.0, 9000.0),
+            vec![5500.0, 6000.0, 6500.0, 7000.0, 7500.0, 8000.0, 8500.0, 9000.0]
+        );
+        for (lo, hi) in [(0.0, 1.0), (0.5, 3.5), (-2.0, 7.0), (1e5, 2e5), (0.01, 0.05)] {
+            let t = round_ticks(lo, hi);
+            assert!((4..=11).contains(&t.len()), "{lo}..{hi}: {t:?}");
+            assert!(
+                t.iter().all(|v| *v >= lo - 1e-9 && *v <= hi + 1e-9),
+                "{lo}..{hi}: {t:?}"
+            );
+        }
+        assert_eq!(round_ticks(5.0, 5.0), vec![5.0, 5.0]);
+    }
 }
