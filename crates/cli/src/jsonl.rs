@@ -831,6 +831,48 @@ pub fn string<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str, Str
     }
 }
 
+/// The differential tests of one command's handler: proptest lines built from `$fields` (each request
+/// field with a valid value) through both readers, `$cases` cases, and a plain request that the fast path
+/// must answer.
+#[cfg(test)]
+macro_rules! differential_tests {
+    ($handler:expr, $cases:expr, $fields:expr) => {
+        #[cfg(test)]
+        mod tests {
+            use super::*;
+            use crate::jsonl::differential::{assert_paths_agree, line};
+            use proptest::prelude::*;
+
+            /// The request's fields with a valid value each (the generator swaps in tricky ones).
+            const FIELDS: &[(&str, &str)] = $fields;
+
+            proptest! {
+                #![proptest_config(ProptestConfig::with_cases($cases))]
+                /// Whatever the line, the fast reader and the general one give the same bytes out.
+                #[test]
+                fn fast_and_general_paths_agree(lines in proptest::collection::vec(line(FIELDS), 1..10)) {
+                    assert_paths_agree(&$handler, &lines.join("\n"));
+                }
+            }
+
+            #[test]
+            fn the_fast_path_answers_a_plain_request() {
+                let plain = format!(
+                    "{{\"id\":1,{}}}",
+                    FIELDS
+                        .iter()
+                        .map(|(k, v)| format!("\"{k}\":{v}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
+                assert_eq!(assert_paths_agree(&$handler, &plain), 1, "{plain}");
+            }
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use differential_tests;
+
 /// Differential checks of the two readers: every line must be answered with the same bytes whether the
 /// fast path reads it or only the general path does.
 #[cfg(test)]

@@ -131,13 +131,10 @@ impl Handler for Fly {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::jsonl::differential::{assert_paths_agree, line};
-    use proptest::prelude::*;
-
-    /// The request's fields with a valid value each (the generator swaps in tricky ones).
-    const FIELDS: &[(&str, &str)] = &[
+crate::jsonl::differential_tests!(
+    Fly,
+    150,
+    &[
         ("lat_deg", "35.2"),
         ("lon_deg", "53.9"),
         ("alt_m", "150000"),
@@ -145,27 +142,5 @@ mod tests {
         ("azimuth_deg", "315"),
         ("flight_path_angle_deg", "30"),
         ("gravity", "\"point\""),
-    ];
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(150))]
-        /// Whatever the line, the fast reader and the general one give the same bytes out.
-        #[test]
-        fn fast_and_general_paths_agree(lines in proptest::collection::vec(line(FIELDS), 1..10)) {
-            assert_paths_agree(&Fly, &lines.join("\n"));
-        }
-    }
-
-    #[test]
-    fn the_fast_path_answers_a_plain_request() {
-        let plain = format!(
-            "{{\"id\":1,{}}}",
-            FIELDS
-                .iter()
-                .map(|(k, v)| format!("\"{k}\":{v}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        assert_eq!(assert_paths_agree(&Fly, &plain), 1, "{plain}");
-    }
-}
+    ]
+);

@@ -253,13 +253,10 @@ impl Handler for GeodesyCmd {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::jsonl::differential::{assert_paths_agree, line};
-    use proptest::prelude::*;
-
-    /// The request's fields with a valid value each (the generator swaps in tricky ones).
-    const FIELDS: &[(&str, &str)] = &[
+crate::jsonl::differential_tests!(
+    GeodesyCmd,
+    200,
+    &[
         ("kind", "\"inverse\""),
         ("lat1_deg", "10"),
         ("lon1_deg", "20"),
@@ -274,27 +271,5 @@ mod tests {
         ("tgt_lon_deg", "51.4"),
         ("tgt_h_m", "100000"),
         ("min_elevation_deg", "1"),
-    ];
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-        /// Whatever the line, the fast reader and the general one give the same bytes out.
-        #[test]
-        fn fast_and_general_paths_agree(lines in proptest::collection::vec(line(FIELDS), 1..10)) {
-            assert_paths_agree(&GeodesyCmd, &lines.join("\n"));
-        }
-    }
-
-    #[test]
-    fn the_fast_path_answers_a_plain_request() {
-        let plain = format!(
-            "{{\"id\":1,{}}}",
-            FIELDS
-                .iter()
-                .map(|(k, v)| format!("\"{k}\":{v}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        assert_eq!(assert_paths_agree(&GeodesyCmd, &plain), 1, "{plain}");
-    }
-}
+    ]
+);

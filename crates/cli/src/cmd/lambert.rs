@@ -163,40 +163,15 @@ fn max_revs_error() -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::jsonl::differential::{assert_paths_agree, line};
-    use proptest::prelude::*;
-
-    /// The request's fields with a valid value each (the generator swaps in tricky ones).
-    const FIELDS: &[(&str, &str)] = &[
+crate::jsonl::differential_tests!(
+    LambertCmd,
+    200,
+    &[
         ("r1_m", "[7000000,0,0]"),
         ("r2_m", "[0,7100000.5,10]"),
         ("tof_s", "3000"),
         ("mu_m3ps2", "398600441800000"),
         ("prograde", "true"),
         ("max_revs", "0"),
-    ];
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-        /// Whatever the line, the fast reader and the general one give the same bytes out.
-        #[test]
-        fn fast_and_general_paths_agree(lines in proptest::collection::vec(line(FIELDS), 1..10)) {
-            assert_paths_agree(&LambertCmd, &lines.join("\n"));
-        }
-    }
-
-    #[test]
-    fn the_fast_path_answers_a_plain_request() {
-        let plain = format!(
-            "{{\"id\":1,{}}}",
-            FIELDS
-                .iter()
-                .map(|(k, v)| format!("\"{k}\":{v}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        assert_eq!(assert_paths_agree(&LambertCmd, &plain), 1, "{plain}");
-    }
-}
+    ]
+);
