@@ -73,7 +73,10 @@ pub struct StudyOptions {
 /// name of the scenario they belong to: an options value used for another scenario gets that one's
 /// batteries, set up anew (never the first one's).
 #[derive(Debug, Clone, Default)]
-pub struct BatteryCache(Arc<OnceLock<(String, Result<Batteries, StudyError>)>>);
+pub struct BatteryCache(Arc<OnceLock<(String, BatteriesResult)>>);
+
+/// The batteries set up for a scenario, shared, or why they could not be.
+pub type BatteriesResult = Result<Arc<Batteries>, StudyError>;
 
 /// A scenario's batteries: (name, battery) in scenario order.
 pub type Batteries = Vec<(String, Interceptor)>;
@@ -287,7 +290,7 @@ pub struct SizedSummary {
 /// set up once. Under the powered boost, a battery whose scenario entry names no vehicle keeps the fixed
 /// boost (the study's summary names it, [`fixed_boost_batteries`]); one naming a vehicle the scenario does
 /// not define is an error.
-pub fn batteries(s: &Scenario, opts: &StudyOptions) -> Result<Batteries, StudyError> {
+pub fn batteries(s: &Scenario, opts: &StudyOptions) -> BatteriesResult {
     let (name, cached) = opts
         .battery
         .0
@@ -299,7 +302,7 @@ pub fn batteries(s: &Scenario, opts: &StudyOptions) -> Result<Batteries, StudyEr
     }
 }
 
-fn set_up_batteries(s: &Scenario, boost: BoostModel) -> Result<Batteries, StudyError> {
+fn set_up_batteries(s: &Scenario, boost: BoostModel) -> BatteriesResult {
     let incomplete = |m: String| StudyError::Incomplete {
         scenario: s.meta.name.clone(),
         message: m,
@@ -312,24 +315,28 @@ fn set_up_batteries(s: &Scenario, boost: BoostModel) -> Result<Batteries, StudyE
         let site = s
             .site(&idef.site)
             .ok_or_else(|| incomplete(format!("no site {}", idef.site)))?;
-        let model = if idef.vehicle.is_some() {
-            boost
-        } else {
-            BoostModel::Fixed
-        };
-        let icpt = Interceptor::with_boost(idef, site, model, s).map_err(|e| incomplete(e.to_string()))?;
+        let icpt = Interceptor::with_boost(idef, site, battery_boost(idef, boost), s)
+            .map_err(|e| incomplete(e.to_string()))?;
         out.push((idef.name.clone(), icpt));
     }
-    Ok(out)
+    Ok(Arc::new(out))
+}
+
+/// The boost model a battery flies under the study's `boost`: the fixed one when it names no vehicle.
+fn battery_boost(idef: &crate::scenario::InterceptorDef, boost: BoostModel) -> BoostModel {
+    if idef.vehicle.is_some() {
+        boost
+    } else {
+        BoostModel::Fixed
+    }
 }
 
 /// The study's first interceptor battery (the one footprints and sweeps use), as [`batteries`] sets it
 /// up.
 pub fn battery(s: &Scenario, opts: &StudyOptions) -> Result<Interceptor, StudyError> {
     let all = batteries(s, opts)?;
-    all.into_iter()
-        .next()
-        .map(|(_, b)| b)
+    all.first()
+        .map(|(_, b)| b.clone())
         .ok_or_else(|| StudyError::Incomplete {
             scenario: s.meta.name.clone(),
             message: "it has no interceptor battery".into(),
@@ -339,12 +346,9 @@ pub fn battery(s: &Scenario, opts: &StudyOptions) -> Result<Interceptor, StudyEr
 /// The batteries that fly the fixed boost under the powered model because their scenario entry names no
 /// vehicle (empty under `--boost fixed`, where every battery does).
 pub fn fixed_boost_batteries(s: &Scenario, opts: &StudyOptions) -> Vec<String> {
-    if opts.boost == BoostModel::Fixed {
-        return Vec::new();
-    }
     s.interceptors
         .iter()
-        .filter(|i| i.vehicle.is_none())
+        .filter(|i| battery_boost(i, opts.boost) != opts.boost)
         .map(|i| i.name.clone())
         .collect()
 }

@@ -126,7 +126,8 @@ pub struct Engine {
 
 /// A statement as rules see it: the statement's JSON plus `kind`.
 fn rule_view(st: &Statement) -> serde_json::Value {
-    let mut v = serde_json::to_value(st).unwrap_or_default();
+    // A statement is a plain struct with string keys: serializing it cannot fail.
+    let mut v = serde_json::to_value(st).expect("a statement serializes to JSON");
     if let Some(o) = v.as_object_mut() {
         o.insert("kind".into(), st.kind().into());
     }
@@ -283,7 +284,8 @@ impl Engine {
                     .insert(st.sensor.clone(), (s.interceptor_present, index));
             }
             Body::Notice(n) => {
-                let mut nv = serde_json::to_value(n).unwrap_or_default();
+                let mut nv =
+                    serde_json::to_value(n).expect("a notice (plain struct, string keys) serializes to JSON");
                 if let Some(o) = nv.as_object_mut() {
                     o.insert("site".into(), st.site.clone().into());
                     o.insert("time_ms".into(), st.time_ms.into());
@@ -424,7 +426,8 @@ impl Engine {
         );
         vars.insert(
             "sensors",
-            serde_json::to_value(self.sensors.values().collect::<Vec<_>>()).unwrap_or_default(),
+            serde_json::to_value(self.sensors.values().collect::<Vec<_>>())
+                .expect("sensor states (plain structs, string keys) serialize to JSON"),
         );
         vars.insert(
             "pending_changes",
