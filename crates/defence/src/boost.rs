@@ -21,7 +21,9 @@
 //! burnout point by the difference between that kick's flight and the reference one (an optimistic
 //! simplification for the interceptor). The required speed at a point is the fixed point v = G(b(v)),
 //! where G is the lowest Lambert speed from the burnout point b(v): a slow interceptor no longer gets a
-//! high, distant burnout point for free.
+//! high, distant burnout point for free. Where the slowest member that lifts off already reaches a point,
+//! the required speed is that member's burnout speed: no slower member flies, so no required speed lies
+//! below the family's span (`tests/crossover_bound.rs` holds crossovers against steered, flown rockets).
 //!
 //! The Earth's rotation makes the geometry depend on the direction: the Coriolis acceleration −2ω × v of
 //! an eastward climb points partly upward, of a westward one partly downward, so the same member burns

@@ -385,8 +385,10 @@ pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, 
             let low = at(lo)?;
             let high = at(hi)?;
             if low.2 <= lo {
-                // The slowest member's burnout point already suffices (held below the family's span).
-                low
+                // The slowest member that lifts off already suffices: no slower member flies, so the
+                // required speed is its burnout speed (never a speed below the family's span with that
+                // member's burnout point).
+                (low.0, low.1, lo)
             } else if high.2 > hi {
                 // Beyond the fastest member: its burnout point is held.
                 high

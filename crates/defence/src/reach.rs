@@ -286,8 +286,10 @@ pub fn speed_levels(boost: &BoostCurve) -> Vec<f64> {
 /// v = G(b(v)) of [`crate::boost`], where G is the running minimum over coasts of the Lambert speed from the
 /// burnout point b(v) (the family member launched toward `p`'s sub-point). G is evaluated at the burnout
 /// geometry of each of the family's speed levels and the
-/// crossing of G − v located by linear interpolation between levels; below (above) the family's span the
-/// slowest (fastest) member's burnout point is held. Infinite where no level reaches.
+/// crossing of G − v located by linear interpolation between levels. Where the slowest member that lifts
+/// off already reaches, the answer is its burnout speed (no slower member flies: a speed below the
+/// family's span is never returned); above the span the fastest member's burnout point is held. Infinite
+/// where no level reaches.
 pub fn powered_speeds(site: Geodetic, boost: &BoostCurve, p: Vec3, coast_s: &[f64]) -> Vec<f64> {
     let model = EarthModel::contract();
     let omega = model.omega_rad_per_s;
@@ -343,7 +345,8 @@ pub fn powered_speeds(site: Geodetic, boost: &BoostCurve, p: Vec3, coast_s: &[f6
             if r1 <= 0.0 {
                 settled[k] = true;
                 out[k] = if j == 0 {
-                    cur[k]
+                    // The slowest member that lifts off suffices; no slower member flies.
+                    cur[k].max(level)
                 } else {
                     let r0 = prev[k] - levels[j - 1];
                     if r0.is_finite() {
