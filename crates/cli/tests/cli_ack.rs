@@ -8,15 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod scratch;
+
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_shieldwatch"))
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cli-ack-{name}-{}", std::process::id()));
-    std::fs::remove_dir_all(&d).ok();
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> scratch::Scratch {
+    scratch::dir(&format!("cli-ack-{name}"))
 }
 
 fn free_port() -> u16 {
@@ -204,5 +203,4 @@ fn with_a_witness_an_acknowledged_entry_verifies_at_once() {
             "{log} holds an entry:\n{text}"
         );
     }
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod scratch;
+
 fn shieldwatch() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
 }
@@ -119,11 +121,7 @@ fn every_report_and_plot_renders_in_chromium_without_errors() {
     if !browser_ready() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("shieldwatch-cli-browser-{}", std::process::id()));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch::dir("cli-browser");
     let at = |name: &str| dir.join(name).to_str().unwrap().to_string();
 
     run(&["study", "europe-2008", "--format", "json", "--out", &at("study")]);
@@ -355,5 +353,4 @@ fn every_report_and_plot_renders_in_chromium_without_errors() {
         "{:?}",
         svg.problems
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

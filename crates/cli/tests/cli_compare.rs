@@ -4,18 +4,14 @@
 use assert_cmd::Command;
 
 mod readers;
+mod scratch;
 
 fn shieldwatch() -> Command {
     Command::cargo_bin("shieldwatch").unwrap()
 }
 
-fn tempdir(tag: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("sw-cli-compare-{tag}-{}", std::process::id()));
-    if d.exists() {
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tempdir(tag: &str) -> scratch::Scratch {
+    scratch::dir(&format!("cli-compare-{tag}"))
 }
 
 /// A built-in scenario file with its threat families replaced by one short one (Tehran to Berlin and

@@ -5,16 +5,14 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod readers;
+mod scratch;
 
 fn shieldwatch() -> Command {
     Command::cargo_bin("shieldwatch").unwrap()
 }
 
-fn temp(tag: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("shieldwatch-cli-footprint-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn temp(tag: &str) -> scratch::Scratch {
+    scratch::dir(&format!("cli-footprint-{tag}"))
 }
 
 /// Seconds since 2000-01-01 of an ISO 8601 UTC time `YYYY-MM-DDTHH:MM:SS[.fff]Z`; panics otherwise.

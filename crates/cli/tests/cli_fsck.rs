@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
+mod scratch;
+
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_shieldwatch"))
 }
@@ -14,7 +16,6 @@ fn bin() -> PathBuf {
 /// A log of 600 entries in `dir` with its 0600 signing key and `verifier.key`, as `log init` and
 /// a server would leave it.
 fn build(dir: &Path) {
-    std::fs::remove_dir_all(dir).ok();
     let storage: Arc<dyn tlog::Storage> = Arc::new(tlog::LocalStorage::open(dir).unwrap());
     let (signer, skey) = tlog::LogSigner::generate("fsck.test/log").unwrap();
     tlog::create_log(storage.as_ref(), &signer).unwrap();
@@ -85,7 +86,8 @@ fn serve_verify(dir: &Path) -> (bool, String) {
 
 #[test]
 fn a_flipped_byte_in_an_old_tile_is_named_by_fsck_and_stops_serve() {
-    let dir = std::env::temp_dir().join(format!("cli-fsck-{}", std::process::id()));
+    let scratch = scratch::dir("cli-fsck");
+    let dir = scratch.join("log");
     build(&dir);
     let (ok, v, err) = fsck(&dir);
     assert!(ok, "{v} {err}");
@@ -107,5 +109,4 @@ fn a_flipped_byte_in_an_old_tile_is_named_by_fsck_and_stops_serve() {
     let (failed, text) = serve_verify(&dir);
     assert!(failed, "a damaged log must not be served: {text}");
     assert!(text.contains("tile/0/000"), "{text}");
-    std::fs::remove_dir_all(&dir).ok();
 }

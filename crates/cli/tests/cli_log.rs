@@ -10,15 +10,14 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
+mod scratch;
+
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("shieldwatch")
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cli-log-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> scratch::Scratch {
+    scratch::dir(&format!("cli-log-{name}"))
 }
 
 /// Runs `shieldwatch serve --print-config` with extra arguments and environment; returns its
@@ -101,7 +100,6 @@ fn config_precedence_is_default_file_environment_flag() {
         err.contains("batch_intervall_ms") && err.contains("serve.toml"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 struct Server {
@@ -219,7 +217,6 @@ fn verify_accepts_the_log_and_rejects_a_tampered_checkpoint() {
     let other = "cli.test/log+00000000+AcRbyBcHd6Fq5BFGKsDYm1Sp/LRXtkjU9qXL5Y3a3RzB";
     let out = log_cmd(&s.url, &["verify", "--key", other]);
     assert_eq!(out.status.code(), Some(1));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -262,5 +259,4 @@ fn sigterm_finishes_the_batch_in_flight() {
     // The entry is durable: a fresh server over the same directory has it.
     let storage = std::fs::read_to_string(dir.join("log/public/checkpoint")).unwrap();
     assert_eq!(storage.lines().nth(1), Some("1"));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod scratch;
+
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("shieldwatch")
 }
@@ -42,13 +44,8 @@ fn trust(dir: &Path) -> PathBuf {
     p
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cli-monitor-{name}-{}", std::process::id()));
-    if d.exists() {
-        std::fs::remove_dir_all(&d).unwrap();
-    }
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> scratch::Scratch {
+    scratch::dir(&format!("cli-monitor-{name}"))
 }
 
 /// A child process killed when dropped.

@@ -13,6 +13,8 @@ use verify::Error;
 use verify::roster::{Admitted, Registry};
 use verify::statement::{Body, Commitment, Reveal, Statement};
 
+mod scratch;
+
 /// One line of `entries.jsonl`, exactly these fields.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,10 +62,7 @@ fn commitment<'a>(st: &'a Statement, field: &str) -> Option<&'a Commitment> {
 
 #[test]
 fn every_file_simulate_writes_is_read_back() {
-    let dir = std::env::temp_dir().join(format!("shieldwatch-cli-simulate-{}", std::process::id()));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
+    let dir = scratch::dir("cli-simulate");
     let out = dir.join("sim");
     let start_s = 1_767_225_600_i64;
     let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
@@ -226,5 +225,4 @@ fn every_file_simulate_writes_is_read_back() {
         opened, sealed,
         "every sealed field of a logged entry has its reveal"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

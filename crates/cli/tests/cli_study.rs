@@ -4,6 +4,7 @@
 use assert_cmd::Command;
 
 mod readers;
+mod scratch;
 
 fn shieldwatch() -> Command {
     Command::cargo_bin("shieldwatch").unwrap()
@@ -280,11 +281,8 @@ fn check_coverage_csv(path: &std::path::Path) {
     assert!(n >= 10, "{n}");
 }
 
-fn tempfile_dir(tag: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("shieldwatch-cli-study-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tempfile_dir(tag: &str) -> scratch::Scratch {
+    scratch::dir(&format!("cli-study-{tag}"))
 }
 
 #[test]

@@ -5,13 +5,11 @@
 use assert_cmd::Command;
 
 mod readers;
+mod scratch;
 
 #[test]
 fn trajectory_files_are_read_back_by_their_readers() {
-    let dir = std::env::temp_dir().join(format!("shieldwatch-cli-trajectory-{}", std::process::id()));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
+    let dir = scratch::dir("cli-trajectory");
     let out = Command::cargo_bin("shieldwatch")
         .unwrap()
         .args([
@@ -72,5 +70,4 @@ fn trajectory_files_are_read_back_by_their_readers() {
         .and_then(|n| n.text())
         .unwrap();
     assert_eq!(name, "54.03,35.77 → 38.91,-77.04");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

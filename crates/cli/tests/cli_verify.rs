@@ -13,15 +13,14 @@ use verify::roster::{ROSTER_SCHEMA, Roster, entry_hash};
 use verify::sim::{Deployment, SimConfig, silo_sensor};
 use verify::statement::{Body, DoorState, Readiness, STATEMENT_SCHEMA, SiloReading, Statement};
 
+mod scratch;
+
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("shieldwatch")
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cli-verify-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> scratch::Scratch {
+    scratch::dir(&format!("cli-verify-{name}"))
 }
 
 fn free_port() -> u16 {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod scratch;
+
 /// A background process killed when dropped.
 struct Proc(Child);
 impl Drop for Proc {
@@ -164,17 +166,13 @@ fn the_readme_walkthrough_runs_as_written() {
     );
     let witness_toml = block(&readme, "toml", "# witness.toml for the walkthrough");
     let trust_toml = block(&readme, "toml", "# trust.toml");
-    let dir = std::env::temp_dir().join(format!("readme-walkthrough-{}", std::process::id()));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch::dir("readme-walkthrough");
     let bin_dir = assert_cmd::cargo::cargo_bin("shieldwatch")
         .parent()
         .unwrap()
         .to_owned();
     let env = Env {
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         path: format!(
             "{}:{}",
             bin_dir.display(),
@@ -311,7 +309,4 @@ fn the_readme_walkthrough_runs_as_written() {
         }
     }
     drop(background);
-    if let Err(e) = std::fs::remove_dir_all(&dir) {
-        eprintln!("removing {}: {e}", dir.display());
-    }
 }

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod scratch;
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -65,5 +67,47 @@ fn every_crate_has_a_readme() {
                 krate.path().display()
             );
         }
+    }
+}
+
+#[test]
+fn cli_tests_make_their_directories_through_scratch_which_removes_them() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("crates/cli/tests"), &mut files);
+    assert!(files.len() > 10, "{files:?}");
+    let pattern = ["temp_dir", "()"].concat();
+    let direct: Vec<_> = files
+        .iter()
+        .filter(|p| !p.ends_with("scratch/mod.rs"))
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(&pattern)))
+        .collect();
+    assert!(
+        direct.is_empty(),
+        "make test directories with scratch::dir, which removes them: {direct:?}"
+    );
+
+    // Removed when the test ends, and when it fails.
+    let d = scratch::dir("tidy");
+    std::fs::write(d.join("file"), "x").unwrap();
+    let path = d.to_path_buf();
+    assert!(path.join("file").exists());
+    drop(d);
+    assert!(!path.exists(), "{} left behind", path.display());
+    let failed = std::panic::catch_unwind(|| {
+        let d = scratch::dir("tidy-failing");
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+        panic!("{}", d.display());
+    })
+    .unwrap_err();
+    let path = PathBuf::from(failed.downcast_ref::<String>().unwrap());
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap();
+    assert!(
+        name.starts_with("shieldwatch-tidy-failing-"),
+        "{}",
+        path.display()
+    );
+    if std::env::var_os("SHIELDWATCH_KEEP_TEST_DIRS").is_none() {
+        assert!(!path.exists(), "{} left behind by a failing test", path.display());
     }
 }
