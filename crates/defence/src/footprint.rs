@@ -1,9 +1,18 @@
 //! Footprints (`shieldwatch footprint`): maps of what a deployment can do over a latitude/longitude grid.
 //!
-//! - **Defended area**: for one threat launch site, every grid point taken as the target: can the battery,
-//!   cued by the radar, engage a warhead aimed there, and from which interceptor burnout speed on?
+//! - **Defended area**: for one threat launch site, every grid point taken as the target: can a battery,
+//!   cued by the radars, engage a warhead aimed there, and from which interceptor burnout speed on?
 //! - **Threat origin**: for one defended point, every grid point taken as the launch site.
-//! - **Radar coverage**: the lowest warhead altitude the radar sees above every grid point.
+//! - **Radar coverage**: the lowest warhead altitude any radar sees above every grid point.
+//!
+//! # Several radars and batteries
+//! A map uses every radar and every battery of the scenario, as the study does
+//! ([`crate::engagement::engage_network`]): the radars share their tracks, so the first detection is the
+//! earliest of any radar, and every battery is cued by it; a point is engaged when *some* battery
+//! engages it, and its crossover speed is the lowest of the batteries' (every battery assumed at the
+//! same burnout speed, the map's). The radar coverage is the lowest altitude any radar sees. So a point
+//! defended only by the second battery, or seen only by the second radar, is on the map; sweeps
+//! ([`crate::sweep`]) vary the first radar and battery alone ([`setup`]).
 //!
 //! # The fast engine
 //! Each grid point costs a constant amount of work, so a map's cost grows with its number of points:
@@ -37,7 +46,7 @@ use serde::Serialize;
 
 use crate::boost::{BoostError, BoostModel};
 use crate::engagement::{
-    INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, Missile, RADAR_STEP_S, engage, fly_threat,
+    INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, Missile, RADAR_STEP_S, engage_network, fly_threat,
 };
 use crate::radar::Radar;
 use crate::reach::ReachTable;
@@ -680,13 +689,68 @@ pub fn fast_engage(
     th: &FastThreat,
     speed_mps: f64,
 ) -> FastEngagement {
+    engage_after(first_detection_s(radar, th), icpt, table, th, speed_mps)
+}
+
+/// The first time (s since launch) any radar of `radars` sees the warhead: the network's first track.
+pub fn network_first_detection_s(radars: &[Radar], th: &FastThreat) -> Option<f64> {
+    radars
+        .iter()
+        .filter_map(|r| first_detection_s(r, th))
+        .min_by(f64::total_cmp)
+}
+
+/// [`fast_engage`] for a network: the earliest track of any radar cues every battery (each with its
+/// reach table); the answer is the lowest crossover of any battery, the earliest intercept of any and the
+/// latest of any, every battery at burnout speed `speed_mps`.
+pub fn fast_engage_network(
+    radars: &[Radar],
+    batteries: &[(&Interceptor, &ReachTable)],
+    th: &FastThreat,
+    speed_mps: f64,
+) -> FastEngagement {
+    let first = network_first_detection_s(radars, th);
+    let mut out = FastEngagement {
+        first_detection_s: first,
+        crossover: None,
+        earliest: None,
+        latest_s: None,
+    };
+    for (icpt, table) in batteries {
+        let e = engage_after(first, icpt, table, th, speed_mps);
+        if let Some(c) = e.crossover
+            && out.crossover.is_none_or(|o| c.0 < o.0)
+        {
+            out.crossover = Some(c);
+        }
+        if let Some(x) = e.earliest
+            && out.earliest.is_none_or(|o| x.0 < o.0)
+        {
+            out.earliest = Some(x);
+        }
+        out.latest_s = match (out.latest_s, e.latest_s) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    out
+}
+
+/// The engagement of one battery cued at `first` (s since launch; `None`: never seen).
+fn engage_after(
+    first: Option<f64>,
+    icpt: &Interceptor,
+    table: &ReachTable,
+    th: &FastThreat,
+    speed_mps: f64,
+) -> FastEngagement {
     let mut out = FastEngagement {
         first_detection_s: None,
         crossover: None,
         earliest: None,
         latest_s: None,
     };
-    let Some(first) = first_detection_s(radar, th) else {
+    let Some(first) = first else {
         return out;
     };
     out.first_detection_s = Some(first);
@@ -750,16 +814,15 @@ fn cell_from(
     lat: f64,
     lon: f64,
     th: Result<FastThreat, Status>,
-    radar: &Radar,
-    icpt: &Interceptor,
-    table: &ReachTable,
+    radars: &[Radar],
+    batteries: &[(&Interceptor, &ReachTable)],
     speed: f64,
 ) -> Cell {
     let th = match th {
         Ok(t) => t,
         Err(s) => return Cell::empty(lat, lon, s),
     };
-    let e = fast_engage(radar, icpt, table, &th, speed);
+    let e = fast_engage_network(radars, batteries, &th, speed);
     let status = match (e.first_detection_s, e.crossover) {
         (None, _) => Status::NotSeen,
         (Some(_), None) => Status::Unreachable,
@@ -823,9 +886,9 @@ pub struct Footprint {
     pub speed_mps: f64,
     /// The interceptor's boost model.
     pub boost: BoostModel,
-    /// Radar used.
+    /// Radars used (every radar of the scenario, comma-separated, in scenario order).
     pub radar: String,
-    /// Interceptor battery used.
+    /// Interceptor batteries used (every battery of the scenario, comma-separated, in scenario order).
     pub interceptor: String,
     /// Grid points, row by row from the south-west corner (latitude outer, longitude inner).
     pub cells: Vec<Cell>,
@@ -886,8 +949,48 @@ pub struct Setup {
     pub icpt_name: String,
 }
 
-/// Resolves the first radar and battery of a scenario, the battery flying the boost `model` (for
-/// [`BoostModel::Powered`] its vehicle family is flown here, once).
+/// Every radar and battery of a scenario, as maps use them.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The radars, in scenario order.
+    pub radars: Vec<Radar>,
+    /// The batteries, in scenario order, with their names.
+    pub batteries: Vec<(String, Interceptor)>,
+}
+
+/// Resolves every radar and battery of a scenario; each battery flies the boost `model` when its entry
+/// names a vehicle and the fixed boost otherwise, as in the study ([`crate::study::batteries`]).
+pub fn network(s: &Scenario, model: BoostModel) -> Result<Network, FootprintError> {
+    let err = |m: String| FootprintError::Scenario {
+        scenario: s.meta.name.clone(),
+        message: m,
+    };
+    if s.radars.is_empty() {
+        return Err(err("it has no radar".into()));
+    }
+    if s.interceptors.is_empty() {
+        return Err(err("it has no interceptor battery".into()));
+    }
+    let mut radars = Vec::with_capacity(s.radars.len());
+    for rdef in &s.radars {
+        let site = s
+            .site(&rdef.site)
+            .ok_or_else(|| err(format!("no site {}", rdef.site)))?;
+        radars.push(Radar::from_def(rdef, site).map_err(|e| err(e.to_string()))?);
+    }
+    let mut batteries = Vec::with_capacity(s.interceptors.len());
+    for idef in &s.interceptors {
+        let site = s
+            .site(&idef.site)
+            .ok_or_else(|| err(format!("no site {}", idef.site)))?;
+        let boost = crate::study::battery_boost(idef, model);
+        batteries.push((idef.name.clone(), Interceptor::with_boost(idef, site, boost, s)?));
+    }
+    Ok(Network { radars, batteries })
+}
+
+/// Resolves the first radar and battery of a scenario (the ones sweeps vary), the battery flying the
+/// boost `model` (for [`BoostModel::Powered`] its vehicle family is flown here, once).
 pub fn setup(s: &Scenario, model: BoostModel) -> Result<Setup, FootprintError> {
     let err = |m: String| FootprintError::Scenario {
         scenario: s.meta.name.clone(),
@@ -970,9 +1073,10 @@ fn find_site<'a>(s: &'a Scenario, name: &str, role: Role) -> Result<&'a Site, Fo
     Ok(site)
 }
 
-/// Computes a map with the fast engine, in parallel on all cores. `progress(n)` is called as rows of
-/// `n` points complete; setting `cancel` stops early with [`FootprintError::Cancelled`]. A `table` for the
-/// scenario's battery may be passed in to reuse its nodes.
+/// Computes a map with the fast engine over every radar and battery of the scenario ([`network`]), in
+/// parallel on all cores. `progress(n)` is called as rows of `n` points complete; setting `cancel` stops
+/// early with [`FootprintError::Cancelled`]. A `table` for one of the scenario's batteries may be passed
+/// in to reuse its nodes. The assumed speed defaults to the first battery's.
 pub fn compute(
     s: &Scenario,
     req: &Request,
@@ -980,22 +1084,30 @@ pub fn compute(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<Footprint, FootprintError> {
-    let st = setup(s, req.boost)?;
-    let speed = req.speed_mps.unwrap_or(st.icpt.burnout_speed_mps);
+    let net = network(s, req.boost)?;
+    let speed = req.speed_mps.unwrap_or(net.batteries[0].1.burnout_speed_mps);
     if !(speed.is_finite() && speed > 0.0 && speed < 20_000.0) {
         return Err(FootprintError::Invalid(format!(
             "interceptor speed {speed} m/s is outside (0, 20000) m/s"
         )));
     }
     let grid = req.grid;
-    let own;
-    let table = match table {
-        Some(t) if t.serves(&st.icpt) => t,
-        _ => {
-            own = ReachTable::new(&st.icpt);
-            &own
-        }
-    };
+    // The table passed in serves (at most) one battery; every other battery gets its own.
+    let (given, served) =
+        match table.and_then(|t| Some((t, net.batteries.iter().position(|(_, b)| t.serves(b))?))) {
+            Some((t, i)) => (Some(t), Some(i)),
+            None => (None, None),
+        };
+    let own: Vec<Option<ReachTable>> = (0..net.batteries.len())
+        .map(|i| (Some(i) != served).then(|| ReachTable::new(&net.batteries[i].1)))
+        .collect();
+    let batteries: Vec<(&Interceptor, &ReachTable)> = net
+        .batteries
+        .iter()
+        .zip(&own)
+        .filter_map(|((_, b), o)| Some((b, o.as_ref().or(given)?)))
+        .collect();
+    let radars = &net.radars;
     let mut site_pos = None;
     let mut missile_name = None;
     let mut site_name = None;
@@ -1012,7 +1124,10 @@ pub fn compute(
             }
             rows(&grid, progress, cancel, |lat, lon| {
                 let mut c = Cell::empty(lat, lon, Status::Coverage);
-                c.min_visible_alt_m = st.radar.lowest_visible_alt_m(lat, lon, rcs);
+                c.min_visible_alt_m = radars
+                    .iter()
+                    .filter_map(|r| r.lowest_visible_alt_m(lat, lon, rcs))
+                    .min_by(f64::total_cmp);
                 c
             })?
         }
@@ -1051,7 +1166,7 @@ pub fn compute(
                         req.shape,
                     )
                 };
-                cell_from(lat, lon, th, &st.radar, &st.icpt, table, speed)
+                cell_from(lat, lon, th, radars, &batteries, speed)
             })?
         }
     };
@@ -1088,7 +1203,7 @@ pub fn compute(
                 ) else {
                     continue;
                 };
-                let e = fast_engage(&st.radar, &st.icpt, table, &th, speed);
+                let e = fast_engage_network(radars, &batteries, &th, speed);
                 tracks.push(Track {
                     from: a.name.clone(),
                     to: b.name.clone(),
@@ -1100,6 +1215,8 @@ pub fn compute(
             }
         }
     }
+    let reach_nodes = batteries.iter().map(|(_, t)| t.nodes_filled()).sum();
+    let names = |v: &mut dyn Iterator<Item = &str>| v.collect::<Vec<_>>().join(", ");
     let contours = req
         .levels
         .iter()
@@ -1115,11 +1232,11 @@ pub fn compute(
         grid,
         speed_mps: speed,
         boost: req.boost,
-        radar: st.radar_name,
-        interceptor: st.icpt_name,
+        radar: names(&mut s.radars.iter().map(|r| r.name.as_str())),
+        interceptor: names(&mut net.batteries.iter().map(|(n, _)| n.as_str())),
         cells,
         contours,
-        reach_nodes: table.nodes_filled(),
+        reach_nodes,
         tracks,
         sites: s
             .sites
@@ -1164,7 +1281,8 @@ fn rows(
 }
 
 /// The study's per-trajectory engine for one threat (point gravity, every intercept time solved by its
-/// own Lambert minimisation): the reference the fast engine is checked against, and the "naive" cost.
+/// own Lambert minimisation) over every radar and battery, at the first battery's burnout speed: the
+/// reference the fast engine is checked against, and the "naive" cost.
 pub fn naive_cell(
     s: &Scenario,
     launch: Geodetic,
@@ -1173,7 +1291,7 @@ pub fn naive_cell(
     shape: ShapeChoice,
     boost: BoostModel,
 ) -> Result<Cell, FootprintError> {
-    let st = setup(s, boost)?;
+    let net = network(s, boost)?;
     let site = |name: &str, p: Geodetic| Site {
         name: name.into(),
         lat_deg: p.lat_deg,
@@ -1204,20 +1322,33 @@ pub fn naive_cell(
     let Ok(threat) = flown else {
         return Ok(Cell::empty(lat, lon, Status::NoTrajectory));
     };
-    let e = engage(&st.radar, &st.icpt, &threat);
-    let x = e.crossover();
-    let speed = st.icpt.burnout_speed_mps;
-    let w = e.window(speed);
+    // Every battery cued by the radar network; the lowest crossover and the earliest window of any.
+    let engagements: Vec<_> = net
+        .batteries
+        .iter()
+        .map(|(_, b)| engage_network(&net.radars, b, &threat))
+        .collect();
+    let first_detection_s = engagements.first().and_then(|e| e.first_detection_s);
+    let x = engagements
+        .iter()
+        .filter_map(|e| e.crossover())
+        .map(|f| f.required_speed_mps)
+        .min_by(f64::total_cmp);
+    let speed = net.batteries[0].1.burnout_speed_mps;
+    let w = engagements
+        .iter()
+        .filter_map(|e| e.window(speed))
+        .min_by(|a, b| a.0.intercept_time_s.total_cmp(&b.0.intercept_time_s));
     Ok(Cell {
         lat_deg: lat,
         lon_deg: lon,
-        status: match (e.first_detection_s, x) {
+        status: match (first_detection_s, x) {
             (None, _) => Status::NotSeen,
             (Some(_), None) => Status::Unreachable,
             _ => Status::Reachable,
         },
-        crossover_speed_mps: x.map(|f| f.required_speed_mps),
-        first_detection_s: e.first_detection_s,
+        crossover_speed_mps: x,
+        first_detection_s,
         flight_time_s: Some(threat.impact_time_s()),
         earliest_intercept_s: w.map(|(a, _)| a.intercept_time_s),
         intercept_alt_m: w.map(|(a, _)| a.intercept_alt_m),
@@ -1225,9 +1356,11 @@ pub fn naive_cell(
     })
 }
 
-/// The maps added to a study's report (1° grids): the defended area against the first launch site of the
-/// first threat family (over that family's targets, with the longest-ranged missile launched there), and
-/// the radar coverage over the launch sites and the radar (for the smallest missile RCS).
+/// The maps added to a study's report (1° grids), each over every radar and battery of the scenario
+/// ([`network`]): the defended area against the first launch site of the first threat family (over that
+/// family's targets and every battery site, with the longest-ranged missile launched there; contours at
+/// the disputed GBI speeds and at every battery's own speed), and the radar coverage of the whole network
+/// over the launch sites and every radar (for the smallest missile RCS).
 pub fn study_maps(
     s: &Scenario,
     boost: BoostModel,
@@ -1252,10 +1385,15 @@ pub fn study_maps(
         )
         .ok()
     };
+    let battery_sites = || s.interceptors.iter().filter_map(|i| s.site(&i.site));
     if let Some(t) = s.threats.first()
         && let Some(from) = t.from.first()
-        && let Some(grid) = boxed(&mut t.to.iter().filter_map(|n| s.site(n)))
+        && let Some(grid) = boxed(&mut t.to.iter().filter_map(|n| s.site(n)).chain(battery_sites()))
     {
+        let mut levels = vec![5400.0, 6300.0, 7700.0, 8300.0, 9000.0];
+        levels.extend(s.interceptors.iter().map(|i| i.burnout_speed_mps.value));
+        levels.sort_by(f64::total_cmp);
+        levels.dedup();
         let req = Request {
             kind: MapKind::DefendedArea,
             site: Some(from.clone()),
@@ -1264,17 +1402,17 @@ pub fn study_maps(
             grid,
             speed_mps: None,
             rcs_m2: None,
-            levels: vec![5400.0, 6300.0, 7700.0, 8300.0, 9000.0],
+            levels,
             boost,
         };
         out.push(compute(s, &req, None, &|_| {}, cancel)?);
     }
-    let radar_site = s.radars.first().and_then(|r| s.site(&r.site));
+    let radar_sites = s.radars.iter().filter_map(|r| s.site(&r.site));
     let mut sites = s
         .sites
         .iter()
         .filter(|x| x.roles.contains(&Role::Launch))
-        .chain(radar_site);
+        .chain(radar_sites);
     if let Some(grid) = boxed(&mut sites) {
         let req = Request {
             kind: MapKind::RadarCoverage,

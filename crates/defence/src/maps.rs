@@ -45,6 +45,29 @@ fn title(fp: &Footprint) -> String {
     }
 }
 
+/// "radar R, battery B", or with several "radars R1, R2, batteries B1, B2" (the map is their union).
+fn network_words(fp: &Footprint) -> String {
+    let many = |names: &str| names.split(", ").count() > 1;
+    format!(
+        "radar{} {}, batter{} {}",
+        if many(&fp.radar) { "s" } else { "" },
+        fp.radar,
+        if many(&fp.interceptor) { "ies" } else { "y" },
+        fp.interceptor
+    )
+}
+
+/// What a map over several radars or batteries shows, or nothing for one of each.
+fn union_note(fp: &Footprint) -> Option<&'static str> {
+    let many = |names: &str| names.split(", ").count() > 1;
+    (many(&fp.radar) || many(&fp.interceptor)).then_some(
+        "Every radar and battery of the scenario: the radars share their tracks, so the earliest track of \
+         any radar cues every battery, and a point counts as engaged when any battery engages it (its \
+         crossover is the lowest of the batteries', every battery assumed at the same burnout speed); \
+         radar coverage is the lowest altitude any radar sees.",
+    )
+}
+
 fn level_label(fp: &Footprint, level: f64) -> String {
     match fp.kind {
         MapKind::RadarCoverage => format!("seen above {:.0} km", level / 1e3),
@@ -62,10 +85,9 @@ pub fn footprint_summary(fp: &Footprint) -> String {
     let mut out = String::new();
     out.push_str(&format!("{}\n", title(fp)));
     out.push_str(&format!(
-        "scenario {}, radar {}, battery {} ({} boost), grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
+        "scenario {}, {} ({} boost), grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
         fp.scenario,
-        fp.radar,
-        fp.interceptor,
+        network_words(fp),
         fp.boost.name(),
         fp.grid.lat_min_deg,
         fp.grid.lat_max_deg,
@@ -74,6 +96,9 @@ pub fn footprint_summary(fp: &Footprint) -> String {
         fp.grid.step_deg,
         fp.cells.len()
     ));
+    if let Some(note) = union_note(fp) {
+        out.push_str(&format!("{note}\n\n"));
+    }
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(vec!["level", "share of grid points", "polygons"]);
@@ -473,10 +498,9 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         "text",
         &attrs!["x" => x0, "y" => 42, "font-size" => 11],
         &format!(
-            "Scenario {}; radar {}, battery {}{}; grid every {}° ({} points); {} projection, sphere R = 6371 km.",
+            "Scenario {}; {}{}; grid every {}° ({} points); {} projection, sphere R = 6371 km.",
             fp.scenario,
-            fp.radar,
-            fp.interceptor,
+            network_words(fp),
             if coverage {
                 String::new()
             } else {
@@ -625,12 +649,15 @@ pub fn footprint_section(fp: &Footprint) -> Result<Markup, RenderError> {
     Ok(html! {
         h2 { (title(fp)) }
         p {
-            "Scenario " b { (fp.scenario) } "; radar " (fp.radar) ", battery " (fp.interceptor)
+            "Scenario " b { (fp.scenario) } "; " (network_words(fp))
             " at an assumed burnout speed of " (format!("{:.2}", fp.speed_mps / 1e3)) " km/s; grid "
             (g.lat_min_deg) "–" (g.lat_max_deg) "° N, " (g.lon_min_deg) "–" (g.lon_max_deg) "° E every "
             (g.step_deg) "° (" (fp.cells.len()) " points). Each point is flown and engaged on its own (fast "
             "engine: point-gravity conic, reach table computed once; see ARCHITECTURE.md). Interceptor boost "
             "model: " (fp.boost.name()) "."
+        }
+        @if let Some(note) = union_note(fp) {
+            p { (note) }
         }
         // The SVG was written by the XML writer, which escapes every text and attribute.
         (PreEscaped(svg))

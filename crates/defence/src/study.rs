@@ -323,7 +323,7 @@ fn set_up_batteries(s: &Scenario, boost: BoostModel) -> BatteriesResult {
 }
 
 /// The boost model a battery flies under the study's `boost`: the fixed one when it names no vehicle.
-fn battery_boost(idef: &crate::scenario::InterceptorDef, boost: BoostModel) -> BoostModel {
+pub(crate) fn battery_boost(idef: &crate::scenario::InterceptorDef, boost: BoostModel) -> BoostModel {
     if idef.vehicle.is_some() {
         boost
     } else {
