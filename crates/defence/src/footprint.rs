@@ -1300,6 +1300,7 @@ pub fn naive_cell(
         roles: vec![],
         country: String::new(),
         source: "grid point".into(),
+        sources: vec![],
     };
     let (ls, ts) = (site("launch", launch), site("target", target));
     let (lat, lon) = (target.lat_deg, target.lon_deg);
