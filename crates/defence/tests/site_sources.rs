@@ -13,15 +13,7 @@ use rayon::prelude::*;
 
 /// Sites whose coordinates rest on one public source (or are placed by description), with why: the
 /// searches of the public record found no second, independent coordinate for them.
-const ONE_SOURCE: [(&str, &str); 16] = [
-    (
-        "Brdy",
-        "read off a map from the Czech MoD's description; no published coordinate",
-    ),
-    (
-        "Gabala",
-        "Wikipedia only; other pages describe the place without coordinates",
-    ),
+const ONE_SOURCE: [(&str, &str); 14] = [
     (
         "Armavir",
         "the KeepTrack catalogue only (citing russianforces.org)",
