@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 /// Sites whose coordinates rest on one public source (or are placed by description), with why: the
 /// searches of the public record found no second, independent coordinate for them.
-const ONE_SOURCE: [(&str, &str); 14] = [
+const ONE_SOURCE: [(&str, &str); 13] = [
     (
         "Armavir",
         "the KeepTrack catalogue only (citing russianforces.org)",
@@ -25,10 +25,6 @@ const ONE_SOURCE: [(&str, &str); 14] = [
     (
         "Semnan",
         "en and it Wikipedia editions (one source); NTI gives no coordinates",
-    ),
-    (
-        "Deveselu",
-        "two Wikipedia editions (one source); two open tables disagree by 9-26 km",
     ),
     (
         "Shahroud",
