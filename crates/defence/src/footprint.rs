@@ -1233,7 +1233,20 @@ pub fn compute(
         speed_mps: speed,
         boost: req.boost,
         radar: names(&mut s.radars.iter().map(|r| r.name.as_str())),
-        interceptor: names(&mut net.batteries.iter().map(|(n, _)| n.as_str())),
+        interceptor: s
+            .interceptors
+            .iter()
+            .map(|i| {
+                // A battery whose entry names no vehicle flies the fixed boost under the powered model,
+                // as in the study: the map says so.
+                if crate::study::battery_boost(i, req.boost) == req.boost {
+                    i.name.clone()
+                } else {
+                    format!("{} (fixed boost: no vehicle)", i.name)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         cells,
         contours,
         reach_nodes,
@@ -1300,6 +1313,7 @@ pub fn naive_cell(
         roles: vec![],
         country: String::new(),
         source: "grid point".into(),
+        sources: vec![],
     };
     let (ls, ts) = (site("launch", launch), site("target", target));
     let (lat, lon) = (target.lat_deg, target.lon_deg);

@@ -95,6 +95,23 @@ pub struct Site {
     pub country: String,
     /// Where the coordinates come from.
     pub source: String,
+    /// The public sources the coordinates were checked against, each with the point it gives; how far
+    /// apart they lie is the site's stated uncertainty (the built-in scenarios name at least two per
+    /// site, `tests/site_sources.rs`). Optional.
+    #[serde(default)]
+    pub sources: Vec<SiteSource>,
+}
+
+/// One public source of a site's coordinates and the point it gives.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSource {
+    /// The source: publication or data set, with its date.
+    pub cite: String,
+    /// Latitude it gives, degrees.
+    pub lat_deg: f64,
+    /// Longitude it gives, degrees east.
+    pub lon_deg: f64,
 }
 
 /// A radar (see [`crate::radar`] for the model).
@@ -477,6 +494,23 @@ impl Scenario {
                     format!("{owner}.source"),
                     "source is empty",
                 ));
+            }
+            for (i, src) in site.sources.iter().enumerate() {
+                let bad = if src.cite.trim().is_empty() {
+                    Some("cite is empty".to_string())
+                } else if !src.lat_deg.is_finite() || src.lat_deg.abs() > 90.0 {
+                    Some(format!("latitude {} is outside [-90, 90] degrees", src.lat_deg))
+                } else if !src.lon_deg.is_finite() || src.lon_deg.abs() > 360.0 {
+                    Some(format!(
+                        "longitude {} is outside [-360, 360] degrees",
+                        src.lon_deg
+                    ))
+                } else {
+                    None
+                };
+                if let Some(m) = bad {
+                    return Err(c.err(c.key_span(span, "sources"), format!("{owner}.sources[{i}]"), m));
+                }
             }
         }
         let site_with = |name: &str, role: Role| {

@@ -253,3 +253,26 @@ fn a_network_map_says_it_is_the_union() {
     assert!(summary.contains("radar EMR, battery GBI-2"), "{summary}");
     assert!(!summary.contains("any battery engages it"), "{summary}");
 }
+
+/// Under the powered boost a battery whose entry names no vehicle flies the fixed boost, as in the
+/// study, and the map names it so; under the fixed boost nothing is marked.
+#[test]
+fn a_battery_without_a_vehicle_flies_the_fixed_boost_and_the_map_says_so() {
+    let s = Scenario::load("paa-2015").unwrap();
+    assert!(s.interceptors.iter().all(|i| i.vehicle.is_none()));
+    let grid = Grid::try_new(30.0, 40.0, 40.0, 56.0, 4.0).unwrap();
+    let mut req = request(MapKind::ThreatOrigin, Some("Athens"), None, grid, None);
+    let fixed = run(&s, &req);
+    assert!(
+        !fixed.interceptor.contains("fixed boost"),
+        "{}",
+        fixed.interceptor
+    );
+    req.boost = defence::boost::BoostModel::Powered;
+    let powered = run(&s, &req);
+    assert_eq!(
+        powered.interceptor,
+        "SM-3 IB ship (fixed boost: no vehicle), SM-3 IB Deveselu (fixed boost: no vehicle)"
+    );
+    assert_eq!(fixed.cells, powered.cells);
+}
