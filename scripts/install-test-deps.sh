@@ -24,6 +24,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Node.js and npm (Debian's, when missing): they build the dashboard's page (crates/dashboard/build.rs).
+bash scripts/install-node.sh
+
 # Playwright (npm playwright-core, pinned by tests/browser/package-lock.json) drives that Chromium. It
 # needs the machine's Node.js 20 or later and npm; `npm ci` runs only when the lock file changed since
 # the last install (it reuses npm's cache when offline).

@@ -4,6 +4,7 @@
 # (for example `--out DIR`, `--format json`, `--gravity point`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-node.sh # the dashboard's page is built with npm (crates/dashboard/build.rs)
 cargo build --release --locked -p shieldwatch
 bin="${CARGO_TARGET_DIR:-target}/release/shieldwatch"
 "$bin" study europe-2008 --out out/europe-2008 "$@"

@@ -86,6 +86,10 @@ enum Command {
     /// against the log (`reveal`). Exit status 1 when it does not verify.
     #[command(subcommand)]
     Verify(cmd::verify::VerifyCommand),
+    /// A local web app over the capability study: the disputed parameters as sliders with their sourced
+    /// ranges, the engageable trajectories, crossover chart, timelines and map recomputed on each change.
+    /// Prints `dashboard: http://ADDR/` once listening; serves until Ctrl-C.
+    Dashboard(cmd::dashboard::DashboardArgs),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => cmd::simulate::run(&a),
         Command::Monitor(a) => cmd::monitor::run(&a),
         Command::Verify(c) => cmd::verify::run(c),
+        Command::Dashboard(a) => cmd::dashboard::run(&a),
     };
     match result {
         Ok(code) => code,

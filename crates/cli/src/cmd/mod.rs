@@ -2,6 +2,7 @@
 //! over library calls.
 
 pub mod compare;
+pub mod dashboard;
 pub mod fly;
 pub mod footprint;
 pub mod geodesy;

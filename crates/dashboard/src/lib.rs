@@ -1,0 +1,183 @@
+//! `shieldwatch dashboard`: a local web app over the capability study (`shared/DESIGN.md` §7).
+//!
+//! [`router`] is an axum router that serves the page (TypeScript under `web/`, built by vite in
+//! `build.rs` and embedded with `rust-embed`, so the binary needs no second server and no network) and
+//! its JSON API:
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /api/scenario` | the scenario and the disputed parameters the page offers, with their sourced ranges and physical limits ([`model::ScenarioView`]) |
+//! | `POST /api/study` | the study at the given parameter values ([`model::StudyRequest`] → [`model::StudyView`]) |
+//! | `GET /api/map.svg` | the latest study's map, drawn by the render layer's map writer (`defence::report::map_svg`) |
+//!
+//! Parameter values are checked by `defence::sweep::set_params` against the one table of
+//! `defence::params`, so the page and `shieldwatch sweep --param` refuse the same values with the same
+//! messages. Every error is an HTTP 4xx (bad input) or 5xx with a JSON body `{"error": "…"}`
+//! ([`model::ErrorBody`]); nothing on input panics.
+
+pub mod engine;
+pub mod model;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use defence::scenario::Scenario;
+
+pub use engine::Engine;
+use model::{ErrorBody, StudyRequest};
+
+/// The page's built assets (vite's output, embedded at compile time).
+#[derive(rust_embed::RustEmbed)]
+#[folder = "$DASHBOARD_DIST"]
+struct Assets;
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DashboardError {
+    /// The request is not well-formed JSON of the expected shape (HTTP 400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A value the study refuses: outside a parameter's physical limits, an unknown path, a battery that
+    /// cannot be set up (HTTP 422).
+    #[error("{0}")]
+    Invalid(String),
+    /// Nothing at that address (HTTP 404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The route exists but not for that method (HTTP 405).
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// A fault of the server itself (HTTP 500).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DashboardError {
+    fn status(&self) -> StatusCode {
+        match self {
+            DashboardError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            DashboardError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
+            DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for DashboardError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (
+            status,
+            Json(ErrorBody {
+                error: self.to_string(),
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<JsonRejection> for DashboardError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => DashboardError::BadRequest(
+                "the request body must be JSON (Content-Type: application/json)".into(),
+            ),
+            other => DashboardError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    engine: Arc<Engine>,
+}
+
+/// The dashboard's router for a scenario.
+pub fn router(scenario: Scenario) -> Router {
+    let state = AppState {
+        engine: Arc::new(Engine::new(scenario)),
+    };
+    Router::new()
+        .route("/api/scenario", get(scenario_view).fallback(wrong_method))
+        .route("/api/study", post(study).fallback(wrong_method))
+        .route("/api/map.svg", get(map_svg).fallback(wrong_method))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .fallback(asset)
+        .with_state(state)
+}
+
+async fn scenario_view(State(st): State<AppState>) -> Json<model::ScenarioView> {
+    Json(st.engine.scenario_view())
+}
+
+async fn study(
+    State(st): State<AppState>,
+    body: Result<Json<StudyRequest>, JsonRejection>,
+) -> Result<Json<model::StudyView>, DashboardError> {
+    let Json(req) = body?;
+    let engine = st.engine.clone();
+    let view = tokio::task::spawn_blocking(move || engine.study(&req))
+        .await
+        .map_err(|e| DashboardError::Internal(format!("the study stopped: {e}")))??;
+    Ok(Json(view))
+}
+
+async fn map_svg(State(st): State<AppState>) -> Result<Response, DashboardError> {
+    let study = st.engine.latest()?.ok_or_else(|| {
+        DashboardError::NotFound("no study has been computed yet: POST /api/study first".into())
+    })?;
+    let svg = tokio::task::spawn_blocking(move || defence::report::map_svg(&study))
+        .await
+        .map_err(|e| DashboardError::Internal(format!("drawing the map stopped: {e}")))?
+        .map_err(|e| DashboardError::Internal(format!("drawing the map: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+async fn wrong_method(req: Request) -> DashboardError {
+    DashboardError::MethodNotAllowed(format!(
+        "{} is not accepted at {}",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+async fn api_not_found(req: Request) -> DashboardError {
+    DashboardError::NotFound(format!("no API route {} {}", req.method(), req.uri().path()))
+}
+
+async fn asset(uri: Uri) -> Result<Response, DashboardError> {
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    let file =
+        Assets::get(path).ok_or_else(|| DashboardError::NotFound(format!("no page or asset /{path}")))?;
+    let mime = file.metadata.mimetype();
+    let mime = HeaderValue::from_str(mime)
+        .map_err(|e| DashboardError::Internal(format!("content type of /{path}: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, mime)], file.data).into_response())
+}
+
+/// Serves the dashboard on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    scenario: Scenario,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(scenario))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The URL a browser opens for a listener's address.
+pub fn url(addr: SocketAddr) -> String {
+    format!("http://{addr}/")
+}

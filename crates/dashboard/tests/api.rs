@@ -1,0 +1,243 @@
+//! The dashboard's HTTP API through its router (no socket): the page and its assets, the offered
+//! parameters, bad input of every kind answered by a 4xx with a JSON message (the same message as
+//! `sweep`'s for a value outside its limits), and a burnout-speed change read off the kept required
+//! speeds giving exactly what a study computed from scratch gives.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use dashboard::model::{ErrorBody, ScenarioView, StudyRequest, StudyView};
+use defence::scenario::Scenario;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// europe-2008 cut down to the Russian ICBMs from two fields against Washington (one engageable
+/// between 5.4 and 8.3 km/s, one not), so that a study takes seconds in a debug build.
+fn small() -> Scenario {
+    let mut s = Scenario::load("europe-2008").unwrap();
+    s.threats.retain(|t| t.from.iter().any(|f| f == "Tatishchevo"));
+    assert_eq!(s.threats.len(), 1);
+    s.threats[0].from = vec!["Tatishchevo".into(), "Kozelsk".into()];
+    s.threats[0].to = vec!["Washington".into()];
+    s
+}
+
+async fn call(s: Scenario, req: Request<Body>) -> (StatusCode, Option<String>, Vec<u8>) {
+    let resp = dashboard::router(s).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let ctype = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_string());
+    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, ctype, body)
+}
+
+fn post(body: &str) -> Request<Body> {
+    Request::post("/api/study")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+/// The answer is a 4xx with a JSON `{"error"}` body; returns the message.
+async fn refused(s: Scenario, req: Request<Body>, status: StatusCode) -> String {
+    let (got, ctype, body) = call(s, req).await;
+    assert_eq!(got, status, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(ctype.as_deref(), Some("application/json"));
+    let e: ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert!(!e.error.is_empty());
+    e.error
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_are_served_from_the_binary() {
+    let (status, ctype, body) = call(small(), get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ctype.as_deref(), Some("text/html"));
+    let html = String::from_utf8(body).unwrap();
+    // vite's bundle, referenced by the page, with the right types; nothing from another host.
+    assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+    let script = html
+        .split("src=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        script.starts_with("/assets/") && script.ends_with(".js"),
+        "{script}"
+    );
+    let (status, ctype, js) = call(small(), get(&script)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ctype.as_deref(), Some("text/javascript"));
+    assert!(js.len() > 10_000);
+    let message = refused(small(), get("/assets/nothing.js"), StatusCode::NOT_FOUND).await;
+    assert!(message.contains("/assets/nothing.js"), "{message}");
+}
+
+#[tokio::test]
+async fn the_offered_parameters_carry_their_sourced_ranges_and_a_slider_over_them() {
+    let (status, _, body) = call(small(), get("/api/scenario")).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: ScenarioView = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v.name, "europe-2008");
+    let keys: Vec<&str> = v.params.iter().map(|p| p.path.as_str()).collect();
+    for want in [
+        "radars.EMR.azimuth_half_width_deg",
+        "radars.EMR.reference_range_m",
+        "interceptors.GBI-2.burnout_speed_mps",
+        "interceptors.GBI-2.commit_delay_s",
+    ] {
+        assert!(keys.contains(&want), "{want} offered: {keys:?}");
+    }
+    assert!(keys.iter().any(|k| k.ends_with(".rcs_m2")), "{keys:?}");
+    for p in &v.params {
+        let [lo, hi] = p.range.unwrap();
+        assert!(p.slider_min <= lo && hi <= p.slider_max, "{p:?}");
+        assert!(p.slider_min > 0.0 || p.limits.starts_with('['), "{p:?}");
+        assert!(!p.source.is_empty());
+    }
+    let speed = v
+        .params
+        .iter()
+        .find(|p| p.path == "interceptors.GBI-2.burnout_speed_mps")
+        .unwrap();
+    assert_eq!(
+        (speed.range, speed.unit.as_str()),
+        (Some([5400.0, 9000.0]), "m/s")
+    );
+    assert_eq!(
+        (speed.display_unit.as_str(), speed.display_scale),
+        ("km/s", 1000.0)
+    );
+    // 5.4 and 8.3 km/s are slider positions.
+    for x in [5400.0, 8300.0] {
+        let k = (x - speed.slider_min) / speed.slider_step;
+        assert!((k - k.round()).abs() < 1e-9, "{x} on the grid of {speed:?}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_a_4xx_with_a_message() {
+    let m = refused(small(), post("{\"params\": {"), StatusCode::BAD_REQUEST).await;
+    assert!(m.contains("JSON"), "{m}");
+    let m = refused(small(), post("{\"param\": {}}"), StatusCode::BAD_REQUEST).await;
+    assert!(m.contains("unknown field `param`"), "{m}");
+    let m = refused(
+        small(),
+        post("{\"params\": {\"interceptors.GBI-2.burnout_speed_mps\": \"fast\"}}"),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(m.contains("invalid type"), "{m}");
+    let no_type = Request::post("/api/study").body(Body::from("{}")).unwrap();
+    let m = refused(small(), no_type, StatusCode::BAD_REQUEST).await;
+    assert!(m.contains("Content-Type: application/json"), "{m}");
+
+    // Outside the physical limits: the message is the one `sweep --param` gives (the same function).
+    let path = "interceptors.GBI-2.burnout_speed_mps";
+    let m = refused(
+        small(),
+        post(&format!("{{\"params\": {{\"{path}\": -1}}}}")),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let mut s = small();
+    let sweep = defence::sweep::set_params(&mut s, &[(path, -1.0)]).unwrap_err();
+    assert_eq!(m, sweep.to_string());
+    assert_eq!(
+        m,
+        format!("{path}: value -1 is outside its physical limits (0, ∞) m/s")
+    );
+    let m = refused(
+        small(),
+        post("{\"params\": {\"radars.EMR.azimuth_half_width_deg\": 181}}"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(m.contains("outside its physical limits (0, 180] deg"), "{m}");
+    let m = refused(
+        small(),
+        post("{\"params\": {\"radars.Nowhere.reference_range_m\": 1}}"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        m.starts_with("unknown parameter path \"radars.Nowhere.reference_range_m\""),
+        "{m}"
+    );
+    // A relation between two parameters of one item.
+    let m = refused(
+        small(),
+        post("{\"params\": {\"radars.EMR.min_elevation_deg\": 89, \"radars.EMR.max_elevation_deg\": 10}}"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(m.contains("must be below the maximum elevation"), "{m}");
+
+    let m = refused(small(), get("/api/nothing"), StatusCode::NOT_FOUND).await;
+    assert!(m.contains("/api/nothing"), "{m}");
+    let m = refused(small(), get("/api/study"), StatusCode::METHOD_NOT_ALLOWED).await;
+    assert!(!m.is_empty());
+    let m = refused(small(), get("/api/map.svg"), StatusCode::NOT_FOUND).await;
+    assert!(m.contains("no study"), "{m}");
+}
+
+fn at(speed: f64) -> StudyRequest {
+    StudyRequest {
+        params: [("interceptors.GBI-2.burnout_speed_mps".to_string(), speed)].into(),
+    }
+}
+
+fn comparable(mut v: StudyView) -> StudyView {
+    v.elapsed_ms = 0.0;
+    v.recomputed = false;
+    v
+}
+
+#[test]
+fn a_speed_read_off_the_kept_study_equals_a_study_from_scratch() {
+    let engine = dashboard::Engine::new(small());
+    let first = engine.study(&StudyRequest::default()).unwrap();
+    assert!(first.recomputed);
+    let slow = engine.study(&at(5400.0)).unwrap();
+    let fast = engine.study(&at(8300.0)).unwrap();
+    assert!(!slow.recomputed && !fast.recomputed);
+    let scratch = dashboard::Engine::new(small()).study(&at(8300.0)).unwrap();
+    assert!(scratch.recomputed);
+    assert_eq!(comparable(fast.clone()), comparable(scratch));
+    let ru = |v: &StudyView| v.countries.iter().find(|c| c.country == "RU").unwrap().engageable;
+    assert_eq!(
+        (ru(&slow), ru(&fast)),
+        (0, 1),
+        "{:?} {:?}",
+        slow.countries,
+        fast.countries
+    );
+    // Another parameter engages anew.
+    let mut req = at(8300.0);
+    req.params
+        .insert("interceptors.GBI-2.commit_delay_s".into(), 300.0);
+    assert!(engine.study(&req).unwrap().recomputed);
+    // An off-grid speed too.
+    assert!(engine.study(&at(8312.5)).unwrap().recomputed);
+}
+
+#[tokio::test]
+async fn a_study_then_its_map() {
+    let router = dashboard::router(small());
+    let resp = router.clone().oneshot(post("{\"params\": {}}")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: StudyView = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v.trajectories.len(), 2);
+    let resp = router.oneshot(get("/api/map.svg")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let svg = String::from_utf8(body.to_vec()).unwrap();
+    roxmltree::Document::parse(&svg).unwrap();
+}

@@ -1,0 +1,307 @@
+// The dashboard page: parameter sliders, the engageable-trajectory counts and table, the crossover and
+// timeline charts (Observable Plot) and the render layer's map, all from the server's typed answers.
+import * as Plot from "@observablehq/plot";
+import { ApiError, getScenario, postStudy } from "./api";
+import type { ParamView, ScenarioView, StudyView, TrajectoryView } from "./api";
+import "./style.css";
+
+// Okabe–Ito colours: told apart with every common colour-vision deficiency.
+const ENGAGEABLE = "#0072B2";
+const NOT_ENGAGEABLE = "#D55E00";
+const WINDOW = "#009E73";
+
+const $ = <T extends HTMLElement>(sel: string): T => {
+  const el = document.querySelector<T>(sel);
+  if (!el) throw new Error(`the page has no ${sel}`);
+  return el;
+};
+
+const status = $<HTMLParagraphElement>("#status");
+const errorBox = $<HTMLParagraphElement>("#error");
+
+let scenario: ScenarioView;
+let latest: StudyView | undefined;
+let selected: number | undefined;
+const values = new Map<string, number>();
+let inflight: AbortController | undefined;
+let timer: number | undefined;
+let seq = 0;
+
+function fmt(x: number | null | undefined, digits = 0): string {
+  return x === null || x === undefined ? "–" : x.toFixed(digits);
+}
+
+/** A value in the parameter's display unit, without floating-point noise. */
+function shown(p: ParamView, v: number): string {
+  return String(Number((v / p.display_scale).toPrecision(12)));
+}
+
+function showError(message: string | undefined) {
+  if (message === undefined) {
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+  } else {
+    errorBox.hidden = false;
+    errorBox.textContent = message;
+  }
+}
+
+function buildForm() {
+  const form = $<HTMLFormElement>("#param-form");
+  form.addEventListener("submit", (e) => e.preventDefault());
+  for (const [i, p] of scenario.params.entries()) {
+    values.set(p.path, p.value);
+    const row = document.createElement("div");
+    row.className = "param";
+    row.dataset.path = p.path;
+    const id = `param-${i}`;
+    const label = document.createElement("label");
+    label.htmlFor = `${id}-range`;
+    label.textContent = `${p.label} (${p.display_unit})`;
+    const range = document.createElement("input");
+    range.type = "range";
+    range.id = `${id}-range`;
+    range.min = String(p.slider_min);
+    range.max = String(p.slider_max);
+    range.step = String(p.slider_step);
+    range.value = String(p.value);
+    range.dataset.path = p.path;
+    range.setAttribute("aria-valuetext", `${shown(p, p.value)} ${p.display_unit}`);
+    const box = document.createElement("input");
+    box.type = "number";
+    box.id = `${id}-value`;
+    box.step = "any";
+    box.value = shown(p, p.value);
+    box.dataset.path = p.path;
+    box.setAttribute("aria-label", `${p.label} in ${p.display_unit}`);
+    const info = document.createElement("p");
+    info.className = "param-info";
+    const r = p.range ? `sourced range ${shown(p, p.range[0])}–${shown(p, p.range[1])} ${p.display_unit}` : "no disputed range";
+    info.textContent = `${r}; scenario value ${shown(p, p.value)} ${p.display_unit}; physical limits ${p.limits} ${p.unit}`;
+    const source = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "Source";
+    const text = document.createElement("p");
+    text.textContent = p.source;
+    source.append(summary, text);
+
+    range.addEventListener("input", () => {
+      box.value = shown(p, Number(range.value));
+      range.setAttribute("aria-valuetext", `${box.value} ${p.display_unit}`);
+    });
+    range.addEventListener("change", () => {
+      values.set(p.path, Number(range.value));
+      schedule();
+    });
+    box.addEventListener("change", () => {
+      const v = Number(box.value);
+      if (box.value.trim() === "" || !Number.isFinite(v)) {
+        showError(`${p.label}: "${box.value}" is not a number`);
+        return;
+      }
+      const si = Number((v * p.display_scale).toPrecision(12));
+      range.value = String(si);
+      values.set(p.path, si);
+      schedule();
+    });
+    row.append(label, range, box, info, source);
+    form.append(row);
+  }
+}
+
+function schedule() {
+  window.clearTimeout(timer);
+  timer = window.setTimeout(recompute, 150);
+}
+
+async function recompute() {
+  inflight?.abort();
+  const controller = new AbortController();
+  inflight = controller;
+  const mine = ++seq;
+  const params: Record<string, number> = {};
+  for (const p of scenario.params) {
+    const v = values.get(p.path);
+    if (v !== undefined && v !== p.value) params[p.path] = v;
+  }
+  status.dataset.state = "busy";
+  status.textContent = "Recomputing…";
+  try {
+    const study = await postStudy(params, controller.signal);
+    if (mine !== seq) return;
+    latest = study;
+    showError(undefined);
+    render(study);
+    status.dataset.state = "ready";
+    status.dataset.speed = String(study.battery_speed_mps);
+    status.textContent = `${study.recomputed ? "Recomputed" : "Read off the computed required speeds"} in ${study.elapsed_ms.toFixed(0)} ms (${study.boost} boost).`;
+  } catch (e) {
+    if (controller.signal.aborted) return;
+    status.dataset.state = "error";
+    status.textContent = "The last change was refused; the results shown are those of the values before it.";
+    showError(e instanceof ApiError ? `The server refused the values (HTTP ${e.status}): ${e.message}` : `The request failed: ${String(e)}`);
+  }
+}
+
+function render(study: StudyView) {
+  const counts = $<HTMLTableSectionElement>("#counts tbody");
+  counts.replaceChildren(
+    ...study.countries.map((c) => {
+      const tr = document.createElement("tr");
+      tr.dataset.country = c.country;
+      for (const [k, v] of [
+        ["country", c.country],
+        ["engageable", String(c.engageable)],
+        ["flown", String(c.flown)],
+        ["total", String(c.total)],
+      ]) {
+        const td = document.createElement(k === "country" ? "th" : "td");
+        if (k === "country") td.setAttribute("scope", "row");
+        td.dataset.field = k;
+        td.textContent = v;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+  renderTable(study);
+  renderCrossover(study);
+  renderTimeline();
+  const img = $<HTMLImageElement>("#map-img");
+  img.src = `/api/map.svg?study=${seq}`;
+}
+
+function renderTable(study: StudyView) {
+  const body = $<HTMLTableSectionElement>("#trajectory-table tbody");
+  body.replaceChildren(
+    ...study.trajectories.map((t) => {
+      const tr = document.createElement("tr");
+      tr.dataset.id = String(t.id);
+      tr.dataset.engageable = String(t.engageable);
+      const cells = [
+        t.from,
+        t.from_country,
+        t.to,
+        t.missile,
+        fmt(t.range_km),
+        t.crossover_mps === null ? "none" : (t.crossover_mps / 1000).toFixed(2),
+        t.crossover_most_capable_mps === null ? "none" : (t.crossover_most_capable_mps / 1000).toFixed(2),
+        t.skipped ? "not flown" : t.engageable ? "yes" : "no",
+        fmt(t.window?.earliest_s),
+      ];
+      for (const c of cells) {
+        const td = document.createElement("td");
+        td.textContent = c;
+        tr.append(td);
+      }
+      const td = document.createElement("td");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Show";
+      button.setAttribute("aria-label", `Show the timeline of ${t.from} to ${t.to}`);
+      button.disabled = t.skipped !== null;
+      button.addEventListener("click", () => {
+        selected = t.id;
+        renderTimeline();
+      });
+      td.append(button);
+      tr.append(td);
+      if (t.skipped) tr.title = t.skipped;
+      return tr;
+    }),
+  );
+}
+
+function renderCrossover(study: StudyView) {
+  const flown = study.trajectories.filter((t) => t.skipped === null);
+  const data = flown
+    .filter((t) => t.crossover_mps !== null)
+    .map((t) => ({
+      name: `${t.from} → ${t.to}`,
+      country: t.from_country,
+      crossover: (t.crossover_mps as number) / 1000,
+      engageable: t.engageable ? "engageable" : "not engageable",
+    }));
+  const none = flown.length - data.length;
+  const xs = [...data.map((d) => d.crossover), study.battery_speed_mps / 1000];
+  const chart = Plot.plot({
+    width: 900,
+    height: 120 + 40 * new Set(data.map((d) => d.country)).size,
+    marginLeft: 60,
+    x: {
+      label: "Crossover speed (km/s): the lowest burnout speed that engages the trajectory",
+      grid: true,
+      domain: [Math.floor(Math.min(...xs) * 2) / 2 - 0.5, Math.ceil(Math.max(...xs) * 2) / 2 + 0.5],
+    },
+    y: { label: "Launch country" },
+    color: { domain: ["engageable", "not engageable"], range: [ENGAGEABLE, NOT_ENGAGEABLE], legend: true },
+    marks: [
+      Plot.ruleX([study.battery_speed_mps / 1000], { stroke: "black", strokeDasharray: "4 3" }),
+      Plot.dot(data, { x: "crossover", y: "country", fill: "engageable", r: 4, title: "name" }),
+    ],
+  });
+  groups(chart);
+  const fig = $<HTMLElement>("#crossover-chart");
+  const cap = document.createElement("figcaption");
+  cap.textContent = `Each dot is a trajectory (${data.length} shown); the dashed line is the battery's burnout speed, ${(study.battery_speed_mps / 1000).toFixed(2)} km/s. ${none} flown trajectories are engaged at no speed.`;
+  fig.replaceChildren(chart, cap);
+}
+
+/** Plot labels its marks' groups with aria-label; a labelled group needs the group role to carry it. */
+function groups(chart: Element) {
+  for (const g of chart.querySelectorAll("g[aria-label]")) g.setAttribute("role", "group");
+}
+
+function renderTimeline() {
+  const fig = $<HTMLElement>("#timeline-chart");
+  const t: TrajectoryView | undefined = latest?.trajectories.find((x) => x.id === selected);
+  if (!t || t.flight_time_s === null) return;
+  const events: { event: string; t: number }[] = [
+    { event: "launch", t: 0 },
+    { event: "threat burnout", t: t.threat_burnout_s },
+  ];
+  if (t.first_track_s !== null) events.push({ event: `first track (${t.first_radar ?? "radar"})`, t: t.first_track_s });
+  if (t.commit_s !== null) events.push({ event: "commit", t: t.commit_s });
+  events.push({ event: "impact", t: t.flight_time_s });
+  const windows = t.window ? [{ from: t.window.earliest_s, to: t.window.latest_s, label: "intercept window" }] : [];
+  const chart = Plot.plot({
+    width: 900,
+    height: 180,
+    marginLeft: 20,
+    marginRight: 40,
+    x: { label: "Seconds since threat launch", grid: true, domain: [0, t.flight_time_s] },
+    y: { axis: null, domain: [0, 1] },
+    marks: [
+      Plot.rectX(windows, { x1: "from", x2: "to", y1: 0.35, y2: 0.65, fill: WINDOW, fillOpacity: 0.5 }),
+      Plot.ruleX(events, { x: "t", stroke: "black" }),
+      Plot.text(events, { x: "t", y: (_d, i) => 0.95 - 0.1 * (i % 4), text: "event", textAnchor: "start", dx: 3 }),
+    ],
+  });
+  groups(chart);
+  const cap = document.createElement("figcaption");
+  cap.id = "timeline-caption";
+  cap.textContent = `${t.from} → ${t.to} (${t.missile}): ${
+    t.window
+      ? `intercept window ${t.window.earliest_s.toFixed(0)}–${t.window.latest_s.toFixed(0)} s at ${(latest!.battery_speed_mps / 1000).toFixed(2)} km/s, earliest at ${t.window.alt_km.toFixed(0)} km altitude`
+      : "no intercept window at the battery's burnout speed"
+  }; impact at ${t.flight_time_s.toFixed(0)} s.`;
+  fig.replaceChildren(chart, cap);
+  fig.dataset.id = String(t.id);
+}
+
+async function start() {
+  try {
+    scenario = await getScenario();
+  } catch (e) {
+    status.dataset.state = "error";
+    status.textContent = "The dashboard could not load its scenario.";
+    showError(String(e instanceof Error ? e.message : e));
+    return;
+  }
+  $("#scenario-name").textContent = scenario.name;
+  $("#scenario-description").textContent = scenario.description;
+  buildForm();
+  await recompute();
+}
+
+void start();
