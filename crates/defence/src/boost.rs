@@ -82,7 +82,7 @@ impl BoostModel {
     pub fn describe(self) -> &'static str {
         match self {
             BoostModel::Powered => {
-                "powered: the interceptor's rocket is flown to burnout (vehicle sized to each burnout speed at its reference programme); threats keep the fixed boost"
+                "powered: the interceptor's rocket is flown to burnout (vehicle sized to each burnout speed at its reference programme)"
             }
             BoostModel::Fixed => {
                 "fixed: burn time, burnout height and downrange from the scenario for interceptors and threats"

@@ -80,6 +80,16 @@ pub fn prepare(a: &Scenario, b: &Scenario) -> Result<Prepared, CompareError> {
             missiles.push(m.clone());
         }
     }
+    // The vehicles the union's missiles fly under the powered boost, A's definition first.
+    let mut threat_vehicles: Vec<crate::scenario::VehicleDef> = Vec::new();
+    for m in &missiles {
+        if let Some(name) = &m.vehicle
+            && !threat_vehicles.iter().any(|v| &v.name == name)
+            && let Some(v) = a.vehicles.iter().chain(&b.vehicles).find(|v| &v.name == name)
+        {
+            threat_vehicles.push(v.clone());
+        }
+    }
     // Launch and target sites of the union, A's definition first.
     let mut threat_sites: BTreeMap<String, Site> = BTreeMap::new();
     for t in &threats {
@@ -136,6 +146,12 @@ pub fn prepare(a: &Scenario, b: &Scenario) -> Result<Prepared, CompareError> {
         out.sites = sites;
         out.threats = threats.clone();
         out.missiles = missiles.clone();
+        // A threat's vehicle joins the scenario unless one of that name is there already (a battery's).
+        for v in &threat_vehicles {
+            if !out.vehicles.iter().any(|x| x.name == v.name) {
+                out.vehicles.push(v.clone());
+            }
+        }
         Ok(out)
     };
     let (na, nb) = (format!("A ({})", a.meta.name), format!("B ({})", b.meta.name));
@@ -211,9 +227,24 @@ fn flatten(s: &Scenario) -> BTreeMap<String, (String, String)> {
 
 /// The items that differ between `a` and `b`, defence first (radars, then batteries), then the threat
 /// definitions (which are flown as A has them where both have them).
+///
+/// Only vehicles a battery names are listed: a vehicle no battery names changes no answer, or flies a
+/// threat, and threats are flown as A defines them, their vehicles included.
 pub fn differences(a: &Scenario, b: &Scenario) -> Vec<Difference> {
     let (fa, fb) = (flatten(a), flatten(b));
-    let keys: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
+    let named: BTreeSet<&str> = [a, b]
+        .iter()
+        .flat_map(|s| s.interceptors.iter().filter_map(|i| i.vehicle.as_deref()))
+        .collect();
+    let unused = |k: &str| {
+        k.strip_prefix("vehicles.").is_some_and(|rest| {
+            !named.iter().any(|n| {
+                rest.strip_prefix(n)
+                    .is_some_and(|r| r.is_empty() || r.starts_with('.'))
+            })
+        })
+    };
+    let keys: BTreeSet<&String> = fa.keys().chain(fb.keys()).filter(|k| !unused(k)).collect();
     let rank = |k: &str| match k.split('.').next() {
         Some("radars") => 0,
         Some("interceptors") => 1,

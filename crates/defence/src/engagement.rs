@@ -32,7 +32,9 @@ use geodesy::{Geodetic, Vec3, ecef_to_geodetic};
 
 use crate::boost::{BoostCurve, BoostError, BoostModel};
 use crate::radar::Radar;
-use crate::scenario::{InterceptorDef, MissileDef, Scenario, Site};
+use crate::scenario::{InterceptorDef, MissileDef, Scenario, Site, VehicleDef};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Shortest coast from interceptor burnout to intercept considered, seconds.
 pub const MIN_COAST_S: f64 = 10.0;
@@ -103,6 +105,9 @@ pub struct ThreatTrack {
     pub trajectory: Trajectory,
     /// The burnout state found by targeting.
     pub burnout_state: BurnoutState,
+    /// The flown boost phase (launch to burnout) of a threat flown powered ([`fly_threat_powered`]);
+    /// `None`: the fixed boost of `missile`.
+    pub boost: Option<Arc<flight::Boost>>,
 }
 
 impl ThreatTrack {
@@ -120,6 +125,13 @@ impl ThreatTrack {
     /// clamped to [0, impact].
     pub fn ecef_at(&self, t_s: f64) -> Vec3 {
         let tb = self.missile.burn_time_s;
+        if t_s < tb
+            && let Some(b) = &self.boost
+        {
+            return b
+                .ecef_at(t_s.max(0.0))
+                .map_or_else(|| self.launch.to_ecef(), |(r, _)| r);
+        }
         if t_s < tb {
             let f = (t_s.max(0.0) / tb).powi(2);
             let p = geodesy::geodesic::direct(
@@ -206,6 +218,133 @@ pub fn fly_threat(
         launch_azimuth_deg: inv.azi1_deg,
         burnout_state: sol.burnout,
         trajectory: sol.trajectory,
+        boost: None,
+    })
+}
+
+/// Largest distance (m) between a powered threat's impact and its target: the shooting converges to
+/// within 1 m ([`flight::aim::aim_at`]), held here again.
+pub const POWERED_MISS_M: f64 = 1.0;
+
+/// Relative tolerance of a powered threat's flights (the aim's searches fly each candidate; the
+/// landing is still held within [`POWERED_MISS_M`]).
+pub const THREAT_RTOL: f64 = 1e-10;
+
+type ThreatCache = Mutex<HashMap<String, Result<ThreatTrack, EngagementError>>>;
+
+/// Flies `missile` from `launch` to `target` with its rocket `vehicle` (its reference programme's vertical
+/// rise and kick duration; kick and launch azimuth solved by [`flight::aim::aim_at`] for `shape`:
+/// minimum energy resizes the vehicle to the smallest of its family that reaches, lofted and depressed
+/// fly the full vehicle on the steeper or flatter kick), so that the powered-then-ballistic flight lands
+/// within [`POWERED_MISS_M`] of the target. The burn time, burnout height and downrange of the returned
+/// track's `missile` are the flown ones; its positions during boost are the flight's. Results are cached
+/// per threat (vehicle, sites, shape, gravity) for the life of the process.
+pub fn fly_threat_powered(
+    launch: &Site,
+    target: &Site,
+    missile: Missile,
+    vehicle: &VehicleDef,
+    shape: flight::aim::PoweredShape,
+    gravity: Gravity,
+) -> Result<ThreatTrack, EngagementError> {
+    static CACHE: OnceLock<ThreatCache> = OnceLock::new();
+    let key = format!(
+        "{vehicle:?}|{:?}|{:?}|{:?}|{:?}|{shape:?}|{gravity:?}|{:?}",
+        (launch.lat_deg, launch.lon_deg, launch.h_m),
+        (target.lat_deg, target.lon_deg, target.h_m),
+        &launch.name,
+        &target.name,
+        missile.rcs_m2
+    );
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().map_err(|_| poisoned(launch, target))?.get(&key) {
+        return hit.clone();
+    }
+    let flown = fly_powered_uncached(launch, target, missile, vehicle, shape, gravity);
+    cache
+        .lock()
+        .map_err(|_| poisoned(launch, target))?
+        .insert(key, flown.clone());
+    flown
+}
+
+fn poisoned(launch: &Site, target: &Site) -> EngagementError {
+    EngagementError::Trajectory {
+        from: launch.name.clone(),
+        to: target.name.clone(),
+        shape: "powered".into(),
+        reason: "the threat cache is poisoned by an earlier panic".into(),
+    }
+}
+
+/// The name of a powered shape, for messages.
+pub fn powered_shape_name(shape: flight::aim::PoweredShape) -> &'static str {
+    match shape {
+        flight::aim::PoweredShape::MinimumEnergy => "minimum-energy",
+        flight::aim::PoweredShape::Lofted => "lofted",
+        flight::aim::PoweredShape::Depressed => "depressed",
+    }
+}
+
+fn fly_powered_uncached(
+    launch: &Site,
+    target: &Site,
+    mut missile: Missile,
+    vehicle: &VehicleDef,
+    shape: flight::aim::PoweredShape,
+    gravity: Gravity,
+) -> Result<ThreatTrack, EngagementError> {
+    let fail = |reason: String| EngagementError::Trajectory {
+        from: launch.name.clone(),
+        to: target.name.clone(),
+        shape: format!("powered {}", powered_shape_name(shape)),
+        reason,
+    };
+    let site = Geodetic {
+        lat_deg: launch.lat_deg,
+        lon_deg: launch.lon_deg,
+        h_m: launch.h_m,
+    };
+    let aim = Geodetic {
+        lat_deg: target.lat_deg,
+        lon_deg: target.lon_deg,
+        h_m: 0.0,
+    };
+    let rocket = vehicle
+        .vehicle()
+        .map_err(|e| fail(format!("vehicle {}: {e}", vehicle.name)))?;
+    let options = flight::PoweredOptions {
+        gravity,
+        rtol: THREAT_RTOL,
+        ..flight::PoweredOptions::default()
+    };
+    let shot = flight::aim::aim_at(&rocket, site, aim, &vehicle.programme(0.0), shape, &options)
+        .map_err(|e| fail(e.to_string()))?;
+    if shot.miss_m > POWERED_MISS_M {
+        return Err(fail(format!("lands {:.1} m from the target", shot.miss_m)));
+    }
+    let b = &shot.boost.burnout;
+    let burnout = Geodetic {
+        lat_deg: b.lat_deg,
+        lon_deg: b.lon_deg,
+        h_m: b.alt_m,
+    };
+    let downrange = geodesy::inverse(site.lat_deg, site.lon_deg, b.lat_deg, b.lon_deg)
+        .map_err(|e| fail(e.to_string()))?
+        .distance_m;
+    missile.burn_time_s = shot.boost.burnout_time_s;
+    missile.burnout_alt_m = b.alt_m;
+    missile.burnout_downrange_m = downrange;
+    Ok(ThreatTrack {
+        launch: site,
+        from: launch.name.clone(),
+        to: target.name.clone(),
+        missile,
+        burnout,
+        launch_azimuth_deg: shot.programme.azimuth_deg,
+        burnout_state: shot.boost.burnout,
+        trajectory: shot.coast,
+        boost: Some(Arc::new(shot.boost)),
     })
 }
 

@@ -259,6 +259,10 @@ pub struct MissileDef {
     pub rcs_m2: Param,
     /// Maximum range, m (trajectories beyond it are not flown).
     pub max_range_m: Param,
+    /// The `[[vehicles]]` entry whose rocket the powered boost model flies for this missile (`None`:
+    /// the fixed boost of `burn_time_s`, `burnout_alt_m` and `burnout_downrange_m` under either model).
+    #[serde(default)]
+    pub vehicle: Option<String>,
 }
 
 /// A family of threat trajectories: every launch site to every target with one missile type.
@@ -605,7 +609,13 @@ impl Scenario {
             let (span, d) = (m.span(), m.get_ref());
             let o = format!("missiles.{}", d.name);
             dup(span.clone(), "missiles", &d.name)?;
-            c.params(span, &o, d)?;
+            c.params(span.clone(), &o, d)?;
+            if let Some(v) = &d.vehicle
+                && !raw.vehicles.iter().any(|x| &x.get_ref().name == v)
+            {
+                let m = format!("no vehicle named \"{v}\"");
+                return Err(c.err(c.key_span(span, "vehicle"), format!("{o}.vehicle"), m));
+            }
         }
         for t in &raw.threats {
             let (span, d) = (t.span(), t.get_ref());

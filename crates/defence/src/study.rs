@@ -21,7 +21,9 @@ use geodesy::Geodetic;
 use serde::Serialize;
 
 use crate::boost::{BoostModel, size_interceptor};
-use crate::engagement::{Engagement, Interceptor, Missile, engage_network, fly_threat, shoot_look_shoot};
+use crate::engagement::{
+    Engagement, Interceptor, Missile, engage_network, fly_threat, fly_threat_powered, shoot_look_shoot,
+};
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
 
@@ -534,22 +536,32 @@ pub fn run_one(
         return Ok(result);
     }
     let missile = Missile::from_def(mdef);
-    let flown = fly_threat(fs, ts, missile, Shape::MinEnergy, opts.gravity).and_then(|me| {
-        let factor = match shape {
-            ShapeChoice::MinEnergy => return Ok(me),
-            ShapeChoice::Lofted => LOFT_FACTOR,
-            ShapeChoice::Depressed => DEPRESS_FACTOR,
+    let powered = powered_vehicle(s, mdef, opts.boost)?;
+    let flown = if let Some(vdef) = powered {
+        let shape = match shape {
+            ShapeChoice::MinEnergy => flight::aim::PoweredShape::MinimumEnergy,
+            ShapeChoice::Lofted => flight::aim::PoweredShape::Lofted,
+            ShapeChoice::Depressed => flight::aim::PoweredShape::Depressed,
         };
-        fly_threat(
-            fs,
-            ts,
-            missile,
-            Shape::Apogee {
-                alt_m: factor * me.apogee_alt_m(),
-            },
-            opts.gravity,
-        )
-    });
+        fly_threat_powered(fs, ts, missile, vdef, shape, opts.gravity)
+    } else {
+        fly_threat(fs, ts, missile, Shape::MinEnergy, opts.gravity).and_then(|me| {
+            let factor = match shape {
+                ShapeChoice::MinEnergy => return Ok(me),
+                ShapeChoice::Lofted => LOFT_FACTOR,
+                ShapeChoice::Depressed => DEPRESS_FACTOR,
+            };
+            fly_threat(
+                fs,
+                ts,
+                missile,
+                Shape::Apogee {
+                    alt_m: factor * me.apogee_alt_m(),
+                },
+                opts.gravity,
+            )
+        })
+    };
     let threat = match flown {
         Ok(t) => t,
         Err(e) => {
@@ -586,6 +598,36 @@ pub fn run_one(
         t = if t + 20.0 > end && t < end { end } else { t + 20.0 };
     }
     Ok(result)
+}
+
+/// The vehicle that flies `mdef` under the boost `model`: its named vehicle under the powered model, none
+/// (the fixed boost) otherwise or when it names none.
+fn powered_vehicle<'a>(
+    s: &'a Scenario,
+    mdef: &crate::scenario::MissileDef,
+    model: BoostModel,
+) -> Result<Option<&'a crate::scenario::VehicleDef>, StudyError> {
+    match (&mdef.vehicle, model) {
+        (Some(name), BoostModel::Powered) => {
+            s.vehicle(name).map(Some).ok_or_else(|| StudyError::Incomplete {
+                scenario: s.meta.name.clone(),
+                message: format!(
+                    "missile {} names no vehicle \"{name}\" of the scenario",
+                    mdef.name
+                ),
+            })
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The missiles whose threats fly powered under `model` (those naming a vehicle), in scenario order.
+pub fn powered_missiles(s: &Scenario, model: BoostModel) -> Vec<String> {
+    s.missiles
+        .iter()
+        .filter(|m| model == BoostModel::Powered && m.vehicle.is_some())
+        .map(|m| m.name.clone())
+        .collect()
 }
 
 /// The speeds a study reports: the requested ones plus the battery's value and range ends, sorted.
@@ -755,15 +797,33 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
         boost: opts.boost,
         boost_model: {
             let fixed = fixed_boost_batteries(s, opts);
-            if fixed.is_empty() {
-                opts.boost.describe().to_string()
-            } else {
-                format!(
-                    "{} Batteries naming no vehicle keep the fixed boost: {}.",
-                    opts.boost.describe(),
-                    fixed.join(", ")
-                )
+            let mut text = opts.boost.describe().to_string();
+            if opts.boost == BoostModel::Powered {
+                let flown = powered_missiles(s, opts.boost);
+                text.push_str(&if flown.is_empty() {
+                    "; threats keep the fixed boost (no missile names a vehicle)".to_string()
+                } else if flown.len() == s.missiles.len() {
+                    format!(
+                        "; threats are flown too, aimed by shooting on the pitch programme to land within {} m: {}",
+                        crate::engagement::POWERED_MISS_M,
+                        flown.join(", ")
+                    )
+                } else {
+                    format!(
+                        "; threats of {} are flown too, aimed by shooting on the pitch programme to land within {} m; the others keep the fixed boost",
+                        flown.join(", "),
+                        crate::engagement::POWERED_MISS_M
+                    )
+                });
             }
+            if !fixed.is_empty() {
+                text.push_str(&format!(
+                    ". Batteries naming no vehicle keep the fixed boost: {}",
+                    fixed.join(", ")
+                ));
+            }
+            text.push('.');
+            text
         },
         sized_interceptor,
         speeds_mps: speeds(s, opts),

@@ -6,7 +6,7 @@
 //! and every flyout is held against the minimum-energy bound from its flown burnout point.
 
 use defence::boost::{BoostModel, size_interceptor};
-use defence::engagement::{Interceptor, Missile, ThreatTrack, engage, fly_threat};
+use defence::engagement::{Interceptor, Missile, ThreatTrack, engage, fly_threat_powered};
 use defence::radar::Radar;
 use defence::reach::powered_speeds;
 use defence::scenario::{Scenario, Site};
@@ -25,13 +25,16 @@ fn setup() -> (Scenario, Radar, Interceptor) {
     (s, radar, icpt)
 }
 
+/// The threat as the study flies it under the powered model: its rocket aimed at minimum energy.
 fn threat(s: &Scenario, from: &Site, to: &Site) -> ThreatTrack {
     let m = s.missiles.iter().find(|m| m.name == ICBM).unwrap();
-    fly_threat(
+    let v = s.vehicle(m.vehicle.as_deref().unwrap()).unwrap();
+    fly_threat_powered(
         from,
         to,
         Missile::from_def(m),
-        flight::Shape::MinEnergy,
+        v,
+        flight::aim::PoweredShape::MinimumEnergy,
         flight::Gravity::J2,
     )
     .unwrap()

@@ -1,6 +1,7 @@
 //! Study-level properties: results do not depend on the order of sites in the file, and trajectory shapes
 //! order as they should.
 
+use defence::boost::BoostModel;
 use defence::scenario::{EUROPE_2008_TOML, Scenario};
 use defence::study::{self, ShapeChoice, StudyOptions};
 
@@ -56,6 +57,12 @@ fn results_do_not_change_with_the_order_of_sites() {
 
 #[test]
 fn lofted_flies_longer_and_higher_than_min_energy_and_depressed_shorter() {
+    for boost in [BoostModel::Fixed, BoostModel::Powered] {
+        shapes_under(boost);
+    }
+}
+
+fn shapes_under(boost: BoostModel) {
     let s = Scenario::load("europe-2008").unwrap();
     let opts = StudyOptions {
         shapes: vec![
@@ -63,6 +70,7 @@ fn lofted_flies_longer_and_higher_than_min_energy_and_depressed_shorter() {
             ShapeChoice::Lofted,
             ShapeChoice::Depressed,
         ],
+        boost,
         ..StudyOptions::default()
     };
     let speeds = study::speeds(&s, &opts);
@@ -80,6 +88,13 @@ fn lofted_flies_longer_and_higher_than_min_energy_and_depressed_shorter() {
         run(ShapeChoice::Depressed),
     );
     assert!(lo.flight_time_s > me.flight_time_s && me.flight_time_s > de.flight_time_s);
+    if boost == BoostModel::Powered {
+        // The flown rocket: lofted and depressed are the full vehicle on the steeper and flatter kick.
+        assert!(lo.apogee_alt_m > me.apogee_alt_m && me.apogee_alt_m > de.apogee_alt_m);
+        assert!(de.threat_burnout_speed_mps > me.threat_burnout_speed_mps);
+        return;
+    }
+    // The fixed boost: lofted and depressed are 1.5 and 0.6 times the minimum-energy apogee.
     assert!((lo.apogee_alt_m / me.apogee_alt_m - 1.5).abs() < 1e-3);
     assert!((de.apogee_alt_m / me.apogee_alt_m - 0.6).abs() < 1e-3);
     // Lofted and depressed trajectories need more burnout speed than the minimum-energy one.

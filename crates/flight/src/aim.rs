@@ -136,18 +136,32 @@ impl Aimer<'_> {
     fn max_range(&self, vehicle: &Vehicle) -> Result<(f64, f64), Error> {
         // A coarse scan first (the range is unimodal in the kick, but flat near the ends), over the whole
         // span the first time, then around the last maximum (the vehicles searched differ in size only).
+        // When the maximum of the narrow scan lies on its edge (the maximum-range kick moved by more than
+        // the window between two sizes), the whole span is scanned again: the answer must not depend on
+        // which vehicles were searched before.
+        let scan = |lo: f64, hi: f64, n: usize| -> Result<(Vec<f64>, usize), Error> {
+            let kicks: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
+            let ranges = kicks
+                .iter()
+                .map(|&k| self.range(vehicle, k))
+                .collect::<Result<Vec<f64>, Error>>()?;
+            let best = (0..=n)
+                .max_by(|&a, &b| ranges[a].total_cmp(&ranges[b]))
+                .unwrap_or(0);
+            Ok((kicks, best))
+        };
+        let full = (KICK_MIN_DEG, KICK_MAX_DEG, 14);
         let (lo, hi, n) = match self.last_max_kick_deg.get() {
-            None => (KICK_MIN_DEG, KICK_MAX_DEG, 14),
+            None => full,
             Some(k) => ((k - 4.0).max(KICK_MIN_DEG), (k + 4.0).min(KICK_MAX_DEG), 4),
         };
-        let kicks: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
-        let ranges = kicks
-            .iter()
-            .map(|&k| self.range(vehicle, k))
-            .collect::<Result<Vec<f64>, Error>>()?;
-        let best = (0..=n)
-            .max_by(|&a, &b| ranges[a].total_cmp(&ranges[b]))
-            .unwrap_or(0);
+        let (mut kicks, mut best) = scan(lo, hi, n)?;
+        let mut n = n;
+        let on_edge = (best == 0 && lo > KICK_MIN_DEG) || (best == n && hi < KICK_MAX_DEG);
+        if on_edge {
+            (kicks, best) = scan(full.0, full.1, full.2)?;
+            n = full.2;
+        }
         let (a, b) = (kicks[best.saturating_sub(1)], kicks[(best + 1).min(n)]);
         let failure = FirstError::default();
         let (k, neg) = brent_min(|k| -failure.value(self.range(vehicle, k)), a, b, 1e-5);
