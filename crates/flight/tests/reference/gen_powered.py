@@ -28,6 +28,8 @@ v_e = Rz(-omega t) v - omega x r_e.
 """
 import json
 import math
+import os
+import tomllib
 import random
 
 import numpy as np
@@ -344,6 +346,47 @@ def cases():
             "programme": {"vertical_rise_s": 8.0, "kick_deg": kick, "kick_duration_s": 10.0, "azimuth_deg": az},
             "site": {"lat_deg": 30.0, "lon_deg": 50.0, "h_m": 0.0},
             "gravity": "j2",
+            "atmosphere": True,
+        })
+    return out + scenario_cases()
+
+
+# The europe-2008 scenario's rockets (its [[vehicles]]: constant drag coefficient, stages as sourced
+# there), read from the scenario file, flown with random kicks, azimuths and launch latitudes.
+SCENARIO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../defence/scenarios/europe-2008.toml")
+
+
+def scenario_cases():
+    with open(SCENARIO, "rb") as f:
+        doc = tomllib.load(f)
+    rng = random.Random(1608)
+    lats = [-45.0, -10.0, 5.0, 28.5, 35.23, 48.0, 54.48, 62.0, 71.0]
+    out = []
+    vehicles = doc["vehicles"]
+    for k in range(7 * len(vehicles)):
+        v = vehicles[k % len(vehicles)]
+        interceptor = "GBI" in v["name"]
+        vehicle = {
+            "stages": [stage(st["propellant_kg"]["value"], st["dry_kg"]["value"], st["burn_time_s"]["value"],
+                             st["isp_vac_s"]["value"], st["nozzle_exit_area_m2"]["value"],
+                             st["reference_area_m2"]["value"], table([0.0], [st["drag_cd"]["value"]]),
+                             st["coast_after_s"]["value"]) for st in v["stages"]],
+            "payload_kg": v["payload_kg"]["value"],
+        }
+        prog = {
+            "vertical_rise_s": round(rng.uniform(3.0, 12.0), 3),
+            "kick_deg": round(rng.uniform(2.0, 30.0) if interceptor else rng.uniform(1.0, 9.0), 3),
+            "kick_duration_s": round(rng.uniform(4.0, 15.0), 3),
+            "azimuth_deg": round(rng.uniform(0.0, 360.0), 3),
+        }
+        site = {"lat_deg": lats[k % len(lats)], "lon_deg": round(rng.uniform(-180.0, 180.0), 4),
+                "h_m": round(rng.uniform(0.0, 1400.0), 2)}
+        out.append({
+            "id": f"europe-2008 {v['name']}-{k:02d}",
+            "vehicle": vehicle,
+            "programme": prog,
+            "site": site,
+            "gravity": "point" if k % 11 == 4 else "j2",
             "atmosphere": True,
         })
     return out
