@@ -30,11 +30,11 @@ post() { # POST /api/study with the given params; prints the wall time in second
 }
 echo "dashboard, first study (full, s):"; post ''
 speed='"interceptors.GBI-2.burnout_speed_mps"'
-echo "dashboard, burnout speed changes (read off, s, 10 runs):"
-read_off=$(for v in 5400 5500 6300 7700 8300 9000 8200 6100 5900 7000; do post "$speed: $v"; done)
+echo "dashboard, burnout speed changes to speeds already computed (read off, s, 10 runs):"
+read_off=$(for v in 5400 9000 7000 5400 9000 7000 5400 9000 7000 5400; do post "$speed: $v"; done)
 echo "$read_off" | tr '\n' ' '; echo
-echo "dashboard, commit delay changes (full recompute, s, 3 runs):"
-full=$(for v in 90 120 150; do post "\"interceptors.GBI-2.commit_delay_s\": $v"; done)
+echo "dashboard, new burnout speeds and commit delays (full recompute, s, 4 runs):"
+full=$(for p in "$speed: 8300" "$speed: 6300" '"interceptors.GBI-2.commit_delay_s": 90' '"interceptors.GBI-2.commit_delay_s": 120'; do post "$p"; done)
 echo "$full" | tr '\n' ' '; echo
 echo "page first load in Chromium (ms, 5 runs, study kept on the server):"
 load=$(node tests/browser/bench-dashboard-load.mjs "$url" 5)

@@ -3,11 +3,13 @@
 //!
 //! The required interceptor burnout speed along a trajectory does not depend on the battery's own
 //! burnout speed (that speed is only the threshold the answer is read off, and a powered battery's
-//! vehicle family is flown the same whatever it is sized to), so the study is run with windows at every
-//! step of the burnout-speed slider, and kept. A request that changes only the burnout speed of a
-//! single-battery scenario, to a value on that grid, is answered by reading the windows already
-//! computed; any other change engages every trajectory anew. Either way the answer is that of
-//! `shieldwatch study` with the scenario's value set to the requested one.
+//! vehicle family is flown the same whatever it is sized to), so every study is kept, keyed by every
+//! other parameter, with the speeds it has windows at (the battery's value and the ends of its disputed
+//! range). A request that changes only the burnout speed of a single-battery scenario, to one of those
+//! speeds, is answered by reading the windows already computed; any other change engages every
+//! trajectory anew. Either way the answer is that of `shieldwatch study` with the scenario's value set to
+//! the requested one. (Windows at more speeds would make every other change slower: shoot-look-shoot is
+//! counted anew at each speed.)
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -99,21 +101,6 @@ pub fn slider(def: &ParamDef, value: f64, range: Option<[f64; 2]>) -> (f64, f64,
     (min, max, step)
 }
 
-/// The burnout speeds the study carries windows for: every step of each battery's slider.
-fn speed_grid(s: &Scenario) -> Vec<f64> {
-    let mut out = Vec::new();
-    for e in params::entries(s) {
-        if e.def.key == "burnout_speed_mps" {
-            let (min, max, step) = slider(e.def, e.param.value, e.param.range);
-            let n = ((max - min) / step).round() as usize;
-            out.extend((0..=n).map(|i| min + i as f64 * step));
-        }
-    }
-    out.sort_by(f64::total_cmp);
-    out.dedup();
-    out
-}
-
 /// Every parameter but the batteries' burnout speeds.
 fn key(s: &Scenario) -> Vec<(String, u64)> {
     params::entries(s)
@@ -200,8 +187,9 @@ impl Engine {
     pub fn study(&self, req: &StudyRequest) -> Result<StudyView, DashboardError> {
         let start = Instant::now();
         let s = self.scenario_for(req)?;
+        // Windows at the battery's value and range ends only (`study::speeds` adds them).
         let opts = StudyOptions {
-            speeds_mps: speed_grid(&s),
+            speeds_mps: Vec::new(),
             ..StudyOptions::default()
         };
         let speeds = study::speeds(&s, &opts);

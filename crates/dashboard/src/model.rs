@@ -79,8 +79,8 @@ pub struct StudyView {
     pub boost: String,
     /// Wall-clock time the server took for this answer, ms.
     pub elapsed_ms: f64,
-    /// Whether the trajectories were engaged anew (`false`: only the interceptor burnout speed changed,
-    /// and every answer was read off the required speeds already computed for these parameters).
+    /// Whether the trajectories were engaged anew (`false`: only the interceptor burnout speed changed, to
+    /// a speed already computed for these parameters, and every answer was read off the kept study).
     pub recomputed: bool,
     /// The offered parameters at the values used.
     pub params: Vec<UsedValue>,
