@@ -170,8 +170,13 @@ fn the_stated_distances_are_those_between_the_sources() {
     assert!(checked > 120, "{checked}");
 }
 
+/// The study with the fixed boost model (threats and interceptors): the sites' coordinates act on the
+/// geometry alone, and the powered flights would make this test several times longer.
 fn run(s: &Scenario) -> Study {
-    let opts = StudyOptions::default();
+    let opts = StudyOptions {
+        boost: defence::boost::BoostModel::Fixed,
+        ..StudyOptions::default()
+    };
     let speeds = study::speeds(s, &opts);
     let threats = study::plan(s, &opts)
         .par_iter()
