@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use server::admission::{Admission, Rejection};
+use server::admission::{Admission, Admitted, Rejection};
+use verify::roster::Admitted as Checked;
 use verify::roster::{Registry, Undo, check_clock};
 
 /// Admission by the key roster.
@@ -48,7 +49,7 @@ fn status(e: &verify::Error) -> u16 {
 }
 
 impl Admission for RosterAdmission {
-    fn admit(&self, entry: &[u8]) -> Result<(), Rejection> {
+    fn admit(&self, entry: &[u8]) -> Result<Admitted, Rejection> {
         let mut g = self.state.lock().map_err(|_| Rejection {
             status: 503,
             reason: "unavailable",
@@ -69,7 +70,14 @@ impl Admission for RosterAdmission {
                 if pending.len() > 100_000 {
                     pending.clear();
                 }
-                Ok(())
+                // The statement's signature was verified under the key registered for its
+                // sensor: the per-signer rate limit counts by that name. A roster version is
+                // signed by the anchors, whose updates are not rate limited.
+                let signer = match a {
+                    Checked::Statement { statement, .. } => Some(statement.sensor),
+                    Checked::Roster(_) => None,
+                };
+                Ok(Admitted { signer })
             }
             Err(e) => Err(Rejection {
                 status: status(&e),

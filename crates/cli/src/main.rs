@@ -69,7 +69,7 @@ enum Command {
     #[command(subcommand)]
     Log(cmd::log::LogCommand),
     /// Serve the transparency log over HTTP (C2SP tlog-tiles, POST /add, proofs, /metrics).
-    Serve(cmd::serve::ServeArgs),
+    Serve(Box<cmd::serve::ServeArgs>),
     /// A C2SP tlog-witness: create its key (`init`), or serve it (`serve`) to cosign the
     /// checkpoints of the logs it follows, consistent with the last one it cosigned.
     #[command(subcommand)]

@@ -209,3 +209,32 @@ pub(crate) fn track_kml(d: &TrackDescription<'_>, track: &[flight::TrackPoint]) 
     k.close()?;
     Ok(k.finish()?)
 }
+
+/// Prints the line by which `serve` and `witness serve` announce a bound listener on stdout,
+/// `listening on <scheme>://<address>` (the metrics listener: `metrics on <scheme>://<address>`),
+/// and flushes it: with `--listen 127.0.0.1:0` it is how a caller learns the port the system
+/// chose.
+///
+/// # Errors
+///
+/// If stdout cannot be written.
+pub fn announce_listening(scheme: &str, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    announce("listening on", scheme, addr)
+}
+
+/// As [`announce_listening`], for the metrics listener.
+///
+/// # Errors
+///
+/// If stdout cannot be written.
+pub fn announce_metrics(scheme: &str, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    announce("metrics on", scheme, addr)
+}
+
+fn announce(what: &str, scheme: &str, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{what} {scheme}://{addr}").context("writing the listening address")?;
+    out.flush().context("writing the listening address")?;
+    Ok(())
+}

@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 mod scratch;
 
@@ -18,13 +17,8 @@ fn tmpdir(name: &str) -> scratch::Scratch {
     scratch::dir(&format!("cli-ack-{name}"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "support/listen.rs"]
+mod listen;
 
 /// A child process killed when dropped.
 struct Proc(Child);
@@ -43,27 +37,23 @@ fn run(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(bin()).current_dir(dir).args(args).output().unwrap()
 }
 
-fn spawn(dir: &Path, args: &[&str], log: &str) -> Proc {
+/// Spawns a server (`serve` or `witness serve`) and returns it with the URL it announces once
+/// bound.
+fn spawn(dir: &Path, args: &[&str], log: &str) -> (Proc, String) {
     let f = std::fs::File::create(dir.join(log)).unwrap();
-    Proc(
+    let mut p = Proc(
         Command::new(bin())
             .current_dir(dir)
             .args(args)
             // The most verbose level a deployment would run: still no secret and no entry.
             .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(f)
             .spawn()
             .unwrap(),
-    )
-}
-
-fn wait_listening(port: u16) {
-    let t = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(30), "port {port} never opened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    );
+    let url = listen::listening_url(&mut p.0);
+    (p, url)
 }
 
 fn text(b: &[u8]) -> String {
@@ -73,8 +63,6 @@ fn text(b: &[u8]) -> String {
 #[test]
 fn with_a_witness_an_acknowledged_entry_verifies_at_once() {
     let dir = tmpdir("witness");
-    let (wport, lport) = (free_port(), free_port());
-    let url = format!("http://127.0.0.1:{lport}");
     let o = run(&dir, &["log", "init", "--origin", "ack.test/log", "--dir", "log"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let log_key = text(&o.stdout).trim().to_owned();
@@ -86,26 +74,23 @@ fn with_a_witness_an_acknowledged_entry_verifies_at_once() {
     std::fs::write(
         dir.join("witness.toml"),
         format!(
-            "key_file = \"w.key\"\nlisten = \"127.0.0.1:{wport}\"\n[[log]]\norigin = \"ack.test/log\"\nkey = \"{log_key}\"\n"
+            "key_file = \"w.key\"\nlisten = \"127.0.0.1:0\"\n[[log]]\norigin = \"ack.test/log\"\nkey = \"{log_key}\"\n"
         ),
     )
     .unwrap();
-    let witness = spawn(
+    let (witness, witness_url) = spawn(
         &dir,
         &["witness", "serve", "--config", "witness.toml"],
         "witness.log",
     );
-    wait_listening(wport);
-    let listen = format!("127.0.0.1:{lport}");
-    let witness_url = format!("http://127.0.0.1:{wport}");
-    let _server = spawn(
+    let (_server, url) = spawn(
         &dir,
         &[
             "serve",
             "--data-dir",
             "log",
             "--listen",
-            &listen,
+            "127.0.0.1:0",
             "--batch-interval-ms",
             "20",
             "--witness",
@@ -115,7 +100,6 @@ fn with_a_witness_an_acknowledged_entry_verifies_at_once() {
         ],
         "serve.log",
     );
-    wait_listening(lport);
     for i in 0..10 {
         let entry = dir.join(format!("e{i}"));
         std::fs::write(&entry, format!("entry {i}")).unwrap();
@@ -162,13 +146,21 @@ fn with_a_witness_an_acknowledged_entry_verifies_at_once() {
             .contains("entry 10 is durably logged"),
         "{v}"
     );
-    // The witness is back: the same submission gets the same index, verifiable at once.
-    let _witness = spawn(
+    // The witness is back, on the address the server knows (the port its first run held): the
+    // same submission gets the same index, verifiable at once.
+    let (_witness, again) = spawn(
         &dir,
-        &["witness", "serve", "--config", "witness.toml"],
+        &[
+            "witness",
+            "serve",
+            "--config",
+            "witness.toml",
+            "--listen",
+            listen::authority(&witness_url),
+        ],
         "witness2.log",
     );
-    wait_listening(wport);
+    assert_eq!(again, witness_url);
     let o = run(&dir, &["log", "add", "--url", &url, "late"]);
     assert!(o.status.success(), "{} {}", text(&o.stdout), text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -114,13 +114,8 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "support/listen.rs"]
+mod listen;
 
 fn log_cmd(url: &str, args: &[&str]) -> std::process::Output {
     Command::cargo_bin("shieldwatch")
@@ -141,20 +136,17 @@ fn start_server(dir: &Path, batch_ms: u64) -> (Server, String) {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let vkey = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let port = free_port();
-    let child = std::process::Command::new(bin())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+    let mut child = std::process::Command::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(dir)
         .args(["--batch-interval-ms", &batch_ms.to_string()])
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
+    let url = listen::listening_url(&mut child);
+    let server = Server { child, url };
     let t = Instant::now();
     loop {
         let out = log_cmd(&server.url, &["verify", "--key", &vkey]);
@@ -219,6 +211,16 @@ fn verify_accepts_the_log_and_rejects_a_tampered_checkpoint() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// The server's `/metrics` text (`url` is `http://host:port`).
+fn metrics(url: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(listen::authority(url)).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut r = String::new();
+    s.read_to_string(&mut r).unwrap();
+    r
+}
+
 #[test]
 fn sigterm_finishes_the_batch_in_flight() {
     let dir = tmpdir("sigterm");
@@ -232,7 +234,16 @@ fn sigterm_finishes_the_batch_in_flight() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // Signal once the submission is queued (the server's queue depth says so), not after a
+    // fixed sleep.
+    let t = Instant::now();
+    while !metrics(&s.url).contains("\nshieldwatch_log_queue_depth 1\n") {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the submission never reached the queue"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let pid = s.child.id().to_string();
     assert!(
         std::process::Command::new("kill")

@@ -18,13 +18,17 @@ fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("shieldwatch")
 }
 
-/// A port nothing listens on (bound, then released).
-fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+#[path = "support/listen.rs"]
+mod listen;
+
+/// A port that refuses connections for as long as the returned socket lives: bound (so no other
+/// process can take it) but never listening.
+fn closed_port() -> (socket2::Socket, u16) {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let port = s.local_addr().unwrap().as_socket().unwrap().port();
+    (s, port)
 }
 
 /// A trust file with fresh keys (no witness required).
@@ -65,7 +69,8 @@ impl Drop for Proc {
 fn a_monitor_keeps_following_an_absent_log_and_alerts_once_it_is_down_long_enough() {
     let dir = tmpdir("follow");
     let trust = trust(&dir);
-    let url = format!("http://127.0.0.1:{}", closed_port());
+    let (_held, port) = closed_port();
+    let url = format!("http://127.0.0.1:{port}");
     let mut child = Proc(
         Command::new(bin())
             .current_dir(&dir)
@@ -113,7 +118,8 @@ fn a_monitor_keeps_following_an_absent_log_and_alerts_once_it_is_down_long_enoug
 fn a_single_poll_of_an_absent_log_fails_naming_it() {
     let dir = tmpdir("once");
     let trust = trust(&dir);
-    let url = format!("http://127.0.0.1:{}", closed_port());
+    let (_held, port) = closed_port();
+    let url = format!("http://127.0.0.1:{port}");
     let o = Command::new(bin())
         .current_dir(&dir)
         .args(["monitor", "--once", "--url", &url, "--trust"])
@@ -133,9 +139,10 @@ fn run(dir: &Path, args: &[&str]) -> std::process::Output {
     Command::new(bin()).current_dir(dir).args(args).output().unwrap()
 }
 
-fn serve(dir: &Path, port: u16) -> Proc {
-    let listen = format!("127.0.0.1:{port}");
-    let p = Proc(
+/// Serves the log in `dir/log` on `listen` (`127.0.0.1:0` for a port the system picks); returns
+/// the server and the URL it announces.
+fn serve(dir: &Path, listen: &str) -> (Proc, String) {
+    let mut p = Proc(
         Command::new(bin())
             .current_dir(dir)
             .args([
@@ -143,21 +150,17 @@ fn serve(dir: &Path, port: u16) -> Proc {
                 "--data-dir",
                 "log",
                 "--listen",
-                &listen,
+                listen,
                 "--batch-interval-ms",
                 "20",
             ])
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    let t = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(30), "the server never listened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    p
+    let url = listen::listening_url(&mut p.0);
+    (p, url)
 }
 
 fn add(dir: &Path, url: &str, n: usize) {
@@ -199,16 +202,16 @@ fn a_log_restored_from_an_older_copy_is_alerted_as_a_rollback_naming_the_lost_en
         ),
     )
     .unwrap();
-    let port = closed_port();
-    let url = format!("http://127.0.0.1:{port}");
-    // Three entries, a backup of the data directory, three more.
-    let server = serve(&dir, port);
+    // Three entries, a backup of the data directory, three more. Restarts take the address the
+    // first run held (the monitor's URL).
+    let (server, url) = serve(&dir, "127.0.0.1:0");
+    let addr = listen::authority(&url).to_owned();
     for n in 0..3 {
         add(&dir, &url, n);
     }
     drop(server);
     copy_dir(&dir.join("log"), &dir.join("log-backup"));
-    let server = serve(&dir, port);
+    let (server, _) = serve(&dir, &addr);
     for n in 3..6 {
         add(&dir, &url, n);
     }
@@ -252,7 +255,7 @@ fn a_log_restored_from_an_older_copy_is_alerted_as_a_rollback_naming_the_lost_en
     drop(server);
     std::fs::remove_dir_all(dir.join("log")).unwrap();
     std::fs::rename(dir.join("log-backup"), dir.join("log")).unwrap();
-    let _server = serve(&dir, port);
+    let (_server, _) = serve(&dir, &addr);
     let v = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("no alert for the rollback");

@@ -23,13 +23,8 @@ fn tmpdir(name: &str) -> scratch::Scratch {
     scratch::dir(&format!("cli-verify-{name}"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "support/listen.rs"]
+mod listen;
 
 /// A child process killed when dropped.
 struct Proc(Child);
@@ -52,26 +47,21 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn spawn(dir: &Path, args: &[&str], log: &str) -> Proc {
+/// Spawns a server (`serve` or `witness serve`) and returns it with the URL it announces once
+/// bound.
+fn spawn(dir: &Path, args: &[&str], log: &str) -> (Proc, String) {
     let f = std::fs::File::create(dir.join(log)).unwrap();
-    Proc(
+    let mut p = Proc(
         Command::new(bin())
             .current_dir(dir)
             .args(args)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(f)
             .spawn()
             .unwrap(),
-    )
-}
-
-/// Waits until something listens on `port`.
-fn wait_listening(port: u16) {
-    let t = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(30), "port {port} never opened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    );
+    let url = listen::listening_url(&mut p.0);
+    (p, url)
 }
 
 /// The tree size of the log's published checkpoint (0 if none is published yet).
@@ -97,8 +87,6 @@ const FAULTS: [&str; 6] = [
 #[test]
 fn a_simulated_day_through_server_witness_and_monitor() {
     let dir = tmpdir("e2e");
-    let (wport, lport) = (free_port(), free_port());
-    let log_url = format!("http://127.0.0.1:{lport}");
 
     let o = run(
         &dir,
@@ -115,16 +103,15 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     std::fs::write(
         dir.join("witness.toml"),
         format!(
-            "key_file = \"w1.key\"\nlisten = \"127.0.0.1:{wport}\"\n[[log]]\norigin = \"shieldwatch.test/log\"\nkey = \"{log_key}\"\n"
+            "key_file = \"w1.key\"\nlisten = \"127.0.0.1:0\"\n[[log]]\norigin = \"shieldwatch.test/log\"\nkey = \"{log_key}\"\n"
         ),
     )
     .unwrap();
-    let _witness = spawn(
+    let (_witness, witness_url) = spawn(
         &dir,
         &["witness", "serve", "--config", "witness.toml"],
         "witness.log",
     );
-    wait_listening(wport);
 
     // The deployment's keys and anchors (deterministic from the seed).
     let mut args = vec![
@@ -140,23 +127,30 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     let o = run(&dir, &args);
     assert!(o.status.success(), "{}", stderr(&o));
 
-    let listen = format!("127.0.0.1:{lport}");
-    let witness_url = format!("http://127.0.0.1:{wport}");
-    let serve_args = [
-        "serve",
-        "--data-dir",
-        "log",
-        "--listen",
-        &listen,
-        "--batch-interval-ms",
-        "50",
-        "--anchors",
-        "sim/anchors.toml",
-        "--witness",
-        &witness_url,
-    ];
-    let server = spawn(&dir, &serve_args, "serve.log");
-    wait_listening(lport);
+    // A whole simulated day is submitted at once: far above a real sensor's rate, so the
+    // per-signer limit is off.
+    let serve_args = |listen: &str| -> Vec<String> {
+        [
+            "serve",
+            "--data-dir",
+            "log",
+            "--listen",
+            listen,
+            "--batch-interval-ms",
+            "50",
+            "--anchors",
+            "sim/anchors.toml",
+            "--witness",
+            &witness_url,
+            "--rate-per-signer",
+            "0",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let first = serve_args("127.0.0.1:0");
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let (server, log_url) = spawn(&dir, &first, "serve.log");
 
     // Submit the day: the forged and over-collected readings are refused, the replay is the
     // very same entry and gets its first index back.
@@ -201,7 +195,7 @@ fn a_simulated_day_through_server_witness_and_monitor() {
     assert_eq!(served, logged);
     // With admission, the replayed (identical) entry is answered by the server itself; it is
     // still an acknowledged duplicate in the metrics.
-    let metrics = http_get(lport, "/metrics");
+    let metrics = http_get(listen::authority(&log_url), "/metrics");
     let sample = |name: &str| -> u64 {
         metrics
             .lines()
@@ -215,8 +209,11 @@ fn a_simulated_day_through_server_witness_and_monitor() {
         "every accepted submission and the roster"
     );
     drop(server);
-    let _server = spawn(&dir, &serve_args, "serve2.log");
-    wait_listening(lport);
+    // On the address the first run held (the URL the client and monitor use).
+    let again = serve_args(listen::authority(&log_url));
+    let again: Vec<&str> = again.iter().map(String::as_str).collect();
+    let (_server, url2) = spawn(&dir, &again, "serve2.log");
+    assert_eq!(url2, log_url);
     bad_submissions(&dir, &log_url, logged);
 
     // The monitor: exactly the three violations, each with evidence.
@@ -473,10 +470,10 @@ fn wait_size(dir: &Path, url: &str, size: u64) -> u64 {
     }
 }
 
-/// The body of `GET path` on 127.0.0.1:`port` (HTTP/1.0, read to the end).
-fn http_get(port: u16, path: &str) -> String {
+/// The body of `GET path` on `addr` (`host:port`; HTTP/1.0, read to the end).
+fn http_get(addr: &str, path: &str) -> String {
     use std::io::{Read as _, Write as _};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
     let mut r = String::new();
     s.read_to_string(&mut r).unwrap();

@@ -2,8 +2,10 @@
 //! `trust.toml` are read from README.md at test time (so the text cannot drift from what works),
 //! run through `bash` with the built `shieldwatch` first on `PATH`, and what the README's comments
 //! claim (the submission report, the number of alerts and the exit status, the first alert's
-//! verdict) is checked. Only the ports differ: free ones replace 7380 and 8080, and the server
-//! cuts batches every 50 ms instead of 500 (an environment override), to keep the test short.
+//! verdict) is checked. Only the ports differ: the servers bind port 0 (an environment override
+//! and the witness.toml line) and the test reads the ports they announce (`listening on <url>`),
+//! which then replace 7380 and 8080; and the server cuts batches every 50 ms instead of 500 (an
+//! environment override), to keep the test short.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -95,27 +97,16 @@ fn steps(sh: &str) -> Vec<Step> {
     out
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_listening(port: u16) {
-    let t = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(30), "port {port} never opened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+#[path = "support/listen.rs"]
+mod listen;
 
 struct Env {
     dir: PathBuf,
     path: String,
-    lport: u16,
-    wport: u16,
+    /// The log server's `host:port`, once it announced it.
+    log: Option<String>,
+    /// The witness's `host:port`, once it announced it.
+    witness: Option<String>,
 }
 
 impl Env {
@@ -125,10 +116,12 @@ impl Env {
             .arg(cmd)
             .current_dir(&self.dir)
             .env("PATH", &self.path)
-            .env("SHIELDWATCH_LISTEN", format!("127.0.0.1:{}", self.lport))
-            .env("SHIELDWATCH_URL", format!("http://127.0.0.1:{}", self.lport))
+            .env("SHIELDWATCH_LISTEN", "127.0.0.1:0")
             .env("SHIELDWATCH_BATCH_INTERVAL_MS", "50")
             .stdin(Stdio::null());
+        if let Some(log) = &self.log {
+            c.env("SHIELDWATCH_URL", format!("http://{log}"));
+        }
         c
     }
 
@@ -136,10 +129,11 @@ impl Env {
         self.command(cmd).output().unwrap()
     }
 
-    /// The ports of the README replaced by the test's.
+    /// The README's addresses replaced by those the servers announced (port 0 before they
+    /// did: that is how `witness.toml` makes the witness bind one the system picks).
     fn ports(&self, text: &str) -> String {
-        text.replace("127.0.0.1:7380", &format!("127.0.0.1:{}", self.wport))
-            .replace("127.0.0.1:8080", &format!("127.0.0.1:{}", self.lport))
+        text.replace("127.0.0.1:7380", self.witness.as_deref().unwrap_or("127.0.0.1:0"))
+            .replace("127.0.0.1:8080", self.log.as_deref().unwrap_or("127.0.0.1:0"))
     }
 
     /// The size of the log's published (cosigned) checkpoint.
@@ -171,15 +165,15 @@ fn the_readme_walkthrough_runs_as_written() {
         .parent()
         .unwrap()
         .to_owned();
-    let env = Env {
+    let mut env = Env {
         dir: dir.to_path_buf(),
         path: format!(
             "{}:{}",
             bin_dir.display(),
             std::env::var("PATH").unwrap_or_default()
         ),
-        lport: free_port(),
-        wport: free_port(),
+        log: None,
+        witness: None,
     };
     let mut background: Vec<Proc> = Vec::new();
     let (mut log_key, mut witness_key) = (String::new(), String::new());
@@ -191,19 +185,20 @@ fn the_readme_walkthrough_runs_as_written() {
         eprintln!("$ {cmd}");
         if let Some(fg) = cmd.strip_suffix('&') {
             let log = std::fs::File::create(dir.join(format!("bg-{}.log", background.len()))).unwrap();
-            let child = env
+            let mut child = env
                 .command(&format!("exec {}", fg.trim()))
-                .stdout(Stdio::null())
+                .stdout(Stdio::piped())
                 .stderr(log)
                 .spawn()
                 .unwrap();
+            let url = listen::listening_url(&mut child);
             background.push(Proc(child));
-            let port = if fg.contains("witness serve") {
-                env.wport
+            let addr = Some(listen::authority(&url).to_owned());
+            if fg.contains("witness serve") {
+                env.witness = addr;
             } else {
-                env.lport
-            };
-            wait_listening(port);
+                env.log = addr;
+            }
             continue;
         }
         let cmd = if cmd.contains("verify reveal") {

@@ -90,25 +90,25 @@ fn remove_leftovers(parent: &Path, name: &str) -> Result<(), RenderError> {
 mod tests {
     use super::*;
 
-    fn temp(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("render-folder-{tag}-{}", std::process::id()));
-        if d.exists() {
-            std::fs::remove_dir_all(&d).unwrap();
-        }
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    /// A temporary directory, removed when dropped.
+    fn temp(tag: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("render-folder-{tag}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[test]
     fn replaces_a_folder_whole_and_clears_dead_leftovers() {
-        let d = temp("swap");
+        let tmp = temp("swap");
+        let d = tmp.path();
         let out = d.join("out");
         std::fs::create_dir_all(d.join(".out.tmp-4000000000")).unwrap();
         write_folder(&out, &[OutputFile::new("a.txt", "one")]).unwrap();
         write_folder(&out, &[OutputFile::new("b.txt", "two")]).unwrap();
         assert!(!out.join("a.txt").exists(), "the old folder is gone whole");
         assert_eq!(std::fs::read_to_string(out.join("b.txt")).unwrap(), "two");
-        let names: Vec<String> = std::fs::read_dir(&d)
+        let names: Vec<String> = std::fs::read_dir(d)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
@@ -117,8 +117,8 @@ mod tests {
 
     #[test]
     fn a_failing_fill_leaves_the_old_folder_in_place() {
-        let d = temp("fail");
-        let out = d.join("out");
+        let tmp = temp("fail");
+        let out = tmp.path().join("out");
         write_folder(&out, &[OutputFile::new("a.txt", "one")]).unwrap();
         let e = write_folder_with(&out, |_| -> Result<(), RenderError> {
             Err(RenderError::Other("boom".into()))

@@ -23,6 +23,15 @@ pub struct Rejection {
     pub message: String,
 }
 
+/// What admission control learned of an admitted entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Admitted {
+    /// The signer whose signature admission verified (the registered key's name), for the
+    /// per-signer rate limit; `None` when the entry has no single rate-limited signer (a roster
+    /// version, signed by the trust anchors).
+    pub signer: Option<String>,
+}
+
 /// Admission control for submitted entries.
 ///
 /// The server calls [`Admission::admit`] and queues the entry under one lock, so entries are
@@ -35,7 +44,7 @@ pub trait Admission: Send + Sync + 'static {
     /// # Errors
     ///
     /// The [`Rejection`] to answer with.
-    fn admit(&self, entry: &[u8]) -> Result<(), Rejection>;
+    fn admit(&self, entry: &[u8]) -> Result<Admitted, Rejection>;
 
     /// Undoes [`Admission::admit`] for an entry that was not logged.
     fn release(&self, entry: &[u8]);
@@ -48,6 +57,9 @@ pub struct Cosigning {
     pub witnesses: Vec<String>,
     /// Cosignatures needed before a checkpoint is published.
     pub min_cosignatures: usize,
+    /// PEM file of the certificates an `https://` witness must chain to (default: the system's
+    /// roots).
+    pub ca: Option<std::path::PathBuf>,
 }
 
 /// The checkpoint served at `/checkpoint`: the log's latest, or with [`Cosigning`], the latest
@@ -126,10 +138,17 @@ pub async fn cosign_loop(
     published: Arc<Published>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let http = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-    {
+    let builder = match crate::client::trusting(
+        reqwest::Client::builder().timeout(Duration::from_secs(10)),
+        cfg.ca.as_deref(),
+    ) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load the witnesses' trust anchor");
+            return;
+        }
+    };
+    let http = match builder.build() {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the witness HTTP client");

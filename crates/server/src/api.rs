@@ -65,6 +65,7 @@ pub struct AppState {
     admission_order: std::sync::Mutex<()>,
     published: Option<Arc<crate::admission::Published>>,
     publish_wait: Duration,
+    limits: crate::ratelimit::RateLimits,
     /// Connections of the main listener.
     pub(crate) connections: Arc<crate::conn::ConnStats>,
     /// Connections of the metrics listener, when there is one.
@@ -85,6 +86,7 @@ impl AppState {
             admission_order: std::sync::Mutex::new(()),
             published: None,
             publish_wait: Duration::from_millis(config.publish_wait_ms),
+            limits: config.rate_limits(),
             connections: Arc::default(),
             ops_connections: Arc::default(),
         }
@@ -155,7 +157,10 @@ pub const MAX_URI_BYTES: usize = 8192;
 /// The router with all routes and layers (URI length, body limit, timeout, JSON errors,
 /// tracing); `/metrics` only if `with_metrics` (otherwise it is on [`ops_router`]).
 pub fn router(state: Arc<AppState>, config: &ServerConfig, with_metrics: bool) -> Router {
-    layered(routes(with_metrics).0, state, config)
+    let r = routes(with_metrics)
+        .0
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit_rate));
+    layered(r, state, config)
 }
 
 /// The router of the metrics listener: `/metrics` and `/healthz` only.
@@ -192,6 +197,29 @@ fn layered(r: Router<Arc<AppState>>, state: Arc<AppState>, config: &ServerConfig
     .layer(axum::middleware::map_response(json_errors))
     .layer(TraceLayer::new_for_http())
     .with_state(state)
+}
+
+/// 429 with `Retry-After` and a JSON body when the peer's address is over its rate limit
+/// (`/healthz` is never limited, so liveness probes keep working). The peer's address comes
+/// from [`crate::conn`], which stores it in every request.
+async fn limit_rate(
+    State(st): State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = peer
+        && req.uri().path() != "/healthz"
+        && let Err(l) = st.limits.check_address(ip)
+    {
+        st.metrics.rate_limited_address();
+        tracing::warn!(%ip, "rate limited (per address)");
+        return ApiError::limited(l).into_response();
+    }
+    next.run(req).await
 }
 
 /// 414 with a JSON body for a request target longer than [`MAX_URI_BYTES`].
@@ -241,6 +269,8 @@ pub struct ApiError {
     message: String,
     /// The metrics reason of a refused submission, when the status alone does not say it.
     reason: Option<&'static str>,
+    /// `Retry-After` of a 429, in seconds.
+    retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -249,6 +279,17 @@ impl ApiError {
             status,
             message: message.into(),
             reason: None,
+            retry_after_s: None,
+        }
+    }
+
+    /// 429 Too Many Requests for a rate limit, with its `Retry-After`.
+    fn limited(l: crate::ratelimit::Limited) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: l.message,
+            reason: Some("rate_limited"),
+            retry_after_s: Some(l.retry_after_s),
         }
     }
 
@@ -271,7 +312,9 @@ impl IntoResponse for ApiError {
             axum::Json(serde_json::json!({ "error": self.message })),
         )
             .into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(s) = self.retry_after_s {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
@@ -480,15 +523,25 @@ async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u
                 "admission state poisoned; restart the server",
             )
         })?;
-        if let Err(r) = admission.admit(&bytes) {
-            let status = StatusCode::from_u16(r.status)
-                .ok()
-                .filter(|s| s.is_client_error())
-                .unwrap_or(StatusCode::FORBIDDEN);
-            return Err(ApiError::new(
-                status,
-                format!("rejected, reason {}: {}", r.reason, r.message),
-            ));
+        let admitted = match admission.admit(&bytes) {
+            Ok(a) => a,
+            Err(r) => {
+                let status = StatusCode::from_u16(r.status)
+                    .ok()
+                    .filter(|s| s.is_client_error())
+                    .unwrap_or(StatusCode::FORBIDDEN);
+                return Err(ApiError::new(
+                    status,
+                    format!("rejected, reason {}: {}", r.reason, r.message),
+                ));
+            }
+        };
+        if let Some(signer) = &admitted.signer
+            && let Err(l) = st.limits.check_signer(signer, 1)
+        {
+            admission.release(&bytes);
+            tracing::warn!(signer, "rate limited (per signer)");
+            return Err(ApiError::limited(l));
         }
         match st.sequencer.enqueue(bytes.to_vec()) {
             Ok(p) => p,
@@ -686,22 +739,42 @@ async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Re
                 "admission state poisoned; restart the server",
             )
         })?;
+        let mut per_signer: std::collections::BTreeMap<String, u32> = Default::default();
         for (k, (pos, e)) in fresh.iter().enumerate() {
-            if let Err(r) = admission.admit(e) {
-                for (_, done) in &fresh[..k] {
+            match admission.admit(e) {
+                Ok(a) => {
+                    if let Some(s) = a.signer {
+                        *per_signer.entry(s).or_default() += 1;
+                    }
+                }
+                Err(r) => {
+                    for (_, done) in &fresh[..k] {
+                        admission.release(done);
+                    }
+                    let status = StatusCode::from_u16(r.status)
+                        .ok()
+                        .filter(|s| s.is_client_error())
+                        .unwrap_or(StatusCode::FORBIDDEN);
+                    return Err(ApiError::new(
+                        status,
+                        format!(
+                            "entry {pos} rejected, reason {}: {}; no entry of the batch was logged",
+                            r.reason, r.message
+                        ),
+                    ));
+                }
+            }
+        }
+        // Each signer spends one token per entry of the batch; over the limit, nothing is logged.
+        for (signer, n) in &per_signer {
+            if let Err(l) = st.limits.check_signer(signer, *n) {
+                for (_, done) in &fresh {
                     admission.release(done);
                 }
-                let status = StatusCode::from_u16(r.status)
-                    .ok()
-                    .filter(|s| s.is_client_error())
-                    .unwrap_or(StatusCode::FORBIDDEN);
-                return Err(ApiError::new(
-                    status,
-                    format!(
-                        "entry {pos} rejected, reason {}: {}; no entry of the batch was logged",
-                        r.reason, r.message
-                    ),
-                ));
+                tracing::warn!(signer, entries = n, "rate limited (per signer)");
+                let mut e = ApiError::limited(l);
+                e.message.push_str("; no entry of the batch was logged");
+                return Err(e);
             }
         }
         let mut pending = Vec::with_capacity(fresh.len());

@@ -39,6 +39,32 @@ fn status_error(request: String, status: reqwest::StatusCode, body: &[u8]) -> Se
     }
 }
 
+/// `builder` trusting only the certificates of the PEM file `ca` (a private CA or a self-signed
+/// server certificate), or unchanged (the system's roots) without one.
+///
+/// # Errors
+///
+/// [`ServerError::Io`] if `ca` cannot be read, [`ServerError::Client`] if it holds no PEM
+/// certificate.
+pub fn trusting(
+    builder: reqwest::ClientBuilder,
+    ca: Option<&std::path::Path>,
+) -> Result<reqwest::ClientBuilder, ServerError> {
+    let Some(ca) = ca else {
+        return Ok(builder);
+    };
+    let pem = std::fs::read(ca).map_err(|source| ServerError::Io {
+        path: ca.display().to_string(),
+        source,
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| err(format!("{}: not a PEM certificate bundle: {e}", ca.display())))?;
+    if certs.is_empty() {
+        return Err(err(format!("{}: no CERTIFICATE block", ca.display())));
+    }
+    Ok(builder.tls_certs_only(certs))
+}
+
 /// Parses the base64 hashes of a served proof.
 ///
 /// # Errors
@@ -57,11 +83,26 @@ impl Client {
     ///
     /// [`ServerError::Client`] if the HTTP client cannot be built.
     pub fn new(base_url: &str) -> Result<Self, ServerError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64)
-            .build()
-            .map_err(err)?;
+        Self::with_ca(base_url, None)
+    }
+
+    /// A client for the log served at `base_url`; for an `https://` URL with `ca`, the server's
+    /// certificate must chain to the certificates in that PEM file and to nothing else (without
+    /// `ca`, to the system's roots).
+    ///
+    /// # Errors
+    ///
+    /// [`ServerError::Io`] if `ca` cannot be read, [`ServerError::Client`] if it holds no PEM
+    /// certificate or the HTTP client cannot be built.
+    pub fn with_ca(base_url: &str, ca: Option<&std::path::Path>) -> Result<Self, ServerError> {
+        let http = trusting(
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .pool_max_idle_per_host(64),
+            ca,
+        )?
+        .build()
+        .map_err(err)?;
         Ok(Self {
             http,
             base: base_url.trim_end_matches('/').to_owned(),

@@ -48,6 +48,22 @@ pub struct ServerConfig {
     /// covering its entry before the answer is 503 (the entry stays logged; resubmitting returns
     /// its index); with witnesses, it must be less than `request_timeout_ms` (default 10 000).
     pub publish_wait_ms: u64,
+    /// Requests per second one client address may make, sustained (IPv6 counted by /64);
+    /// beyond, 429 with `Retry-After`. 0 disables the limit (default 100).
+    pub rate_per_address: u32,
+    /// Requests one client address may make at once from a full bucket (default 1 000).
+    pub rate_per_address_burst: u32,
+    /// Entries per second one signer (the verified key of a statement; only with admission
+    /// control) may submit, sustained; beyond, 429 with `Retry-After`. 0 disables (default 10).
+    pub rate_per_signer: u32,
+    /// Entries one signer may submit at once from a full bucket (default 100).
+    pub rate_per_signer_burst: u32,
+    /// TLS certificate chain (PEM); with `tls_key`, every listener serves HTTPS only
+    /// (default: none, plain HTTP).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM: PKCS#8, PKCS#1 or SEC1), refused if group or others may read or
+    /// write it (default: none).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Upper bound of [`ServerConfig::max_connections`].
@@ -70,6 +86,12 @@ impl Default for ServerConfig {
             max_connections: 1024,
             metrics_listen: None,
             publish_wait_ms: 10_000,
+            rate_per_address: 100,
+            rate_per_address_burst: 1000,
+            rate_per_signer: 10,
+            rate_per_signer_burst: 100,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -92,6 +114,12 @@ pub struct ConfigOverrides {
     pub max_connections: Option<usize>,
     pub metrics_listen: Option<String>,
     pub publish_wait_ms: Option<u64>,
+    pub rate_per_address: Option<u32>,
+    pub rate_per_address_burst: Option<u32>,
+    pub rate_per_signer: Option<u32>,
+    pub rate_per_signer_burst: Option<u32>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -126,6 +154,16 @@ impl ServerConfig {
         c.publish_wait_ms = o.publish_wait_ms.unwrap_or(c.publish_wait_ms);
         if let Some(v) = &o.metrics_listen {
             c.metrics_listen = Some(v.clone());
+        }
+        c.rate_per_address = o.rate_per_address.unwrap_or(c.rate_per_address);
+        c.rate_per_address_burst = o.rate_per_address_burst.unwrap_or(c.rate_per_address_burst);
+        c.rate_per_signer = o.rate_per_signer.unwrap_or(c.rate_per_signer);
+        c.rate_per_signer_burst = o.rate_per_signer_burst.unwrap_or(c.rate_per_signer_burst);
+        if let Some(v) = &o.tls_cert {
+            c.tls_cert = Some(v.clone());
+        }
+        if let Some(v) = &o.tls_key {
+            c.tls_key = Some(v.clone());
         }
         c.validate()?;
         Ok(c)
@@ -183,7 +221,19 @@ impl ServerConfig {
                 self.max_connections
             ));
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return bad("tls_cert and tls_key must be given together".into());
+        }
         Ok(())
+    }
+
+    /// The rate limits in force.
+    pub fn rate_limits(&self) -> crate::ratelimit::RateLimits {
+        use crate::ratelimit::Limit;
+        crate::ratelimit::RateLimits::new(
+            Limit::new(self.rate_per_address, self.rate_per_address_burst),
+            Limit::new(self.rate_per_signer, self.rate_per_signer_burst),
+        )
     }
 
     /// The key file in force.
@@ -262,6 +312,32 @@ mod tests {
         };
         let e = ServerConfig::resolve(None, &o).expect_err("too large");
         assert!(e.to_string().contains("max_entry_bytes"), "{e}");
+    }
+
+    #[test]
+    fn rate_limits_from_toml_and_overrides() {
+        let c = ServerConfig::resolve(
+            Some("rate_per_address = 7\nrate_per_signer_burst = 9\n"),
+            &ConfigOverrides {
+                rate_per_signer: Some(0),
+                ..ConfigOverrides::default()
+            },
+        )
+        .expect("valid");
+        assert_eq!(
+            (c.rate_per_address, c.rate_per_address_burst),
+            (7, ServerConfig::default().rate_per_address_burst)
+        );
+        assert_eq!((c.rate_per_signer, c.rate_per_signer_burst), (0, 9));
+        let l = c.rate_limits();
+        for _ in 0..1000 {
+            l.check_signer("s", 1).expect("0 disables the per-signer limit");
+        }
+        let ip: std::net::IpAddr = "192.0.2.1".parse().expect("ip");
+        for _ in 0..ServerConfig::default().rate_per_address_burst {
+            l.check_address(ip).expect("within the burst");
+        }
+        l.check_address(ip).expect_err("over the burst");
     }
 
     #[test]

@@ -16,8 +16,11 @@ pub mod admission;
 pub mod api;
 pub mod client;
 pub mod config;
-pub mod conn;
+/// The accept loop (connection cap, head timeout, TLS): the `listener` crate, shared with the
+/// witness.
+pub use listener as conn;
 pub mod metrics;
+pub mod ratelimit;
 
 use std::future::Future;
 use std::path::Path;
@@ -44,6 +47,9 @@ pub enum ServerError {
     /// A file of the log is damaged (found by `--verify-on-start`).
     #[error("damaged log file {0}")]
     Damaged(tlog::fsck::Damage),
+    /// The TLS certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] listener::TlsError),
     /// The configuration is invalid.
     #[error("configuration: {0}")]
     Config(String),
@@ -193,6 +199,11 @@ pub async fn run_with(
             c.min_cosignatures
         )));
     }
+    if let Some(c) = &ext.cosigning {
+        // A bad trust anchor is an error at start, not a silent loop failure later.
+        let built = client::trusting(reqwest::Client::builder(), c.ca.as_deref())?.build();
+        built.map_err(|e| ServerError::Client(format!("the witnesses' HTTP client: {e}")))?;
+    }
     if ext.cosigning.is_some() && config.publish_wait_ms >= config.request_timeout_ms {
         return Err(ServerError::Config(format!(
             "with witnesses, publish_wait_ms ({}) must be below request_timeout_ms ({})",
@@ -218,10 +229,15 @@ pub async fn run_with(
     let separate_metrics = ext.metrics_listener.is_some();
     let app = api::router(state.clone(), &config, !separate_metrics);
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "serving the transparency log");
+        let tls = config.tls_cert.is_some();
+        tracing::info!(%addr, tls, "serving the transparency log");
     }
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let limits = config.conn_limits();
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(conn::load_tls(cert, key)?),
+        _ => None,
+    };
     let mut ops = None;
     if let Some(l) = ext.metrics_listener {
         if let Ok(addr) = l.local_addr() {
@@ -231,11 +247,12 @@ pub async fn run_with(
             l,
             api::ops_router(state.clone(), &config),
             limits,
+            tls.clone(),
             state.ops_connections.clone(),
             shutdown_rx.clone(),
         )));
     }
-    let main = conn::serve(listener, app, limits, state.connections.clone(), shutdown_rx);
+    let main = conn::serve(listener, app, limits, tls, state.connections.clone(), shutdown_rx);
     let signal = async move {
         shutdown.await;
         tracing::info!("shutdown requested: finishing the requests in flight");

@@ -22,6 +22,10 @@ pub struct Metrics {
     rejected_unavailable: AtomicU64,
     rejected_other: AtomicU64,
     rejected_admission: AtomicU64,
+    /// Requests refused by the per-address limit (any route).
+    rate_limited_address: AtomicU64,
+    /// Submissions refused by the per-signer limit.
+    rate_limited_signer: AtomicU64,
     /// Duplicates answered before reaching the sequencer (with admission control, an entry
     /// already in the log, or repeated in its batch, is answered by the server itself).
     duplicates_answered: AtomicU64,
@@ -48,8 +52,19 @@ impl Metrics {
         self.duplicates_answered.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts a request refused with 429 by the per-address limit.
+    pub fn rate_limited_address(&self) {
+        self.rate_limited_address.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a submission refused with 429 by the per-signer limit.
+    pub fn rate_limited_signer(&self) {
+        self.rate_limited_signer.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts a rejected submission by reason (`too_large`, `empty`, `framing` (a truncated
-    /// batch), `unpublished` (logged, but not yet in a cosigned checkpoint), `content_type`, `unavailable`, `admission`; anything else counts as `error`).
+    /// batch), `unpublished` (logged, but not yet in a cosigned checkpoint), `content_type`, `unavailable`, `admission`, `rate_limited` (the per-signer limit,
+    /// counted in `shieldwatch_http_rate_limited_total`); anything else counts as `error`).
     pub fn rejected(&self, reason: &str) {
         let c = match reason {
             "too_large" => &self.rejected_too_large,
@@ -59,6 +74,7 @@ impl Metrics {
             "content_type" => &self.rejected_content_type,
             "unavailable" => &self.rejected_unavailable,
             "admission" => &self.rejected_admission,
+            "rate_limited" => &self.rate_limited_signer,
             _ => &self.rejected_other,
         };
         c.fetch_add(1, Ordering::Relaxed);
@@ -109,6 +125,15 @@ impl Metrics {
             ],
         );
         metric(
+            "shieldwatch_http_rate_limited_total",
+            "counter",
+            "Requests answered 429 by a rate limit (address: any request; signer: submissions).",
+            &[
+                ("{limit=\"address\"}", l(&self.rate_limited_address) as f64),
+                ("{limit=\"signer\"}", l(&self.rate_limited_signer) as f64),
+            ],
+        );
+        metric(
             "shieldwatch_log_queue_depth",
             "gauge",
             "Submissions waiting for a batch.",
@@ -156,7 +181,7 @@ impl Metrics {
         metric(
             "shieldwatch_log_sequencer_up",
             "gauge",
-            "1 while the sequencer runs, 0 after a fatal storage error.",
+            "1 while the sequencer takes entries, 0 while it recovers from a storage error (a full disk) or after it stopped.",
             &[(
                 "",
                 if s.failed.load(Ordering::Relaxed) {

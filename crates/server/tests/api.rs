@@ -13,7 +13,7 @@ struct TestServer {
     verifier_key: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), server::ServerError>>>,
-    dir: std::path::PathBuf,
+    dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -22,14 +22,8 @@ impl TestServer {
     }
 
     async fn start_with(config: ServerConfig, ext: server::Extensions) -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "server-api-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(&dir).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(dir.path()).unwrap());
         let (signer, _) = LogSigner::generate("api.test/log").unwrap();
         tlog::create_log(storage.as_ref(), &signer).unwrap();
         let verifier_key = signer.verifier_key().to_owned();
@@ -56,12 +50,6 @@ impl TestServer {
         if let Some(t) = self.task.take() {
             t.await.unwrap().unwrap();
         }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -202,7 +190,7 @@ async fn bad_input_is_rejected_and_nothing_is_stored() {
         assert!(body.contains(msg), "{status}: {body}");
         assert!(body.starts_with("{\"error\":"), "{body}");
     }
-    let files_before = count_files(&s.dir);
+    let files_before = count_files(s.dir.path());
     let get = |p: &str| http.get(format!("{}/{p}", s.url)).send();
     // 64 hex digits are 32 bytes in hex but 48 in base64: rejected, the API speaks base64.
     let hex_hash = format!("lookup?hash={}", "ab".repeat(32));
@@ -268,7 +256,7 @@ async fn bad_input_is_rejected_and_nothing_is_stored() {
     // Nothing was stored.
     let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
     assert_eq!(cp.size, 2);
-    assert_eq!(count_files(&s.dir), files_before, "no file was written");
+    assert_eq!(count_files(s.dir.path()), files_before, "no file was written");
     let m = get("metrics").await.unwrap().text().await.unwrap();
     assert!(
         m.contains("shieldwatch_log_rejected_total{reason=\"too_large\"} 2"),
@@ -337,7 +325,7 @@ async fn graceful_shutdown_finishes_the_batch_in_flight() {
         t.await.unwrap().unwrap();
     }
     task.unwrap().await.unwrap().unwrap();
-    let storage = LocalStorage::open(&s.dir).unwrap();
+    let storage = LocalStorage::open(s.dir.path()).unwrap();
     assert_eq!(storage.load_state().unwrap().size, 20);
 }
 
@@ -532,7 +520,7 @@ async fn add_batch_bad_input_is_rejected_and_nothing_is_stored() {
     let s = TestServer::start(cfg).await;
     let c = Client::new(&s.url).unwrap();
     c.add_batch(&[b"one", b"two"]).await.unwrap();
-    let files_before = count_files(&s.dir);
+    let files_before = count_files(s.dir.path());
     let http = reqwest::Client::new();
     let post = |ct: Option<&str>, body: Vec<u8>| {
         let mut r = http.post(format!("{}/add-batch", s.url)).body(body);
@@ -591,7 +579,7 @@ async fn add_batch_bad_input_is_rejected_and_nothing_is_stored() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let (cp, _) = c.verified_checkpoint(&s.verifier_key).await.unwrap();
     assert_eq!(cp.size, 2);
-    assert_eq!(count_files(&s.dir), files_before, "no file was written");
+    assert_eq!(count_files(s.dir.path()), files_before, "no file was written");
     assert!(c.lookup(b"ok").await.is_err());
     s.stop().await;
 }
@@ -605,7 +593,7 @@ struct OnceAdmission {
 }
 
 impl server::admission::Admission for OnceAdmission {
-    fn admit(&self, entry: &[u8]) -> Result<(), server::admission::Rejection> {
+    fn admit(&self, entry: &[u8]) -> Result<server::admission::Admitted, server::admission::Rejection> {
         if entry.starts_with(b"bad") {
             return Err(server::admission::Rejection {
                 status: 403,
@@ -620,7 +608,12 @@ impl server::admission::Admission for OnceAdmission {
                 message: "already admitted".into(),
             });
         }
-        Ok(())
+        // "s:<name> ..." entries name their signer, for the per-signer limit.
+        let signer = entry
+            .strip_prefix(b"s:")
+            .and_then(|r| r.split(|&b| b == b' ').next())
+            .map(|n| String::from_utf8_lossy(n).into_owned());
+        Ok(server::admission::Admitted { signer })
     }
 
     fn release(&self, entry: &[u8]) {

@@ -19,19 +19,13 @@ struct TestServer {
     ops_addr: Option<std::net::SocketAddr>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), server::ServerError>>>,
-    dir: std::path::PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 impl TestServer {
     async fn start(config: ServerConfig, with_ops: bool) -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static N: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "server-conn-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(&dir).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(dir.path()).unwrap());
         let (signer, _) = LogSigner::generate("conn.test/log").unwrap();
         tlog::create_log(storage.as_ref(), &signer).unwrap();
         let writer = tlog::LogWriter::open(storage, signer).unwrap();
@@ -53,7 +47,7 @@ impl TestServer {
             ops_addr,
             stop: Some(tx),
             task: Some(task),
-            dir,
+            _dir: dir,
         }
     }
 
@@ -68,12 +62,6 @@ impl TestServer {
                 .unwrap()
                 .unwrap();
         }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.dir).ok();
     }
 }
 
@@ -452,5 +440,40 @@ async fn truncated_batch_framing_has_its_own_metrics_reason() {
         text.contains("shieldwatch_log_rejected_total{reason=\"empty\"} 1\n"),
         "{text}"
     );
+    s.stop().await;
+}
+
+/// What README and SECURITY.md say of requests hyper cannot parse: hyper answers them itself with
+/// a bare status (no body: it has no hook for one) and closes the connection; the server stays up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hyper_parse_errors_get_a_bare_status() {
+    let s = TestServer::start(config(10_000, 64), false).await;
+    // A malformed request line: 400.
+    let mut c = TcpStream::connect(s.addr).await.unwrap();
+    c.write_all(b"NOT AN HTTP REQUEST\r\n\r\n").await.unwrap();
+    let a = read_answer(&mut c, Duration::from_secs(10)).await;
+    assert_eq!(a.status, 400, "{a:?}");
+    assert!(a.body.is_empty(), "{a:?}");
+    closed_within(&mut c, Duration::from_secs(10)).await;
+    // A head beyond hyper's buffer (about 400 KiB): 431.
+    let mut c = TcpStream::connect(s.addr).await.unwrap();
+    let mut head = b"GET /healthz HTTP/1.1\r\nhost: x\r\n".to_vec();
+    for i in 0..600 {
+        head.extend_from_slice(format!("x-filler-{i}: {}\r\n", "a".repeat(1000)).as_bytes());
+    }
+    // hyper may answer and close before the whole head is written.
+    if let Err(e) = c.write_all(&head).await {
+        assert!(
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            ),
+            "{e}"
+        );
+    }
+    let a = read_answer(&mut c, Duration::from_secs(10)).await;
+    assert_eq!(a.status, 431, "{a:?}");
+    assert!(a.body.is_empty(), "{a:?}");
+    assert_eq!(healthz(s.addr).await.status, 200);
     s.stop().await;
 }

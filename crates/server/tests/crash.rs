@@ -104,8 +104,8 @@ struct Observed {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_random_moments_loses_nothing() {
-    let dir = std::env::temp_dir().join(format!("server-crash-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_owned();
     let storage = LocalStorage::open(&dir).unwrap();
     let (signer, skey) = LogSigner::generate("crash.test/log").unwrap();
     tlog::create_log(&storage, &signer).unwrap();
@@ -248,7 +248,7 @@ async fn kill_9_at_random_moments_loses_nothing() {
         fin.size,
         sizes.len()
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    tmp.close().unwrap();
 }
 
 /// Every file under `public` is the checkpoint or a tile or bundle of the final tree with exactly

@@ -5,10 +5,8 @@ use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 
 #[test]
 fn a_group_or_world_accessible_key_is_refused() {
-    let dir = std::env::temp_dir().join(format!("server-key-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("signing.key");
-    std::fs::remove_file(&path).ok();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signing.key");
     let (_, skey) = tlog::LogSigner::generate("key.test/log").unwrap();
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -25,5 +23,5 @@ fn a_group_or_world_accessible_key_is_refused() {
         let m = e.to_string();
         assert!(m.contains("chmod 600") && m.contains(&format!("{mode:o}")), "{m}");
     }
-    std::fs::remove_dir_all(&dir).ok();
+    dir.close().unwrap();
 }

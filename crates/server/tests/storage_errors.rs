@@ -59,9 +59,9 @@ impl Storage for Flaky {
 struct CountingAdmission(Mutex<usize>);
 
 impl Admission for CountingAdmission {
-    fn admit(&self, _entry: &[u8]) -> Result<(), Rejection> {
+    fn admit(&self, _entry: &[u8]) -> Result<server::admission::Admitted, Rejection> {
         *self.0.lock().unwrap() += 1;
-        Ok(())
+        Ok(server::admission::Admitted::default())
     }
     fn release(&self, _entry: &[u8]) {}
 }
@@ -89,10 +89,8 @@ async fn storage_errors_are_500_with_a_json_body_and_logged_not_404() {
         .with_ansi(false)
         .init();
 
-    let dir = std::env::temp_dir().join(format!("server-storage-errors-{}", std::process::id()));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_owned();
     let flaky = Arc::new(Flaky {
         inner: LocalStorage::open(&dir).unwrap(),
         broken: AtomicBool::new(false),
@@ -186,5 +184,5 @@ async fn storage_errors_are_500_with_a_json_body_and_logged_not_404() {
     assert_eq!(lookup(b"never added").await.unwrap().status(), 404);
     tx.send(()).ok();
     task.await.unwrap().unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    tmp.close().unwrap();
 }

@@ -48,8 +48,9 @@ pub enum Error {
     /// The sequencer's queue is full; try again later (back-pressure).
     #[error("the submission queue is full, retry later")]
     QueueFull,
-    /// The sequencer has stopped (shutdown or a fatal storage error).
-    #[error("the sequencer is not running")]
+    /// The sequencer is not taking entries: shut down, or recovering from a failed batch (a full
+    /// disk, a storage fault) until storage works again.
+    #[error("the sequencer is not running (shut down, or recovering from a storage error); retry later")]
     SequencerStopped,
 }
 

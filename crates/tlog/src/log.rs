@@ -90,6 +90,51 @@ fn new_object_paths(old: u64, new: u64) -> Vec<TilePath> {
     out
 }
 
+/// The committed state of the log in `storage`, after removing the objects of an uncommitted
+/// batch, checking the tiles against the committed root and rewriting the static checkpoint.
+fn recover_state(storage: &dyn Storage, signer: &LogSigner) -> Result<LogState> {
+    let mut state = storage.load_state()?;
+    if state.origin != signer.name() {
+        return Err(Error::BadKey(format!(
+            "the key is named {:?} but the log's origin is {:?}",
+            signer.name(),
+            state.origin
+        )));
+    }
+    if state.pending_size > state.size {
+        // Crash recovery: a batch wrote objects but never committed. Remove them so that no
+        // tile or bundle of an uncommitted tree is ever served; then clear the intent.
+        let stale: Vec<String> = new_object_paths(state.size, state.pending_size)
+            .iter()
+            .map(TilePath::to_path)
+            .collect();
+        tracing::warn!(
+            committed = state.size,
+            pending = state.pending_size,
+            objects = stale.len(),
+            "recovering from an interrupted batch"
+        );
+        storage.delete_objects(&stale)?;
+        storage.set_pending(state.size, 0)?;
+        state.pending_size = 0;
+    }
+    // Check that the committed tiles really hash to the committed root.
+    let reader = StoredHashReader::new(storage, state.size);
+    let root = merkle::tree_root(state.size, &reader)?;
+    if root != state.root {
+        return Err(Error::Storage(StorageError::Corrupt(format!(
+            "tiles hash to {root} but the checkpoint says {} for size {}",
+            state.root, state.size
+        ))));
+    }
+    // The static copy may be older than the state if we crashed between commit and copy.
+    storage.put_objects(&[Object {
+        path: CHECKPOINT_PATH.into(),
+        data: state.checkpoint.clone(),
+    }])?;
+    Ok(state)
+}
+
 /// The single writer of a log. Not thread-safe by design: the [`crate::Sequencer`] owns it.
 pub struct LogWriter {
     storage: Arc<dyn Storage>,
@@ -116,45 +161,7 @@ impl LogWriter {
     /// [`Error::BadKey`] if the key's name is not the log's origin; [`Error::Storage`] or
     /// [`Error::Tree`] if the state is missing or the tiles do not match it.
     pub fn open(storage: Arc<dyn Storage>, signer: LogSigner) -> Result<Self> {
-        let mut state = storage.load_state()?;
-        if state.origin != signer.name() {
-            return Err(Error::BadKey(format!(
-                "the key is named {:?} but the log's origin is {:?}",
-                signer.name(),
-                state.origin
-            )));
-        }
-        if state.pending_size > state.size {
-            // Crash recovery: a batch wrote objects but never committed. Remove them so that no
-            // tile or bundle of an uncommitted tree is ever served; then clear the intent.
-            let stale: Vec<String> = new_object_paths(state.size, state.pending_size)
-                .iter()
-                .map(TilePath::to_path)
-                .collect();
-            tracing::warn!(
-                committed = state.size,
-                pending = state.pending_size,
-                objects = stale.len(),
-                "recovering from an interrupted batch"
-            );
-            storage.delete_objects(&stale)?;
-            storage.set_pending(state.size, 0)?;
-            state.pending_size = 0;
-        }
-        // Check that the committed tiles really hash to the committed root.
-        let reader = StoredHashReader::new(storage.as_ref(), state.size);
-        let root = merkle::tree_root(state.size, &reader)?;
-        if root != state.root {
-            return Err(Error::Storage(StorageError::Corrupt(format!(
-                "tiles hash to {root} but the checkpoint says {} for size {}",
-                state.root, state.size
-            ))));
-        }
-        // The static copy may be older than the state if we crashed between commit and copy.
-        storage.put_objects(&[Object {
-            path: CHECKPOINT_PATH.into(),
-            data: state.checkpoint.clone(),
-        }])?;
+        let state = recover_state(storage.as_ref(), &signer)?;
         let snapshot = Arc::new(RwLock::new(Snapshot::from(&state)));
         Ok(Self {
             storage,
@@ -162,6 +169,26 @@ impl LogWriter {
             state,
             snapshot,
         })
+    }
+
+    /// After a failed [`LogWriter::append`] (a full disk, a storage fault), brings the writer back
+    /// to what storage holds, exactly as [`LogWriter::open`] does after a crash: the objects of
+    /// the uncommitted batch are removed, the tiles are checked against the committed root, and
+    /// the static checkpoint is rewritten. Readers keep their handle and see the recovered state.
+    ///
+    /// # Errors
+    ///
+    /// As [`LogWriter::open`]; the writer is then unchanged and may be recovered again later
+    /// (for example once space is freed).
+    pub fn recover(&mut self) -> Result<()> {
+        let state = recover_state(self.storage.as_ref(), &self.signer)?;
+        let snap = Snapshot::from(&state);
+        match self.snapshot.write() {
+            Ok(mut s) => *s = snap,
+            Err(p) => *p.into_inner() = snap,
+        }
+        self.state = state;
+        Ok(())
     }
 
     /// The committed state.

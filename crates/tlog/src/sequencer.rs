@@ -253,15 +253,82 @@ async fn run(
                 }
             }
             Err(e) => {
-                // We cannot know which writes reached storage: stop, and let a restart recover.
+                // No entry of the batch is acknowledged. We cannot know which writes reached
+                // storage: recover from what storage holds, as a restart would (an entry that was
+                // committed after all is found again when its submitter resubmits it), retrying
+                // until storage works again (space freed, a fault gone). Meanwhile submissions get
+                // SequencerStopped (503) at once.
                 stats.failed.store(true, Ordering::Relaxed);
-                tracing::error!(error = %e, "batch failed; the sequencer stops (restart to recover)");
+                tracing::error!(
+                    error = %e,
+                    entries = n,
+                    "batch failed: none of its entries is acknowledged; recovering the log from storage"
+                );
                 for reply in replies {
                     let _ = reply.send(Err(Error::SequencerStopped));
                 }
-                return Err(e);
+                let Some(w) = writer.take() else { break };
+                match recover(w, &mut rx).await {
+                    Some(w) => writer = Some(w),
+                    None => return Err(e),
+                }
+                stats.failed.store(false, Ordering::Relaxed);
+                deadline = tokio::time::Instant::now() + config.batch_interval;
             }
         }
     }
     Ok(())
+}
+
+/// First wait between recovery attempts after a failed batch; doubled up to [`RECOVERY_MAX_WAIT`].
+const RECOVERY_WAIT: Duration = Duration::from_millis(100);
+/// Longest wait between recovery attempts.
+const RECOVERY_MAX_WAIT: Duration = Duration::from_secs(5);
+
+/// Recovers `w` after a failed batch ([`LogWriter::recover`]), retrying with back-off until it
+/// succeeds; gives up (`None`) only if every submitter has gone (shutdown). A failing attempt is
+/// logged once, the recovery once.
+async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>) -> Option<LogWriter> {
+    let mut wait = RECOVERY_WAIT;
+    let mut failures = 0u64;
+    loop {
+        let joined = tokio::task::spawn_blocking(move || {
+            let r = w.recover();
+            (w, r)
+        })
+        .await;
+        let (back, r) = match joined {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::error!(error = %e, "recovery task panicked");
+                return None;
+            }
+        };
+        w = back;
+        match r {
+            Ok(()) => {
+                tracing::info!(
+                    tree_size = w.state().size,
+                    failed_attempts = failures,
+                    "log recovered from storage: sequencing again"
+                );
+                return Some(w);
+            }
+            Err(e) => {
+                if failures == 0 {
+                    tracing::warn!(
+                        error = %e,
+                        "recovery failed; retrying until storage works again (logged once)"
+                    );
+                }
+                failures += 1;
+            }
+        }
+        if rx.is_closed() {
+            tracing::error!("shutting down with the log not recovered; the next start recovers it");
+            return None;
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(RECOVERY_MAX_WAIT);
+    }
 }

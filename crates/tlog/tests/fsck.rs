@@ -8,24 +8,9 @@ use std::sync::Arc;
 use tlog::fsck::{Damage, FsckReport, check};
 use tlog::{LocalStorage, LogSigner, LogWriter, Storage, create_log};
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
-
-fn tempdir() -> TempDir {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let p = std::env::temp_dir().join(format!(
-        "tlog-fsck-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&p).unwrap();
-    TempDir(p)
+/// A temporary directory, removed when dropped.
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
 }
 
 /// A log of 66 100 entries appended in batches, so that it has full tiles at levels 0 and 1, a
@@ -49,15 +34,23 @@ fn build(dir: &Path) -> String {
 }
 
 /// A copy of one built log (building takes seconds; copying milliseconds), with its key.
-fn built_copy() -> (TempDir, String) {
-    static TEMPLATE: std::sync::OnceLock<(TempDir, String)> = std::sync::OnceLock::new();
+///
+/// The template outlives every test (a static is never dropped), so it is built in cargo's
+/// per-target scratch directory (`CARGO_TARGET_TMPDIR`, under `target/`), replaced on each run,
+/// rather than under the system's temporary directory.
+fn built_copy() -> (tempfile::TempDir, String) {
+    static TEMPLATE: std::sync::OnceLock<(PathBuf, String)> = std::sync::OnceLock::new();
     let (template, key) = TEMPLATE.get_or_init(|| {
-        let d = tempdir();
-        let key = build(&d.0);
+        let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tlog-fsck-template");
+        if d.exists() {
+            std::fs::remove_dir_all(&d).unwrap();
+        }
+        std::fs::create_dir_all(&d).unwrap();
+        let key = build(&d);
         (d, key)
     });
     let d = tempdir();
-    copy_dir(&template.0, &d.0);
+    copy_dir(template, d.path());
     (d, key.clone())
 }
 
@@ -89,7 +82,7 @@ fn flip(path: &Path, at: usize) {
 #[test]
 fn intact_log_passes_and_counts_what_it_checked() {
     let (d, key) = built_copy();
-    let r = run(&d.0, &key).expect("intact");
+    let r = run(d.path(), &key).expect("intact");
     assert_eq!(r.size, 66_100);
     assert_eq!(r.bundles, 66_100u64.div_ceil(256));
     // Level 0: 259 tiles (258 full + 1 partial); level 1: 1 full + 1 partial; level 2: none
@@ -119,10 +112,10 @@ fn each_damaged_file_is_named() {
     ];
     for (file, hurt) in cases {
         let (d, key) = built_copy();
-        let path = d.0.join("public").join(file);
+        let path = d.path().join("public").join(file);
         assert!(path.is_file(), "{file} exists in the built log");
         hurt(&path);
-        let damage = run(&d.0, &key).expect_err(file);
+        let damage = run(d.path(), &key).expect_err(file);
         assert_eq!(damage.file, file, "{damage}");
     }
 }
@@ -130,32 +123,32 @@ fn each_damaged_file_is_named() {
 #[test]
 fn a_missing_tile_and_a_foreign_key_are_reported() {
     let (d, key) = built_copy();
-    std::fs::remove_file(d.0.join("public/tile/0/001")).unwrap();
-    let damage = run(&d.0, &key).expect_err("missing");
+    std::fs::remove_file(d.path().join("public/tile/0/001")).unwrap();
+    let damage = run(d.path(), &key).expect_err("missing");
     assert_eq!(damage.file, "tile/0/001");
     assert!(damage.problem.contains("missing"), "{damage}");
     // A checkpoint signed by another key is damage of the committed state.
     let (d, _) = built_copy();
     let (other, _) = LogSigner::generate("fsck.test/log").unwrap();
-    let damage = run(&d.0, other.verifier_key()).expect_err("foreign key");
+    let damage = run(d.path(), other.verifier_key()).expect_err("foreign key");
     assert_eq!(damage.file, tlog::storage::STATE_FILE, "{damage}");
 }
 
 #[test]
 fn an_older_static_checkpoint_consistent_with_the_tree_is_stale_not_damaged() {
     let d = tempdir();
-    let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(&d.0).unwrap());
+    let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(d.path()).unwrap());
     let (signer, _) = LogSigner::generate("fsck.test/log").unwrap();
     create_log(storage.as_ref(), &signer).unwrap();
     let key = signer.verifier_key().to_owned();
     let mut w = LogWriter::open(storage.clone(), signer).unwrap();
     w.append(&[b"a".to_vec(), b"b".to_vec()]).unwrap();
-    let old = std::fs::read(d.0.join("public/checkpoint")).unwrap();
+    let old = std::fs::read(d.path().join("public/checkpoint")).unwrap();
     w.append(&[b"c".to_vec()]).unwrap();
     drop(w);
     drop(storage);
     // As after a crash between the commit and the copy.
-    std::fs::write(d.0.join("public/checkpoint"), &old).unwrap();
-    let r = run(&d.0, &key).expect("stale is not damage");
+    std::fs::write(d.path().join("public/checkpoint"), &old).unwrap();
+    let r = run(d.path(), &key).expect("stale is not damage");
     assert!(r.stale_checkpoint_copy);
 }

@@ -68,10 +68,9 @@ fn go_x_mod_verifies_our_log() {
         );
         return;
     }
-    let dir = std::env::temp_dir().join(format!("tlog-goverify-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let bin = build_goverify(&dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = build_goverify(dir);
 
     let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(dir.join("log")).unwrap());
     let (signer, _) = LogSigner::generate("goverify.test/log").unwrap();
@@ -151,5 +150,5 @@ fn go_x_mod_verifies_our_log() {
         "tampered entry accepted: {text}"
     );
 
-    let _ = std::fs::remove_dir_all(&dir);
+    tmp.close().unwrap();
 }

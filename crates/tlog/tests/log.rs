@@ -226,26 +226,7 @@ async fn queue_full_is_reported() {
     assert!(saw_full);
 }
 
-/// A temporary directory removed on drop (no extra crate needed).
-struct TempDir(std::path::PathBuf);
-impl TempDir {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-fn tempdir() -> TempDir {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let p = std::env::temp_dir().join(format!(
-        "tlog-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&p).unwrap();
-    TempDir(p)
+/// A temporary directory, removed when dropped.
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
 }

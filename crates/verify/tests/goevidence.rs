@@ -55,10 +55,9 @@ fn go_x_mod_checks_our_evidence() {
         eprintln!("skipped: no Go toolchain with golang.org/x/mod (run scripts/install-test-deps.sh)");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("verify-goevidence-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let bin = build(&dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let bin = build(dir);
 
     let r = common::run(10, &[(9 * HOUR_MS + 7 * 60_000, Fault::RadarOutsideSector)]);
     let n = r
@@ -115,5 +114,5 @@ fn go_x_mod_checks_our_evidence() {
         !ok && text.contains("missing"),
         "incomplete bundle accepted by Go: {text}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    tmp.close().unwrap();
 }

@@ -56,6 +56,12 @@ fn endpoint(url: &str) -> String {
     format!("{}/add-checkpoint", url.trim_end_matches('/'))
 }
 
+/// An error answer's body.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
 /// A default HTTP client (keep-alive, 30 s timeout).
 ///
 /// # Errors
@@ -140,9 +146,12 @@ pub async fn add_checkpoint_with(
             }
             Err(ClientError::Conflict { latest })
         }
+        // The witness's `{"error": message}`, or (another implementation) the body as text.
         _ => Err(ClientError::Rejected {
             status,
-            message: String::from_utf8_lossy(&body).trim_end().to_owned(),
+            message: serde_json::from_slice::<ErrorBody>(&body)
+                .map(|b| b.error)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).trim_end().to_owned()),
         }),
     }
 }

@@ -6,6 +6,10 @@
 //! state_file = "witness-state.redb"  # default
 //! max_body_bytes = 262144            # default: 256 KiB per add-checkpoint request
 //! request_timeout_ms = 10000         # default
+//! header_timeout_ms = 10000          # default: longest wait for a request's head (also idle)
+//! max_connections = 1024             # default: more are answered 503 at once
+//! # tls_cert = "tls.crt"             # with tls_key: HTTPS only (PEM; the key mode 0600)
+//! # tls_key = "tls.key"
 //!
 //! [[log]]
 //! origin = "shieldwatch.example/treaty-log"
@@ -93,6 +97,21 @@ pub struct WitnessConfig {
     /// Time limit of one request, in milliseconds (default 10 000).
     #[serde(default = "default_timeout")]
     pub request_timeout_ms: u64,
+    /// Longest wait for a request's head, in milliseconds, from the connection's opening or the
+    /// end of the previous answer (bounds slow headers and idle connections; default 10 000).
+    #[serde(default = "default_timeout")]
+    pub header_timeout_ms: u64,
+    /// Connections served at once; more are answered 503 with a JSON body at once (default
+    /// 1 024). Keep it below the open-file limit less about 64.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// TLS certificate chain (PEM); with `tls_key`, the witness serves HTTPS only (default:
+    /// none).
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM), refused if group or others may read it (default: none).
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
     /// The logs this witness cosigns.
     #[serde(default, rename = "log")]
     pub logs: Vec<LogConfig>,
@@ -109,6 +128,9 @@ fn default_max_body() -> usize {
 }
 fn default_timeout() -> u64 {
     10_000
+}
+fn default_max_connections() -> usize {
+    1024
 }
 
 impl WitnessConfig {
@@ -136,7 +158,11 @@ impl WitnessConfig {
         let mut c =
             Self::from_toml(&text).map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut c.key_file, &mut c.state_file] {
+        for p in [&mut c.key_file, &mut c.state_file]
+            .into_iter()
+            .chain(c.tls_cert.as_mut())
+            .chain(c.tls_key.as_mut())
+        {
             if p.is_relative() {
                 *p = base.join(&*p);
             }
@@ -157,8 +183,14 @@ impl WitnessConfig {
                 self.max_body_bytes
             ));
         }
-        if self.request_timeout_ms == 0 {
-            return bad("request_timeout_ms must be positive".into());
+        if self.request_timeout_ms == 0 || self.header_timeout_ms == 0 {
+            return bad("request_timeout_ms and header_timeout_ms must be positive".into());
+        }
+        if self.max_connections == 0 {
+            return bad("max_connections must be positive".into());
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return bad("tls_cert and tls_key must be given together".into());
         }
         for l in &self.logs {
             if l.key.is_none() && l.keys.is_empty() {
@@ -264,9 +296,8 @@ mod tests {
 
     #[test]
     fn key_file_is_private_and_not_overwritten() {
-        let dir = std::env::temp_dir().join(format!("witness-key-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("w.key");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("w.key");
         let s = create_key_file("witness.example/w", &p).unwrap();
         assert_eq!(load_signer(&p).unwrap().verifier_key(), s.verifier_key());
         assert!(create_key_file("witness.example/w", &p).is_err());
@@ -277,6 +308,6 @@ mod tests {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
             assert!(matches!(load_signer(&p), Err(ConfigError::KeyPermissions { .. })));
         }
-        std::fs::remove_dir_all(&dir).unwrap();
+        dir.close().unwrap();
     }
 }

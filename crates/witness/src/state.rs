@@ -263,9 +263,8 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_survive_reopen() {
-        let dir = std::env::temp_dir().join(format!("witness-state-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("state.redb");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.redb");
         let rec = Cosigned {
             size: 5,
             root: Hash([7; 32]),
@@ -300,6 +299,6 @@ mod tests {
         );
         assert!(Cosigned::decode(&[0; 10]).is_err());
         assert!(SplitView::decode(&[0, 9]).is_err());
-        std::fs::remove_dir_all(&dir).unwrap();
+        dir.close().unwrap();
     }
 }

@@ -15,22 +15,18 @@ const ORIGIN: &str = "fuzz.test/log";
 struct Fixture {
     witness: Witness,
     log: LogSigner,
-    _dir: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
 }
 
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("witness-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        // The fixture is static (never dropped): its state lives in cargo's per-target scratch
+        // directory (`CARGO_TARGET_TMPDIR`, under `target/`), replaced on each run.
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("witness-fuzz");
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).expect("old fixture");
+        }
+        std::fs::create_dir_all(&dir).expect("fixture dir");
         let (log, _) = LogSigner::generate(ORIGIN).expect("log key");
         let (w, _) = CosignatureSigner::generate("fuzz.test/witness").expect("witness key");
         let witness = Witness::open(
@@ -42,11 +38,7 @@ fn fixture() -> &'static Fixture {
             }],
         )
         .expect("witness");
-        Fixture {
-            witness,
-            log,
-            _dir: TempDir(dir),
-        }
+        Fixture { witness, log }
     })
 }
 

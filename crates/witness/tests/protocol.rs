@@ -2,7 +2,7 @@
 //! a real log (`tlog::LogWriter` on a temporary directory): first checkpoint, growth, 409, 422,
 //! 403, 404, rollback, split view, restart, and bad input that must leave the state untouched.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,23 +14,21 @@ use witness::{
 
 const ORIGIN: &str = "shieldwatch.test/treaty-log";
 
-struct TempDir(PathBuf);
+/// A temporary directory, removed when dropped.
+struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     fn new(tag: &str) -> Self {
-        let p = std::env::temp_dir().join(format!(
-            "witness-{tag}-{}-{}",
-            std::process::id(),
-            rand::random::<u64>()
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
+        Self(
+            tempfile::Builder::new()
+                .prefix(&format!("witness-{tag}-"))
+                .tempdir()
+                .unwrap(),
+        )
     }
-}
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    fn path(&self) -> &Path {
+        self.0.path()
     }
 }
 
@@ -82,25 +80,25 @@ struct Server {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+const LIMITS: HttpLimits = HttpLimits {
+    max_body_bytes: 64 * 1024,
+    request_timeout: Duration::from_secs(10),
+    header_timeout: Duration::from_secs(10),
+    max_connections: 1024,
+};
+
 impl Server {
     async fn start(state: &Path, signer: &CosignatureSigner, logs: &[WitnessedLog]) -> Self {
         let witness = Arc::new(Witness::open(state, signer.clone(), logs).unwrap());
-        let app = witness::router(
-            witness.clone(),
-            HttpLimits {
-                max_body_bytes: 64 * 1024,
-                request_timeout: Duration::from_secs(10),
-            },
-        );
+        let app = witness::router(witness.clone(), LIMITS);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            witness::http::serve(listener, app, async {
+            witness::http::serve(listener, app, LIMITS, None, async {
                 let _ = rx.await;
             })
-            .await
-            .unwrap();
+            .await;
         });
         Self {
             url,
@@ -169,8 +167,8 @@ async fn add_checkpoint_protocol() {
     let (log_key, _) = LogSigner::generate(ORIGIN).unwrap();
     let (wkey, _) = CosignatureSigner::generate("witness.test/w1").unwrap();
     let wvkey = wkey.verifier_key();
-    let state = tmp.0.join("witness.redb");
-    let mut log = Log::new(&tmp.0.join("log"), &log_key, "real");
+    let state = tmp.path().join("witness.redb");
+    let mut log = Log::new(&tmp.path().join("log"), &log_key, "real");
     let srv = Server::start(&state, &wkey, &logs(log_key.verifier_key())).await;
 
     // Health.
@@ -320,7 +318,7 @@ async fn add_checkpoint_protocol() {
     assert_eq!(srv.latest_size(), Some(30));
 
     // 8. Split view: the same log key signs a forked tree of the same size (30).
-    let mut fork = Log::new(&tmp.0.join("fork"), &log_key, "fork");
+    let mut fork = Log::new(&tmp.path().join("fork"), &log_key, "fork");
     let fork30 = fork.grow(30);
     assert_ne!(fork30, cp30);
     assert_eq!(
@@ -408,7 +406,7 @@ async fn empty_tree_rules() {
     let tmp = TempDir::new("empty");
     let (log_key, _) = LogSigner::generate(ORIGIN).unwrap();
     let (wkey, _) = CosignatureSigner::generate("witness.test/w1").unwrap();
-    let srv = Server::start(&tmp.0.join("w.redb"), &wkey, &logs(log_key.verifier_key())).await;
+    let srv = Server::start(&tmp.path().join("w.redb"), &wkey, &logs(log_key.verifier_key())).await;
     // Size 0 with a root that is not the empty-tree hash: 422.
     let bogus = log_key
         .sign_checkpoint(0, tlog::merkle::record_hash(b"x"))
@@ -418,7 +416,7 @@ async fn empty_tree_rules() {
         422
     );
     // Old 0 with a non-empty proof: 422.
-    let mut log = Log::new(&tmp.0.join("log"), &log_key, "e");
+    let mut log = Log::new(&tmp.path().join("log"), &log_key, "e");
     let cp2 = log.grow(2);
     let junk = [tlog::merkle::record_hash(b"junk")];
     assert_eq!(
@@ -440,8 +438,8 @@ async fn bad_input_is_refused_and_stores_nothing() {
     let tmp = TempDir::new("bad");
     let (log_key, _) = LogSigner::generate(ORIGIN).unwrap();
     let (wkey, _) = CosignatureSigner::generate("witness.test/w1").unwrap();
-    let srv = Server::start(&tmp.0.join("w.redb"), &wkey, &logs(log_key.verifier_key())).await;
-    let mut log = Log::new(&tmp.0.join("log"), &log_key, "b");
+    let srv = Server::start(&tmp.path().join("w.redb"), &wkey, &logs(log_key.verifier_key())).await;
+    let mut log = Log::new(&tmp.path().join("log"), &log_key, "b");
     let cp = log.grow(4);
     client::add_checkpoint(&srv.url, 0, &[], &cp).await.unwrap();
     let before = srv.witness.latest(ORIGIN).unwrap().unwrap();
@@ -514,8 +512,8 @@ async fn concurrent_submissions_never_roll_back() {
     let tmp = TempDir::new("race");
     let (log_key, _) = LogSigner::generate(ORIGIN).unwrap();
     let (wkey, _) = CosignatureSigner::generate("witness.test/w1").unwrap();
-    let srv = Server::start(&tmp.0.join("w.redb"), &wkey, &logs(log_key.verifier_key())).await;
-    let mut log = Log::new(&tmp.0.join("log"), &log_key, "r");
+    let srv = Server::start(&tmp.path().join("w.redb"), &wkey, &logs(log_key.verifier_key())).await;
+    let mut log = Log::new(&tmp.path().join("log"), &log_key, "r");
     let mut cps = vec![];
     for _ in 0..8 {
         let cp = log.grow(3);

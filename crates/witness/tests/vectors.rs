@@ -50,8 +50,8 @@ fn real_cosignature_on_a_modified_checkpoint_fails() {
 fn our_witness_accepts_the_real_log_checkpoint() {
     // A witness configured with the real log's key cosigns its real checkpoint (old size 0),
     // ignoring the log's RFC 6962 (type 0x05) signature line and the other witnesses' lines.
-    let dir = std::env::temp_dir().join(format!("witness-vectors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let (signer, _) = witness::CosignatureSigner::generate("witness.test/w1").unwrap();
     let w = witness::Witness::open(
         dir.join("state.redb"),
@@ -75,7 +75,7 @@ fn our_witness_accepts_the_real_log_checkpoint() {
         1_432_088_532
     );
     drop(w);
-    std::fs::remove_dir_all(&dir).unwrap();
+    tmp.close().unwrap();
 }
 
 #[test]

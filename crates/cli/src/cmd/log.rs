@@ -96,6 +96,16 @@ pub struct UrlArg {
     /// Base URL of the log server.
     #[arg(long, env = "SHIELDWATCH_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
+    /// For an https URL: PEM file of the certificates the server's must chain to (a private CA
+    /// or the server's self-signed certificate), trusted instead of the system's roots.
+    #[arg(long, env = "SHIELDWATCH_CA")]
+    ca: Option<PathBuf>,
+}
+
+impl UrlArg {
+    fn client(&self) -> anyhow::Result<Client> {
+        Ok(Client::with_ca(&self.url, self.ca.as_deref())?)
+    }
 }
 
 /// Runs a `log` subcommand.
@@ -215,7 +225,7 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
         LogCommand::Init { .. } | LogCommand::Fsck { .. } => unreachable!("handled in run"),
         LogCommand::Add { url, file } => {
             let entry = read_input(&file)?;
-            match Client::new(&url.url)?.add(entry).await {
+            match url.client()?.add(entry).await {
                 Ok(index) => println!("{}", serde_json::json!({ "index": index })),
                 Err(server::ServerError::Status {
                     request,
@@ -231,7 +241,7 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             }
         }
         LogCommand::Get { url, index } => {
-            let c = Client::new(&url.url)?;
+            let c = url.client()?;
             let note = c.checkpoint().await?;
             let size = std::str::from_utf8(&note)
                 .ok()
@@ -248,7 +258,7 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             old,
             new,
         } => {
-            let c = Client::new(&url.url)?;
+            let c = url.client()?;
             let out = match (index, old) {
                 (Some(i), _) => serde_json::to_value(c.inclusion(i, size).await?)?,
                 (None, Some(o)) => serde_json::to_value(c.consistency(o, new).await?)?,
@@ -265,7 +275,7 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             save_checkpoint,
         } => {
             let key = verifier_key(key)?;
-            let c = Client::new(&url.url)?;
+            let c = url.client()?;
             let (cp, note) = c.verified_checkpoint(key.trim()).await.context("checkpoint")?;
             let mut summary = serde_json::json!({
                 "checkpoint": { "origin": cp.origin, "size": cp.size, "root": cp.root.to_string(), "signature": "ok" }

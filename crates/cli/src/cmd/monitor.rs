@@ -19,6 +19,10 @@ pub struct MonitorArgs {
     /// Base URL of the log server.
     #[arg(long, env = "SHIELDWATCH_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
+    /// For https URLs (the log and `--peer`s): PEM file of the certificates the servers' must
+    /// chain to, trusted instead of the system's roots.
+    #[arg(long, env = "SHIELDWATCH_CA")]
+    ca: Option<PathBuf>,
     /// Trust file: log key, witness keys and quorum, roster anchors, rules.
     #[arg(long)]
     trust: PathBuf,
@@ -72,14 +76,14 @@ pub struct HttpSource {
 }
 
 impl HttpSource {
-    /// A source for the log at `url`.
+    /// A source for the log at `url` (for https, trusting the certificates of `ca`).
     ///
     /// # Errors
     ///
     /// If the HTTP client or its runtime cannot be built.
-    pub fn new(url: &str) -> anyhow::Result<Self> {
+    pub fn new(url: &str, ca: Option<&std::path::Path>) -> anyhow::Result<Self> {
         Ok(Self {
-            client: server::client::Client::new(url)?,
+            client: server::client::Client::with_ca(url, ca)?,
             rt: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?,
@@ -141,7 +145,7 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<ExitCode> {
         unavailable_after_ms: i64::try_from(a.unavailable_after_s.saturating_mul(1000)).unwrap_or(i64::MAX),
     };
     let mut m = Monitor::new(trust, config)?;
-    let mut src = HttpSource::new(&a.url)?;
+    let mut src = HttpSource::new(&a.url, a.ca.as_deref())?;
     let mut backoff = Backoff::new(
         a.interval_s.saturating_mul(1000),
         a.max_backoff_s.saturating_mul(1000),
@@ -164,7 +168,7 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<ExitCode> {
             }
         }
         for url in &a.peers {
-            match HttpSource::new(url)?.checkpoint() {
+            match HttpSource::new(url, a.ca.as_deref())?.checkpoint() {
                 Ok(note) => match m.compare_peer(&mut src, &note) {
                     Ok(found) => {
                         for alert in found {

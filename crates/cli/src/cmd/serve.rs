@@ -82,6 +82,35 @@ pub struct ServeArgs {
         defaults().publish_wait_ms
     ))]
     publish_wait_ms: Option<u64>,
+    #[arg(long, env = "SHIELDWATCH_RATE_PER_ADDRESS", help = with_default(
+        "Requests per second one client address (IPv6: its /64) may make, sustained; beyond, 429 \
+         with Retry-After; 0 disables",
+        defaults().rate_per_address
+    ))]
+    rate_per_address: Option<u32>,
+    #[arg(long, env = "SHIELDWATCH_RATE_PER_ADDRESS_BURST", help = with_default(
+        "Requests one client address may make at once",
+        defaults().rate_per_address_burst
+    ))]
+    rate_per_address_burst: Option<u32>,
+    #[arg(long, env = "SHIELDWATCH_RATE_PER_SIGNER", help = with_default(
+        "With --anchors: entries per second one verified signer may submit, sustained; beyond, 429 \
+         with Retry-After; 0 disables",
+        defaults().rate_per_signer
+    ))]
+    rate_per_signer: Option<u32>,
+    #[arg(long, env = "SHIELDWATCH_RATE_PER_SIGNER_BURST", help = with_default(
+        "Entries one signer may submit at once",
+        defaults().rate_per_signer_burst
+    ))]
+    rate_per_signer_burst: Option<u32>,
+    /// TLS certificate chain (PEM): with --tls-key, every listener serves HTTPS only
+    /// [default: plain HTTP].
+    #[arg(long, env = "SHIELDWATCH_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM), refused if group or others may read it (chmod 600).
+    #[arg(long, env = "SHIELDWATCH_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Serve /metrics (and /healthz) on this second address instead of --listen, with its own
     /// connection cap [default: /metrics on --listen].
     #[arg(long, env = "SHIELDWATCH_METRICS_LISTEN")]
@@ -113,6 +142,10 @@ pub struct ServeArgs {
     /// Cosignatures needed before a checkpoint is published.
     #[arg(long, default_value_t = 1)]
     min_cosignatures: usize,
+    /// For https witnesses: PEM file of the certificates theirs must chain to, trusted instead
+    /// of the system's roots.
+    #[arg(long, env = "SHIELDWATCH_WITNESS_CA")]
+    witness_ca: Option<PathBuf>,
 }
 
 /// The `anchors` array of a TOML file.
@@ -151,6 +184,12 @@ impl ServeArgs {
             max_connections: self.max_connections,
             metrics_listen: self.metrics_listen.clone(),
             publish_wait_ms: self.publish_wait_ms,
+            rate_per_address: self.rate_per_address,
+            rate_per_address_burst: self.rate_per_address_burst,
+            rate_per_signer: self.rate_per_signer,
+            rate_per_signer_burst: self.rate_per_signer_burst,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
         };
         let c = ServerConfig::resolve(text.as_deref(), &overrides);
         match &self.config {
@@ -216,14 +255,20 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
+        let scheme = if config.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let mut ext = server::Extensions::default();
         if let Some(addr) = &config.metrics_listen {
-            ext.metrics_listener = Some(
-                tokio::net::TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("binding {addr} (metrics_listen)"))?,
-            );
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr} (metrics_listen)"))?;
+            crate::output::announce_metrics(scheme, l.local_addr().context("the bound address")?)?;
+            ext.metrics_listener = Some(l);
         }
+        crate::output::announce_listening(scheme, listener.local_addr().context("the bound address")?)?;
         if let Some(p) = &args.anchors {
             let anchors = read_anchors(p)?;
             let reader = writer.reader();
@@ -240,6 +285,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             ext.cosigning = Some(server::admission::Cosigning {
                 witnesses: args.witnesses.clone(),
                 min_cosignatures: args.min_cosignatures,
+                ca: args.witness_ca.clone(),
             });
         }
         server::run_with(listener, writer, config, ext, shutdown_signal()).await?;

@@ -30,6 +30,9 @@ pub enum VerifyCommand {
         /// Base URL of the log server.
         #[arg(long, env = "SHIELDWATCH_URL", default_value = "http://127.0.0.1:8080")]
         url: String,
+        /// For an https URL: PEM file of the certificates the server's must chain to.
+        #[arg(long, env = "SHIELDWATCH_CA")]
+        ca: Option<PathBuf>,
         /// Trust file.
         #[arg(long)]
         trust: PathBuf,
@@ -70,6 +73,7 @@ pub fn run(cmd: VerifyCommand) -> anyhow::Result<ExitCode> {
         VerifyCommand::Evidence { file, trust, format } => check_evidence(&file, &trust, format),
         VerifyCommand::Reveal {
             url,
+            ca,
             trust,
             index,
             position,
@@ -86,7 +90,13 @@ pub fn run(cmd: VerifyCommand) -> anyhow::Result<ExitCode> {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(reveal(&url, &trust, which, Reveal { field, value, salt }))
+            rt.block_on(reveal(
+                &url,
+                ca.as_deref(),
+                &trust,
+                which,
+                Reveal { field, value, salt },
+            ))
         }
     }
 }
@@ -210,9 +220,15 @@ fn same_entry(wanted: &[u8], got: &[u8], n: u64, index: u64) -> anyhow::Result<(
     Ok(())
 }
 
-async fn reveal(url: &str, trust: &std::path::Path, which: Which, r: Reveal) -> anyhow::Result<ExitCode> {
+async fn reveal(
+    url: &str,
+    ca: Option<&std::path::Path>,
+    trust: &std::path::Path,
+    which: Which,
+    r: Reveal,
+) -> anyhow::Result<ExitCode> {
     let trust = Trust::load(trust)?;
-    let client = server::client::Client::new(url)?;
+    let client = server::client::Client::with_ca(url, ca)?;
     // With `--position`, the statement the file holds: the log's entry at the index the server
     // names must be exactly these bytes, or the server could point at another statement.
     let (index, expected) = match which {

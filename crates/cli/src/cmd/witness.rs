@@ -112,15 +112,23 @@ fn serve(args: &WitnessServeArgs) -> anyhow::Result<ExitCode> {
     let limits = witness::HttpLimits {
         max_body_bytes: config.max_body_bytes,
         request_timeout: Duration::from_millis(config.request_timeout_ms),
+        header_timeout: Duration::from_millis(config.header_timeout_ms),
+        max_connections: config.max_connections,
+    };
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(server::conn::load_tls(cert, key)?),
+        _ => None,
     };
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
-        tracing::info!(listen = %config.listen, "serving");
+        let addr = listener.local_addr().context("the bound address")?;
+        crate::output::announce_listening(if tls.is_some() { "https" } else { "http" }, addr)?;
+        tracing::info!(%addr, tls = tls.is_some(), "serving");
         let app = witness::router(Arc::new(w), limits);
-        witness::http::serve(listener, app, shutdown_signal()).await?;
+        witness::http::serve(listener, app, limits, tls, shutdown_signal()).await;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,130 @@
+//! A failed batch (a full disk, a storage fault) does not stop the log for good: no entry of the
+//! batch is acknowledged, submissions are refused at once (SequencerStopped) while storage fails,
+//! and once storage works again the sequencer recovers by itself, as a restart would, keeping
+//! every entry acknowledged before and taking new ones.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tlog::{
+    Error, Hash, LocalStorage, LogSigner, LogState, LogWriter, Object, Sequencer, SequencerConfig, Storage,
+    StorageError, create_log,
+};
+
+/// A [`LocalStorage`] whose writes fail while `full` is set, as on a full disk.
+struct Full {
+    inner: LocalStorage,
+    full: AtomicBool,
+}
+
+impl Full {
+    fn check(&self) -> Result<(), StorageError> {
+        if self.full.load(Ordering::SeqCst) {
+            Err(StorageError::Io {
+                op: "write",
+                path: "injected".into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "No space left on device (injected)",
+                ),
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Storage for Full {
+    fn put_objects(&self, objects: &[Object]) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.put_objects(objects)
+    }
+    fn get_object(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.get_object(path)
+    }
+    fn delete_objects(&self, paths: &[String]) -> Result<(), StorageError> {
+        self.inner.delete_objects(paths)
+    }
+    fn create_state(&self, state: &LogState) -> Result<(), StorageError> {
+        self.inner.create_state(state)
+    }
+    fn load_state(&self) -> Result<LogState, StorageError> {
+        self.inner.load_state()
+    }
+    fn set_pending(&self, size: u64, pending_size: u64) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.set_pending(size, pending_size)
+    }
+    fn commit(&self, old_size: u64, state: &LogState, records: &[(Hash, u64)]) -> Result<(), StorageError> {
+        self.check()?;
+        self.inner.commit(old_size, state, records)
+    }
+    fn lookup(&self, hashes: &[Hash]) -> Result<Vec<Option<u64>>, StorageError> {
+        self.inner.lookup(hashes)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_stops_acknowledgements_until_space_comes_back_then_sequencing_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(Full {
+        inner: LocalStorage::open(dir.path()).unwrap(),
+        full: AtomicBool::new(false),
+    });
+    let (signer, _) = LogSigner::generate("recovery.test/log").unwrap();
+    let vkey = signer.verifier_key().to_owned();
+    create_log(storage.as_ref(), &signer).unwrap();
+    let dyn_storage: Arc<dyn Storage> = storage.clone();
+    let writer = LogWriter::open(dyn_storage, signer).unwrap();
+    let config = SequencerConfig {
+        batch_interval: Duration::from_millis(10),
+        ..SequencerConfig::default()
+    };
+    let (seq, task) = Sequencer::start(writer, config);
+    for i in 0..5u32 {
+        assert_eq!(
+            seq.submit(format!("before {i}").into_bytes()).await.unwrap(),
+            u64::from(i)
+        );
+    }
+    // The disk fills: the batch fails and none of it is acknowledged.
+    storage.full.store(true, Ordering::SeqCst);
+    let e = seq
+        .submit(b"while full".to_vec())
+        .await
+        .expect_err("not acknowledged");
+    assert!(matches!(e, Error::SequencerStopped), "{e:?}");
+    // While storage fails, submissions are refused at once.
+    let e = seq
+        .submit(b"refused at once".to_vec())
+        .await
+        .expect_err("refused");
+    assert!(matches!(e, Error::SequencerStopped), "{e:?}");
+    assert!(seq.stats().failed.load(Ordering::Relaxed));
+    // Space comes back: the sequencer recovers by itself (bounded wait, polled).
+    storage.full.store(false, Ordering::SeqCst);
+    let t = Instant::now();
+    while seq.stats().failed.load(Ordering::Relaxed) {
+        assert!(t.elapsed() < Duration::from_secs(30), "never recovered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The refused entry is not in the log; resubmitted, it takes the next index; everything
+    // acknowledged before is still there.
+    assert_eq!(seq.submit(b"while full".to_vec()).await.unwrap(), 5);
+    assert_eq!(seq.submit(b"after".to_vec()).await.unwrap(), 6);
+    let reader = seq.reader().clone();
+    assert_eq!(reader.snapshot().size, 7);
+    for i in 0..5u64 {
+        assert_eq!(reader.entry(i).unwrap(), format!("before {i}").into_bytes());
+    }
+    drop(seq);
+    task.await.unwrap().unwrap();
+    drop((reader, storage));
+    // The log at rest is whole: every bundle and tile hashes to the signed root.
+    let local = LocalStorage::open(dir.path()).unwrap();
+    let report = tlog::fsck::check(&local, &dir.path().join(tlog::storage::PUBLIC_DIR), &vkey)
+        .unwrap()
+        .expect("the log at rest is intact");
+    assert_eq!(report.size, 7);
+}
