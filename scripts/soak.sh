@@ -50,7 +50,7 @@ W=$(mktemp -d /tmp/shieldwatch-soak.XXXXXX)
 PIDS=()
 cleanup() {
     mkdir -p "${SOAK_KEEP:-/var/tmp/shieldwatch-soak-logs}"
-    cp "$W"/*.log "$W"/*.out "$W"/events.txt "$W"/verdicts.* "${SOAK_KEEP:-/var/tmp/shieldwatch-soak-logs}/" 2> /dev/null || true
+    cp "$W"/*.log "$W"/*.out "$W"/*.txt "$W"/verdicts.* "${SOAK_KEEP:-/var/tmp/shieldwatch-soak-logs}/" 2> /dev/null || true
     for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null || true; done
     for f in "$W"/pid.*; do [[ -f $f ]] && { kill -9 "$(cat "$f")" 2> /dev/null || true; }; done
     wait 2> /dev/null || true
@@ -220,9 +220,9 @@ kill -9 "$(cat pid.monitor)" 2> /dev/null || say "the monitor had exited by itse
 wait "$(cat pid.monitor)" 2> /dev/null || true
 
 FAIL=0
-ACKED=$(wc -l < acked.txt)
-REFUSED=$(cat refused.txt 2> /dev/null | wc -l)
-say "entries: $TOTAL simulated, $ACKED acknowledged, $REFUSED refused by admission, $(cat retries.txt 2> /dev/null | wc -l) retries"
+ACKED=$( (cat acked.txt 2> /dev/null || true) | wc -l)
+REFUSED=$( (cat refused.txt 2> /dev/null || true) | wc -l)
+say "entries: $TOTAL simulated, $ACKED acknowledged, $REFUSED refused by admission, $( (cat retries.txt 2> /dev/null || true) | wc -l) retries"
 # 3. Service resumed by itself: every entry was acknowledged or refused for cause.
 if ((ACKED + REFUSED != TOTAL)); then say "FAIL: $((TOTAL - ACKED - REFUSED)) entries never answered"; FAIL=1; fi
 # 1. Nothing acknowledged is lost.
