@@ -11,6 +11,23 @@ use tlog::{VerifiedCheckpoint, verify_checkpoint};
 use crate::ServerError;
 use crate::api::{AddBatchResponse, AddResponse, ConsistencyResponse, InclusionResponse, OCTET_STREAM};
 
+/// How many times a submission refused by the server's rate limit (429) is sent again.
+pub const RATE_LIMIT_RETRIES: u32 = 20;
+
+/// The longest `Retry-After` a submission waits for before sending again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The wait a 429 answer asks for: its `Retry-After` in whole seconds (an HTTP date is not
+/// used by the server and counts as absent), 1 s when absent, at most [`MAX_RETRY_AFTER`].
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Duration {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(1), Duration::from_secs)
+        .min(MAX_RETRY_AFTER)
+}
+
 /// HTTP client for one log.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -129,26 +146,45 @@ impl Client {
         serde_json::from_slice(&self.get(path).await?).map_err(|e| err(format!("GET /{path}: bad JSON: {e}")))
     }
 
+    /// `POST /{path}` with `body`; returns the body of the 200 answer. A `429 Too Many Requests`
+    /// (the server's rate limit) is honoured as a polite client should: the request is sent again
+    /// after the `Retry-After` the server names (whole seconds; 1 s when absent, at most
+    /// [`MAX_RETRY_AFTER`] each), up to [`RATE_LIMIT_RETRIES`] times, and then the 429 is returned.
+    async fn post_polite(&self, path: &str, body: Vec<u8>) -> Result<Vec<u8>, ServerError> {
+        let request = format!("POST /{path}");
+        let mut retries = 0;
+        loop {
+            let r = self
+                .http
+                .post(format!("{}/{path}", self.base))
+                .header(reqwest::header::CONTENT_TYPE, OCTET_STREAM)
+                .body(body.clone())
+                .send()
+                .await
+                .map_err(|e| unreachable(&request, &e))?;
+            let status = r.status();
+            let wait = retry_after(r.headers());
+            let answer = r.bytes().await.map_err(|e| unreachable(&request, &e))?;
+            if status.is_success() {
+                return Ok(answer.to_vec());
+            }
+            if status != reqwest::StatusCode::TOO_MANY_REQUESTS || retries == RATE_LIMIT_RETRIES {
+                return Err(status_error(request, status, &answer));
+            }
+            retries += 1;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// Submits an entry; returns its index once the log has durably sequenced it.
     ///
     /// # Errors
     ///
-    /// [`ServerError::Status`] with the server's message on any non-200 answer,
-    /// [`ServerError::Unreachable`] without an answer.
+    /// [`ServerError::Status`] with the server's message on any non-200 answer (a 429 only once
+    /// [`RATE_LIMIT_RETRIES`] polite retries are spent), [`ServerError::Unreachable`] without an
+    /// answer.
     pub async fn add(&self, entry: Vec<u8>) -> Result<u64, ServerError> {
-        let r = self
-            .http
-            .post(format!("{}/add", self.base))
-            .header(reqwest::header::CONTENT_TYPE, OCTET_STREAM)
-            .body(entry)
-            .send()
-            .await
-            .map_err(|e| unreachable("POST /add", &e))?;
-        let status = r.status();
-        let body = r.bytes().await.map_err(|e| unreachable("POST /add", &e))?;
-        if !status.is_success() {
-            return Err(status_error("POST /add".into(), status, &body));
-        }
+        let body = self.post_polite("add", entry).await?;
         let a: AddResponse =
             serde_json::from_slice(&body).map_err(|e| err(format!("POST /add: bad JSON: {e}")))?;
         Ok(a.index)
@@ -163,19 +199,7 @@ impl Client {
     /// on any non-200 answer, or if the answer does not hold one index per entry.
     pub async fn add_batch<E: AsRef<[u8]>>(&self, entries: &[E]) -> Result<Vec<u64>, ServerError> {
         let body = encode_bundle(entries.iter().map(AsRef::as_ref)).map_err(err)?;
-        let r = self
-            .http
-            .post(format!("{}/add-batch", self.base))
-            .header(reqwest::header::CONTENT_TYPE, OCTET_STREAM)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| unreachable("POST /add-batch", &e))?;
-        let status = r.status();
-        let body = r.bytes().await.map_err(|e| unreachable("POST /add-batch", &e))?;
-        if !status.is_success() {
-            return Err(status_error("POST /add-batch".into(), status, &body));
-        }
+        let body = self.post_polite("add-batch", body).await?;
         let a: AddBatchResponse =
             serde_json::from_slice(&body).map_err(|e| err(format!("POST /add-batch: bad JSON: {e}")))?;
         if a.indexes.len() != entries.len() {

@@ -233,3 +233,45 @@ async fn per_signer_limit_counts_verified_signers_and_logs_nothing_refused() {
     assert_eq!(r.status(), 200);
     s.stop().await;
 }
+
+/// The log's own client honours a 429: a submission beyond the burst is sent again after the
+/// `Retry-After` the server names and is acknowledged, not reported as refused; raw requests at
+/// the same moment are refused, so the limit was really met.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_waits_out_a_429_and_its_submission_is_acknowledged() {
+    let s = TestServer::start(
+        ServerConfig {
+            rate_per_address: 1,
+            rate_per_address_burst: 2,
+            ..config()
+        },
+        server::Extensions::default(),
+    )
+    .await;
+    let client = server::client::Client::new(&s.url).unwrap();
+    let first = client.add(b"entry one".to_vec()).await.unwrap();
+    let second = client.add(b"entry two".to_vec()).await.unwrap();
+    // The bucket is empty now: a raw request is refused ...
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/add", s.url))
+        .header("content-type", "application/octet-stream")
+        .body(b"raw".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_429(r, "rate").await;
+    // ... and the client's next submission waits for room instead of failing.
+    let started = std::time::Instant::now();
+    let third = client.add(b"entry three".to_vec()).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut indexes = vec![first, second, third];
+    indexes.sort_unstable();
+    indexes.dedup();
+    assert_eq!(indexes.len(), 3, "three distinct entries logged");
+    s.stop().await;
+}
