@@ -37,7 +37,7 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use tlog::{Error as LogError, LogReader, Sequencer, TilePath};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -195,7 +195,9 @@ fn layered(r: Router<Arc<AppState>>, state: Arc<AppState>, config: &ServerConfig
     ))
     .layer(axum::middleware::from_fn(limit_uri))
     .layer(axum::middleware::map_response(json_errors))
-    .layer(TraceLayer::new_for_http())
+    // A failed request is a debug event: its cause (a storage outage, a stopped sequencer) is
+    // reported once where it happens, not once per request answered 5xx while it lasts.
+    .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)))
     .with_state(state)
 }
 

@@ -126,42 +126,43 @@ impl Client {
         })
     }
 
+    /// `GET /{path}`; returns the body of the 200 answer, honouring a 429 as [`Self::polite`] says.
     async fn get(&self, path: &str) -> Result<Vec<u8>, ServerError> {
-        let request = format!("GET /{path}");
-        let r = self
-            .http
-            .get(format!("{}/{path}", self.base))
-            .send()
-            .await
-            .map_err(|e| unreachable(&request, &e))?;
-        let status = r.status();
-        let body = r.bytes().await.map_err(|e| unreachable(&request, &e))?;
-        if !status.is_success() {
-            return Err(status_error(request, status, &body));
-        }
-        Ok(body.to_vec())
+        let url = format!("{}/{path}", self.base);
+        self.polite(format!("GET /{path}"), || self.http.get(&url)).await
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, ServerError> {
         serde_json::from_slice(&self.get(path).await?).map_err(|e| err(format!("GET /{path}: bad JSON: {e}")))
     }
 
-    /// `POST /{path}` with `body`; returns the body of the 200 answer. A `429 Too Many Requests`
-    /// (the server's rate limit) is honoured as a polite client should: the request is sent again
-    /// after the `Retry-After` the server names (whole seconds; 1 s when absent, at most
-    /// [`MAX_RETRY_AFTER`] each), up to [`RATE_LIMIT_RETRIES`] times, and then the 429 is returned.
+    /// `POST /{path}` with `body`; returns the body of the 200 answer, honouring a 429 as
+    /// [`Self::polite`] says.
     async fn post_polite(&self, path: &str, body: Vec<u8>) -> Result<Vec<u8>, ServerError> {
-        let request = format!("POST /{path}");
-        let mut retries = 0;
-        loop {
-            let r = self
-                .http
-                .post(format!("{}/{path}", self.base))
+        let url = format!("{}/{path}", self.base);
+        self.polite(format!("POST /{path}"), || {
+            self.http
+                .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, OCTET_STREAM)
                 .body(body.clone())
-                .send()
-                .await
-                .map_err(|e| unreachable(&request, &e))?;
+        })
+        .await
+    }
+
+    /// Sends the request `build` makes and returns the body of its 200 answer. A `429 Too Many
+    /// Requests` (the server's rate limit, which counts reads as well as writes) is honoured as a
+    /// polite client should: the request is sent again after the `Retry-After` the server names
+    /// (whole seconds; 1 s when absent, at most [`MAX_RETRY_AFTER`] each), up to
+    /// [`RATE_LIMIT_RETRIES`] times, and then the 429 is returned. A monitor reading a day's
+    /// tiles, or a simulation submitting one, thus slows to the server's pace instead of failing.
+    async fn polite(
+        &self,
+        request: String,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, ServerError> {
+        let mut retries = 0;
+        loop {
+            let r = build().send().await.map_err(|e| unreachable(&request, &e))?;
             let status = r.status();
             let wait = retry_after(r.headers());
             let answer = r.bytes().await.map_err(|e| unreachable(&request, &e))?;

@@ -275,3 +275,34 @@ async fn the_client_waits_out_a_429_and_its_submission_is_acknowledged() {
     assert_eq!(indexes.len(), 3, "three distinct entries logged");
     s.stop().await;
 }
+
+/// Reads count against the same per-address limit, and the client honours their 429 too: a
+/// monitor reading tiles beyond the burst waits for room instead of reporting the log down
+/// (a monitor catching up on a day's log met exactly this).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_waits_out_a_429_on_a_read() {
+    let s = TestServer::start(
+        ServerConfig {
+            rate_per_address: 1,
+            rate_per_address_burst: 2,
+            ..config()
+        },
+        server::Extensions::default(),
+    )
+    .await;
+    let client = server::client::Client::new(&s.url).unwrap();
+    let first = client.checkpoint().await.unwrap();
+    client.checkpoint().await.unwrap();
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{}/checkpoint", s.url)).send().await.unwrap();
+    assert_429(r, "rate").await;
+    let started = std::time::Instant::now();
+    let third = client.checkpoint().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(first, third, "the same checkpoint, read after the wait");
+    s.stop().await;
+}

@@ -179,6 +179,10 @@ async fn run(
     // wait a further full interval. (Waiting `interval` after each write capped throughput at
     // `in-flight submissions / (interval + write time)`, about 860 entries/s for 512 clients.)
     let mut deadline = tokio::time::Instant::now() + config.batch_interval;
+    // The storage outage in progress, if any: when it began and how many batches it has failed.
+    // It is reported once when it begins and once when a batch is committed again, however many
+    // batches fail in between (a full disk fails every batch until space is freed).
+    let mut outage: Option<(Instant, u64)> = None;
     while !closed {
         let mut batch: Vec<Submission> = Vec::new();
         while batch.len() < max {
@@ -247,6 +251,14 @@ async fn run(
                     .map_or(0, |d| d.as_millis() as u64);
                 stats.last_checkpoint_unix_ms.store(now_ms, Ordering::Relaxed);
                 tracing::debug!(entries = n, tree_size = size, micros, "batch committed");
+                if let Some((since, failed_batches)) = outage.take() {
+                    tracing::info!(
+                        failed_batches,
+                        seconds = since.elapsed().as_secs_f64(),
+                        tree_size = size,
+                        "storage works again: batches are committed and acknowledged"
+                    );
+                }
                 for (reply, idx) in replies.into_iter().zip(indexes) {
                     // A submitter that went away (timeout, disconnect) simply misses its answer.
                     let _ = reply.send(Ok(idx));
@@ -259,16 +271,28 @@ async fn run(
                 // until storage works again (space freed, a fault gone). Meanwhile submissions get
                 // SequencerStopped (503) at once.
                 stats.failed.store(true, Ordering::Relaxed);
-                tracing::error!(
-                    error = %e,
-                    entries = n,
-                    "batch failed: none of its entries is acknowledged; recovering the log from storage"
-                );
+                match &mut outage {
+                    None => {
+                        tracing::error!(
+                            error = %e,
+                            entries = n,
+                            "batch failed: none of its entries is acknowledged; recovering the log \
+                             from storage and retrying; submissions get 503 until a batch is \
+                             committed again (reported once per outage)"
+                        );
+                        outage = Some((started, 1));
+                    }
+                    Some((_, failed)) => {
+                        *failed += 1;
+                        tracing::debug!(error = %e, entries = n, "batch failed again (same outage)");
+                    }
+                }
                 for reply in replies {
                     let _ = reply.send(Err(Error::SequencerStopped));
                 }
                 let Some(w) = writer.take() else { break };
-                match recover(w, &mut rx).await {
+                let first_of_outage = outage.is_some_and(|(_, failed)| failed == 1);
+                match recover(w, &mut rx, first_of_outage).await {
                     Some(w) => writer = Some(w),
                     None => return Err(e),
                 }
@@ -286,9 +310,10 @@ const RECOVERY_WAIT: Duration = Duration::from_millis(100);
 const RECOVERY_MAX_WAIT: Duration = Duration::from_secs(5);
 
 /// Recovers `w` after a failed batch ([`LogWriter::recover`]), retrying with back-off until it
-/// succeeds; gives up (`None`) only if every submitter has gone (shutdown). A failing attempt is
-/// logged once, the recovery once.
-async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>) -> Option<LogWriter> {
+/// succeeds; gives up (`None`) only if every submitter has gone (shutdown). Failing attempts are
+/// reported once per outage (when `report` is set, on the outage's first failed batch); the
+/// outage's end is reported by the sequencer when a batch is committed again.
+async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>, report: bool) -> Option<LogWriter> {
     let mut wait = RECOVERY_WAIT;
     let mut failures = 0u64;
     loop {
@@ -307,18 +332,18 @@ async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>) -> Optio
         w = back;
         match r {
             Ok(()) => {
-                tracing::info!(
+                tracing::debug!(
                     tree_size = w.state().size,
                     failed_attempts = failures,
-                    "log recovered from storage: sequencing again"
+                    "log recovered from storage: trying the next batch"
                 );
                 return Some(w);
             }
             Err(e) => {
-                if failures == 0 {
+                if failures == 0 && report {
                     tracing::warn!(
                         error = %e,
-                        "recovery failed; retrying until storage works again (logged once)"
+                        "recovery failed; retrying until storage works again (reported once per outage)"
                     );
                 }
                 failures += 1;
