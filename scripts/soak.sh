@@ -15,8 +15,9 @@
 # keeps its index) and records each acknowledgement. At the end it checks:
 #   1. every acknowledged entry is in the log at its index (`log verify --index --entry`), and the
 #      log at rest passes `log fsck`;
-#   2. every fault the server met is reported, once per episode, with a clear message (counted in
-#      its log: "No space left on device" per disk-full episode);
+#   2. every fault the server met is reported, once per episode, with a clear message: at most one
+#      "batch failed" ERROR per disk-full episode, each followed by one "storage works again", and
+#      no refused request logged on its own;
 #   3. service resumed by itself: every entry of the simulation got acknowledged;
 #   4. the monitor's verdicts are unchanged: the alerts the killed-and-restarted monitor raised
 #      are those of one clean pass over the final log, and those of the injected violations.
@@ -167,6 +168,7 @@ while ((SECONDS - T0 < DURATION)) || [[ ! -f submit.done ]]; do
         say "SIGKILL server"
         kill -9 "$(cat pid.server)" 2> /dev/null || say "the server had exited by itself (see server.log)"
         wait "$(cat pid.server)" 2> /dev/null || true
+        echo "soak-marker: server killed" >> server.log
         KILLS_SERVER=$((KILLS_SERVER + 1))
         sleep 1
         start_server
@@ -255,6 +257,21 @@ wait "$(cat pid.server)" 2> /dev/null || true
 # 2. Faults reported once each, with a clear message.
 NOSPACE=$(grep -c 'No space left on device' server.log || true)
 say "disk-full episodes $FILLS; server log lines naming 'No space left on device': $NOSPACE; accept errors: $(grep -c 'cannot accept' server.log || true)"
+# A fill episode runs start to end within one server process (no kill is drawn during it), so the
+# server reports at most one outage per episode, and every outage it reports ends with the all-clear;
+# no refused request is logged at ERROR on its own.
+# Only the outage in progress when a server process is killed may lack its all-clear.
+OUTAGES=$(grep -c 'ERROR.*batch failed' server.log || true)
+CLEARS=$(grep -c 'INFO.*storage works again' server.log || true)
+PER_REQUEST=$(grep -c 'ERROR.*tower_http' server.log || true)
+UNPAIRED=$(awk '/ERROR.*batch failed/ { if (open) bad++; open = 1 }
+    /INFO.*storage works again/ { if (!open) bad++; open = 0 }
+    /^soak-marker: server killed/ { open = 0 }
+    END { if (open) bad++; print bad + 0 }' server.log)
+say "outages reported $OUTAGES (episodes $FILLS), all-clears $CLEARS, per-request error lines $PER_REQUEST"
+((OUTAGES <= FILLS)) || { say "FAIL: more outage reports than disk-full episodes"; FAIL=1; }
+((UNPAIRED == 0)) || { say "FAIL: $UNPAIRED outage reports not paired with one all-clear"; FAIL=1; }
+((PER_REQUEST == 0)) || { say "FAIL: refused requests logged one by one"; FAIL=1; }
 grep -h 'ERROR\|WARN' server.log | sed 's/^.*\(ERROR\|WARN\)/\1/' | sed 's/[0-9]\+/N/g' | sort | uniq -c | sort -rn | head -15 >&2
 ((FAIL == 0)) && say "PASS" || say "FAIL"
 exit $FAIL

@@ -310,9 +310,9 @@ const RECOVERY_WAIT: Duration = Duration::from_millis(100);
 const RECOVERY_MAX_WAIT: Duration = Duration::from_secs(5);
 
 /// Recovers `w` after a failed batch ([`LogWriter::recover`]), retrying with back-off until it
-/// succeeds; gives up (`None`) only if every submitter has gone (shutdown). Failing attempts are
-/// reported once per outage (when `report` is set, on the outage's first failed batch); the
-/// outage's end is reported by the sequencer when a batch is committed again.
+/// succeeds; gives up (`None`) only if every submitter has gone (shutdown). The outage itself is
+/// reported by the sequencer (when its first batch fails, and when a batch commits again); a
+/// failing attempt is a debug event, the first of an outage only (when `report` is set).
 async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>, report: bool) -> Option<LogWriter> {
     let mut wait = RECOVERY_WAIT;
     let mut failures = 0u64;
@@ -340,11 +340,9 @@ async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>, report: 
                 return Some(w);
             }
             Err(e) => {
+                // The outage was reported when its first batch failed; this is its detail.
                 if failures == 0 && report {
-                    tracing::warn!(
-                        error = %e,
-                        "recovery failed; retrying until storage works again (reported once per outage)"
-                    );
+                    tracing::debug!(error = %e, "recovery failed; retrying until storage works again");
                 }
                 failures += 1;
             }
