@@ -342,7 +342,7 @@ async function signatures(entries: [number, Uint8Array][], trust: TrustKeys, acc
         if (why !== null) {
           const message = `roster version ${r.version} is not signed by ${first ? "the trust file's anchors" : "the previous roster's authorities"}: ${why}`;
           if (first && !(accused.kind === "forged" && accused.index === i))
-            throw Object.assign(new Failure(message), { fatal: true });
+            throw Object.assign(new Failure(why), { fatal: true });
           throw new Failure(message);
         }
         roster = r;
