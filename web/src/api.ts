@@ -114,3 +114,8 @@ export async function postStudy(params: Record<string, number>, signal: AbortSig
   });
   return answer<StudyView>(r);
 }
+
+/** GET a JSON answer of the dashboard's API. */
+export async function getJson<T>(url: string): Promise<T> {
+  return answer<T>(await fetch(url));
+}

@@ -3,6 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import { ApiError, getScenario, postStudy } from "./api";
 import type { ParamView, ScenarioView, StudyView, TrajectoryView } from "./api";
+import { showVerification } from "./verification";
 import "./style.css";
 
 // Okabe–Ito colours: told apart with every common colour-vision deficiency.
@@ -304,4 +305,36 @@ async function start() {
   await recompute();
 }
 
+/** The tabs: Study and Verification (`#verification` in the address opens the latter). */
+function tabs() {
+  const all = [...document.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+  const select = (tab: HTMLButtonElement, focus: boolean) => {
+    for (const t of all) {
+      const on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      $<HTMLElement>(`#${t.getAttribute("aria-controls")}`).hidden = !on;
+    }
+    if (focus) tab.focus();
+    if (tab.id === "tab-verification") {
+      history.replaceState(null, "", "#verification");
+      void showVerification();
+    } else {
+      history.replaceState(null, "", "#study");
+    }
+  };
+  all.forEach((t, i) => {
+    t.addEventListener("click", () => select(t, false));
+    t.addEventListener("keydown", (e) => {
+      const to = e.key === "ArrowRight" ? (i + 1) % all.length : e.key === "ArrowLeft" ? (i + all.length - 1) % all.length : -1;
+      if (to >= 0) {
+        e.preventDefault();
+        select(all[to], true);
+      }
+    });
+  });
+  if (location.hash === "#verification") select($<HTMLButtonElement>("#tab-verification"), false);
+}
+
+tabs();
 void start();

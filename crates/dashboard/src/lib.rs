@@ -9,6 +9,15 @@
 //! | `GET /api/scenario` | the scenario and the disputed parameters the page offers, with their sourced ranges and physical limits ([`model::ScenarioView`]) |
 //! | `POST /api/study` | the study at the given parameter values ([`model::StudyRequest`] → [`model::StudyView`]) |
 //! | `GET /api/map.svg` | the latest study's map, drawn by the render layer's map writer (`defence::report::map_svg`) |
+//! | `GET /api/verification` | what the verification view reads: logs, monitor folder, trust file, reporting period ([`model::VerificationView`]) |
+//! | `GET /api/trust` | the trust file as data, the only keys the browser checks evidence against ([`model::TrustView`]) |
+//! | `GET /api/logs/{i}/status` | log `i`'s checkpoint, its log signature and witness cosignatures checked against the trust file ([`model::LogStatus`]) |
+//! | `GET /api/logs/{i}/timelines` | log `i`'s statements per sensor, gaps longer than the reporting period marked ([`model::TimelinesView`]) |
+//! | `GET /api/alerts` | the monitor's alert files ([`model::AlertsView`]) |
+//! | `GET /api/alerts/{file}` | one alert file, as the monitor wrote it |
+//!
+//! The logs are read as a client (`server::client::Client`, see [`verification`]); a log that does not
+//! answer, or answers with an error, is an HTTP 502 with a JSON body naming it.
 //!
 //! Parameter values are checked by `defence::sweep::set_params` against the one table of
 //! `defence::params`, so the page and `shieldwatch sweep --param` refuse the same values with the same
@@ -17,6 +26,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod verification;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,7 +34,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,6 +42,7 @@ use defence::scenario::Scenario;
 
 pub use engine::Engine;
 use model::{ErrorBody, StudyRequest};
+pub use verification::{Verification, VerificationConfig};
 
 /// The page's built assets (vite's output, embedded at compile time).
 #[derive(rust_embed::RustEmbed)]
@@ -52,6 +63,10 @@ pub enum DashboardError {
     /// Nothing at that address (HTTP 404).
     #[error("{0}")]
     NotFound(String),
+    /// A log the dashboard reads does not answer, answers with an error or serves something that does
+    /// not verify (HTTP 502).
+    #[error("{0}")]
+    BadGateway(String),
     /// The route exists but not for that method (HTTP 405).
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -67,6 +82,7 @@ impl DashboardError {
             DashboardError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
             DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -100,17 +116,33 @@ impl From<JsonRejection> for DashboardError {
 #[derive(Clone)]
 pub struct AppState {
     engine: Arc<Engine>,
+    verification: Arc<Verification>,
 }
 
-/// The dashboard's router for a scenario.
+/// The dashboard's router for a scenario, without logs, alerts or trust file.
 pub fn router(scenario: Scenario) -> Router {
+    router_with(scenario, Verification::none())
+}
+
+/// The dashboard's router for a scenario and what the verification view reads.
+pub fn router_with(scenario: Scenario, verification: Verification) -> Router {
     let state = AppState {
         engine: Arc::new(Engine::new(scenario)),
+        verification: Arc::new(verification),
     };
     Router::new()
         .route("/api/scenario", get(scenario_view).fallback(wrong_method))
         .route("/api/study", post(study).fallback(wrong_method))
         .route("/api/map.svg", get(map_svg).fallback(wrong_method))
+        .route("/api/verification", get(verification_view).fallback(wrong_method))
+        .route("/api/trust", get(trust_view).fallback(wrong_method))
+        .route("/api/logs/{i}/status", get(log_status).fallback(wrong_method))
+        .route(
+            "/api/logs/{i}/timelines",
+            get(log_timelines).fallback(wrong_method),
+        )
+        .route("/api/alerts", get(alerts).fallback(wrong_method))
+        .route("/api/alerts/{file}", get(alert_file).fallback(wrong_method))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .fallback(asset)
         .with_state(state)
@@ -143,6 +175,49 @@ async fn map_svg(State(st): State<AppState>) -> Result<Response, DashboardError>
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
+async fn verification_view(State(st): State<AppState>) -> Json<model::VerificationView> {
+    Json(st.verification.view())
+}
+
+async fn trust_view(State(st): State<AppState>) -> Result<Json<model::TrustView>, DashboardError> {
+    Ok(Json(st.verification.trust()?.clone()))
+}
+
+/// A log's position in the `--log` list, from the path.
+fn log_index(i: &str) -> Result<usize, DashboardError> {
+    i.parse().map_err(|_| {
+        DashboardError::BadRequest(format!(
+            "log {i:?} is not a number: /api/logs/0/… names the first --log"
+        ))
+    })
+}
+
+async fn log_status(
+    State(st): State<AppState>,
+    Path(i): Path<String>,
+) -> Result<Json<model::LogStatus>, DashboardError> {
+    Ok(Json(st.verification.status(log_index(&i)?).await?))
+}
+
+async fn log_timelines(
+    State(st): State<AppState>,
+    Path(i): Path<String>,
+) -> Result<Json<model::TimelinesView>, DashboardError> {
+    Ok(Json(st.verification.timelines(log_index(&i)?).await?))
+}
+
+async fn alerts(State(st): State<AppState>) -> Result<Json<model::AlertsView>, DashboardError> {
+    Ok(Json(st.verification.alerts()?))
+}
+
+async fn alert_file(
+    State(st): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, DashboardError> {
+    let bytes = st.verification.alert(&file)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
 async fn wrong_method(req: Request) -> DashboardError {
     DashboardError::MethodNotAllowed(format!(
         "{} is not accepted at {}",
@@ -170,9 +245,10 @@ async fn asset(uri: Uri) -> Result<Response, DashboardError> {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     scenario: Scenario,
+    verification: Verification,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(scenario))
+    axum::serve(listener, router_with(scenario, verification))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -197,3 +197,194 @@ pub struct SiteView {
     /// Roles (`interceptor`, `radar`, `launch`, `target`).
     pub roles: Vec<String>,
 }
+
+/// `GET /api/verification`: what the verification view reads, as `shieldwatch dashboard` was started.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationView {
+    /// The trust file (`--trust`), if one was given.
+    pub trust: Option<TrustView>,
+    /// The logs read (`--log`), in the order given; `GET /api/logs/{i}/…` takes their position.
+    pub logs: Vec<String>,
+    /// The monitor's alert folder (`--monitor-dir`), if one was given.
+    pub monitor_dir: Option<String>,
+    /// The sensors' reporting period (`--period-s`), s: a longer interval between two readings is a gap.
+    pub period_s: u64,
+}
+
+/// `GET /api/trust`: the trust file, as data. The browser checks evidence against these keys and
+/// nothing else.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrustView {
+    /// The file, as given on the command line.
+    pub path: String,
+    /// The log's verifier key (`<name>+<hex id>+<base64>`, c2sp.org/signed-note).
+    pub log_key: String,
+    /// The witnesses' verifier keys (c2sp.org/tlog-cosignature).
+    pub witness_keys: Vec<String>,
+    /// How many distinct witnesses must have cosigned a checkpoint.
+    pub min_cosignatures: usize,
+    /// The roster's trust anchors (they all sign roster version 1).
+    pub anchors: Vec<String>,
+    /// The agreed rules (built-in name or path), which only `shieldwatch verify evidence` replays.
+    pub rules: String,
+}
+
+/// A check and what it found.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckView {
+    /// Whether the check passed.
+    pub ok: bool,
+    /// What was checked, or why it failed.
+    pub detail: String,
+}
+
+/// `GET /api/logs/{i}/status`: a log's latest checkpoint, checked against the trust file.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogStatus {
+    /// The log's URL.
+    pub url: String,
+    /// The checkpoint's origin line.
+    pub origin: String,
+    /// Tree size (entries).
+    pub size: u64,
+    /// Root hash, base64.
+    pub root: String,
+    /// The checkpoint as served (signed note text with every signature line).
+    pub checkpoint: String,
+    /// The log's signature against the trust file's log key.
+    pub log_signature: CheckView,
+    /// Every cosignature: by each witness of the trust file, then any other signature line.
+    pub cosignatures: Vec<CosignatureView>,
+    /// Valid cosignatures by distinct trusted witnesses.
+    pub valid_cosignatures: usize,
+    /// The trust file's quorum.
+    pub min_cosignatures: usize,
+    /// When the dashboard read the checkpoint, Unix seconds.
+    pub read_s: u64,
+}
+
+/// One witness cosignature on a checkpoint.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CosignatureView {
+    /// The witness's key name.
+    pub name: String,
+    /// Whether the key is one of the trust file's witness keys.
+    pub trusted: bool,
+    /// Whether a cosignature by that trusted key verifies.
+    pub verified: bool,
+    /// The cosignature's time, Unix seconds (as claimed when it does not verify).
+    pub time_s: Option<u64>,
+    /// Seconds between that time and `read_s`.
+    pub age_s: Option<i64>,
+    /// What was checked, or why it failed.
+    pub detail: String,
+}
+
+/// `GET /api/logs/{i}/timelines`: the sensors' readings in a log, read through its tiles and checked
+/// to hash to the root of its checkpoint (verified with the trust file's log key).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TimelinesView {
+    /// The log's URL.
+    pub url: String,
+    /// Tree size of the checkpoint the entries were read under.
+    pub size: u64,
+    /// Reporting period, s: an interval between two readings longer than this is a gap.
+    pub period_s: u64,
+    /// One timeline per signer, sorted by name.
+    pub sensors: Vec<SensorTimeline>,
+    /// Indexes of roster versions.
+    pub rosters: Vec<u64>,
+    /// Entries that are neither a roster nor a statement of the agreed schema.
+    pub undecodable: Vec<Undecodable>,
+}
+
+/// One signer's statements in log order.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SensorTimeline {
+    /// The signer (sensor or inspector ID).
+    pub sensor: String,
+    /// The site of its first statement.
+    pub site: String,
+    /// Statement kind (`radar`, `silo`, `inspection`, `notice`).
+    pub kind: String,
+    /// Whether it reports periodically (radar and silo telemetry), so that gaps mean something.
+    pub periodic: bool,
+    /// Its statements, in log order.
+    pub readings: Vec<ReadingView>,
+    /// Gaps between consecutive readings (in log order): longer than the reporting period, or with
+    /// sequence numbers skipped (readings made and withheld).
+    pub gaps: Vec<GapView>,
+}
+
+/// One statement on a timeline.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingView {
+    /// Log index.
+    pub index: u64,
+    /// The sensor's sequence number.
+    pub seq: u64,
+    /// The statement's time, Unix ms (the sensor's clock).
+    pub time_ms: i64,
+}
+
+/// A gap in a sensor's readings.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GapView {
+    /// Time of the reading before the gap, Unix ms.
+    pub from_ms: i64,
+    /// Time of the reading after it, Unix ms.
+    pub to_ms: i64,
+    /// Length, s.
+    pub length_s: f64,
+    /// Sequence numbers skipped between the two readings (0: none, the gap is in time only).
+    pub missing_seq: u64,
+}
+
+/// A log entry that does not decode.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Undecodable {
+    /// Log index.
+    pub index: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// `GET /api/alerts`: the alert files of the monitor's folder.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsView {
+    /// The folder.
+    pub dir: String,
+    /// The alerts, by file name.
+    pub alerts: Vec<AlertSummary>,
+}
+
+/// One alert file.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSummary {
+    /// File name (`alert-<n>-<index>-<kind>.json`); `GET /api/alerts/{file}` serves it as written.
+    pub file: String,
+    /// Its schema (`shieldwatch/evidence/v1` or `shieldwatch/log-evidence/v1`), if it has one.
+    pub schema: Option<String>,
+    /// The alert kind (`rule:<id>`, `gap`, `split_view`, …).
+    pub kind: String,
+    /// The accused log index (evidence bundles).
+    pub index: Option<u64>,
+    /// What the monitor found.
+    pub summary: String,
+    /// The sensor concerned, if any.
+    pub sensor: Option<String>,
+    /// Why the file could not be read as an alert, if it could not.
+    pub error: Option<String>,
+}

@@ -1,8 +1,10 @@
-//! `shieldwatch dashboard [SCENARIO]`: the local web app of `crates/dashboard`, served until Ctrl-C.
+//! `shieldwatch dashboard [SCENARIO] [--log URL]... [--monitor-dir DIR] [--trust FILE]`: the local web
+//! app of `crates/dashboard`, served until Ctrl-C.
 //! Prints the URL to open on one line, `dashboard: http://ADDR/`, once the listener is bound (with
 //! `--listen 127.0.0.1:0` the system picks the port, and that line names it).
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -19,12 +21,39 @@ pub struct DashboardArgs {
     /// Address to listen on (port 0: any free port; the URL line says which).
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub listen: String,
+    /// A transparency log to show in the verification view (its base URL); repeatable. Read as a
+    /// client, checked against the trust file.
+    #[arg(long = "log", value_name = "URL")]
+    pub logs: Vec<String>,
+    /// The folder `shieldwatch monitor --out` writes its alert files to.
+    #[arg(long, value_name = "DIR")]
+    pub monitor_dir: Option<PathBuf>,
+    /// The trust file (as `shieldwatch verify evidence --trust` takes it): the only keys checkpoints,
+    /// cosignatures and evidence are checked against. Required with --log or --monitor-dir.
+    #[arg(long, value_name = "FILE")]
+    pub trust: Option<PathBuf>,
+    /// The sensors' reporting period, s (as `shieldwatch simulate --period-s`): a longer interval
+    /// between two readings is shown as a gap.
+    #[arg(long, default_value_t = 300)]
+    pub period_s: u64,
 }
 
-/// Serves the dashboard. Exit status 2 when the scenario is rejected.
+/// Serves the dashboard. Exit status 2 when the scenario, the trust file or another argument is rejected.
 pub fn run(args: &DashboardArgs) -> anyhow::Result<ExitCode> {
     let scenario = match Scenario::load(&args.scenario) {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("shieldwatch: error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let verification = match dashboard::Verification::load(&dashboard::VerificationConfig {
+        logs: args.logs.clone(),
+        monitor_dir: args.monitor_dir.clone(),
+        trust: args.trust.clone(),
+        period_s: args.period_s,
+    }) {
+        Ok(v) => v,
         Err(e) => {
             eprintln!("shieldwatch: error: {e}");
             return Ok(ExitCode::from(2));
@@ -45,7 +74,7 @@ pub fn run(args: &DashboardArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("shieldwatch: error: waiting for Ctrl-C: {e}");
             }
         };
-        dashboard::serve(listener, scenario, shutdown)
+        dashboard::serve(listener, scenario, verification, shutdown)
             .await
             .context("serving the dashboard")
     })?;
