@@ -321,6 +321,7 @@ function tabs() {
       void showVerification();
     } else {
       history.replaceState(null, "", "#study");
+      showStudy();
     }
   };
   all.forEach((t, i) => {
@@ -334,7 +335,17 @@ function tabs() {
     });
   });
   if (location.hash === "#verification") select($<HTMLButtonElement>("#tab-verification"), false);
+  else showStudy();
+}
+
+let studyStarted = false;
+
+/** Loads the study view (once, the first time it is shown: a page opened on the verification view runs
+ * no study until the Study tab is chosen). */
+function showStudy() {
+  if (studyStarted) return;
+  studyStarted = true;
+  void start();
 }
 
 tabs();
-void start();
