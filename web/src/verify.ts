@@ -438,7 +438,7 @@ async function evidence(ev: Record<string, unknown>, trust: TrustKeys, logKey: V
   checks.push({
     item: "The finding",
     level: "note",
-    detail: `${kind} at entry ${index}: "${String(finding.summary)}". Not replayed here: that the agreed rules give this finding from these entries is checked by \`shieldwatch verify evidence\`.`,
+    detail: `${kind} at entry ${index}: "${String(finding.summary)}". Not replayed here: that the agreed rules give this finding from these entries is checked by shieldwatch verify evidence.`,
   });
 }
 
