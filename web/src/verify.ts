@@ -11,7 +11,8 @@
 //   entry through the accused one (or through the checkpoint's last);
 // - every entry's inclusion proof to the checkpoint's root (RFC 6962 / RFC 9162 hashing);
 // - every entry's signature: roster version 1 by all the trust file's anchors, each later roster by all
-//   the authorities of the one before, each statement by its sensor's key in the roster of the time.
+//   the authorities of the one before (and chained to it: next version number, SHA-256 of its entry),
+//   each statement by its sensor's key in the roster of the time.
 // What it does not do: replay the entries through the agreed rules and compare the finding, which is
 // `shieldwatch verify evidence`'s job. A bundle that passes here is authentic and complete; whether the
 // finding follows from it is for the replay.
@@ -251,6 +252,10 @@ interface ProvenEntry {
   proof: string[];
 }
 
+function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
@@ -286,6 +291,7 @@ async function included(e: ProvenEntry, cp: Checkpoint): Promise<Uint8Array<Arra
 /** The roster as the signatures need it. */
 interface Roster {
   version: number;
+  previous: string;
   authorities: string[];
   keys: { name: string; vkey: string; revoked: boolean }[];
 }
@@ -295,6 +301,7 @@ function rosterOf(json: unknown): Roster {
     throw new Failure("not a roster");
   return {
     version: json.version as number,
+    previous: typeof json.previous === "string" ? json.previous : "",
     authorities: json.authorities.map(String),
     keys: json.keys.map((k) => {
       if (!isRecord(k) || typeof k.name !== "string" || typeof k.vkey !== "string") throw new Failure("a roster key is not {name, vkey}");
@@ -316,6 +323,7 @@ async function allSigned(note: SignedNote, vkeys: string[], what: string): Promi
 /** Checks every entry's signature in log order, with the roster of the time; `accused` is the finding's entry. */
 async function signatures(entries: [number, Uint8Array][], trust: TrustKeys, accused: { index: number; kind: string }, checks: Check[], lines: Map<number, Check[]>) {
   let roster: Roster | undefined;
+  let rosterEntry: Uint8Array<ArrayBuffer> | undefined;
   let ok = 0;
   let refused = 0;
   const note = (i: number, level: Check["level"], detail: string) => lines.get(i)?.push({ item: `entry ${i} signature`, level, detail });
@@ -345,7 +353,14 @@ async function signatures(entries: [number, Uint8Array][], trust: TrustKeys, acc
             throw Object.assign(new Failure(why), { fatal: true });
           throw new Failure(message);
         }
+        if (!first) {
+          // A later version names the SHA-256 of the previous version's entry and the next number.
+          const previous = hex(await sha256(rosterEntry!));
+          if (r.previous !== previous || r.version !== roster!.version + 1)
+            throw new Failure(`roster version ${r.version} does not follow version ${roster!.version} (it must be version ${roster!.version + 1} and name the previous entry's SHA-256 ${previous})`);
+        }
         roster = r;
+        rosterEntry = new Uint8Array(bytes);
         ok++;
         note(i, "pass", `roster version ${r.version}, signed by ${first ? "every trust anchor" : "every authority of the previous version"}`);
         continue;

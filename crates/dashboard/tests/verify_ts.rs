@@ -1,7 +1,8 @@
 //! The page's evidence verifier (`web/src/verify.ts`, compiled by the page's own TypeScript and run
 //! under Node.js, whose WebCrypto has Ed25519 and SHA-256 as the browser's does) set against the `verify`
-//! crate on the same files: an evidence bundle built from two simulated hours (a withheld-readings
-//! finding, replayed by `verify::engine`) and its tampered copies — an entry's byte, a proof hash, an entry
+//! crate on the same files: an evidence bundle built from two simulated hours with a second roster
+//! version (a withheld-readings finding, replayed by `verify::engine`), the same with that roster version
+//! not chained to the first (in the log, not admitted, shown as such), and its tampered copies — an entry's byte, a proof hash, an entry
 //! left out, the witness's cosignature removed, another root in the checkpoint, a previous checkpoint,
 //! trust anchors that did not sign the roster —, and log evidence of every kind (split view, rollback,
 //! rewritten history) with their tampered copies. Every verdict must be the one `verify::evidence::verify`
@@ -70,7 +71,8 @@ const cases = JSON.parse(readFileSync(new URL("./cases.json", import.meta.url)))
 const out = {};
 for (const c of cases) {
   const r = await verifyAlert(c.bundle, c.trust);
-  out[c.name] = { verified: r.verified, reason: r.reason, checks: r.checks.map((x) => `${x.level} ${x.item}: ${x.detail}`) };
+  const line = (x) => `${x.level} ${x.item}: ${x.detail}`;
+  out[c.name] = { verified: r.verified, reason: r.reason, checks: r.checks.map(line), entries: r.entries.map(line) };
 }
 console.log(JSON.stringify(out));
 "#,
@@ -130,37 +132,62 @@ fn the_typescript_verifier_gives_the_verify_crates_verdicts() {
     cfg.duration_ms = 2 * 3_600_000;
     cfg.faults = vec![(3_600_000, Fault::Gap)];
     let dep = Deployment::new(&cfg).unwrap();
-    let mut entries = vec![dep.roster_entry.clone()];
-    entries.extend(simulate(&dep, &cfg).unwrap().into_iter().map(|e| e.entry));
-    let mut tree = MemoryTree::new();
-    for e in &entries {
-        tree.push(e).unwrap();
-    }
-    let size = entries.len() as u64;
+    let simulated: Vec<Vec<u8>> = simulate(&dep, &cfg)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entry)
+        .collect();
     let rules = Arc::new(builtin_or_path("europe-2008").unwrap());
     let anchors = dep.anchors();
-    let mut engine = Engine::new(Registry::new(anchors.clone()).unwrap(), Arc::clone(&rules));
-    let finding = (0u64..)
-        .zip(&entries)
-        .flat_map(|(i, e)| engine.entry(i, e))
-        .find(|f| f.kind == FindingKind::Gap)
-        .expect("the withheld readings are a gap finding");
-    let note = cosigned(&log, &w, &tree, size, 1_700_000_000);
-    let judged = Judgement {
-        note: &note,
-        size,
-        previous: None,
-        clock: Clock::Witness,
+    // Roster version 2 after version 1: chained (the next number, the SHA-256 of version 1's entry), or
+    // not (another `previous`), both signed by every authority of version 1.
+    let roster2 = |previous: String| {
+        let mut r = dep.roster.clone();
+        r.version = 2;
+        r.previous = previous;
+        r.sign(&dep.authorities.iter().collect::<Vec<_>>()).unwrap()
     };
-    let ev = build(
-        &finding,
-        &rules,
-        &judged,
-        |i| Ok(entries[i as usize].clone()),
-        |i| Ok(tlog::merkle::prove_inclusion(size, i, &tree).unwrap()),
-    )
-    .unwrap();
-    let ev = serde_json::to_value(&ev).unwrap();
+    let chained = roster2(verify::roster::entry_hash(&dep.roster_entry));
+    let unchained = roster2("00".repeat(32));
+    // The log of `entries`, its gap finding and its evidence bundle (cosigned checkpoint).
+    let bundle = |entries: &[Vec<u8>]| {
+        let mut tree = MemoryTree::new();
+        for e in entries {
+            tree.push(e).unwrap();
+        }
+        let size = entries.len() as u64;
+        let mut engine = Engine::new(Registry::new(anchors.clone()).unwrap(), Arc::clone(&rules));
+        let finding = (0u64..)
+            .zip(entries)
+            .flat_map(|(i, e)| engine.entry(i, e))
+            .find(|f| f.kind == FindingKind::Gap)
+            .expect("the withheld readings are a gap finding");
+        let note = cosigned(&log, &w, &tree, size, 1_700_000_000);
+        let judged = Judgement {
+            note: &note,
+            size,
+            previous: None,
+            clock: Clock::Witness,
+        };
+        let ev = build(
+            &finding,
+            &rules,
+            &judged,
+            |i| Ok(entries[i as usize].clone()),
+            |i| Ok(tlog::merkle::prove_inclusion(size, i, &tree).unwrap()),
+        )
+        .unwrap();
+        (serde_json::to_value(&ev).unwrap(), tree)
+    };
+    let log_of = |second: &[u8]| {
+        let mut entries = vec![dep.roster_entry.clone(), second.to_vec()];
+        entries.extend(simulated.iter().cloned());
+        entries
+    };
+    let entries = log_of(&chained);
+    let (ev, tree) = bundle(&entries);
+    let size = entries.len() as u64;
+    let (ev_unchained, _) = bundle(&log_of(&unchained));
     let n = ev["entries"].as_array().unwrap().len();
     let k = n / 2;
 
@@ -171,7 +198,14 @@ fn the_typescript_verifier_gives_the_verify_crates_verdicts() {
         &w.verifier_key(),
         &[other_authority.verifier_key().to_owned()],
     );
-    let mut cases: Vec<(&str, Value, Value)> = vec![("evidence", ev.clone(), trust.clone())];
+    let mut cases: Vec<(&str, Value, Value)> = vec![
+        ("evidence", ev.clone(), trust.clone()),
+        (
+            "evidence: roster version 2 not chained",
+            ev_unchained,
+            trust.clone(),
+        ),
+    ];
     let mut v = ev.clone();
     v["entries"][k]["entry"] = json!(flip(v["entries"][k]["entry"].as_str().unwrap(), 30));
     cases.push(("evidence: entry byte", v, trust.clone()));
@@ -288,8 +322,20 @@ fn the_typescript_verifier_gives_the_verify_crates_verdicts() {
         );
         accepted += usize::from(browser);
     }
-    // The untampered ones pass, and only they.
-    assert_eq!(accepted, 4, "{ts:?}");
+    // The untampered ones pass, and only they (a roster version that does not follow its predecessor is
+    // in the log but not admitted: the replay counts it as forged, the gap finding stands).
+    assert_eq!(accepted, 5, "{ts:?}");
+    let entry1 = |name: &str| ts[name]["entries"][3].as_str().unwrap().to_owned();
+    assert!(
+        entry1("evidence").starts_with("pass entry 1 signature: roster version 2"),
+        "{}",
+        entry1("evidence")
+    );
+    let broken = entry1("evidence: roster version 2 not chained");
+    assert!(
+        broken.starts_with("note entry 1 signature: roster version 2 does not follow version 1"),
+        "{broken}"
+    );
     let reason = |name: &str| ts[name]["reason"].as_str().unwrap().to_owned();
     assert!(
         reason("evidence: wrong anchors")
