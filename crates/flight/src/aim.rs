@@ -28,6 +28,25 @@ const KICK_MIN_DEG: f64 = 0.2;
 const KICK_MAX_DEG: f64 = 70.0;
 /// Launch-azimuth convergence, degrees (2 cm across the track at 10 000 km).
 const AZIMUTH_TOL_DEG: f64 = 1e-7;
+/// Relative tolerance of the fast search's flights (the final flights use the caller's).
+pub const SEARCH_RTOL: f64 = 1e-8;
+/// Launch-azimuth convergence of the fast search's flights, degrees (0.2 m across the track at
+/// 10 000 km).
+pub const SEARCH_AZIMUTH_TOL_DEG: f64 = 1e-6;
+/// The fast search's maximum-range kick is final once a parabola's half-width is below this, degrees.
+const PARABOLA_FINAL_DEG: f64 = 0.1;
+/// A minimum-energy search is done once the maximum-range kick moves by less than this between two
+/// scales, degrees.
+pub const KICK_CONVERGED_DEG: f64 = 0.01;
+/// Largest number of scale / kick rounds of a minimum-energy fast search.
+const MAX_ROUNDS: usize = 8;
+/// The final secant stops once the impact is this close to the target, metres.
+pub const POLISH_MISS_M: f64 = 0.1;
+/// Largest number of final flights of the fast search.
+const POLISH_ITERATIONS: usize = 8;
+/// A fast search whose maximum range falls short of the target by less than this leaves the decision to
+/// the exhaustive search, metres.
+const MAX_RANGE_MARGIN_M: f64 = 100.0;
 
 /// The trajectory shape of a powered shot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +74,10 @@ pub struct PoweredShot {
     pub coast: Trajectory,
     /// Distance from the impact point to the target, metres.
     pub miss_m: f64,
+    /// Powered flights the search flew (each launch-azimuth correction counts).
+    pub flights: usize,
+    /// Integrator steps of those flights.
+    pub steps: usize,
 }
 
 /// One flight and its impact, or why there is none.
@@ -67,7 +90,20 @@ struct Shot {
     azimuth_deg: f64,
 }
 
+/// How precisely a flight of the search is flown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// The options given (the final flights, and every flight of the exhaustive search).
+    Strict,
+    /// [`SEARCH_RTOL`] and [`SEARCH_AZIMUTH_TOL_DEG`]: the fast search's flights.
+    Search,
+}
+
 struct Aimer<'a> {
+    /// Powered flights flown so far (each launch-azimuth correction counts).
+    flights: std::cell::Cell<usize>,
+    /// Integrator steps of those flights.
+    steps: std::cell::Cell<usize>,
     /// The last maximum-range kick found, degrees.
     last_max_kick_deg: std::cell::Cell<Option<f64>>,
     /// The last converged launch azimuth less the target's azimuth, degrees: the next search starts there.
@@ -85,17 +121,30 @@ impl Aimer<'_> {
     /// its impact on the target's azimuth (a near-vertical kick lands where the Earth's rotation carries
     /// it, whatever the azimuth: 30 corrections without convergence): no shot of this kick reaches
     /// along the target's azimuth.
-    fn shot(&self, vehicle: &Vehicle, kick_deg: f64) -> Result<Option<Shot>, Error> {
+    fn shot(&self, vehicle: &Vehicle, kick_deg: f64, tier: Tier) -> Result<Option<Shot>, Error> {
         let model = self.options.model;
+        let search = PoweredOptions {
+            rtol: SEARCH_RTOL.max(self.options.rtol),
+            ..*self.options
+        };
+        let (options, az_tol) = match tier {
+            Tier::Strict => (self.options, AZIMUTH_TOL_DEG),
+            Tier::Search => (&search, SEARCH_AZIMUTH_TOL_DEG),
+        };
         let mut az = geodesy::wrap_360_deg(self.target_azimuth_deg + self.offset_deg.get());
+        let mut prev: Option<(f64, f64)> = None;
         for _ in 0..30 {
             let programme = Programme {
                 kick_deg,
                 azimuth_deg: az,
                 ..*self.template
             };
-            let boost = match fly_boost(vehicle, self.site, &programme, self.options) {
-                Ok(b) => b,
+            self.flights.set(self.flights.get() + 1);
+            let boost = match fly_boost(vehicle, self.site, &programme, options) {
+                Ok(b) => {
+                    self.steps.set(self.steps.get() + b.steps());
+                    b
+                }
                 Err(Error::Powered { .. }) => return Ok(None),
                 Err(e) => return Err(e),
             };
@@ -111,7 +160,7 @@ impl Aimer<'_> {
             let impact = coast.impact().position;
             let (range_m, azimuth_deg) = ground_geodesic(&model, self.site, impact);
             let err = geodesy::wrap_180_deg(self.target_azimuth_deg - azimuth_deg);
-            if err.abs() <= AZIMUTH_TOL_DEG {
+            if err.abs() <= az_tol {
                 self.offset_deg
                     .set(geodesy::wrap_180_deg(az - self.target_azimuth_deg));
                 return Ok(Some(Shot {
@@ -122,14 +171,34 @@ impl Aimer<'_> {
                     azimuth_deg,
                 }));
             }
-            az = geodesy::wrap_360_deg(az + err);
+            // A secant step on the azimuth error once two flights are known (the impact azimuth follows
+            // the launch azimuth nearly one for one: the first step assumes exactly that).
+            let step = match prev {
+                Some((az_p, err_p)) if err != err_p => {
+                    let d = geodesy::wrap_180_deg(az - az_p);
+                    let st = -err * d / (err - err_p);
+                    if st.is_finite() && st.abs() <= 30.0 {
+                        st
+                    } else {
+                        err
+                    }
+                }
+                _ => err,
+            };
+            prev = Some((az, err));
+            az = geodesy::wrap_360_deg(az + step);
         }
         Ok(None)
     }
 
     /// The range (m) of a kick, 0 when the flight does not land.
     fn range(&self, vehicle: &Vehicle, kick_deg: f64) -> Result<f64, Error> {
-        Ok(self.shot(vehicle, kick_deg)?.map_or(0.0, |s| s.range_m))
+        self.range_at(vehicle, kick_deg, Tier::Strict)
+    }
+
+    /// The range (m) of a kick flown at `tier`, 0 when the flight does not land.
+    fn range_at(&self, vehicle: &Vehicle, kick_deg: f64, tier: Tier) -> Result<f64, Error> {
+        Ok(self.shot(vehicle, kick_deg, tier)?.map_or(0.0, |s| s.range_m))
     }
 
     /// The maximum-range kick (degrees) and its range (m).
@@ -169,11 +238,145 @@ impl Aimer<'_> {
         self.last_max_kick_deg.set(Some(k));
         Ok((k, -neg))
     }
+
+    /// The maximum-range kick (degrees) and its range (m) at the search tolerance: successive parabolas
+    /// through three kicks, moving toward the larger range when the middle one is not the largest, the
+    /// half-width divided by 4 each time until below [`PARABOLA_FINAL_DEG`]. From `seed_deg` (half-width
+    /// 1°), else from the best of a scan of the whole kick span (half-width one scan step).
+    fn max_range_fast(&self, vehicle: &Vehicle, seed_deg: Option<f64>) -> Result<(f64, f64), Error> {
+        let mut memo: Vec<(f64, f64)> = Vec::new();
+        let mut range = |k: f64| -> Result<f64, Error> {
+            if let Some(&(_, r)) = memo.iter().find(|(x, _)| *x == k) {
+                return Ok(r);
+            }
+            let r = self.range_at(vehicle, k, Tier::Search)?;
+            memo.push((k, r));
+            Ok(r)
+        };
+        let (mut k, mut h) = match seed_deg {
+            Some(k) => (k.clamp(KICK_MIN_DEG, KICK_MAX_DEG), 1.0),
+            None => {
+                let n = 14;
+                let step = (KICK_MAX_DEG - KICK_MIN_DEG) / n as f64;
+                let mut best = (KICK_MIN_DEG, f64::NEG_INFINITY);
+                for i in 0..=n {
+                    let k = KICK_MIN_DEG + step * i as f64;
+                    let r = range(k)?;
+                    if r > best.1 {
+                        best = (k, r);
+                    }
+                }
+                (best.0, step)
+            }
+        };
+        let mut fk = range(k)?;
+        for _ in 0..100 {
+            let (a, b) = ((k - h).max(KICK_MIN_DEG), (k + h).min(KICK_MAX_DEG));
+            let (fa, fb) = (range(a)?, range(b)?);
+            // Toward the larger range, the stride doubling while the walk goes on.
+            if fa > fk && a < k {
+                (k, fk) = (a, fa);
+                h = (2.0 * h).min(8.0);
+                continue;
+            }
+            if fb > fk && b > k {
+                (k, fk) = (b, fb);
+                h = (2.0 * h).min(8.0);
+                continue;
+            }
+            // The vertex of the parabola through the three, inside [a, b].
+            let (da, db) = (a - k, b - k);
+            let denom = da * db * (da - db);
+            let (p, q) = if denom != 0.0 {
+                (
+                    ((fb - fk) * da - (fa - fk) * db) / denom,
+                    ((fa - fk) * db * db - (fb - fk) * da * da) / denom,
+                )
+            } else {
+                (0.0, 0.0)
+            };
+            // f ≈ fk + q x + p x² about k (x = kick − k): vertex at −q / 2p when p < 0.
+            let (x, f) = if p < 0.0 {
+                let x = (-q / (2.0 * p)).clamp(da, db);
+                (x, fk + q * x + p * x * x)
+            } else {
+                (0.0, fk)
+            };
+            if h <= PARABOLA_FINAL_DEG {
+                self.last_max_kick_deg.set(Some(k + x));
+                return Ok((k + x, f.max(fk)));
+            }
+            k += x;
+            fk = range(k)?;
+            h /= 4.0;
+        }
+        Err(Error::Targeting {
+            reason: "the maximum-range kick search does not converge".into(),
+        })
+    }
+
+    /// The scale of `vehicle` whose flight with `kick_deg` reaches the target at the search tolerance
+    /// (Brent to 1e-9 relative), bracketed from `s0` by factors of `step`; `None` when no bracket is
+    /// found within a hundredfold of the vehicle either way.
+    fn scale_reaching(
+        &self,
+        vehicle: &Vehicle,
+        kick_deg: f64,
+        s0: f64,
+        step: f64,
+    ) -> Result<Option<f64>, Error> {
+        let excess = |s: f64| -> Result<f64, Error> {
+            Ok(self.range_at(&vehicle.with_stages_scaled(s)?, kick_deg, Tier::Search)? - self.target_range_m)
+        };
+        let (mut lo, mut hi) = (s0, s0);
+        if excess(s0)? < 0.0 {
+            while excess(hi * step)? < 0.0 {
+                hi *= step;
+                if hi > 100.0 {
+                    return Ok(None);
+                }
+            }
+            lo = hi;
+            hi *= step;
+        } else {
+            while excess(lo / step)? >= 0.0 {
+                lo /= step;
+                if lo < 1e-2 {
+                    return Ok(None);
+                }
+            }
+            hi = lo;
+            lo /= step;
+        }
+        // One more step outward on either side: an end found next to the root (where the search's
+        // noise could flip its sign when flown again) does not bound the bracket.
+        let (lo, hi) = (lo / step, hi * step);
+        let failure = FirstError::default();
+        let s = brent(|s| failure.value(excess(s)), lo, hi, 1e-9 * hi);
+        failure.check()?;
+        Ok(s)
+    }
+
+    /// The slope of `range` (m per unit of x) at `x` by a central difference of half-width `dx`.
+    fn slope<F: Fn(f64) -> Result<f64, Error>>(&self, range: F, x: f64, dx: f64) -> Result<f64, Error> {
+        Ok((range(x + dx)? - range(x - dx)?) / (2.0 * dx))
+    }
 }
 
 /// Finds the programme (and for a minimum-energy shot the vehicle's scale) that lands `vehicle`, launched
 /// from `site`, on `target` (its height is ignored: impact is on the ellipsoid), with the vertical rise
 /// and kick duration of `template`.
+///
+/// The fast search: every flight of the search phase is flown at [`SEARCH_RTOL`] (launch azimuth to
+/// [`SEARCH_AZIMUTH_TOL_DEG`]); the maximum-range kick is found by successive parabolas through three
+/// kicks (a coarse scan of the kick span first); a minimum-energy shot alternates between the scale that
+/// reaches the target at a fixed kick (Brent) and the maximum-range kick of that scale, until the kick
+/// moves by less than [`KICK_CONVERGED_DEG`] (the range is flat in the kick there, so the scale is
+/// unchanged to second order); a lofted or depressed shot finds its kick by Brent at the search
+/// tolerance. Only the final flights use `options.rtol`: a secant on the scale (minimum energy) or the
+/// kick (lofted, depressed), from the search's answer, until the impact is within [`POLISH_MISS_M`] of
+/// the target. Should that not converge, the exhaustive search ([`aim_at_exhaustive`]) is run instead.
+/// `tests/aim_fast.rs` holds both to the same shot.
 ///
 /// Errors: a target beyond the vehicle's maximum range (lofted, depressed) or beyond the family's
 /// (minimum energy), invalid inputs, or a search that does not converge to within 1 m.
@@ -185,6 +388,63 @@ pub fn aim_at(
     shape: PoweredShape,
     options: &PoweredOptions,
 ) -> Result<PoweredShot, Error> {
+    let (aimer, ground) = setup(site, target, template, options)?;
+    match fast(&aimer, vehicle, shape, ground)? {
+        Some(shot) => Ok(shot),
+        None => exhaustive(&aimer, vehicle, shape, ground),
+    }
+}
+
+/// [`aim_at`] by the exhaustive search: every flight at `options.rtol`; the maximum-range kick by a
+/// scan and Brent's minimisation to 1e-5°; a minimum-energy shot's scale by Brent (to 1e-9) on the
+/// maximum range of each scale; a lofted or depressed shot's kick by Brent (to 1e-9°). About a thousand
+/// flights for a minimum-energy shot: the reference [`aim_at`]'s fast search is checked against.
+pub fn aim_at_exhaustive(
+    vehicle: &Vehicle,
+    site: Geodetic,
+    target: Geodetic,
+    template: &Programme,
+    shape: PoweredShape,
+    options: &PoweredOptions,
+) -> Result<PoweredShot, Error> {
+    let (aimer, ground) = setup(site, target, template, options)?;
+    exhaustive(&aimer, vehicle, shape, ground)
+}
+
+/// The maximum range of `vehicle` launched from `site` with the vertical rise and kick duration of
+/// `template`, its impact on the geodesic azimuth `azimuth_deg` (degrees clockwise from north) from the
+/// site: the maximum-range kick (degrees) and the range (m), found as [`aim_at`]'s fast search finds
+/// them (a scan, then parabolas, at [`SEARCH_RTOL`]).
+pub fn max_range_toward(
+    vehicle: &Vehicle,
+    site: Geodetic,
+    azimuth_deg: f64,
+    template: &Programme,
+    options: &PoweredOptions,
+) -> Result<(f64, f64), Error> {
+    in_range("azimuth_deg", azimuth_deg, -720.0, 720.0, "an azimuth in degrees")?;
+    template.validate()?;
+    let aimer = Aimer {
+        flights: std::cell::Cell::new(0),
+        steps: std::cell::Cell::new(0),
+        offset_deg: std::cell::Cell::new(0.0),
+        last_max_kick_deg: std::cell::Cell::new(None),
+        site,
+        template,
+        options,
+        target_range_m: 0.0,
+        target_azimuth_deg: geodesy::wrap_360_deg(azimuth_deg),
+    };
+    aimer.max_range_fast(vehicle, None)
+}
+
+/// Checks the inputs and sets up the search: the aimer and the target on the ellipsoid.
+fn setup<'a>(
+    site: Geodetic,
+    target: Geodetic,
+    template: &'a Programme,
+    options: &'a PoweredOptions,
+) -> Result<(Aimer<'a>, Geodetic), Error> {
     in_range(
         "lat_deg",
         target.lat_deg,
@@ -203,6 +463,8 @@ pub fn aim_at(
         });
     }
     let aimer = Aimer {
+        flights: std::cell::Cell::new(0),
+        steps: std::cell::Cell::new(0),
         offset_deg: std::cell::Cell::new(0.0),
         last_max_kick_deg: std::cell::Cell::new(None),
         site,
@@ -211,17 +473,33 @@ pub fn aim_at(
         target_range_m,
         target_azimuth_deg,
     };
+    Ok((aimer, ground))
+}
+
+/// The error of a target beyond the maximum range `r_max_m`.
+fn beyond(aimer: &Aimer, r_max_m: f64) -> Error {
+    Error::Targeting {
+        reason: format!(
+            "the target is {:.0} km away, beyond the vehicle's maximum range of {:.0} km",
+            aimer.target_range_m / 1e3,
+            r_max_m / 1e3
+        ),
+    }
+}
+
+/// The exhaustive search (see [`aim_at_exhaustive`]).
+fn exhaustive(
+    aimer: &Aimer,
+    vehicle: &Vehicle,
+    shape: PoweredShape,
+    ground: Geodetic,
+) -> Result<PoweredShot, Error> {
+    let target_range_m = aimer.target_range_m;
     let (sized, scale, kick) = match shape {
         PoweredShape::Lofted | PoweredShape::Depressed => {
             let (k_max, r_max) = aimer.max_range(vehicle)?;
             if r_max < target_range_m {
-                return Err(Error::Targeting {
-                    reason: format!(
-                        "the target is {:.0} km away, beyond the vehicle's maximum range of {:.0} km",
-                        target_range_m / 1e3,
-                        r_max / 1e3
-                    ),
-                });
+                return Err(beyond(aimer, r_max));
             }
             let (a, b) = if shape == PoweredShape::Lofted {
                 (KICK_MIN_DEG, k_max)
@@ -289,11 +567,24 @@ pub fn aim_at(
             (sized, s, k)
         }
     };
-    let shot = aimer.shot(&sized, kick)?.ok_or_else(|| Error::Targeting {
-        reason: "the solution found does not fly".into(),
-    })?;
+    let shot = aimer
+        .shot(&sized, kick, Tier::Strict)?
+        .ok_or_else(|| Error::Targeting {
+            reason: "the solution found does not fly".into(),
+        })?;
+    finish(aimer, sized, scale, shot, ground)
+}
+
+/// The shot as found, checked to land within 1 m of `ground`.
+fn finish(
+    aimer: &Aimer,
+    sized: Vehicle,
+    scale: f64,
+    shot: Shot,
+    ground: Geodetic,
+) -> Result<PoweredShot, Error> {
     let impact = shot.coast.impact().position;
-    let miss_m = ground_geodesic(&model, impact, ground).0;
+    let miss_m = ground_geodesic(&aimer.options.model, impact, ground).0;
     // The minimum-energy shot sits on the flat top of the range curve: its range is held by the scale,
     // to within the kick's resolution there.
     if miss_m > 1.0 {
@@ -312,7 +603,122 @@ pub fn aim_at(
         boost: shot.boost,
         coast: shot.coast,
         miss_m,
+        flights: aimer.flights.get(),
+        steps: aimer.steps.get(),
     })
+}
+
+/// The fast search (see [`aim_at`]); `None` when its final secant does not converge.
+fn fast(
+    aimer: &Aimer,
+    vehicle: &Vehicle,
+    shape: PoweredShape,
+    ground: Geodetic,
+) -> Result<Option<PoweredShot>, Error> {
+    let goal = aimer.target_range_m;
+    match shape {
+        PoweredShape::Lofted | PoweredShape::Depressed => {
+            let (k_max, r_max) = aimer.max_range_fast(vehicle, None)?;
+            // Within the search's resolution of the maximum, the exhaustive search decides.
+            if r_max < goal - MAX_RANGE_MARGIN_M {
+                return Err(beyond(aimer, r_max));
+            }
+            let (a, b) = if shape == PoweredShape::Lofted {
+                (KICK_MIN_DEG, k_max)
+            } else {
+                (k_max, KICK_MAX_DEG)
+            };
+            let failure = FirstError::default();
+            let k = brent(
+                |k| failure.value(aimer.range_at(vehicle, k, Tier::Search)) - goal,
+                a,
+                b,
+                1e-7,
+            );
+            failure.check()?;
+            let Some(k) = k else { return Ok(None) };
+            let fly = |k: f64| aimer.shot(vehicle, k, Tier::Strict);
+            let slope = aimer.slope(|k| aimer.range_at(vehicle, k, Tier::Search), k, 1e-3)?;
+            Ok(match polish(aimer, fly, k, slope, ground)? {
+                Some((_, shot)) => Some(finish(aimer, vehicle.clone(), 1.0, shot, ground)?),
+                None => None,
+            })
+        }
+        PoweredShape::MinimumEnergy => {
+            let (mut k, _) = aimer.max_range_fast(vehicle, None)?;
+            let mut s = 1.0;
+            let mut step = 1.5;
+            let mut converged = false;
+            for _ in 0..MAX_ROUNDS {
+                let Some(s_new) = aimer.scale_reaching(vehicle, k, s, step)? else {
+                    return Ok(None);
+                };
+                s = s_new;
+                step = 1.02;
+                let sized = vehicle.with_stages_scaled(s)?;
+                let (k_new, _) = aimer.max_range_fast(&sized, Some(k))?;
+                let moved = (k_new - k).abs();
+                k = k_new;
+                if moved < KICK_CONVERGED_DEG {
+                    converged = true;
+                    break;
+                }
+            }
+            if !converged {
+                return Ok(None);
+            }
+            let Some(s) = aimer.scale_reaching(vehicle, k, s, 1.001)? else {
+                return Ok(None);
+            };
+            let range_of = |s: f64, tier: Tier| -> Result<Option<Shot>, Error> {
+                aimer.shot(&vehicle.with_stages_scaled(s)?, k, tier)
+            };
+            let slope = aimer.slope(
+                |s| Ok(range_of(s, Tier::Search)?.map_or(0.0, |x| x.range_m)),
+                s,
+                1e-6 * s,
+            )?;
+            Ok(
+                match polish(aimer, |s| range_of(s, Tier::Strict), s, slope, ground)? {
+                    Some((s, shot)) => Some(finish(aimer, vehicle.with_stages_scaled(s)?, s, shot, ground)?),
+                    None => None,
+                },
+            )
+        }
+    }
+}
+
+/// Secant iterations from `x0` (first step by `slope`, m of range per unit of x) on flights `fly` until
+/// the impact lies within [`POLISH_MISS_M`] of `ground`: the parameter and its shot, or `None` after
+/// [`POLISH_ITERATIONS`] flights or when a flight does not land.
+fn polish<F: Fn(f64) -> Result<Option<Shot>, Error>>(
+    aimer: &Aimer,
+    fly: F,
+    x0: f64,
+    slope: f64,
+    ground: Geodetic,
+) -> Result<Option<(f64, Shot)>, Error> {
+    let model = &aimer.options.model;
+    let mut prev: Option<(f64, f64)> = None;
+    let mut x = x0;
+    for _ in 0..POLISH_ITERATIONS {
+        let Some(shot) = fly(x)? else { return Ok(None) };
+        let miss = ground_geodesic(model, shot.coast.impact().position, ground).0;
+        let err = shot.range_m - aimer.target_range_m;
+        if miss <= POLISH_MISS_M {
+            return Ok(Some((x, shot)));
+        }
+        let s = match prev {
+            Some((xp, ep)) if x != xp && err != ep => (err - ep) / (x - xp),
+            _ => slope,
+        };
+        if !(s.is_finite() && s != 0.0) {
+            return Ok(None);
+        }
+        prev = Some((x, err));
+        x -= err / s;
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
