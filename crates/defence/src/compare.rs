@@ -282,8 +282,7 @@ pub fn differences(a: &Scenario, b: &Scenario) -> Vec<Difference> {
     out
 }
 
-/// How one trajectory's answer changes from A to B (radars as specified; crossover speeds below the
-/// lowest assumed speed count as that speed).
+/// How one trajectory's answer changes from A to B (radars as specified; crossover speeds as computed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Change {
@@ -456,19 +455,13 @@ fn km(x: Option<f64>) -> Option<f64> {
     x.map(|m| (m / 100.0).round() / 10.0)
 }
 
-/// What changes from A to B for one trajectory. Crossover speeds below `low_mps` (the lowest assumed
-/// speed) count as `low_mps`: there the fixed boost model gives a slow interceptor its burnout height
-/// for free, so the figures say only that every assumed speed engages (as the study's table says
-/// "< low end").
-fn change_of(ra: &ThreatResult, rb: &ThreatResult, low_mps: f64) -> Change {
+/// What changes from A to B for one trajectory: crossover speeds compared as computed (within 10 m/s
+/// they are the same).
+fn change_of(ra: &ThreatResult, rb: &ThreatResult) -> Change {
     if ra.skipped.is_some() {
         return Change::NotFlown;
     }
-    let clamp = |x: Option<f64>| x.map(|v| v.max(low_mps));
-    match (
-        clamp(ra.specified.crossover_speed_mps),
-        clamp(rb.specified.crossover_speed_mps),
-    ) {
+    match (ra.specified.crossover_speed_mps, rb.specified.crossover_speed_mps) {
         (None, None) => Change::Neither,
         (Some(_), None) => Change::OnlyA,
         (None, Some(_)) => Change::OnlyB,
@@ -490,7 +483,6 @@ impl Comparison {
             .collect();
         speeds.sort_by(f64::total_cmp);
         speeds.dedup();
-        let low = speeds.first().copied().unwrap_or(0.0);
         let trajectories: Vec<TrajectoryRow> = study_a
             .threats
             .iter()
@@ -519,7 +511,7 @@ impl Comparison {
                 crossover_most_capable_b_mps: rb.most_capable.crossover_speed_mps.map(f64::round),
                 engaged_at_scenario_speed_a: ra.specified.engaged_at_scenario_speed,
                 engaged_at_scenario_speed_b: rb.specified.engaged_at_scenario_speed,
-                change: change_of(ra, rb, low),
+                change: change_of(ra, rb),
             })
             .collect();
         let mut families: Vec<&str> = Vec::new();
@@ -714,12 +706,7 @@ pub fn summary(c: &Comparison) -> String {
         "First radar track by launch area (seconds since launch, earliest–latest over its trajectories; radars as specified)\n{t}\n\n"
     ));
 
-    let low = c.speeds_mps.first().copied().unwrap_or(0.0);
-    let crossover = |x: Option<f64>| match x {
-        None => "never".to_string(),
-        Some(v) if v < low => format!("< {:.1}", low / 1e3),
-        Some(v) => format!("{:.2}", v / 1e3),
-    };
+    let crossover = |x: Option<f64>| x.map_or("never".to_string(), |v| format!("{:.2}", v / 1e3));
     let changed: Vec<&TrajectoryRow> = c
         .trajectories
         .iter()
@@ -755,10 +742,13 @@ pub fn summary(c: &Comparison) -> String {
         ));
     } else {
         out.push_str(&format!(
-            "Trajectories whose engagement changes ({} of {flown} flown; crossover speed with the radars as specified, \"< {:.1}\": every assumed speed engages)\n{t}\n\n",
-            changed.len(),
-            low / 1e3
+            "Trajectories whose engagement changes ({} of {flown} flown; crossover speed with the radars as specified)\n{t}\n\n",
+            changed.len()
         ));
+    }
+    if c.study_a.boost == crate::boost::BoostModel::Fixed {
+        out.push_str(crate::report::FIXED_BOOST_NOTE);
+        out.push_str("\n\n");
     }
 
     let mut t = table();

@@ -15,15 +15,13 @@ fn km(m: f64) -> String {
     }
 }
 
-fn opt_kms(v: Option<f64>, low: f64) -> String {
-    match v {
-        None => "never".into(),
-        // Below the disputed range the fixed boost model (burnout height and downrange given for free)
-        // makes the figure meaningless: say only that the whole range engages.
-        Some(x) if x < low => format!("< {:.1}", low / 1e3),
-        Some(x) => format!("{:.2}", x / 1e3),
-    }
+fn opt_kms(v: Option<f64>) -> String {
+    v.map_or("never".into(), |x| format!("{:.2}", x / 1e3))
 }
+
+/// The note a study, comparison or chart under the fixed boost carries: its crossover speeds are shown
+/// as computed, but the fixed boost gives a slow interceptor its burnout height and downrange for free.
+pub const FIXED_BOOST_NOTE: &str = "Note: under the fixed boost every interceptor burns out at the scenario's burnout height and downrange whatever its speed, which no slow rocket reaches: crossover speeds below the disputed range are not physical (use --boost powered)";
 
 fn opt_km(v: Option<f64>) -> String {
     v.map_or("never".into(), |x| format!("{:.0}", x / 1e3))
@@ -44,8 +42,8 @@ pub const CROSSOVER_HEADER: [&str; 10] = [
     "crossover km/s (best)",
 ];
 
-/// One row of the crossover table, under [`CROSSOVER_HEADER`]; `low` is the lowest assumed speed, m/s.
-pub fn crossover_row(r: &ThreatResult, low: f64) -> [String; 10] {
+/// One row of the crossover table, under [`CROSSOVER_HEADER`].
+pub fn crossover_row(r: &ThreatResult) -> [String; 10] {
     let track = |x: Option<f64>| x.map_or("never".into(), |x| format!("{x:.0}"));
     [
         r.missile.clone(),
@@ -55,9 +53,9 @@ pub fn crossover_row(r: &ThreatResult, low: f64) -> [String; 10] {
         km(r.range_m),
         format!("{:.0}", r.flight_time_s),
         track(r.specified.first_detection_s),
-        opt_kms(r.specified.crossover_speed_mps, low),
+        opt_kms(r.specified.crossover_speed_mps),
         track(r.most_capable.first_detection_s),
-        opt_kms(r.most_capable.crossover_speed_mps, low),
+        opt_kms(r.most_capable.crossover_speed_mps),
     ]
 }
 
@@ -85,18 +83,18 @@ pub fn summary(study: &Study) -> String {
     out.push('\n');
 
     // (1) and (2): crossover speeds per launch site and target.
-    // Below the disputed range only the fixed boost model's figure is meaningless (see `opt_kms`).
-    let low = match study.boost {
-        crate::boost::BoostModel::Fixed => study.speeds_mps.first().copied().unwrap_or(0.0),
-        crate::boost::BoostModel::Powered => 0.0,
-    };
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(CROSSOVER_HEADER.to_vec());
     for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
-        t.add_row(crossover_row(r, low).to_vec());
+        t.add_row(crossover_row(r).to_vec());
     }
-    out.push_str(&format!("Crossover speed: the lowest interceptor burnout speed that engages each trajectory\n(spec. = radar as specified; best = radar at the most capable end of its ranges)\n{t}\n\n"));
+    out.push_str(&format!("Crossover speed: the lowest interceptor burnout speed that engages each trajectory\n(spec. = radar as specified; best = radar at the most capable end of its ranges)\n{t}\n"));
+    if study.boost == crate::boost::BoostModel::Fixed {
+        out.push_str(FIXED_BOOST_NOTE);
+        out.push('\n');
+    }
+    out.push('\n');
 
     // Answers per speed.
     let mut t = Table::new();
@@ -548,6 +546,13 @@ pub fn crossover_svg(study: &Study, speed_range: Option<[f64; 2]>) -> Result<Str
         &attrs!["x" => f1(x(6000.0)), "y" => f1(y1 + 26.0), "text-anchor" => "middle"],
         "interceptor burnout speed, km/s",
     )?;
+    if study.boost == crate::boost::BoostModel::Fixed {
+        s.leaf(
+            "text",
+            &attrs!["x" => 10, "y" => f1(y1 + 42.0), "font-size" => 10],
+            FIXED_BOOST_NOTE,
+        )?;
+    }
     for (i, r) in rows.iter().enumerate() {
         let y = top + row_h * (i as f64 + 0.7);
         s.leaf(
