@@ -706,7 +706,7 @@ pub fn summary(c: &Comparison) -> String {
         "First radar track by launch area (seconds since launch, earliest–latest over its trajectories; radars as specified)\n{t}\n\n"
     ));
 
-    let crossover = |x: Option<f64>| x.map_or("never".to_string(), |v| format!("{:.2}", v / 1e3));
+    let crossover = crossover_cell;
     let changed: Vec<&TrajectoryRow> = c
         .trajectories
         .iter()
@@ -814,14 +814,22 @@ pub fn parameters_csv(c: &Comparison) -> Result<String, render::RenderError> {
     render::csv::to_csv(c.differences.iter().cloned())
 }
 
-/// Colour and legend text of a trajectory's change on the map.
+/// A crossover speed as the terminal table and the HTML page show it, km/s: "never", or the speed to
+/// 10 m/s, below the lowest assumed speed too (no special case: the powered flyout makes every speed
+/// mean something). `compare.csv` and `compare.json` keep the full number.
+fn crossover_cell(x: Option<f64>) -> String {
+    x.map_or_else(|| "never".to_string(), |v| format!("{:.2}", v / 1e3))
+}
+
+/// Colour and legend text of a trajectory's change on the map: the changes in saturated colours that
+/// tell A (orange) from B (blue), the unchanged in greys (dark: engaged in both, light: in neither).
 fn change_style(ch: Change) -> (&'static str, f64, &'static str) {
     match ch {
         Change::OnlyB => ("#1f6fb2", 1.8, "engageable only in B"),
         Change::OnlyA => ("#d35400", 1.8, "engageable only in A"),
         Change::LowerInB => ("#7d3c98", 1.4, "both; B needs a lower speed"),
         Change::LowerInA => ("#b9770e", 1.4, "both; A needs a lower speed"),
-        Change::Same => ("#c0392b", 1.2, "both, same crossover speed"),
+        Change::Same => ("#566573", 1.2, "both, same crossover speed"),
         Change::Neither | Change::NotFlown => ("#95a5a6", 0.9, "engageable in neither"),
     }
 }
@@ -1040,25 +1048,19 @@ pub fn map_svg(c: &Comparison) -> Result<String, render::RenderError> {
             entries.push((LegendKey::Line(colour.into(), width, String::new()), text.into()));
         }
     }
-    entries.extend([
-        (
-            LegendKey::Dot("#d35400".into(), "#fff".into()),
-            format!("defence site of A only ({})", c.a),
-        ),
-        (
-            LegendKey::Dot("#1f6fb2".into(), "#fff".into()),
-            format!("defence site of B only ({})", c.b),
-        ),
-        (
-            LegendKey::Dot("#1e8449".into(), "#fff".into()),
-            "defence site of both".into(),
-        ),
-        (
-            LegendKey::Dot("#7b241c".into(), "#fff".into()),
-            "launch site".into(),
-        ),
-        (LegendKey::Dot("#ffffff".into(), "#000".into()), "target".into()),
-    ]);
+    // Only the kinds of site the map shows.
+    let kinds = [
+        ("#d35400", "#fff", format!("defence site of A only ({})", c.a)),
+        ("#1f6fb2", "#fff", format!("defence site of B only ({})", c.b)),
+        ("#1e8449", "#fff", "defence site of both".to_string()),
+        ("#7b241c", "#fff", "launch site".to_string()),
+        ("#ffffff", "#000", "target".to_string()),
+    ];
+    for (fill, stroke, text) in kinds {
+        if dots.iter().any(|d| d.3 == fill) {
+            entries.push((LegendKey::Dot(fill.into(), stroke.into()), text));
+        }
+    }
     // Below the map, where it hides no track.
     map::legend(&mut s, (f.x0, f.y0 + f.height + 36.0), &entries)?;
     s.close()?;
@@ -1070,6 +1072,7 @@ pub fn html(c: &Comparison) -> Result<String, render::RenderError> {
     use maud::{PreEscaped, html};
     let map = map_svg(c)?;
     let fmt = |x: Option<f64>, d: usize| opt(x, d);
+    let low = c.speeds_mps.first().copied().unwrap_or(0.0);
     let header = html! {
         p { "A = " b { (c.a) } ": " (c.description_a) }
         p { "B = " b { (c.b) } ": " (c.description_b) }
@@ -1104,6 +1107,11 @@ pub fn html(c: &Comparison) -> Result<String, render::RenderError> {
             }
         }
         h2 { "Every trajectory" }
+        p {
+            "Crossover speed: the lowest interceptor burnout speed that engages the trajectory, radars as "
+            "specified, to 10 m/s (compare.csv keeps the full number); below "
+            (format!("{:.1}", low / 1e3)) " km/s, every assumed speed engages."
+        }
         table {
             tr { th { "threat" } th { "from" } th { "to" } th { "first track A s" } th { "first track B s" } th { "first radar A" } th { "first radar B" } th { "crossover A km/s" } th { "crossover B km/s" } th { "change" } }
             @for r in &c.trajectories {
@@ -1112,7 +1120,7 @@ pub fn html(c: &Comparison) -> Result<String, render::RenderError> {
                     @if r.skipped.is_empty() {
                         td { (fmt(r.first_track_a_s, 0)) } td { (fmt(r.first_track_b_s, 0)) }
                         td { (r.first_radar_a) } td { (r.first_radar_b) }
-                        td { (fmt(r.crossover_a_mps.map(|v| v / 1e3), 2)) } td { (fmt(r.crossover_b_mps.map(|v| v / 1e3), 2)) }
+                        td { (crossover_cell(r.crossover_a_mps)) } td { (crossover_cell(r.crossover_b_mps)) }
                         td { (r.change.name()) }
                     } @else {
                         td colspan="7" { "not flown: " (r.skipped) }
@@ -1155,4 +1163,71 @@ pub fn compare_files(c: &Comparison) -> Result<Vec<render::OutputFile>, render::
     ];
     files.extend(render::png::svg_and_png("map.svg", map_svg(c)?)?);
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CIE L*a*b* (D65) of an sRGB `#rrggbb` colour.
+    fn lab(hex: &str) -> [f64; 3] {
+        let ch = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let (r, g, b) = (ch(1), ch(3), ch(5));
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        let f = |t: f64| {
+            if t > 0.008856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        [116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)), 200.0 * (f(y) - f(z))]
+    }
+
+    /// The map tells every kind of change apart at a glance: any two legend colours lie more than 25
+    /// CIE76 units apart, and the unchanged kinds are greys (chroma under 15), so no unchanged track
+    /// reads as a change (the red once used for "both, same" lay 24.5 units from "only in A").
+    #[test]
+    fn the_change_colours_are_distinct_and_the_unchanged_are_grey() {
+        let all = [
+            Change::OnlyA,
+            Change::OnlyB,
+            Change::LowerInA,
+            Change::LowerInB,
+            Change::Same,
+            Change::Neither,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                let (ca, cb) = (lab(change_style(*a).0), lab(change_style(*b).0));
+                let d = ((ca[0] - cb[0]).powi(2) + (ca[1] - cb[1]).powi(2) + (ca[2] - cb[2]).powi(2)).sqrt();
+                assert!(d > 25.0, "{a:?} and {b:?} are {d:.1} apart");
+            }
+        }
+        for ch in [Change::Same, Change::Neither] {
+            let c = lab(change_style(ch).0);
+            assert!(c[1].hypot(c[2]) < 15.0, "{ch:?} is not a grey: {c:?}");
+        }
+        for ch in [Change::OnlyA, Change::OnlyB, Change::LowerInA, Change::LowerInB] {
+            let c = lab(change_style(ch).0);
+            assert!(c[1].hypot(c[2]) > 40.0, "{ch:?} is too dull for a change: {c:?}");
+        }
+    }
+
+    #[test]
+    fn a_crossover_below_the_lowest_speed_reads_as_every_speed_engaging() {
+        assert_eq!(crossover_cell(None), "never");
+        assert_eq!(crossover_cell(Some(4670.0)), "4.67");
+        assert_eq!(crossover_cell(Some(5400.0)), "5.40");
+        assert_eq!(crossover_cell(Some(6312.0)), "6.31");
+    }
 }

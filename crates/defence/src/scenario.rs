@@ -329,9 +329,11 @@ pub struct Scenario {
     pub vehicles: Vec<VehicleDef>,
 }
 
-/// Why a scenario was rejected: the file, position and key, and what is wrong.
+/// Why a scenario was rejected: the file, position and key, and what is wrong. Shown as
+/// `file:line:column: key: message`, leaving out the position when there is none (line 0: the file could
+/// not be read, or the TOML error has no place) and the key when none applies.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {key}: {message}")]
+#[error("{file}{}{}: {message}", place(*line, *column), if key.is_empty() { String::new() } else { format!(": {key}") })]
 pub struct ScenarioError {
     /// File name (or `<built-in NAME>`).
     pub file: String,
@@ -343,6 +345,15 @@ pub struct ScenarioError {
     pub key: String,
     /// What is wrong.
     pub message: String,
+}
+
+/// `:line:column` of an error, or nothing when it has no position (line 0).
+fn place(line: usize, column: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}:{column}")
+    }
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

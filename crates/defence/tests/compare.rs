@@ -182,6 +182,30 @@ fn no_european_site_engages_a_north_korean_icbm_bound_for_the_us_west_coast() {
             .all(|d| !(d.key.starts_with("radars.") || d.key.starts_with("interceptors.")))
     );
     assert!(first_threat > 0);
+    // The map's legend names only what the map shows: no defence site is shared, and the tracks are
+    // engageable in one scenario only.
+    let svg = compare::map_svg(&c).unwrap();
+    for shown in [
+        "defence site of A only (europe-2008)",
+        "defence site of B only (north-korea-2008)",
+        "launch site",
+        "engageable only in A",
+        "engageable only in B",
+    ] {
+        assert!(svg.contains(shown), "{shown}");
+    }
+    for absent in [
+        "defence site of both",
+        "both, same crossover speed",
+        "engageable in neither",
+    ] {
+        assert!(!svg.contains(absent), "{absent}");
+    }
+    // A meridian label of the antimeridian has no hemisphere.
+    assert!(
+        !svg.contains(">180°W<") && !svg.contains(">180°E<"),
+        "antimeridian label"
+    );
 }
 
 /// The union of threats: a family both scenarios have is flown as A defines it, and the difference is
@@ -307,4 +331,25 @@ fn the_comparison_files_read_back() {
     assert!(html.contains("Parameters that differ") && html.contains("<svg"));
     assert!(get("map.svg").contains("engageable"));
     assert!(files.iter().any(|f| f.name == "map.png"));
+
+    // The page shows a crossover speed as the terminal does, below the lowest assumed speed too:
+    // the number, never a clamped "< 5.4" (the powered flyout makes every speed mean something).
+    let low = c.speeds_mps[0];
+    assert_eq!(low, 5400.0);
+    let mut c2 = c.clone();
+    c2.trajectories[0].crossover_a_mps = Some(6312.0);
+    c2.trajectories[0].crossover_b_mps = Some(4674.0);
+    c2.trajectories[0].change = Change::LowerInB;
+    let html = compare::html(&c2).unwrap();
+    assert!(html.contains("<td>6.31</td><td>4.67</td>"), "{html}");
+    assert!(!html.contains("&lt; 5.4"), "no clamped figure on the page");
+    let text = compare::summary(&c2);
+    let row = text
+        .lines()
+        .find(|l| l.contains("lower-in-b"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        row.contains("6.31") && row.contains("4.67") && !row.contains("< 5.4"),
+        "{row}"
+    );
 }

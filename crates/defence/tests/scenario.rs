@@ -162,3 +162,27 @@ fn site_order_does_not_matter() {
     assert_eq!(sa, sb);
     assert_eq!(a.radars, b.radars);
 }
+
+/// An error without a position or a key says so by leaving them out, not by printing `:0:0: :`.
+#[test]
+fn an_error_without_position_or_key_leaves_them_out() {
+    let missing = std::env::temp_dir().join("shieldwatch-no-such-scenario-6f1c.toml");
+    let e = Scenario::load(missing.to_str().unwrap())
+        .expect_err("a missing file is refused")
+        .to_string();
+    assert!(
+        e.starts_with(&format!("{}: cannot read scenario file (", missing.display())),
+        "{e}"
+    );
+    assert!(!e.contains(":0:0") && !e.contains(": :"), "{e}");
+    assert!(e.contains("built-in scenarios are: europe-2008"), "{e}");
+    // A TOML syntax error has a position but no key: `file:line:column: message`.
+    let e = Scenario::parse("x = 1\n", "bad.toml").unwrap_err().to_string();
+    assert!(e.starts_with("bad.toml:1:1: unknown field `x`"), "{e}");
+    // A checked value has both.
+    let e = bad(|t| t.replacen("site = \"Redzikowo\"", "site = \"Redzikovo\"", 1));
+    assert!(
+        e.contains(": interceptors.GBI-2.site: no site named \"Redzikovo\""),
+        "{e}"
+    );
+}

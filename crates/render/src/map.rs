@@ -329,10 +329,12 @@ fn graticule_step(span_deg: f64) -> f64 {
 
 fn deg_label(v: f64, pos: char, neg: char) -> String {
     let h = if v < 0.0 { neg } else { pos };
-    if v == 0.0 {
-        "0°".into()
+    let whole = v.abs().round();
+    // The equator, the prime meridian and the antimeridian have no hemisphere ("180°W" is 180°E).
+    if whole == 0.0 || (whole == 180.0 && pos == 'E') {
+        format!("{whole:.0}°")
     } else {
-        format!("{:.0}°{h}", v.abs())
+        format!("{whole:.0}°{h}")
     }
 }
 
@@ -668,6 +670,19 @@ pub fn suited_projection(points: &[[f64; 2]]) -> Projection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn graticule_labels_name_the_hemisphere_except_on_the_dividing_lines() {
+        assert_eq!(deg_label(-180.0, 'E', 'W'), "180°");
+        assert_eq!(deg_label(180.0, 'E', 'W'), "180°");
+        assert_eq!(deg_label(-179.9999, 'E', 'W'), "180°");
+        assert_eq!(deg_label(-165.0, 'E', 'W'), "165°W");
+        assert_eq!(deg_label(150.0, 'E', 'W'), "150°E");
+        assert_eq!(deg_label(0.0, 'E', 'W'), "0°");
+        assert_eq!(deg_label(-0.0001, 'N', 'S'), "0°");
+        assert_eq!(deg_label(-30.0, 'N', 'S'), "30°S");
+        assert_eq!(deg_label(75.0, 'N', 'S'), "75°N");
+    }
 
     #[test]
     fn suited_projections() {
