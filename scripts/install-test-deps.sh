@@ -10,6 +10,7 @@ PACKAGES=(
   fonts-dejavu-core                 # the font the PNG twins of SVG plots are rendered with (crates/render)
   chromium                          # opens every HTML report and SVG headless (crates/cli/tests/cli_browser.rs)
   python3-venv                      # the virtual environment pandas is installed into (below)
+  postgresql                        # the log's PostgreSQL backend, run by scripts/test-postgres.sh (crates/tlog-cloud)
 )
 
 missing=()
@@ -47,4 +48,14 @@ if ! "$venv/bin/python" -c "import pandas, sys; sys.exit(pandas.__version__ != '
   echo "installing pandas $pandas_version into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "pandas==$pandas_version"
+fi
+
+# moto's S3 server stands in for S3-compatible object storage in the log's backend tests
+# (scripts/test-s3.sh; crates/tlog-cloud), in the same virtual environment.
+moto_version=5.2.1
+if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null \
+  || [ ! -x "$venv/bin/moto_server" ]; then
+  echo "installing moto[server] $moto_version into $venv" >&2
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$moto_version"
 fi

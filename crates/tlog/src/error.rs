@@ -83,6 +83,15 @@ pub enum StorageError {
     /// Stored data is corrupt.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// A storage service (a database or an object store, as the scale-out backend uses) failed or
+    /// could not be reached.
+    #[error("{what}: {source}")]
+    Backend {
+        /// What was being done, and where ("PostgreSQL 127.0.0.1:5432/log: commit").
+        what: String,
+        /// The service's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Shorthand for `Result<T, tlog::Error>`.

@@ -72,8 +72,13 @@ pub struct LogState {
 /// - **Retries**: implementations may retry transient errors internally; an error returned means
 ///   the operation may or may not have taken effect.
 pub trait Storage: Send + Sync + 'static {
-    /// Stores objects, replacing any existing object at the same path. Each object is written
-    /// atomically; all are durable when this returns.
+    /// Stores objects. Each object is written atomically; all are durable when this returns.
+    ///
+    /// Only the checkpoint copy ([`crate::CHECKPOINT_PATH`]) is ever replaced by other contents.
+    /// Tiles and entry bundles are immutable once written: a backend may refuse to replace one
+    /// with different contents ([`StorageError::Conflict`]; the scale-out backend does, with a
+    /// conditional create), while writing the same contents again succeeds. An object is
+    /// removed with [`Storage::delete_objects`] before it can be written anew.
     ///
     /// # Errors
     ///

@@ -59,7 +59,7 @@ async fn a_storage_outage_is_reported_once_when_it_begins_and_once_when_it_ends(
 
     let dir = tempfile::tempdir().unwrap();
     let storage = Arc::new(Full {
-        inner: LocalStorage::open(dir.path()).unwrap(),
+        inner: Arc::new(LocalStorage::open(dir.path()).unwrap()),
         full: AtomicBool::new(false),
     });
     let (signer, _) = LogSigner::generate("recovery.test/log").unwrap();

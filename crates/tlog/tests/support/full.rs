@@ -1,12 +1,13 @@
 //! A storage that fails its writes on demand, as on a full disk (shared by the recovery tests).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tlog::{Hash, LocalStorage, LogState, Object, Storage, StorageError};
+use tlog::{Hash, LogState, Object, Storage, StorageError};
 
-/// A [`LocalStorage`] whose writes fail while `full` is set, as on a full disk.
+/// A storage (any backend) whose writes fail while `full` is set, as on a full disk.
 pub struct Full {
-    pub inner: LocalStorage,
+    pub inner: Arc<dyn Storage>,
     pub full: AtomicBool,
 }
 

@@ -1,0 +1,194 @@
+//! Throw-away services for tests: a PostgreSQL cluster and an S3-compatible server (moto), each
+//! on loopback, started at most once per test binary by `scripts/test-postgres.sh` and
+//! `scripts/test-s3.sh`, and stopped (their temporary directories removed) when the test binary
+//! exits: the scripts hold on until their standard input, a pipe from the test binary, closes.
+//!
+//! Each test gets a database ([`postgres_database`]) and a bucket ([`s3_bucket`]) of its own.
+//!
+//! When PostgreSQL or moto is not installed the helpers return `None` and print a note, so that a
+//! developer without them can run the rest of the suite; under `CI=true` they panic instead,
+//! since a CI run must not pass by skipping (`scripts/install-test-deps.sh` installs both).
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// A running service: its address, and the pipe whose closing stops it.
+struct Service {
+    url: String,
+    _stdin: Mutex<ChildStdin>,
+    _child: Mutex<Child>,
+}
+
+/// The scripts' exit code for "a tool is not installed".
+const MISSING: i32 = 2;
+
+fn scripts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts")
+}
+
+fn ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// Starts `script` and reads the address it prints; `Err(None)` when a tool is missing.
+fn start(script: &str) -> Result<Service, Option<String>> {
+    let path = scripts_dir().join(script);
+    let mut child = Command::new("bash")
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Some(format!("cannot run {}: {e}", path.display())))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| Some("no stdout pipe".to_owned()))?;
+    let mut line = String::new();
+    let read = BufReader::new(stdout).read_line(&mut line);
+    let url = line.trim().to_owned();
+    if read.is_err() || url.is_empty() {
+        let status = child.wait().map_err(|e| Some(format!("{script}: {e}")))?;
+        return Err(if status.code() == Some(MISSING) {
+            None
+        } else {
+            Some(format!("{script} failed ({status}); its messages are above"))
+        });
+    }
+    let stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Some("no stdin pipe".to_owned()))?;
+    Ok(Service {
+        url,
+        _stdin: Mutex::new(stdin),
+        _child: Mutex::new(child),
+    })
+}
+
+/// The service of `script`, started on first use; `None` (with a note) when its tool is missing
+/// outside CI.
+fn service(cell: &'static OnceLock<Result<Service, Option<String>>>, script: &str) -> Option<&'static str> {
+    match cell.get_or_init(|| start(script)) {
+        Ok(s) => Some(&s.url),
+        Err(Some(e)) => panic!("{e}"),
+        Err(None) => {
+            assert!(
+                !ci(),
+                "CI: {script} cannot run, a tool is missing (scripts/install-test-deps.sh installs postgresql and moto[server])"
+            );
+            eprintln!("SKIPPED: {script} cannot run here (run scripts/install-test-deps.sh)");
+            None
+        }
+    }
+}
+
+static POSTGRES: OnceLock<Result<Service, Option<String>>> = OnceLock::new();
+static S3: OnceLock<Result<Service, Option<String>>> = OnceLock::new();
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `f` on a runtime of its own, in a thread of its own (callers may be inside a runtime).
+fn on_runtime<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+            .block_on(f)
+    })
+    .join()
+    .expect("the helper thread")
+}
+
+/// The URL of a new, empty database on this test binary's PostgreSQL cluster.
+///
+/// # Panics
+///
+/// If the cluster does not start, or PostgreSQL is missing under `CI=true`.
+pub fn postgres_database() -> Option<String> {
+    let server = service(&POSTGRES, "test-postgres.sh")?;
+    let name = format!("test_{}", COUNTER.fetch_add(1, Ordering::Relaxed));
+    let admin = server.to_owned();
+    let db = name.clone();
+    on_runtime(async move {
+        let stmt = format!("CREATE DATABASE {db}");
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("connecting to the test cluster");
+        // The name is ours (`test_N`), not input: nothing to inject.
+        sqlx::raw_sql(sqlx::AssertSqlSafe(stmt))
+            .execute(&mut c)
+            .await
+            .expect("CREATE DATABASE");
+    });
+    let base = server.rsplit_once('/').map_or(server, |(b, _)| b);
+    Some(format!("{base}/{name}"))
+}
+
+/// A bucket on this test binary's S3-compatible server.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    /// The server, `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// The bucket's name.
+    pub name: String,
+}
+
+impl Bucket {
+    /// `s3://NAME`.
+    pub fn url(&self) -> String {
+        format!("s3://{}", self.name)
+    }
+
+    /// The settings `object_store` needs for this server, as `(key, value)`: endpoint, region,
+    /// plain HTTP and the (ignored) credentials moto accepts.
+    pub fn options(&self) -> Vec<(String, String)> {
+        [
+            ("endpoint", self.endpoint.as_str()),
+            ("region", "us-east-1"),
+            ("allow_http", "true"),
+            ("access_key_id", "testing"),
+            ("secret_access_key", "testing"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+}
+
+/// A new, empty bucket on this test binary's S3-compatible server, whose objects anyone may read
+/// (a bucket policy allowing `s3:GetObject` to every principal, as a deployment that serves
+/// readers straight from the bucket has), while writing needs signed requests.
+///
+/// # Panics
+///
+/// If the server does not start or refuses the bucket, or moto is missing under `CI=true`.
+pub fn s3_bucket() -> Option<Bucket> {
+    let endpoint = service(&S3, "test-s3.sh")?.to_owned();
+    let name = format!(
+        "log-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let url = format!("{endpoint}/{name}");
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{name}/*"}}]}}"#
+    );
+    on_runtime(async move {
+        let http = reqwest::Client::new();
+        let r = http.put(&url).send().await.expect("PUT bucket");
+        assert!(r.status().is_success(), "creating bucket {url}: {}", r.status());
+        let r = http
+            .put(format!("{url}?policy"))
+            .header("content-type", "application/json")
+            .body(policy)
+            .send()
+            .await
+            .expect("PUT bucket policy");
+        assert!(r.status().is_success(), "bucket policy of {url}: {}", r.status());
+    });
+    Some(Bucket { endpoint, name })
+}

@@ -1,0 +1,174 @@
+//! What the scale-out backend adds to the `Storage` contract, on a throw-away PostgreSQL and
+//! moto S3 server (the contract itself is tested by the log's suite, crates/tlog/tests, which
+//! runs on this backend too): tiles are never replaced, cache headers, the compare-and-swap on
+//! the tree size between two writers, and clear errors when the database or the bucket is down.
+
+use std::sync::{Arc, Barrier};
+
+use tlog::{LogSigner, LogWriter, Object, Storage, StorageError, create_log};
+use tlog_cloud::{CHECKPOINT_CACHE_CONTROL, CloudConfig, CloudStorage, IMMUTABLE_CACHE_CONTROL};
+
+/// A database and a bucket of their own, and the configuration that opens them.
+fn config() -> Option<(CloudConfig, testsvc::Bucket)> {
+    let database_url = testsvc::postgres_database()?;
+    let bucket = testsvc::s3_bucket()?;
+    Some((
+        CloudConfig {
+            database_url,
+            object_store_url: bucket.url(),
+            s3_options: bucket.options(),
+            max_connections: 4,
+        },
+        bucket,
+    ))
+}
+
+/// `Cache-Control` of an object as the bucket serves it to a plain HTTP reader.
+fn cache_control(bucket: &testsvc::Bucket, path: &str) -> String {
+    let url = format!("{}/{}/{path}", bucket.endpoint, bucket.name);
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                let r = reqwest::get(&url).await.unwrap();
+                assert!(r.status().is_success(), "{url}: {}", r.status());
+                r.headers()
+                    .get("cache-control")
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default()
+            })
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn tiles_are_never_replaced_and_carry_immutable_cache_headers() {
+    let Some((config, bucket)) = config() else { return };
+    let s = CloudStorage::open(&config).unwrap();
+    let tile = |b: u8| Object {
+        path: "tile/0/000.p/3".into(),
+        data: vec![b; 96],
+    };
+    s.put_objects(&[tile(1)]).unwrap();
+    // The same bytes again (a retried batch) are accepted.
+    s.put_objects(&[tile(1)]).unwrap();
+    // Other bytes are refused, and the tile keeps its first contents.
+    let e = s.put_objects(&[tile(2)]).expect_err("a tile was replaced");
+    assert!(matches!(e, StorageError::Conflict(_)), "{e:?}");
+    assert!(e.to_string().contains("tile/0/000.p/3"), "{e}");
+    assert_eq!(s.get_object("tile/0/000.p/3").unwrap(), Some(vec![1; 96]));
+    // Deleted first (recovery of an uncommitted batch), it can be written anew.
+    s.delete_objects(&["tile/0/000.p/3".into()]).unwrap();
+    s.put_objects(&[tile(2)]).unwrap();
+    assert_eq!(s.get_object("tile/0/000.p/3").unwrap(), Some(vec![2; 96]));
+    // The checkpoint, and only it, is replaced.
+    for text in ["one\n", "two\n"] {
+        s.put_objects(&[Object {
+            path: tlog::CHECKPOINT_PATH.into(),
+            data: text.as_bytes().to_vec(),
+        }])
+        .unwrap();
+    }
+    assert_eq!(s.get_object("checkpoint").unwrap(), Some(b"two\n".to_vec()));
+    assert_eq!(s.get_object("tile/0/001").unwrap(), None);
+    // Served straight from the bucket, with the headers a CDN needs.
+    assert_eq!(cache_control(&bucket, "tile/0/000.p/3"), IMMUTABLE_CACHE_CONTROL);
+    assert_eq!(cache_control(&bucket, "checkpoint"), CHECKPOINT_CACHE_CONTROL);
+    // Paths that could escape the log's prefix are refused.
+    for bad in ["", "/x", "a//b", "../x", "tile/./0"] {
+        assert!(s.get_object(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn two_writers_cannot_both_extend_the_same_tree() {
+    let Some((config, _bucket)) = config() else { return };
+    let a: Arc<dyn Storage> = Arc::new(CloudStorage::open(&config).unwrap());
+    let b: Arc<dyn Storage> = Arc::new(CloudStorage::open(&config).unwrap());
+    let (signer, _) = LogSigner::generate("cas.test/log").unwrap();
+    create_log(a.as_ref(), &signer).unwrap();
+    let e = create_log(b.as_ref(), &signer).expect_err("created twice");
+    assert!(e.to_string().contains("already exists"), "{e}");
+    // Two writers open the same log; the first to commit wins, the other is refused and
+    // nothing of its batch is in the log.
+    let mut wa = LogWriter::open(a.clone(), signer.clone()).unwrap();
+    let mut wb = LogWriter::open(b.clone(), signer.clone()).unwrap();
+    wa.append(&[b"from a".to_vec()]).unwrap();
+    let e = wb
+        .append(&[b"from b".to_vec()])
+        .expect_err("b extended a tree a had moved");
+    assert!(e.to_string().contains("committed size is 1, expected 0"), "{e}");
+    let state = b.load_state().unwrap();
+    assert_eq!(state.size, 1);
+    assert_eq!(wa.reader().entry(0).unwrap(), b"from a".to_vec());
+    // Reopened, b sees a's tree and extends it.
+    let mut wb = LogWriter::open(b.clone(), signer.clone()).unwrap();
+    assert_eq!(wb.append(&[b"from b".to_vec()]).unwrap(), vec![1]);
+
+    // Racing commits from the same size, on many threads: exactly one wins.
+    let base = b.load_state().unwrap();
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8u8)
+        .map(|i| {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let barrier = barrier.clone();
+            let mut next = base.clone();
+            next.size = base.size + 1;
+            next.root = tlog::Hash([i; 32]);
+            std::thread::spawn(move || {
+                barrier.wait();
+                s.commit(base.size, &next, &[(tlog::Hash([i; 32]), base.size)])
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let won: Vec<usize> = (0..8).filter(|&i| results[i].is_ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    for r in &results {
+        if let Err(e) = r {
+            assert!(matches!(e, StorageError::Conflict(_)), "{e:?}");
+        }
+    }
+    let w = won[0] as u8;
+    assert_eq!(a.load_state().unwrap().root, tlog::Hash([w; 32]));
+    // Only the winner's dedup record was kept.
+    let found = a
+        .lookup(&(0..8u8).map(|i| tlog::Hash([i; 32])).collect::<Vec<_>>())
+        .unwrap();
+    for (i, f) in found.iter().enumerate() {
+        assert_eq!(f.is_some(), i == won[0], "{found:?}");
+    }
+}
+
+#[test]
+fn a_database_or_bucket_that_is_down_is_named() {
+    let Some((config, _bucket)) = config() else { return };
+    // A bucket that does not exist.
+    let e = CloudStorage::open(&CloudConfig {
+        object_store_url: "s3://no-such-bucket".into(),
+        ..config.clone()
+    })
+    .expect_err("opened a missing bucket")
+    .to_string();
+    assert!(e.contains("object store s3://no-such-bucket"), "{e}");
+    // A database nobody listens for (port 1 on loopback refuses at once).
+    let e = CloudStorage::open(&CloudConfig {
+        database_url: "postgres://shieldwatch:secret@127.0.0.1:1/log".into(),
+        ..config.clone()
+    })
+    .expect_err("opened a database that is down")
+    .to_string();
+    assert!(e.contains("PostgreSQL 127.0.0.1:1/log: connecting"), "{e}");
+    assert!(!e.contains("secret"), "the password leaked: {e}");
+    // Not an s3:// URL.
+    let e = CloudStorage::open(&CloudConfig {
+        object_store_url: "/var/log".into(),
+        ..config
+    })
+    .expect_err("took a path for a bucket")
+    .to_string();
+    assert!(e.contains("expected s3://BUCKET"), "{e}");
+}
