@@ -109,8 +109,14 @@ fn serve(dir: &Path, batch_ms: u64) {
         println!("port {}", listener.local_addr().expect("address").port());
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         std::thread::spawn(move || {
-            let _ = std::io::stdin().read_to_end(&mut Vec::new());
-            let _ = stop_tx.send(());
+            // The parent closing our stdin (EOF) means stop; so does a failed read, said on stderr.
+            if let Err(e) = std::io::stdin().read_to_end(&mut Vec::new()) {
+                eprintln!("ingest bench server: reading stdin failed ({e}); stopping");
+            }
+            // The server task is gone already when the send fails: nothing left to stop.
+            if stop_tx.send(()).is_err() {
+                eprintln!("ingest bench server: already stopped");
+            }
         });
         // Every bench client shares the loopback address: the per-address rate limit (which would
         // answer 429 within a second) is off, so the figure is the log's ingest capacity.
