@@ -14,37 +14,21 @@ use rayon::prelude::*;
 /// Sites whose coordinates rest on one public source (or are placed by description), with why: the
 /// searches of the public record found no second, independent coordinate for them. Editions and mirrors
 /// of one encyclopedia count as one source.
-const ONE_SOURCE: [(&str, &str); 5] = [
+const ONE_SOURCE: [(&str, &str); 2] = [
     (
         "Armavir",
         "the KeepTrack catalogue only (citing russianforces.org); searched: Wikipedia 'Armavir radar \
          station' (not found in the stored record), RIA Novosti 2008-2010 (no coordinate), \
          mainstream.news 2024 (on the former Baronovsky airfield 12 km SW of the town, no \
-         coordinate), public code datasets (unsourced points only)",
-    ),
-    (
-        "Musudan-ri",
-        "three Wikipedia revisions; searched: NTI facility 201 (2013), GlobalSecurity (2009), \
-         38 North (May 2012: the new pad 1.75 km due east of the original, relative only), \
-         mansudae-korea.com, launch-site tables (copies of Wikipedia's 40.85 N 129.6667 E)",
-    ),
-    (
-        "Semnan",
-        "en and it Wikipedia editions (one source); searched: NTI facility 313 (no coordinate), \
-         AP/Maxar and Planet imagery reports 2021-2022 (no coordinate), IHS Jane's 2011-2013 \
-         (relative positions), launch-site tables (copies of Wikipedia's 35.23472 N 53.92083 E)",
-    ),
-    (
-        "Shahroud",
-        "placed from a description (~40 km SE of Shahroud, IHS Jane's 2013); searched: the same \
-         distance from CNS/Middlebury imagery in the New York Times (May 2018: 'a facility 25 miles from \
-         Shahrud'), reports of the 2020 and 2022 Qased launches (no coordinate); no published coordinate found",
+         coordinate), public code datasets (unsourced points only), the GCAT launch-site files \
+         (McDowell, 2024: radars are not launch sites, no entry)",
     ),
     (
         "Vypolzovo",
         "de and ru Wikipedia editions for the garrison Ozyorny (one source); searched: en Wikipedia \
          'Ozyorny, Tver Oblast' (no coordinate), the KeepTrack missile list (no Vypolzovo entry), \
-         town encyclopedias (no entry found)",
+         town encyclopedias (no entry found), the GCAT launch-site files (McDowell, 2024: no \
+         entry for the field; it lists Soviet silo fields such as Aleysk and Kostroma, not this one)",
     ),
 ];
 
