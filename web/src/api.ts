@@ -65,7 +65,7 @@ export interface StudyView {
   scenario: string;
   boost: string;
   elapsed_ms: number;
-  recomputed: boolean;
+  flown: boolean;
   params: { path: string; value: number }[];
   battery_speed_mps: number;
   countries: CountryCount[];

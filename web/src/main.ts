@@ -135,7 +135,7 @@ async function recompute() {
     render(study);
     status.dataset.state = "ready";
     status.dataset.speed = String(study.battery_speed_mps);
-    status.textContent = `${study.recomputed ? "Recomputed" : "Read off the computed required speeds"} in ${study.elapsed_ms.toFixed(0)} ms (${study.boost} boost).`;
+    status.textContent = `${study.flown ? "Flew and engaged the threats" : "Engaged the flown threats anew"} in ${study.elapsed_ms.toFixed(0)} ms (${study.boost} boost).`;
   } catch (e) {
     if (controller.signal.aborted) return;
     status.dataset.state = "error";

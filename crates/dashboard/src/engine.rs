@@ -1,24 +1,22 @@
-//! The study behind the page: the scenario with the requested parameters, run by `defence::study`
-//! exactly as `shieldwatch study` runs it, with one saving.
+//! The study behind the page: the scenario with the requested parameters, studied by the functions
+//! `shieldwatch study` runs (`defence::study::engage_one` and `assemble` on the flights of `fly_one`),
+//! through a `defence::prepared::Prepared`: the threats are flown once per scenario (none of the offered
+//! parameters changes a flight), and the engagements are kept, so that a change only engages what it
+//! changes. The answer is that of `shieldwatch study --speeds <the battery's value>` with the scenario's
+//! values set to the requested ones.
 //!
-//! The required interceptor burnout speed along a trajectory does not depend on the battery's own
-//! burnout speed (that speed is only the threshold the answer is read off, and a powered battery's
-//! vehicle family is flown the same whatever it is sized to), so every study is kept, keyed by every
-//! other parameter, with the speeds it has windows at (the battery's value and the ends of its disputed
-//! range). A request that changes only the burnout speed of a single-battery scenario, to one of those
-//! speeds, is answered by reading the windows already computed; any other change engages every
-//! trajectory anew. Either way the answer is that of `shieldwatch study` with the scenario's value set to
-//! the requested one. (Windows at more speeds would make every other change slower: shoot-look-shoot is
-//! counted anew at each speed.)
+//! A newer request supersedes an older one still computing: the older stops between two trajectories
+//! and is answered with HTTP 409.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use defence::params::{self, ParamDef};
+use defence::prepared::{Prepared, PreparedError};
 use defence::scenario::Scenario;
-use defence::study::{self, Cue, Study, StudyOptions, ThreatResult};
+use defence::study::{Study, StudyOptions};
 use defence::sweep;
-use rayon::prelude::*;
 
 use crate::DashboardError;
 use crate::model::{
@@ -34,23 +32,15 @@ pub const OFFERED: &[&str] = &[
     "rcs_m2",
 ];
 
-/// How many studies (distinct parameter sets, burnout speeds aside) are kept.
-const KEPT: usize = 8;
-
-/// A study kept for reuse.
-struct Kept {
-    /// Every parameter but the batteries' burnout speeds, as (path, value bits).
-    key: Vec<(String, u64)>,
-    /// Speeds at which the kept trajectories carry windows, m/s.
-    speeds: Vec<f64>,
-    /// The trajectories.
-    threats: Arc<Vec<ThreatResult>>,
-}
+/// How many sets of flights (scenarios differing in what their threats fly) are kept.
+const KEPT: usize = 2;
 
 /// The scenario, the studies computed for it and the latest one.
 pub struct Engine {
     base: Scenario,
-    kept: Mutex<Vec<Kept>>,
+    prepared: Mutex<Vec<Arc<Prepared>>>,
+    /// The number of the latest request; an older one still computing stops.
+    generation: AtomicU64,
     latest: Mutex<Option<Arc<Study>>>,
 }
 
@@ -101,20 +91,6 @@ pub fn slider(def: &ParamDef, value: f64, range: Option<[f64; 2]>) -> (f64, f64,
     (min, max, step)
 }
 
-/// Every parameter but the batteries' burnout speeds.
-fn key(s: &Scenario) -> Vec<(String, u64)> {
-    params::entries(s)
-        .iter()
-        .filter(|e| e.def.key != "burnout_speed_mps")
-        .map(|e| (e.path(), e.param.value.to_bits()))
-        .collect()
-}
-
-/// Whether a cue has a window at `speed`.
-fn engaged_at(c: &Cue, speed: f64) -> bool {
-    c.windows.iter().any(|w| w.speed_mps == speed)
-}
-
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
@@ -124,7 +100,8 @@ impl Engine {
     pub fn new(base: Scenario) -> Engine {
         Engine {
             base,
-            kept: Mutex::new(Vec::new()),
+            prepared: Mutex::new(Vec::new()),
+            generation: AtomicU64::new(0),
             latest: Mutex::new(None),
         }
     }
@@ -183,84 +160,66 @@ impl Engine {
         Ok(s)
     }
 
-    /// The study at the request's parameters (blocking: run it off the async runtime).
+    /// The study at the request's parameters (blocking: run it off the async runtime). A newer call
+    /// supersedes this one: it then stops between two trajectories with [`DashboardError::Superseded`].
     pub fn study(&self, req: &StudyRequest) -> Result<StudyView, DashboardError> {
         let start = Instant::now();
+        let id = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let cancel = || self.generation.load(Ordering::SeqCst) != id;
+        let stopped = |e: PreparedError| match e {
+            PreparedError::Cancelled => DashboardError::Superseded(
+                "a newer study request superseded this one before it completed".into(),
+            ),
+            PreparedError::Study(e) => DashboardError::Invalid(e.to_string()),
+            other => DashboardError::Internal(other.to_string()),
+        };
         let s = self.scenario_for(req)?;
+        let (prepared, flown) = self.prepared_for(&s, &cancel).map_err(stopped)?;
         // Windows at the battery's value and range ends only (`study::speeds` adds them).
-        let opts = StudyOptions {
-            speeds_mps: Vec::new(),
-            ..StudyOptions::default()
-        };
-        let speeds = study::speeds(&s, &opts);
-        let key = key(&s);
-        let reused = self.reuse(&s, &key)?;
-        let recomputed = reused.is_none();
-        let threats = match reused {
-            Some(t) => t,
-            None => {
-                study::battery(&s, &opts).map_err(|e| DashboardError::Invalid(e.to_string()))?;
-                let threats = study::plan(&s, &opts)
-                    .par_iter()
-                    .map(|item| study::run_one(&s, &opts, &speeds, item))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| DashboardError::Invalid(e.to_string()))?;
-                let mut kept = self
-                    .kept
-                    .lock()
-                    .map_err(|_| DashboardError::Internal("the study cache's lock is poisoned".into()))?;
-                if kept.len() == KEPT {
-                    kept.remove(0);
-                }
-                kept.push(Kept {
-                    key,
-                    speeds: speeds.clone(),
-                    threats: Arc::new(threats.clone()),
-                });
-                threats
-            }
-        };
-        let result =
-            study::assemble(&s, &opts, threats).map_err(|e| DashboardError::Invalid(e.to_string()))?;
-        let view = self.view(&s, &result, recomputed, start);
-        *self
+        let result = prepared.study(&s, &[], &cancel).map_err(stopped)?;
+        let view = self.view(&s, &result, flown, start);
+        let mut latest = self
             .latest
             .lock()
-            .map_err(|_| DashboardError::Internal("the latest study's lock is poisoned".into()))? =
-            Some(Arc::new(result));
+            .map_err(|_| DashboardError::Internal("the latest study's lock is poisoned".into()))?;
+        if cancel() {
+            return Err(stopped(PreparedError::Cancelled));
+        }
+        *latest = Some(Arc::new(result));
         Ok(view)
     }
 
-    /// The kept trajectories of a study with the same parameters but the battery's burnout speed, read
-    /// off at the new speed; `None` when there is none, the scenario has several batteries (whose
-    /// windows are combined) or the speed is not one the kept study has windows at.
-    fn reuse(
+    /// The flights of `s`, flown now (`true`) or for an earlier request (`false`).
+    fn prepared_for(
         &self,
         s: &Scenario,
-        key: &[(String, u64)],
-    ) -> Result<Option<Vec<ThreatResult>>, DashboardError> {
-        let [battery] = s.interceptors.as_slice() else {
-            return Ok(None);
+        cancel: &(dyn Fn() -> bool + Sync),
+    ) -> Result<(Arc<Prepared>, bool), PreparedError> {
+        let poisoned = || {
+            PreparedError::Study(defence::study::StudyError::Incomplete {
+                scenario: s.meta.name.clone(),
+                message: "the dashboard's flight cache is poisoned by an earlier panic".into(),
+            })
         };
-        let speed = battery.burnout_speed_mps.value;
-        let kept = self
-            .kept
+        if let Some(p) = self
+            .prepared
             .lock()
-            .map_err(|_| DashboardError::Internal("the study cache's lock is poisoned".into()))?;
-        let Some(k) = kept.iter().find(|k| k.key == key && k.speeds.contains(&speed)) else {
-            return Ok(None);
-        };
-        let mut threats = (*k.threats).clone();
-        for t in &mut threats {
-            if t.skipped.is_none() {
-                t.specified.engaged_at_scenario_speed = engaged_at(&t.specified, speed);
-                t.most_capable.engaged_at_scenario_speed = engaged_at(&t.most_capable, speed);
-            }
+            .map_err(|_| poisoned())?
+            .iter()
+            .find(|p| p.flies(s))
+        {
+            return Ok((p.clone(), false));
         }
-        Ok(Some(threats))
+        let p = Arc::new(Prepared::new(s, &StudyOptions::default(), cancel)?);
+        let mut kept = self.prepared.lock().map_err(|_| poisoned())?;
+        if kept.len() == KEPT {
+            kept.remove(0);
+        }
+        kept.push(p.clone());
+        Ok((p, true))
     }
 
-    fn view(&self, s: &Scenario, study: &Study, recomputed: bool, start: Instant) -> StudyView {
+    fn view(&self, s: &Scenario, study: &Study, flown: bool, start: Instant) -> StudyView {
         let speed = s
             .interceptors
             .first()
@@ -366,7 +325,7 @@ impl Engine {
             scenario: study.scenario.clone(),
             boost: study.boost.name().to_string(),
             elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
-            recomputed,
+            flown,
             params,
             battery_speed_mps: speed,
             countries,

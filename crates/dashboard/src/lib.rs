@@ -7,7 +7,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /api/scenario` | the scenario and the disputed parameters the page offers, with their sourced ranges and physical limits ([`model::ScenarioView`]) |
-//! | `POST /api/study` | the study at the given parameter values ([`model::StudyRequest`] → [`model::StudyView`]) |
+//! | `POST /api/study` | the study at the given parameter values ([`model::StudyRequest`] → [`model::StudyView`]); HTTP 409 when a newer request superseded it ([`engine`]) |
 //! | `GET /api/map.svg` | the latest study's map, drawn by the render layer's map writer (`defence::report::map_svg`) |
 //! | `GET /api/verification` | what the verification view reads: logs, monitor folder, trust file, reporting period ([`model::VerificationView`]) |
 //! | `GET /api/trust` | the trust file as data, the only keys the browser checks evidence against ([`model::TrustView`]) |
@@ -67,6 +67,9 @@ pub enum DashboardError {
     /// not verify (HTTP 502).
     #[error("{0}")]
     BadGateway(String),
+    /// A newer request superseded this one before it completed (HTTP 409).
+    #[error("{0}")]
+    Superseded(String),
     /// The route exists but not for that method (HTTP 405).
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -82,6 +85,7 @@ impl DashboardError {
             DashboardError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
             DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            DashboardError::Superseded(_) => StatusCode::CONFLICT,
             DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

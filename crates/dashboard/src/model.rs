@@ -79,9 +79,9 @@ pub struct StudyView {
     pub boost: String,
     /// Wall-clock time the server took for this answer, ms.
     pub elapsed_ms: f64,
-    /// Whether the trajectories were engaged anew (`false`: only the interceptor burnout speed changed, to
-    /// a speed already computed for these parameters, and every answer was read off the kept study).
-    pub recomputed: bool,
+    /// Whether the threats were flown for this request (`false`: they were flown for an earlier one,
+    /// and only what the changed parameters change was engaged anew).
+    pub flown: bool,
     /// The offered parameters at the values used.
     pub params: Vec<UsedValue>,
     /// The first battery's burnout speed, m/s (the one "engageable" refers to).

@@ -1,7 +1,7 @@
 //! The dashboard's HTTP API through its router (no socket): the page and its assets, the offered
 //! parameters, bad input of every kind answered by a 4xx with a JSON message (the same message as
-//! `sweep`'s for a value outside its limits), and a burnout-speed change read off the kept required
-//! speeds giving exactly what a study computed from scratch gives.
+//! `sweep`'s for a value outside its limits), every recompute equal to the CLI study at the same
+//! parameters, and a superseded request stopped.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -187,43 +187,90 @@ async fn bad_input_is_a_4xx_with_a_message() {
     assert!(m.contains("no study"), "{m}");
 }
 
-fn at(speed: f64) -> StudyRequest {
+fn request(params: &[(&str, f64)]) -> StudyRequest {
     StudyRequest {
-        params: [("interceptors.GBI-2.burnout_speed_mps".to_string(), speed)].into(),
+        params: params.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
     }
 }
 
-fn comparable(mut v: StudyView) -> StudyView {
-    v.elapsed_ms = 0.0;
-    v.recomputed = false;
-    v
+/// The study `shieldwatch study --speeds <battery value>` makes of a scenario: its plan, each
+/// trajectory by `run_one`, then `assemble`, with windows at the battery's value and range ends.
+fn cli_study(s: &Scenario) -> serde_json::Value {
+    use defence::study;
+    let opts = study::StudyOptions {
+        speeds_mps: Vec::new(),
+        ..study::StudyOptions::default()
+    };
+    let speeds = study::speeds(s, &opts);
+    let threats = study::plan(s, &opts)
+        .iter()
+        .map(|item| study::run_one(s, &opts, &speeds, item).unwrap())
+        .collect();
+    serde_json::to_value(study::assemble(s, &opts, threats).unwrap()).unwrap()
 }
 
 #[test]
-fn a_speed_read_off_the_kept_study_equals_a_study_from_scratch() {
+fn every_recompute_equals_the_cli_study_at_the_same_parameters() {
     let engine = dashboard::Engine::new(small());
-    let first = engine.study(&StudyRequest::default()).unwrap();
-    assert!(first.recomputed);
-    // 5.4 km/s is the low end of the disputed range: the first study has windows there.
-    let slow = engine.study(&at(5400.0)).unwrap();
-    assert!(!slow.recomputed);
-    let scratch = dashboard::Engine::new(small()).study(&at(5400.0)).unwrap();
-    assert!(scratch.recomputed);
-    assert_eq!(comparable(slow.clone()), comparable(scratch));
-    // 8.3 km/s is not: engaged anew, then kept.
-    let fast = engine.study(&at(8300.0)).unwrap();
-    assert!(fast.recomputed);
-    let ru = |v: &StudyView| v.countries.iter().find(|c| c.country == "RU").unwrap().engageable;
-    assert_eq!(ru(&slow), 0, "{:?}", slow.countries);
-    assert!(ru(&fast) >= 1, "{:?}", fast.countries);
-    let again = engine.study(&at(8300.0)).unwrap();
-    assert!(!again.recomputed);
-    assert_eq!(comparable(again), comparable(fast));
-    // Another parameter engages anew.
-    let mut req = at(5400.0);
-    req.params
-        .insert("interceptors.GBI-2.commit_delay_s".into(), 300.0);
-    assert!(engine.study(&req).unwrap().recomputed);
+    let speed = "interceptors.GBI-2.burnout_speed_mps";
+    let delay = "interceptors.GBI-2.commit_delay_s";
+    let range = "radars.EMR.reference_range_m";
+    let width = "radars.EMR.azimuth_half_width_deg";
+    let rcs = "missiles.Russian ICBM.rcs_m2";
+    // In this order, each from the one before: the first flies the threats, every later one engages
+    // them again with what changed (a speed read off, a speed new, a commit delay, the radar, the RCS,
+    // several at once, and back to the start).
+    let sets: Vec<Vec<(&str, f64)>> = vec![
+        vec![],
+        vec![(speed, 5400.0)],
+        vec![(speed, 8300.0)],
+        vec![(speed, 8300.0), (delay, 120.0)],
+        vec![(range, 1.2e6)],
+        vec![(width, 120.0), (speed, 7700.0)],
+        vec![(rcs, 0.5)],
+        vec![(rcs, 0.001), (range, 3.0e6), (delay, 30.0), (speed, 9000.0)],
+        vec![],
+    ];
+    let mut engageable = Vec::new();
+    for (i, set) in sets.iter().enumerate() {
+        let req = request(set);
+        let view = engine.study(&req).unwrap();
+        assert_eq!(view.flown, i == 0, "{set:?}");
+        let got = serde_json::to_value(&*engine.latest().unwrap().unwrap()).unwrap();
+        let want = cli_study(&engine.scenario_for(&req).unwrap());
+        assert!(
+            got == want,
+            "{set:?}: the dashboard's study differs from the CLI's"
+        );
+        let ru = view.countries.iter().find(|c| c.country == "RU").unwrap();
+        engageable.push(ru.engageable);
+    }
+    // The sets are not all alike: at 5.4 km/s neither trajectory is engageable, at 8.3 km/s one is.
+    assert_eq!(engageable[1], 0, "{engageable:?}");
+    assert!(engageable[2] >= 1, "{engageable:?}");
+}
+
+#[test]
+fn a_newer_request_supersedes_one_still_computing() {
+    let engine = std::sync::Arc::new(dashboard::Engine::new(small()));
+    // An RCS no other test uses, so that the threats are flown anew (seconds in a debug build).
+    let old = {
+        let engine = engine.clone();
+        std::thread::spawn(move || engine.study(&request(&[("missiles.Russian ICBM.rcs_m2", 0.0123)])))
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let new = engine.study(&request(&[])).unwrap();
+    let err = old.join().unwrap().unwrap_err();
+    assert!(matches!(err, dashboard::DashboardError::Superseded(_)), "{err:?}");
+    // The latest study is the newer request's.
+    let latest = engine.latest().unwrap().unwrap();
+    let rcs = latest
+        .parameters
+        .iter()
+        .find(|p| p.key == "missiles.Russian ICBM.rcs_m2")
+        .unwrap();
+    assert_ne!(rcs.value, 0.0123);
+    assert_eq!(new.trajectories.len(), 2);
 }
 
 #[tokio::test]

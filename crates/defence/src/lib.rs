@@ -37,6 +37,7 @@ pub mod engagement;
 pub mod footprint;
 pub mod maps;
 pub mod params;
+pub mod prepared;
 pub mod radar;
 pub mod reach;
 pub mod report;

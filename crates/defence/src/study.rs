@@ -22,7 +22,8 @@ use serde::Serialize;
 
 use crate::boost::{BoostModel, size_interceptor};
 use crate::engagement::{
-    Engagement, Interceptor, Missile, engage_network, fly_threat, fly_threat_powered, shoot_look_shoot,
+    Engagement, Interceptor, Missile, ThreatTrack, engage_network, fly_threat, fly_threat_powered,
+    shoot_look_shoot,
 };
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
@@ -75,7 +76,7 @@ pub struct StudyOptions {
 /// name of the scenario they belong to: an options value used for another scenario gets that one's
 /// batteries, set up anew (never the first one's).
 #[derive(Debug, Clone, Default)]
-pub struct BatteryCache(Arc<OnceLock<(String, BatteriesResult)>>);
+pub struct BatteryCache(pub(crate) Arc<OnceLock<(String, BatteriesResult)>>);
 
 /// The batteries set up for a scenario, shared, or why they could not be.
 pub type BatteriesResult = Result<Arc<Batteries>, StudyError>;
@@ -390,6 +391,7 @@ fn cue(
     icpt: &Interceptor,
     battery: &str,
     speeds: &[f64],
+    shots: &dyn Fn(f64, f64) -> u32,
 ) -> Cue {
     let first_alt = e
         .first_detection_s
@@ -399,9 +401,7 @@ fn cue(
         .filter_map(|&v| {
             let (a, b) = e.window(v)?;
             let p = geodesy::ecef_to_geodetic(threat.ecef_at(a.intercept_time_s));
-            let shots = e
-                .commit_time_s
-                .map_or(0, |c| shoot_look_shoot(icpt, threat, c, v));
+            let shots = e.commit_time_s.map_or(0, |c| shots(c, v));
             Some(Window {
                 speed_mps: v,
                 earliest_intercept_s: a.intercept_time_s,
@@ -476,24 +476,85 @@ fn first_radar(radars: &[Radar], threat: &crate::engagement::ThreatTrack) -> Opt
         .map(|(_, r)| r.name.clone())
 }
 
-/// Runs one trajectory of the plan.
+/// Runs one trajectory of the plan: [`fly_one`], then [`engage_one`].
 pub fn run_one(
     s: &Scenario,
     opts: &StudyOptions,
     speeds: &[f64],
     item: &PlanItem,
 ) -> Result<ThreatResult, StudyError> {
+    if s.radars.is_empty() {
+        return Err(StudyError::Incomplete {
+            scenario: s.meta.name.clone(),
+            message: "it has no radar".into(),
+        });
+    }
+    engage_one(s, opts, speeds, &fly_one(s, opts, item)?, &Direct)
+}
+
+/// A trajectory of the plan flown, before any radar or battery looks at it ([`fly_one`]).
+#[derive(Debug, Clone)]
+pub struct Flown {
+    /// The result with the flight's fields and track filled and both cues empty.
+    pub result: ThreatResult,
+    /// The flight; `None` when it was not flown (`result.skipped` says why).
+    pub threat: Option<ThreatTrack>,
+}
+
+/// How [`engage_one`] engages a flown threat: by a battery (its index in the scenario) cued by a radar
+/// network. [`Direct`] computes; a cache may answer for parameters it has seen.
+pub trait Engage: Sync {
+    /// [`engage_network`] of `net`, `icpt` and `threat`.
+    fn engagement(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+    ) -> Engagement;
+    /// [`shoot_look_shoot`] of `icpt` on `threat` from `commit_s`, at `speed_mps`, for the engagement
+    /// of `net`.
+    fn shots(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        commit_s: f64,
+        speed_mps: f64,
+    ) -> u32;
+}
+
+/// [`Engage`] by computing every time.
+pub struct Direct;
+
+impl Engage for Direct {
+    fn engagement(&self, net: &[Radar], _: usize, icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
+        engage_network(net, icpt, threat)
+    }
+
+    fn shots(
+        &self,
+        _: &[Radar],
+        _: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        commit_s: f64,
+        speed_mps: f64,
+    ) -> u32 {
+        shoot_look_shoot(icpt, threat, commit_s, speed_mps)
+    }
+}
+
+/// Flies one trajectory of the plan (the part of [`run_one`] that no radar, battery or warhead RCS
+/// changes).
+pub fn fly_one(s: &Scenario, opts: &StudyOptions, item: &PlanItem) -> Result<Flown, StudyError> {
     let incomplete = |m: String| StudyError::Incomplete {
         scenario: s.meta.name.clone(),
         message: m,
     };
     let (threat_name, missile_name, from, to, shape) = item;
-    if s.radars.is_empty() {
-        return Err(incomplete("it has no radar".into()));
-    }
     let site = |n: &str| s.site(n).ok_or_else(|| incomplete(format!("no site {n}")));
-    let (radars, best) = radars(s).map_err(incomplete)?;
-    let batteries = batteries(s, opts)?;
     let mdef = s
         .missiles
         .iter()
@@ -533,7 +594,7 @@ pub fn run_one(
             range_m / 1e3,
             mdef.max_range_m.value / 1e3
         ));
-        return Ok(result);
+        return Ok(Flown { result, threat: None });
     }
     let missile = Missile::from_def(mdef);
     let powered = powered_vehicle(s, mdef, opts.boost)?;
@@ -566,25 +627,12 @@ pub fn run_one(
         Ok(t) => t,
         Err(e) => {
             result.skipped = Some(e.to_string());
-            return Ok(result);
+            return Ok(Flown { result, threat: None });
         }
     };
     result.flight_time_s = threat.impact_time_s();
     result.apogee_alt_m = threat.apogee_alt_m();
     result.threat_burnout_speed_mps = threat.burnout_state.speed_mps;
-    let answer = |net: &[Radar]| {
-        let cues = batteries
-            .iter()
-            .map(|(name, icpt)| cue(&engage_network(net, icpt, &threat), &threat, icpt, name, speeds))
-            .collect();
-        combine(cues).map(|mut c| {
-            c.first_radar = first_radar(net, &threat);
-            c
-        })
-    };
-    let none = || incomplete("it has no interceptor battery".into());
-    result.specified = answer(&radars).ok_or_else(none)?;
-    result.most_capable = answer(&best).ok_or_else(none)?;
     let mut t = 0.0;
     let end = threat.impact_time_s();
     while t <= end + 1e-9 {
@@ -597,6 +645,63 @@ pub fn run_one(
         });
         t = if t + 20.0 > end && t < end { end } else { t + 20.0 };
     }
+    Ok(Flown {
+        result,
+        threat: Some(threat),
+    })
+}
+
+/// Engages a flown trajectory with the scenario's radars and batteries (the part of [`run_one`] after
+/// [`fly_one`]); `engage` computes, or recalls, each engagement. The threat's warhead RCS is the
+/// scenario's (the flight does not depend on it).
+pub fn engage_one(
+    s: &Scenario,
+    opts: &StudyOptions,
+    speeds: &[f64],
+    flown: &Flown,
+    engage: &dyn Engage,
+) -> Result<ThreatResult, StudyError> {
+    let incomplete = |m: String| StudyError::Incomplete {
+        scenario: s.meta.name.clone(),
+        message: m,
+    };
+    if s.radars.is_empty() {
+        return Err(incomplete("it has no radar".into()));
+    }
+    let (radars, best) = radars(s).map_err(incomplete)?;
+    let batteries = batteries(s, opts)?;
+    let mut result = flown.result.clone();
+    let Some(threat) = &flown.threat else {
+        return Ok(result);
+    };
+    let mut threat = threat.clone();
+    if let Some(m) = s.missiles.iter().find(|m| m.name == result.missile) {
+        threat.missile.rcs_m2 = m.rcs_m2.value;
+    }
+    let answer = |net: &[Radar]| {
+        let cues = batteries
+            .iter()
+            .enumerate()
+            .map(|(i, (name, icpt))| {
+                let shots = |commit: f64, v: f64| engage.shots(net, i, icpt, &threat, commit, v);
+                cue(
+                    &engage.engagement(net, i, icpt, &threat),
+                    &threat,
+                    icpt,
+                    name,
+                    speeds,
+                    &shots,
+                )
+            })
+            .collect();
+        combine(cues).map(|mut c| {
+            c.first_radar = first_radar(net, &threat);
+            c
+        })
+    };
+    let none = || incomplete("it has no interceptor battery".into());
+    result.specified = answer(&radars).ok_or_else(none)?;
+    result.most_capable = answer(&best).ok_or_else(none)?;
     Ok(result)
 }
 

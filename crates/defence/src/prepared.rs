@@ -1,0 +1,349 @@
+//! A study prepared for recomputation: the threats flown once, the engagements kept, so that a study at
+//! other radar, battery or warhead-RCS values only engages what changed (the dashboard's sliders).
+//!
+//! [`Prepared::new`] flies every trajectory of a scenario's plan once ([`study::fly_one`]).
+//! [`Prepared::study`] then answers for any scenario with the same flights (same sites, threats,
+//! missiles but for their RCS, vehicles; [`Prepared::flies`] says whether it does) by
+//! [`study::engage_one`] and [`study::assemble`], the very functions `shieldwatch study` runs, so the
+//! answer is that of `shieldwatch study` for that scenario. What is kept, keyed by every value it
+//! depends on:
+//!
+//! - the batteries as set up (their powered vehicle families flown), by every battery parameter but the
+//!   burnout speed, which only reads the answer off;
+//! - each engagement of a trajectory by a battery cued by a radar network (the flyouts at every sampled
+//!   intercept time), by the network's radars as set up, the warhead RCS and the battery's parameters
+//!   but its burnout speed;
+//! - each shoot-look-shoot count, by the same and the speed.
+//!
+//! So a change of burnout speed counts shoot-look-shoot at the new speed only; a change of a radar's
+//! range or field of regard within its disputed range engages anew with the radar as specified only (the
+//! most capable radar, at the range's end, is unchanged); a change of commit delay engages everything
+//! anew. Every computation is cancellable between trajectories.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rayon::prelude::*;
+
+use crate::engagement::{Engagement, Interceptor, ThreatTrack, engage_network, shoot_look_shoot};
+use crate::radar::Radar;
+use crate::scenario::Scenario;
+use crate::study::{self, Batteries, BatteryCache, Engage, Flown, PlanItem, Study, StudyError, StudyOptions};
+
+/// Engagements kept before the cache is emptied (about 40 kB each).
+const MAX_ENGAGEMENTS: usize = 4096;
+/// Shoot-look-shoot counts kept before that cache is emptied.
+const MAX_SHOTS: usize = 65536;
+/// Battery set-ups kept before that cache is emptied.
+const MAX_BATTERIES: usize = 16;
+
+/// Why a prepared study has no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PreparedError {
+    /// The caller's cancel check said stop.
+    #[error("cancelled")]
+    Cancelled,
+    /// The study failed as `shieldwatch study` would.
+    #[error(transparent)]
+    Study(#[from] StudyError),
+    /// A lock of a cache was poisoned by an earlier panic.
+    #[error("the prepared study's {0} cache is poisoned by an earlier panic")]
+    Poisoned(&'static str),
+}
+
+/// A scenario's trajectories flown once, and the engagements computed so far.
+pub struct Prepared {
+    flights: String,
+    opts: StudyOptions,
+    plan: Vec<PlanItem>,
+    flown: Vec<Flown>,
+    batteries: Mutex<HashMap<String, Arc<Batteries>>>,
+    engagements: Mutex<HashMap<String, Arc<Engagement>>>,
+    shots: Mutex<HashMap<(String, u64, u64), u32>>,
+}
+
+/// What a scenario's flights depend on, as text: sites, threats, vehicles and missiles but for their
+/// warhead RCS.
+pub fn flight_key(s: &Scenario) -> String {
+    let missiles: Vec<_> = s
+        .missiles
+        .iter()
+        .map(|m| {
+            let mut m = m.clone();
+            m.rcs_m2.value = 0.0;
+            m.rcs_m2.range = None;
+            m.rcs_m2.source.clear();
+            m
+        })
+        .collect();
+    format!(
+        "{:?}",
+        (&s.meta.name, &s.sites, &s.threats, &s.vehicles, missiles)
+    )
+}
+
+/// What the batteries' set-up depends on, as text: every battery parameter but the burnout speed,
+/// vehicles, sites.
+fn battery_key(s: &Scenario) -> String {
+    let batteries: Vec<_> = s
+        .interceptors
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            i.burnout_speed_mps.value = 0.0;
+            i.burnout_speed_mps.range = None;
+            i.burnout_speed_mps.source.clear();
+            i
+        })
+        .collect();
+    format!("{:?}", (batteries, &s.vehicles, &s.sites))
+}
+
+fn lock<'a, T>(m: &'a Mutex<T>, what: &'static str) -> Result<std::sync::MutexGuard<'a, T>, PreparedError> {
+    m.lock().map_err(|_| PreparedError::Poisoned(what))
+}
+
+impl Prepared {
+    /// Flies every trajectory of `s`'s plan under `opts` (its speeds and battery cache are not used:
+    /// [`Prepared::study`] takes the speeds). `cancel` is asked before each trajectory.
+    pub fn new(
+        s: &Scenario,
+        opts: &StudyOptions,
+        cancel: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Prepared, PreparedError> {
+        let opts = StudyOptions {
+            speeds_mps: Vec::new(),
+            battery: BatteryCache::default(),
+            ..opts.clone()
+        };
+        let plan = study::plan(s, &opts);
+        let flown = plan
+            .par_iter()
+            .map(|item| {
+                if cancel() {
+                    return Err(PreparedError::Cancelled);
+                }
+                Ok(study::fly_one(s, &opts, item)?)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Prepared {
+            flights: flight_key(s),
+            opts,
+            plan,
+            flown,
+            batteries: Mutex::new(HashMap::new()),
+            engagements: Mutex::new(HashMap::new()),
+            shots: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether `s` flies the same trajectories as the scenario this was prepared for.
+    pub fn flies(&self, s: &Scenario) -> bool {
+        flight_key(s) == self.flights
+    }
+
+    /// How many trajectories the plan has.
+    pub fn len(&self) -> usize {
+        self.plan.len()
+    }
+
+    /// Whether the plan is empty.
+    pub fn is_empty(&self) -> bool {
+        self.plan.is_empty()
+    }
+
+    /// The study of `s` (which must fly the same trajectories, [`Prepared::flies`]) with windows at
+    /// `speeds_mps` and the batteries' values and range ends, as `shieldwatch study --speeds` gives it.
+    /// `cancel` is asked before each trajectory.
+    pub fn study(
+        &self,
+        s: &Scenario,
+        speeds_mps: &[f64],
+        cancel: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Study, PreparedError> {
+        if !self.flies(s) {
+            return Err(StudyError::Incomplete {
+                scenario: s.meta.name.clone(),
+                message: "it flies other trajectories than the scenario the study was prepared for".into(),
+            }
+            .into());
+        }
+        let opts = StudyOptions {
+            speeds_mps: speeds_mps.to_vec(),
+            battery: self.batteries_for(s)?,
+            ..self.opts.clone()
+        };
+        study::battery(s, &opts)?;
+        let speeds = study::speeds(s, &opts);
+        let bkey = battery_key(s);
+        let threats = self
+            .flown
+            .par_iter()
+            .enumerate()
+            .map(|(index, flown)| {
+                if cancel() {
+                    return Err(PreparedError::Cancelled);
+                }
+                let engage = Kept {
+                    prepared: self,
+                    index,
+                    battery_key: &bkey,
+                };
+                let r = study::engage_one(s, &opts, &speeds, flown, &engage)?;
+                engage.failed()?;
+                Ok(r)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if cancel() {
+            return Err(PreparedError::Cancelled);
+        }
+        Ok(study::assemble(s, &opts, threats)?)
+    }
+
+    /// A battery cache holding `s`'s batteries, set up once for every value of their burnout speeds.
+    fn batteries_for(&self, s: &Scenario) -> Result<BatteryCache, PreparedError> {
+        let key = battery_key(s);
+        let hit = lock(&self.batteries, "battery")?.get(&key).cloned();
+        let set_up = match hit {
+            Some(b) => b,
+            None => {
+                // A fresh battery cache: one holds a single scenario's batteries, by name only.
+                let opts = StudyOptions {
+                    battery: BatteryCache::default(),
+                    ..self.opts.clone()
+                };
+                let b = study::batteries(s, &opts)?;
+                let mut kept = lock(&self.batteries, "battery")?;
+                if kept.len() >= MAX_BATTERIES {
+                    kept.clear();
+                }
+                kept.insert(key, b.clone());
+                b
+            }
+        };
+        let mut batteries: Batteries = (*set_up).clone();
+        for ((name, icpt), def) in batteries.iter_mut().zip(&s.interceptors) {
+            debug_assert_eq!(*name, def.name);
+            icpt.burnout_speed_mps = def.burnout_speed_mps.value;
+        }
+        let cell = OnceLock::from((s.meta.name.clone(), Ok(Arc::new(batteries))));
+        Ok(BatteryCache(Arc::new(cell)))
+    }
+}
+
+/// [`Engage`] for one trajectory of a [`Prepared`], recalling what it has computed before.
+struct Kept<'a> {
+    prepared: &'a Prepared,
+    index: usize,
+    battery_key: &'a str,
+}
+
+impl Kept<'_> {
+    fn key(&self, net: &[Radar], battery: usize, threat: &ThreatTrack) -> String {
+        format!(
+            "{}|{battery}|{}|{:?}|{:?}",
+            self.index, self.battery_key, threat.missile.rcs_m2, net
+        )
+    }
+
+    /// Whether a cache lock was found poisoned (the [`Engage`] methods cannot return errors: they then
+    /// compute without the cache, and this says so afterwards).
+    fn failed(&self) -> Result<(), PreparedError> {
+        drop(lock(&self.prepared.engagements, "engagement")?);
+        drop(lock(&self.prepared.shots, "shoot-look-shoot")?);
+        Ok(())
+    }
+}
+
+impl Engage for Kept<'_> {
+    fn engagement(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+    ) -> Engagement {
+        let key = self.key(net, battery, threat);
+        let cache = &self.prepared.engagements;
+        if let Ok(kept) = cache.lock()
+            && let Some(e) = kept.get(&key)
+        {
+            return (**e).clone();
+        }
+        let e = engage_network(net, icpt, threat);
+        if let Ok(mut kept) = cache.lock() {
+            if kept.len() >= MAX_ENGAGEMENTS {
+                kept.clear();
+            }
+            kept.insert(key, Arc::new(e.clone()));
+        }
+        e
+    }
+
+    fn shots(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        commit_s: f64,
+        speed_mps: f64,
+    ) -> u32 {
+        let key = (
+            self.key(net, battery, threat),
+            commit_s.to_bits(),
+            speed_mps.to_bits(),
+        );
+        let cache = &self.prepared.shots;
+        if let Ok(kept) = cache.lock()
+            && let Some(n) = kept.get(&key)
+        {
+            return *n;
+        }
+        let n = shoot_look_shoot(icpt, threat, commit_s, speed_mps);
+        if let Ok(mut kept) = cache.lock() {
+            if kept.len() >= MAX_SHOTS {
+                kept.clear();
+            }
+            kept.insert(key, n);
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_preparation_or_study_stops_before_any_trajectory() {
+        let s = Scenario::load("europe-2008").unwrap();
+        let opts = StudyOptions::default();
+        let flew = std::sync::atomic::AtomicUsize::new(0);
+        let stop = || {
+            flew.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            true
+        };
+        assert!(matches!(
+            Prepared::new(&s, &opts, &stop),
+            Err(PreparedError::Cancelled)
+        ));
+        // Asked once per trajectory started, and every one stopped at once (no flight takes place:
+        // this returns in milliseconds where flying europe-2008 takes many seconds).
+        assert!(flew.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+        // A scenario with no threat prepares at once; its study stops when asked to.
+        let mut empty = s.clone();
+        empty.threats.clear();
+        let p = Prepared::new(&empty, &opts, &|| false).unwrap();
+        assert!(p.is_empty());
+        assert!(matches!(
+            p.study(&empty, &[], &|| true),
+            Err(PreparedError::Cancelled)
+        ));
+        assert!(p.study(&empty, &[], &|| false).is_ok());
+        // Another scenario's flights are refused.
+        let err = p.study(&s, &[], &|| false).unwrap_err();
+        assert!(err.to_string().contains("other trajectories"), "{err}");
+    }
+}
