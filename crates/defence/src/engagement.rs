@@ -318,7 +318,10 @@ fn fly_powered_uncached(
         rtol: THREAT_RTOL,
         ..flight::PoweredOptions::default()
     };
-    let shot = flight::aim::aim_at(&rocket, site, aim, &vehicle.programme(0.0), shape, &options)
+    let template = vehicle.programme(0.0);
+    let table = range_table(&rocket, &template, &options)
+        .map_err(|e| fail(format!("vehicle {}: {e}", vehicle.name)))?;
+    let shot = flight::aim::aim_at_seeded(&rocket, &table, site, aim, &template, shape, &options)
         .map_err(|e| fail(e.to_string()))?;
     if shot.miss_m > POWERED_MISS_M {
         return Err(fail(format!("lands {:.1} m from the target", shot.miss_m)));
@@ -346,6 +349,29 @@ fn fly_powered_uncached(
         trajectory: shot.coast,
         boost: Some(Arc::new(shot.boost)),
     })
+}
+
+type TableCache = Mutex<HashMap<String, Arc<flight::aim::RangeTable>>>;
+
+/// The range table of a threat rocket (flown once per vehicle, template and options for the life of the
+/// process): the seeds of its shots ([`flight::aim::aim_at_seeded`]).
+fn range_table(
+    rocket: &flight::Vehicle,
+    template: &flight::Programme,
+    options: &flight::PoweredOptions,
+) -> Result<Arc<flight::aim::RangeTable>, flight::Error> {
+    static CACHE: OnceLock<TableCache> = OnceLock::new();
+    let key = format!("{rocket:?}|{template:?}|{options:?}");
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    let poisoned = || flight::Error::Targeting {
+        reason: "the range-table cache is poisoned by an earlier panic".into(),
+    };
+    if let Some(hit) = cache.lock().map_err(|_| poisoned())?.get(&key) {
+        return Ok(hit.clone());
+    }
+    let table = Arc::new(flight::aim::RangeTable::build(rocket, template, options)?);
+    cache.lock().map_err(|_| poisoned())?.insert(key, table.clone());
+    Ok(table)
 }
 
 fn shape_name(shape: Shape) -> String {

@@ -23,6 +23,9 @@ use crate::roots::{brent, brent_min};
 use crate::trajectory::ground_geodesic;
 use crate::{Error, Options, Trajectory, Vehicle, propagate_with};
 
+mod table;
+pub use table::{RangeTable, TABLE_KICK_STEP_DEG, TABLE_SCALE_STEP, aim_at_seeded};
+
 /// Kick angles searched, degrees.
 const KICK_MIN_DEG: f64 = 0.2;
 const KICK_MAX_DEG: f64 = 70.0;
@@ -115,7 +118,29 @@ struct Aimer<'a> {
     target_azimuth_deg: f64,
 }
 
-impl Aimer<'_> {
+impl<'a> Aimer<'a> {
+    /// An aimer from `site` toward a target `target_range_m` away on the geodesic azimuth
+    /// `target_azimuth_deg`, no flight flown yet.
+    fn new(
+        site: Geodetic,
+        template: &'a Programme,
+        options: &'a PoweredOptions,
+        target_range_m: f64,
+        target_azimuth_deg: f64,
+    ) -> Self {
+        Aimer {
+            flights: std::cell::Cell::new(0),
+            steps: std::cell::Cell::new(0),
+            offset_deg: std::cell::Cell::new(0.0),
+            last_max_kick_deg: std::cell::Cell::new(None),
+            site,
+            template,
+            options,
+            target_range_m,
+            target_azimuth_deg,
+        }
+    }
+
     /// Flies `vehicle` with `kick_deg`, its launch azimuth corrected until the impact lies on the
     /// target's azimuth. `None` when the flight falls back, does not come down, or no launch azimuth puts
     /// its impact on the target's azimuth (a near-vertical kick lands where the Earth's rotation carries
@@ -289,8 +314,8 @@ impl Aimer<'_> {
             let denom = da * db * (da - db);
             let (p, q) = if denom != 0.0 {
                 (
-                    ((fb - fk) * da - (fa - fk) * db) / denom,
-                    ((fa - fk) * db * db - (fb - fk) * da * da) / denom,
+                    ((fa - fk) * db - (fb - fk) * da) / denom,
+                    ((fb - fk) * da * da - (fa - fk) * db * db) / denom,
                 )
             } else {
                 (0.0, 0.0)
