@@ -71,6 +71,21 @@ export interface StudyView {
   countries: CountryCount[];
   trajectories: TrajectoryView[];
   sites: { name: string; lat_deg: number; lon_deg: number; roles: string[] }[];
+  radars: RadarView[];
+}
+
+/** A radar as the globe draws it: rings `[lon, lat]` (degrees) at `ring_alt_km`. */
+export interface RadarView {
+  name: string;
+  lat_deg: number;
+  lon_deg: number;
+  boresight_azimuth_deg: number;
+  azimuth_half_width_deg: number;
+  detection_range_km: number;
+  rcs_m2: number;
+  ring_alt_km: number;
+  field_of_regard: [number, number][];
+  horizon: [number, number][];
 }
 
 /** An answer the server refused, with its message. */

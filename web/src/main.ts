@@ -3,6 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import { ApiError, getScenario, postStudy } from "./api";
 import type { ParamView, ScenarioView, StudyView, TrajectoryView } from "./api";
+import { Globe, LAYERS, webglAvailable } from "./globe";
 import { showVerification } from "./verification";
 import "./style.css";
 
@@ -27,6 +28,8 @@ const values = new Map<string, number>();
 let inflight: AbortController | undefined;
 let timer: number | undefined;
 let seq = 0;
+/** The globe, once built; `null` where there is no WebGL or it failed (the 2-D map is shown). */
+let globe: Globe | null | undefined;
 
 function fmt(x: number | null | undefined, digits = 0): string {
   return x === null || x === undefined ? "–" : x.toFixed(digits);
@@ -168,8 +171,53 @@ function render(study: StudyView) {
   renderTable(study);
   renderCrossover(study);
   renderTimeline();
-  const img = $<HTMLImageElement>("#map-img");
-  img.src = `/api/map.svg?study=${seq}`;
+  if (globe) globe.update(study);
+  else {
+    const img = $<HTMLImageElement>("#map-img");
+    img.src = `/api/map.svg?study=${seq}`;
+  }
+}
+
+/** The globe where WebGL is available, with a checkbox per layer; the 2-D map otherwise. */
+async function setUpMap() {
+  const note = $<HTMLParagraphElement>("#map-note");
+  const fallback = (why: string) => {
+    globe = null;
+    $<HTMLElement>("#globe").hidden = true;
+    $<HTMLElement>("#layers").hidden = true;
+    $<HTMLElement>("#map-2d").hidden = false;
+    note.dataset.map = "2d";
+    note.textContent = `${why}: the 2-D map of the latest study is shown instead of the 3-D globe.`;
+  };
+  if (!webglAvailable()) {
+    fallback("This browser offers no WebGL");
+    return;
+  }
+  const host = $<HTMLElement>("#globe");
+  host.hidden = false;
+  try {
+    globe = await Globe.create(host, (id) => {
+      selected = id;
+      renderTimeline();
+    });
+  } catch (e) {
+    fallback(`The globe could not start (${e instanceof Error ? e.message : String(e)})`);
+    return;
+  }
+  const box = $<HTMLFieldSetElement>("#layers");
+  for (const l of LAYERS) {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.checked = true;
+    input.id = `layer-${l.id}`;
+    input.addEventListener("change", () => globe?.show(l.id, input.checked));
+    label.append(input, ` ${l.label}`);
+    box.append(label);
+  }
+  box.hidden = false;
+  note.dataset.map = "globe";
+  note.textContent = "Drag to turn the globe, scroll to zoom; click a track or an intercept point to show its timeline. Imagery: Natural Earth II, bundled with CesiumJS.";
 }
 
 function renderTable(study: StudyView) {
@@ -302,6 +350,7 @@ async function start() {
   $("#scenario-name").textContent = scenario.name;
   $("#scenario-description").textContent = scenario.description;
   buildForm();
+  await setUpMap();
   await recompute();
 }
 

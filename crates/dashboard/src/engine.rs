@@ -20,7 +20,8 @@ use defence::sweep;
 
 use crate::DashboardError;
 use crate::model::{
-    CountryCount, ParamView, SiteView, StudyRequest, StudyView, TrajectoryView, UsedValue, WindowView,
+    CountryCount, ParamView, RadarView, SiteView, StudyRequest, StudyView, TrajectoryView, UsedValue,
+    WindowView,
 };
 
 /// The keys of the parameters the page offers (every item of the section that has them).
@@ -42,6 +43,7 @@ pub struct Engine {
     /// The number of the latest request; an older one still computing stops.
     generation: AtomicU64,
     latest: Mutex<Option<Arc<Study>>>,
+    radars: Mutex<Option<(String, Vec<RadarView>)>>,
 }
 
 /// A label for a parameter: the item's name and what the key means.
@@ -103,6 +105,7 @@ impl Engine {
             prepared: Mutex::new(Vec::new()),
             generation: AtomicU64::new(0),
             latest: Mutex::new(None),
+            radars: Mutex::new(None),
         }
     }
 
@@ -177,7 +180,7 @@ impl Engine {
         let (prepared, flown) = self.prepared_for(&s, &cancel).map_err(stopped)?;
         // Windows at the battery's value and range ends only (`study::speeds` adds them).
         let result = prepared.study(&s, &[], &cancel).map_err(stopped)?;
-        let view = self.view(&s, &result, flown, start);
+        let view = self.view(&s, &result, flown, start)?;
         let mut latest = self
             .latest
             .lock()
@@ -219,7 +222,31 @@ impl Engine {
         Ok((p, true))
     }
 
-    fn view(&self, s: &Scenario, study: &Study, flown: bool, start: Instant) -> StudyView {
+    /// The radars as the globe draws them, kept for the radar parameters they were drawn for.
+    fn radars(&self, s: &Scenario) -> Result<Vec<RadarView>, DashboardError> {
+        let key = crate::globe::key(s);
+        let mut kept = self
+            .radars
+            .lock()
+            .map_err(|_| DashboardError::Internal("the radar rings' lock is poisoned".into()))?;
+        if let Some((k, v)) = kept.as_ref()
+            && *k == key
+        {
+            return Ok(v.clone());
+        }
+        let v = crate::globe::radars(s);
+        *kept = Some((key, v.clone()));
+        Ok(v)
+    }
+
+    fn view(
+        &self,
+        s: &Scenario,
+        study: &Study,
+        flown: bool,
+        start: Instant,
+    ) -> Result<StudyView, DashboardError> {
+        let radars = self.radars(s)?;
         let speed = s
             .interceptors
             .first()
@@ -321,7 +348,7 @@ impl Engine {
                 roles: roles.clone(),
             })
             .collect();
-        StudyView {
+        Ok(StudyView {
             scenario: study.scenario.clone(),
             boost: study.boost.name().to_string(),
             elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
@@ -331,6 +358,7 @@ impl Engine {
             countries,
             trajectories,
             sites,
-        }
+            radars,
+        })
     }
 }

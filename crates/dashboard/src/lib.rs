@@ -25,6 +25,7 @@
 //! ([`model::ErrorBody`]); nothing on input panics.
 
 pub mod engine;
+pub mod globe;
 pub mod model;
 pub mod verification;
 

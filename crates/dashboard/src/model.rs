@@ -92,6 +92,35 @@ pub struct StudyView {
     pub trajectories: Vec<TrajectoryView>,
     /// Sites of the scenario.
     pub sites: Vec<SiteView>,
+    /// The radars, with their field of regard and horizon for the globe ([`crate::globe`]).
+    pub radars: Vec<RadarView>,
+}
+
+/// A radar as the globe draws it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RadarView {
+    /// Name.
+    pub name: String,
+    /// Antenna latitude, degrees.
+    pub lat_deg: f64,
+    /// Antenna longitude, degrees.
+    pub lon_deg: f64,
+    /// Boresight azimuth, degrees clockwise from north.
+    pub boresight_azimuth_deg: f64,
+    /// Half-width of the field of regard, degrees.
+    pub azimuth_half_width_deg: f64,
+    /// Detection range for `rcs_m2`, km.
+    pub detection_range_km: f64,
+    /// The warhead RCS the rings are drawn for (the scenario's smallest), m².
+    pub rcs_m2: f64,
+    /// The target height the rings are drawn for, km above the ellipsoid.
+    pub ring_alt_km: f64,
+    /// Where the radar as specified sees a target at that height: a closed ring `[lon, lat]`, degrees.
+    pub field_of_regard: Vec<[f64; 2]>,
+    /// Where a target at that height rises above the radar's minimum elevation: a closed ring
+    /// `[lon, lat]`, degrees.
+    pub horizon: Vec<[f64; 2]>,
 }
 
 /// A parameter's value as used.
