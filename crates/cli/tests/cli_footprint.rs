@@ -310,7 +310,9 @@ fn sweep_writes_tables_and_plots() {
             "to",
             "flown",
             "engaged",
-            "crossover_speed_mps"
+            "crossover_speed_mps",
+            "interceptor_boost",
+            "threat_boost"
         ]
     );
     assert!(rows.iter().all(|r| ["true", "false"].contains(&&r[4])));

@@ -69,6 +69,14 @@ pub enum BoostModel {
     Fixed,
 }
 
+/// The boost model footprints and sweeps fly threats with, under either interceptor boost: their fast
+/// engine flies each threat from a fixed burnout point (burn time, burnout height and downrange from the
+/// scenario); only the study flies threats powered.
+pub const MAP_THREAT_BOOST: &str = "fixed";
+
+/// [`MAP_THREAT_BOOST`] in words, for the outputs of footprints and sweeps.
+pub const MAP_THREAT_BOOST_WORDS: &str = "threats fly the fixed boost (burn time, burnout height and downrange from the scenario; only the study flies them powered)";
+
 impl BoostModel {
     /// `"powered"` or `"fixed"`.
     pub fn name(self) -> &'static str {

@@ -9,6 +9,7 @@ use render::{OutputFile, RenderError};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::boost::{MAP_THREAT_BOOST, MAP_THREAT_BOOST_WORDS};
 use crate::footprint::{Footprint, MapKind, Status};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use render::attrs;
@@ -85,10 +86,11 @@ pub fn footprint_summary(fp: &Footprint) -> String {
     let mut out = String::new();
     out.push_str(&format!("{}\n", title(fp)));
     out.push_str(&format!(
-        "scenario {}, {} ({} boost), grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
+        "scenario {}, {} ({} interceptor boost; {}), grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
         fp.scenario,
         network_words(fp),
         fp.boost.name(),
+        MAP_THREAT_BOOST_WORDS,
         fp.grid.lat_min_deg,
         fp.grid.lat_max_deg,
         fp.grid.lon_min_deg,
@@ -169,6 +171,10 @@ pub struct FootprintRow {
     pub intercept_alt_m: Option<f64>,
     /// Radar coverage map: lowest visible warhead height, m.
     pub min_visible_alt_m: Option<f64>,
+    /// The interceptor's boost model: powered or fixed.
+    pub interceptor_boost: &'static str,
+    /// The threats' boost model ([`MAP_THREAT_BOOST`]).
+    pub threat_boost: &'static str,
 }
 
 fn rounded(v: Option<f64>, digits: i32) -> Option<f64> {
@@ -189,6 +195,8 @@ pub fn footprint_csv(fp: &Footprint) -> Result<String, RenderError> {
         earliest_intercept_s: rounded(c.earliest_intercept_s, 1),
         intercept_alt_m: rounded(c.intercept_alt_m, 0),
         min_visible_alt_m: rounded(c.min_visible_alt_m, 0),
+        interceptor_boost: fp.boost.name(),
+        threat_boost: MAP_THREAT_BOOST,
     }))
 }
 
@@ -208,6 +216,8 @@ pub fn footprint_geojson(fp: &Footprint) -> Result<String, RenderError> {
                 ("fraction_inside", json!(c.fraction_inside)),
                 ("missile", json!(fp.missile)),
                 ("site", json!(fp.site)),
+                ("interceptor_boost", json!(fp.boost.name())),
+                ("threat_boost", json!(MAP_THREAT_BOOST)),
             ],
         ));
     }
@@ -498,7 +508,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         "text",
         &attrs!["x" => x0, "y" => 42, "font-size" => 11],
         &format!(
-            "Scenario {}; {}{}; grid every {}° ({} points); {} projection, sphere R = 6371 km.",
+            "Scenario {}; {}{}; {} interceptor boost, {} threat boost; grid every {}° ({} points); {} projection, sphere R = 6371 km.",
             fp.scenario,
             network_words(fp),
             if coverage {
@@ -506,6 +516,8 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             } else {
                 format!(" at an assumed {:.2} km/s", fp.speed_mps / 1e3)
             },
+            fp.boost.name(),
+            MAP_THREAT_BOOST,
             g.step_deg,
             fp.cells.len(),
             projection.name()
@@ -654,7 +666,7 @@ pub fn footprint_section(fp: &Footprint) -> Result<Markup, RenderError> {
             (g.lat_min_deg) "–" (g.lat_max_deg) "° N, " (g.lon_min_deg) "–" (g.lon_max_deg) "° E every "
             (g.step_deg) "° (" (fp.cells.len()) " points). Each point is flown and engaged on its own (fast "
             "engine: point-gravity conic, reach table computed once; see ARCHITECTURE.md). Interceptor boost "
-            "model: " (fp.boost.name()) "."
+            "model: " (fp.boost.name()) "; " (MAP_THREAT_BOOST_WORDS) "."
         }
         @if let Some(note) = union_note(fp) {
             p { (note) }
@@ -723,10 +735,11 @@ pub fn sweep_summary(sw: &Sweep) -> String {
         t.add_row(row);
     }
     format!(
-        "Sweep of {} ({} trajectories, {} interceptor boost)\n{t}\n",
+        "Sweep of {} ({} trajectories, {} interceptor boost; {})\n{t}\n",
         sw.scenario,
         sw.shape.name(),
-        sw.boost.name()
+        sw.boost.name(),
+        MAP_THREAT_BOOST_WORDS
     )
 }
 
@@ -745,10 +758,23 @@ pub struct SweepRow<'a> {
     pub engaged: bool,
     /// Lowest burnout speed that engages, m/s.
     pub crossover_speed_mps: Option<f64>,
+    /// The interceptor's boost model: powered or fixed.
+    pub interceptor_boost: &'a str,
+    /// The threats' boost model ([`MAP_THREAT_BOOST`]).
+    pub threat_boost: &'a str,
 }
 
 /// Names of [`SweepRow`]'s columns.
-const SWEEP_COLUMNS: [&str; 6] = ["threat", "from", "to", "flown", "engaged", "crossover_speed_mps"];
+const SWEEP_COLUMNS: [&str; 8] = [
+    "threat",
+    "from",
+    "to",
+    "flown",
+    "engaged",
+    "crossover_speed_mps",
+    "interceptor_boost",
+    "threat_boost",
+];
 
 /// `sweep.csv`: one row per point and trajectory; the parameter values first, one column per axis.
 pub fn sweep_csv(sw: &Sweep) -> Result<String, RenderError> {
@@ -765,6 +791,8 @@ pub fn sweep_csv(sw: &Sweep) -> Result<String, RenderError> {
                     flown: o.flown,
                     engaged: o.engaged,
                     crossover_speed_mps: rounded(o.crossover_speed_mps, 1),
+                    interceptor_boost: sw.boost.name(),
+                    threat_boost: MAP_THREAT_BOOST,
                 },
             )
         })
@@ -788,8 +816,9 @@ pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
     );
     let assumptions = format!(
         "Engaged: intercepted at the battery's own burnout speed (its scenario value unless swept); {} \
-         interceptor boost; radar as specified; every other parameter at its scenario value.",
-        sw.boost.name()
+         interceptor boost, {} threat boost; radar as specified; every other parameter at its scenario value.",
+        sw.boost.name(),
+        MAP_THREAT_BOOST
     );
     o.open(
         "svg",
@@ -1003,12 +1032,13 @@ pub fn mc_summary(mc: &MonteCarlo) -> String {
         ]);
     }
     format!(
-        "Monte Carlo over {} ({} samples, seed {}; {} parameters drawn uniformly within their ranges; {} interceptor boost)\n{t}\n",
+        "Monte Carlo over {} ({} samples, seed {}; {} parameters drawn uniformly within their ranges; {} interceptor boost, {} threat boost)\n{t}\n",
         mc.scenario,
         mc.samples,
         mc.seed,
         mc.parameters.len(),
-        mc.boost.name()
+        mc.boost.name(),
+        MAP_THREAT_BOOST
     )
 }
 
@@ -1092,7 +1122,7 @@ pub fn mc_svg(mc: &MonteCarlo) -> Result<String, RenderError> {
         "text",
         &attrs!["x" => 10, "y" => 50, "font-size" => 10],
         &format!(
-            "Each sample draws {} uniformly within {} sourced range{}; {} interceptor boost; \
+            "Each sample draws {} uniformly within {} sourced range{}; {} interceptor boost, {} threat boost; \
              engaged: intercepted at the sample's battery burnout speed, radar as specified.",
             match mc.parameters.len() {
                 1 => "1 parameter".to_string(),
@@ -1100,7 +1130,8 @@ pub fn mc_svg(mc: &MonteCarlo) -> Result<String, RenderError> {
             },
             if mc.parameters.len() == 1 { "its" } else { "their" },
             if mc.parameters.len() == 1 { "" } else { "s" },
-            mc.boost.name()
+            mc.boost.name(),
+            MAP_THREAT_BOOST
         ),
     )?;
     for (j, t) in tos.iter().enumerate() {
