@@ -15,7 +15,7 @@
 // Usage: node check-globe.mjs URL SCREENSHOT_DIR webgl|none
 // Prints one JSON object on stdout: {"mode", "map": "globe"|"2d", "note", "counts": {layer: n},
 // "toggles": {layer: {"off": shown-after-untick, "on": shown-after-tick, "changed": bool, "restored": bool}},
-// "map_img": bool, "axe": [...], "offsite": [...], "problems": [...], "screenshots": [...]}.
+// "map_img": bool, "globe_shown": [ids of #globe, #layers taking room], "axe": [...], "offsite": [...], "problems": [...], "screenshots": [...]}.
 // Exit status 0 when every step ran (the caller judges what it saw), 1 otherwise.
 
 import { chromium } from "playwright-core";
@@ -93,6 +93,7 @@ try {
   const counts = {};
   const toggles = {};
   let mapImg = false;
+  let layersShown = [];
   if (map === "globe") {
     const globe = page.locator("#globe");
     // Let the imagery tiles and workers settle before the first picture.
@@ -123,6 +124,8 @@ try {
   } else {
     step = "2-D map";
     mapImg = await page.locator("#map-2d img").evaluate((img) => img.complete && img.naturalWidth > 0 && !img.closest("[hidden]"));
+    // Neither the globe nor its layer checkboxes take room on the page.
+    layersShown = await page.$$eval("#globe, #layers", (xs) => xs.filter((x) => x.getBoundingClientRect().height > 0).map((x) => x.id));
     await shot("fallback");
   }
 
@@ -135,7 +138,7 @@ try {
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
   });
 
-  console.log(JSON.stringify({ mode, map, note: noteText, counts, toggles, map_img: mapImg, axe, offsite, problems, screenshots }));
+  console.log(JSON.stringify({ mode, map, note: noteText, counts, toggles, map_img: mapImg, globe_shown: layersShown, axe, offsite, problems, screenshots }));
 } catch (e) {
   console.error(`step ${step}: ${e.message}`);
   console.error(JSON.stringify({ offsite, problems }));

@@ -391,10 +391,10 @@ async function start() {
   $("#scenario-name").textContent = scenario.name;
   $("#scenario-description").textContent = scenario.description;
   buildForm();
-  // The globe loads while the first study computes; it draws the latest study once it is up.
-  const map = setUpMap();
+  // The first results first; then the globe (Cesium's start-up holds the page's thread for seconds
+  // under software WebGL), which draws the latest study once it is up.
   await recompute();
-  await map;
+  await setUpMap();
 }
 
 /** The tabs: Study and Verification (`#verification` in the address opens the latter). */

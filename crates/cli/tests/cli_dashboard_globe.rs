@@ -166,6 +166,7 @@ fn the_globe_with_webgl_and_the_2d_map_without_in_chromium() {
     let flat = check(&url, &shots, "none");
     assert_eq!(flat["map"], "2d", "{flat}");
     assert_eq!(flat["map_img"], true, "{flat}");
+    assert_eq!(flat["globe_shown"], serde_json::json!([]), "{flat}");
     assert!(flat["note"].as_str().unwrap().contains("no WebGL"), "{flat}");
     eprintln!("screenshots in {}", shots.display());
 }

@@ -45,7 +45,7 @@ declare -a changes=(
   "$delay: 90|commit delay 90 s (every engagement anew)"
   "$range: 1.5e6|EMR detection range 1500 km (radar as specified anew)"
   "$width: 90|EMR field of regard ±90° (radar as specified anew)"
-  "$rcs: 0.05|Russian ICBM RCS 0.05 m² (its trajectories anew)"
+  "$rcs: 0.02|Russian ICBM RCS 0.02 m² (its trajectories anew)"
   "|the scenario's values again"
 )
 echo "dashboard, one change after another (s):"
