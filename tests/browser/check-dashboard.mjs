@@ -40,6 +40,8 @@ try {
       "--headless",
       "--no-sandbox",
       "--disable-gpu",
+      // No WebGL: the page shows its 2-D map (the globe is checked by check-globe.mjs).
+      "--disable-3d-apis",
       "--disable-quic",
       "--no-first-run",
       "--disable-background-networking",

@@ -81,7 +81,7 @@ function buildForm() {
     const info = document.createElement("p");
     info.className = "param-info";
     const r = p.range ? `sourced range ${shown(p, p.range[0])}–${shown(p, p.range[1])} ${p.display_unit}` : "no disputed range";
-    info.textContent = `${r}; scenario value ${shown(p, p.value)} ${p.display_unit}; physical limits ${p.limits} ${p.unit}`;
+    info.textContent = `${r}; scenario value ${shown(p, p.value)} ${p.display_unit}; physical limits ${p.limits} ${p.unit === "m2" ? "m²" : p.unit}`;
     const source = document.createElement("details");
     const summary = document.createElement("summary");
     summary.textContent = "Source";
@@ -170,12 +170,15 @@ function render(study: StudyView) {
   );
   renderTable(study);
   renderCrossover(study);
+  renderAltitude(study);
   renderTimeline();
   if (globe) globe.update(study);
-  else {
-    const img = $<HTMLImageElement>("#map-img");
-    img.src = `/api/map.svg?study=${seq}`;
-  }
+  else if (globe === null) showMap2d();
+}
+
+/** The 2-D map of the latest study (where there is no globe). */
+function showMap2d() {
+  $<HTMLImageElement>("#map-img").src = `/api/map.svg?study=${seq}`;
 }
 
 /** The globe where WebGL is available, with a checkbox per layer; the 2-D map otherwise. */
@@ -188,6 +191,7 @@ async function setUpMap() {
     $<HTMLElement>("#map-2d").hidden = false;
     note.dataset.map = "2d";
     note.textContent = `${why}: the 2-D map of the latest study is shown instead of the 3-D globe.`;
+    if (latest) showMap2d();
   };
   if (!webglAvailable()) {
     fallback("This browser offers no WebGL");
@@ -216,6 +220,7 @@ async function setUpMap() {
     box.append(label);
   }
   box.hidden = false;
+  if (latest) globe.update(latest);
   note.dataset.map = "globe";
   note.textContent = "Drag to turn the globe, scroll to zoom; click a track or an intercept point to show its timeline. Imagery: Natural Earth II, bundled with CesiumJS.";
 }
@@ -296,6 +301,42 @@ function renderCrossover(study: StudyView) {
   fig.replaceChildren(chart, cap);
 }
 
+/** Great-circle distance (km) between two points given in degrees, on a sphere of 6371 km. */
+function groundKm(lon1: number, lat1: number, lon2: number, lat2: number): number {
+  const r = Math.PI / 180;
+  const h =
+    Math.sin(((lat2 - lat1) * r) / 2) ** 2 + Math.cos(lat1 * r) * Math.cos(lat2 * r) * Math.sin(((lon2 - lon1) * r) / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Altitude against ground range from the launch site, one line per flown trajectory. */
+function renderAltitude(study: StudyView) {
+  const data = study.trajectories
+    .filter((t) => t.skipped === null && t.track.length > 1)
+    .flatMap((t) => {
+      const [lon0, lat0] = t.track[0];
+      return t.track.map(([lon, lat, alt]) => ({
+        id: `${t.from} → ${t.to}`,
+        range: groundKm(lon0, lat0, lon, lat),
+        alt: alt / 1000,
+        engageable: t.engageable ? "engageable" : "not engageable",
+      }));
+    });
+  const chart = Plot.plot({
+    width: 900,
+    height: 300,
+    marginLeft: 60,
+    x: { label: "Ground range from the launch site (km, great circle)", grid: true },
+    y: { label: "Altitude above the ellipsoid (km)", grid: true },
+    color: { domain: ["engageable", "not engageable"], range: [ENGAGEABLE, NOT_ENGAGEABLE], legend: true },
+    marks: [Plot.line(data, { x: "range", y: "alt", z: "id", stroke: "engageable", strokeOpacity: 0.7, title: "id" })],
+  });
+  groups(chart);
+  const cap = document.createElement("figcaption");
+  cap.textContent = `Altitude against ground range of every flown trajectory (${new Set(data.map((d) => d.id)).size}), sampled every 20 s.`;
+  $<HTMLElement>("#altitude-chart").replaceChildren(chart, cap);
+}
+
 /** Plot labels its marks' groups with aria-label; a labelled group needs the group role to carry it. */
 function groups(chart: Element) {
   for (const g of chart.querySelectorAll("g[aria-label]")) g.setAttribute("role", "group");
@@ -350,8 +391,10 @@ async function start() {
   $("#scenario-name").textContent = scenario.name;
   $("#scenario-description").textContent = scenario.description;
   buildForm();
-  await setUpMap();
+  // The first results first; then the globe (Cesium's start-up holds the page's thread for seconds
+  // under software WebGL), which draws the latest study once it is up.
   await recompute();
+  await setUpMap();
 }
 
 /** The tabs: Study and Verification (`#verification` in the address opens the latter). */
