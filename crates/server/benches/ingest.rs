@@ -21,6 +21,9 @@
 //! entries at a time to `/add-batch`, and each entry's acknowledgement latency is then its
 //! request's).
 //! Under `cargo test` (no `--bench` argument) it runs a 2 000-entry smoke pass.
+//! `INGEST_STORAGE=cloud` puts the log on the scale-out storage instead of the embedded one:
+//! PostgreSQL and moto's S3 server on loopback, started by `testsvc` (scripts/test-postgres.sh
+//! with fsync on, scripts/test-s3.sh).
 //!
 //! Little's law sets the client count: with one request in flight per client, throughput is
 //! `clients / mean latency`, and the latency is at least half a batch interval plus a batch
@@ -97,16 +100,53 @@ fn metric(text: &str, name: &str) -> f64 {
 
 /// The server side: serves the log in `dir` with `batch_ms` batching, prints its port, and
 /// shuts down gracefully when its standard input closes.
+/// The child's scale-out settings, from the parent: database URL, bucket, S3 endpoint.
+fn cloud_settings() -> Option<(String, String, String)> {
+    Some((
+        std::env::var("INGEST_DATABASE_URL").ok()?,
+        std::env::var("INGEST_BUCKET").ok()?,
+        std::env::var("INGEST_S3_ENDPOINT").ok()?,
+    ))
+}
+
+/// `object_store` settings for moto at `endpoint`.
+fn s3_options(endpoint: &str) -> Vec<(String, String)> {
+    testsvc::Bucket {
+        endpoint: endpoint.to_owned(),
+        name: String::new(),
+    }
+    .options()
+}
+
 fn serve(dir: &Path, batch_ms: u64) {
     let signer = server::load_signer(&dir.join("signing.key")).expect("key");
-    let writer = server::open_local_log(dir, signer).expect("open log");
+    let mut cloud = ServerConfig::default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        println!("port {}", listener.local_addr().expect("address").port());
+        let addr = listener.local_addr().expect("address");
+        let log: server::ServedLog = match cloud_settings() {
+            Some((db, bucket, endpoint)) => {
+                cloud.database_url = Some(server::cloud::DatabaseUrl(db));
+                cloud.object_store_url = Some(format!("s3://{bucket}"));
+                let c = cloud.clone();
+                tokio::task::block_in_place(|| {
+                    server::cloud::open_cloud_log_with(
+                        &c,
+                        signer,
+                        &format!("http://{addr}"),
+                        s3_options(&endpoint),
+                    )
+                })
+                .expect("open the scale-out log")
+                .into()
+            }
+            None => server::open_local_log(dir, signer).expect("open log").into(),
+        };
+        println!("port {}", addr.port());
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         std::thread::spawn(move || {
             // The parent closing our stdin (EOF) means stop; so does a failed read, said on stderr.
@@ -123,10 +163,12 @@ fn serve(dir: &Path, batch_ms: u64) {
         let config = ServerConfig {
             batch_interval_ms: batch_ms,
             rate_per_address: 0,
-            ..ServerConfig::default()
+            ..cloud
         };
-        server::run(listener, writer, config, async move {
-            let _ = stop_rx.await;
+        server::run_with(listener, log, config, server::Extensions::default(), async move {
+            if stop_rx.await.is_err() {
+                eprintln!("ingest bench server: the stop signal's sender went away; stopping");
+            }
         })
         .await
         .expect("server");
@@ -172,7 +214,29 @@ fn main() {
 
     let dir = std::env::temp_dir().join(format!("server-ingest-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(&dir).expect("storage"));
+    // The scale-out storage, when asked for: a database and a bucket on loopback servers that
+    // live as long as this process.
+    let cloud = (std::env::var("INGEST_STORAGE").as_deref() == Ok("cloud")).then(|| {
+        let db = testsvc::postgres_database().expect("INGEST_STORAGE=cloud needs PostgreSQL");
+        let bucket = testsvc::s3_bucket().expect("INGEST_STORAGE=cloud needs moto");
+        (db, bucket)
+    });
+    let open = || -> Arc<dyn Storage> {
+        match &cloud {
+            Some((db, bucket)) => Arc::new(
+                tlog_cloud::CloudStorage::open(&tlog_cloud::CloudConfig {
+                    database_url: db.clone(),
+                    object_store_url: bucket.url(),
+                    s3_options: bucket.options(),
+                    max_connections: 2,
+                })
+                .expect("scale-out storage"),
+            ),
+            None => Arc::new(LocalStorage::open(&dir).expect("storage")),
+        }
+    };
+    std::fs::create_dir_all(&dir).expect("bench directory");
+    let storage = open();
     let (signer, skey) = LogSigner::generate("bench.test/log").expect("key");
     tlog::create_log(storage.as_ref(), &signer).expect("create log");
     drop(storage);
@@ -188,7 +252,14 @@ fn main() {
             .expect("key file");
         f.write_all(skey.as_bytes()).expect("key file");
     }
-    let mut child = Command::new(std::env::current_exe().expect("own path"))
+    let mut command = Command::new(std::env::current_exe().expect("own path"));
+    if let Some((db, bucket)) = &cloud {
+        command
+            .env("INGEST_DATABASE_URL", db)
+            .env("INGEST_BUCKET", &bucket.name)
+            .env("INGEST_S3_ENDPOINT", &bucket.endpoint);
+    }
+    let mut child = command
         .env("INGEST_SERVER_DIR", &dir)
         .env("INGEST_BATCH_MS", batch_ms.to_string())
         .stdin(Stdio::piped())
@@ -211,6 +282,11 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let storage = if cloud.is_some() {
+        "PostgreSQL + S3"
+    } else {
+        "embedded"
+    };
     let acked = rt.block_on(async move {
         let base = format!("http://127.0.0.1:{port}");
         let url = if per_request > 1 {
@@ -324,7 +400,7 @@ fn main() {
         let batches = d("shieldwatch_log_batches_total");
         let seq_s = d("shieldwatch_log_sequencing_seconds_total");
         println!(
-            "ingest: {done} signed 1 KiB entries, {clients} clients, {per_request} per request, \
+            "ingest ({storage}): {done} signed 1 KiB entries, {clients} clients, {per_request} per request, \
              batch interval {batch_ms} ms, \
              {:.2} s: {:.0} entries/s; ack latency p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
             elapsed.as_secs_f64(),
@@ -353,7 +429,7 @@ fn main() {
     drop(stdin);
     let status = child.wait().expect("server exit");
     assert!(status.success(), "server: {status}");
-    let storage = LocalStorage::open(&dir).expect("storage");
+    let storage = open();
     assert_eq!(
         storage.load_state().expect("state").size,
         acked as u64,

@@ -70,6 +70,9 @@ pub struct AppState {
     pub(crate) connections: Arc<crate::conn::ConnStats>,
     /// Connections of the metrics listener, when there is one.
     pub(crate) ops_connections: Arc<crate::conn::ConnStats>,
+    /// The scale-out storage's health and this instance's part in the cluster, when the log
+    /// lives there.
+    backend: Option<(Arc<crate::cloud::BackendHealth>, Arc<crate::cloud::ClusterStatus>)>,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             limits: config.rate_limits(),
             connections: Arc::default(),
             ops_connections: Arc::default(),
+            backend: None,
         }
     }
 
@@ -102,6 +106,16 @@ impl AppState {
     /// log's latest.
     pub fn with_published(mut self, published: Arc<crate::admission::Published>) -> Self {
         self.published = Some(published);
+        self
+    }
+
+    /// `/healthz` and `/metrics` report the scale-out storage's health too.
+    pub fn with_backend(
+        mut self,
+        backend: Arc<crate::cloud::BackendHealth>,
+        status: Arc<crate::cloud::ClusterStatus>,
+    ) -> Self {
+        self.backend = Some((backend, status));
         self
     }
 }
@@ -1107,11 +1121,13 @@ async fn process_lookup(st: &AppState, q: LookupQuery) -> Result<u64, ApiError> 
     tag = "operations",
     responses(
         (status = 200, description = "Serving.", body = String, content_type = "text/plain"),
-        (status = 503, description = "The sequencer stopped after a storage error.", body = ErrorBody),
+        (status = 503, description = "The sequencer stopped after a storage error, or the scale-out storage (database or bucket) does not answer.", body = ErrorBody),
     )
 )]
 async fn serve_healthz(State(st): State<Arc<AppState>>) -> Response {
-    if st.sequencer.stats().failed.load(Ordering::Relaxed) {
+    if let Some(problem) = st.backend.as_ref().and_then(|(b, _)| b.problem()) {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, problem).into_response()
+    } else if st.sequencer.stats().failed.load(Ordering::Relaxed) {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "the sequencer has stopped after a storage error",
@@ -1135,6 +1151,10 @@ async fn serve_metrics(State(st): State<Arc<AppState>>) -> Response {
         .metrics
         .render(&st.sequencer, &st.reader.snapshot(), cosigned_age);
     crate::metrics::render_connections(&mut text, &st.connections, &st.ops_connections);
+    if let Some((b, c)) = &st.backend {
+        b.render(&mut text);
+        c.render(&mut text);
+    }
     (
         [
             (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),

@@ -64,6 +64,24 @@ pub struct ServerConfig {
     /// TLS private key (PEM: PKCS#8, PKCS#1 or SEC1), refused if group or others may read or
     /// write it (default: none).
     pub tls_key: Option<PathBuf>,
+    /// Scale-out storage: the PostgreSQL database holding the sequencing state
+    /// (`postgres://USER@HOST[:PORT]/DATABASE`; a password is better given in `PGPASSWORD` or
+    /// `~/.pgpass` than in the URL). With `object_store_url`, the log lives there instead of in
+    /// `data_dir` (default: none, the embedded log in `data_dir`). See [`crate::cloud`].
+    pub database_url: Option<crate::cloud::DatabaseUrl>,
+    /// Scale-out storage: the bucket holding tiles, entry bundles and the checkpoint
+    /// (`s3://BUCKET` or `s3://BUCKET/PREFIX`; endpoint, region and credentials from the
+    /// `AWS_*` environment variables); given with `database_url` (default: none).
+    pub object_store_url: Option<String>,
+    /// Scale-out storage: this instance's base URL as the other instances reach it
+    /// (`http://HOST:PORT`), where the sequencing instance takes their forwarded submissions
+    /// (default: `http(s)://` and the bound `listen` address, which must then not be a
+    /// wildcard such as `0.0.0.0`).
+    pub advertise_url: Option<String>,
+    /// Scale-out storage: term of the sequencer's lease, in milliseconds (default 3000). A
+    /// crashed sequencer is replaced this long after its last batch; the sequencing instance
+    /// renews it with every batch.
+    pub lease_ttl_ms: u64,
 }
 
 /// Upper bound of [`ServerConfig::max_connections`].
@@ -92,6 +110,10 @@ impl Default for ServerConfig {
             rate_per_signer_burst: 100,
             tls_cert: None,
             tls_key: None,
+            database_url: None,
+            object_store_url: None,
+            advertise_url: None,
+            lease_ttl_ms: 3000,
         }
     }
 }
@@ -120,6 +142,10 @@ pub struct ConfigOverrides {
     pub rate_per_signer_burst: Option<u32>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub database_url: Option<crate::cloud::DatabaseUrl>,
+    pub object_store_url: Option<String>,
+    pub advertise_url: Option<String>,
+    pub lease_ttl_ms: Option<u64>,
 }
 
 impl ServerConfig {
@@ -164,6 +190,18 @@ impl ServerConfig {
         }
         if let Some(v) = &o.tls_key {
             c.tls_key = Some(v.clone());
+        }
+        if let Some(v) = &o.database_url {
+            c.database_url = Some(v.clone());
+        }
+        if let Some(v) = &o.object_store_url {
+            c.object_store_url = Some(v.clone());
+        }
+        if let Some(v) = &o.advertise_url {
+            c.advertise_url = Some(v.clone());
+        }
+        if let Some(v) = o.lease_ttl_ms {
+            c.lease_ttl_ms = v;
         }
         c.validate()?;
         Ok(c)
@@ -223,6 +261,20 @@ impl ServerConfig {
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return bad("tls_cert and tls_key must be given together".into());
+        }
+        crate::cloud::validate(self.database_url.as_ref(), self.object_store_url.as_deref())?;
+        if !(500..=600_000).contains(&self.lease_ttl_ms) {
+            return bad(format!(
+                "lease_ttl_ms must be 500..=600000, got {}",
+                self.lease_ttl_ms
+            ));
+        }
+        if let Some(u) = &self.advertise_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return bad(format!(
+                "advertise_url must be an http:// or https:// URL, got {u:?}"
+            ));
         }
         Ok(())
     }

@@ -15,6 +15,7 @@
 pub mod admission;
 pub mod api;
 pub mod client;
+pub mod cloud;
 pub mod config;
 /// The accept loop (connection cap, head timeout, TLS): the `listener` crate, shared with the
 /// witness.
@@ -177,6 +178,37 @@ pub struct Extensions {
     pub metrics_listener: Option<tokio::net::TcpListener>,
 }
 
+/// The log a server serves: the embedded one (a [`LogWriter`], the default) or the scale-out
+/// one ([`cloud::open_cloud_log`]).
+pub enum ServedLog {
+    /// The embedded log, written by this process alone.
+    Local(Box<LogWriter>),
+    /// The scale-out log, shared with other instances.
+    Cloud(Box<cloud::CloudLog>),
+}
+
+impl ServedLog {
+    /// A reader of the log as this instance serves it.
+    pub fn reader(&self) -> tlog::LogReader {
+        match self {
+            Self::Local(w) => w.reader(),
+            Self::Cloud(c) => c.reader.clone(),
+        }
+    }
+}
+
+impl From<LogWriter> for ServedLog {
+    fn from(w: LogWriter) -> Self {
+        Self::Local(Box::new(w))
+    }
+}
+
+impl From<cloud::CloudLog> for ServedLog {
+    fn from(c: cloud::CloudLog) -> Self {
+        Self::Cloud(Box::new(c))
+    }
+}
+
 /// As [`run`], with [`Extensions`].
 ///
 /// # Errors
@@ -184,7 +216,7 @@ pub struct Extensions {
 /// As [`run`]; [`ServerError::Config`] if cosigning needs more cosignatures than witnesses.
 pub async fn run_with(
     listener: tokio::net::TcpListener,
-    writer: LogWriter,
+    log: impl Into<ServedLog>,
     config: ServerConfig,
     ext: Extensions,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -210,13 +242,32 @@ pub async fn run_with(
             config.publish_wait_ms, config.request_timeout_ms
         )));
     }
-    let (sequencer, task) = Sequencer::start(writer, config.sequencer_config());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut cluster = None;
+    let mut background = vec![];
+    let (sequencer, task) = match log.into() {
+        ServedLog::Local(w) => Sequencer::start(*w, config.sequencer_config()),
+        ServedLog::Cloud(c) => {
+            let c = *c;
+            background.push(tokio::spawn(cloud::probe_loop(c.health.clone(), stop_rx.clone())));
+            background.push(tokio::spawn(cloud::follow_loop(
+                c.reader.clone(),
+                stop_rx.clone(),
+            )));
+            cluster = Some((c.health, c.status));
+            Sequencer::start_with(Box::new(c.writer), c.reader, config.sequencer_config())
+        }
+    };
     let reader = sequencer.reader().clone();
     let mut app_state = api::AppState::new(sequencer, &config);
     if let Some(a) = ext.admission {
         app_state = app_state.with_admission(a);
     }
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut status = None;
+    if let Some((health, s)) = cluster {
+        app_state = app_state.with_backend(health, s.clone());
+        status = Some(s);
+    }
     let mut cosigner = None;
     if let Some(c) = ext.cosigning {
         let published = Arc::new(admission::Published::default());
@@ -277,9 +328,24 @@ pub async fn run_with(
     {
         tracing::error!(error = %e, "cosigning task");
     }
+    for b in background {
+        if let Err(e) = b.await {
+            tracing::error!(error = %e, "storage probe or tree head reload task");
+        }
+    }
     match task.await {
         Ok(r) => r?,
         Err(e) => return Err(ServerError::Config(format!("sequencer task: {e}"))),
+    }
+    if let Some(s) = status {
+        // The next instance need not wait for the lease to expire.
+        match tokio::task::spawn_blocking(move || s.release()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not release the sequencer's lease; it expires by itself")
+            }
+            Err(e) => tracing::error!(error = %e, "lease release task"),
+        }
     }
     tracing::info!("shut down cleanly");
     Ok(())

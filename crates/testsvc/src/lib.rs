@@ -192,3 +192,123 @@ pub fn s3_bucket() -> Option<Bucket> {
     });
     Some(Bucket { endpoint, name })
 }
+
+/// A TCP relay on loopback in front of a service (PostgreSQL, the S3 server), which a test can
+/// cut and restore to make that service "go down" for the process under test alone, without
+/// stopping the shared service. Cut: open connections are shut down and new ones are closed as
+/// soon as they are accepted.
+#[derive(Debug)]
+pub struct Proxy {
+    /// `127.0.0.1:PORT`, where the relay listens.
+    pub addr: std::net::SocketAddr,
+    state: std::sync::Arc<ProxyState>,
+}
+
+#[derive(Debug, Default)]
+struct ProxyState {
+    cut: std::sync::atomic::AtomicBool,
+    stop: std::sync::atomic::AtomicBool,
+    open: Mutex<Vec<std::net::TcpStream>>,
+}
+
+impl ProxyState {
+    fn shutdown_open(&self) {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for s in open.drain(..) {
+            // Already closed by its peer is fine: the point is that it is closed.
+            if let Err(e) = s.shutdown(std::net::Shutdown::Both)
+                && e.kind() != std::io::ErrorKind::NotConnected
+            {
+                eprintln!("proxy: shutting a connection down: {e}");
+            }
+        }
+    }
+}
+
+impl Proxy {
+    /// Starts a relay to `upstream` (`HOST:PORT`).
+    ///
+    /// # Panics
+    ///
+    /// If loopback cannot be bound.
+    pub fn start(upstream: &str) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let state = std::sync::Arc::new(ProxyState::default());
+        let st = state.clone();
+        let upstream = upstream.to_owned();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if st.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let Ok(client) = conn else { continue };
+                if st.cut.load(Ordering::Relaxed) {
+                    drop(client);
+                    continue;
+                }
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                    continue;
+                };
+                {
+                    let mut open = st.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let (Ok(a), Ok(b)) = (client.try_clone(), server.try_clone()) {
+                        open.push(a);
+                        open.push(b);
+                    }
+                }
+                std::thread::spawn(move || relay(client, server));
+                std::thread::spawn(move || relay(s2, c2));
+            }
+        });
+        Self { addr, state }
+    }
+
+    /// Makes the service unreachable through the relay.
+    pub fn cut(&self) {
+        self.state.cut.store(true, Ordering::Relaxed);
+        self.state.shutdown_open();
+    }
+
+    /// Makes it reachable again.
+    pub fn restore(&self) {
+        self.state.cut.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::Relaxed);
+        self.state.shutdown_open();
+        // Wakes the accept loop so that it sees `stop`.
+        if let Err(e) = std::net::TcpStream::connect(self.addr) {
+            eprintln!("proxy: waking the accept loop: {e}");
+        }
+    }
+}
+
+/// Copies `from` to `to` until either side closes, then closes both.
+fn relay(mut from: std::net::TcpStream, mut to: std::net::TcpStream) {
+    // An error here is a connection closed under us (by `cut` or a peer): the relay ends.
+    if std::io::copy(&mut from, &mut to).is_err() {
+        // Nothing to report: the test sees the effect on the process under test.
+    }
+    for s in [&from, &to] {
+        if s.shutdown(std::net::Shutdown::Both).is_err() {
+            // Already closed.
+        }
+    }
+}
+
+/// `HOST:PORT` of a URL such as `postgres://u@127.0.0.1:5432/db` or `http://127.0.0.1:9000`.
+pub fn host_port(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest)
+}

@@ -29,6 +29,16 @@
 //!   max-age=31536000, immutable` and the checkpoint with `Cache-Control: no-cache`, so a CDN (or
 //!   a reader served straight from the bucket) may keep the former for ever.
 //!
+//! - **Several instances, one sequencer**: [`CloudStorage::acquire_lease`] takes or renews the
+//!   sequencer's lease, kept in the `log_state` row itself (`lease_holder`, `lease_token`,
+//!   `lease_expires`, by the database's clock). Each change of holder increments the fencing
+//!   token. Once a storage has asked for the lease it is *fenced*: `set_pending` and `commit` add
+//!   `AND lease_token = <ours>` to their compare-and-swap, so a deposed sequencer's late write
+//!   changes nothing ([`StorageError::Conflict`]); and object writes and deletes are refused
+//!   unless the lease is held and, by this process's monotonic clock, not within a quarter of its
+//!   term of expiring (object storage cannot check a token, so these rest on the lease's timing:
+//!   the holder stops writing objects before any other instance may take over).
+//!
 //! # Sync trait, async clients
 //!
 //! [`tlog::Storage`] is synchronous; `sqlx` and `object_store` are async. A [`CloudStorage`] owns
@@ -40,7 +50,8 @@
 use std::future::Future;
 use std::str::FromStr as _;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey, S3ConditionalPut};
 use object_store::path::Path as ObjectPath;
@@ -119,6 +130,49 @@ fn u64_of(v: i64, what: &str) -> Result<u64, StorageError> {
     u64::try_from(v).map_err(|_| StorageError::Corrupt(format!("{what} {v} is negative")))
 }
 
+/// The outcome of [`CloudStorage::acquire_lease`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// This instance holds the lease, with this fencing token.
+    Held {
+        /// The fencing token its writes carry.
+        token: u64,
+    },
+    /// Another instance holds an unexpired lease.
+    Other {
+        /// Its instance id.
+        holder: String,
+        /// Its advertised base URL, where it takes forwarded submissions.
+        url: String,
+        /// Its fencing token.
+        token: u64,
+    },
+}
+
+/// The lease as the database has it ([`CloudStorage::lease`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseInfo {
+    /// The holder's instance id ('' if never held).
+    pub holder: String,
+    /// The holder's advertised base URL.
+    pub url: String,
+    /// The current fencing token.
+    pub token: u64,
+    /// Whether the lease is still running (by the database's clock).
+    pub live: bool,
+}
+
+/// Whether this storage writes as the lease holder (see the crate documentation).
+#[derive(Debug, Clone, Copy)]
+enum Fence {
+    /// Never asked for the lease: a single writer, unfenced (the `Storage` contract alone).
+    Off,
+    /// Holds the lease with `token`; writes objects until `until`.
+    Held { token: i64, until: Instant },
+    /// Asked for the lease and does not hold it: writes nothing.
+    NotHeld,
+}
+
 /// The scale-out backend: sequencing state in PostgreSQL, objects in an S3-compatible bucket.
 /// See the crate documentation for how it meets the [`Storage`] contract.
 pub struct CloudStorage {
@@ -133,6 +187,8 @@ pub struct CloudStorage {
     database: String,
     /// `s3://BUCKET[/PREFIX]`, for messages.
     bucket: String,
+    /// The sequencer's lease as this process holds it.
+    fence: Mutex<Fence>,
 }
 
 impl std::fmt::Debug for CloudStorage {
@@ -221,6 +277,7 @@ impl CloudStorage {
             prefix,
             database,
             bucket: config.object_store_url.clone(),
+            fence: Mutex::new(Fence::Off),
         };
         s.check_bucket()?;
         Ok(s)
@@ -269,6 +326,143 @@ impl CloudStorage {
                 .map(|_| ())
                 .map_err(|e| backend(what, e))
         })
+    }
+
+    /// Takes the sequencer's lease for `ttl`, or renews it if `holder` (an id unique to this
+    /// process) already holds it, advertising `url` as where it takes forwarded submissions.
+    /// From the first call on, this storage is fenced (see the crate documentation).
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Backend`] naming the database; [`StorageError::NotInitialised`] if the
+    /// log has not been created.
+    pub fn acquire_lease(&self, holder: &str, url: &str, ttl: Duration) -> Result<Lease, StorageError> {
+        let started = Instant::now();
+        let pool = self.pool.clone();
+        let (h, u) = (holder.to_owned(), url.to_owned());
+        let what = self.db_what("taking the sequencer's lease");
+        let database = self.database.clone();
+        let outcome = self.run(async move {
+            let err = |e| backend(what.clone(), e);
+            let token: Option<i64> = sqlx::query_scalar(
+                "UPDATE log_state SET \
+                   lease_token = CASE WHEN lease_holder = $1 THEN lease_token ELSE lease_token + 1 END, \
+                   lease_holder = $1, lease_url = $2, \
+                   lease_expires = clock_timestamp() + make_interval(secs => $3) \
+                 WHERE singleton AND (lease_holder = $1 OR lease_expires <= clock_timestamp()) \
+                 RETURNING lease_token",
+            )
+            .bind(&h)
+            .bind(&u)
+            .bind(ttl.as_secs_f64())
+            .fetch_optional(&pool)
+            .await
+            .map_err(err)?;
+            if let Some(t) = token {
+                return Ok(Lease::Held {
+                    token: u64_of(t, "lease token")?,
+                });
+            }
+            let row =
+                sqlx::query("SELECT lease_holder, lease_url, lease_token FROM log_state WHERE singleton")
+                    .fetch_optional(&pool)
+                    .await
+                    .map_err(err)?
+                    .ok_or_else(|| StorageError::NotInitialised(format!("PostgreSQL {database}")))?;
+            Ok(Lease::Other {
+                holder: row.try_get("lease_holder").map_err(err)?,
+                url: row.try_get("lease_url").map_err(err)?,
+                token: u64_of(row.try_get("lease_token").map_err(err)?, "lease token")?,
+            })
+        });
+        let fence = match &outcome {
+            Ok(Lease::Held { token }) => Fence::Held {
+                token: i64_of(*token, "lease token")?,
+                until: started + ttl - ttl / 4,
+            },
+            _ => Fence::NotHeld,
+        };
+        *self
+            .fence
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fence;
+        outcome
+    }
+
+    /// Gives the lease up at once if this process holds it (a clean shutdown), so that another
+    /// instance need not wait for it to expire.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Backend`] naming the database.
+    pub fn release_lease(&self, holder: &str) -> Result<(), StorageError> {
+        let pool = self.pool.clone();
+        let h = holder.to_owned();
+        let what = self.db_what("releasing the sequencer's lease");
+        *self
+            .fence
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Fence::NotHeld;
+        self.run(async move {
+            sqlx::query(
+                "UPDATE log_state SET lease_expires = clock_timestamp() WHERE singleton AND lease_holder = $1",
+            )
+            .bind(&h)
+            .execute(&pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| backend(what, e))
+        })
+    }
+
+    /// The lease as the database has it.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Backend`] naming the database; [`StorageError::NotInitialised`].
+    pub fn lease(&self) -> Result<LeaseInfo, StorageError> {
+        let pool = self.pool.clone();
+        let what = self.db_what("reading the sequencer's lease");
+        let database = self.database.clone();
+        self.run(async move {
+            let err = |e| backend(what.clone(), e);
+            let row = sqlx::query(
+                "SELECT lease_holder, lease_url, lease_token, lease_expires > clock_timestamp() AS live \
+                 FROM log_state WHERE singleton",
+            )
+            .fetch_optional(&pool)
+            .await
+            .map_err(err)?
+            .ok_or_else(|| StorageError::NotInitialised(format!("PostgreSQL {database}")))?;
+            Ok(LeaseInfo {
+                holder: row.try_get("lease_holder").map_err(err)?,
+                url: row.try_get("lease_url").map_err(err)?,
+                token: u64_of(row.try_get("lease_token").map_err(err)?, "lease token")?,
+                live: row.try_get("live").map_err(err)?,
+            })
+        })
+    }
+
+    /// The fencing token writes of the sequencing state carry (`None` when unfenced).
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Conflict`] when fenced and the lease is not held or about to expire.
+    fn fence_token(&self) -> Result<Option<i64>, StorageError> {
+        match *self
+            .fence
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            Fence::Off => Ok(None),
+            Fence::Held { token, until } if Instant::now() < until => Ok(Some(token)),
+            Fence::Held { .. } => Err(StorageError::Conflict(
+                "the sequencer's lease is about to expire unrenewed: not writing".into(),
+            )),
+            Fence::NotHeld => Err(StorageError::Conflict(
+                "this instance does not hold the sequencer's lease: not writing".into(),
+            )),
+        }
     }
 
     fn run<T: Send + 'static>(
@@ -398,6 +592,7 @@ async fn put_one(
 
 impl Storage for CloudStorage {
     fn put_objects(&self, objects: &[Object]) -> Result<(), StorageError> {
+        self.fence_token()?;
         let mut jobs = Vec::with_capacity(objects.len());
         for o in objects {
             let mutable = o.path == tlog::CHECKPOINT_PATH;
@@ -448,6 +643,7 @@ impl Storage for CloudStorage {
     }
 
     fn delete_objects(&self, paths: &[String]) -> Result<(), StorageError> {
+        self.fence_token()?;
         let keys = paths.iter().map(|p| self.key(p)).collect::<Result<Vec<_>, _>>()?;
         let store = self.store.clone();
         self.run(async move {
@@ -516,15 +712,20 @@ impl Storage for CloudStorage {
     fn set_pending(&self, size: u64, pending_size: u64) -> Result<(), StorageError> {
         let pool = self.pool.clone();
         let what = self.db_what("recording the batch intent");
+        let token = self.fence_token()?;
         self.run(async move {
-            let done = sqlx::query("UPDATE log_state SET pending_size = $2 WHERE singleton AND size = $1")
-                .bind(i64_of(size, "size")?)
-                .bind(i64_of(pending_size, "pending size")?)
-                .execute(&pool)
-                .await
-                .map_err(|e| backend(what, e))?;
+            let done = sqlx::query(
+                "UPDATE log_state SET pending_size = $2 WHERE singleton AND size = $1 \
+                 AND ($3::bigint IS NULL OR lease_token = $3)",
+            )
+            .bind(i64_of(size, "size")?)
+            .bind(i64_of(pending_size, "pending size")?)
+            .bind(token)
+            .execute(&pool)
+            .await
+            .map_err(|e| backend(what, e))?;
             if done.rows_affected() == 0 {
-                return Err(size_conflict(&pool, size).await);
+                return Err(size_conflict(&pool, size, token).await);
             }
             Ok(())
         })
@@ -539,12 +740,14 @@ impl Storage for CloudStorage {
             .map(|(_, i)| i64_of(*i, "index"))
             .collect::<Result<Vec<_>, _>>()?;
         let what = self.db_what("committing the batch");
+        let token = self.fence_token()?;
         self.run(async move {
             let err = |e| backend(what.clone(), e);
             let mut tx = pool.begin().await.map_err(err)?;
             let done = sqlx::query(
                 "UPDATE log_state SET origin = $2, size = $3, root = $4, checkpoint = $5, \
-                 pending_size = $6 WHERE singleton AND size = $1",
+                 pending_size = $6 WHERE singleton AND size = $1 \
+                 AND ($7::bigint IS NULL OR lease_token = $7)",
             )
             .bind(i64_of(old_size, "size")?)
             .bind(&s.origin)
@@ -552,13 +755,14 @@ impl Storage for CloudStorage {
             .bind(s.root.0.as_slice())
             .bind(&s.checkpoint)
             .bind(i64_of(s.pending_size, "pending size")?)
+            .bind(token)
             .execute(&mut *tx)
             .await
             .map_err(err)?;
             if done.rows_affected() == 0 {
                 // Rolled back when `tx` is dropped.
                 drop(tx);
-                return Err(size_conflict(&pool, old_size).await);
+                return Err(size_conflict(&pool, old_size, token).await);
             }
             if !hashes.is_empty() {
                 sqlx::query(
@@ -596,15 +800,22 @@ impl Storage for CloudStorage {
     }
 }
 
-/// The error for a compare-and-swap that found another size than `expected`.
-async fn size_conflict(pool: &PgPool, expected: u64) -> StorageError {
-    match sqlx::query_scalar::<_, i64>("SELECT size FROM log_state WHERE singleton")
+/// The error for a compare-and-swap that found another size than `expected`, or another fencing
+/// token than `token`.
+async fn size_conflict(pool: &PgPool, expected: u64, token: Option<i64>) -> StorageError {
+    let row = sqlx::query_as::<_, (i64, i64)>("SELECT size, lease_token FROM log_state WHERE singleton")
         .fetch_optional(pool)
-        .await
-    {
-        Ok(Some(size)) => StorageError::Conflict(format!("committed size is {size}, expected {expected}")),
-        Ok(None) => StorageError::NotInitialised("PostgreSQL (no log state)".into()),
-        Err(e) => backend("PostgreSQL: reading the size after a failed compare-and-swap", e),
+        .await;
+    match (row, token) {
+        (Ok(Some((_, current))), Some(ours)) if ours != current => StorageError::Conflict(format!(
+            "the sequencer's lease has passed to another instance (fencing token {current}, ours \
+             {ours}): this instance is no longer the sequencer"
+        )),
+        (Ok(Some((size, _))), _) => {
+            StorageError::Conflict(format!("committed size is {size}, expected {expected}"))
+        }
+        (Ok(None), _) => StorageError::NotInitialised("PostgreSQL (no log state)".into()),
+        (Err(e), _) => backend("PostgreSQL: reading the size after a failed compare-and-swap", e),
     }
 }
 

@@ -41,8 +41,9 @@ pub use checkpoint::{LogSigner, SignatureAlgorithm, VerifiedCheckpoint, verify_c
 pub use error::{Error, Result, StorageError};
 pub use log::{
     CHECKPOINT_PATH, ConsistencyProof, InclusionProof, LogReader, LogWriter, Snapshot, create_log,
+    new_object_paths,
 };
 pub use merkle::{Hash, MemoryTree};
-pub use sequencer::{Sequencer, SequencerConfig, SequencerStats};
+pub use sequencer::{BatchWriter, Sequencer, SequencerConfig, SequencerStats};
 pub use storage::{LocalStorage, LogState, Object, Storage};
 pub use tiles::{MAX_ENTRY_BYTES, TileKind, TilePath};

@@ -74,8 +74,9 @@ pub fn create_log(storage: &dyn Storage, signer: &LogSigner) -> Result<LogState>
     Ok(state)
 }
 
-/// Every object written for a tree of `new` entries that a tree of `old` entries lacks.
-fn new_object_paths(old: u64, new: u64) -> Vec<TilePath> {
+/// Every tile and entry bundle a tree of `new` entries has that a tree of `old` entries lacks
+/// (with `old` = 0: every object a reader of the tree of `new` entries may fetch).
+pub fn new_object_paths(old: u64, new: u64) -> Vec<TilePath> {
     let mut out = vec![];
     for t in Tile::new_tiles(TILE_HEIGHT, old, new) {
         if let Ok(p) = TilePath::from_go_tile(&t) {
@@ -171,6 +172,25 @@ impl LogWriter {
         })
     }
 
+    /// As [`LogWriter::open`], for an instance that already serves `reader` (a follower of shared
+    /// storage, see [`LogReader::follow`]) and now becomes the log's writer: the writer publishes
+    /// its commits to that reader's handles.
+    ///
+    /// # Errors
+    ///
+    /// As [`LogWriter::open`].
+    pub fn open_following(storage: Arc<dyn Storage>, signer: LogSigner, reader: &LogReader) -> Result<Self> {
+        let state = recover_state(storage.as_ref(), &signer)?;
+        let w = Self {
+            storage,
+            signer,
+            state,
+            snapshot: reader.snapshot.clone(),
+        };
+        publish(&w.snapshot, Snapshot::from(&w.state));
+        Ok(w)
+    }
+
     /// After a failed [`LogWriter::append`] (a full disk, a storage fault), brings the writer back
     /// to what storage holds, exactly as [`LogWriter::open`] does after a crash: the objects of
     /// the uncommitted batch are removed, the tiles are checked against the committed root, and
@@ -182,11 +202,7 @@ impl LogWriter {
     /// (for example once space is freed).
     pub fn recover(&mut self) -> Result<()> {
         let state = recover_state(self.storage.as_ref(), &self.signer)?;
-        let snap = Snapshot::from(&state);
-        match self.snapshot.write() {
-            Ok(mut s) => *s = snap,
-            Err(p) => *p.into_inner() = snap,
-        }
+        publish(&self.snapshot, Snapshot::from(&state));
         self.state = state;
         Ok(())
     }
@@ -324,9 +340,7 @@ impl LogWriter {
             .collect();
         self.storage.commit(old, &next, &records)?;
         self.state = next;
-        if let Ok(mut s) = self.snapshot.write() {
-            *s = Snapshot::from(&self.state);
-        }
+        publish(&self.snapshot, Snapshot::from(&self.state));
 
         // Step 6: static copy of the checkpoint (not authoritative; recovery rewrites it).
         self.storage.put_objects(&[Object {
@@ -334,6 +348,18 @@ impl LogWriter {
             data: self.state.checkpoint.clone(),
         }])?;
         Ok(indexes)
+    }
+}
+
+/// Makes `snap` the head readers see, unless they already see a larger tree (on shared storage a
+/// reader may have followed another writer's commits further): the head never goes back.
+fn publish(snapshot: &RwLock<Snapshot>, snap: Snapshot) {
+    let mut s = match snapshot.write() {
+        Ok(s) => s,
+        Err(p) => p.into_inner(),
+    };
+    if snap.size >= s.size {
+        *s = snap;
     }
 }
 
@@ -374,6 +400,33 @@ pub struct LogReader {
 }
 
 impl LogReader {
+    /// A reader of the log in `storage` that has no writer in this process (another instance on
+    /// the same shared storage writes it): its head is the committed state, and moves on when
+    /// [`LogReader::refresh`] is called.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] if the state cannot be loaded.
+    pub fn follow(storage: Arc<dyn Storage>) -> Result<Self> {
+        let state = storage.load_state()?;
+        Ok(Self {
+            storage,
+            snapshot: Arc::new(RwLock::new(Snapshot::from(&state))),
+        })
+    }
+
+    /// Reloads the committed state from storage and moves the head forward to it (never back);
+    /// returns the head.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] if the state cannot be loaded.
+    pub fn refresh(&self) -> Result<Snapshot> {
+        let state = self.storage.load_state()?;
+        publish(&self.snapshot, Snapshot::from(&state));
+        Ok(self.snapshot())
+    }
+
     /// The latest committed head.
     pub fn snapshot(&self) -> Snapshot {
         match self.snapshot.read() {

@@ -67,6 +67,43 @@ pub struct SequencerStats {
     pub failed: AtomicBool,
 }
 
+/// What the sequencing task hands its batches to: a [`LogWriter`], or a writer that decides per
+/// batch how the batch reaches the log (on shared storage, by sequencing it itself while it holds
+/// the sequencer's lease, or by forwarding it to the instance that does).
+pub trait BatchWriter: Send + 'static {
+    /// Appends a batch durably and returns each entry's index, in order, as
+    /// [`LogWriter::append`] does.
+    ///
+    /// # Errors
+    ///
+    /// As [`LogWriter::append`]; the task then calls [`BatchWriter::recover`].
+    fn append(&mut self, entries: &[Vec<u8>]) -> Result<Vec<u64>>;
+
+    /// Brings the writer back to what storage holds after a failed [`BatchWriter::append`].
+    ///
+    /// # Errors
+    ///
+    /// As [`LogWriter::recover`]; the task retries with back-off.
+    fn recover(&mut self) -> Result<()>;
+
+    /// The committed tree size, in entries, as this writer knows it.
+    fn size(&self) -> u64;
+}
+
+impl BatchWriter for LogWriter {
+    fn append(&mut self, entries: &[Vec<u8>]) -> Result<Vec<u64>> {
+        LogWriter::append(self, entries)
+    }
+
+    fn recover(&mut self) -> Result<()> {
+        LogWriter::recover(self)
+    }
+
+    fn size(&self) -> u64 {
+        self.state().size
+    }
+}
+
 struct Submission {
     entry: Vec<u8>,
     reply: oneshot::Sender<Result<u64>>,
@@ -88,9 +125,19 @@ impl Sequencer {
     /// Starts the sequencing task on the current tokio runtime. The returned future resolves when
     /// every handle has been dropped and the last batch is written (or a batch failed).
     pub fn start(writer: LogWriter, config: SequencerConfig) -> (Self, tokio::task::JoinHandle<Result<()>>) {
+        let reader = writer.reader();
+        Self::start_with(Box::new(writer), reader, config)
+    }
+
+    /// As [`Sequencer::start`], with any [`BatchWriter`]; `reader` is what the handles read (it
+    /// must follow the writer's commits).
+    pub fn start_with(
+        writer: Box<dyn BatchWriter>,
+        reader: LogReader,
+        config: SequencerConfig,
+    ) -> (Self, tokio::task::JoinHandle<Result<()>>) {
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let stats = Arc::new(SequencerStats::default());
-        let reader = writer.reader();
         let queued = Arc::new(AtomicUsize::new(0));
         let handle = Self {
             tx,
@@ -165,7 +212,7 @@ impl Sequencer {
 }
 
 async fn run(
-    writer: LogWriter,
+    writer: Box<dyn BatchWriter>,
     mut rx: mpsc::Receiver<Submission>,
     config: SequencerConfig,
     stats: Arc<SequencerStats>,
@@ -219,7 +266,7 @@ async fn run(
         let (entries, replies): (Vec<Vec<u8>>, Vec<oneshot::Sender<Result<u64>>>) =
             batch.into_iter().map(|s| (s.entry, s.reply)).unzip();
         let Some(mut w) = writer.take() else { break };
-        let old_size = w.state().size;
+        let old_size = w.size();
         let started = Instant::now();
         // File and database I/O block; keep them off the async workers.
         let joined = tokio::task::spawn_blocking(move || {
@@ -239,7 +286,7 @@ async fn run(
         let micros = started.elapsed().as_micros() as u64;
         match result {
             Ok(indexes) => {
-                let size = writer.as_ref().map_or(0, |w| w.state().size);
+                let size = writer.as_ref().map_or(0, |w| w.size());
                 let dups = (n as u64).saturating_sub(size - old_size);
                 stats.acknowledged.fetch_add(n as u64, Ordering::Relaxed);
                 stats.duplicates.fetch_add(dups, Ordering::Relaxed);
@@ -313,7 +360,11 @@ const RECOVERY_MAX_WAIT: Duration = Duration::from_secs(5);
 /// succeeds; gives up (`None`) only if every submitter has gone (shutdown). The outage itself is
 /// reported by the sequencer (when its first batch fails, and when a batch commits again); a
 /// failing attempt is a debug event, the first of an outage only (when `report` is set).
-async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>, report: bool) -> Option<LogWriter> {
+async fn recover(
+    mut w: Box<dyn BatchWriter>,
+    rx: &mut mpsc::Receiver<Submission>,
+    report: bool,
+) -> Option<Box<dyn BatchWriter>> {
     let mut wait = RECOVERY_WAIT;
     let mut failures = 0u64;
     loop {
@@ -333,7 +384,7 @@ async fn recover(mut w: LogWriter, rx: &mut mpsc::Receiver<Submission>, report: 
         match r {
             Ok(()) => {
                 tracing::debug!(
-                    tree_size = w.state().size,
+                    tree_size = w.size(),
                     failed_attempts = failures,
                     "log recovered from storage: trying the next batch"
                 );

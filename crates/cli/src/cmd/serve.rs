@@ -111,6 +111,27 @@ pub struct ServeArgs {
     /// TLS private key (PEM), refused if group or others may read it (chmod 600).
     #[arg(long, env = "SHIELDWATCH_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Scale-out storage: the PostgreSQL database of the log's sequencing state
+    /// (`postgres://USER@HOST[:PORT]/DATABASE`; the password best in PGPASSWORD or ~/.pgpass).
+    /// With --object-store-url, the log lives there instead of --data-dir; the first instance
+    /// started on an empty database creates the log with --key-file's key [default: embedded log].
+    #[arg(long, env = "SHIELDWATCH_DATABASE_URL", requires = "object_store_url")]
+    database_url: Option<String>,
+    /// Scale-out storage: the bucket of the log's tiles, bundles and checkpoint (`s3://BUCKET` or
+    /// `s3://BUCKET/PREFIX`); endpoint, region and credentials from the AWS_* environment variables
+    /// (AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ALLOW_HTTP).
+    #[arg(long, env = "SHIELDWATCH_OBJECT_STORE_URL", requires = "database_url")]
+    object_store_url: Option<String>,
+    /// Scale-out storage: this instance's base URL as the other instances reach it, where the
+    /// sequencing instance takes their forwarded submissions [default: the scheme and the bound
+    /// --listen address].
+    #[arg(long, env = "SHIELDWATCH_ADVERTISE_URL")]
+    advertise_url: Option<String>,
+    #[arg(long, env = "SHIELDWATCH_LEASE_TTL_MS", help = with_default(
+        "Scale-out storage: term of the sequencer's lease, in milliseconds (a crashed sequencer is replaced this long after its last batch)",
+        defaults().lease_ttl_ms
+    ))]
+    lease_ttl_ms: Option<u64>,
     /// Serve /metrics (and /healthz) on this second address instead of --listen, with its own
     /// connection cap [default: /metrics on --listen].
     #[arg(long, env = "SHIELDWATCH_METRICS_LISTEN")]
@@ -190,6 +211,10 @@ impl ServeArgs {
             rate_per_signer_burst: self.rate_per_signer_burst,
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
+            database_url: self.database_url.clone().map(server::cloud::DatabaseUrl),
+            object_store_url: self.object_store_url.clone(),
+            advertise_url: self.advertise_url.clone(),
+            lease_ttl_ms: self.lease_ttl_ms,
         };
         let c = ServerConfig::resolve(text.as_deref(), &overrides);
         match &self.config {
@@ -248,10 +273,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let signer = server::load_signer(&key_file).context("loading the signing key")?;
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async {
-        let writer = tokio::task::block_in_place(|| {
-            server::open_local_log_with(&config.data_dir, signer, args.verify_on_start)
-        })
-        .with_context(|| format!("opening the log in {}", config.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
@@ -259,6 +280,30 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "https"
         } else {
             "http"
+        };
+        let bound = listener.local_addr().context("the bound address")?;
+        let log: server::ServedLog = if config.database_url.is_some() {
+            anyhow::ensure!(
+                !args.verify_on_start,
+                "--verify-on-start checks an embedded log's files; it does not apply to the scale-out log"
+            );
+            let advertise = match &config.advertise_url {
+                Some(u) => u.clone(),
+                None if bound.ip().is_unspecified() => anyhow::bail!(
+                    "listening on {bound}, a wildcard address: give --advertise-url, the URL at which \
+                     the other instances reach this one"
+                ),
+                None => format!("{scheme}://{bound}"),
+            };
+            tokio::task::block_in_place(|| server::cloud::open_cloud_log(&config, signer, &advertise))
+                .context("opening the scale-out log")?
+                .into()
+        } else {
+            tokio::task::block_in_place(|| {
+                server::open_local_log_with(&config.data_dir, signer, args.verify_on_start)
+            })
+            .with_context(|| format!("opening the log in {}", config.data_dir.display()))?
+            .into()
         };
         let mut ext = server::Extensions::default();
         if let Some(addr) = &config.metrics_listen {
@@ -268,10 +313,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             crate::output::announce_metrics(scheme, l.local_addr().context("the bound address")?)?;
             ext.metrics_listener = Some(l);
         }
-        crate::output::announce_listening(scheme, listener.local_addr().context("the bound address")?)?;
+        crate::output::announce_listening(scheme, bound)?;
         if let Some(p) = &args.anchors {
             let anchors = read_anchors(p)?;
-            let reader = writer.reader();
+            let reader = log.reader();
             let adm = tokio::task::block_in_place(|| {
                 crate::admission::RosterAdmission::new(
                     anchors,
@@ -288,7 +333,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 ca: args.witness_ca.clone(),
             });
         }
-        server::run_with(listener, writer, config, ext, shutdown_signal()).await?;
+        server::run_with(listener, log, config, ext, shutdown_signal()).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
