@@ -524,9 +524,13 @@ fn the_boost_model_is_chosen_by_flag_and_stated_in_the_output() {
         let a = run(&args).success();
         let v: Value = serde_json::from_slice(&a.get_output().stdout).expect("one JSON document");
         assert_eq!(v["boost"], name);
+        assert_eq!(v["threat_boost"], "fixed");
         let t = run(&extra).success();
         let text = String::from_utf8_lossy(&t.get_output().stdout).to_string();
-        assert!(text.contains(&format!("({name} boost)")), "{text}");
+        assert!(
+            text.contains(&format!("({name} interceptor boost; threats fly the fixed boost")),
+            "{text}"
+        );
     }
     let bad = run(&["--boost", "warp"]).failure().code(2);
     let err = String::from_utf8_lossy(&bad.get_output().stderr).to_string();

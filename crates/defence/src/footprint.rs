@@ -886,6 +886,9 @@ pub struct Footprint {
     pub speed_mps: f64,
     /// The interceptor's boost model.
     pub boost: BoostModel,
+    /// The threats' boost model: always [`crate::boost::MAP_THREAT_BOOST`] (the fast engine flies
+    /// threats from a fixed burnout point under either interceptor boost).
+    pub threat_boost: &'static str,
     /// Radars used (every radar of the scenario, comma-separated, in scenario order).
     pub radar: String,
     /// Interceptor batteries used (every battery of the scenario, comma-separated, in scenario order).
@@ -1232,6 +1235,7 @@ pub fn compute(
         grid,
         speed_mps: speed,
         boost: req.boost,
+        threat_boost: crate::boost::MAP_THREAT_BOOST,
         radar: names(&mut s.radars.iter().map(|r| r.name.as_str())),
         interceptor: s
             .interceptors

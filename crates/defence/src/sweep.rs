@@ -176,6 +176,9 @@ pub struct Sweep {
     pub shape: ShapeChoice,
     /// The interceptor's boost model.
     pub boost: BoostModel,
+    /// The threats' boost model: always [`crate::boost::MAP_THREAT_BOOST`] (the fast engine flies
+    /// threats from a fixed burnout point under either interceptor boost).
+    pub threat_boost: &'static str,
     /// One or two axes.
     pub axes: Vec<Axis>,
     /// Points, the last axis varying fastest.
@@ -320,6 +323,7 @@ pub fn sweep(
         scenario: s.meta.name.clone(),
         shape,
         boost,
+        threat_boost: crate::boost::MAP_THREAT_BOOST,
         axes: axes.to_vec(),
         points: points.into_iter().collect::<Result<_, _>>()?,
     })
@@ -381,6 +385,9 @@ pub struct MonteCarlo {
     pub samples: usize,
     /// The interceptor's boost model.
     pub boost: BoostModel,
+    /// The threats' boost model: always [`crate::boost::MAP_THREAT_BOOST`] (the fast engine flies
+    /// threats from a fixed burnout point under either interceptor boost).
+    pub threat_boost: &'static str,
     /// Parameters drawn, with their ranges.
     pub parameters: Vec<(String, [f64; 2])>,
     /// Per pair, in scenario order.
@@ -471,6 +478,7 @@ pub fn monte_carlo(
         scenario: s.meta.name.clone(),
         seed,
         boost,
+        threat_boost: crate::boost::MAP_THREAT_BOOST,
         samples,
         parameters: ranged,
         pairs,

@@ -93,6 +93,14 @@ fn footprint_outputs_name_the_interceptor_and_the_threat_boost() {
             )),
             "{summary}"
         );
+        let json = serde_json::to_value(&fp).unwrap();
+        assert_eq!(
+            (&json["boost"], &json["threat_boost"]),
+            (
+                &serde_json::json!(boost.name()),
+                &serde_json::json!(MAP_THREAT_BOOST)
+            )
+        );
         let section = maps::footprint_section(&fp).unwrap().into_string();
         assert!(section.contains("only the study flies them powered"), "{section}");
     }
@@ -115,6 +123,14 @@ fn sweep_outputs_name_the_interceptor_and_the_threat_boost() {
     let ib = column(&csv, "interceptor_boost");
     assert!(!ib.is_empty() && ib.iter().all(|b| b == "powered"), "{ib:?}");
     assert!(column(&csv, "threat_boost").iter().all(|b| b == MAP_THREAT_BOOST));
+    let json = serde_json::to_value(&sw).unwrap();
+    assert_eq!(
+        (&json["boost"], &json["threat_boost"]),
+        (
+            &serde_json::json!("powered"),
+            &serde_json::json!(MAP_THREAT_BOOST)
+        )
+    );
     let texts = svg_texts(&maps::sweep_svg(&sw).unwrap());
     assert!(
         texts
