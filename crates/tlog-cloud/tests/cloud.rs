@@ -1,7 +1,8 @@
 //! What the scale-out backend adds to the `Storage` contract, on a throw-away PostgreSQL and
 //! moto S3 server (the contract itself is tested by the log's suite, crates/tlog/tests, which
 //! runs on this backend too): tiles are never replaced, cache headers, the compare-and-swap on
-//! the tree size between two writers, and clear errors when the database or the bucket is down.
+//! the tree size between two writers, the sequencer's lease fencing a deposed writer, and clear
+//! errors when the database or the bucket is down.
 
 use std::sync::{Arc, Barrier};
 
@@ -171,4 +172,68 @@ fn a_database_or_bucket_that_is_down_is_named() {
     .expect_err("took a path for a bucket")
     .to_string();
     assert!(e.contains("expected s3://BUCKET"), "{e}");
+}
+
+#[test]
+fn a_deposed_sequencer_cannot_commit_and_only_the_holder_writes() {
+    let Some((config, _bucket)) = config() else { return };
+    let a = CloudStorage::open(&config).unwrap();
+    let b = CloudStorage::open(&config).unwrap();
+    let admin = CloudStorage::open(&config).unwrap();
+    let (signer, _) = LogSigner::generate("lease.test/log").unwrap();
+    create_log(&a, &signer).unwrap();
+    let long = std::time::Duration::from_secs(60);
+    // A takes the lease; B, asking while it runs, is told who holds it and writes nothing.
+    assert_eq!(
+        a.acquire_lease("a", "http://a", long).unwrap(),
+        tlog_cloud::Lease::Held { token: 1 }
+    );
+    assert_eq!(
+        a.acquire_lease("a", "http://a", long).unwrap(),
+        tlog_cloud::Lease::Held { token: 1 },
+        "renewal keeps the token"
+    );
+    match b.acquire_lease("b", "http://b", long).unwrap() {
+        tlog_cloud::Lease::Other { holder, url, token } => {
+            assert_eq!((holder.as_str(), url.as_str(), token), ("a", "http://a", 1));
+        }
+        other => panic!("B got {other:?}"),
+    }
+    let e = b.set_pending(0, 1).unwrap_err().to_string();
+    assert!(e.contains("does not hold the sequencer's lease"), "{e}");
+    let e = b
+        .put_objects(&[Object {
+            path: "tile/0/000.p/1".into(),
+            data: vec![0; 32],
+        }])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not hold the sequencer's lease"), "{e}");
+    // A's lease ends without A knowing (a pause, a partition: here it is released under it), and
+    // B takes over with a larger token.
+    admin.release_lease("a").unwrap();
+    assert_eq!(
+        b.acquire_lease("b", "http://b", long).unwrap(),
+        tlog_cloud::Lease::Held { token: 2 }
+    );
+    // A's late intent and commit carry token 1 and change nothing.
+    let e = a.set_pending(0, 1).unwrap_err().to_string();
+    assert!(
+        e.contains("passed to another instance") && e.contains("ours 1"),
+        "{e}"
+    );
+    let state = a.load_state().unwrap();
+    let mut next = state.clone();
+    next.size = 1;
+    let e = a.commit(0, &next, &[]).unwrap_err().to_string();
+    assert!(e.contains("passed to another instance"), "{e}");
+    assert_eq!(
+        admin.load_state().unwrap().size,
+        0,
+        "the deposed sequencer's commit took effect"
+    );
+    assert_eq!(admin.lease().unwrap().token, 2);
+    // B, the holder, writes.
+    let mut w = LogWriter::open(Arc::new(b), signer).unwrap();
+    assert_eq!(w.append(&[b"by the holder".to_vec()]).unwrap(), vec![0]);
 }
