@@ -68,6 +68,8 @@ try {
     return route.continue();
   });
   const page = await context.newPage();
+  // Software WebGL on a busy machine: a picture of the page can take many seconds.
+  page.setDefaultTimeout(90000);
   page.on("console", (m) => {
     if (m.type() === "error") problems.push({ step, problem: `console error: ${m.text()}` });
   });
@@ -87,6 +89,8 @@ try {
 
   await page.goto(url, { waitUntil: "load", timeout: 30000 });
   await page.waitForSelector("#status[data-state=ready]", { timeout: 300000 });
+  // The map comes up after the first results: the globe, or the note that there is none.
+  await page.waitForSelector("#map-note[data-map]", { timeout: 300000 });
   const note = page.locator("#map-note");
   const map = await note.getAttribute("data-map");
   const noteText = await note.textContent();
