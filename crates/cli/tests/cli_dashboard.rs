@@ -202,6 +202,12 @@ fn dashboard_slider_matches_the_cli_study_in_chromium() {
             p["step"]
         );
     }
+    // axe-core's serious and critical violations of the page with its results shown.
+    assert_eq!(
+        seen["axe"],
+        serde_json::json!([]),
+        "axe-core found serious accessibility violations"
+    );
     assert_eq!(seen["counts"]["5400"]["RU"], at_5400, "{seen}");
     assert_eq!(seen["counts"]["8300"]["RU"], at_8300, "{seen}");
     let timeline = seen["timeline"].as_str().unwrap();
