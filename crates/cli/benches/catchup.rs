@@ -1,0 +1,184 @@
+//! A monitor catching up a log of `CATCHUP_ENTRIES` entries (default 1 000 000) straight from
+//! the bucket: what `shieldwatch monitor --once --url http://S3/BUCKET` does for a new monitor.
+//!
+//! The bucket (moto's S3 server on loopback, `testsvc::s3_bucket`, public-read) is filled by a
+//! fast path: the entries are real signed statements of the europe-2008 deployment from the
+//! simulator (`verify::sim`, sensor period `CATCHUP_PERIOD_MS`, default 1 000 ms, so that a
+//! million of them span hours, not years), hashed into an RFC 6962 tree (`tlog::MemoryTree`),
+//! framed into entry bundles at the paths the sequencer writes (`tlog::TilePath`,
+//! `tlog::tiles::encode_bundle`) and a checkpoint signed by the log key, PUT concurrently with
+//! `object_store`. Hash tiles are not written: a monitor's catch-up from size 0 reads only the
+//! checkpoint and the entry bundles (`verify::monitor`).
+//!
+//! The timed part is the `shieldwatch` binary of this build as a child process, wall time and
+//! CPU time (user + system) and peak memory from `/usr/bin/time`.
+//!
+//! Run: `cargo bench -p shieldwatch --bench catchup` (or the `test` profile's binary from
+//! `cargo test -p shieldwatch --bench catchup --no-run`, run with `--bench`). Not part of the
+//! test suite: without `--bench` it does nothing.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
+use tlog::tiles::{TILE_WIDTH, encode_bundle};
+use tlog::{LogSigner, MemoryTree, TileKind, TilePath};
+use verify::sim::{self, Deployment, HOUR_MS, SimConfig};
+
+/// 2026-01-01T00:00:00Z.
+const START: i64 = 1_767_225_600_000;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).map_or(default, |v| {
+        v.parse()
+            .unwrap_or_else(|e| panic!("{name}={v:?} is not a whole number: {e}"))
+    })
+}
+
+/// `n` log entries: roster version 1, then the simulator's statements in order.
+fn entries(n: u64, period_ms: i64) -> (Deployment, Vec<Vec<u8>>) {
+    let mut cfg = SimConfig::europe_2008_day(START);
+    cfg.period_ms = period_ms;
+    // Size the run from the statement rate of one simulated hour.
+    cfg.duration_ms = HOUR_MS;
+    let dep = Deployment::new(&cfg).expect("deployment");
+    let per_hour = sim::simulate(&dep, &cfg).expect("simulate").len().max(1) as u64;
+    let hours = n.div_ceil(per_hour) + 1;
+    cfg.duration_ms = i64::try_from(hours).expect("hours") * HOUR_MS;
+    let events = sim::simulate(&dep, &cfg).expect("simulate");
+    let want = usize::try_from(n).expect("n");
+    assert!(
+        events.len() + 1 >= want,
+        "the simulation gave {} statements, {want} wanted",
+        events.len()
+    );
+    let mut out = Vec::with_capacity(want);
+    out.push(dep.roster_entry.clone());
+    out.extend(events.into_iter().take(want - 1).map(|e| e.entry));
+    (dep, out)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let n = env_u64("CATCHUP_ENTRIES", 1_000_000);
+    let period_ms = i64::try_from(env_u64("CATCHUP_PERIOD_MS", 1_000)).expect("period");
+    let Some(bucket) = testsvc::s3_bucket() else {
+        eprintln!("catchup: no S3 server (moto) available; install the test dependencies");
+        std::process::exit(1);
+    };
+
+    let t = Instant::now();
+    let (dep, entries) = entries(n, period_ms);
+    let bytes: usize = entries.iter().map(Vec::len).sum();
+    eprintln!(
+        "catchup: {} entries ({:.1} MB) simulated in {:.1} s",
+        entries.len(),
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+
+    let t = Instant::now();
+    let mut tree = MemoryTree::new();
+    for e in &entries {
+        tree.push(e).expect("push");
+    }
+    let (signer, _) = LogSigner::generate("log.bench/catchup").expect("log key");
+    let log_key = signer.verifier_key().to_owned();
+    let checkpoint = signer
+        .sign_checkpoint(n, tree.root(n).expect("root"))
+        .expect("checkpoint");
+    let w = u64::from(TILE_WIDTH);
+    let mut objects: Vec<(String, Vec<u8>)> = (0..n.div_ceil(w))
+        .map(|k| {
+            let path = TilePath::for_tree(TileKind::Entries, k, n).expect("bundle path");
+            let from = usize::try_from(k * w).expect("index");
+            let to = usize::try_from((k * w + w).min(n)).expect("index");
+            let bundle = encode_bundle(entries[from..to].iter().map(Vec::as_slice)).expect("bundle");
+            (path.to_path(), bundle)
+        })
+        .collect();
+    objects.push((tlog::CHECKPOINT_PATH.to_owned(), checkpoint));
+    drop(entries);
+    let count = objects.len();
+    let store: Arc<dyn ObjectStore> = Arc::new(
+        AmazonS3Builder::new()
+            .with_bucket_name(&bucket.name)
+            .with_endpoint(&bucket.endpoint)
+            .with_region("us-east-1")
+            .with_allow_http(true)
+            .with_access_key_id("testing")
+            .with_secret_access_key("testing")
+            .build()
+            .expect("S3 store"),
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        let lanes = 16;
+        let mut lists: Vec<Vec<(String, Vec<u8>)>> = (0..lanes).map(|_| Vec::new()).collect();
+        for (i, o) in objects.into_iter().enumerate() {
+            lists[i % lanes].push(o);
+        }
+        for list in lists {
+            let store = Arc::clone(&store);
+            tasks.spawn(async move {
+                for (path, body) in list {
+                    store
+                        .put(&ObjectPath::from(path.as_str()), PutPayload::from(body))
+                        .await
+                        .unwrap_or_else(|e| panic!("PUT {path}: {e}"));
+                }
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.expect("upload task");
+        }
+    });
+    eprintln!(
+        "catchup: {count} objects (entry bundles and the checkpoint) written to {}/{} in {:.1} s",
+        bucket.endpoint,
+        bucket.name,
+        t.elapsed().as_secs_f64()
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trust = dir.path().join("trust.toml");
+    let anchors: Vec<String> = dep.anchors().iter().map(|a| format!("\"{a}\"")).collect();
+    std::fs::write(
+        &trust,
+        format!(
+            "log_key = \"{log_key}\"\nwitness_keys = []\nmin_cosignatures = 0\nanchors = [{}]\nrules = \"europe-2008\"\n",
+            anchors.join(", ")
+        ),
+    )
+    .expect("trust file");
+    let url = format!("{}/{}", bucket.endpoint, bucket.name);
+    let load = std::fs::read_to_string("/proc/loadavg").expect("/proc/loadavg");
+    let t = Instant::now();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "time: wall %e s, user %U s, system %S s, max RSS %M KiB"])
+        .arg(env!("CARGO_BIN_EXE_shieldwatch"))
+        .args(["monitor", "--once", "--clock", "log", "--url", &url, "--trust"])
+        .arg(&trust)
+        .arg("--out")
+        .arg(dir.path().join("alerts"))
+        .output()
+        .expect("running shieldwatch monitor");
+    let wall = t.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let alerts = out.stdout.iter().filter(|&&b| b == b'\n').count();
+    eprint!("{stderr}");
+    println!(
+        "catchup: shieldwatch monitor --once from 0 to {n} entries at {url}: wall {wall:.2} s, \
+         exit {}, {alerts} alert line(s); load average before: {}",
+        out.status,
+        load.trim()
+    );
+    let after = std::fs::read_to_string("/proc/loadavg").expect("/proc/loadavg");
+    println!("catchup: load average after: {}", after.trim());
+}
