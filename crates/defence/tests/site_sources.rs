@@ -14,15 +14,13 @@ use rayon::prelude::*;
 /// Sites whose coordinates rest on one public source (or are placed by description), with why: the
 /// searches of the public record found no second, independent coordinate for them. Editions and mirrors
 /// of one encyclopedia count as one source.
-const ONE_SOURCE: [(&str, &str); 1] = [
-    (
-        "Vypolzovo",
-        "de and ru Wikipedia editions for the garrison Ozyorny (one source); searched: en Wikipedia \
+const ONE_SOURCE: [(&str, &str); 1] = [(
+    "Vypolzovo",
+    "de and ru Wikipedia editions for the garrison Ozyorny (one source); searched: en Wikipedia \
          'Ozyorny, Tver Oblast' (no coordinate), the KeepTrack missile list (no Vypolzovo entry), \
          town encyclopedias (no entry found), the GCAT launch-site files (McDowell, 2024: no \
          entry for the field; it lists Soviet silo fields such as Aleysk and Kostroma, not this one)",
-    ),
-];
+)];
 
 /// Sources more than this far apart (or from the file point) are a stated disagreement, m.
 const DISAGREE_M: f64 = 5_000.0;
