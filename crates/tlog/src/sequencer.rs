@@ -307,8 +307,11 @@ async fn run(
                     );
                 }
                 for (reply, idx) in replies.into_iter().zip(indexes) {
-                    // A submitter that went away (timeout, disconnect) simply misses its answer.
-                    let _ = reply.send(Ok(idx));
+                    // A submitter that went away (timeout, disconnect) simply misses its answer:
+                    // its entry is in the log all the same, and a resubmission finds it.
+                    if reply.send(Ok(idx)).is_err() {
+                        tracing::debug!(index = idx, "submitter gone before its acknowledgement");
+                    }
                 }
             }
             Err(e) => {
@@ -335,7 +338,9 @@ async fn run(
                     }
                 }
                 for reply in replies {
-                    let _ = reply.send(Err(Error::SequencerStopped));
+                    if reply.send(Err(Error::SequencerStopped)).is_err() {
+                        tracing::debug!("submitter gone before its refusal");
+                    }
                 }
                 let Some(w) = writer.take() else { break };
                 let first_of_outage = outage.is_some_and(|(_, failed)| failed == 1);

@@ -265,10 +265,14 @@ pub fn create_key_file(name: &str, path: &Path) -> Result<CosignatureSigner, Con
     f.write_all(format!("{skey}\n").as_bytes()).map_err(io)?;
     f.sync_all().map_err(io)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        // Make the new directory entry durable too.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+        // Make the new directory entry durable too: a key file that vanishes in a crash after
+        // its public key was handed out would strand every cosignature made with it.
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|error| ConfigError::Io {
+                path: dir.display().to_string(),
+                error,
+            })?;
     }
     Ok(signer)
 }

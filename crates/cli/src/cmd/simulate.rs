@@ -195,10 +195,11 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
         }
         // Entries of one signer must be sequenced in order: drain the window before a signer's
         // next entry could overtake its previous one (two notices of one tick, say).
-        let signer = verify::keys::peek_note(&e.entry)
-            .ok()
-            .and_then(|(_, names)| names.into_iter().next())
-            .unwrap_or_default();
+        // Every event is a note this command signed itself, so one that does not parse is a bug
+        // here, not bad input: stop rather than submit it out of order.
+        let (_, names) = verify::keys::peek_note(&e.entry)
+            .with_context(|| format!("simulated entry at {} ms is not a signed note", e.time_ms))?;
+        let signer = names.into_iter().next().unwrap_or_default();
         if in_flight.len() >= 64 || !signers.insert(signer.clone()) {
             while let Some(r) = in_flight.join_next().await {
                 tally(r?, &mut seen, &mut accepted, &mut rejected, &mut first_error);

@@ -61,7 +61,11 @@ pub fn run(cmd: WitnessCommand) -> anyhow::Result<ExitCode> {
 /// Resolves when SIGTERM or SIGINT arrives.
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            // Without a SIGINT handler, keep serving until SIGTERM instead of stopping at once.
+            tracing::error!(error = %e, "cannot listen for Ctrl-C; stop the process with SIGTERM");
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let term = async {
