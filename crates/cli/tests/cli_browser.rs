@@ -13,54 +13,11 @@ use std::process::Command;
 
 mod scratch;
 
+#[path = "support/browser.rs"]
+mod browser;
+
 fn shieldwatch() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
-}
-
-/// The folder of the browser checks (`tests/browser` at the workspace root).
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// What is missing to run the browser checks, if anything.
-fn missing_tools() -> Vec<String> {
-    let mut missing = Vec::new();
-    if !chromium().is_file() {
-        missing.push(format!("{} (Debian chromium)", chromium().display()));
-    }
-    let node = Command::new("node").arg("--version").output();
-    if !node.is_ok_and(|o| o.status.success()) {
-        missing.push("node (Node.js 20 or later)".into());
-    }
-    if !browser_dir()
-        .join("node_modules/playwright-core/package.json")
-        .is_file()
-    {
-        missing.push(format!(
-            "{}/node_modules/playwright-core (npm ci)",
-            browser_dir().display()
-        ));
-    }
-    missing
-}
-
-/// Whether the checks can run; panics under `CI=true` when they cannot.
-fn browser_ready() -> bool {
-    let missing = missing_tools();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "browser checks need {}: run `bash scripts/install-test-deps.sh`",
-        missing.join(", ")
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-    eprintln!("\n!!!!!!!! SKIPPED: {message} !!!!!!!!\n");
-    false
 }
 
 fn run(args: &[&str]) {
@@ -101,7 +58,7 @@ struct Seen {
 /// Opens `files` in one Chromium; returns what each showed.
 fn open_in_chromium(files: &[PathBuf], shots: &Path) -> Vec<Seen> {
     let out = Command::new("node")
-        .arg(browser_dir().join("check-pages.mjs"))
+        .arg(browser::dir().join("check-pages.mjs"))
         .arg(shots)
         .args(files)
         .output()
@@ -118,7 +75,7 @@ fn open_in_chromium(files: &[PathBuf], shots: &Path) -> Vec<Seen> {
 
 #[test]
 fn every_report_and_plot_renders_in_chromium_without_errors() {
-    if !browser_ready() {
+    if !browser::ready("browser checks") {
         return;
     }
     let dir = scratch::dir("cli-browser");

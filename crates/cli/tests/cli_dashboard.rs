@@ -12,93 +12,16 @@
 //! `scripts/install-test-deps.sh`). Under `CI=true` a missing one fails the test; elsewhere the test
 //! says loudly what is missing and skips.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 mod scratch;
 
+#[path = "support/browser.rs"]
+mod browser;
+
 fn shieldwatch() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
-}
-
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// Whether the checks can run; panics under `CI=true` when they cannot.
-fn browser_ready() -> bool {
-    let mut missing = Vec::new();
-    if !chromium().is_file() {
-        missing.push(format!("{} (Debian chromium)", chromium().display()));
-    }
-    if !Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        missing.push("node (Node.js 20 or later)".into());
-    }
-    if !browser_dir()
-        .join("node_modules/playwright-core/package.json")
-        .is_file()
-    {
-        missing.push(format!(
-            "{}/node_modules/playwright-core (npm ci)",
-            browser_dir().display()
-        ));
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "the dashboard's browser test needs {}: run `bash scripts/install-test-deps.sh`",
-        missing.join(", ")
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-    eprintln!("\n!!!!!!!! SKIPPED: {message} !!!!!!!!\n");
-    false
-}
-
-/// The dashboard process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Err(e) = self.0.kill() {
-            eprintln!("stopping the dashboard: {e}");
-        }
-        if let Err(e) = self.0.wait() {
-            eprintln!("waiting for the dashboard: {e}");
-        }
-    }
-}
-
-/// Starts `shieldwatch dashboard SCENARIO --listen 127.0.0.1:0` and reads the URL from its line.
-fn start_dashboard(scenario: &Path) -> (Server, String) {
-    let mut child = shieldwatch()
-        .args(["dashboard", scenario.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("dashboard: ")
-        .unwrap_or_else(|| panic!("the first line names the URL: {line:?}"))
-        .to_string();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
-        "{url}"
-    );
-    (server, url)
 }
 
 /// europe-2008 with its Russian threat family only (18 trajectories, so that a study takes seconds in
@@ -159,7 +82,7 @@ fn cli_russian_engageable(dir: &Path, speed: f64, other: f64) -> (usize, usize) 
 
 #[test]
 fn dashboard_slider_matches_the_cli_study_in_chromium() {
-    if !browser_ready() {
+    if !browser::ready("the dashboard's browser test") {
         return;
     }
     let tmp = scratch::dir("dashboard");
@@ -171,11 +94,11 @@ fn dashboard_slider_matches_the_cli_study_in_chromium() {
 
     let scenario = tmp.join("russia.toml");
     russian_scenario(&scenario, 7000.0);
-    let (_server, url) = start_dashboard(&scenario);
+    let (_server, url) = browser::start_dashboard(&scenario);
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let out = Command::new("node")
-        .arg(browser_dir().join("check-dashboard.mjs"))
+        .arg(browser::dir().join("check-dashboard.mjs"))
         .arg(&url)
         .arg(&shots)
         .args(["5400", "8300"])

@@ -20,7 +20,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
@@ -31,66 +31,14 @@ mod scratch;
 #[path = "support/listen.rs"]
 mod listen;
 
+#[path = "support/browser.rs"]
+mod browser;
+use browser::Killed as Proc;
+
 fn shieldwatch() -> Command {
     let mut c = Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"));
     c.stdin(Stdio::null());
     c
-}
-
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// Whether the checks can run; panics under `CI=true` when they cannot.
-fn browser_ready() -> bool {
-    let mut missing = Vec::new();
-    if !chromium().is_file() {
-        missing.push(format!("{} (Debian chromium)", chromium().display()));
-    }
-    if !Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        missing.push("node (Node.js 20 or later)".into());
-    }
-    if !browser_dir()
-        .join("node_modules/playwright-core/package.json")
-        .is_file()
-    {
-        missing.push(format!(
-            "{}/node_modules/playwright-core (npm ci)",
-            browser_dir().display()
-        ));
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "the dashboard's verification test needs {}: run `bash scripts/install-test-deps.sh`",
-        missing.join(", ")
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-    eprintln!("\n!!!!!!!! SKIPPED: {message} !!!!!!!!\n");
-    false
-}
-
-/// A background process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Err(e) = self.0.kill() {
-            eprintln!("stopping a test process: {e}");
-        }
-        if let Err(e) = self.0.wait() {
-            eprintln!("waiting for a test process: {e}");
-        }
-    }
 }
 
 fn run(dir: &Path, args: &[&str]) -> String {
@@ -222,7 +170,7 @@ const EDITED_SUMMARY: &str = "alert-9006-tampered-summary.json";
 
 #[test]
 fn verification_view_shows_the_log_and_checks_evidence_in_chromium() {
-    if !browser_ready() {
+    if !browser::ready("the dashboard's verification test") {
         return;
     }
     let tmp = scratch::dir("dashboard-verification");
@@ -392,7 +340,7 @@ fn verification_view_shows_the_log_and_checks_evidence_in_chromium() {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let out = Command::new("node")
-        .arg(browser_dir().join("check-verification.mjs"))
+        .arg(browser::dir().join("check-verification.mjs"))
         .arg(&url)
         .arg(&shots)
         .output()
