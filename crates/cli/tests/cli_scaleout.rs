@@ -369,44 +369,11 @@ async fn download(reader: &Client, size: u64, checkpoint: &[u8], dir: &Path) {
     std::fs::write(dir.join("checkpoint"), checkpoint).unwrap();
 }
 
-const GOPATH: &str = "/usr/share/gocode";
-
 /// Builds the Go checker of the tlog crate's tests (golang.org/x/mod/sumdb/tlog), or `None`
 /// (with a note) when Go is missing outside CI.
 fn goverify(out: &Path) -> Option<PathBuf> {
-    let go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !go || !Path::new(GOPATH).join("src/golang.org/x/mod/sumdb/tlog").is_dir() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI: Go or golang.org/x/mod missing; scripts/install-test-deps.sh installs them"
-        );
-        eprintln!("SKIPPED the Go check: no Go toolchain or {GOPATH}/src/golang.org/x/mod");
-        return None;
-    }
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tlog/tests/goverify/main.go");
-    let bin = out.join("goverify");
-    let o = Command::new("go")
-        .arg("build")
-        .arg("-o")
-        .arg(&bin)
-        .arg(&src)
-        .env("GOPATH", GOPATH)
-        .env("GO111MODULE", "off")
-        .env("GOFLAGS", "")
-        .env("GOPROXY", "off")
-        .env("GOCACHE", out.join("gocache"))
-        .current_dir(out)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "go build: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    Some(bin)
+    testsvc::go_program(&src, out)
 }
 
 /// The kill test with `kills` SIGKILLs of the sequencing instance.

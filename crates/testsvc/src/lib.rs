@@ -312,3 +312,58 @@ pub fn host_port(url: &str) -> &str {
     let rest = rest.split_once('@').map_or(rest, |(_, r)| r);
     rest.split(['/', '?']).next().unwrap_or(rest)
 }
+
+/// Where Debian's `golang-golang-x-mod-dev` puts `golang.org/x/mod` (GOPATH mode).
+const GOPATH: &str = "/usr/share/gocode";
+
+/// Builds the Go program `src` (one `main.go` using `golang.org/x/mod/sumdb/{note,tlog}`, the
+/// independent C2SP checker of the log's tests) into `out_dir`, offline: GOPATH mode over Debian's
+/// packaged sources, `GOPROXY=off`, the build cache under `out_dir`. Returns the binary's path.
+///
+/// `None` (with a note) when Go or `golang.org/x/mod` is missing outside CI; under `CI=true` that
+/// panics instead (`scripts/install-test-deps.sh` installs `golang-go` and
+/// `golang-golang-x-mod-dev`). A failing build always panics with Go's messages.
+pub fn go_program(src: &std::path::Path, out_dir: &std::path::Path) -> Option<PathBuf> {
+    let go = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let x_mod = std::path::Path::new(GOPATH).join("src/golang.org/x/mod/sumdb");
+    if !go || !x_mod.join("tlog").is_dir() || !x_mod.join("note").is_dir() {
+        assert!(
+            !ci(),
+            "CI: Go or {GOPATH}/src/golang.org/x/mod is missing; scripts/install-test-deps.sh \
+             installs golang-go and golang-golang-x-mod-dev"
+        );
+        eprintln!(
+            "\n!!!!!!!! SKIPPED the Go check: no Go toolchain or {GOPATH}/src/golang.org/x/mod \
+             (apt install golang-go golang-golang-x-mod-dev) !!!!!!!!\n"
+        );
+        return None;
+    }
+    let name = src
+        .parent()
+        .and_then(|d| d.file_name())
+        .unwrap_or_else(|| panic!("{} is not in a folder named after its program", src.display()));
+    let bin = out_dir.join(name);
+    let out = Command::new("go")
+        .arg("build")
+        .arg("-o")
+        .arg(&bin)
+        .arg(src)
+        .env("GOPATH", GOPATH)
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .env("GOPROXY", "off")
+        .env("GOCACHE", out_dir.join("gocache"))
+        .current_dir(out_dir)
+        .output()
+        .unwrap_or_else(|e| panic!("running go build: {e}"));
+    assert!(
+        out.status.success(),
+        "go build {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(bin)
+}

@@ -6,45 +6,11 @@
 //! toolchain the test is skipped with a message, except under CI (`CI=true`), where it fails:
 //! `scripts/install-test-deps.sh` installs the packages.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
 use tlog::{LocalStorage, LogSigner, LogWriter, Storage, create_log};
-
-const GOPATH: &str = "/usr/share/gocode";
-
-fn go_available() -> bool {
-    let go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    go && Path::new(GOPATH).join("src/golang.org/x/mod/sumdb/tlog").is_dir()
-}
-
-fn build_goverify(out_dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/goverify/main.go");
-    let bin = out_dir.join("goverify");
-    let out = Command::new("go")
-        .arg("build")
-        .arg("-o")
-        .arg(&bin)
-        .arg(&src)
-        .env("GOPATH", GOPATH)
-        .env("GO111MODULE", "off")
-        .env("GOFLAGS", "")
-        .env("GOPROXY", "off")
-        .env("GOCACHE", out_dir.join("gocache"))
-        .current_dir(out_dir)
-        .output()
-        .expect("running go build");
-    assert!(
-        out.status.success(),
-        "go build failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    bin
-}
 
 fn run(bin: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(bin).args(args).output().expect("running goverify");
@@ -58,19 +24,12 @@ fn run(bin: &Path, args: &[&str]) -> (bool, String) {
 
 #[test]
 fn go_x_mod_verifies_our_log() {
-    if !go_available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI: Go or golang.org/x/mod missing; scripts/install-test-deps.sh installs golang-go and golang-golang-x-mod-dev"
-        );
-        eprintln!(
-            "SKIPPED: no Go toolchain or {GOPATH}/src/golang.org/x/mod (apt install golang-go golang-golang-x-mod-dev)"
-        );
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let bin = build_goverify(dir);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/goverify/main.go");
+    let Some(bin) = testsvc::go_program(&src, dir) else {
+        return;
+    };
 
     let storage: Arc<dyn Storage> = Arc::new(LocalStorage::open(dir.join("log")).unwrap());
     let (signer, _) = LogSigner::generate("goverify.test/log").unwrap();

@@ -6,58 +6,19 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use verify::sim::{Fault, HOUR_MS};
 
-const GOPATH: &str = "/usr/share/gocode";
-
-fn go_available() -> bool {
-    Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        && Path::new(GOPATH).join("src/golang.org/x/mod/sumdb/note").is_dir()
-}
-
-fn build(out_dir: &Path) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/goevidence/main.go");
-    let bin = out_dir.join("goevidence");
-    let out = Command::new("go")
-        .arg("build")
-        .arg("-o")
-        .arg(&bin)
-        .arg(&src)
-        .env("GOPATH", GOPATH)
-        .env("GO111MODULE", "off")
-        .env("GOFLAGS", "")
-        .env("GOPROXY", "off")
-        .env("GOCACHE", out_dir.join("gocache"))
-        .current_dir(out_dir)
-        .output()
-        .expect("running go build");
-    assert!(
-        out.status.success(),
-        "go build failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    bin
-}
-
 #[test]
 fn go_x_mod_checks_our_evidence() {
-    if !go_available() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "Go and golang-golang-x-mod-dev are required under CI (scripts/install-test-deps.sh)"
-        );
-        eprintln!("skipped: no Go toolchain with golang.org/x/mod (run scripts/install-test-deps.sh)");
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let bin = build(dir);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/goevidence/main.go");
+    let Some(bin) = testsvc::go_program(&src, dir) else {
+        return;
+    };
 
     let r = common::run(10, &[(9 * HOUR_MS + 7 * 60_000, Fault::RadarOutsideSector)]);
     let n = r
