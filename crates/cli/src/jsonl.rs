@@ -10,8 +10,9 @@
 //! in input order.
 //!
 //! A line is read in one of two ways ([`Handler`]):
-//! - the fast path: a typed request deserialized straight from the line ([`Request`], strings borrowed
-//!   from it), answered, and written with `serde_json`'s own float formatting (`zmij`, shortest round-trip digits) into the piece's buffer, with no
+//! - the fast path: the line read by [`scan`] (one forward pass over the common line shape: known keys,
+//!   plain numbers and strings) or, when that reader gives up, a typed request deserialized straight
+//!   from the line by `serde_json` ([`Request`], strings borrowed from it); answered, and written with `serde_json`'s own float formatting (`zmij`, shortest round-trip digits) into the piece's buffer, with no
 //!   allocation on the way;
 //! - when the fast path cannot read the line (bad JSON, a missing or mistyped field, a duplicate key, an
 //!   `id` that is an array or object…), the general path: the line parsed as a JSON value and its fields
@@ -29,6 +30,8 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+
+pub mod scan;
 
 /// Longest accepted input line, bytes (1 MiB: far above any valid request).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -801,6 +804,11 @@ pub fn fast_request<'a, F: Fields<'a>>(line: &'a str) -> Option<Request<'a, F>> 
     serde_json::from_str(line).ok()
 }
 
+/// The fast path's reading of a line into the fields `F`: [`scan::request`], else [`fast_request`].
+pub fn fast_fields<'a, F: Fields<'a> + scan::Scan<'a>>(line: &'a str) -> Option<(Id<'a>, F)> {
+    scan::request::<F>(line).or_else(|| fast_request::<F>(line).map(|r| (r.id, r.fields)))
+}
+
 /// Reads a required finite number field.
 pub fn num(obj: &Map<String, Value>, key: &str) -> Result<f64, String> {
     match obj.get(key) {
@@ -836,11 +844,11 @@ pub fn string<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str, Str
 /// must answer.
 #[cfg(test)]
 macro_rules! differential_tests {
-    ($handler:expr, $cases:expr, $fields:expr) => {
+    ($handler:expr, $fields_type:ty, $cases:expr, $fields:expr) => {
         #[cfg(test)]
         mod tests {
             use super::*;
-            use crate::jsonl::differential::{assert_paths_agree, line};
+            use crate::jsonl::differential::{assert_paths_agree, assert_readers_agree, line, plain_line};
             use proptest::prelude::*;
 
             /// The request's fields with a valid value each (the generator swaps in tricky ones).
@@ -866,6 +874,40 @@ macro_rules! differential_tests {
                         .join(",")
                 );
                 assert_eq!(assert_paths_agree(&$handler, &plain), 1, "{plain}");
+                assert!(
+                    assert_readers_agree::<$fields_type>(&plain),
+                    "the scanner left {plain}"
+                );
+            }
+
+            proptest! {
+                #![proptest_config(ProptestConfig::with_cases($cases))]
+                /// Lines of the common shape (every field, numbers in every spelling, keys in any order,
+                /// now and then one fault): the scanner, serde_json's typed reader and the general reader
+                /// give the same fields and the same bytes out.
+                #[test]
+                fn plain_lines_read_alike(lines in proptest::collection::vec(plain_line(FIELDS), 1..10)) {
+                    for l in &lines {
+                        assert_readers_agree::<$fields_type>(l);
+                    }
+                    assert_paths_agree(&$handler, &lines.join("\n"));
+                }
+            }
+
+            /// The generated plain lines do exercise the scanner (the tests above are not vacuous).
+            #[test]
+            fn the_scanner_reads_most_plain_lines() {
+                use proptest::strategy::ValueTree;
+                let mut runner = proptest::test_runner::TestRunner::deterministic();
+                let strategy = plain_line(FIELDS);
+                let n = 400;
+                let read = (0..n)
+                    .filter(|_| {
+                        let l = strategy.new_tree(&mut runner).unwrap().current();
+                        assert_readers_agree::<$fields_type>(&l)
+                    })
+                    .count();
+                assert!(read >= n / 2, "the scanner read {read} of {n} plain lines");
             }
         }
     };
@@ -1066,6 +1108,117 @@ pub(crate) mod differential {
                 2 => format!("{{{body}}} x"),
                 3 => format!("[{body}]"),
                 4 => format!("{ws}{{{body}}}{ws}"),
+                _ => format!("{{{body}}}"),
+            }
+        })
+    }
+
+    /// Checks that wherever the scanner reads `line`, serde_json's typed reader reads it too, to the
+    /// same `id` and fields (compared by their `Debug` text, which tells -0.0 from 0.0 and shows every
+    /// `f64` to the bit). Returns whether the scanner read it.
+    pub(crate) fn assert_readers_agree<F>(line: &str) -> bool
+    where
+        F: for<'a> Fields<'a> + for<'a> scan::Scan<'a> + fmt::Debug,
+    {
+        let Some(mine) = scan::request::<F>(line) else {
+            return false;
+        };
+        let theirs = fast_request::<F>(line).map(|r| (r.id, r.fields));
+        assert_eq!(
+            Some(format!("{mine:?}")),
+            theirs.map(|t| format!("{t:?}")),
+            "the readers differ on {line}"
+        );
+        true
+    }
+
+    /// Numbers at the edges: signed zeros, the largest and smallest, halfway cases, exponents in every
+    /// spelling.
+    const EXTREME: &[&str] = &[
+        "-0",
+        "-0.0",
+        "0e5",
+        "-0.0e-5",
+        "1.7976931348623157e308",
+        "-1.7976931348623157e308",
+        "4.9e-324",
+        "2.2250738585072011e-308",
+        "9007199254740993",
+        "1E+2",
+        "1e-7",
+        "123456789012345678901234567890",
+        "0.1000000000000000055511151231257827021181583404541015625",
+    ];
+
+    /// A line of the common shape: every field of `fields` (numbers as random text, extreme values or
+    /// the good one; arrays of three such numbers; other values as given), keys in a random order, an
+    /// `id` of the kinds the scanner reads, spaces or none after `:` and `,`, and in one line of four
+    /// one fault: a field left out, a key twice, an unknown key, an escaped key, a tricky value, a
+    /// trailing comma or text after the object.
+    pub(crate) fn plain_line(
+        fields: &'static [(&'static str, &'static str)],
+    ) -> impl Strategy<Value = String> {
+        let number = || {
+            prop_oneof![
+                3 => number_text(),
+                1 => (0..EXTREME.len()).prop_map(|i| EXTREME[i].to_string()),
+            ]
+        };
+        let values = proptest::collection::vec((number(), number(), number(), any::<bool>()), fields.len());
+        let id = prop_oneof![
+            Just(None),
+            any::<u64>().prop_map(|n| Some(n.to_string())),
+            any::<i64>().prop_map(|n| Some(n.to_string())),
+            "[a-z0-9 _-]{0,12}".prop_map(|s| Some(format!("\"{s}\""))),
+            Just(Some("null".to_string())),
+        ];
+        let fault = (0u8..28, 0..fields.len(), 0..TRICKY.len());
+        let spaced = any::<bool>();
+        let seed = any::<u64>();
+        (values, id, fault, spaced, seed).prop_map(move |(values, id, (fault, which, t), spaced, seed)| {
+            let (colon, comma) = if spaced { (": ", ", ") } else { (":", ",") };
+            let mut pairs: Vec<String> = Vec::new();
+            for ((name, good), (a, b, c, keep)) in fields.iter().zip(values) {
+                let value = if good.starts_with('[') {
+                    format!("[{a}{comma}{b}{comma}{c}]")
+                } else if *name == "max_revs" && !keep {
+                    (a.len() % 3).to_string()
+                } else if good.parse::<f64>().is_ok() && !keep {
+                    a
+                } else {
+                    good.to_string()
+                };
+                pairs.push(format!("\"{name}\"{colon}{value}"));
+            }
+            if let Some(id) = id {
+                pairs.push(format!("\"id\"{colon}{id}"));
+            }
+            let (name, good) = fields[which];
+            match fault {
+                0 => {
+                    pairs.remove(which);
+                }
+                1 => pairs.push(format!("\"{name}\"{colon}{good}")),
+                2 => pairs.push(format!("\"zz\"{colon}{}", TRICKY[t])),
+                3 => pairs[which] = format!("\"{name}\"{colon}{}", TRICKY[t]),
+                4 => {
+                    let (head, last) = name.split_at(name.len() - 1);
+                    pairs[which] = format!("\"{head}\\u{:04x}\"{colon}{good}", last.as_bytes()[0]);
+                }
+                _ => {}
+            }
+            let n = pairs.len();
+            let mut state = seed | 1;
+            for i in (1..n).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                pairs.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let body = pairs.join(comma);
+            match fault {
+                5 => format!("{{{body},}}"),
+                6 => format!("{{{body}}}x"),
                 _ => format!("{{{body}}}"),
             }
         })

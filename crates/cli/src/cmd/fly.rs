@@ -9,7 +9,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_request, num, set, string};
+use crate::jsonl::scan::{Scan, Scanner, put};
+use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set, string};
 
 /// Reads burnout states from stdin, answers on stdout; exit status 2 when any line failed.
 pub fn run(args: &JsonlArgs) -> anyhow::Result<ExitCode> {
@@ -56,6 +57,21 @@ impl<'de> Fields<'de> for FlyFields {
     }
 }
 
+impl<'a> Scan<'a> for FlyFields {
+    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()> {
+        match key {
+            "gravity" => put(&mut self.gravity, s.str()?.parse().ok().map(GravityField)),
+            "lat_deg" => put(&mut self.lat_deg, s.f64()),
+            "lon_deg" => put(&mut self.lon_deg, s.f64()),
+            "alt_m" => put(&mut self.alt_m, s.f64()),
+            "speed_mps" => put(&mut self.speed_mps, s.f64()),
+            "azimuth_deg" => put(&mut self.azimuth_deg, s.f64()),
+            "flight_path_angle_deg" => put(&mut self.flight_path_angle_deg, s.f64()),
+            _ => None,
+        }
+    }
+}
+
 /// `"point"` or `"j2"` (anything else is left to the general path, which names the problem).
 #[derive(Debug)]
 struct GravityField(Gravity);
@@ -80,10 +96,9 @@ impl Handler for Fly {
     type Request<'a> = FlyRequest;
 
     fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, FlyRequest)> {
-        let r = fast_request::<FlyFields>(line)?;
-        let f = r.fields;
+        let (id, f) = fast_fields::<FlyFields>(line)?;
         Some((
-            r.id,
+            id,
             FlyRequest {
                 gravity: f.gravity?.0,
                 burnout: BurnoutState {
@@ -133,6 +148,7 @@ impl Handler for Fly {
 #[cfg(test)]
 crate::jsonl::differential_tests!(
     Fly,
+    FlyFields,
     150,
     &[
         ("lat_deg", "35.2"),

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_request, num, set, string};
+use crate::jsonl::scan::{Scan, Scanner, put};
+use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set, string};
 
 /// Reads requests from stdin, answers on stdout; exit status 2 when any line failed.
 pub fn run(args: &JsonlArgs) -> anyhow::Result<ExitCode> {
@@ -56,6 +57,19 @@ enum Kind {
     MinVisibleAlt,
 }
 
+impl Kind {
+    /// The kind named `s`.
+    fn from_name(s: &str) -> Option<Kind> {
+        match s {
+            "inverse" => Some(Kind::Inverse),
+            "direct" => Some(Kind::Direct),
+            "look_angle" => Some(Kind::LookAngle),
+            "min_visible_alt" => Some(Kind::MinVisibleAlt),
+            _ => None,
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Kind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -65,13 +79,7 @@ impl<'de> Deserialize<'de> for Kind {
                 f.write_str("a kind")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Kind, E> {
-                match s {
-                    "inverse" => Ok(Kind::Inverse),
-                    "direct" => Ok(Kind::Direct),
-                    "look_angle" => Ok(Kind::LookAngle),
-                    "min_visible_alt" => Ok(Kind::MinVisibleAlt),
-                    _ => Err(E::custom("unknown kind")),
-                }
+                Kind::from_name(s).ok_or_else(|| E::custom("unknown kind"))
             }
         }
         d.deserialize_str(V)
@@ -120,6 +128,28 @@ impl<'de> Fields<'de> for GeodesyFields {
     }
 }
 
+impl<'a> Scan<'a> for GeodesyFields {
+    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()> {
+        match key {
+            "kind" => put(&mut self.kind, s.str().and_then(Kind::from_name)),
+            "lat1_deg" => put(&mut self.lat1_deg, s.f64()),
+            "lon1_deg" => put(&mut self.lon1_deg, s.f64()),
+            "lat2_deg" => put(&mut self.lat2_deg, s.f64()),
+            "lon2_deg" => put(&mut self.lon2_deg, s.f64()),
+            "azi1_deg" => put(&mut self.azi1_deg, s.f64()),
+            "distance_m" => put(&mut self.distance_m, s.f64()),
+            "obs_lat_deg" => put(&mut self.obs_lat_deg, s.f64()),
+            "obs_lon_deg" => put(&mut self.obs_lon_deg, s.f64()),
+            "obs_h_m" => put(&mut self.obs_h_m, s.f64()),
+            "tgt_lat_deg" => put(&mut self.tgt_lat_deg, s.f64()),
+            "tgt_lon_deg" => put(&mut self.tgt_lon_deg, s.f64()),
+            "tgt_h_m" => put(&mut self.tgt_h_m, s.f64()),
+            "min_elevation_deg" => put(&mut self.min_elevation_deg, s.f64()),
+            _ => None,
+        }
+    }
+}
+
 /// A point from its three fields, checked; the error names the JSON field rather than the library's
 /// generic name.
 fn point(lat: (f64, &str), lon: (f64, &str), h: (f64, &str)) -> Result<Geodetic, String> {
@@ -138,8 +168,7 @@ impl Handler for GeodesyCmd {
     type Request<'a> = GeodesyRequest;
 
     fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, GeodesyRequest)> {
-        let r = fast_request::<GeodesyFields>(line)?;
-        let f = r.fields;
+        let (id, f) = fast_fields::<GeodesyFields>(line)?;
         // A point that fails its checks is left to the general path, which reports it in order.
         let pt = |lat: Option<f64>, lon: Option<f64>, h: Option<f64>, names: [&str; 3]| {
             point((lat?, names[0]), (lon?, names[1]), (h?, names[2])).ok()
@@ -168,7 +197,7 @@ impl Handler for GeodesyCmd {
                 tgt_lon: f.tgt_lon_deg?,
             },
         };
-        Some((r.id, req))
+        Some((id, req))
     }
 
     fn general(&self, req: &Map<String, Value>) -> Result<GeodesyRequest, String> {
@@ -255,6 +284,7 @@ impl Handler for GeodesyCmd {
 #[cfg(test)]
 crate::jsonl::differential_tests!(
     GeodesyCmd,
+    GeodesyFields,
     200,
     &[
         ("kind", "\"inverse\""),

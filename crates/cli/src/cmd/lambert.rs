@@ -12,7 +12,8 @@ use geodesy::Vec3;
 use serde::de::MapAccess;
 use serde_json::{Map, Value};
 
-use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_request, num, set};
+use crate::jsonl::scan::{Scan, Scanner, put};
+use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set};
 
 /// Largest `max_revs` accepted (the problem has at most ~tof/period revolutions anyway).
 const MAX_REVS_LIMIT: u64 = 1000;
@@ -63,6 +64,20 @@ impl<'de> Fields<'de> for LambertFields {
     }
 }
 
+impl<'a> Scan<'a> for LambertFields {
+    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()> {
+        match key {
+            "r1_m" => put(&mut self.r1_m, s.array3()),
+            "r2_m" => put(&mut self.r2_m, s.array3()),
+            "tof_s" => put(&mut self.tof_s, s.f64()),
+            "mu_m3ps2" => put(&mut self.mu_m3ps2, s.f64()),
+            "prograde" => put(&mut self.prograde, s.bool()),
+            "max_revs" => put(&mut self.max_revs, s.u64()),
+            _ => None,
+        }
+    }
+}
+
 fn vec3(req: &Map<String, Value>, key: &str) -> Result<Vec3, String> {
     let arr = match req.get(key) {
         None => return Err(format!("missing field `{key}`")),
@@ -83,10 +98,9 @@ impl Handler for LambertCmd {
     type Request<'a> = LambertRequest;
 
     fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, LambertRequest)> {
-        let r = fast_request::<LambertFields>(line)?;
-        let f = r.fields;
+        let (id, f) = fast_fields::<LambertFields>(line)?;
         Some((
-            r.id,
+            id,
             LambertRequest {
                 r1: Vec3::from_array(f.r1_m?),
                 r2: Vec3::from_array(f.r2_m?),
@@ -165,6 +179,7 @@ fn max_revs_error() -> String {
 #[cfg(test)]
 crate::jsonl::differential_tests!(
     LambertCmd,
+    LambertFields,
     200,
     &[
         ("r1_m", "[7000000,0,0]"),

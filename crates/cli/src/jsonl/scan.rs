@@ -1,0 +1,501 @@
+//! The first reader of a request line: a single forward pass over the common line shape, before
+//! `serde_json`.
+//!
+//! It reads only what it can read exactly as `serde_json` does and gives up (`None`) on anything else,
+//! so that the next reader (the typed `serde_json` one, then the general one) takes the line: a line it
+//! reads is one object of known keys with no escapes in keys or strings, numbers in JSON's grammar,
+//! booleans, `null`, strings, arrays of three numbers, and JSON whitespace between tokens. It gives up on
+//! an unknown key (whose value `serde_json` would check), a duplicate key, an escape or a control
+//! character in a string, a number out of range, an `id` that is not an unsigned or negative integer, a
+//! plain string, a boolean or `null`, and on any syntax error.
+//!
+//! Numbers are read into an `f64` correctly rounded, as `serde_json` reads them (its `float_roundtrip`
+//! feature is on): a decimal mantissa of at most 2^53 with a power of ten up to 10^22 is one exact
+//! IEEE multiplication or division (Clinger's fast path, exact since both operands are); anything else
+//! is handed, already checked against JSON's grammar, to the standard library's `f64::from_str`
+//! (correctly rounded: Eisel–Lemire with a big-decimal fallback). The differential tests hold this
+//! reader to `serde_json` value by value and line by line.
+
+use super::Id;
+
+/// A position in a line being read.
+pub struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+/// Powers of ten an `f64` holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19, 1e20, 1e21, 1e22,
+];
+
+impl<'a> Scanner<'a> {
+    /// A scanner at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// Skips JSON whitespace (space, tab, line feed, carriage return), as `serde_json` does.
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// After optional whitespace, the byte `c`.
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.skip_ws();
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// After optional whitespace, the literal `word` (`true`, `false`, `null`).
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.skip_ws();
+        if self.bytes[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string without escapes or control characters, borrowed from the line.
+    pub fn str(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let len = self.bytes[start..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if self.bytes[start + len] != b'"' {
+            return None;
+        }
+        self.pos = start + len + 1;
+        // The quotes are ASCII, so both ends are character boundaries of the (valid UTF-8) line.
+        self.text.get(start..start + len)
+    }
+
+    /// `true` or `false`.
+    pub fn bool(&mut self) -> Option<bool> {
+        self.skip_ws();
+        match self.peek()? {
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| false),
+            _ => None,
+        }
+    }
+
+    /// The digits of a non-negative integer without sign, fraction or exponent that fits a `u64`.
+    pub fn u64(&mut self) -> Option<u64> {
+        self.skip_ws();
+        self.digits()
+    }
+
+    /// [`Self::u64`] without the whitespace before it.
+    fn digits(&mut self) -> Option<u64> {
+        let start = self.pos;
+        let mut n: u64 = 0;
+        while let Some(c @ b'0'..=b'9') = self.peek() {
+            n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.pos += 1;
+        }
+        let digits = self.pos - start;
+        // JSON has no leading zeros; a fraction or an exponent makes it a float for serde_json.
+        if digits == 0
+            || (digits > 1 && self.bytes[start] == b'0')
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        Some(n)
+    }
+
+    /// A JSON number as the nearest `f64` (`None` when it is not a JSON number or out of range).
+    pub fn f64(&mut self) -> Option<f64> {
+        self.skip_ws();
+        let b = self.bytes;
+        let start = self.pos;
+        let mut i = start;
+        let negative = b.get(i) == Some(&b'-');
+        if negative {
+            i += 1;
+        }
+        // Mantissa digits (leading zeros skipped), how many, and the decimal exponent so far.
+        let mut mantissa: u64 = 0;
+        let mut digits = 0u32;
+        let mut exp10: i32 = 0;
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while let Some(&c @ b'0'..=b'9') = b.get(i) {
+                    if digits < 19 {
+                        mantissa = mantissa * 10 + u64::from(c - b'0');
+                    }
+                    digits += 1;
+                    i += 1;
+                }
+            }
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let first = i;
+            while let Some(&c @ b'0'..=b'9') = b.get(i) {
+                if digits > 0 || c != b'0' {
+                    if digits < 19 {
+                        mantissa = mantissa * 10 + u64::from(c - b'0');
+                    }
+                    digits += 1;
+                }
+                exp10 -= 1;
+                i += 1;
+            }
+            if i == first {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            let exp_negative = match b.get(i) {
+                Some(b'-') => {
+                    i += 1;
+                    true
+                }
+                Some(b'+') => {
+                    i += 1;
+                    false
+                }
+                _ => false,
+            };
+            let first = i;
+            let mut e: i32 = 0;
+            while let Some(&c @ b'0'..=b'9') = b.get(i) {
+                e = e * 10 + i32::from(c - b'0');
+                i += 1;
+                if i - first > 4 {
+                    // Exponents this long are left to serde_json.
+                    return None;
+                }
+            }
+            if i == first {
+                return None;
+            }
+            exp10 += if exp_negative { -e } else { e };
+        }
+        self.pos = i;
+        let x = if digits <= 19 && mantissa <= 1 << 53 && (-22..=22).contains(&exp10) {
+            // Clinger's fast path: both operands exact, so the one rounding is the correct one.
+            let m = mantissa as f64;
+            let x = if exp10 < 0 {
+                m / POW10[exp10.unsigned_abs() as usize]
+            } else {
+                m * POW10[exp10 as usize]
+            };
+            if negative { -x } else { x }
+        } else {
+            self.text.get(start..i)?.parse::<f64>().ok()?
+        };
+        // serde_json rejects a number that rounds to infinity.
+        x.is_finite().then_some(x)
+    }
+
+    /// An array of three numbers.
+    pub fn array3(&mut self) -> Option<[f64; 3]> {
+        self.eat(b'[')?;
+        let x = self.f64()?;
+        self.eat(b',')?;
+        let y = self.f64()?;
+        self.eat(b',')?;
+        let z = self.f64()?;
+        self.eat(b']')?;
+        Some([x, y, z])
+    }
+
+    /// An `id` of the kinds read here: `null`, a boolean, a plain string, an integer (a negative one
+    /// non-zero and at least −2^63).
+    fn id(&mut self) -> Option<Id<'a>> {
+        self.skip_ws();
+        match self.peek()? {
+            b'"' => self.str().map(Id::Str),
+            b'n' => self.literal(b"null").map(|()| Id::Null),
+            b't' | b'f' => self.bool().map(Id::Bool),
+            b'0'..=b'9' => self.u64().map(Id::U64),
+            b'-' => {
+                self.pos += 1;
+                let n = self.digits()?;
+                // -0 is the float -0.0 for serde_json.
+                if n == 0 {
+                    return None;
+                }
+                0i64.checked_sub_unsigned(n).map(Id::I64)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The fields of a command's request as this reader reads them.
+pub trait Scan<'a>: Default {
+    /// Reads the value of `key` into its field; `None` when `key` is not a field, the field is already
+    /// set, or the value is not of the field's type in the plain shape this reader reads.
+    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()>;
+}
+
+/// Stores `value` in an empty `slot`; `None` when the slot is full (a duplicate key) or the value is
+/// `None`.
+pub fn put<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value?);
+    Some(())
+}
+
+/// Reads `line` as one object of `F`'s fields and an optional `id` (null when absent); `None` when this
+/// reader cannot read it.
+pub fn request<'a, F: Scan<'a>>(line: &'a str) -> Option<(Id<'a>, F)> {
+    let mut s = Scanner::new(line);
+    s.eat(b'{')?;
+    let mut id = None;
+    let mut fields = F::default();
+    s.skip_ws();
+    if s.peek() == Some(b'}') {
+        s.pos += 1;
+    } else {
+        loop {
+            let key = s.str()?;
+            s.eat(b':')?;
+            if key == "id" {
+                put(&mut id, s.id())?;
+            } else {
+                fields.scan(key, &mut s)?;
+            }
+            s.skip_ws();
+            match s.peek() {
+                Some(b',') => s.pos += 1,
+                Some(b'}') => {
+                    s.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    s.skip_ws();
+    if s.pos != s.bytes.len() {
+        return None;
+    }
+    Some((id.unwrap_or(Id::Null), fields))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::jsonl::differential::{TRICKY, number_text};
+    use proptest::prelude::*;
+
+    /// What this reader makes of `text` as a number (the whole text), beside what serde_json makes of it.
+    fn both(text: &str) -> (Option<f64>, Option<f64>) {
+        let mut s = Scanner::new(text);
+        let mine = s.f64().filter(|_| s.pos == text.len());
+        (mine, serde_json::from_str::<f64>(text).ok())
+    }
+
+    /// Checks that a number this reader reads is the bits serde_json reads; returns whether it read it.
+    fn agrees(text: &str) -> bool {
+        let (mine, theirs) = both(text);
+        if let Some(x) = mine {
+            assert_eq!(
+                Some(x.to_bits()),
+                theirs.map(f64::to_bits),
+                "{text}: read {x:?}, serde_json {theirs:?}"
+            );
+        }
+        mine.is_some()
+    }
+
+    /// Numbers where readers differ most often: signed zeros, halfway cases, the edges of the
+    /// exponent range and of Clinger's fast path, long mantissas.
+    const EDGES: &[&str] = &[
+        "0",
+        "-0",
+        "-0.0",
+        "0.0e0",
+        "0e999",
+        "-0e-999",
+        "0.000",
+        "9007199254740992",
+        "9007199254740993",
+        "9007199254740993.0",
+        "-9007199254740993",
+        "9007199254740995e0",
+        "1e22",
+        "1e23",
+        "9007199254740992e22",
+        "9007199254740993e22",
+        "1e-22",
+        "1e-23",
+        "123456789e-22",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "1.7976931348623159e308",
+        "1e308",
+        "1e309",
+        "-1e309",
+        "2.2250738585072011e-308",
+        "2.2250738585072014e-308",
+        "4.9e-324",
+        "2.4703282292062327e-324",
+        "2.4703282292062328e-324",
+        "1e-400",
+        "0.30000000000000004",
+        "0.1",
+        "0.2",
+        "398600441800000.0",
+        "4.3953412504455924e-10",
+        "18446744073709551615",
+        "18446744073709551616",
+        "99999999999999999999",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "1.00000000000000011102230246251565404236316680908203124",
+        "1.00000000000000011102230246251565404236316680908203126",
+        "123456789012345678901234567890.5e-10",
+        "1E+3",
+        "1e-3",
+        "1e0001",
+        "1e00001",
+        "-2.5e-300",
+    ];
+
+    #[test]
+    fn numbers_read_as_serde_json_reads_them() {
+        let mut read = 0;
+        for t in EDGES.iter().chain(TRICKY) {
+            read += usize::from(agrees(t));
+        }
+        assert!(read >= EDGES.len() - 8, "read only {read} numbers");
+        // Not JSON numbers, or out of range: left to the other readers.
+        for t in [
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "-",
+            "1e",
+            "1e+",
+            "0x10",
+            "NaN",
+            "-Infinity",
+            "1e309",
+            "--1",
+            "1.e5",
+        ] {
+            assert_eq!(both(t).0, None, "{t}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// Random numbers in every spelling, 40-digit mantissas included: the same bits as serde_json.
+        #[test]
+        fn random_numbers_read_as_serde_json_reads_them(text in number_text()) {
+            agrees(&text);
+        }
+
+        /// Random integers, unsigned and negative, read as `u64` and as `f64` exactly as serde_json.
+        #[test]
+        fn random_integers_read_as_serde_json_reads_them(n in any::<u64>(), k in 0u32..20) {
+            let text = (n >> k).to_string();
+            prop_assert_eq!(Scanner::new(&text).u64(), Some(n >> k));
+            agrees(&text);
+            agrees(&format!("-{text}"));
+        }
+    }
+
+    #[test]
+    fn ids_are_read_as_serde_json_reads_them() {
+        let read = |t: &str| {
+            let line = format!("{{\"id\":{t}}}");
+            request::<NoFields>(&line).map(|(id, NoFields)| format!("{id:?}"))
+        };
+        for t in TRICKY.iter().chain(&[
+            "-9223372036854775808",
+            "-1",
+            "42",
+            "\"a b\"",
+            " 7 ",
+            "0",
+            "- 5",
+            "-01",
+        ]) {
+            let line = format!("{{\"id\":{t}}}");
+            let mine = read(t);
+            if let Some(mine) = mine {
+                let theirs = crate::jsonl::fast_request::<NoFields>(&line).map(|r| format!("{:?}", r.id));
+                assert_eq!(Some(mine), theirs, "{line}");
+            }
+        }
+        assert_eq!(
+            read("-9223372036854775808").as_deref(),
+            Some("I64(-9223372036854775808)")
+        );
+        assert_eq!(read("-9223372036854775809"), None);
+        assert_eq!(read("-0"), None);
+        assert_eq!(read("1.0"), None);
+        assert_eq!(read("\"esc\\u00e9\""), None);
+        assert_eq!(read("[1]"), None);
+    }
+
+    #[derive(Default, Debug)]
+    struct NoFields;
+
+    impl Scan<'_> for NoFields {
+        fn scan(&mut self, _: &str, _: &mut Scanner<'_>) -> Option<()> {
+            None
+        }
+    }
+
+    impl<'de> crate::jsonl::Fields<'de> for NoFields {
+        fn field<A: serde::de::MapAccess<'de>>(&mut self, _: &str, _: &mut A) -> Result<bool, A::Error> {
+            Ok(false)
+        }
+    }
+
+    #[test]
+    fn frames_it_does_not_read_are_left() {
+        for line in [
+            "",
+            "{",
+            "{}x",
+            "{} {}",
+            "[]",
+            "{\"id\":1,}",
+            "{,\"id\":1}",
+            "{\"id\" 1}",
+            "{\"id\":1 \"id\":2}",
+            "{\"id\":1,\"id\":2}",
+            "{\"zz\":1}",
+            "{\"i\\u0064\":1}",
+            "{\"id\":\"a\u{1}\"}",
+        ] {
+            assert!(request::<NoFields>(line).is_none(), "{line:?}");
+        }
+        for line in ["{}", " { } ", "{\"id\":null}", "\t{ \"id\" :\r\n 7 }\r"] {
+            assert!(request::<NoFields>(line).is_some(), "{line:?}");
+        }
+    }
+}
