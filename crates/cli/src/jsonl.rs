@@ -33,6 +33,9 @@ use serde_json::{Map, Value};
 
 pub mod scan;
 
+#[cfg(test)]
+mod alloc_tests;
+
 /// Longest accepted input line, bytes (1 MiB: far above any valid request).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// Lines read and processed together.

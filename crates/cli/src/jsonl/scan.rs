@@ -25,11 +25,62 @@ pub struct Scanner<'a> {
     pos: usize,
 }
 
+/// The bytes that end a plain string for this reader: the closing quote, a backslash (an escape) and
+/// the control characters JSON forbids in strings.
+const STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Powers of ten an `f64` holds exactly.
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
     1e19, 1e20, 1e21, 1e22,
 ];
+
+/// The nearest `f64` to `mantissa` × 10^`exp10`, computed exactly where one rounding suffices; `None`
+/// elsewhere (the caller then uses the standard library's parser).
+fn from_parts(mantissa: u64, exp10: i64) -> Option<f64> {
+    if mantissa == 0 {
+        return Some(0.0);
+    }
+    if mantissa <= 1 << 53 && (-22..=22).contains(&exp10) {
+        // Clinger's fast path: both operands exact, so the one rounding is the correct one.
+        let m = mantissa as f64;
+        return Some(if exp10 < 0 {
+            m / POW10[exp10.unsigned_abs() as usize]
+        } else {
+            m * POW10[exp10 as usize]
+        });
+    }
+    if (0..=19).contains(&exp10) {
+        // The product is an exact integer below 2^128, and the conversion rounds it once (to nearest,
+        // ties to even).
+        return Some((u128::from(mantissa) * 10u128.pow(exp10 as u32)) as f64);
+    }
+    if (-21..0).contains(&exp10) {
+        // The quotient of the mantissa, shifted to the top of 128 bits, by 10^k (k ≤ 21, so below 2^70)
+        // has at least 57 significant bits; the remainder's being non-zero is folded into its lowest
+        // bit (a sticky bit below the rounding position), so that the conversion's one rounding (to
+        // nearest, ties to even) is that of the exact quotient. The power-of-two scaling back is exact:
+        // the result is far from the subnormal range.
+        let shift = 64 + mantissa.leading_zeros();
+        let numerator = u128::from(mantissa) << shift;
+        let divisor = 10u128.pow(exp10.unsigned_abs() as u32);
+        let quotient = numerator / divisor;
+        let sticky = u128::from(numerator - quotient * divisor != 0);
+        let scale = f64::from_bits(u64::from(1023 - shift) << 52);
+        return Some((quotient | sticky) as f64 * scale);
+    }
+    None
+}
 
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `text`.
@@ -80,7 +131,7 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let len = self.bytes[start..]
             .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            .position(|&c| STRING_STOP[usize::from(c)])?;
         if self.bytes[start + len] != b'"' {
             return None;
         }
@@ -124,93 +175,94 @@ impl<'a> Scanner<'a> {
         Some(n)
     }
 
-    /// A JSON number as the nearest `f64` (`None` when it is not a JSON number or out of range).
-    pub fn f64(&mut self) -> Option<f64> {
-        self.skip_ws();
+    /// The digits at the position (none or more), accumulated into `m` modulo 2^64; returns how many.
+    fn digit_run(&mut self, m: &mut u64) -> usize {
         let b = self.bytes;
         let start = self.pos;
         let mut i = start;
-        let negative = b.get(i) == Some(&b'-');
+        // Eight digits at a time (the SWAR technique of Lemire's fast_float): all eight bytes are
+        // digits when each byte's high nibble is 3 and adding 6 does not carry out of its low nibble.
+        while let Some(chunk) = b.get(i..i + 8) {
+            let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if (v & 0xF0F0_F0F0_F0F0_F0F0) != 0x3030_3030_3030_3030
+                || (v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) != 0x3030_3030_3030_3030
+            {
+                break;
+            }
+            // The eight digits as one number: pairs, then quads, then the eight.
+            let d = v - 0x3030_3030_3030_3030;
+            let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
+            let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
+            let d = d.wrapping_mul(10_000) + (d >> 32);
+            *m = m.wrapping_mul(100_000_000).wrapping_add(d & 0xFFFF_FFFF);
+            i += 8;
+        }
+        while let Some(&c @ b'0'..=b'9') = b.get(i) {
+            *m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
+            i += 1;
+        }
+        self.pos = i;
+        i - start
+    }
+
+    /// A JSON number as the nearest `f64` (`None` when it is not a JSON number or out of range).
+    pub fn f64(&mut self) -> Option<f64> {
+        self.skip_ws();
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
         if negative {
-            i += 1;
+            self.pos += 1;
         }
-        // Mantissa digits (leading zeros skipped), how many, and the decimal exponent so far.
+        // Every digit of the mantissa (modulo 2^64: exact while there are at most 19), how many, and
+        // the power of ten that scales it.
         let mut mantissa: u64 = 0;
-        let mut digits = 0u32;
-        let mut exp10: i32 = 0;
-        match b.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                while let Some(&c @ b'0'..=b'9') = b.get(i) {
-                    if digits < 19 {
-                        mantissa = mantissa * 10 + u64::from(c - b'0');
-                    }
-                    digits += 1;
-                    i += 1;
-                }
-            }
-            _ => return None,
+        let int_start = self.pos;
+        let mut digits = self.digit_run(&mut mantissa);
+        // JSON: at least one digit, and no leading zero.
+        if digits == 0 || (digits > 1 && self.bytes[int_start] == b'0') {
+            return None;
         }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            let first = i;
-            while let Some(&c @ b'0'..=b'9') = b.get(i) {
-                if digits > 0 || c != b'0' {
-                    if digits < 19 {
-                        mantissa = mantissa * 10 + u64::from(c - b'0');
-                    }
-                    digits += 1;
-                }
-                exp10 -= 1;
-                i += 1;
-            }
-            if i == first {
+        let mut exp10: i64 = 0;
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            let fraction = self.digit_run(&mut mantissa);
+            if fraction == 0 {
                 return None;
             }
+            digits += fraction;
+            exp10 = -(fraction as i64);
         }
-        if let Some(b'e' | b'E') = b.get(i) {
-            i += 1;
-            let exp_negative = match b.get(i) {
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            let exp_negative = match self.peek() {
                 Some(b'-') => {
-                    i += 1;
+                    self.pos += 1;
                     true
                 }
                 Some(b'+') => {
-                    i += 1;
+                    self.pos += 1;
                     false
                 }
                 _ => false,
             };
-            let first = i;
-            let mut e: i32 = 0;
-            while let Some(&c @ b'0'..=b'9') = b.get(i) {
-                e = e * 10 + i32::from(c - b'0');
-                i += 1;
-                if i - first > 4 {
-                    // Exponents this long are left to serde_json.
-                    return None;
-                }
-            }
-            if i == first {
+            let mut e: u64 = 0;
+            let n = self.digit_run(&mut e);
+            // Exponents of more than four digits are left to serde_json.
+            if n == 0 || n > 4 {
                 return None;
             }
-            exp10 += if exp_negative { -e } else { e };
+            exp10 += if exp_negative { -(e as i64) } else { e as i64 };
         }
-        self.pos = i;
-        let x = if digits <= 19 && mantissa <= 1 << 53 && (-22..=22).contains(&exp10) {
-            // Clinger's fast path: both operands exact, so the one rounding is the correct one.
-            let m = mantissa as f64;
-            let x = if exp10 < 0 {
-                m / POW10[exp10.unsigned_abs() as usize]
-            } else {
-                m * POW10[exp10 as usize]
-            };
-            if negative { -x } else { x }
+        let x = if digits <= 19 {
+            match from_parts(mantissa, exp10) {
+                Some(x) => x,
+                None => self.text.get(start..self.pos)?.parse::<f64>().ok()?.abs(),
+            }
         } else {
-            self.text.get(start..i)?.parse::<f64>().ok()?
+            self.text.get(start..self.pos)?.parse::<f64>().ok()?.abs()
         };
         // serde_json rejects a number that rounds to infinity.
-        x.is_finite().then_some(x)
+        x.is_finite().then_some(if negative { -x } else { x })
     }
 
     /// An array of three numbers.
@@ -379,6 +431,23 @@ pub(crate) mod tests {
         "1e0001",
         "1e00001",
         "-2.5e-300",
+        "4503599627370496.5",
+        "4503599627370497.5",
+        "-4503599627370497.5",
+        "9007199254740993e-1",
+        "18014398509481985e-1",
+        "9999999999999999999e-21",
+        "9999999999999999999e-22",
+        "1000000000000000001e-21",
+        "9999999999999999999e19",
+        "9999999999999999999e20",
+        "12345678901234567e19",
+        "30.643436732292965",
+        "-122.43154360039716",
+        "0.1234567890123456789",
+        "0.00000000000000000001",
+        "12345678.12345678",
+        "1234567812345678",
     ];
 
     #[test]
@@ -414,6 +483,29 @@ pub(crate) mod tests {
         #[test]
         fn random_numbers_read_as_serde_json_reads_them(text in number_text()) {
             agrees(&text);
+        }
+
+        /// Numbers of 17 to 19 digits next to the midpoint between two neighbouring `f64`s (rounded up
+        /// and down from it, with 10^-19 to 10^-21 as the scale), where a reader that divides must
+        /// keep track of the remainder to round correctly.
+        #[test]
+        fn numbers_next_to_a_midpoint_read_as_serde_json_reads_them(
+            m in (1u64 << 52)..(1u64 << 53),
+            (k, e) in prop_oneof![
+                (-56i32..=-53).prop_map(|e| (19u32, e)),
+                (-59i32..=-57).prop_map(|e| (20, e)),
+                (-63i32..=-60).prop_map(|e| (21, e)),
+            ],
+        ) {
+            // The midpoint (2m + 1)·2^(e−1), times 10^k, floored and ceiled.
+            let scaled = u128::from(2 * m + 1) * 10u128.pow(k);
+            let shift = (1 - e) as u32;
+            let floor = scaled >> shift;
+            let exact = floor << shift == scaled;
+            for mantissa in [floor, floor + u128::from(!exact)] {
+                let text = format!("{mantissa}e-{k}");
+                prop_assert!(agrees(&text), "{} was not read", text);
+            }
         }
 
         /// Random integers, unsigned and negative, read as `u64` and as `f64` exactly as serde_json.
