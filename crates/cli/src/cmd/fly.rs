@@ -58,15 +58,26 @@ impl<'de> Fields<'de> for FlyFields {
 }
 
 impl<'a> Scan<'a> for FlyFields {
-    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()> {
-        match key {
-            "gravity" => put(&mut self.gravity, s.str()?.parse().ok().map(GravityField)),
-            "lat_deg" => put(&mut self.lat_deg, s.f64()),
-            "lon_deg" => put(&mut self.lon_deg, s.f64()),
-            "alt_m" => put(&mut self.alt_m, s.f64()),
-            "speed_mps" => put(&mut self.speed_mps, s.f64()),
-            "azimuth_deg" => put(&mut self.azimuth_deg, s.f64()),
-            "flight_path_angle_deg" => put(&mut self.flight_path_angle_deg, s.f64()),
+    const KEYS: &'static [&'static str] = &[
+        "lat_deg",
+        "lon_deg",
+        "alt_m",
+        "speed_mps",
+        "azimuth_deg",
+        "flight_path_angle_deg",
+        "gravity",
+    ];
+
+    fn scan(&mut self, index: usize, s: &mut Scanner<'a>) -> Option<()> {
+        // The arms follow the order of `KEYS`.
+        match index {
+            0 => put(&mut self.lat_deg, s.f64()),
+            1 => put(&mut self.lon_deg, s.f64()),
+            2 => put(&mut self.alt_m, s.f64()),
+            3 => put(&mut self.speed_mps, s.f64()),
+            4 => put(&mut self.azimuth_deg, s.f64()),
+            5 => put(&mut self.flight_path_angle_deg, s.f64()),
+            6 => put(&mut self.gravity, s.str()?.parse().ok().map(GravityField)),
             _ => None,
         }
     }

@@ -129,22 +129,40 @@ impl<'de> Fields<'de> for GeodesyFields {
 }
 
 impl<'a> Scan<'a> for GeodesyFields {
-    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()> {
-        match key {
-            "kind" => put(&mut self.kind, s.str().and_then(Kind::from_name)),
-            "lat1_deg" => put(&mut self.lat1_deg, s.f64()),
-            "lon1_deg" => put(&mut self.lon1_deg, s.f64()),
-            "lat2_deg" => put(&mut self.lat2_deg, s.f64()),
-            "lon2_deg" => put(&mut self.lon2_deg, s.f64()),
-            "azi1_deg" => put(&mut self.azi1_deg, s.f64()),
-            "distance_m" => put(&mut self.distance_m, s.f64()),
-            "obs_lat_deg" => put(&mut self.obs_lat_deg, s.f64()),
-            "obs_lon_deg" => put(&mut self.obs_lon_deg, s.f64()),
-            "obs_h_m" => put(&mut self.obs_h_m, s.f64()),
-            "tgt_lat_deg" => put(&mut self.tgt_lat_deg, s.f64()),
-            "tgt_lon_deg" => put(&mut self.tgt_lon_deg, s.f64()),
-            "tgt_h_m" => put(&mut self.tgt_h_m, s.f64()),
-            "min_elevation_deg" => put(&mut self.min_elevation_deg, s.f64()),
+    const KEYS: &'static [&'static str] = &[
+        "kind",
+        "lat1_deg",
+        "lon1_deg",
+        "lat2_deg",
+        "lon2_deg",
+        "azi1_deg",
+        "distance_m",
+        "obs_lat_deg",
+        "obs_lon_deg",
+        "obs_h_m",
+        "tgt_lat_deg",
+        "tgt_lon_deg",
+        "tgt_h_m",
+        "min_elevation_deg",
+    ];
+
+    fn scan(&mut self, index: usize, s: &mut Scanner<'a>) -> Option<()> {
+        // The arms follow the order of `KEYS`.
+        match index {
+            0 => put(&mut self.kind, s.str().and_then(Kind::from_name)),
+            1 => put(&mut self.lat1_deg, s.f64()),
+            2 => put(&mut self.lon1_deg, s.f64()),
+            3 => put(&mut self.lat2_deg, s.f64()),
+            4 => put(&mut self.lon2_deg, s.f64()),
+            5 => put(&mut self.azi1_deg, s.f64()),
+            6 => put(&mut self.distance_m, s.f64()),
+            7 => put(&mut self.obs_lat_deg, s.f64()),
+            8 => put(&mut self.obs_lon_deg, s.f64()),
+            9 => put(&mut self.obs_h_m, s.f64()),
+            10 => put(&mut self.tgt_lat_deg, s.f64()),
+            11 => put(&mut self.tgt_lon_deg, s.f64()),
+            12 => put(&mut self.tgt_h_m, s.f64()),
+            13 => put(&mut self.min_elevation_deg, s.f64()),
             _ => None,
         }
     }

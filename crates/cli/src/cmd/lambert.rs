@@ -65,14 +65,17 @@ impl<'de> Fields<'de> for LambertFields {
 }
 
 impl<'a> Scan<'a> for LambertFields {
-    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()> {
-        match key {
-            "r1_m" => put(&mut self.r1_m, s.array3()),
-            "r2_m" => put(&mut self.r2_m, s.array3()),
-            "tof_s" => put(&mut self.tof_s, s.f64()),
-            "mu_m3ps2" => put(&mut self.mu_m3ps2, s.f64()),
-            "prograde" => put(&mut self.prograde, s.bool()),
-            "max_revs" => put(&mut self.max_revs, s.u64()),
+    const KEYS: &'static [&'static str] = &["r1_m", "r2_m", "tof_s", "mu_m3ps2", "prograde", "max_revs"];
+
+    fn scan(&mut self, index: usize, s: &mut Scanner<'a>) -> Option<()> {
+        // The arms follow the order of `KEYS`.
+        match index {
+            0 => put(&mut self.r1_m, s.array3()),
+            1 => put(&mut self.r2_m, s.array3()),
+            2 => put(&mut self.tof_s, s.f64()),
+            3 => put(&mut self.mu_m3ps2, s.f64()),
+            4 => put(&mut self.prograde, s.bool()),
+            5 => put(&mut self.max_revs, s.u64()),
             _ => None,
         }
     }

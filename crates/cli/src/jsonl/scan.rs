@@ -39,6 +39,17 @@ const STRING_STOP: [bool; 256] = {
     t
 };
 
+/// 10^0 to 10^21 as integers.
+const POW10_U128: [u128; 22] = {
+    let mut t = [1u128; 22];
+    let mut k = 1;
+    while k < 22 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
 /// Powers of ten an `f64` holds exactly.
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
@@ -63,7 +74,7 @@ fn from_parts(mantissa: u64, exp10: i64) -> Option<f64> {
     if (0..=19).contains(&exp10) {
         // The product is an exact integer below 2^128, and the conversion rounds it once (to nearest,
         // ties to even).
-        return Some((u128::from(mantissa) * 10u128.pow(exp10 as u32)) as f64);
+        return Some((u128::from(mantissa) * POW10_U128[exp10 as usize]) as f64);
     }
     if (-21..0).contains(&exp10) {
         // The quotient of the mantissa, shifted to the top of 128 bits, by 10^k (k ≤ 21, so below 2^70)
@@ -73,7 +84,7 @@ fn from_parts(mantissa: u64, exp10: i64) -> Option<f64> {
         // the result is far from the subnormal range.
         let shift = 64 + mantissa.leading_zeros();
         let numerator = u128::from(mantissa) << shift;
-        let divisor = 10u128.pow(exp10.unsigned_abs() as u32);
+        let divisor = POW10_U128[exp10.unsigned_abs() as usize];
         let quotient = numerator / divisor;
         let sticky = u128::from(numerator - quotient * divisor != 0);
         let scale = f64::from_bits(u64::from(1023 - shift) << 52);
@@ -302,9 +313,24 @@ impl<'a> Scanner<'a> {
 
 /// The fields of a command's request as this reader reads them.
 pub trait Scan<'a>: Default {
-    /// Reads the value of `key` into its field; `None` when `key` is not a field, the field is already
-    /// set, or the value is not of the field's type in the plain shape this reader reads.
-    fn scan(&mut self, key: &str, s: &mut Scanner<'a>) -> Option<()>;
+    /// The fields' keys (plain names: no character that JSON escapes), in the order lines usually
+    /// give them (each key is tried first where the previous one was followed).
+    const KEYS: &'static [&'static str];
+
+    /// Reads the value of the field `KEYS[index]`; `None` when the field is already set or the value
+    /// is not of the field's type in the plain shape this reader reads.
+    fn scan(&mut self, index: usize, s: &mut Scanner<'a>) -> Option<()>;
+}
+
+/// The index in `keys` of the key that `rest` (a line after a key's opening quote) starts with,
+/// trying `next` first: the key must be followed by its closing quote, so an escaped spelling or a
+/// longer name does not match.
+fn key_index(keys: &[&str], rest: &[u8], next: usize) -> Option<usize> {
+    let hit = |k: &str| rest.get(k.len()) == Some(&b'"') && rest.starts_with(k.as_bytes());
+    if keys.get(next).is_some_and(|k| hit(k)) {
+        return Some(next);
+    }
+    keys.iter().position(|k| hit(k))
 }
 
 /// Stores `value` in an empty `slot`; `None` when the slot is full (a duplicate key) or the value is
@@ -328,13 +354,20 @@ pub fn request<'a, F: Scan<'a>>(line: &'a str) -> Option<(Id<'a>, F)> {
     if s.peek() == Some(b'}') {
         s.pos += 1;
     } else {
+        let mut next = 0;
         loop {
-            let key = s.str()?;
-            s.eat(b':')?;
-            if key == "id" {
+            s.eat(b'"')?;
+            let rest = &s.bytes[s.pos..];
+            if rest.starts_with(b"id\"") {
+                s.pos += 3;
+                s.eat(b':')?;
                 put(&mut id, s.id())?;
             } else {
-                fields.scan(key, &mut s)?;
+                let index = key_index(F::KEYS, rest, next)?;
+                s.pos += F::KEYS[index].len() + 1;
+                s.eat(b':')?;
+                fields.scan(index, &mut s)?;
+                next = index + 1;
             }
             s.skip_ws();
             match s.peek() {
@@ -556,7 +589,8 @@ pub(crate) mod tests {
     struct NoFields;
 
     impl Scan<'_> for NoFields {
-        fn scan(&mut self, _: &str, _: &mut Scanner<'_>) -> Option<()> {
+        const KEYS: &'static [&'static str] = &[];
+        fn scan(&mut self, _: usize, _: &mut Scanner<'_>) -> Option<()> {
             None
         }
     }
