@@ -289,6 +289,7 @@ pub struct Out<'a> {
 
 impl Out<'_> {
     /// Starts a field: `,"key":`. Keys are plain ASCII names (no escapes needed).
+    #[inline]
     pub fn key(&mut self, key: &str) {
         self.buf.extend_from_slice(b",\"");
         self.buf.extend_from_slice(key.as_bytes());
@@ -296,6 +297,7 @@ impl Out<'_> {
     }
 
     /// A number field (null when not finite, as `serde_json` writes it).
+    #[inline]
     pub fn num(&mut self, key: &str, x: f64) {
         self.key(key);
         self.f64(x);
@@ -311,12 +313,14 @@ impl Out<'_> {
     }
 
     /// A field holding an array of three numbers.
+    #[inline]
     pub fn vec3(&mut self, key: &str, v: [f64; 3]) {
         self.key(key);
         self.array3(v);
     }
 
     /// An array of three numbers.
+    #[inline]
     pub fn array3(&mut self, v: [f64; 3]) {
         self.buf.push(b'[');
         self.f64(v[0]);
@@ -329,6 +333,7 @@ impl Out<'_> {
 
     /// A number, as `serde_json` writes an `f64`: the shortest representation that reads back exactly,
     /// by the formatter `serde_json` itself uses (`zmij`, of the `ryu` family), `null` when not finite.
+    #[inline]
     pub fn f64(&mut self, x: f64) {
         if x.is_finite() {
             let mut b = zmij::Buffer::new();
