@@ -524,11 +524,17 @@ fn the_boost_model_is_chosen_by_flag_and_stated_in_the_output() {
         let a = run(&args).success();
         let v: Value = serde_json::from_slice(&a.get_output().stdout).expect("one JSON document");
         assert_eq!(v["boost"], name);
-        assert_eq!(v["threat_boost"], "fixed");
+        // Every missile of the scenario names a vehicle: its threats fly the interceptor's model.
+        assert_eq!(v["threat_boost"], name);
         let t = run(&extra).success();
         let text = String::from_utf8_lossy(&t.get_output().stdout).to_string();
+        let words = if name == "powered" {
+            "threats fly powered"
+        } else {
+            "threats fly the fixed boost"
+        };
         assert!(
-            text.contains(&format!("({name} interceptor boost; threats fly the fixed boost")),
+            text.contains(&format!("({name} interceptor boost; {words}")),
             "{text}"
         );
     }

@@ -69,13 +69,17 @@ pub enum BoostModel {
     Fixed,
 }
 
-/// The boost model footprints and sweeps fly threats with, under either interceptor boost: their fast
-/// engine flies each threat from a fixed burnout point (burn time, burnout height and downrange from the
-/// scenario); only the study flies threats powered.
-pub const MAP_THREAT_BOOST: &str = "fixed";
-
-/// [`MAP_THREAT_BOOST`] in words, for the outputs of footprints and sweeps.
-pub const MAP_THREAT_BOOST_WORDS: &str = "threats fly the fixed boost (burn time, burnout height and downrange from the scenario; only the study flies them powered)";
+/// The threats' boost model of a footprint or sweep (`"powered"`, `"fixed"` or `"mixed"`, see
+/// [`crate::sweep::threats_boost`]) in words, for their outputs.
+pub fn threat_boost_words(name: &str) -> &'static str {
+    match name {
+        "powered" => {
+            "threats fly powered (each missile's rocket: burn time, burnout height, downrange and speed of the programme that reaches the range, from its flown range table; conic from burnout)"
+        }
+        "mixed" => "threats fly powered where their missile names a vehicle, the fixed boost otherwise",
+        _ => "threats fly the fixed boost (burn time, burnout height and downrange from the scenario)",
+    }
+}
 
 impl BoostModel {
     /// `"powered"` or `"fixed"`.

@@ -355,7 +355,7 @@ type TableCache = Mutex<HashMap<String, Arc<flight::aim::RangeTable>>>;
 
 /// The range table of a threat rocket (flown once per vehicle, template and options for the life of the
 /// process): the seeds of its shots ([`flight::aim::aim_at_seeded`]).
-fn range_table(
+pub(crate) fn range_table(
     rocket: &flight::Vehicle,
     template: &flight::Programme,
     options: &flight::PoweredOptions,

@@ -46,12 +46,14 @@ use serde::Serialize;
 
 use crate::boost::{BoostError, BoostModel};
 use crate::engagement::{
-    INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, Missile, RADAR_STEP_S, engage_network, fly_threat,
+    INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, Missile, RADAR_STEP_S, ThreatTrack, engage_network,
+    fly_threat,
 };
 use crate::radar::Radar;
 use crate::reach::ReachTable;
 use crate::scenario::{Role, Scenario, Site};
 use crate::study::{DEPRESS_FACTOR, LOFT_FACTOR, ShapeChoice};
+use crate::threat_boost::ThreatBoostTable;
 
 /// The largest number of grid points one map may have.
 pub const MAX_POINTS: usize = 4_000_000;
@@ -364,6 +366,9 @@ pub struct FastThreat {
     pub orbit: KeplerOrbit,
     /// The same conic, for fast sampling.
     pub conic: Conic,
+    /// The boost track of a threat flown powered ([`crate::threat_boost`]); `None`: the fixed boost's
+    /// (t / burn time)² placement.
+    pub profile: Option<crate::threat_boost::BoostProfile>,
 }
 
 impl FastThreat {
@@ -377,17 +382,29 @@ impl FastThreat {
     pub fn ecef_at(&self, t_s: f64) -> Vec3 {
         let tb = self.missile.burn_time_s;
         if t_s < tb {
-            let f = (t_s.max(0.0) / tb).powi(2);
+            let (h_m, downrange_m) = match &self.profile {
+                Some(p) => {
+                    let (h, d) = p.at(t_s.max(0.0) / tb);
+                    (self.launch.h_m + h, d)
+                }
+                None => {
+                    let f = (t_s.max(0.0) / tb).powi(2);
+                    (
+                        self.launch.h_m + f * (self.missile.burnout_alt_m - self.launch.h_m),
+                        f * self.missile.burnout_downrange_m,
+                    )
+                }
+            };
             return match geodesy::direct(
                 self.launch.lat_deg,
                 self.launch.lon_deg,
                 self.launch_azimuth_deg,
-                f * self.missile.burnout_downrange_m,
+                downrange_m,
             ) {
                 Ok(p) => Geodetic {
                     lat_deg: p.lat2_deg,
                     lon_deg: p.lon2_deg,
-                    h_m: self.launch.h_m + f * (self.missile.burnout_alt_m - self.launch.h_m),
+                    h_m,
                 }
                 .to_ecef(),
                 Err(_) => self.launch.to_ecef(),
@@ -419,7 +436,7 @@ impl FastThreat {
 }
 
 /// Flies `missile` from `launch` to the ground point (`target_lat_deg`, `target_lon_deg`) on a conic of
-/// the given family. Errors carry the status of the grid point.
+/// the given family with the fixed boost. Errors carry the status of the grid point.
 pub fn fast_threat(
     launch: Geodetic,
     target_lat_deg: f64,
@@ -428,11 +445,52 @@ pub fn fast_threat(
     max_range_m: f64,
     shape: ShapeChoice,
 ) -> Result<FastThreat, Status> {
+    fast_threat_with(
+        launch,
+        target_lat_deg,
+        target_lon_deg,
+        missile,
+        max_range_m,
+        shape,
+        None,
+    )
+}
+
+/// [`fast_threat`] with the boost of `powered` when given (a table of the same `shape`,
+/// [`crate::threat_boost`]): burn time, burnout height, downrange, speed and boost track of the flown
+/// programme that reaches the target's range; the conic from that burnout point is the one whose
+/// Earth-relative burnout flight-path angle is the flown one. A range outside the table's span is [`Status::OutOfRange`] beyond its far end and
+/// [`Status::NoTrajectory`] below its near end.
+pub fn fast_threat_with(
+    launch: Geodetic,
+    target_lat_deg: f64,
+    target_lon_deg: f64,
+    mut missile: Missile,
+    max_range_m: f64,
+    shape: ShapeChoice,
+    powered: Option<&crate::threat_boost::ThreatBoostTable>,
+) -> Result<FastThreat, Status> {
     let inv = geodesy::inverse(launch.lat_deg, launch.lon_deg, target_lat_deg, target_lon_deg)
         .map_err(|_| Status::NoTrajectory)?;
     if inv.distance_m > max_range_m {
         return Err(Status::OutOfRange);
     }
+    let flown = match powered {
+        None => None,
+        Some(table) => {
+            let Some(b) = table.at(inv.distance_m) else {
+                return Err(if inv.distance_m > table.range_span_m().1 {
+                    Status::OutOfRange
+                } else {
+                    Status::NoTrajectory
+                });
+            };
+            missile.burn_time_s = b.burn_time_s;
+            missile.burnout_alt_m = b.burnout_alt_m;
+            missile.burnout_downrange_m = b.burnout_downrange_m;
+            Some(b)
+        }
+    };
     if inv.distance_m <= missile.burnout_downrange_m * 1.5 {
         return Err(Status::NoTrajectory);
     }
@@ -474,10 +532,15 @@ pub fn fast_threat(
     let lam = (1.0 - c / s).max(0.0).sqrt();
     let t00 = lam.acos() + lam * (1.0 - lam * lam).sqrt();
     let t_scale = t00 / (2.0 * mu / (s * s * s)).sqrt();
-    let (t_me, v_me) = brent_min(speed, 0.4 * t_scale, 2.0 * t_scale, 1e-3);
-    if !v_me.is_finite() {
-        return Err(Status::NoTrajectory);
-    }
+    // The minimum-speed time of flight (the fixed boost's families start there).
+    let minimum_energy = || -> Result<f64, Status> {
+        let (t_me, v_me) = brent_min(speed, 0.4 * t_scale, 2.0 * t_scale, 1e-3);
+        if v_me.is_finite() {
+            Ok(t_me)
+        } else {
+            Err(Status::NoTrajectory)
+        }
+    };
     let orbit_for = |t: f64| {
         solve(t).map(|v| {
             KeplerOrbit::new(
@@ -489,9 +552,48 @@ pub fn fast_threat(
             )
         })
     };
-    let t_sol = match shape {
-        ShapeChoice::MinEnergy => t_me,
-        ShapeChoice::Lofted | ShapeChoice::Depressed => {
+    // Earth-relative flight-path angle (degrees) of the arc of time of flight `t` at the burnout point.
+    let up = {
+        let (la, lo) = (burnout.lat_deg.to_radians(), burnout.lon_deg.to_radians());
+        Vec3::new(la.cos() * lo.cos(), la.cos() * lo.sin(), la.sin())
+    };
+    let fpa = |t: f64| {
+        solve(t).map_or(f64::NAN, |v| {
+            let rel = v - model.omega().cross(r1);
+            (rel.dot(up) / rel.norm()).clamp(-1.0, 1.0).asin().to_degrees()
+        })
+    };
+    let t_sol = match (shape, flown) {
+        (_, Some(b)) => {
+            // The arc whose burnout flight-path angle is the flown one: steeper than the minimum-speed
+            // arc's on its lofted side (longer times of flight), flatter on its depressed side.
+            // The angle grows with the time of flight: bracketed from the non-rotating minimum-energy
+            // time (no minimum-speed search needed).
+            let goal = b.burnout_fpa_deg;
+            let pivot = t_scale;
+            let f0 = fpa(pivot);
+            if f0.is_nan() {
+                return Err(Status::NoTrajectory);
+            }
+            if f0 < goal {
+                let hi = [1.25, 1.5, 2.0, 3.0, 5.0, 8.0]
+                    .iter()
+                    .map(|k| k * pivot)
+                    .find(|&t| fpa(t) > goal)
+                    .ok_or(Status::NoTrajectory)?;
+                brent(|t| fpa(t) - goal, pivot, hi, 1e-3).ok_or(Status::NoTrajectory)?
+            } else {
+                let lo = (1..20)
+                    .rev()
+                    .map(|k| 0.05 * k as f64 * pivot)
+                    .find(|&t| fpa(t) < goal)
+                    .ok_or(Status::NoTrajectory)?;
+                brent(|t| fpa(t) - goal, lo, pivot, 1e-3).ok_or(Status::NoTrajectory)?
+            }
+        }
+        (ShapeChoice::MinEnergy, None) => minimum_energy()?,
+        (ShapeChoice::Lofted | ShapeChoice::Depressed, None) => {
+            let t_me = minimum_energy()?;
             let apogee = |t: f64| orbit_for(t).map_or(f64::NAN, |o| apogee_alt_m(&o, t));
             let goal = apogee(t_me)
                 * if shape == ShapeChoice::Lofted {
@@ -536,6 +638,7 @@ pub fn fast_threat(
         ballistic_s: t_sol,
         orbit,
         conic,
+        profile: flown.map(|b| b.profile),
     })
 }
 
@@ -886,9 +989,9 @@ pub struct Footprint {
     pub speed_mps: f64,
     /// The interceptor's boost model.
     pub boost: BoostModel,
-    /// The threats' boost model: always [`crate::boost::MAP_THREAT_BOOST`] (the fast engine flies
-    /// threats from a fixed burnout point under either interceptor boost).
-    pub threat_boost: &'static str,
+    /// The threats' boost model: powered when the interceptor's is and the missile names a vehicle
+    /// ([`threat_table`]), fixed otherwise; radar-coverage maps fly no threat and name the interceptor's.
+    pub threat_boost: BoostModel,
     /// Radars used (every radar of the scenario, comma-separated, in scenario order).
     pub radar: String,
     /// Interceptor batteries used (every battery of the scenario, comma-separated, in scenario order).
@@ -1019,6 +1122,32 @@ pub fn setup(s: &Scenario, model: BoostModel) -> Result<Setup, FootprintError> {
     })
 }
 
+/// The flown boosts of missile `missile`'s rocket for `shape` when threats fly powered: under the powered
+/// `model` for a missile that names a vehicle; `None` (the fixed boost) otherwise.
+pub fn threat_table(
+    s: &Scenario,
+    missile: &str,
+    shape: ShapeChoice,
+    model: BoostModel,
+) -> Result<Option<std::sync::Arc<ThreatBoostTable>>, FootprintError> {
+    if model != BoostModel::Powered {
+        return Ok(None);
+    }
+    let Some(vname) = s
+        .missiles
+        .iter()
+        .find(|m| m.name == missile)
+        .and_then(|m| m.vehicle.as_deref())
+    else {
+        return Ok(None);
+    };
+    let vdef = s.vehicle(vname).ok_or_else(|| FootprintError::Scenario {
+        scenario: s.meta.name.clone(),
+        message: format!("missile {missile} names no vehicle \"{vname}\" of the scenario"),
+    })?;
+    Ok(Some(ThreatBoostTable::get(vdef, shape)?))
+}
+
 /// The missile to fly for a map around `site`: the one named, or the longest-ranged among the scenario's
 /// threats launched from (`from = true`) or aimed at the site, or the longest-ranged of all.
 pub fn pick_missile(
@@ -1114,6 +1243,7 @@ pub fn compute(
     let mut site_pos = None;
     let mut missile_name = None;
     let mut site_name = None;
+    let mut threat_boost_table = None;
     let cells: Vec<Cell> = match req.kind {
         MapKind::RadarCoverage => {
             let rcs = req.rcs_m2.unwrap_or_else(|| {
@@ -1143,6 +1273,8 @@ pub fn compute(
             let role = if from { Role::Launch } else { Role::Target };
             let site = find_site(s, name, role)?;
             let (mname, missile, max_range) = pick_missile(s, name, from, req.missile.as_deref())?;
+            threat_boost_table = threat_table(s, &mname, req.shape, req.boost)?;
+            let powered = threat_boost_table.as_deref();
             site_pos = Some([site.lat_deg, site.lon_deg]);
             missile_name = Some(mname);
             site_name = Some(site.name.clone());
@@ -1153,20 +1285,21 @@ pub fn compute(
             };
             rows(&grid, progress, cancel, |lat, lon| {
                 let th = if from {
-                    fast_threat(fixed, lat, lon, missile, max_range, req.shape)
+                    fast_threat_with(fixed, lat, lon, missile, max_range, req.shape, powered)
                 } else {
                     let launch = Geodetic {
                         lat_deg: lat,
                         lon_deg: lon,
                         h_m: 0.0,
                     };
-                    fast_threat(
+                    fast_threat_with(
                         launch,
                         fixed.lat_deg,
                         fixed.lon_deg,
                         missile,
                         max_range,
                         req.shape,
+                        powered,
                     )
                 };
                 cell_from(lat, lon, th, radars, &batteries, speed)
@@ -1196,13 +1329,14 @@ pub fn compute(
                 } else {
                     Geodetic { h_m: 0.0, ..geo(a) }
                 };
-                let Ok(th) = fast_threat(
+                let Ok(th) = fast_threat_with(
                     l,
                     b.lat_deg,
                     b.lon_deg,
                     Missile::from_def(mdef),
                     mdef.max_range_m.value,
                     req.shape,
+                    threat_boost_table.as_deref(),
                 ) else {
                     continue;
                 };
@@ -1235,7 +1369,11 @@ pub fn compute(
         grid,
         speed_mps: speed,
         boost: req.boost,
-        threat_boost: crate::boost::MAP_THREAT_BOOST,
+        threat_boost: match (req.kind, &threat_boost_table) {
+            (MapKind::RadarCoverage, _) => req.boost,
+            (_, Some(_)) => BoostModel::Powered,
+            (_, None) => BoostModel::Fixed,
+        },
         radar: names(&mut s.radars.iter().map(|r| r.name.as_str())),
         interceptor: s
             .interceptors
@@ -1298,7 +1436,8 @@ fn rows(
 }
 
 /// The study's per-trajectory engine for one threat (point gravity, every intercept time solved by its
-/// own Lambert minimisation) over every radar and battery, at the first battery's burnout speed: the
+/// own Lambert minimisation; under the powered model a scenario missile naming a vehicle flies the fast
+/// engine's powered threat, its conic integrated) over every radar and battery, at the first battery's burnout speed: the
 /// reference the fast engine is checked against, and the "naive" cost.
 pub fn naive_cell(
     s: &Scenario,
@@ -1321,6 +1460,19 @@ pub fn naive_cell(
     };
     let (ls, ts) = (site("launch", launch), site("target", target));
     let (lat, lon) = (target.lat_deg, target.lon_deg);
+    // Under the powered model a missile naming a vehicle flies the fast engine's powered threat (the
+    // interceptor engines compared on the same threat), its conic integrated here.
+    let powered = match s.missiles.iter().find(|m| Missile::from_def(m) == missile) {
+        Some(m) => threat_table(s, &m.name, shape, boost)?,
+        None => None,
+    };
+    if let Some(table) = powered {
+        let fast = fast_threat_with(launch, lat, lon, missile, f64::INFINITY, shape, Some(&table));
+        let Some(threat) = fast.ok().and_then(|f| integrated(&f, &ls, &ts)) else {
+            return Ok(Cell::empty(lat, lon, Status::NoTrajectory));
+        };
+        return Ok(naive_engage(&net, &threat, lat, lon));
+    }
     let flown = fly_threat(&ls, &ts, missile, Shape::MinEnergy, Gravity::Point).and_then(|me| {
         let factor = match shape {
             ShapeChoice::MinEnergy => return Ok(me),
@@ -1340,11 +1492,39 @@ pub fn naive_cell(
     let Ok(threat) = flown else {
         return Ok(Cell::empty(lat, lon, Status::NoTrajectory));
     };
+    Ok(naive_engage(&net, &threat, lat, lon))
+}
+
+/// The fast threat `f` as the study's engine flies it: its burnout state propagated under point gravity
+/// (the same conic, integrated), its boost the fixed model's placement toward its burnout point.
+fn integrated(f: &FastThreat, launch: &Site, target: &Site) -> Option<ThreatTrack> {
+    let model = EarthModel::contract();
+    let burnout_state = flight::BurnoutState::from_inertial(&model, &f.orbit.initial);
+    let options = flight::Options {
+        model,
+        ..flight::Options::default()
+    };
+    let trajectory = flight::propagate_with(&burnout_state, Gravity::Point, &options).ok()?;
+    Some(ThreatTrack {
+        launch: f.launch,
+        from: launch.name.clone(),
+        to: target.name.clone(),
+        missile: f.missile,
+        burnout: f.burnout,
+        launch_azimuth_deg: f.launch_azimuth_deg,
+        trajectory,
+        burnout_state,
+        boost: None,
+    })
+}
+
+/// The study's engine against `threat` over every radar and battery of `net`, as a grid cell.
+fn naive_engage(net: &Network, threat: &ThreatTrack, lat: f64, lon: f64) -> Cell {
     // Every battery cued by the radar network; the lowest crossover and the earliest window of any.
     let engagements: Vec<_> = net
         .batteries
         .iter()
-        .map(|(_, b)| engage_network(&net.radars, b, &threat))
+        .map(|(_, b)| engage_network(&net.radars, b, threat))
         .collect();
     let first_detection_s = engagements.first().and_then(|e| e.first_detection_s);
     let x = engagements
@@ -1357,7 +1537,7 @@ pub fn naive_cell(
         .iter()
         .filter_map(|e| e.window(speed))
         .min_by(|a, b| a.0.intercept_time_s.total_cmp(&b.0.intercept_time_s));
-    Ok(Cell {
+    Cell {
         lat_deg: lat,
         lon_deg: lon,
         status: match (first_detection_s, x) {
@@ -1371,7 +1551,7 @@ pub fn naive_cell(
         earliest_intercept_s: w.map(|(a, _)| a.intercept_time_s),
         intercept_alt_m: w.map(|(a, _)| a.intercept_alt_m),
         min_visible_alt_m: None,
-    })
+    }
 }
 
 /// The maps added to a study's report (1° grids), each over every radar and battery of the scenario

@@ -44,6 +44,7 @@ pub mod report;
 pub mod scenario;
 pub mod study;
 pub mod sweep;
+pub mod threat_boost;
 
 pub use radar::{Radar, RadarError};
 pub use scenario::{Param, Scenario, ScenarioError, Site};

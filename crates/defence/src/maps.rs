@@ -9,7 +9,7 @@ use render::{OutputFile, RenderError};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::boost::{MAP_THREAT_BOOST, MAP_THREAT_BOOST_WORDS};
+use crate::boost::threat_boost_words;
 use crate::footprint::{Footprint, MapKind, Status};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use render::attrs;
@@ -90,7 +90,7 @@ pub fn footprint_summary(fp: &Footprint) -> String {
         fp.scenario,
         network_words(fp),
         fp.boost.name(),
-        MAP_THREAT_BOOST_WORDS,
+        threat_boost_words(fp.threat_boost.name()),
         fp.grid.lat_min_deg,
         fp.grid.lat_max_deg,
         fp.grid.lon_min_deg,
@@ -173,7 +173,7 @@ pub struct FootprintRow {
     pub min_visible_alt_m: Option<f64>,
     /// The interceptor's boost model: powered or fixed.
     pub interceptor_boost: &'static str,
-    /// The threats' boost model ([`MAP_THREAT_BOOST`]).
+    /// The threats' boost model: powered or fixed.
     pub threat_boost: &'static str,
 }
 
@@ -196,7 +196,7 @@ pub fn footprint_csv(fp: &Footprint) -> Result<String, RenderError> {
         intercept_alt_m: rounded(c.intercept_alt_m, 0),
         min_visible_alt_m: rounded(c.min_visible_alt_m, 0),
         interceptor_boost: fp.boost.name(),
-        threat_boost: MAP_THREAT_BOOST,
+        threat_boost: fp.threat_boost.name(),
     }))
 }
 
@@ -217,7 +217,7 @@ pub fn footprint_geojson(fp: &Footprint) -> Result<String, RenderError> {
                 ("missile", json!(fp.missile)),
                 ("site", json!(fp.site)),
                 ("interceptor_boost", json!(fp.boost.name())),
-                ("threat_boost", json!(MAP_THREAT_BOOST)),
+                ("threat_boost", json!(fp.threat_boost.name())),
             ],
         ));
     }
@@ -249,12 +249,37 @@ fn kml_ring(ring: &[[f64; 2]]) -> String {
         .join(" ")
 }
 
-/// KML document: one folder per level with its polygons, the sites, the tracks (3-D, absolute heights).
+/// The boost models as a KML `<ExtendedData>` element (KML 2.2 §9.3; after a feature's styles): one
+/// `<Data>` per `(name, value)`, e.g. `interceptor_boost` and `threat_boost`. Every KML the project writes
+/// names its boost models this way (footprints here, the study in [`crate::report::kml`]).
+pub(crate) fn kml_boost_data(o: &mut Xml, data: &[(&str, &str)]) -> Result<(), RenderError> {
+    o.open("ExtendedData", &[])?;
+    for (name, value) in data {
+        o.open("Data", &attrs!["name" => *name])?;
+        o.leaf("value", &[], value)?;
+        o.close()?;
+    }
+    o.close()?;
+    Ok(())
+}
+
+/// The boost models of a footprint in one sentence (KML and CZML descriptions).
+fn boost_sentence(fp: &Footprint) -> String {
+    format!(
+        "{} interceptor boost; {}.",
+        fp.boost.name(),
+        threat_boost_words(fp.threat_boost.name())
+    )
+}
+
+/// KML document: one folder per level with its polygons, the sites, the tracks (3-D, absolute heights);
+/// the document's `<description>` and `<ExtendedData>` name the boost models.
 pub fn footprint_kml(fp: &Footprint) -> Result<String, RenderError> {
     let mut o = Xml::with_declaration()?;
     o.open("kml", &attrs!["xmlns" => "http://www.opengis.net/kml/2.2"])?;
     o.open("Document", &[])?;
     o.leaf("name", &[], &title(fp))?;
+    o.leaf("description", &[], &boost_sentence(fp))?;
     o.open("Style", &attrs!["id" => "area"])?;
     o.open("LineStyle", &[])?;
     o.leaf("color", &[], "ff0055ff")?;
@@ -264,6 +289,13 @@ pub fn footprint_kml(fp: &Footprint) -> Result<String, RenderError> {
     o.leaf("color", &[], "400055ff")?;
     o.close()?;
     o.close()?;
+    kml_boost_data(
+        &mut o,
+        &[
+            ("interceptor_boost", fp.boost.name()),
+            ("threat_boost", fp.threat_boost.name()),
+        ],
+    )?;
     for c in &fp.contours {
         o.open("Folder", &[])?;
         o.leaf("name", &[], &level_label(fp, c.level))?;
@@ -335,7 +367,8 @@ fn iso(epoch_offset_s: f64) -> String {
     )
 }
 
-/// CZML (CesiumJS): a document packet with a clock over the longest flight, then one packet per track
+/// CZML (CesiumJS): a document packet with a clock over the longest flight (its `description` and
+/// `properties` — `interceptor_boost`, `threat_boost` — name the boost models), then one packet per track
 /// with a time-tagged `cartographicDegrees` position (seconds since [`CZML_EPOCH`], longitude, latitude,
 /// height), a path, and a point that turns green when engaged; sites as static points.
 pub fn footprint_czml(fp: &Footprint) -> Result<String, RenderError> {
@@ -348,6 +381,11 @@ pub fn footprint_czml(fp: &Footprint) -> Result<String, RenderError> {
         "id": "document",
         "name": title(fp),
         "version": "1.0",
+        "description": boost_sentence(fp),
+        "properties": {
+            "interceptor_boost": fp.boost.name(),
+            "threat_boost": fp.threat_boost.name(),
+        },
         "clock": {
             "interval": format!("{CZML_EPOCH}/{}", iso(end)),
             "currentTime": CZML_EPOCH,
@@ -517,7 +555,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
                 format!(" at an assumed {:.2} km/s", fp.speed_mps / 1e3)
             },
             fp.boost.name(),
-            MAP_THREAT_BOOST,
+            fp.threat_boost.name(),
             g.step_deg,
             fp.cells.len(),
             projection.name()
@@ -666,7 +704,7 @@ pub fn footprint_section(fp: &Footprint) -> Result<Markup, RenderError> {
             (g.lat_min_deg) "–" (g.lat_max_deg) "° N, " (g.lon_min_deg) "–" (g.lon_max_deg) "° E every "
             (g.step_deg) "° (" (fp.cells.len()) " points). Each point is flown and engaged on its own (fast "
             "engine: point-gravity conic, reach table computed once; see ARCHITECTURE.md). Interceptor boost "
-            "model: " (fp.boost.name()) "; " (MAP_THREAT_BOOST_WORDS) "."
+            "model: " (fp.boost.name()) "; " (threat_boost_words(fp.threat_boost.name())) "."
         }
         @if let Some(note) = union_note(fp) {
             p { (note) }
@@ -739,7 +777,7 @@ pub fn sweep_summary(sw: &Sweep) -> String {
         sw.scenario,
         sw.shape.name(),
         sw.boost.name(),
-        MAP_THREAT_BOOST_WORDS
+        threat_boost_words(sw.threat_boost)
     )
 }
 
@@ -760,7 +798,7 @@ pub struct SweepRow<'a> {
     pub crossover_speed_mps: Option<f64>,
     /// The interceptor's boost model: powered or fixed.
     pub interceptor_boost: &'a str,
-    /// The threats' boost model ([`MAP_THREAT_BOOST`]).
+    /// The threat's boost model: powered or fixed.
     pub threat_boost: &'a str,
 }
 
@@ -792,7 +830,7 @@ pub fn sweep_csv(sw: &Sweep) -> Result<String, RenderError> {
                     engaged: o.engaged,
                     crossover_speed_mps: rounded(o.crossover_speed_mps, 1),
                     interceptor_boost: sw.boost.name(),
-                    threat_boost: MAP_THREAT_BOOST,
+                    threat_boost: o.threat_boost.name(),
                 },
             )
         })
@@ -818,7 +856,7 @@ pub fn sweep_svg(sw: &Sweep) -> Result<String, RenderError> {
         "Engaged: intercepted at the battery's own burnout speed (its scenario value unless swept); {} \
          interceptor boost, {} threat boost; radar as specified; every other parameter at its scenario value.",
         sw.boost.name(),
-        MAP_THREAT_BOOST
+        sw.threat_boost
     );
     o.open(
         "svg",
@@ -1038,7 +1076,7 @@ pub fn mc_summary(mc: &MonteCarlo) -> String {
         mc.seed,
         mc.parameters.len(),
         mc.boost.name(),
-        MAP_THREAT_BOOST
+        mc.threat_boost
     )
 }
 
@@ -1131,7 +1169,7 @@ pub fn mc_svg(mc: &MonteCarlo) -> Result<String, RenderError> {
             if mc.parameters.len() == 1 { "its" } else { "their" },
             if mc.parameters.len() == 1 { "" } else { "s" },
             mc.boost.name(),
-            MAP_THREAT_BOOST
+            mc.threat_boost
         ),
     )?;
     for (j, t) in tos.iter().enumerate() {

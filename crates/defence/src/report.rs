@@ -386,18 +386,32 @@ pub fn geojson(study: &Study) -> Result<String, RenderError> {
     ))?)
 }
 
-/// KML document: sites, 3-D tracks (absolute altitude) and intercept points, for Google Earth.
+/// KML document: sites, 3-D tracks (absolute altitude) and intercept points, for Google Earth; the
+/// document's `<description>` and `<ExtendedData>` (`interceptor_boost`, `boost_model`) name the boost
+/// model.
 pub fn kml(study: &Study) -> Result<String, RenderError> {
     let mut k = Xml::with_declaration()?;
     k.open("kml", &attrs!["xmlns" => "http://www.opengis.net/kml/2.2"])?;
     k.open("Document", &[])?;
     k.leaf("name", &[], &study.scenario)?;
+    k.leaf(
+        "description",
+        &[],
+        &format!("Boost model: {}.", study.boost_model),
+    )?;
     k.open("Style", &attrs!["id" => "track"])?;
     k.open("LineStyle", &[])?;
     k.leaf("color", &[], "ff0000ff")?;
     k.leaf("width", &[], "2")?;
     k.close()?;
     k.close()?;
+    crate::maps::kml_boost_data(
+        &mut k,
+        &[
+            ("interceptor_boost", study.boost.name()),
+            ("boost_model", &study.boost_model),
+        ],
+    )?;
     k.open("Folder", &[])?;
     k.leaf("name", &[], "Sites")?;
     for (name, (lat, lon, roles)) in &study.sites {

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::boost::BoostModel;
 use crate::engagement::Missile;
-use crate::footprint::{self, FootprintError, fast_engage, fast_threat};
+use crate::footprint::{self, FootprintError, fast_engage, fast_threat_with};
 use crate::params::{self, PathError};
 use crate::reach::ReachTable;
 use crate::scenario::{Param, Scenario};
@@ -154,6 +154,9 @@ pub struct PairOutcome {
     pub engaged: bool,
     /// Lowest burnout speed that engages, m/s.
     pub crossover_speed_mps: Option<f64>,
+    /// The threat's boost model: powered when the interceptor's is and its missile names a vehicle
+    /// ([`footprint::threat_table`]), fixed otherwise.
+    pub threat_boost: BoostModel,
 }
 
 /// One point of a sweep.
@@ -176,8 +179,8 @@ pub struct Sweep {
     pub shape: ShapeChoice,
     /// The interceptor's boost model.
     pub boost: BoostModel,
-    /// The threats' boost model: always [`crate::boost::MAP_THREAT_BOOST`] (the fast engine flies
-    /// threats from a fixed burnout point under either interceptor boost).
+    /// The threats' boost model: `powered`, `fixed`, or `mixed` when some of the scenario's threats fly
+    /// powered and others (whose missile names no vehicle) the fixed boost ([`threats_boost`]).
     pub threat_boost: &'static str,
     /// One or two axes.
     pub axes: Vec<Axis>,
@@ -220,6 +223,12 @@ pub fn evaluate(
             continue;
         };
         let missile = Missile::from_def(mdef);
+        let powered = footprint::threat_table(s, &mdef.name, shape, boost)?;
+        let threat_boost = if powered.is_some() {
+            BoostModel::Powered
+        } else {
+            BoostModel::Fixed
+        };
         for from in &t.from {
             for to in &t.to {
                 let (Some(a), Some(b)) = (s.site(from), s.site(to)) else {
@@ -230,13 +239,14 @@ pub fn evaluate(
                     lon_deg: a.lon_deg,
                     h_m: a.h_m,
                 };
-                let th = fast_threat(
+                let th = fast_threat_with(
                     launch,
                     b.lat_deg,
                     b.lon_deg,
                     missile,
                     mdef.max_range_m.value,
                     shape,
+                    powered.as_deref(),
                 );
                 let (flown, x) = match th {
                     Ok(th) => (
@@ -252,11 +262,36 @@ pub fn evaluate(
                     flown,
                     engaged: x.is_some_and(|c| c.0 <= speed),
                     crossover_speed_mps: x.map(|c| c.0),
+                    threat_boost,
                 });
             }
         }
     }
     Ok(out)
+}
+
+/// The threats' boost model of a sweep or Monte Carlo run of `s` under the interceptor boost `model`:
+/// `powered` when every threat's missile names a vehicle and `model` is powered, `fixed` when none flies
+/// powered, `mixed` otherwise (each row of `sweep.csv` names its own).
+pub fn threats_boost(s: &Scenario, model: BoostModel) -> &'static str {
+    let powered: Vec<bool> = s
+        .threats
+        .iter()
+        .map(|t| {
+            model == BoostModel::Powered
+                && s.missiles
+                    .iter()
+                    .find(|m| m.name == t.missile)
+                    .is_some_and(|m| m.vehicle.is_some())
+        })
+        .collect();
+    if powered.iter().all(|&p| p) && !powered.is_empty() {
+        "powered"
+    } else if powered.iter().any(|&p| p) {
+        "mixed"
+    } else {
+        "fixed"
+    }
 }
 
 fn families(s: &Scenario, outcomes: &[PairOutcome]) -> Vec<(String, usize, usize)> {
@@ -323,7 +358,7 @@ pub fn sweep(
         scenario: s.meta.name.clone(),
         shape,
         boost,
-        threat_boost: crate::boost::MAP_THREAT_BOOST,
+        threat_boost: threats_boost(s, boost),
         axes: axes.to_vec(),
         points: points.into_iter().collect::<Result<_, _>>()?,
     })
@@ -385,8 +420,8 @@ pub struct MonteCarlo {
     pub samples: usize,
     /// The interceptor's boost model.
     pub boost: BoostModel,
-    /// The threats' boost model: always [`crate::boost::MAP_THREAT_BOOST`] (the fast engine flies
-    /// threats from a fixed burnout point under either interceptor boost).
+    /// The threats' boost model: `powered`, `fixed`, or `mixed` when some of the scenario's threats fly
+    /// powered and others (whose missile names no vehicle) the fixed boost ([`threats_boost`]).
     pub threat_boost: &'static str,
     /// Parameters drawn, with their ranges.
     pub parameters: Vec<(String, [f64; 2])>,
@@ -478,7 +513,7 @@ pub fn monte_carlo(
         scenario: s.meta.name.clone(),
         seed,
         boost,
-        threat_boost: crate::boost::MAP_THREAT_BOOST,
+        threat_boost: threats_boost(s, boost),
         samples,
         parameters: ranged,
         pairs,

@@ -1,10 +1,13 @@
-//! Footprints and sweeps fly threats with the fixed boost whatever the interceptor's boost model: every
-//! output of theirs (terminal summary, CSV, GeoJSON, SVG, report section) names both models, read back
-//! here by the reader each format has (the csv crate, serde_json, the SVG's text elements).
+//! Footprints and sweeps fly threats powered under the powered boost model (the missile's rocket, from its
+//! flown range table: [`defence::threat_boost`]) and with the fixed boost under the fixed one: every
+//! output of theirs (terminal summary, CSV, GeoJSON, KML, CZML, SVG, report section) names both models,
+//! read back here by the reader each format has (the csv crate, serde_json, quick-xml, the SVG's text
+//! elements), and the powered threats are really flown (their flight times are the table's).
 
 use std::sync::atomic::AtomicBool;
 
-use defence::boost::{BoostModel, MAP_THREAT_BOOST};
+use defence::boost::BoostModel;
+use defence::engagement::Missile;
 use defence::footprint::{self, Grid, MapKind, Request};
 use defence::maps;
 use defence::scenario::Scenario;
@@ -46,10 +49,63 @@ fn svg_texts(svg: &str) -> Vec<String> {
     out
 }
 
+/// The `<description>` of the KML `<Document>` and its `<ExtendedData>` as (name, value) pairs, read by
+/// quick-xml.
+fn kml_document_data(kml: &str) -> (String, Vec<(String, String)>) {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(kml);
+    let mut path: Vec<String> = Vec::new();
+    let mut description = String::new();
+    let mut data = Vec::new();
+    let mut name = String::new();
+    loop {
+        match r.read_event().unwrap() {
+            Event::Start(e) => {
+                let tag = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                if tag == "Data" {
+                    let a = e.try_get_attribute("name").unwrap().unwrap();
+                    name = a
+                        .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .unwrap()
+                        .into_owned();
+                }
+                path.push(tag);
+            }
+            Event::End(_) => {
+                path.pop();
+            }
+            e @ (Event::Text(_) | Event::GeneralRef(_)) => {
+                let text = match e {
+                    Event::Text(t) => t.xml10_content().unwrap().into_owned(),
+                    Event::GeneralRef(g) => match g.resolve_char_ref().unwrap() {
+                        Some(c) => c.to_string(),
+                        None => quick_xml::escape::resolve_predefined_entity(&g.decode().unwrap())
+                            .unwrap()
+                            .to_string(),
+                    },
+                    _ => unreachable!(),
+                };
+                let p: Vec<&str> = path.iter().map(String::as_str).collect();
+                match p.as_slice() {
+                    ["kml", "Document", "description"] => description.push_str(&text),
+                    ["kml", "Document", "ExtendedData", "Data", "value"] => data.push((name.clone(), text)),
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (description, data)
+}
+
 #[test]
 fn footprint_outputs_name_the_interceptor_and_the_threat_boost() {
     let s = Scenario::load("europe-2008").unwrap();
+    let mut flight_times = Vec::new();
     for boost in [BoostModel::Powered, BoostModel::Fixed] {
+        // Every missile of the scenario names a vehicle: under the powered model the threats fly powered.
+        let threat = boost.name();
         let req = Request {
             kind: MapKind::DefendedArea,
             site: Some("Tehran".into()),
@@ -66,7 +122,7 @@ fn footprint_outputs_name_the_interceptor_and_the_threat_boost() {
         let ib = column(&csv, "interceptor_boost");
         assert_eq!(ib.len(), 9);
         assert!(ib.iter().all(|b| b == boost.name()), "{ib:?}");
-        assert!(column(&csv, "threat_boost").iter().all(|b| b == MAP_THREAT_BOOST));
+        assert!(column(&csv, "threat_boost").iter().all(|b| b == threat));
         let gj: serde_json::Value = serde_json::from_str(&maps::footprint_geojson(&fp).unwrap()).unwrap();
         let contours: Vec<_> = gj["features"]
             .as_array()
@@ -77,32 +133,84 @@ fn footprint_outputs_name_the_interceptor_and_the_threat_boost() {
         assert!(!contours.is_empty());
         for f in contours {
             assert_eq!(f["properties"]["interceptor_boost"], boost.name());
-            assert_eq!(f["properties"]["threat_boost"], MAP_THREAT_BOOST);
+            assert_eq!(f["properties"]["threat_boost"], threat);
         }
         let texts = svg_texts(&maps::footprint_svg(&fp).unwrap());
-        let wanted = format!(
-            "{} interceptor boost, {MAP_THREAT_BOOST} threat boost",
-            boost.name()
-        );
+        let wanted = format!("{} interceptor boost, {threat} threat boost", boost.name());
         assert!(texts.iter().any(|t| t.contains(&wanted)), "{texts:?}");
         let summary = maps::footprint_summary(&fp);
+        let words = match boost {
+            BoostModel::Powered => "threats fly powered (each missile's rocket",
+            BoostModel::Fixed => "threats fly the fixed boost",
+        };
         assert!(
-            summary.contains(&format!(
-                "{} interceptor boost; threats fly the fixed boost",
-                boost.name()
-            )),
+            summary.contains(&format!("{} interceptor boost; {words}", boost.name())),
             "{summary}"
         );
         let json = serde_json::to_value(&fp).unwrap();
         assert_eq!(
             (&json["boost"], &json["threat_boost"]),
-            (
-                &serde_json::json!(boost.name()),
-                &serde_json::json!(MAP_THREAT_BOOST)
-            )
+            (&serde_json::json!(boost.name()), &serde_json::json!(threat))
         );
         let section = maps::footprint_section(&fp).unwrap().into_string();
-        assert!(section.contains("only the study flies them powered"), "{section}");
+        assert!(section.contains(words), "{section}");
+        let (description, data) = kml_document_data(&maps::footprint_kml(&fp).unwrap());
+        assert_eq!(
+            data,
+            vec![
+                ("interceptor_boost".to_string(), boost.name().to_string()),
+                ("threat_boost".to_string(), threat.to_string())
+            ]
+        );
+        assert!(description.contains(words), "{description}");
+        let czml: serde_json::Value = serde_json::from_str(&maps::footprint_czml(&fp).unwrap()).unwrap();
+        let doc = &czml[0];
+        assert_eq!(doc["id"], "document");
+        assert_eq!(doc["properties"]["interceptor_boost"], boost.name());
+        assert_eq!(doc["properties"]["threat_boost"], threat);
+        assert!(doc["description"].as_str().unwrap().contains(words), "{doc}");
+        flight_times.push(
+            fp.cells
+                .iter()
+                .map(|c| c.flight_time_s.unwrap())
+                .collect::<Vec<f64>>(),
+        );
+        // The powered map's threats are the table's: the same flight time as the threat flown here.
+        if boost == BoostModel::Powered {
+            let m = s
+                .missiles
+                .iter()
+                .find(|m| Some(&m.name) == fp.missile.as_ref())
+                .unwrap();
+            let table = footprint::threat_table(&s, &m.name, ShapeChoice::MinEnergy, boost)
+                .unwrap()
+                .unwrap();
+            let tehran = s.site("Tehran").unwrap();
+            let launch = geodesy::Geodetic {
+                lat_deg: tehran.lat_deg,
+                lon_deg: tehran.lon_deg,
+                h_m: tehran.h_m,
+            };
+            for c in &fp.cells {
+                let th = footprint::fast_threat_with(
+                    launch,
+                    c.lat_deg,
+                    c.lon_deg,
+                    Missile::from_def(m),
+                    m.max_range_m.value,
+                    ShapeChoice::MinEnergy,
+                    Some(&table),
+                )
+                .unwrap();
+                assert_eq!(c.flight_time_s, Some(th.impact_time_s()));
+            }
+        }
+    }
+    // The two models fly different threats: the scenario's fixed burnout (200 km up after 178 s) against
+    // the flown rocket's, whose burnout height, downrange and flight-path angle follow the range. Every
+    // point's time of flight moves by more than 10 s.
+    for (p, f) in flight_times[0].iter().zip(&flight_times[1]) {
+        assert!((p - f).abs() > 10.0, "powered {p} s against fixed {f} s");
     }
 }
 
@@ -122,25 +230,22 @@ fn sweep_outputs_name_the_interceptor_and_the_threat_boost() {
     let csv = maps::sweep_csv(&sw).unwrap();
     let ib = column(&csv, "interceptor_boost");
     assert!(!ib.is_empty() && ib.iter().all(|b| b == "powered"), "{ib:?}");
-    assert!(column(&csv, "threat_boost").iter().all(|b| b == MAP_THREAT_BOOST));
+    assert!(column(&csv, "threat_boost").iter().all(|b| b == "powered"));
     let json = serde_json::to_value(&sw).unwrap();
     assert_eq!(
         (&json["boost"], &json["threat_boost"]),
-        (
-            &serde_json::json!("powered"),
-            &serde_json::json!(MAP_THREAT_BOOST)
-        )
+        (&serde_json::json!("powered"), &serde_json::json!("powered"))
     );
     let texts = svg_texts(&maps::sweep_svg(&sw).unwrap());
     assert!(
         texts
             .iter()
-            .any(|t| t.contains("powered interceptor boost, fixed threat boost")),
+            .any(|t| t.contains("powered interceptor boost, powered threat boost")),
         "{texts:?}"
     );
     let summary = maps::sweep_summary(&sw);
     assert!(
-        summary.contains("powered interceptor boost; threats fly the fixed boost"),
+        summary.contains("powered interceptor boost; threats fly powered"),
         "{summary}"
     );
 }

@@ -24,7 +24,9 @@ use crate::trajectory::ground_geodesic;
 use crate::{Error, Options, Trajectory, Vehicle, propagate_with};
 
 mod table;
-pub use table::{RangeTable, TABLE_KICK_STEP_DEG, TABLE_SCALE_STEP, aim_at_seeded};
+pub use table::{
+    REFERENCE_AZIMUTH_DEG, REFERENCE_SITE, RangeTable, TABLE_KICK_STEP_DEG, TABLE_SCALE_STEP, aim_at_seeded,
+};
 
 /// Kick angles searched, degrees.
 const KICK_MIN_DEG: f64 = 0.2;

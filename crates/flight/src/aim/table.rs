@@ -66,12 +66,13 @@ pub struct RangeTable {
 }
 
 /// The reference launch of the table: the equator, due north.
-const REFERENCE_SITE: Geodetic = Geodetic {
+pub const REFERENCE_SITE: Geodetic = Geodetic {
     lat_deg: 0.0,
     lon_deg: 0.0,
     h_m: 0.0,
 };
-const REFERENCE_AZIMUTH_DEG: f64 = 0.0;
+/// The launch azimuth of the table's reference launch, degrees (due north).
+pub const REFERENCE_AZIMUTH_DEG: f64 = 0.0;
 
 impl RangeTable {
     /// Flies the range curves of `vehicle` with the vertical rise and kick duration of `template` under
@@ -151,6 +152,12 @@ impl RangeTable {
     /// The full vehicle's maximum-range kick (degrees) and range (m) from the reference launch.
     pub fn full_max(&self) -> (f64, f64) {
         self.full_max
+    }
+
+    /// The full vehicle's kick curve from the reference launch: (kick in degrees, range in m), kick
+    /// ascending every [`TABLE_KICK_STEP_DEG`] (range 0 where the flight does not land).
+    pub fn kicks(&self) -> &[(f64, f64)] {
+        &self.kicks
     }
 
     /// The tabulated scales: (scale, maximum-range kick in degrees, maximum range in m), scale ascending.
