@@ -70,8 +70,16 @@ export interface StudyView {
   battery_speed_mps: number;
   countries: CountryCount[];
   trajectories: TrajectoryView[];
-  sites: { name: string; lat_deg: number; lon_deg: number; roles: string[] }[];
+  sites: SiteView[];
   radars: RadarView[];
+}
+
+/** A site of the scenario; `roles` among "interceptor", "radar", "launch", "target". */
+export interface SiteView {
+  name: string;
+  lat_deg: number;
+  lon_deg: number;
+  roles: string[];
 }
 
 /** A radar as the globe draws it: rings `[lon, lat]` (degrees) at `ring_alt_km`. */

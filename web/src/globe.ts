@@ -31,7 +31,22 @@ export const LAYERS = [
   { id: "horizon", label: "Radar horizon (target at the ring height)" },
   { id: "intercepts", label: "Earliest intercept points" },
 ] as const;
-export type LayerId = (typeof LAYERS)[number]["id"];
+export type LayerId = (typeof LAYERS)[number]["id"] | "footprint";
+
+/** A GeoJSON MultiPolygon feature of a footprint map (the render layer's `footprint.geojson`). */
+export interface FootprintFeature {
+  geometry: { type: string; coordinates: unknown };
+  properties: { level?: number; label?: string; [k: string]: unknown };
+}
+
+/** Colours of a footprint's levels, lowest first: viridis, ordered and told apart by lightness with
+ * every common colour-vision deficiency. */
+export const LEVEL_COLOURS = ["#440154", "#414487", "#2a788e", "#22a884", "#7ad151", "#fde725"];
+
+/** The polygons (outer ring first, then holes; `[lon, lat]` degrees) of a MultiPolygon feature. */
+export function polygonsOf(f: FootprintFeature): [number, number][][][] {
+  return f.geometry.type === "MultiPolygon" ? (f.geometry.coordinates as [number, number][][][]) : [];
+}
 
 /** Whether the browser can give a WebGL context (Cesium needs one). */
 export function webglAvailable(): boolean {
@@ -96,9 +111,9 @@ export class Globe {
     });
     viewer.scene.globe.enableLighting = false;
     const layers = new Map<LayerId, CesiumNS.CustomDataSource>();
-    for (const l of LAYERS) {
-      const ds = new C.CustomDataSource(l.id);
-      layers.set(l.id, ds);
+    for (const id of [...LAYERS.map((l) => l.id), "footprint" as const]) {
+      const ds = new C.CustomDataSource(id);
+      layers.set(id, ds);
       await viewer.dataSources.add(ds);
     }
     viewer.selectedEntityChanged.addEventListener((e: CesiumNS.Entity | undefined) => {
@@ -127,7 +142,7 @@ export class Globe {
     const field = this.layers.get("field")!.entities;
     const horizon = this.layers.get("horizon")!.entities;
     const intercepts = this.layers.get("intercepts")!.entities;
-    for (const ds of this.layers.values()) ds.entities.removeAll();
+    for (const [id, ds] of this.layers) if (id !== "footprint") ds.entities.removeAll();
     for (const t of study.trajectories) {
       if (t.skipped !== null || t.track.length < 2) continue;
       tracks.add({
@@ -186,12 +201,45 @@ export class Globe {
     this.describe();
   }
 
+  /** Draws a footprint map's polygons (each level filled in its colour, lightly, and outlined) as the
+   * footprint layer, replacing any earlier footprint. */
+  footprint(features: FootprintFeature[]) {
+    const C = this.C;
+    const layer = this.layers.get("footprint")!.entities;
+    layer.removeAll();
+    const levels = features.filter((f) => f.geometry.type === "MultiPolygon");
+    levels.forEach((f, i) => {
+      const css = LEVEL_COLOURS[Math.min(i, LEVEL_COLOURS.length - 1)];
+      const colour = C.Color.fromCssColorString(css);
+      const degrees = (ring: [number, number][]) => C.Cartesian3.fromDegreesArray(ring.flat());
+      for (const [outer, ...holes] of polygonsOf(f)) {
+        if (!outer || outer.length < 4) continue;
+        layer.add({
+          name: `Footprint: ${f.properties.label ?? f.properties.level}`,
+          polygon: {
+            hierarchy: new C.PolygonHierarchy(degrees(outer), holes.map((h) => new C.PolygonHierarchy(degrees(h)))),
+            height: 0,
+            material: colour.withAlpha(0.22),
+          },
+        });
+        for (const ring of [outer, ...holes]) {
+          layer.add({
+            polyline: { positions: degrees(ring), width: 2, material: colour, arcType: C.ArcType.RHUMB },
+          });
+        }
+      }
+    });
+    this.viewer.scene.requestRender();
+    this.describe();
+  }
+
   /** Writes what is drawn into the host's data attributes (for tests and assistive text). */
   private describe() {
     const shown: string[] = [];
     for (const [id, ds] of this.layers) {
       this.host.dataset[`${id}Count`] = String(ds.entities.values.length);
-      if (ds.show) shown.push(id);
+      // The footprint layer counts as shown once it has something to show.
+      if (ds.show && (id !== "footprint" || ds.entities.values.length > 0)) shown.push(id);
     }
     this.host.dataset.shown = shown.join(" ");
   }

@@ -4,6 +4,7 @@ import * as Plot from "@observablehq/plot";
 import { ApiError, getScenario, postStudy } from "./api";
 import type { ParamView, ScenarioView, StudyView, TrajectoryView } from "./api";
 import { Globe, LAYERS, webglAvailable } from "./globe";
+import { setUpFootprint } from "./footprint";
 import { showVerification } from "./verification";
 import "./style.css";
 
@@ -118,22 +119,32 @@ function schedule() {
   timer = window.setTimeout(recompute, 150);
 }
 
-async function recompute() {
-  inflight?.abort();
-  const controller = new AbortController();
-  inflight = controller;
-  const mine = ++seq;
+/** The parameter values changed from the scenario's, by path. */
+function changed(): Record<string, number> {
   const params: Record<string, number> = {};
   for (const p of scenario.params) {
     const v = values.get(p.path);
     if (v !== undefined && v !== p.value) params[p.path] = v;
   }
+  return params;
+}
+
+const footprint = setUpFootprint({ params: changed, globe: () => globe, sites: () => latest?.sites ?? [] });
+
+async function recompute() {
+  inflight?.abort();
+  const controller = new AbortController();
+  inflight = controller;
+  const mine = ++seq;
+  const params = changed();
   status.dataset.state = "busy";
   status.textContent = "Recomputing…";
   try {
     const study = await postStudy(params, controller.signal);
     if (mine !== seq) return;
+    const first = latest === undefined;
     latest = study;
+    if (first) footprint.sitesChanged();
     showError(undefined);
     render(study);
     status.dataset.state = "ready";

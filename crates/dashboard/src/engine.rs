@@ -157,8 +157,16 @@ impl Engine {
     /// The scenario with the request's values, checked against the parameters' physical limits by the
     /// same code (and with the same messages) as `shieldwatch sweep --param`.
     pub fn scenario_for(&self, req: &StudyRequest) -> Result<Scenario, DashboardError> {
+        self.scenario_with(&req.params)
+    }
+
+    /// The scenario with the given parameter values (path → value), checked as [`Engine::scenario_for`].
+    pub fn scenario_with(
+        &self,
+        params: &std::collections::BTreeMap<String, f64>,
+    ) -> Result<Scenario, DashboardError> {
         let mut s = self.base.clone();
-        let values: Vec<(&str, f64)> = req.params.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let values: Vec<(&str, f64)> = params.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         sweep::set_params(&mut s, &values).map_err(|e| DashboardError::Invalid(e.to_string()))?;
         Ok(s)
     }

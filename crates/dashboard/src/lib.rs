@@ -9,6 +9,11 @@
 //! | `GET /api/scenario` | the scenario and the disputed parameters the page offers, with their sourced ranges and physical limits ([`model::ScenarioView`]) |
 //! | `POST /api/study` | the study at the given parameter values ([`model::StudyRequest`] → [`model::StudyView`]); HTTP 409 when a newer request superseded it ([`engine`]) |
 //! | `GET /api/map.svg` | the latest study's map, drawn by the render layer's map writer (`defence::report::map_svg`) |
+//! | `POST /api/footprints` | starts a footprint map ([`model::FootprintRequest`]) in the background, superseding any still running; HTTP 202 with the job ([`model::FootprintJobView`], [`footprint`]) |
+//! | `GET /api/footprints/{id}` | the job's state and progress (grid points done of all) |
+//! | `DELETE /api/footprints/{id}` | stops the job before its next grid row |
+//! | `GET /api/footprints/{id}/footprint.geojson` | the finished map's polygons, sites and tracks (`defence::maps::footprint_geojson`) |
+//! | `GET /api/footprints/{id}/map.svg` | the finished map in 2-D (`defence::maps::footprint_svg`) |
 //! | `GET /api/verification` | what the verification view reads: logs, monitor folder, trust file, reporting period ([`model::VerificationView`]) |
 //! | `GET /api/trust` | the trust file as data, the only keys the browser checks evidence against ([`model::TrustView`]) |
 //! | `GET /api/logs/{i}/status` | log `i`'s checkpoint, its log signature and witness cosignatures checked against the trust file ([`model::LogStatus`]) |
@@ -25,6 +30,7 @@
 //! ([`model::ErrorBody`]); nothing on input panics.
 
 pub mod engine;
+pub mod footprint;
 pub mod globe;
 pub mod model;
 pub mod verification;
@@ -38,11 +44,11 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use defence::scenario::Scenario;
 
 pub use engine::Engine;
-use model::{ErrorBody, StudyRequest};
+use model::{ErrorBody, FootprintRequest, StudyRequest};
 pub use verification::{Verification, VerificationConfig};
 
 /// The page's built assets (vite's output, embedded at compile time).
@@ -71,6 +77,10 @@ pub enum DashboardError {
     /// A newer request superseded this one before it completed (HTTP 409).
     #[error("{0}")]
     Superseded(String),
+    /// What was asked for does not exist yet, or no longer: a footprint still computing, cancelled or
+    /// failed (HTTP 409).
+    #[error("{0}")]
+    Conflict(String),
     /// The route exists but not for that method (HTTP 405).
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -86,7 +96,7 @@ impl DashboardError {
             DashboardError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             DashboardError::NotFound(_) => StatusCode::NOT_FOUND,
             DashboardError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            DashboardError::Superseded(_) => StatusCode::CONFLICT,
+            DashboardError::Superseded(_) | DashboardError::Conflict(_) => StatusCode::CONFLICT,
             DashboardError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             DashboardError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -122,6 +132,7 @@ impl From<JsonRejection> for DashboardError {
 pub struct AppState {
     engine: Arc<Engine>,
     verification: Arc<Verification>,
+    footprints: Arc<footprint::Jobs>,
 }
 
 /// The dashboard's router for a scenario, without logs, alerts or trust file.
@@ -134,11 +145,27 @@ pub fn router_with(scenario: Scenario, verification: Verification) -> Router {
     let state = AppState {
         engine: Arc::new(Engine::new(scenario)),
         verification: Arc::new(verification),
+        footprints: Arc::new(footprint::Jobs::default()),
     };
     Router::new()
         .route("/api/scenario", get(scenario_view).fallback(wrong_method))
         .route("/api/study", post(study).fallback(wrong_method))
         .route("/api/map.svg", get(map_svg).fallback(wrong_method))
+        .route("/api/footprints", post(footprint_start).fallback(wrong_method))
+        .route(
+            "/api/footprints/{id}",
+            get(footprint_get)
+                .merge(delete(footprint_cancel))
+                .fallback(wrong_method),
+        )
+        .route(
+            "/api/footprints/{id}/footprint.geojson",
+            get(footprint_geojson).fallback(wrong_method),
+        )
+        .route(
+            "/api/footprints/{id}/map.svg",
+            get(footprint_svg).fallback(wrong_method),
+        )
         .route("/api/verification", get(verification_view).fallback(wrong_method))
         .route("/api/trust", get(trust_view).fallback(wrong_method))
         .route("/api/logs/{i}/status", get(log_status).fallback(wrong_method))
@@ -178,6 +205,61 @@ async fn map_svg(State(st): State<AppState>) -> Result<Response, DashboardError>
         .map_err(|e| DashboardError::Internal(format!("drawing the map stopped: {e}")))?
         .map_err(|e| DashboardError::Internal(format!("drawing the map: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+async fn footprint_start(
+    State(st): State<AppState>,
+    body: Result<Json<FootprintRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<model::FootprintJobView>), DashboardError> {
+    let Json(req) = body?;
+    let s = st.engine.scenario_with(&req.params)?;
+    let job = st.footprints.start(s, &req)?;
+    Ok((StatusCode::ACCEPTED, Json(job.view()?)))
+}
+
+async fn footprint_get(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<model::FootprintJobView>, DashboardError> {
+    Ok(Json(st.footprints.get(&id)?.view()?))
+}
+
+async fn footprint_cancel(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<model::FootprintJobView>, DashboardError> {
+    let job = st.footprints.get(&id)?;
+    job.cancel();
+    Ok(Json(job.view()?))
+}
+
+/// A finished footprint drawn by one of the render layer's writers.
+async fn footprint_drawn<E: std::fmt::Display + Send + 'static>(
+    st: &AppState,
+    id: &str,
+    draw: fn(&defence::footprint::Footprint) -> Result<String, E>,
+    mime: &'static str,
+) -> Result<Response, DashboardError> {
+    let fp = st.footprints.get(id)?.map()?;
+    let text = tokio::task::spawn_blocking(move || draw(&fp))
+        .await
+        .map_err(|e| DashboardError::Internal(format!("drawing the footprint stopped: {e}")))?
+        .map_err(|e| DashboardError::Internal(format!("drawing the footprint: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, mime)], text).into_response())
+}
+
+async fn footprint_geojson(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, DashboardError> {
+    footprint_drawn(&st, &id, defence::maps::footprint_geojson, "application/geo+json").await
+}
+
+async fn footprint_svg(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, DashboardError> {
+    footprint_drawn(&st, &id, defence::maps::footprint_svg, "image/svg+xml").await
 }
 
 async fn verification_view(State(st): State<AppState>) -> Json<model::VerificationView> {

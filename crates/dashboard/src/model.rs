@@ -417,3 +417,111 @@ pub struct AlertSummary {
     /// Why the file could not be read as an alert, if it could not.
     pub error: Option<String>,
 }
+
+/// Which footprint map (`shieldwatch footprint --map`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FootprintMap {
+    /// For a launch site: the targets the deployment can engage.
+    DefendedArea,
+    /// For a defended point: the launch points from which incoming missiles can be engaged.
+    ThreatOrigin,
+    /// The lowest warhead altitude the radars see over each point.
+    RadarCoverage,
+}
+
+/// A threat trajectory family (`shieldwatch footprint --shape`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FootprintShape {
+    /// Minimum burnout speed.
+    MinEnergy,
+    /// Lofted.
+    Lofted,
+    /// Depressed.
+    Depressed,
+}
+
+/// `POST /api/footprints`: a footprint map to compute (the options of `shieldwatch footprint`), at the
+/// scenario with `params` changed as in [`StudyRequest`]. Omitted fields take the command's defaults.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FootprintRequest {
+    /// Which map.
+    pub map: FootprintMap,
+    /// The launch site (defended area) or defended point (threat origin), by scenario site name
+    /// [default: Tehran, Berlin]; must be absent for radar coverage.
+    #[serde(default)]
+    pub site: Option<String>,
+    /// Missile type [default: the longest-ranged among the threats from (to) the site].
+    #[serde(default)]
+    pub missile: Option<String>,
+    /// Grid bounds, degrees `[south, north, west, east]` [default: the command's for the map].
+    #[serde(default)]
+    pub bounds_deg: Option<[f64; 4]>,
+    /// Grid spacing, degrees [default 0.5].
+    #[serde(default)]
+    pub resolution_deg: Option<f64>,
+    /// Threat trajectory family [default: minimum energy].
+    #[serde(default)]
+    pub shape: Option<FootprintShape>,
+    /// Parameter path → value, as in [`StudyRequest`].
+    #[serde(default)]
+    pub params: BTreeMap<String, f64>,
+}
+
+/// Where a footprint job is.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobState {
+    /// Computing.
+    Running,
+    /// Asked to stop (DELETE, or a newer job); still finishing the rows under way.
+    Cancelling,
+    /// Stopped before completing: no map.
+    Cancelled,
+    /// Complete: the map is at `/api/footprints/{id}/footprint.geojson` and `…/map.svg`.
+    Done,
+    /// Failed; `error` says why.
+    Failed,
+}
+
+/// One contour level of a finished footprint.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FootprintLevelView {
+    /// Burnout speed (m/s) or, for radar coverage, altitude (m).
+    pub level: f64,
+    /// Fraction of the grid's points inside.
+    pub fraction_inside: f64,
+    /// How many polygons the level has.
+    pub polygons: usize,
+}
+
+/// `POST /api/footprints`, `GET` and `DELETE /api/footprints/{id}`: a footprint job and its progress.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FootprintJobView {
+    /// The job's number.
+    pub id: u64,
+    /// Where it is.
+    pub state: JobState,
+    /// Grid points computed so far.
+    pub done_points: usize,
+    /// Grid points in all.
+    pub total_points: usize,
+    /// Wall-clock time since the job started (until it ended), ms.
+    pub elapsed_ms: f64,
+    /// Which map.
+    pub map: FootprintMap,
+    /// The fixed site, if the map has one.
+    pub site: Option<String>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// When done: the missile flown (engagement maps).
+    pub missile: Option<String>,
+    /// When done: the interceptor burnout speed assumed, m/s.
+    pub speed_mps: Option<f64>,
+    /// When done: the contour levels.
+    pub levels: Vec<FootprintLevelView>,
+}

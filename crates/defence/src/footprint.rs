@@ -1408,6 +1408,40 @@ pub fn compute(
     })
 }
 
+impl MapKind {
+    /// The fixed site a map of this kind is drawn for when none is named: Tehran (a launch site) for
+    /// a defended area, Berlin (a target) for a threat origin, none for radar coverage.
+    pub fn default_site(self) -> Option<&'static str> {
+        match self {
+            MapKind::DefendedArea => Some("Tehran"),
+            MapKind::ThreatOrigin => Some("Berlin"),
+            MapKind::RadarCoverage => None,
+        }
+    }
+
+    /// The grid bounds when none are given, degrees `[south, north, west, east]`: Europe for a defended
+    /// area, Iran and its surroundings for a threat origin, Europe to the Urals for radar coverage.
+    pub fn default_bounds(self) -> [f64; 4] {
+        match self {
+            MapKind::DefendedArea => [35.0, 71.0, -11.0, 41.0],
+            MapKind::ThreatOrigin => [24.0, 42.0, 40.0, 64.0],
+            MapKind::RadarCoverage => [30.0, 72.0, -12.0, 65.0],
+        }
+    }
+
+    /// The contour levels when none are given: burnout speeds (m/s) of the disputed values and the
+    /// assumed `speed_mps` for the engagement maps, altitudes (m) for radar coverage; sorted, distinct.
+    pub fn default_levels(self, speed_mps: f64) -> Vec<f64> {
+        let mut levels = match self {
+            MapKind::RadarCoverage => vec![100e3, 200e3, 500e3, 1000e3],
+            _ => vec![5400.0, 6300.0, 7700.0, 8300.0, 9000.0, speed_mps],
+        };
+        levels.sort_by(f64::total_cmp);
+        levels.dedup();
+        levels
+    }
+}
+
 /// Evaluates `f(lat, lon)` over the grid, rows in parallel.
 fn rows(
     grid: &Grid,

@@ -87,15 +87,15 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let (kind, default_site, default_bounds) = match args.map {
-        MapArg::DefendedArea => (MapKind::DefendedArea, Some("Tehran"), [35.0, 71.0, -11.0, 41.0]),
-        MapArg::ThreatOrigin => (MapKind::ThreatOrigin, Some("Berlin"), [24.0, 42.0, 40.0, 64.0]),
-        MapArg::RadarCoverage => (MapKind::RadarCoverage, None, [30.0, 72.0, -12.0, 65.0]),
+    let kind = match args.map {
+        MapArg::DefendedArea => MapKind::DefendedArea,
+        MapArg::ThreatOrigin => MapKind::ThreatOrigin,
+        MapArg::RadarCoverage => MapKind::RadarCoverage,
     };
     let b = match &args.bounds {
         Some(v) if v.len() == 4 => [v[0], v[1], v[2], v[3]],
         Some(_) => return fail("--bounds takes four numbers: south,north,west,east"),
-        None => default_bounds,
+        None => kind.default_bounds(),
     };
     let grid = match Grid::try_new(b[0], b[1], b[2], b[3], args.resolution) {
         Ok(g) => g,
@@ -115,10 +115,9 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
         .speed
         .or_else(|| scenario.interceptors.first().map(|i| i.burnout_speed_mps.value))
         .unwrap_or(7000.0);
-    let mut levels = match (&args.levels, kind) {
-        (Some(l), _) => l.clone(),
-        (None, MapKind::RadarCoverage) => vec![100e3, 200e3, 500e3, 1000e3],
-        (None, _) => vec![5400.0, 6300.0, 7700.0, 8300.0, 9000.0, speed],
+    let mut levels = match &args.levels {
+        Some(l) => l.clone(),
+        None => kind.default_levels(speed),
     };
     if let Some(bad) = levels.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
         return fail(format!("--levels: {bad} is not a non-negative level"));
@@ -130,7 +129,7 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
         ShapeArg::Lofted => ShapeChoice::Lofted,
         ShapeArg::Depressed => ShapeChoice::Depressed,
     };
-    let site = args.site.clone().or(default_site.map(String::from));
+    let site = args.site.clone().or(kind.default_site().map(String::from));
     let req = Request {
         kind,
         site: site.clone(),

@@ -1,0 +1,209 @@
+// Drives the footprint maps of `shieldwatch dashboard` in Debian's headless Chromium, in one of two modes
+// (as check-globe.mjs: `webgl` with SwiftShader's software WebGL, the CesiumJS globe; `none` with no
+// WebGL, the 2-D map):
+//
+// - `webgl`: a grid spacing of 0 is refused (the server's 4xx message shown on the page); a fine
+//   defended-area map is started, its progress bar is read until it has advanced twice, then it is
+//   cancelled; a coarse threat-origin map is computed to the end, its polygons become the globe's
+//   footprint layer, whose checkbox hides and shows it again (read from the globe and its picture).
+// - `none`: a coarse threat-origin map is computed to the end and its 2-D map shown; the checkbox hides
+//   and shows it.
+//
+// A route guard aborts (and reports) every request that would leave the machine; console errors, page
+// errors, failed requests and HTTP errors are reported with the step they happened in; axe-core runs on
+// the page with a finished footprint. Screenshots go to the screenshot folder.
+//
+// Usage: node check-footprint.mjs URL SCREENSHOT_DIR webgl|none
+// Prints one JSON object on stdout: {"mode", "map", "refused": text shown, "progress": [{"done", "total",
+// "now"}...], "cancelled": {"status", "done", "total", "after"}, "finished": {"status", "job", "shown",
+// "legend": [...], "count", "off", "on", "changed", "restored", "img", "hidden", "visible"}, "axe": [...],
+// "offsite": [...], "problems": [{"step", "problem"}], "screenshots": [...]}.
+// Exit status 0 when every step ran (the caller judges what it saw), 1 otherwise.
+
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const [url, shotDir, mode] = process.argv.slice(2);
+if (!url || !shotDir || (mode !== "webgl" && mode !== "none")) {
+  console.error("usage: node check-footprint.mjs URL SCREENSHOT_DIR webgl|none");
+  process.exit(1);
+}
+
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const userDataDir = mkdtempSync(join(tmpdir(), "shieldwatch-chromium-"));
+const local = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const offsite = [];
+const problems = [];
+const screenshots = [];
+let step = "load";
+let context;
+let status = 0;
+const args = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+if (mode === "webgl") args.push("--enable-unsafe-swiftshader", "--use-angle=swiftshader");
+else args.push("--disable-3d-apis");
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args,
+    viewport: { width: 1400, height: 1000 },
+  });
+  await context.route("**/*", (route) => {
+    const u = new URL(route.request().url());
+    if ((u.protocol === "http:" || u.protocol === "https:") && !local.has(u.hostname)) {
+      offsite.push(u.href);
+      return route.abort("blockedbyclient");
+    }
+    return route.continue();
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(120000);
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push({ step, problem: `console error: ${m.text()}` });
+  });
+  page.on("pageerror", (e) => problems.push({ step, problem: `page error: ${e.message}` }));
+  page.on("requestfailed", (r) => {
+    if (r.failure()?.errorText !== "net::ERR_ABORTED" || offsite.includes(r.url()))
+      problems.push({ step, problem: `failed request: ${r.url()} (${r.failure()?.errorText})` });
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push({ step, problem: `HTTP ${r.status()}: ${r.url()}` });
+  });
+  const shot = async (name) => {
+    const file = join(shotDir, `footprint-${mode}-${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    screenshots.push(file);
+  };
+  const bar = page.locator("#fp-progress");
+  const fpStatus = page.locator("#fp-status");
+  const globe = page.locator("#globe");
+
+  await page.goto(url, { waitUntil: "load", timeout: 30000 });
+  await page.waitForSelector("#status[data-state=ready]", { timeout: 300000 });
+  await page.waitForSelector("#map-note[data-map]", { timeout: 300000 });
+  const map = await page.locator("#map-note").getAttribute("data-map");
+  // The site list is filled from the first study.
+  await page.waitForSelector("#fp-site option", { state: "attached" });
+
+  let refused = null;
+  const progress = [];
+  let cancelled = null;
+  if (mode === "webgl") {
+    step = "refused";
+    await page.selectOption("#fp-map", "threat-origin");
+    await page.fill("#fp-resolution", "0");
+    await page.click("#fp-start");
+    await page.waitForSelector("#fp-error:not([hidden])", { timeout: 30000 });
+    refused = await page.locator("#fp-error").textContent();
+    await shot("refused");
+
+    step = "cancel";
+    await page.selectOption("#fp-map", "defended-area");
+    await page.fill("#fp-resolution", "0.2");
+    await page.click("#fp-start");
+    await page.waitForSelector("#fp-error", { state: "hidden", timeout: 30000 });
+    // Progress read from the bar until it has advanced twice.
+    const read = async () => ({
+      done: Number(await bar.getAttribute("data-done")),
+      total: Number(await bar.getAttribute("data-total")),
+      now: Number(await bar.getAttribute("aria-valuenow")),
+      text: await bar.getAttribute("aria-valuetext"),
+      role: await bar.getAttribute("role"),
+    });
+    for (let i = 0; i < 2400 && progress.length < 3; i++) {
+      const p = await read();
+      if (p.done > 0 && (progress.length === 0 || p.done > progress[progress.length - 1].done)) {
+        progress.push(p);
+        if (progress.length === 2) await shot("progress");
+      }
+      await page.waitForTimeout(100);
+    }
+    await page.click("#fp-cancel");
+    await page.waitForSelector("#fp-status[data-state=cancelled]", { timeout: 120000 });
+    const c = await read();
+    await page.waitForTimeout(1500);
+    cancelled = { status: await fpStatus.textContent(), done: c.done, total: c.total, after: (await read()).done };
+    await shot("cancelled");
+  }
+
+  step = "finish";
+  await page.selectOption("#fp-map", "threat-origin");
+  await page.selectOption("#fp-site", "Berlin");
+  await page.fill("#fp-resolution", "2");
+  await page.click("#fp-start");
+  await page.waitForSelector("#fp-status[data-state=done]", { timeout: 300000 });
+  const job = await page.locator("#footprint-form").getAttribute("data-job");
+  await page.waitForFunction((j) => document.querySelector("#footprint-form")?.getAttribute("data-shown") === j, job);
+  const finished = {
+    status: await fpStatus.textContent(),
+    job,
+    shown: await page.locator("#footprint-form").getAttribute("data-shown"),
+    legend: await page.$$eval("#fp-legend li", (xs) => xs.map((x) => x.textContent.trim())),
+  };
+  const box = page.locator("#layer-footprint");
+  if (map === "globe") {
+    await page.waitForTimeout(2000);
+    finished.count = Number(await globe.getAttribute("data-footprint-count"));
+    await globe.scrollIntoViewIfNeeded();
+    await shot("finished");
+    const gshot = join(shotDir, `footprint-${mode}-globe.png`);
+    await globe.screenshot({ path: gshot });
+    screenshots.push(gshot);
+    const before = await globe.screenshot();
+    await box.uncheck();
+    await page.waitForTimeout(700);
+    finished.off = await globe.getAttribute("data-shown");
+    const hidden = await globe.screenshot();
+    await box.check();
+    await page.waitForTimeout(700);
+    finished.on = await globe.getAttribute("data-shown");
+    const after = await globe.screenshot();
+    finished.changed = !before.equals(hidden);
+    finished.restored = !hidden.equals(after);
+  } else {
+    const img = page.locator("#fp-map-img");
+    await page.waitForFunction(() => {
+      const i = document.querySelector("#fp-map-img");
+      return i instanceof HTMLImageElement && i.complete && i.naturalWidth > 0;
+    });
+    finished.img = await img.getAttribute("src");
+    await img.scrollIntoViewIfNeeded();
+    await shot("finished");
+    await box.uncheck();
+    finished.hidden = await page.locator("#fp-map-2d").isHidden();
+    await box.check();
+    finished.visible = await page.locator("#fp-map-2d").isVisible();
+  }
+
+  step = "axe";
+  await page.addScriptTag({ path: axePath });
+  const axe = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  });
+
+  console.log(JSON.stringify({ mode, map, refused, progress, cancelled, finished, axe, offsite, problems, screenshots }));
+} catch (e) {
+  console.error(`step ${step}: ${e.message}`);
+  console.error(JSON.stringify({ offsite, problems }));
+  status = 1;
+} finally {
+  await context?.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+process.exit(status);
