@@ -218,17 +218,22 @@ fn every_recompute_equals_the_cli_study_at_the_same_parameters() {
     let width = "radars.EMR.azimuth_half_width_deg";
     let rcs = "missiles.Russian ICBM.rcs_m2";
     // In this order, each from the one before: the first flies the threats, every later one engages
-    // them again with what changed (a speed read off, a speed new, a commit delay, the radar, the RCS,
-    // several at once, and back to the start).
+    // them again with what changed (each slider alone: a speed read off, a speed new, a commit delay,
+    // the radar's range and field of regard, the RCS; then several at once, and back to the start),
+    // through every stage the prepared study keeps (engagements, track intervals, flyouts by commit
+    // time, shoot-look-shoot counts).
     let sets: Vec<Vec<(&str, f64)>> = vec![
         vec![],
         vec![(speed, 5400.0)],
         vec![(speed, 8300.0)],
+        vec![(delay, 120.0)],
         vec![(speed, 8300.0), (delay, 120.0)],
         vec![(range, 1.2e6)],
+        vec![(width, 90.0)],
         vec![(width, 120.0), (speed, 7700.0)],
         vec![(rcs, 0.5)],
         vec![(rcs, 0.001), (range, 3.0e6), (delay, 30.0), (speed, 9000.0)],
+        vec![(range, 1.2e6), (rcs, 0.5)],
         vec![],
     ];
     let mut engageable = Vec::new();

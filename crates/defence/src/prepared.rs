@@ -10,14 +10,18 @@
 //!
 //! - the batteries as set up (their powered vehicle families flown), by every battery parameter but the
 //!   burnout speed, which only reads the answer off;
-//! - each engagement of a trajectory by a battery cued by a radar network (the flyouts at every sampled
-//!   intercept time), by the network's radars as set up, the warhead RCS and the battery's parameters
-//!   but its burnout speed;
+//! - each engagement of a trajectory by a battery cued by a radar network, by the network's radars as
+//!   set up, the warhead RCS and the battery's parameters but its burnout speed; and its two stages
+//!   apart, each by what it alone depends on ([`Prepared`] composes them as
+//!   [`engage_network`] does): each radar's track intervals, by the radar and the warhead RCS; the
+//!   flyouts at every sampled intercept time, by the battery and its commit time (first detection plus
+//!   commit delay), whatever radar or RCS gave it;
 //! - each shoot-look-shoot count, by the same and the speed.
 //!
 //! So a change of burnout speed counts shoot-look-shoot at the new speed only; a change of a radar's
-//! range or field of regard within its disputed range engages anew with the radar as specified only (the
-//! most capable radar, at the range's end, is unchanged); a change of commit delay engages everything
+//! range or field of regard within its disputed range scans that radar anew and flies out anew only
+//! where the first detection moved (the most capable radar, at the range's end, is unchanged); a change
+//! of RCS does the same for the missile's trajectories; a change of commit delay flies every battery out
 //! anew. Every computation is cancellable between trajectories.
 
 use std::collections::HashMap;
@@ -25,13 +29,22 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::engagement::{Engagement, Interceptor, ThreatTrack, engage_network, shoot_look_shoot};
+#[cfg(doc)]
+use crate::engagement::engage_network;
+use crate::engagement::{
+    Engagement, Flyout, INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, ThreatTrack, flyout, merge_intervals,
+    shoot_look_shoot, track_intervals,
+};
 use crate::radar::Radar;
 use crate::scenario::Scenario;
 use crate::study::{self, Batteries, BatteryCache, Engage, Flown, PlanItem, Study, StudyError, StudyOptions};
 
 /// Engagements kept before the cache is emptied (about 40 kB each).
 const MAX_ENGAGEMENTS: usize = 4096;
+/// Radar track-interval lists kept before that cache is emptied.
+const MAX_INTERVALS: usize = 16384;
+/// Flyout lists kept before that cache is emptied (about 40 kB each).
+const MAX_FLYOUTS: usize = 4096;
 /// Shoot-look-shoot counts kept before that cache is emptied.
 const MAX_SHOTS: usize = 65536;
 /// Battery set-ups kept before that cache is emptied.
@@ -60,7 +73,41 @@ pub struct Prepared {
     flown: Vec<Flown>,
     batteries: Mutex<HashMap<String, Arc<Batteries>>>,
     engagements: Mutex<HashMap<String, Arc<Engagement>>>,
+    intervals: Mutex<HashMap<IntervalKey, Arc<Intervals>>>,
+    flyouts: Mutex<HashMap<FlyoutKey, Arc<Vec<Flyout>>>>,
     shots: Mutex<HashMap<(String, u64, u64), u32>>,
+}
+
+/// A radar's track intervals are kept by trajectory (its index in the plan), radar (as text) and warhead
+/// RCS (bits of the f64, m²).
+type IntervalKey = (usize, String, u64);
+/// Track intervals, seconds since threat launch.
+type Intervals = Vec<(f64, f64)>;
+/// Flyouts are kept by trajectory, battery (its index and its parameters but the burnout speed, as text)
+/// and commit time (bits of the f64, seconds since threat launch).
+type FlyoutKey = (usize, usize, String, u64);
+
+/// A value from `cache` under `key`, or computed by `f` and kept (the cache emptied first when it holds
+/// `max`). A poisoned lock computes without the cache ([`Kept::failed`] reports it afterwards).
+fn kept<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &Mutex<HashMap<K, V>>,
+    max: usize,
+    key: K,
+    f: impl FnOnce() -> V,
+) -> V {
+    if let Ok(kept) = cache.lock()
+        && let Some(v) = kept.get(&key)
+    {
+        return v.clone();
+    }
+    let v = f();
+    if let Ok(mut kept) = cache.lock() {
+        if kept.len() >= max {
+            kept.clear();
+        }
+        kept.insert(key, v.clone());
+    }
+    v
 }
 
 /// What a scenario's flights depend on, as text: sites, threats, vehicles and missiles but for their
@@ -134,6 +181,8 @@ impl Prepared {
             flown,
             batteries: Mutex::new(HashMap::new()),
             engagements: Mutex::new(HashMap::new()),
+            intervals: Mutex::new(HashMap::new()),
+            flyouts: Mutex::new(HashMap::new()),
             shots: Mutex::new(HashMap::new()),
         })
     }
@@ -251,8 +300,60 @@ impl Kept<'_> {
     /// compute without the cache, and this says so afterwards).
     fn failed(&self) -> Result<(), PreparedError> {
         drop(lock(&self.prepared.engagements, "engagement")?);
+        drop(lock(&self.prepared.intervals, "track-interval")?);
+        drop(lock(&self.prepared.flyouts, "flyout")?);
         drop(lock(&self.prepared.shots, "shoot-look-shoot")?);
         Ok(())
+    }
+
+    /// [`engage_network`], stage by stage, each stage kept by what it depends on: each radar's track
+    /// intervals by the radar and the warhead RCS, the flyouts by the battery and its commit time.
+    fn engage(&self, net: &[Radar], battery: usize, icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
+        let p = self.prepared;
+        let impact = threat.impact_time_s();
+        let per_radar: Vec<(f64, f64)> = net
+            .iter()
+            .flat_map(|r| {
+                let key = (self.index, format!("{r:?}"), threat.missile.rcs_m2.to_bits());
+                kept(&p.intervals, MAX_INTERVALS, key, || {
+                    Arc::new(track_intervals(r, threat))
+                })
+                .iter()
+                .copied()
+                .collect::<Vec<_>>()
+            })
+            .collect();
+        let intervals = merge_intervals(per_radar);
+        let first = intervals.first().map(|iv| iv.0);
+        let commit = first.map(|t| t + icpt.commit_delay_s);
+        let flyouts = match commit {
+            None => Vec::new(),
+            Some(commit) => {
+                let key = (
+                    self.index,
+                    battery,
+                    self.battery_key.to_string(),
+                    commit.to_bits(),
+                );
+                let flyouts = kept(&p.flyouts, MAX_FLYOUTS, key, || {
+                    let start = (commit + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
+                    let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
+                    Arc::new(
+                        (0..=n)
+                            .filter_map(|i| flyout(icpt, threat, commit, start + i as f64 * INTERCEPT_STEP_S))
+                            .collect(),
+                    )
+                });
+                flyouts.to_vec()
+            }
+        };
+        Engagement {
+            first_detection_s: first,
+            track_intervals_s: intervals,
+            commit_time_s: commit,
+            impact_time_s: impact,
+            flyouts,
+        }
     }
 }
 
@@ -265,20 +366,10 @@ impl Engage for Kept<'_> {
         threat: &ThreatTrack,
     ) -> Engagement {
         let key = self.key(net, battery, threat);
-        let cache = &self.prepared.engagements;
-        if let Ok(kept) = cache.lock()
-            && let Some(e) = kept.get(&key)
-        {
-            return (**e).clone();
-        }
-        let e = engage_network(net, icpt, threat);
-        if let Ok(mut kept) = cache.lock() {
-            if kept.len() >= MAX_ENGAGEMENTS {
-                kept.clear();
-            }
-            kept.insert(key, Arc::new(e.clone()));
-        }
-        e
+        let e = kept(&self.prepared.engagements, MAX_ENGAGEMENTS, key, || {
+            Arc::new(self.engage(net, battery, icpt, threat))
+        });
+        (*e).clone()
     }
 
     fn shots(
@@ -295,20 +386,9 @@ impl Engage for Kept<'_> {
             commit_s.to_bits(),
             speed_mps.to_bits(),
         );
-        let cache = &self.prepared.shots;
-        if let Ok(kept) = cache.lock()
-            && let Some(n) = kept.get(&key)
-        {
-            return *n;
-        }
-        let n = shoot_look_shoot(icpt, threat, commit_s, speed_mps);
-        if let Ok(mut kept) = cache.lock() {
-            if kept.len() >= MAX_SHOTS {
-                kept.clear();
-            }
-            kept.insert(key, n);
-        }
-        n
+        kept(&self.prepared.shots, MAX_SHOTS, key, || {
+            shoot_look_shoot(icpt, threat, commit_s, speed_mps)
+        })
     }
 }
 
