@@ -10,8 +10,9 @@
 //! `object_store`. Hash tiles are not written: a monitor's catch-up from size 0 reads only the
 //! checkpoint and the entry bundles (`verify::monitor`).
 //!
-//! The timed part is the `shieldwatch` binary of this build as a child process, wall time and
-//! CPU time (user + system) and peak memory from `/usr/bin/time`.
+//! The timed part is the `shieldwatch` binary of this build (or the one `CATCHUP_BIN` names, e.g.
+//! the release build's `target/release/shieldwatch`) as a child process, wall time and CPU time
+//! (user + system) and peak memory from `/usr/bin/time`.
 //!
 //! Run: `cargo bench -p shieldwatch --bench catchup` (or the `test` profile's binary from
 //! `cargo test -p shieldwatch --bench catchup --no-run`, run with `--bench`). Not part of the
@@ -159,10 +160,12 @@ fn main() {
     .expect("trust file");
     let url = format!("{}/{}", bucket.endpoint, bucket.name);
     let load = std::fs::read_to_string("/proc/loadavg").expect("/proc/loadavg");
+    let bin = std::env::var("CATCHUP_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_shieldwatch").to_owned());
+    eprintln!("catchup: timing {bin}");
     let t = Instant::now();
     let out = Command::new("/usr/bin/time")
         .args(["-f", "time: wall %e s, user %U s, system %S s, max RSS %M KiB"])
-        .arg(env!("CARGO_BIN_EXE_shieldwatch"))
+        .arg(&bin)
         .args(["monitor", "--once", "--clock", "log", "--url", &url, "--trust"])
         .arg(&trust)
         .arg("--out")

@@ -208,6 +208,18 @@ pub fn verify_checkpoint(note: &[u8], verifier_key: &str) -> Result<VerifiedChec
     })
 }
 
+/// The size and root a checkpoint note states, *without* verifying any signature (for a client
+/// that uses them only to compute proofs it then verifies against a verified checkpoint).
+///
+/// # Errors
+///
+/// [`Error::BadCheckpoint`] if the note or its text is malformed.
+pub fn peek_checkpoint(note: &[u8]) -> Result<(u64, Hash)> {
+    let parsed = Note::from_bytes(note).map_err(|e| Error::BadCheckpoint(e.to_string()))?;
+    let cp = Checkpoint::from_bytes(parsed.text()).map_err(|e| Error::BadCheckpoint(e.to_string()))?;
+    Ok((cp.size(), *cp.hash()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

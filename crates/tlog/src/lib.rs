@@ -35,6 +35,7 @@ pub mod log;
 pub mod merkle;
 pub mod sequencer;
 pub mod storage;
+pub mod tileproof;
 pub mod tiles;
 
 pub use checkpoint::{LogSigner, SignatureAlgorithm, VerifiedCheckpoint, verify_checkpoint};

@@ -201,8 +201,18 @@ impl MemoryTree {
     ///
     /// [`Error::Tree`] only if the tree is internally inconsistent.
     pub fn push(&mut self, entry: &[u8]) -> Result<u64> {
+        self.push_record_hash(tlog_tiles::record_hash(entry))
+    }
+
+    /// Appends an entry given by its leaf hash ([`record_hash`], which callers may compute for
+    /// many entries in parallel); returns its index.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Tree`] only if the tree is internally inconsistent.
+    pub fn push_record_hash(&mut self, leaf: Hash) -> Result<u64> {
         let n = self.size;
-        let new = tlog_tiles::stored_hashes(n, entry, self)?;
+        let new = tlog_tiles::stored_hashes_for_record_hash(n, leaf, self)?;
         self.hashes.extend(new);
         self.size += 1;
         Ok(n)

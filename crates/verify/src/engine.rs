@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::roster::{Admitted, Registry, is_cosigned_trigger};
 use crate::rules::{On, RuleSet, Scope, Variables, Verdict};
+use crate::sigcheck::Signed;
 use crate::statement::{Body, NoticeKind, Statement};
 
 /// How far (ms) a reading may be dated after the witness cosignature of the first checkpoint
@@ -165,11 +166,23 @@ impl Engine {
         &self.rules
     }
 
+    /// The registry (roster in force, per-sensor state).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Processes the log entry at `index` (entries must come in increasing index order).
     pub fn entry(&mut self, index: u64, entry: &[u8]) -> Vec<Finding> {
+        self.entry_signed(index, entry, None)
+    }
+
+    /// [`Engine::entry`], with the entry's signatures already checked by
+    /// [`crate::sigcheck::check_signatures`] (see [`Registry::check_signed`]); the findings are
+    /// the same.
+    pub fn entry_signed(&mut self, index: u64, entry: &[u8], signed: Option<&Signed>) -> Vec<Finding> {
         self.next_index = index + 1;
         let mut out = Vec::new();
-        let admitted = match self.registry.check(entry) {
+        let admitted = match self.registry.check_signed(entry, signed) {
             Ok(a) => a,
             Err(Error::Replay(msg)) => {
                 // Decode to name the sensor and its earlier reading.

@@ -18,6 +18,7 @@ pub mod logwatch;
 pub mod monitor;
 pub mod roster;
 pub mod rules;
+pub mod sigcheck;
 pub mod sim;
 pub mod statement;
 

@@ -26,6 +26,8 @@ use crate::error::{Error, Result};
 use crate::evidence::{self, Clock, Evidence, Judgement, Trust};
 use crate::logwatch::{LogEvidence, LogWatch, Misbehaviour, Seen};
 use crate::roster::Registry;
+use crate::sigcheck::{self, RosterKeys, Signed};
+use rayon::prelude::*;
 use tlog::MemoryTree;
 use tlog::tiles::TILE_WIDTH;
 
@@ -79,6 +81,20 @@ pub trait LogSource {
     ///
     /// [`SourceError`] if it cannot be fetched.
     fn entry_bundle(&mut self, n: u64, tree_size: u64) -> std::result::Result<Vec<u8>, SourceError>;
+
+    /// Entry bundles `ns` of the tree of `tree_size` entries, in order: a source that can
+    /// fetch concurrently (over HTTP) overrides this; by default one after another.
+    ///
+    /// # Errors
+    ///
+    /// The first [`SourceError`] in bundle order.
+    fn entry_bundles(
+        &mut self,
+        ns: std::ops::Range<u64>,
+        tree_size: u64,
+    ) -> std::result::Result<Vec<Vec<u8>>, SourceError> {
+        ns.map(|n| self.entry_bundle(n, tree_size)).collect()
+    }
 
     /// The consistency proof from the tree of `old` entries to the tree of `new`.
     ///
@@ -379,9 +395,11 @@ impl Monitor {
     ) -> std::result::Result<(), PollError> {
         let start = self.entries.len() as u64;
         let fresh = fetch_entries(src, start, seen.size)?;
+        // Leaf hashes across cores, then the tree in order.
+        let leaves: Vec<tlog::Hash> = fresh.par_iter().map(|e| tlog::merkle::record_hash(e)).collect();
         let mut tree = self.replica.clone();
-        for e in &fresh {
-            tree.push(e).map_err(own)?;
+        for leaf in leaves {
+            tree.push_record_hash(leaf).map_err(own)?;
         }
         if tree.root(seen.size).map_err(own)? != seen.root {
             return Err(PollError::Down(SourceError::new(
@@ -393,11 +411,8 @@ impl Monitor {
             )));
         }
         self.replica = tree;
-        let mut findings: Vec<Finding> = Vec::new();
-        for (idx, e) in (start..).zip(fresh) {
-            findings.extend(self.engine.entry(idx, &e));
-            self.entries.push(e);
-        }
+        let mut findings = replay(&mut self.engine, start, &fresh);
+        self.entries.extend(fresh);
         let now_ms = match self.config.clock {
             Clock::Witness => i64::try_from(seen.cosigned_s)
                 .unwrap_or(i64::MAX)
@@ -571,7 +586,78 @@ fn own(e: tlog::Error) -> PollError {
     PollError::Own(Error::Log(e.to_string()))
 }
 
-/// Entries `from..to` of the tree of `to` entries, read from its entry bundles.
+/// Entries replayed through the engine per step of [`replay`].
+const REPLAY_CHUNK: usize = 1024;
+
+/// Replays `entries` (the first at index `start`) through `engine`, in order; the statements'
+/// signatures are checked ahead in parallel batches ([`sigcheck`]), one chunk ahead of the
+/// engine, so that checking the next chunk overlaps the rules of this one. The findings are
+/// those of [`Engine::entry`] one entry at a time.
+fn replay(engine: &mut Engine, start: u64, entries: &[Vec<u8>]) -> Vec<Finding> {
+    let chunks: Vec<&[Vec<u8>]> = entries.chunks(REPLAY_CHUNK).collect();
+    let mut keys = RosterKeys::of(engine.registry());
+    let mut ahead = check(keys.as_ref(), chunks.first().copied());
+    let mut findings = Vec::new();
+    let mut index = start;
+    for (k, chunk) in chunks.iter().enumerate() {
+        let signed = ahead.take();
+        let (next, (found, changed)) = rayon::join(
+            || check(keys.as_ref(), chunks.get(k + 1).copied()),
+            || replay_chunk(engine, index, chunk, signed),
+        );
+        findings.extend(found);
+        index += chunk.len() as u64;
+        ahead = next;
+        if let Some(new_keys) = changed {
+            // The roster changed in this chunk: the next chunk was checked against the
+            // previous one (the registry would ignore those results); check it again.
+            keys = new_keys;
+            ahead = check(keys.as_ref(), chunks.get(k + 1).copied());
+        }
+    }
+    findings
+}
+
+/// The signatures of `chunk` checked against `keys` (`None` without either).
+fn check(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Option<Signed>>> {
+    Some(sigcheck::check_signatures(keys?, chunk?))
+}
+
+/// One chunk through the engine; when an entry changes the roster, the rest of the chunk is
+/// checked again against the new one, whose keys are returned.
+fn replay_chunk(
+    engine: &mut Engine,
+    start: u64,
+    chunk: &[Vec<u8>],
+    mut signed: Option<Vec<Option<Signed>>>,
+) -> (Vec<Finding>, Option<Option<RosterKeys>>) {
+    let mut found = Vec::new();
+    let mut changed = None;
+    let mut offset = 0;
+    let mut roster = engine.registry().roster_with_hash().map(|(_, h)| h.to_owned());
+    for (i, e) in chunk.iter().enumerate() {
+        let pre = signed
+            .as_ref()
+            .and_then(|s| s.get(i - offset))
+            .and_then(Option::as_ref);
+        found.extend(engine.entry_signed(start + i as u64, e, pre));
+        let now = engine.registry().roster_with_hash().map(|(_, h)| h);
+        if now != roster.as_deref() {
+            roster = now.map(str::to_owned);
+            let keys = RosterKeys::of(engine.registry());
+            offset = i + 1;
+            signed = check(keys.as_ref(), chunk.get(offset..));
+            changed = Some(keys);
+        }
+    }
+    (found, changed)
+}
+
+/// Entry bundles requested from a source at once (concurrently, where it can).
+pub const FETCH_AHEAD: u64 = 32;
+
+/// Entries `from..to` of the tree of `to` entries, read from its entry bundles
+/// ([`FETCH_AHEAD`] at a time) and decoded across cores.
 fn fetch_entries(
     src: &mut dyn LogSource,
     from: u64,
@@ -579,29 +665,57 @@ fn fetch_entries(
 ) -> std::result::Result<Vec<Vec<u8>>, PollError> {
     let w = u64::from(TILE_WIDTH);
     let mut out = Vec::new();
-    let mut i = from;
-    while i < to {
-        let n = i / w;
-        let bundle = src.entry_bundle(n, to)?;
-        let entries = tlog::tiles::decode_bundle(&bundle)
-            .map_err(|e| SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}")))?;
-        let first = n * w;
-        let want = (to - first).min(w);
-        if entries.len() as u64 != want {
+    if from >= to {
+        return Ok(out);
+    }
+    let first = from / w;
+    let end = to.div_ceil(w);
+    let mut n = first;
+    while n < end {
+        let group = n..(n + FETCH_AHEAD).min(end);
+        let bundles = src.entry_bundles(group.clone(), to)?;
+        if bundles.len() as u64 != group.end - group.start {
             return Err(PollError::Down(SourceError::new(
                 SourceErrorKind::Malformed,
                 format!(
-                    "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
-                    entries.len()
+                    "asked for entry bundles {}..{}, got {}",
+                    group.start,
+                    group.end,
+                    bundles.len()
                 ),
             )));
         }
-        for (k, e) in (first..).zip(entries) {
-            if k >= i && k < to {
-                out.push(e);
+        let decoded: Vec<std::result::Result<Vec<Vec<u8>>, SourceError>> = group
+            .clone()
+            .zip(bundles)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(n, bundle)| {
+                let entries = tlog::tiles::decode_bundle(&bundle).map_err(|e| {
+                    SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}"))
+                })?;
+                let want = (to - n * w).min(w);
+                if entries.len() as u64 != want {
+                    return Err(SourceError::new(
+                        SourceErrorKind::Malformed,
+                        format!(
+                            "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
+                            entries.len()
+                        ),
+                    ));
+                }
+                Ok(entries)
+            })
+            .collect();
+        for (n, entries) in group.clone().zip(decoded) {
+            let start = n * w;
+            for (k, e) in (start..).zip(entries?) {
+                if k >= from && k < to {
+                    out.push(e);
+                }
             }
         }
-        i = first + w;
+        n = group.end;
     }
     Ok(out)
 }

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::keys::{Key, open_note, peek_note, sign_note, vkey_name};
+use crate::sigcheck::Signed;
 use crate::statement::{Body, NoticeKind, Statement, hex, valid_id};
 
 /// Schema identifier of a roster.
@@ -245,6 +246,11 @@ impl Registry {
         self.roster.as_ref().map(|(r, _)| r)
     }
 
+    /// The roster in force and the SHA-256 (lowercase hex) of its log entry, if any.
+    pub fn roster_with_hash(&self) -> Option<(&Roster, &str)> {
+        self.roster.as_ref().map(|(r, h)| (r, h.as_str()))
+    }
+
     /// Last accepted state of `sensor`.
     pub fn sensor(&self, sensor: &str) -> Option<SensorState> {
         self.sensors.get(sensor).copied()
@@ -257,6 +263,18 @@ impl Registry {
     /// The reason it must not be logged: malformed, schema violation, unknown or revoked key,
     /// wrong role or site, bad signature, replay, or a roster that does not chain.
     pub fn check(&self, entry: &[u8]) -> Result<Admitted> {
+        self.check_signed(entry, None)
+    }
+
+    /// [`Registry::check`], with the statement's signatures already checked by
+    /// [`crate::sigcheck::check_signatures`]: `signed` is used only if it was computed for the
+    /// roster in force (otherwise, or when `None`, the signatures are checked here). The result
+    /// is the same as [`Registry::check`]'s.
+    ///
+    /// # Errors
+    ///
+    /// As [`Registry::check`].
+    pub fn check_signed(&self, entry: &[u8], signed: Option<&Signed>) -> Result<Admitted> {
         let (text, _) = peek_note(entry)?;
         let json = text.strip_suffix(b"\n").unwrap_or(&text);
         let schema: SchemaOnly = serde_json::from_slice(json)
@@ -264,7 +282,7 @@ impl Registry {
         if schema.schema == ROSTER_SCHEMA {
             self.check_roster(entry, &text).map(Admitted::Roster)
         } else {
-            self.check_statement(entry, &text)
+            self.check_statement(entry, &text, signed)
         }
     }
 
@@ -304,9 +322,9 @@ impl Registry {
         Ok(roster)
     }
 
-    fn check_statement(&self, entry: &[u8], text: &[u8]) -> Result<Admitted> {
+    fn check_statement(&self, entry: &[u8], text: &[u8], pre: Option<&Signed>) -> Result<Admitted> {
         let statement = Statement::from_text(text)?;
-        let Some((roster, _)) = &self.roster else {
+        let Some((roster, roster_hash)) = &self.roster else {
             return Err(Error::UnknownKey(format!(
                 "no roster is in force, so key {:?} is not registered",
                 statement.sensor
@@ -351,13 +369,18 @@ impl Registry {
         }
         // Verify under every unrevoked roster key: the sensor's own signature is required;
         // further signatures by other parties' operators count as countersignatures.
-        let vkeys: Vec<&str> = roster
-            .keys
-            .iter()
-            .filter(|k| !k.revoked)
-            .map(|k| k.vkey.as_str())
-            .collect();
-        let (_, signed) = open_note(entry, &vkeys)?;
+        let signed = match pre.and_then(|p| p.names_for(roster_hash)) {
+            Some(names) => names.to_vec(),
+            None => {
+                let vkeys: Vec<&str> = roster
+                    .keys
+                    .iter()
+                    .filter(|k| !k.revoked)
+                    .map(|k| k.vkey.as_str())
+                    .collect();
+                open_note(entry, &vkeys)?.1
+            }
+        };
         if !signed.contains(&statement.sensor) {
             return Err(Error::BadSignature(format!(
                 "no valid signature by {:?}",

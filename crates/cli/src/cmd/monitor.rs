@@ -69,10 +69,16 @@ pub enum ClockArg {
     Log,
 }
 
-/// A log read over its HTTP API (tlog-tiles plus the proof endpoints).
+/// A log read over HTTP: the tlog-tiles objects (checkpoint, entry bundles, hash tiles), so a
+/// log served straight from its bucket can be followed. Proofs are computed from the hash tiles
+/// (`tlog::tileproof`) against the root of a checkpoint this source has seen (the log's, or a
+/// peer's handed to [`HttpSource::remember`]); only when that fails is a log server's proof
+/// endpoint asked. Nothing here is trusted: the monitor verifies every proof.
 pub struct HttpSource {
     client: server::client::Client,
     rt: tokio::runtime::Runtime,
+    /// Roots by tree size of the checkpoints seen (unverified; the newest per size).
+    roots: std::collections::HashMap<u64, tlog::Hash>,
 }
 
 impl HttpSource {
@@ -87,7 +93,78 @@ impl HttpSource {
             rt: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?,
+            roots: std::collections::HashMap::new(),
         })
+    }
+
+    /// Notes the size and root of a checkpoint (from a peer) so proofs to it can be computed
+    /// from tiles; a malformed note is ignored here (the monitor reports it).
+    pub fn remember(&mut self, note: &[u8]) {
+        if let Ok((size, root)) = tlog::checkpoint::peek_checkpoint(note) {
+            self.roots.insert(size, root);
+        }
+    }
+
+    /// GETs `tiles` concurrently; the answers in order.
+    fn get_all(&self, tiles: Vec<TilePath>) -> Vec<Result<Vec<u8>, ServerError>> {
+        self.rt.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for (i, tile) in tiles.into_iter().enumerate() {
+                let client = self.client.clone();
+                set.spawn(async move { (i, client.tile(&tile).await) });
+            }
+            let mut out: Vec<Option<Result<Vec<u8>, ServerError>>> = Vec::new();
+            out.resize_with(set.len(), || None);
+            while let Some(joined) = set.join_next().await {
+                match joined {
+                    Ok((i, r)) => {
+                        if let Some(slot) = out.get_mut(i) {
+                            *slot = Some(r);
+                        }
+                    }
+                    // A fetch task that panicked or was cancelled: its slot stays empty.
+                    Err(e) => eprintln!("monitor: a tile fetch failed: {e}"),
+                }
+            }
+            out.into_iter()
+                .map(|r| r.unwrap_or_else(|| Err(ServerError::Unreachable("a tile fetch was lost".into()))))
+                .collect()
+        })
+    }
+
+    /// A proof from the hash tiles of the tree of `size` entries, if its root is known.
+    fn proof_from_tiles(
+        &self,
+        size: u64,
+        prove: impl FnOnce(&Self, tlog::Hash) -> tlog::Result<Vec<tlog::Hash>>,
+    ) -> Result<Vec<tlog::Hash>, SourceError> {
+        let root = self.roots.get(&size).copied().ok_or_else(|| {
+            SourceError::new(
+                SourceErrorKind::Malformed,
+                format!("no checkpoint of size {size} seen to compute a proof from tiles"),
+            )
+        })?;
+        prove(self, root).map_err(|e| match e {
+            tlog::Error::Storage(s) => SourceError::new(SourceErrorKind::Unreachable, s.to_string()),
+            other => SourceError::new(SourceErrorKind::Malformed, other.to_string()),
+        })
+    }
+}
+
+impl tlog::tileproof::TileSource for HttpSource {
+    fn fetch(&self, tiles: &[TilePath]) -> tlog::Result<Vec<Vec<u8>>> {
+        self.get_all(tiles.to_vec())
+            .into_iter()
+            .zip(tiles)
+            .map(|(r, t)| {
+                r.map_err(|e| {
+                    tlog::Error::Storage(tlog::StorageError::Backend {
+                        what: format!("GET {}", t.to_path()),
+                        source: Box::new(e),
+                    })
+                })
+            })
+            .collect()
     }
 }
 
@@ -103,7 +180,9 @@ fn source_error(e: ServerError) -> SourceError {
 
 impl LogSource for HttpSource {
     fn checkpoint(&mut self) -> Result<Vec<u8>, SourceError> {
-        self.rt.block_on(self.client.checkpoint()).map_err(source_error)
+        let note = self.rt.block_on(self.client.checkpoint()).map_err(source_error)?;
+        self.remember(&note);
+        Ok(note)
     }
 
     fn entry_bundle(&mut self, n: u64, tree_size: u64) -> Result<Vec<u8>, SourceError> {
@@ -116,19 +195,66 @@ impl LogSource for HttpSource {
         self.rt.block_on(self.client.tile(&tile)).map_err(source_error)
     }
 
+    fn entry_bundles(
+        &mut self,
+        ns: std::ops::Range<u64>,
+        tree_size: u64,
+    ) -> Result<Vec<Vec<u8>>, SourceError> {
+        // Concurrent GETs (as many as asked for: `verify::monitor::FETCH_AHEAD`), answers in
+        // order.
+        let mut tiles = Vec::new();
+        for n in ns {
+            tiles.push(
+                TilePath::for_tree(TileKind::Entries, n, tree_size).ok_or_else(|| {
+                    SourceError::new(
+                        SourceErrorKind::Malformed,
+                        format!("no entry bundle {n} in a tree of {tree_size} entries"),
+                    )
+                })?,
+            );
+        }
+        self.get_all(tiles)
+            .into_iter()
+            .map(|r| r.map_err(source_error))
+            .collect()
+    }
+
     fn consistency(&mut self, old: u64, new: u64) -> Result<Vec<tlog::Hash>, SourceError> {
-        let p = self
-            .rt
-            .block_on(self.client.consistency(old, Some(new)))
-            .map_err(source_error)?;
+        let tiles = self.proof_from_tiles(new, |s, root| {
+            tlog::tileproof::prove_consistency(s, old, new, root)
+        });
+        let Err(tile_error) = tiles else {
+            return tiles;
+        };
+        // A log server also answers proof requests; a bucket does not.
+        let p = match self.rt.block_on(self.client.consistency(old, Some(new))) {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(SourceError::new(
+                    tile_error.kind,
+                    format!("{tile_error}; and the proof endpoint: {e}"),
+                ));
+            }
+        };
         server::client::parse_hashes(&p.proof).map_err(source_error)
     }
 
     fn inclusion(&mut self, index: u64, size: u64) -> Result<Vec<tlog::Hash>, SourceError> {
-        let p = self
-            .rt
-            .block_on(self.client.inclusion(index, Some(size)))
-            .map_err(source_error)?;
+        let tiles = self.proof_from_tiles(size, |s, root| {
+            tlog::tileproof::prove_inclusion(s, size, root, index)
+        });
+        let Err(tile_error) = tiles else {
+            return tiles;
+        };
+        let p = match self.rt.block_on(self.client.inclusion(index, Some(size))) {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(SourceError::new(
+                    tile_error.kind,
+                    format!("{tile_error}; and the proof endpoint: {e}"),
+                ));
+            }
+        };
         server::client::parse_hashes(&p.proof).map_err(source_error)
     }
 }
@@ -162,6 +288,7 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<ExitCode> {
         }
         for p in &a.peer_checkpoints {
             let note = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            src.remember(&note);
             for alert in m.compare_peer(&mut src, &note)? {
                 alerts += 1;
                 report(&a.out, alerts, &alert)?;
@@ -169,15 +296,18 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<ExitCode> {
         }
         for url in &a.peers {
             match HttpSource::new(url, a.ca.as_deref())?.checkpoint() {
-                Ok(note) => match m.compare_peer(&mut src, &note) {
-                    Ok(found) => {
-                        for alert in found {
-                            alerts += 1;
-                            report(&a.out, alerts, &alert)?;
+                Ok(note) => {
+                    src.remember(&note);
+                    match m.compare_peer(&mut src, &note) {
+                        Ok(found) => {
+                            for alert in found {
+                                alerts += 1;
+                                report(&a.out, alerts, &alert)?;
+                            }
                         }
+                        Err(e) => eprintln!("monitor: peer {url}: {e}"),
                     }
-                    Err(e) => eprintln!("monitor: peer {url}: {e}"),
-                },
+                }
                 Err(e) => eprintln!("monitor: peer {url}: {e}"),
             }
         }
