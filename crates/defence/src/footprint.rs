@@ -459,8 +459,8 @@ pub fn fast_threat(
 /// [`fast_threat`] with the boost of `powered` when given (a table of the same `shape`,
 /// [`crate::threat_boost`]): burn time, burnout height, downrange, speed and boost track of the flown
 /// programme that reaches the target's range; the conic from that burnout point is the one whose
-/// Earth-relative burnout flight-path angle is the flown one. A range outside the table's span is [`Status::OutOfRange`] beyond its far end and
-/// [`Status::NoTrajectory`] below its near end.
+/// Earth-relative burnout flight-path angle is the flown one. A range outside the table's span is
+/// [`Status::OutOfRange`] beyond its far end and [`Status::NoTrajectory`] below its near end.
 pub fn fast_threat_with(
     launch: Geodetic,
     target_lat_deg: f64,
@@ -1437,8 +1437,8 @@ fn rows(
 
 /// The study's per-trajectory engine for one threat (point gravity, every intercept time solved by its
 /// own Lambert minimisation; under the powered model a scenario missile naming a vehicle flies the fast
-/// engine's powered threat, its conic integrated) over every radar and battery, at the first battery's burnout speed: the
-/// reference the fast engine is checked against, and the "naive" cost.
+/// engine's powered threat, its conic integrated) over every radar and battery, at the first battery's
+/// burnout speed: the reference the fast engine is checked against, and the "naive" cost.
 pub fn naive_cell(
     s: &Scenario,
     launch: Geodetic,
