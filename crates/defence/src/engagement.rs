@@ -818,6 +818,23 @@ pub fn engage_network(radars: &[Radar], icpt: &Interceptor, threat: &ThreatTrack
 /// launched after the previous one's intercept plus the kill-assessment time, until the threat is below
 /// the minimum intercept height or has landed (at most the battery's count).
 pub fn shoot_look_shoot(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64, speed_mps: f64) -> u32 {
+    shoot_look_shoot_memo(icpt, threat, commit_s, speed_mps, &mut FlyoutMemo::new())
+}
+
+/// Flyouts of one battery against one threat already computed, by the bits of (earliest launch, intercept
+/// time), both seconds since threat launch: the shoot-look-shoot counts at several speeds from one commit
+/// scan the same intercept times for their first shot.
+pub type FlyoutMemo = std::collections::HashMap<(u64, u64), Option<Flyout>>;
+
+/// [`shoot_look_shoot`] reusing (and filling) `memo`, which must hold flyouts of this battery against this
+/// threat only: the same count, each flyout computed once for all the speeds asked.
+pub fn shoot_look_shoot_memo(
+    icpt: &Interceptor,
+    threat: &ThreatTrack,
+    commit_s: f64,
+    speed_mps: f64,
+    memo: &mut FlyoutMemo,
+) -> u32 {
     let impact = threat.impact_time_s();
     let mut launch = commit_s;
     let mut shots = 0;
@@ -826,7 +843,10 @@ pub fn shoot_look_shoot(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64,
         let mut t = start;
         let mut hit = None;
         while t <= impact {
-            if let Some(f) = flyout(icpt, threat, launch, t)
+            let found = *memo
+                .entry((launch.to_bits(), t.to_bits()))
+                .or_insert_with(|| flyout(icpt, threat, launch, t));
+            if let Some(f) = found
                 && f.required_speed_mps <= speed_mps
             {
                 hit = Some(f);
