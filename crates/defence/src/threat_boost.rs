@@ -23,6 +23,9 @@
 //! study's aimed powered shots ([`crate::engagement::fly_threat_powered`]): time of flight within 8 %,
 //! burnout height and downrange within 25 km.
 //!
+//! Short of the table's nearest range (its smallest tabulated vehicle's maximum range) the nearest
+//! programme's boost is held, as the interceptor's family holds its slowest member.
+//!
 //! Not carried: the Earth's rotation's effect on the burnout geometry (the table is flown due north from
 //! the equator; the conic from the burnout point is on the rotating Earth), the few kilometres of
 //! cross-range of the gravity turn, and J2 on the coast.
