@@ -74,7 +74,7 @@ pub enum BoostModel {
 pub fn threat_boost_words(name: &str) -> &'static str {
     match name {
         "powered" => {
-            "threats fly powered (each missile's rocket: burn time, burnout height, downrange and speed of the programme that reaches the range, from its flown range table; conic from burnout)"
+            "threats fly powered (each missile's rocket: burn time, burnout height, downrange, flight-path angle and boost track of the programme that reaches the range, from its flown range table; conic from burnout)"
         }
         "mixed" => "threats fly powered where their missile names a vehicle, the fixed boost otherwise",
         _ => "threats fly the fixed boost (burn time, burnout height and downrange from the scenario)",

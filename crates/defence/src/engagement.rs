@@ -537,6 +537,37 @@ fn fixed_point<F: Fn(f64) -> Option<(Vec3, f64, f64)>>(
 /// With a powered boost ([`Interceptor::boost`]) the burnout point depends on the burnout speed: the
 /// required speed is the fixed point v = G(b(v)) (see [`crate::boost`]), found by Brent's method.
 pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, t_s: f64) -> Option<Flyout> {
+    flyout_hinted(icpt, threat, earliest_launch_s, t_s, None).map(|(f, _)| f)
+}
+
+/// Half-width of the coast bracket searched around a hint's coast, seconds (a 5 s later intercept moves
+/// the cheapest coast by a few seconds).
+const HINT_COAST_HALF_WIDTH_S: f64 = 40.0;
+/// Step from a hint's burnout speed to the other end of the fixed point's first bracket, m/s.
+const HINT_SPEED_STEP_MPS: f64 = 100.0;
+
+/// Where the previous intercept time's flyout ended: the search at the next one starts there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlyoutHint {
+    /// Cheapest coast, seconds.
+    pub coast_s: f64,
+    /// The burnout-speed fixed point of a powered boost, m/s (`None`: held at an end of the family).
+    pub speed_mps: Option<f64>,
+}
+
+/// [`flyout`] with a warm start from the neighbouring intercept time's flyout: the cheapest coast is
+/// searched within [`HINT_COAST_HALF_WIDTH_S`] of the hint's first (the whole span again when the minimum
+/// lands on that narrow bracket's edge), and a powered boost's fixed point is bracketed from the hint's
+/// speed and one [`HINT_SPEED_STEP_MPS`] away (the family's ends when the root is not between them). The
+/// same answer as without the hint, to the searches' tolerances (1 ms of coast, 1e-4 m/s of speed), from
+/// fewer Lambert solves. Returns the flyout and the hint for the next intercept time.
+pub fn flyout_hinted(
+    icpt: &Interceptor,
+    threat: &ThreatTrack,
+    earliest_launch_s: f64,
+    t_s: f64,
+    hint: Option<FlyoutHint>,
+) -> Option<(Flyout, FlyoutHint)> {
     let (p_in, v_threat) = threat.inertial_at(t_s)?;
     let model = EarthModel::contract();
     let omega = model.omega_rad_per_s;
@@ -576,10 +607,22 @@ pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, 
         let v_rel = s.v1_mps - model.omega().cross(b_in);
         Some((v_rel.norm(), s.v1_mps, s.v2_mps))
     };
-    // The cheapest coast from `b_ecef`: (coast, speed).
+    // The cheapest coast from `b_ecef`: (coast, speed); near the hint's coast first.
+    let guess = hint.map(|h| h.coast_s + INTERCEPT_STEP_S);
     let cheapest = |b_ecef: Vec3| -> (f64, f64) {
         let speed = |coast: f64| solve(b_ecef, coast).map_or(f64::INFINITY, |(v, _, _)| v);
-        let (mut coast, mut v) = brent_min(speed, MIN_COAST_S, coast_max, 1e-3);
+        let near = guess.and_then(|c| {
+            let a = (c - HINT_COAST_HALF_WIDTH_S).max(MIN_COAST_S);
+            let b = (c + HINT_COAST_HALF_WIDTH_S).min(coast_max);
+            if b - a < 1.0 {
+                return None;
+            }
+            let (x, v) = brent_min(speed, a, b, 1e-3);
+            // A minimum on the narrow bracket's inner edge may lie beyond it: search the whole span.
+            let at_edge = (a > MIN_COAST_S && x - a < 0.01) || (b < coast_max && b - x < 0.01);
+            (!at_edge && v.is_finite()).then_some((x, v))
+        });
+        let (mut coast, mut v) = near.unwrap_or_else(|| brent_min(speed, MIN_COAST_S, coast_max, 1e-3));
         let v_end = speed(coast_max);
         if v_end < v {
             (coast, v) = (coast_max, v_end);
@@ -600,18 +643,43 @@ pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, 
                 Some((b, c, v))
             };
             let (lo, hi) = curve.speed_span_mps();
-            let low = at(lo)?;
-            let high = at(hi)?;
-            if low.2 <= lo {
-                // The slowest member that lifts off already suffices: no slower member flies, so the
-                // required speed is its burnout speed (never a speed below the family's span with that
-                // member's burnout point).
-                (low.0, low.1, lo)
-            } else if high.2 > hi {
-                // Beyond the fastest member: its burnout point is held.
-                high
+            // From the hint's speed: a bracket of the root one step wide when it holds one.
+            let hinted = hint.and_then(|h| h.speed_mps).filter(|&v| v > lo && v < hi);
+            let near = match hinted {
+                None => None,
+                Some(v0) => {
+                    let x0 = at(v0)?;
+                    let up = x0.2 - v0 > 0.0;
+                    let v1 = if up {
+                        (v0 + HINT_SPEED_STEP_MPS).min(hi)
+                    } else {
+                        (v0 - HINT_SPEED_STEP_MPS).max(lo)
+                    };
+                    let x1 = at(v1)?;
+                    // G − v changes sign between v0 and v1: the root lies between them.
+                    match (up != (x1.2 - v1 > 0.0), up) {
+                        (true, true) => Some(fixed_point(&at, (v0, x0), (v1, x1))),
+                        (true, false) => Some(fixed_point(&at, (v1, x1), (v0, x0))),
+                        _ => None,
+                    }
+                }
+            };
+            if let Some(found) = near {
+                found?
             } else {
-                fixed_point(&at, (lo, low), (hi, high))?
+                let low = at(lo)?;
+                let high = at(hi)?;
+                if low.2 <= lo {
+                    // The slowest member that lifts off already suffices: no slower member flies, so the
+                    // required speed is its burnout speed (never a speed below the family's span with that
+                    // member's burnout point).
+                    (low.0, low.1, lo)
+                } else if high.2 > hi {
+                    // Beyond the fastest member: its burnout point is held.
+                    high
+                } else {
+                    fixed_point(&at, (lo, low), (hi, high))?
+                }
             }
         }
     };
@@ -626,15 +694,27 @@ pub fn flyout(icpt: &Interceptor, threat: &ThreatTrack, earliest_launch_s: f64, 
         v_inertial_mps: rotate_z(v_depart, -omega * (t_burnout - tb_threat)),
     };
     let burnout = BurnoutState::from_inertial(&model, &aligned);
-    Some(Flyout {
-        intercept_time_s: t_s,
-        required_speed_mps: v,
-        launch_time_s: t_s - coast - icpt.burn_time_s,
-        intercept_alt_m: p_geo.h_m,
-        closing_speed_mps: (v_threat - v_arrive).norm(),
-        burnout_time_s: t_burnout,
-        burnout,
-    })
+    let next = FlyoutHint {
+        coast_s: coast,
+        speed_mps: icpt
+            .boost
+            .as_ref()
+            .map(|c| c.speed_span_mps())
+            .filter(|&(lo, hi)| v > lo && v < hi)
+            .map(|_| v),
+    };
+    Some((
+        Flyout {
+            intercept_time_s: t_s,
+            required_speed_mps: v,
+            launch_time_s: t_s - coast - icpt.burn_time_s,
+            intercept_alt_m: p_geo.h_m,
+            closing_speed_mps: (v_threat - v_arrive).norm(),
+            burnout_time_s: t_burnout,
+            burnout,
+        },
+        next,
+    ))
 }
 
 /// What a battery, cued by a radar, can do against one threat trajectory.
@@ -712,10 +792,16 @@ pub fn engage_network(radars: &[Radar], icpt: &Interceptor, threat: &ThreatTrack
     if let Some(commit) = commit {
         let start = (commit + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
         let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
+        // Each intercept time's search starts where the previous one's ended.
+        let mut hint = None;
         for i in 0..=n {
             let t = start + i as f64 * INTERCEPT_STEP_S;
-            if let Some(f) = flyout(icpt, threat, commit, t) {
-                flyouts.push(f);
+            match flyout_hinted(icpt, threat, commit, t, hint) {
+                Some((f, next)) => {
+                    flyouts.push(f);
+                    hint = Some(next);
+                }
+                None => hint = None,
             }
         }
     }
@@ -732,6 +818,23 @@ pub fn engage_network(radars: &[Radar], icpt: &Interceptor, threat: &ThreatTrack
 /// launched after the previous one's intercept plus the kill-assessment time, until the threat is below
 /// the minimum intercept height or has landed (at most the battery's count).
 pub fn shoot_look_shoot(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64, speed_mps: f64) -> u32 {
+    shoot_look_shoot_memo(icpt, threat, commit_s, speed_mps, &mut FlyoutMemo::new())
+}
+
+/// Flyouts of one battery against one threat already computed, by the bits of (earliest launch, intercept
+/// time), both seconds since threat launch: the shoot-look-shoot counts at several speeds from one commit
+/// scan the same intercept times for their first shot.
+pub type FlyoutMemo = std::collections::HashMap<(u64, u64), Option<Flyout>>;
+
+/// [`shoot_look_shoot`] reusing (and filling) `memo`, which must hold flyouts of this battery against this
+/// threat only: the same count, each flyout computed once for all the speeds asked.
+pub fn shoot_look_shoot_memo(
+    icpt: &Interceptor,
+    threat: &ThreatTrack,
+    commit_s: f64,
+    speed_mps: f64,
+    memo: &mut FlyoutMemo,
+) -> u32 {
     let impact = threat.impact_time_s();
     let mut launch = commit_s;
     let mut shots = 0;
@@ -740,7 +843,10 @@ pub fn shoot_look_shoot(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64,
         let mut t = start;
         let mut hit = None;
         while t <= impact {
-            if let Some(f) = flyout(icpt, threat, launch, t)
+            let found = *memo
+                .entry((launch.to_bits(), t.to_bits()))
+                .or_insert_with(|| flyout(icpt, threat, launch, t));
+            if let Some(f) = found
                 && f.required_speed_mps <= speed_mps
             {
                 hit = Some(f);

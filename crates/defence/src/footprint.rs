@@ -459,8 +459,8 @@ pub fn fast_threat(
 /// [`fast_threat`] with the boost of `powered` when given (a table of the same `shape`,
 /// [`crate::threat_boost`]): burn time, burnout height, downrange, speed and boost track of the flown
 /// programme that reaches the target's range; the conic from that burnout point is the one whose
-/// Earth-relative burnout flight-path angle is the flown one. A range outside the table's span is [`Status::OutOfRange`] beyond its far end and
-/// [`Status::NoTrajectory`] below its near end.
+/// Earth-relative burnout flight-path angle is the flown one. A range beyond the table's far end is
+/// [`Status::OutOfRange`]; below its near end the nearest programme's boost is held.
 pub fn fast_threat_with(
     launch: Geodetic,
     target_lat_deg: f64,
@@ -478,13 +478,13 @@ pub fn fast_threat_with(
     let flown = match powered {
         None => None,
         Some(table) => {
-            let Some(b) = table.at(inv.distance_m) else {
-                return Err(if inv.distance_m > table.range_span_m().1 {
-                    Status::OutOfRange
-                } else {
-                    Status::NoTrajectory
-                });
-            };
+            let (near, far) = table.range_span_m();
+            if inv.distance_m > far {
+                return Err(Status::OutOfRange);
+            }
+            // Short of the table's nearest range (its smallest vehicle's), that programme's boost is held
+            // (as the interceptor's family holds its slowest member); the conic still takes its angle.
+            let b = table.at(inv.distance_m.max(near)).ok_or(Status::NoTrajectory)?;
             missile.burn_time_s = b.burn_time_s;
             missile.burnout_alt_m = b.burnout_alt_m;
             missile.burnout_downrange_m = b.burnout_downrange_m;
@@ -1471,8 +1471,8 @@ fn rows(
 
 /// The study's per-trajectory engine for one threat (point gravity, every intercept time solved by its
 /// own Lambert minimisation; under the powered model a scenario missile naming a vehicle flies the fast
-/// engine's powered threat, its conic integrated) over every radar and battery, at the first battery's burnout speed: the
-/// reference the fast engine is checked against, and the "naive" cost.
+/// engine's powered threat, its conic integrated) over every radar and battery, at the first battery's
+/// burnout speed: the reference the fast engine is checked against, and the "naive" cost.
 pub fn naive_cell(
     s: &Scenario,
     launch: Geodetic,

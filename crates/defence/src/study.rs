@@ -22,8 +22,8 @@ use serde::Serialize;
 
 use crate::boost::{BoostModel, size_interceptor};
 use crate::engagement::{
-    Engagement, Interceptor, Missile, ThreatTrack, engage_network, fly_threat, fly_threat_powered,
-    shoot_look_shoot,
+    Engagement, FlyoutMemo, Interceptor, Missile, ThreatTrack, engage_network, fly_threat,
+    fly_threat_powered, shoot_look_shoot, shoot_look_shoot_memo,
 };
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
@@ -391,18 +391,25 @@ fn cue(
     icpt: &Interceptor,
     battery: &str,
     speeds: &[f64],
-    shots: &dyn Fn(f64, f64) -> u32,
+    shots: &dyn Fn(f64, &[f64]) -> Vec<u32>,
 ) -> Cue {
     let first_alt = e
         .first_detection_s
         .map(|t| geodesy::ecef_to_geodetic(threat.ecef_at(t)).h_m);
-    let windows = speeds
+    let found: Vec<_> = speeds
         .iter()
-        .filter_map(|&v| {
-            let (a, b) = e.window(v)?;
+        .filter_map(|&v| e.window(v).map(|(a, b)| (v, a, b)))
+        .collect();
+    let counts = match e.commit_time_s {
+        Some(c) => shots(c, &found.iter().map(|x| x.0).collect::<Vec<f64>>()),
+        None => vec![0; found.len()],
+    };
+    let windows = found
+        .into_iter()
+        .zip(counts)
+        .map(|((v, a, b), shots)| {
             let p = geodesy::ecef_to_geodetic(threat.ecef_at(a.intercept_time_s));
-            let shots = e.commit_time_s.map_or(0, |c| shots(c, v));
-            Some(Window {
+            Window {
                 speed_mps: v,
                 earliest_intercept_s: a.intercept_time_s,
                 latest_intercept_s: b.intercept_time_s,
@@ -412,7 +419,7 @@ fn cue(
                 intercept_lon_deg: p.lon_deg,
                 shots,
                 battery: battery.to_string(),
-            })
+            }
         })
         .collect();
     Cue {
@@ -523,6 +530,22 @@ pub trait Engage: Sync {
         commit_s: f64,
         speed_mps: f64,
     ) -> u32;
+    /// [`Engage::shots`] at each of `speeds_mps` from the same commit, in order: by default one call
+    /// each.
+    fn shots_at(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        commit_s: f64,
+        speeds_mps: &[f64],
+    ) -> Vec<u32> {
+        speeds_mps
+            .iter()
+            .map(|&v| self.shots(net, battery, icpt, threat, commit_s, v))
+            .collect()
+    }
 }
 
 /// [`Engage`] by computing every time.
@@ -543,6 +566,23 @@ impl Engage for Direct {
         speed_mps: f64,
     ) -> u32 {
         shoot_look_shoot(icpt, threat, commit_s, speed_mps)
+    }
+
+    /// One [`FlyoutMemo`] for all the speeds: their first shots scan the same intercept times.
+    fn shots_at(
+        &self,
+        _: &[Radar],
+        _: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        commit_s: f64,
+        speeds_mps: &[f64],
+    ) -> Vec<u32> {
+        let mut memo = FlyoutMemo::new();
+        speeds_mps
+            .iter()
+            .map(|&v| shoot_look_shoot_memo(icpt, threat, commit_s, v, &mut memo))
+            .collect()
     }
 }
 
@@ -683,7 +723,7 @@ pub fn engage_one(
             .iter()
             .enumerate()
             .map(|(i, (name, icpt))| {
-                let shots = |commit: f64, v: f64| engage.shots(net, i, icpt, &threat, commit, v);
+                let shots = |commit: f64, v: &[f64]| engage.shots_at(net, i, icpt, &threat, commit, v);
                 cue(
                     &engage.engagement(net, i, icpt, &threat),
                     &threat,

@@ -105,7 +105,8 @@ fn map_threats_match_the_studys_aimed_shots_impact_time_within_8_percent_burnout
 }
 
 #[test]
-fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_and_stops_at_the_vehicles_reach() {
+fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_programme_and_stops_at_the_vehicles_reach()
+ {
     let s = europe();
     let m = s
         .missiles
@@ -127,8 +128,25 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_and_stops_at_the_ve
     assert_eq!(mid.profile.at(0.0), (0.0, 0.0));
     let (h, d) = mid.profile.at(1.0);
     assert!((h - mid.burnout_alt_m).abs() < 1e-6 && (d - mid.burnout_downrange_m).abs() < 1e-6);
-    // A grid point beyond the rocket's reach is out of range, whatever the scenario's max range says.
+    // Short of the table's nearest range the nearest programme's boost is held, and the threat lands on
+    // a conic of that programme's flight-path angle.
     let tehran = geo(&s, "Tehran");
+    let short = 0.8 * lo;
+    let p = geodesy::direct(tehran.lat_deg, tehran.lon_deg, 300.0, short).unwrap();
+    let th = fast_threat_with(
+        tehran,
+        p.lat2_deg,
+        p.lon2_deg,
+        Missile::from_def(m),
+        f64::INFINITY,
+        ShapeChoice::MinEnergy,
+        Some(&table),
+    )
+    .unwrap_or_else(|e| panic!("{short} m: {e:?}"));
+    assert_eq!(th.missile.burnout_alt_m, e[0].burnout_alt_m);
+    assert_eq!(th.missile.burnout_downrange_m, e[0].burnout_downrange_m);
+    assert!(th.ballistic_s > 0.0);
+    // A grid point beyond the rocket's reach is out of range, whatever the scenario's max range says.
     let far = fast_threat_with(
         tehran,
         -35.0,
