@@ -780,6 +780,30 @@ pub fn merge_intervals(mut all: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     out
 }
 
+/// The flyouts of `icpt` committed at `commit_s` (seconds since threat launch) against `threat`, one per
+/// sampled intercept time ([`INTERCEPT_STEP_S`] apart, from the earliest the battery can reach to the
+/// impact) that it can reach; each time's search starts where the previous one's ended. Every engagement
+/// ([`engage_network`], the dashboard's prepared study) samples the flyouts through this one function,
+/// so that they agree to the bit.
+pub fn flyouts_after(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64) -> Vec<Flyout> {
+    let impact = threat.impact_time_s();
+    let start = (commit_s + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
+    let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
+    let mut flyouts = Vec::new();
+    let mut hint = None;
+    for i in 0..=n {
+        let t = start + i as f64 * INTERCEPT_STEP_S;
+        match flyout_hinted(icpt, threat, commit_s, t, hint) {
+            Some((f, next)) => {
+                flyouts.push(f);
+                hint = Some(next);
+            }
+            None => hint = None,
+        }
+    }
+    flyouts
+}
+
 /// Cues `icpt` with a network of `radars` against `threat`: whichever radar tracks the warhead first
 /// cues the battery (the radars share their tracks), so the track intervals are the union of every
 /// radar's. With one radar this is [`engage`].
@@ -788,23 +812,7 @@ pub fn engage_network(radars: &[Radar], icpt: &Interceptor, threat: &ThreatTrack
     let intervals = merge_intervals(radars.iter().flat_map(|r| track_intervals(r, threat)).collect());
     let first = intervals.first().map(|iv| iv.0);
     let commit = first.map(|t| t + icpt.commit_delay_s);
-    let mut flyouts = Vec::new();
-    if let Some(commit) = commit {
-        let start = (commit + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
-        let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
-        // Each intercept time's search starts where the previous one's ended.
-        let mut hint = None;
-        for i in 0..=n {
-            let t = start + i as f64 * INTERCEPT_STEP_S;
-            match flyout_hinted(icpt, threat, commit, t, hint) {
-                Some((f, next)) => {
-                    flyouts.push(f);
-                    hint = Some(next);
-                }
-                None => hint = None,
-            }
-        }
-    }
+    let flyouts = commit.map_or_else(Vec::new, |commit| flyouts_after(icpt, threat, commit));
     Engagement {
         first_detection_s: first,
         track_intervals_s: intervals,

@@ -32,8 +32,8 @@ use rayon::prelude::*;
 #[cfg(doc)]
 use crate::engagement::engage_network;
 use crate::engagement::{
-    Engagement, Flyout, INTERCEPT_STEP_S, Interceptor, MIN_COAST_S, ThreatTrack, flyout, merge_intervals,
-    shoot_look_shoot, track_intervals,
+    Engagement, Flyout, Interceptor, ThreatTrack, flyouts_after, merge_intervals, shoot_look_shoot,
+    track_intervals,
 };
 use crate::radar::Radar;
 use crate::scenario::Scenario;
@@ -336,13 +336,7 @@ impl Kept<'_> {
                     commit.to_bits(),
                 );
                 let flyouts = kept(&p.flyouts, MAX_FLYOUTS, key, || {
-                    let start = (commit + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
-                    let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
-                    Arc::new(
-                        (0..=n)
-                            .filter_map(|i| flyout(icpt, threat, commit, start + i as f64 * INTERCEPT_STEP_S))
-                            .collect(),
-                    )
+                    Arc::new(flyouts_after(icpt, threat, commit))
                 });
                 flyouts.to_vec()
             }
