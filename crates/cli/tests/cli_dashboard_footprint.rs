@@ -14,86 +14,13 @@
 //! `scripts/install-test-deps.sh`). Under `CI=true` a missing one fails the test; elsewhere the test
 //! says loudly what is missing and skips.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 mod scratch;
 
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// Whether the checks can run; panics under `CI=true` when they cannot.
-fn browser_ready() -> bool {
-    let mut missing = Vec::new();
-    if !chromium().is_file() {
-        missing.push(format!("{} (Debian chromium)", chromium().display()));
-    }
-    if !Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        missing.push("node (Node.js 20 or later)".into());
-    }
-    if !browser_dir()
-        .join("node_modules/playwright-core/package.json")
-        .is_file()
-    {
-        missing.push(format!(
-            "{}/node_modules/playwright-core (npm ci)",
-            browser_dir().display()
-        ));
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "the dashboard's footprint test needs {}: run `bash scripts/install-test-deps.sh`",
-        missing.join(", ")
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-    eprintln!("\n!!!!!!!! SKIPPED: {message} !!!!!!!!\n");
-    false
-}
-
-/// The dashboard process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Err(e) = self.0.kill() {
-            eprintln!("stopping the dashboard: {e}");
-        }
-        if let Err(e) = self.0.wait() {
-            eprintln!("waiting for the dashboard: {e}");
-        }
-    }
-}
-
-/// Starts `shieldwatch dashboard SCENARIO --listen 127.0.0.1:0` and reads the URL from its line.
-fn start_dashboard(scenario: &Path) -> (Server, String) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
-        .args(["dashboard", scenario.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("dashboard: ")
-        .unwrap_or_else(|| panic!("the first line names the URL: {line:?}"))
-        .to_string();
-    (server, url)
-}
+#[path = "support/browser.rs"]
+mod browser;
 
 /// europe-2008 with its Russian threat family only, written to `file`.
 fn russian_scenario(file: &Path) {
@@ -108,7 +35,7 @@ fn russian_scenario(file: &Path) {
 /// Runs check-footprint.mjs in `mode` and returns what it saw, after the checks common to both modes.
 fn check(url: &str, shots: &Path, mode: &str) -> serde_json::Value {
     let out = Command::new("node")
-        .arg(browser_dir().join("check-footprint.mjs"))
+        .arg(browser::dir().join("check-footprint.mjs"))
         .args([url, shots.to_str().unwrap(), mode])
         .output()
         .unwrap();
@@ -161,13 +88,13 @@ fn check(url: &str, shots: &Path, mode: &str) -> serde_json::Value {
 
 #[test]
 fn footprints_on_demand_with_progress_cancellation_and_a_map_layer_in_chromium() {
-    if !browser_ready() {
+    if !browser::ready("the dashboard's footprint test") {
         return;
     }
     let tmp = scratch::dir("dashboard-footprint");
     let scenario = tmp.join("russia.toml");
     russian_scenario(&scenario);
-    let (_server, url) = start_dashboard(&scenario);
+    let (_server, url) = browser::start_dashboard(&scenario);
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
 
