@@ -8,6 +8,7 @@
 //
 // Usage: node bench-dashboard-load.mjs URL RUNS [verification]
 import { chromium } from "playwright-core";
+import { chromiumArgs } from "./harness.mjs";
 
 const [url, runs = "5", view = "study"] = process.argv.slice(2);
 const verification = view === "verification";
@@ -15,15 +16,7 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
   // SwiftShader's WebGL: the study view's globe comes up as where a GPU is present (more slowly).
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--enable-unsafe-swiftshader",
-    "--use-angle=swiftshader",
-    "--disable-quic",
-    "--disable-background-networking",
-  ],
+  args: chromiumArgs("webgl"),
 });
 const load_ms = [];
 const ready_ms = [];

@@ -17,76 +17,20 @@
 // Prints one JSON object on stdout: {"mode", "map", "refused": text shown, "progress": [{"done", "total",
 // "now"}...], "cancelled": {"status", "done", "total", "after"}, "finished": {"status", "job", "shown",
 // "legend": [...], "count", "off", "on", "changed", "restored", "img", "hidden", "visible"}, "axe": [...],
-// "offsite": [...], "problems": [{"step", "problem"}], "screenshots": [...]}.
+// "offsite": [...], "problems": [{"step", "problem", "url"}], "screenshots": [...]}.
 // Exit status 0 when every step ran (the caller judges what it saw), 1 otherwise.
 
-import { chromium } from "playwright-core";
-import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runChecks, seriousAxeViolations } from "./harness.mjs";
 
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const [url, shotDir, mode] = process.argv.slice(2);
 if (!url || !shotDir || (mode !== "webgl" && mode !== "none")) {
   console.error("usage: node check-footprint.mjs URL SCREENSHOT_DIR webgl|none");
   process.exit(1);
 }
 
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const userDataDir = mkdtempSync(join(tmpdir(), "shieldwatch-chromium-"));
-const local = new Set(["127.0.0.1", "localhost", "[::1]"]);
-const offsite = [];
-const problems = [];
-const screenshots = [];
-let step = "load";
-let context;
-let status = 0;
-const args = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-if (mode === "webgl") args.push("--enable-unsafe-swiftshader", "--use-angle=swiftshader");
-else args.push("--disable-3d-apis");
-try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args,
-    viewport: { width: 1400, height: 1000 },
-  });
-  await context.route("**/*", (route) => {
-    const u = new URL(route.request().url());
-    if ((u.protocol === "http:" || u.protocol === "https:") && !local.has(u.hostname)) {
-      offsite.push(u.href);
-      return route.abort("blockedbyclient");
-    }
-    return route.continue();
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(120000);
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push({ step, problem: `console error: ${m.text()}` });
-  });
-  page.on("pageerror", (e) => problems.push({ step, problem: `page error: ${e.message}` }));
-  page.on("requestfailed", (r) => {
-    if (r.failure()?.errorText !== "net::ERR_ABORTED" || offsite.includes(r.url()))
-      problems.push({ step, problem: `failed request: ${r.url()} (${r.failure()?.errorText})` });
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) problems.push({ step, problem: `HTTP ${r.status()}: ${r.url()}` });
-  });
-  const shot = async (name) => {
-    const file = join(shotDir, `footprint-${mode}-${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-    screenshots.push(file);
-  };
+await runChecks({ graphics: mode, shotDir, shotPrefix: `footprint-${mode}`, timeout: 120000 }, async (s) => {
+  const { page, shot, offsite, problems, screenshots } = s;
   const bar = page.locator("#fp-progress");
   const fpStatus = page.locator("#fp-status");
   const globe = page.locator("#globe");
@@ -102,7 +46,7 @@ try {
   const progress = [];
   let cancelled = null;
   if (mode === "webgl") {
-    step = "refused";
+    s.step = "refused";
     await page.selectOption("#fp-map", "threat-origin");
     await page.fill("#fp-resolution", "0");
     await page.click("#fp-start");
@@ -110,7 +54,7 @@ try {
     refused = await page.locator("#fp-error").textContent();
     await shot("refused");
 
-    step = "cancel";
+    s.step = "cancel";
     await page.selectOption("#fp-map", "defended-area");
     await page.fill("#fp-resolution", "0.2");
     await page.click("#fp-start");
@@ -139,7 +83,7 @@ try {
     await shot("cancelled");
   }
 
-  step = "finish";
+  s.step = "finish";
   await page.selectOption("#fp-map", "threat-origin");
   await page.selectOption("#fp-site", "Berlin");
   await page.fill("#fp-resolution", "2");
@@ -188,22 +132,8 @@ try {
     finished.visible = await page.locator("#fp-map-2d").isVisible();
   }
 
-  step = "axe";
-  await page.addScriptTag({ path: axePath });
-  const axe = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
+  s.step = "axe";
+  const axe = await seriousAxeViolations(page);
 
   console.log(JSON.stringify({ mode, map, refused, progress, cancelled, finished, axe, offsite, problems, screenshots }));
-} catch (e) {
-  console.error(`step ${step}: ${e.message}`);
-  console.error(JSON.stringify({ offsite, problems }));
-  status = 1;
-} finally {
-  await context?.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
-process.exit(status);
+});

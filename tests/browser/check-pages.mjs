@@ -8,11 +8,9 @@
 // Exit status 0 when every file was opened (whatever it showed: the caller judges the problems),
 // 1 when the browser could not be started or a file could not be opened at all.
 
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { launch } from "./harness.mjs";
 
 const [shotDir, ...files] = process.argv.slice(2);
 if (!shotDir || files.length === 0) {
@@ -20,30 +18,14 @@ if (!shotDir || files.length === 0) {
   process.exit(1);
 }
 
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const userDataDir = mkdtempSync(join(tmpdir(), "shieldwatch-chromium-"));
-let context;
+let browser;
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1400, height: 1000 },
-  });
+  browser = await launch();
 } catch (e) {
-  console.error(`cannot start ${executablePath}: ${e.message}`);
-  rmSync(userDataDir, { recursive: true, force: true });
+  console.error(e.message);
   process.exit(1);
 }
+const { context } = browser;
 
 let status = 0;
 for (const [i, file] of files.entries()) {
@@ -113,6 +95,5 @@ for (const [i, file] of files.entries()) {
   console.log(JSON.stringify({ file, screenshot, images: images.count, drawings: images.drawings, problems }));
   await page.close();
 }
-await context.close();
-rmSync(userDataDir, { recursive: true, force: true });
+await browser.close();
 process.exit(status);
