@@ -81,18 +81,12 @@ struct PublishedNote {
 impl Published {
     /// The published checkpoint note, if any.
     pub fn get(&self) -> Option<Arc<Vec<u8>>> {
-        self.inner
-            .read()
-            .ok()
-            .and_then(|g| g.as_ref().map(|p| p.note.clone()))
+        self.read().as_ref().map(|p| p.note.clone())
     }
 
     /// Seconds since the last cosigned checkpoint was published.
     pub fn age_s(&self) -> Option<f64> {
-        self.inner
-            .read()
-            .ok()
-            .and_then(|g| g.as_ref().map(|p| p.at.elapsed().as_secs_f64()))
+        self.read().as_ref().map(|p| p.at.elapsed().as_secs_f64())
     }
 
     /// Tree size of the published checkpoint (0 before the first).
@@ -111,16 +105,24 @@ impl Published {
     }
 
     fn set(&self, note: Vec<u8>, size: u64) {
-        match self.inner.write() {
-            Ok(mut g) => {
-                *g = Some(PublishedNote {
-                    note: Arc::new(note),
-                    at: std::time::Instant::now(),
-                });
-                self.size.send_replace(size);
-            }
-            Err(_) => tracing::error!("published checkpoint lock poisoned; not publishing"),
-        }
+        // A panic elsewhere while the lock was held cannot have left the note half-written: it is
+        // replaced whole, so a poisoned lock still holds a complete note (or none) and is used as is.
+        *self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(PublishedNote {
+            note: Arc::new(note),
+            at: std::time::Instant::now(),
+        });
+        self.size.send_replace(size);
+    }
+
+    /// The published note under the read lock. See [`Published::set`] on a poisoned lock: the
+    /// note is never partly written, so it is read as is rather than taken for "no checkpoint".
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<PublishedNote>> {
+        self.inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
