@@ -323,28 +323,71 @@ impl Conic {
         })
     }
 
-    /// Inertial position (m) at `t_s` seconds after the reference state. `guess` holds the eccentric and
-    /// mean anomalies (radians) of a nearby earlier call, or NaN, and is updated.
-    pub fn position(&self, t_s: f64, guess: &mut (f64, f64)) -> Vec3 {
+    /// Inertial position (m) at `t_s` seconds after the reference state. `guess` holds the solution of
+    /// a nearby earlier call (or [`KeplerGuess::NONE`]) and is updated.
+    ///
+    /// Kepler's equation is solved by Newton's method started from a second-order prediction off the
+    /// guess (one sine and cosine per call when the guess is a few seconds away); once a Newton step is
+    /// below 1e-4 rad, the sine and cosine follow it by their Taylor series (error under 2e-13), and the
+    /// iteration stops when a step is below 1e-11 rad (under a millimetre at these radii).
+    pub fn position(&self, t_s: f64, guess: &mut KeplerGuess) -> Vec3 {
         let m = self.m0_rad + self.n_rad_per_s * t_s;
-        let mut ea = if guess.0.is_finite() {
-            guess.0 + (m - guess.1) / (1.0 - self.e * guess.0.cos())
+        let e = self.e;
+        let dm = m - guess.m_rad;
+        let mut ea = if dm.abs() < 0.5 {
+            // E(M) to second order about the guess: E' = 1/D, E'' = −e sin E / D³, D = 1 − e cos E.
+            let d = 1.0 - e * guess.cos;
+            guess.ea_rad + dm / d - 0.5 * e * guess.sin * dm * dm / (d * d * d)
         } else {
-            m + self.e * m.sin()
+            m + e * m.sin()
         };
         let (mut s, mut c) = ea.sin_cos();
         for _ in 0..30 {
-            let step = (ea - self.e * s - m) / (1.0 - self.e * c);
+            let step = (ea - e * s - m) / (1.0 - e * c);
             ea -= step;
             if step.abs() < 1e-11 {
                 // One more evaluation would move the point by under a millimetre.
                 break;
             }
-            (s, c) = ea.sin_cos();
+            if step.abs() < 1e-4 {
+                // sin(E − δ), cos(E − δ) to second order in δ.
+                let h = 0.5 * step * step;
+                (s, c) = (s - step * c - h * s, c + step * s - h * c);
+            } else {
+                (s, c) = ea.sin_cos();
+            }
         }
-        *guess = (ea, m);
-        self.p_hat * (self.a_m * (c - self.e)) + self.q_hat * (self.b_m * s)
+        *guess = KeplerGuess {
+            ea_rad: ea,
+            m_rad: m,
+            sin: s,
+            cos: c,
+        };
+        self.p_hat * (self.a_m * (c - e)) + self.q_hat * (self.b_m * s)
     }
+}
+
+/// The solution of Kepler's equation at one time of a [`Conic`], kept to start the next nearby call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeplerGuess {
+    /// Eccentric anomaly, radians.
+    pub ea_rad: f64,
+    /// Mean anomaly, radians.
+    pub m_rad: f64,
+    /// sin and cos of the eccentric anomaly.
+    pub sin: f64,
+    /// See `sin`.
+    pub cos: f64,
+}
+
+impl KeplerGuess {
+    /// No earlier solution.
+    pub const NONE: KeplerGuess = KeplerGuess {
+        ea_rad: f64::NAN,
+        m_rad: f64::NAN,
+        sin: f64::NAN,
+        cos: f64::NAN,
+    };
 }
 
 /// A threat flown with a closed-form conic from burnout.
@@ -416,7 +459,7 @@ impl FastThreat {
     }
 
     /// [`FastThreat::ecef_at`] on the ballistic part through [`Conic::position`], with a kept guess.
-    pub fn ecef_fast(&self, t_s: f64, guess: &mut (f64, f64)) -> Vec3 {
+    pub fn ecef_fast(&self, t_s: f64, guess: &mut KeplerGuess) -> Vec3 {
         let tb = self.missile.burn_time_s;
         if t_s < tb {
             return self.ecef_at(t_s);
@@ -594,7 +637,11 @@ pub fn fast_threat_with(
         (ShapeChoice::MinEnergy, None) => minimum_energy()?,
         (ShapeChoice::Lofted | ShapeChoice::Depressed, None) => {
             let t_me = minimum_energy()?;
-            let apogee = |t: f64| orbit_for(t).map_or(f64::NAN, |o| apogee_alt_m(&o, t));
+            let apogee = |t: f64| {
+                solve(t)
+                    .and_then(|v| Conic::new(r1, v, mu))
+                    .map_or(f64::NAN, |c| apogee_alt_m(&c, t))
+            };
             let goal = apogee(t_me)
                 * if shape == ShapeChoice::Lofted {
                     LOFT_FACTOR
@@ -621,9 +668,10 @@ pub fn fast_threat_with(
     // A depressed arc must not meet the ground before the target.
     if shape == ShapeChoice::Depressed {
         let n = 50;
+        let mut guess = KeplerGuess::NONE;
         for k in 1..n {
             let t = t_sol * k as f64 / n as f64;
-            let (r, _) = orbit.state_at(t);
+            let r = conic.position(t, &mut guess);
             if ecef_to_geodetic(rotate_z(r, -model.omega_rad_per_s * t)).h_m < 0.0 {
                 return Err(Status::NoTrajectory);
             }
@@ -643,10 +691,11 @@ pub fn fast_threat_with(
 }
 
 /// Highest geodetic height (m) of the conic between t = 0 and `t_end_s` (Brent on the closed form).
-fn apogee_alt_m(orbit: &KeplerOrbit, t_end_s: f64) -> f64 {
+fn apogee_alt_m(conic: &Conic, t_end_s: f64) -> f64 {
     let w = geodesy::EARTH_ROTATION_RAD_PER_S;
-    let h = |t: f64| {
-        let (r, _) = orbit.state_at(t);
+    let mut guess = KeplerGuess::NONE;
+    let mut h = |t: f64| {
+        let r = conic.position(t, &mut guess);
         ecef_to_geodetic(rotate_z(r, -w * t)).h_m
     };
     let (_, neg) = brent_min(|t| -h(t), 0.0, t_end_s, 1e-2);
@@ -736,7 +785,7 @@ pub fn first_detection_s(radar: &Radar, th: &FastThreat) -> Option<f64> {
     let rcs = th.missile.rcs_m2;
     let impact = th.impact_time_s();
     let quick = QuickRadar::new(radar, rcs);
-    let guess = std::cell::Cell::new((f64::NAN, f64::NAN));
+    let guess = std::cell::Cell::new(KeplerGuess::NONE);
     let seen = |t: f64| {
         let mut g = guess.get();
         let p = th.ecef_fast(t, &mut g);
@@ -864,21 +913,75 @@ fn engage_after(
     // removes samples (and shortens the coast available at the rest): footprints are monotone in every
     // delay and speed by construction.
     let tb = th.missile.burn_time_s;
-    let i0 = ((start - tb) / INTERCEPT_STEP_S).ceil().max(0.0) as usize;
+    let mut i0 = ((start - tb) / INTERCEPT_STEP_S).ceil().max(0.0) as usize;
     let i1 = ((impact - tb) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
-    let mut guess = (f64::NAN, f64::NAN);
-    for i in i0..=i1 {
+    while i0 <= i1 && tb + i0 as f64 * INTERCEPT_STEP_S < start {
+        i0 += 1;
+    }
+    if i0 > i1 {
+        return out;
+    }
+    let at = |i: usize, guess: &mut KeplerGuess| -> Option<(f64, f64)> {
         let t = tb + i as f64 * INTERCEPT_STEP_S;
-        if t < start {
+        let p = th.ecef_fast(t, guess);
+        let h = height_at_least(p, icpt.min_intercept_alt_m)?;
+        let v = table.required_speed_mps(p, t - commit - icpt.burn_time_s)?;
+        Some((v, h))
+    };
+    // Coarse then refine: the samples of even index (and both ends) first; an odd sample between two
+    // coarse ones is evaluated only where it could change the answer, judged with the steepest change
+    // of the required speed seen between coarse samples (twice it, plus 1 m/s, bounds the change over one
+    // step): where its neighbours straddle the assumed speed or an intercept edge, where it could dip
+    // below the assumed speed, or where it could undercut the lowest coarse speed. The answers are the
+    // full grid's wherever the required speed varies no faster than that between two samples.
+    let n = i1 - i0 + 1;
+    let mut guess = KeplerGuess::NONE;
+    let mut vals: Vec<Option<Option<(f64, f64)>>> = vec![None; n];
+    for (k, slot) in vals.iter_mut().enumerate() {
+        let i = i0 + k;
+        if i.is_multiple_of(2) || k == 0 || k == n - 1 {
+            *slot = Some(at(i, &mut guess));
+        }
+    }
+    let mut best = f64::INFINITY;
+    let mut steepest = 0.0_f64;
+    let mut prev: Option<(usize, f64)> = None;
+    for (k, x) in vals.iter().enumerate() {
+        if let Some(Some((v, _))) = x {
+            best = best.min(*v);
+            if let Some((kp, vp)) = prev {
+                steepest = steepest.max((v - vp).abs() / (k - kp) as f64);
+            }
+            prev = Some((k, *v));
+        } else if x.is_some() {
+            prev = None;
+        }
+    }
+    let slack = 2.0 * steepest + 1.0;
+    for k in 1..n.saturating_sub(1) {
+        if vals[k].is_some() {
             continue;
         }
-        let p = th.ecef_fast(t, &mut guess);
-        let Some(h) = height_at_least(p, icpt.min_intercept_alt_m) else {
+        let (a, b) = (vals[k - 1].flatten(), vals[k + 1].flatten());
+        let need = match (a, b) {
+            (None, None) => false,
+            (Some(_), None) | (None, Some(_)) => true,
+            (Some((va, _)), Some((vb, _))) => {
+                let lower = va.max(vb) - slack;
+                (va <= speed_mps) != (vb <= speed_mps)
+                    || (va > speed_mps && vb > speed_mps && lower <= speed_mps)
+                    || lower < best
+            }
+        };
+        if need {
+            vals[k] = Some(at(i0 + k, &mut guess));
+        }
+    }
+    for (k, x) in vals.iter().enumerate() {
+        let Some(Some((v, h))) = *x else {
             continue;
         };
-        let Some(v) = table.required_speed_mps(p, t - commit - icpt.burn_time_s) else {
-            continue;
-        };
+        let t = tb + (i0 + k) as f64 * INTERCEPT_STEP_S;
         if out.crossover.is_none_or(|(c, _, _)| v < c) {
             out.crossover = Some((v, t, h));
         }
@@ -1661,3 +1764,7 @@ pub fn study_maps(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "footprint_scan_tests.rs"]
+mod scan_tests;
