@@ -129,7 +129,7 @@ function renderTrust(host: HTMLElement, v: VerificationView) {
   list.append(el("li", `log key: ${t.log_key}`));
   list.append(el("li", `witness keys (${t.min_cosignatures} cosignature(s) required): ${t.witness_keys.join(", ") || "none"}`));
   list.append(el("li", `roster trust anchors: ${t.anchors.join(", ")}`));
-  list.append(el("li", `agreed rules: ${t.rules} (replayed by shieldwatch verify evidence, not in the browser)`));
+  list.append(el("li", `agreed rules: ${t.rules} (${t.agreed.rules.length} rules: ${t.agreed.rules.map((r) => r.id).join(", ")}), which evidence is replayed through in this browser`));
   host.replaceChildren(p, list);
 }
 
@@ -253,9 +253,9 @@ async function verifyEvidence(result: HTMLElement, a: AlertSummary, trust: Trust
     scope.append(
       "Checked in this browser against the trust file ",
       el("code", trust.path),
-      " alone: the checkpoint's log signature, the witness cosignatures against the quorum, every entry's inclusion proof to the checkpoint's root, that no index of the range is missing, and every entry's signature. The finding itself is not replayed through the agreed rules here: ",
+      " alone, as ",
       el("code", `shieldwatch verify evidence ${a.file} --trust ${trust.path}`),
-      " does that.",
+      " checks it: the checkpoint's log signature, the witness cosignatures against the quorum, every entry's inclusion proof to the checkpoint's root, that no index of the range is missing, every entry's admission (signature, roster, schema, sequence), that the rule is the agreed text, and the replay of the entries through the agreed rules, which must give the finding in every field. What this page cannot replay is said as \"not replayed\" and not verified.",
     );
     const list = el("ul", undefined, { class: "checks" });
     list.append(...report.checks.map(line));
@@ -265,7 +265,7 @@ async function verifyEvidence(result: HTMLElement, a: AlertSummary, trust: Trust
     perList.append(...report.entries.map(line));
     per.append(perList);
     result.replaceChildren(head, reason, scope, list, per);
-    result.dataset.verdict = report.verified ? "verified" : "failed";
+    result.dataset.verdict = report.verified ? "verified" : report.reason?.startsWith("not replayed:") ? "not-replayed" : "failed";
   } catch (e) {
     result.replaceChildren(
       el("h3", `Could not check ${a.file}`),

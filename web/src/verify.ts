@@ -1,25 +1,37 @@
-// The in-browser check of an alert's evidence, trusting only the trust file's keys. It lays out bytes;
-// the cryptography is the browser's own WebCrypto (Ed25519 signatures, SHA-256 hashes).
+// The in-browser check of an alert's evidence, trusting only the trust file's keys and agreed rules. It lays
+// out bytes; the cryptography is the browser's own WebCrypto (Ed25519 signatures, SHA-256 hashes), the rules'
+// CEL is evaluated by @marcbachmann/cel-js (./replay.ts).
 //
-// What it checks, for an evidence bundle (`shieldwatch/evidence/v1`):
+// What it checks, for an evidence bundle (`shieldwatch/evidence/v1`), step for step as `shieldwatch verify
+// evidence` (crates/verify evidence.rs) does:
 // - the checkpoint's log signature (c2sp.org/signed-note: key ID = SHA-256(name || "\n" || 0x01 || key)[:4],
 //   Ed25519 over the note text) and that its origin is the log key's name;
 // - the witness cosignatures (c2sp.org/tlog-cosignature, `cosignature/v1`: Ed25519 over
 //   "cosignature/v1\ntime <T>\n" || note text) of distinct trusted witnesses, at least the quorum;
-// - the same for the previous checkpoint, if the bundle has one, and that it is a prefix of the tree;
+// - the same for the previous checkpoint, if the bundle has one (only for a finding judged at a
+//   checkpoint), and that it is a prefix of the tree;
 // - that the entries are exactly the indexes of the range the bundle calls complete, from the log's first
-//   entry through the accused one (or through the checkpoint's last);
+//   entry through the accused one (through the checkpoint's last for a finding judged at a checkpoint);
 // - every entry's inclusion proof to the checkpoint's root (RFC 6962 / RFC 9162 hashing);
-// - every entry's signature: roster version 1 by all the trust file's anchors, each later roster by all
-//   the authorities of the one before (and chained to it: next version number, SHA-256 of its entry),
-//   each statement by its sensor's key in the roster of the time.
-// What it does not do: replay the entries through the agreed rules and compare the finding, which is
-// `shieldwatch verify evidence`'s job. A bundle that passes here is authentic and complete; whether the
-// finding follows from it is for the replay.
+// - every entry's admission: roster version 1 signed by all the trust file's anchors, each later roster by
+//   all the authorities of the one before (and chained to it: next version number, SHA-256 of its entry),
+//   each statement within the agreed schema in canonical encoding, signed by its sensor's unrevoked key in
+//   the roster of the time, of the key's role, site and silo, with a sequence number above the last;
+// - that the bundle's rule text is the agreed rule of that id, word for word;
+// - the replay: the admitted entries, in index order, through the agreed rules with the bundle's clock,
+//   which must give the bundle's finding in every field (kind, index, summary, sensor, context).
+// What the page cannot replay exactly (a rule outside the CEL subset the agreed rules use, a number beyond
+// 2^53, a forged or over-collection finding, worded by the verifier's own error messages) is reported as
+// "not replayed: <why>" and the bundle as not verified.
 //
 // For log evidence (`shieldwatch/log-evidence/v1`) it checks both checkpoints' log signatures and what the
 // kind of misbehaviour needs (two trees of one size with different roots; one index holding two entries,
 // each proven in one checkpoint; a smaller tree and the lost range).
+
+// "./replay.js" (not "./replay"): the module as emitted, so that the compiled file also runs under Node.js
+// (crates/dashboard/tests/verify_ts.rs); vite and tsc resolve it to replay.ts.
+import { Engine, NotReplayed, Refused, canonicalFinding, findingName, normalRule, sameFinding, statement } from "./replay.js";
+import type { Admitted, AgreedRules, Finding } from "./replay.js";
 
 /** The trust file's keys, as `GET /api/trust` serves them. */
 export interface TrustKeys {
@@ -28,6 +40,8 @@ export interface TrustKeys {
   witness_keys: string[];
   min_cosignatures: number;
   anchors: string[];
+  /** The agreed rules the trust file names: the agreement's parameters and every rule's text. */
+  agreed: AgreedRules;
 }
 
 /** One item checked. `level`: "pass", "fail" or "note" (what is reported without deciding the verdict). */
@@ -202,11 +216,14 @@ async function cosignatures(note: SignedNote, witnessKeys: string[]): Promise<{ 
   return { valid, bad };
 }
 
-async function cosigned(cp: Checkpoint, trust: TrustKeys, what: string): Promise<string> {
+/** The valid cosignatures (names and times) and the newest one's time, Unix s. */
+async function cosigned(cp: Checkpoint, trust: TrustKeys, what: string): Promise<{ by: string; latestS: number }> {
   const { valid, bad } = await cosignatures(cp.note, trust.witness_keys);
   if (valid.length < trust.min_cosignatures)
     throw new Failure(`${what} has ${valid.length} valid witness cosignature(s), ${trust.min_cosignatures} required${bad.length ? ` (${bad.join("; ")})` : ""}`);
-  return valid.map(([n, t]) => `${n} at ${new Date(Number(t) * 1000).toISOString()}`).join(", ");
+  const latest = valid.reduce((m, [, t]) => (t > m ? t : m), 0n);
+  if (latest * 1000n > BigInt(Number.MAX_SAFE_INTEGER)) throw new NotReplayed(`a cosignature time ${latest} is beyond the times this page replays`);
+  return { by: valid.map(([n, t]) => `${n} at ${new Date(Number(t) * 1000).toISOString()}`).join(", "), latestS: Number(latest) };
 }
 
 const leafHash = (entry: Uint8Array) => sha256(concat(new Uint8Array([0x00]), entry));
@@ -288,24 +305,64 @@ async function included(e: ProvenEntry, cp: Checkpoint): Promise<Uint8Array<Arra
   return bytes;
 }
 
+/** A roster key record, as admission needs it. */
+interface KeyRecord {
+  name: string;
+  vkey: string;
+  role: string;
+  site: string;
+  party: string;
+  revoked: boolean;
+  silo?: number;
+}
+
 /** The roster as the signatures need it. */
 interface Roster {
   version: number;
   previous: string;
   authorities: string[];
-  keys: { name: string; vkey: string; revoked: boolean }[];
+  keys: KeyRecord[];
 }
 
-function rosterOf(json: unknown): Roster {
-  if (!isRecord(json) || !Number.isSafeInteger(json.version) || !Array.isArray(json.authorities) || !Array.isArray(json.keys))
+const ROLE_KIND: Record<string, string> = { radar_sensor: "radar", silo_sensor: "silo", inspector: "inspection", operator: "notice" };
+const ROSTER_FIELDS = ["schema", "version", "previous", "issued_ms", "authorities", "keys"];
+const KEY_FIELDS = ["name", "vkey", "role", "site", "party", "revoked", "silo"];
+
+/** The roster, decoded strictly: its fields in canonical order, compact JSON (crates/verify `Roster`). */
+function rosterOf(json: unknown, noteText: string): Roster {
+  const ordered = (x: unknown, fields: string[]) => isRecord(x) && Object.keys(x).every((k, i, ks) => fields.includes(k) && (i === 0 || fields.indexOf(ks[i - 1]) < fields.indexOf(k)));
+  if (
+    !isRecord(json) ||
+    !ordered(json, ROSTER_FIELDS) ||
+    Object.keys(json).length !== ROSTER_FIELDS.length ||
+    !Number.isSafeInteger(json.version) ||
+    (json.version as number) < 1 ||
+    typeof json.previous !== "string" ||
+    !Array.isArray(json.authorities) ||
+    json.authorities.length === 0 ||
+    !json.authorities.every((a) => typeof a === "string") ||
+    !Array.isArray(json.keys)
+  )
     throw new Failure("not a roster");
+  if (`${JSON.stringify(json)}\n` !== noteText) throw new Failure("the roster is not in canonical encoding");
   return {
     version: json.version as number,
-    previous: typeof json.previous === "string" ? json.previous : "",
-    authorities: json.authorities.map(String),
+    previous: json.previous,
+    authorities: json.authorities as string[],
     keys: json.keys.map((k) => {
-      if (!isRecord(k) || typeof k.name !== "string" || typeof k.vkey !== "string") throw new Failure("a roster key is not {name, vkey}");
-      return { name: k.name, vkey: k.vkey, revoked: k.revoked === true };
+      if (
+        !ordered(k, KEY_FIELDS) ||
+        typeof k.name !== "string" ||
+        typeof k.vkey !== "string" ||
+        typeof k.role !== "string" ||
+        !(k.role in ROLE_KIND) ||
+        typeof k.site !== "string" ||
+        typeof k.party !== "string" ||
+        typeof k.revoked !== "boolean" ||
+        !(k.silo === undefined || Number.isSafeInteger(k.silo))
+      )
+        throw new Failure("a roster key is not {name, vkey, role, site, party, revoked, silo?}");
+      return { name: k.name, vkey: k.vkey, role: k.role, site: k.site, party: k.party, revoked: k.revoked, silo: k.silo as number | undefined };
     }),
   };
 }
@@ -320,13 +377,48 @@ async function allSigned(note: SignedNote, vkeys: string[], what: string): Promi
   return null;
 }
 
-/** Checks every entry's signature in log order, with the roster of the time; `accused` is the finding's entry. */
-async function signatures(entries: [number, Uint8Array][], trust: TrustKeys, accused: { index: number; kind: string }, checks: Check[], lines: Map<number, Check[]>) {
+/** Admits a statement as crates/verify `Registry::check` does; returns it with the parties whose keys signed it. */
+async function admitStatement(json: unknown, n: SignedNote, roster: Roster | undefined, lastSeq: Map<string, number>): Promise<{ statement: ReturnType<typeof statement>; parties: string[] }> {
+  const st = statement(json, n.text);
+  const sensor = st.sensor as string;
+  if (roster === undefined) throw new Refused(`no roster is in force, so key ${JSON.stringify(sensor)} is not registered`);
+  const records = roster.keys.filter((k) => k.name === sensor);
+  const rec = records.find((k) => !k.revoked);
+  if (!rec) throw new Refused(records.length ? `${JSON.stringify(sensor)} is revoked in roster version ${roster.version}` : `${JSON.stringify(sensor)} is not in roster version ${roster.version}`);
+  const kind = Object.keys(st.body as object)[0];
+  if (ROLE_KIND[rec.role] !== kind) throw new Refused(`${JSON.stringify(sensor)} is registered as ${rec.role} and cannot sign ${kind} statements`);
+  if (rec.site !== "*" && rec.site !== st.site) throw new Refused(`${JSON.stringify(sensor)} is registered for site ${rec.site}, not ${String(st.site)}`);
+  const silo = kind === "silo" ? (st.body as Record<string, Record<string, unknown>>).silo.silo : undefined;
+  if (rec.silo !== undefined && silo !== undefined && silo !== rec.silo) throw new Refused(`${JSON.stringify(sensor)} is registered for silo ${rec.silo}`);
+  // Every unrevoked roster key's signature line must verify (a bad one refuses the note, as Go's note.Open does).
+  const signed: string[] = [];
+  for (const k of roster.keys.filter((k) => !k.revoked)) {
+    const by = await signedBy(n, await parseKey(k.vkey, "roster key"));
+    if (by === "invalid") throw new Refused(`the signature by ${k.name} does not verify`);
+    if (by === "valid") signed.push(k.name);
+  }
+  if (!signed.includes(sensor)) throw new Refused(`no valid signature by ${JSON.stringify(sensor)}'s key in roster version ${roster.version}`);
+  const last = lastSeq.get(sensor);
+  if (last !== undefined && (st.seq as number) <= last) throw new Refused(`${JSON.stringify(sensor)} seq ${st.seq} is not above the last accepted seq ${last}`, { sensor });
+  const parties = new Set<string>();
+  for (const name of signed) {
+    const r = roster.keys.find((k) => k.name === name && !k.revoked);
+    if (r && (r.name === sensor || r.role === "operator")) parties.add(r.party);
+  }
+  lastSeq.set(sensor, st.seq as number);
+  return { statement: st, parties: [...parties].sort() };
+}
+
+/** Checks every entry's admission in log order, with the roster of the time; `accused` is the finding's
+ * entry. Returns each entry admitted, or why it was refused. */
+async function signatures(entries: [number, Uint8Array][], trust: TrustKeys, accused: { index: number; kind: string }, checks: Check[], lines: Map<number, Check[]>): Promise<(Admitted | Refused)[]> {
   let roster: Roster | undefined;
   let rosterEntry: Uint8Array<ArrayBuffer> | undefined;
+  const lastSeq = new Map<string, number>();
+  const admitted: (Admitted | Refused)[] = [];
   let ok = 0;
   let refused = 0;
-  const note = (i: number, level: Check["level"], detail: string) => lines.get(i)?.push({ item: `entry ${i} signature`, level, detail });
+  const note = (i: number, level: Check["level"], detail: string) => lines.get(i)?.push({ item: `entry ${i} admission`, level, detail });
   for (const [i, bytes] of entries) {
     try {
       let text: string;
@@ -342,91 +434,134 @@ async function signatures(entries: [number, Uint8Array][], trust: TrustKeys, acc
       } catch {
         throw new Failure("the note text is not JSON");
       }
-      if (isRecord(json) && json.schema === ROSTER_SCHEMA) {
-        const r = rosterOf(json);
+      if (!isRecord(json) || typeof json.schema !== "string") throw new Failure("the entry text is not a JSON object with a schema");
+      if (json.schema === ROSTER_SCHEMA) {
         const first = roster === undefined;
         const signers = first ? trust.anchors : roster!.authorities;
         const why = await allSigned(n, signers, first ? "anchor" : "authority");
         if (why !== null) {
-          const message = `roster version ${r.version} is not signed by ${first ? "the trust file's anchors" : "the previous roster's authorities"}: ${why}`;
-          if (first && !(accused.kind === "forged" && accused.index === i))
-            throw Object.assign(new Failure(why), { fatal: true });
+          const message = `roster version ${isRecord(json) ? String(json.version) : "?"} is not signed by ${first ? "the trust file's anchors" : "the previous roster's authorities"}: ${why}`;
+          if (first && !(accused.kind === "forged" && accused.index === i)) throw Object.assign(new Failure(why), { fatal: true });
           throw new Failure(message);
         }
+        const r = rosterOf(json, n.text);
         if (!first) {
           // A later version names the SHA-256 of the previous version's entry and the next number.
           const previous = hex(await sha256(rosterEntry!));
           if (r.previous !== previous || r.version !== roster!.version + 1)
             throw new Failure(`roster version ${r.version} does not follow version ${roster!.version} (it must be version ${roster!.version + 1} and name the previous entry's SHA-256 ${previous})`);
-        }
+        } else if (r.version !== 1 || r.previous !== "") throw new Failure(`the first roster is version ${r.version} naming a previous one; it must be version 1`);
         roster = r;
         rosterEntry = new Uint8Array(bytes);
         ok++;
+        admitted.push({ roster: true });
         note(i, "pass", `roster version ${r.version}, signed by ${first ? "every trust anchor" : "every authority of the previous version"}`);
         continue;
       }
-      if (!isRecord(json) || typeof json.sensor !== "string") throw new Failure("neither a roster nor a statement");
-      if (roster === undefined) throw new Failure(`a statement by ${json.sensor} before any roster`);
-      const rec = roster.keys.find((k) => k.name === json.sensor && !k.revoked);
-      if (!rec) throw new Failure(`${json.sensor} has no unrevoked key in roster version ${roster.version}`);
-      const by = await signedBy(n, await parseKey(rec.vkey, "roster key"));
-      if (by !== "valid") throw new Failure(`${by === "absent" ? "no signature" : "the signature does not verify"} by ${json.sensor}'s key in roster version ${roster.version}`);
+      const a = await admitStatement(json, n, roster, lastSeq);
       ok++;
-      note(i, "pass", `signed by ${json.sensor}'s key (roster version ${roster.version})`);
+      admitted.push(a);
+      note(i, "pass", `${String(json.sensor)} seq ${a.statement.seq}: signed by its key (roster version ${roster!.version}), within the schema${a.parties.length > 1 ? `, countersigned by ${a.parties.join(" and ")}` : ""}`);
     } catch (e) {
-      if (!(e instanceof Failure)) throw e;
+      if (e instanceof NotReplayed) throw e;
+      if (!(e instanceof Failure || e instanceof Refused)) throw e;
       if ((e as Failure & { fatal?: boolean }).fatal) {
         note(i, "fail", e.message);
         throw new Failure(`the roster at entry ${i} is not signed by the trust file's anchors: ${e.message}`);
       }
       refused++;
+      admitted.push(e instanceof Refused ? e : new Refused(e.message));
       const accusedHere = i === accused.index;
-      note(i, "note", `${e.message}: ${accusedHere ? "this is the entry the finding is about" : "the entry is in the log but not admitted (the replay counts it as forged)"}`);
+      note(i, "note", `${e.message}: ${accusedHere ? "this is the entry the finding is about" : "the entry is in the log but not admitted (the replay counts it against the log)"}`);
     }
   }
   checks.push({
-    item: "Entry signatures",
+    item: "Entry admission",
     level: "pass",
-    detail: `${ok} of ${entries.length} entries carry a valid signature (rosters by the trust anchors and then each previous version's authorities, statements by their sensor's key in the roster of the time)${refused ? `; ${refused} do not, listed below` : ""}`,
+    detail: `${ok} of ${entries.length} entries admitted (rosters signed by the trust anchors and then each previous version's authorities; statements within the agreed schema, signed by their sensor's key in the roster of the time, in sequence)${refused ? `; ${refused} are not, listed below` : ""}`,
   });
+  return admitted;
+}
+
+/** Replays the admitted entries through the agreed rules (crates/verify `evidence::verify` step 4). */
+function replay(
+  agreed: AgreedRules,
+  admitted: (Admitted | Refused)[],
+  at: { checkpoint: boolean; size: number; cosignedS: number; previous?: { size: number; cosignedS: number }; clock: "witness" | "log" },
+): { found: Finding[]; engine: Engine } {
+  const engine = new Engine(agreed);
+  const now = (cosignedS: number) => (at.clock === "witness" ? cosignedS * 1000 : engine.latestTimeMs);
+  const found: Finding[] = [];
+  admitted.forEach((a, i) => {
+    if (at.previous && i === at.previous.size) found.push(...engine.checkpoint(at.previous.size, now(at.previous.cosignedS)));
+    found.push(...engine.entry(i, a));
+  });
+  if (at.checkpoint) found.push(...engine.checkpoint(at.size, now(at.cosignedS)));
+  return { found, engine };
+}
+
+const KINDS = ["rule", "forged", "over_collection", "replay", "gap", "clock_integrity", "clock_backwards", "clock_ahead"];
+
+function findingOf(x: unknown): Finding {
+  const f = x;
+  if (
+    !isRecord(f) ||
+    !isRecord(f.kind) ||
+    typeof f.kind.type !== "string" ||
+    !KINDS.includes(f.kind.type) ||
+    (f.kind.type === "rule") !== (typeof f.kind.detail === "string") ||
+    typeof f.summary !== "string" ||
+    !(f.sensor === null || typeof f.sensor === "string") ||
+    !Number.isSafeInteger(f.index) ||
+    !Array.isArray(f.context) ||
+    !f.context.every((c) => Number.isSafeInteger(c))
+  )
+    throw new Failure("the bundle's finding is not {kind, summary, sensor, index, context}");
+  return f as unknown as Finding;
 }
 
 async function evidence(ev: Record<string, unknown>, trust: TrustKeys, logKey: VerifierKey, checks: Check[], lines: Map<number, Check[]>) {
-  const finding = ev.finding;
-  if (!isRecord(finding) || !Number.isSafeInteger(finding.index) || !isRecord(finding.kind) || typeof finding.kind.type !== "string")
-    throw new Failure("the bundle's finding is not {kind, index, …}");
-  const index = finding.index as number;
-  const kind = finding.kind.type === "rule" ? `rule:${String(finding.kind.detail)}` : finding.kind.type;
+  const finding = findingOf(ev.finding);
+  const index = finding.index;
+  const kind = findingName(finding);
   if (typeof ev.checkpoint !== "string") throw new Failure("the bundle has no checkpoint");
+  const agreedRule = finding.kind.type === "rule" ? trust.agreed.rules.find((r) => r.id === finding.kind.detail) : undefined;
+  // Judged at a checkpoint: a checkpoint rule, or a reading dated after the checkpoint's cosignature.
+  const atCheckpoint = finding.kind.type === "clock_ahead" || (agreedRule?.on ?? "statement") === "checkpoint";
 
   const cp = await checkpoint(ev.checkpoint, logKey, "the checkpoint");
   checks.push({ item: "Checkpoint signature", level: "pass", detail: `${cp.origin}, ${cp.size} entries, signed by the trust file's log key` });
-  checks.push({ item: "Witness cosignatures", level: "pass", detail: `${await cosigned(cp, trust, "the checkpoint")} (quorum ${trust.min_cosignatures})` });
+  const cpCosigned = await cosigned(cp, trust, "the checkpoint");
+  checks.push({ item: "Witness cosignatures", level: "pass", detail: `${cpCosigned.by} (quorum ${trust.min_cosignatures})` });
 
-  let previous: Checkpoint | undefined;
-  if (ev.previous_checkpoint !== undefined) {
+  let previous: (Checkpoint & { cosignedS: number }) | undefined;
+  if (ev.previous_checkpoint !== undefined && ev.previous_checkpoint !== null) {
+    if (!atCheckpoint) throw new Failure(`a previous checkpoint is given, but ${kind} is not judged at a checkpoint`);
     if (typeof ev.previous_checkpoint !== "string") throw new Failure("the previous checkpoint is not text");
-    previous = await checkpoint(ev.previous_checkpoint, logKey, "the previous checkpoint");
-    const by = await cosigned(previous, trust, "the previous checkpoint");
-    if (previous.size >= cp.size) throw new Failure(`the previous checkpoint (size ${previous.size}) is not smaller than the checkpoint (size ${cp.size})`);
-    checks.push({ item: "Previous checkpoint", level: "pass", detail: `${previous.size} entries, signed by the log, cosigned by ${by}` });
+    const p = await checkpoint(ev.previous_checkpoint, logKey, "the previous checkpoint");
+    const by = await cosigned(p, trust, "the previous checkpoint");
+    if (p.size >= cp.size) throw new Failure(`the previous checkpoint (size ${p.size}) is not smaller than the checkpoint (size ${cp.size})`);
+    previous = { ...p, cosignedS: by.latestS };
+    checks.push({ item: "Previous checkpoint", level: "pass", detail: `${p.size} entries, signed by the log, cosigned by ${by.by}` });
   }
+  const clock = ev.clock ?? "witness";
+  if (clock !== "witness" && clock !== "log") throw new Failure(`clock ${JSON.stringify(clock)} is neither witness nor log`);
+  if (clock !== "witness" && !atCheckpoint) throw new Failure(`a clock is given, but ${kind} is not judged at a checkpoint`);
 
-  // Completeness: exactly the indexes from..to, from the log's first entry.
+  // Completeness: exactly the indexes 0..to, through the accused entry (or the checkpoint's last).
   const range = ev.complete;
   if (!isRecord(range) || !Number.isSafeInteger(range.from) || !Number.isSafeInteger(range.to)) throw new Failure("the bundle names no complete range");
   const from = range.from as number;
   const to = range.to as number;
   const entries = provenEntries(ev.entries);
-  if (from !== 0) throw new Failure(`the complete range starts at entry ${from}, not at the log's first entry 0`);
-  if (to > cp.size) throw new Failure(`the complete range ${from}..${to} goes beyond the checkpoint of size ${cp.size}`);
-  if (!(index < to && (to === index + 1 || to === cp.size)))
-    throw new Failure(`the complete range ${from}..${to} does not end at the accused entry ${index} nor at the checkpoint's last entry`);
+  const expectedTo = atCheckpoint ? cp.size : index + 1;
+  if (from !== 0 || to !== expectedTo) throw new Failure(`the bundle proves entries ${from}..${to} complete; ${kind} at entry ${index} needs 0..${expectedTo}`);
+  if (expectedTo > cp.size) throw new Failure(`entry ${index} is beyond the checkpoint of size ${cp.size}`);
   if (entries.length !== to - from) throw new Failure(`the bundle holds ${entries.length} entries, the complete range ${from}..${to} has ${to - from}`);
   entries.forEach((e, k) => {
     if (e.index !== from + k) throw new Failure(`entry ${from + k} of the complete range is missing (found entry ${e.index} in its place)`);
   });
-  checks.push({ item: "Range complete", level: "pass", detail: `entries ${from}..${to}: every index present once, in order, from the log's first entry through ${to === index + 1 ? `the accused entry ${index}` : `the checkpoint's last (${to - 1})`}` });
+  checks.push({ item: "Range complete", level: "pass", detail: `entries ${from}..${to}: every index present once, in order, from the log's first entry through ${atCheckpoint ? `the checkpoint's last (${to - 1})` : `the accused entry ${index}`}` });
 
   // Inclusion.
   const bytes: [number, Uint8Array<ArrayBuffer>][] = [];
@@ -449,12 +584,41 @@ async function evidence(ev: Record<string, unknown>, trust: TrustKeys, logKey: V
     checks.push({ item: "Previous checkpoint is a prefix", level: "pass", detail: `the first ${previous.size} entries hash to its root` });
   }
 
-  await signatures(bytes, trust, { index, kind }, checks, lines);
+  // The rule must be the agreed one, word for word; other findings carry none.
+  if (finding.kind.type === "rule") {
+    if (!agreedRule) throw new Failure(`rule ${JSON.stringify(finding.kind.detail)} is not among the agreed rules`);
+    if (normalRule(ev.rule) !== normalRule(agreedRule)) throw new Failure(`rule ${JSON.stringify(finding.kind.detail)} in the bundle differs from the agreed text`);
+    checks.push({ item: "Rule text", level: "pass", detail: `rule ${agreedRule.id} is the agreed text of ${trust.path}: ${agreedRule.when ? `when ${agreedRule.when}, ` : ""}require ${agreedRule.require}` });
+  } else if (ev.rule !== undefined && ev.rule !== null) throw new Failure(`a ${kind} finding carries a rule text`);
+
+  const admitted = await signatures(bytes, trust, { index, kind }, checks, lines);
+
+  // The replay.
+  const { found, engine } = replay(trust.agreed, admitted, { checkpoint: atCheckpoint, size: cp.size, cosignedS: cpCosigned.latestS, previous, clock });
+  if (finding.kind.type === "forged" || finding.kind.type === "over_collection") {
+    const why = engine.unworded.get(index);
+    throw new NotReplayed(
+      why === undefined
+        ? `the replay admits entry ${index}, which the bundle calls ${kind}`
+        : `entry ${index} is refused here too (${why}), but the ${kind} finding's summary is the verifier's own error message, which this page does not reproduce: shieldwatch verify evidence checks it`,
+    );
+  }
+  if (!found.some((f) => sameFinding(f, finding))) {
+    const same = found.find((f) => findingName(f) === kind && f.index === index);
+    throw new Failure(
+      same
+        ? `the bundle's finding differs from the recomputed one: bundle ${JSON.stringify(canonicalFinding(finding))}, recomputed ${JSON.stringify(canonicalFinding(same))}`
+        : `recomputing the finding from the bundled entries does not give ${kind} at entry ${index}`,
+    );
+  }
+  const rules = trust.agreed.rules.length;
   checks.push({
-    item: "The finding",
-    level: "note",
-    detail: `${kind} at entry ${index}: "${String(finding.summary)}". Not replayed here: that the agreed rules give this finding from these entries is checked by shieldwatch verify evidence.`,
+    item: "Rule replay",
+    level: "pass",
+    detail: `the ${admitted.length} entries replayed through the ${rules} agreed rules of ${trust.path}${atCheckpoint ? ` and the checkpoint${previous ? "s" : ""} judged by the ${clock}'s clock` : ""} give this finding in every field: ${kind} at entry ${index}, "${finding.summary}"`,
   });
+  if (finding.kind.type === "rule" && agreedRule?.require.includes("previous_cosigned_ms"))
+    checks.push({ item: "Unproven", level: "note", detail: "that no witness cosigned a checkpoint between the previous checkpoint and this one (witness cosignatures are not in the log)" });
 }
 
 async function logEvidence(ev: Record<string, unknown>, logKey: VerifierKey, checks: Check[]) {
@@ -497,9 +661,13 @@ export async function verifyAlert(bundle: unknown, trust: TrustKeys): Promise<Re
     else if (bundle.schema === LOG_EVIDENCE_SCHEMA) await logEvidence(bundle, logKey, checks);
     else throw new Failure(`schema ${JSON.stringify(bundle.schema)} is not an alert's`);
   } catch (e) {
-    if (!(e instanceof Failure)) throw e;
-    reason = e.message;
-    checks.push({ item: "Failed", level: "fail", detail: e.message });
+    if (e instanceof NotReplayed) {
+      reason = `not replayed: ${e.message}`;
+      checks.push({ item: "Rule replay", level: "fail", detail: reason });
+    } else if (e instanceof Failure) {
+      reason = e.message;
+      checks.push({ item: "Failed", level: "fail", detail: e.message });
+    } else throw e;
   }
   const entries = [...lines.keys()].sort((x, y) => x - y).flatMap((i) => lines.get(i)!);
   return { verified: reason === null, reason, checks, entries };

@@ -7,10 +7,10 @@
 //! the trust file), the sensors' timelines with the withheld readings shown as a gap, a message for the
 //! log that does not answer; every alert's "Verify evidence" says VERIFIED, and tampered copies of a
 //! bundle (an entry's byte, a proof hash, an entry left out, the checkpoint's root, the witness's
-//! cosignature removed) say NOT VERIFIED with the reason. Each verdict is set against
-//! `shieldwatch verify evidence` on the same file: the same, except for a bundle whose finding's summary
-//! was edited, which only the replay of `verify evidence` can refuse (the browser checks signatures,
-//! proofs and completeness, and says so). axe-core finds no serious or critical violation; a route guard
+//! cosignature removed) and doctored accusations (the finding's summary, the rule's expression) say NOT
+//! VERIFIED with the reason, the latter from the page's replay of the agreed rules; the page lists what
+//! it checked, the rule replay among it. Each verdict is set against `shieldwatch verify evidence` on the
+//! same file. axe-core finds no serious or critical violation; a route guard
 //! fails the test if any request leaves the machine; no console error, page error or HTTP error other
 //! than the dead log's 502s. Screenshots are kept under the target directory (the path is printed).
 //!
@@ -167,6 +167,8 @@ fn tampered(ev: &Value) -> Vec<(String, Value, &'static str)> {
 /// The finding's summary edited: signatures, proofs and completeness still hold, only the replay can
 /// refuse it.
 const EDITED_SUMMARY: &str = "alert-9006-tampered-summary.json";
+/// A rule finding's rule expression edited: only the comparison with the agreed rules refuses it.
+const EDITED_RULE: &str = "alert-9007-tampered-rule.json";
 
 #[test]
 fn verification_view_shows_the_log_and_checks_evidence_in_chromium() {
@@ -300,6 +302,17 @@ fn verification_view_shows_the_log_and_checks_evidence_in_chromium() {
         serde_json::to_vec_pretty(&edited).unwrap(),
     )
     .unwrap();
+    let mut rule_alert = originals
+        .iter()
+        .map(|f| serde_json::from_slice::<Value>(&std::fs::read(alerts.join(f)).unwrap()).unwrap())
+        .find(|v| v["finding"]["kind"]["type"] == "rule")
+        .expect("the radar outside its sector is a rule finding");
+    rule_alert["rule"]["require"] = Value::from("true");
+    std::fs::write(
+        alerts.join(EDITED_RULE),
+        serde_json::to_vec_pretty(&rule_alert).unwrap(),
+    )
+    .unwrap();
 
     // What `shieldwatch verify evidence` says of each file.
     let cli_verified = |file: &str| {
@@ -404,13 +417,25 @@ fn verification_view_shows_the_log_and_checks_evidence_in_chromium() {
     let verdicts = seen["verdicts"].as_object().unwrap();
     assert_eq!(
         verdicts.len(),
-        originals.len() + tampers.len() + 1,
+        originals.len() + tampers.len() + 2,
         "{verdicts:?}"
     );
     for f in &originals {
         let v = &verdicts[f.as_str()];
         assert_eq!(v["verdict"], "verified", "{f}: {v}");
-        assert!(v["text"].as_str().unwrap().starts_with("VERIFIED"), "{v}");
+        let text = v["text"].as_str().unwrap();
+        assert!(text.starts_with("VERIFIED"), "{v}");
+        // What was checked, listed.
+        for item in [
+            "Checkpoint signature",
+            "Witness cosignatures",
+            "Range complete",
+            "Inclusion proofs",
+            "Entry admission",
+            "Rule replay",
+        ] {
+            assert!(text.contains(&format!("✓ {item}: ")), "{f}: {item}: {text}");
+        }
         assert!(cli_verified(f), "{f}");
     }
     for (name, _, reason) in &tampers {
@@ -423,11 +448,23 @@ fn verification_view_shows_the_log_and_checks_evidence_in_chromium() {
         );
         assert!(!cli_verified(name), "{name}: verify evidence accepts it");
     }
-    // Outside the browser's checks, and said so: the replay refuses an edited finding.
-    let v = &verdicts[EDITED_SUMMARY];
-    assert_eq!(v["verdict"], "verified", "{v}");
-    assert!(v["text"].as_str().unwrap().contains("Not replayed here"), "{v}");
-    assert!(!cli_verified(EDITED_SUMMARY));
+    // Doctored accusations: the replay refuses an edited finding, the agreed rules an edited rule.
+    for (name, reason) in [
+        (
+            EDITED_SUMMARY,
+            "the bundle's finding differs from the recomputed one",
+        ),
+        (EDITED_RULE, "in the bundle differs from the agreed text"),
+    ] {
+        let v = &verdicts[name];
+        assert_eq!(v["verdict"], "failed", "{name}: {v}");
+        let text = v["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("NOT VERIFIED") && text.contains("Reason: ") && text.contains(reason),
+            "{name}: {text}"
+        );
+        assert!(!cli_verified(name), "{name}: verify evidence accepts it");
+    }
 
     for s in seen["screenshots"].as_array().unwrap() {
         assert!(Path::new(s.as_str().unwrap()).is_file(), "{s}");

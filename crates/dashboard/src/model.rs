@@ -256,8 +256,20 @@ pub struct TrustView {
     pub min_cosignatures: usize,
     /// The roster's trust anchors (they all sign roster version 1).
     pub anchors: Vec<String>,
-    /// The agreed rules (built-in name or path), which only `shieldwatch verify evidence` replays.
+    /// The agreed rules (built-in name or path), as the trust file names them.
     pub rules: String,
+    /// Those rules as `shieldwatch verify evidence` loads them, which the browser replays evidence through.
+    pub agreed: AgreedRules,
+}
+
+/// The agreed rules of a trust file: the agreement's parameters and every rule's text, in file order.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AgreedRules {
+    /// The `[agreement]` table, as JSON (rules see it as `agreement`).
+    pub agreement: serde_json::Value,
+    /// The rules.
+    pub rules: Vec<verify::rules::RuleText>,
 }
 
 /// A check and what it found.

@@ -20,8 +20,8 @@ use verify::statement::Statement;
 
 use crate::DashboardError;
 use crate::model::{
-    AlertSummary, AlertsView, CheckView, CosignatureView, GapView, LogStatus, ReadingView, SensorTimeline,
-    TimelinesView, TrustView, Undecodable, VerificationView,
+    AgreedRules, AlertSummary, AlertsView, CheckView, CosignatureView, GapView, LogStatus, ReadingView,
+    SensorTimeline, TimelinesView, TrustView, Undecodable, VerificationView,
 };
 
 /// What the verification view reads, as given on the command line.
@@ -263,7 +263,7 @@ impl Verification {
 fn load_trust(path: &Path) -> Result<TrustView, ConfigError> {
     // Loaded as `shieldwatch verify evidence` loads it (keys, quorum, rules), so a trust file the
     // verifier refuses is refused here too.
-    verify::evidence::Trust::load(path).map_err(|e| ConfigError(format!("--trust: {e}")))?;
+    let loaded = verify::evidence::Trust::load(path).map_err(|e| ConfigError(format!("--trust: {e}")))?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("--trust {}: cannot read: {e}", path.display())))?;
     let tf: TrustFile = toml::from_str(&text)
@@ -275,6 +275,10 @@ fn load_trust(path: &Path) -> Result<TrustView, ConfigError> {
         min_cosignatures: tf.min_cosignatures,
         anchors: tf.anchors,
         rules: tf.rules,
+        agreed: AgreedRules {
+            agreement: loaded.rules.agreement.clone(),
+            rules: loaded.rules.rules.iter().map(|r| r.text.clone()).collect(),
+        },
     })
 }
 

@@ -24,6 +24,10 @@ fn trust(log_key: &str, witness_keys: Vec<String>) -> TrustView {
         min_cosignatures: 1,
         anchors: Vec::new(),
         rules: "europe-2008".into(),
+        agreed: dashboard::model::AgreedRules {
+            agreement: serde_json::json!({}),
+            rules: Vec::new(),
+        },
     }
 }
 
@@ -241,6 +245,14 @@ async fn bad_requests_get_a_json_message() {
     assert_eq!(s, StatusCode::OK);
     let t: TrustView = serde_json::from_slice(&b).unwrap();
     assert_eq!(t.log_key, log.verifier_key());
+    // The agreed rules as the verifier loads them, for the browser's replay.
+    let agreed = verify::rules::builtin_or_path("europe-2008").unwrap();
+    assert_eq!(t.agreed.agreement, agreed.agreement);
+    assert_eq!(
+        t.agreed.rules,
+        agreed.rules.iter().map(|r| r.text.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(t.agreed.agreement["max_interceptors"], 10);
 
     // Without logs, alerts or trust file: 404s that say what to start the dashboard with.
     let bare = dashboard::router(Scenario::load("europe-2008").unwrap());
