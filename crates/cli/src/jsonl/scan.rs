@@ -9,12 +9,10 @@
 //! character in a string, a number out of range, an `id` that is not an unsigned or negative integer, a
 //! plain string, a boolean or `null`, and on any syntax error.
 //!
-//! Numbers are read into an `f64` correctly rounded, as `serde_json` reads them (its `float_roundtrip`
-//! feature is on): a decimal mantissa of at most 2^53 with a power of ten up to 10^22 is one exact
-//! IEEE multiplication or division (Clinger's fast path, exact since both operands are); anything else
-//! is handed, already checked against JSON's grammar, to the standard library's `f64::from_str`
-//! (correctly rounded: Eisel–Lemire with a big-decimal fallback). The differential tests hold this
-//! reader to `serde_json` value by value and line by line.
+//! Numbers are checked against JSON's grammar here and their text handed to the standard library's
+//! `f64::from_str` (correctly rounded: Eisel–Lemire with a big-decimal fallback), which gives the bits
+//! `serde_json` gives (its `float_roundtrip` feature is on, so it rounds correctly too). The
+//! differential tests hold this reader to `serde_json` value by value and line by line.
 
 use super::Id;
 
@@ -38,60 +36,6 @@ const STRING_STOP: [bool; 256] = {
     t[b'\\' as usize] = true;
     t
 };
-
-/// 10^0 to 10^21 as integers.
-const POW10_U128: [u128; 22] = {
-    let mut t = [1u128; 22];
-    let mut k = 1;
-    while k < 22 {
-        t[k] = t[k - 1] * 10;
-        k += 1;
-    }
-    t
-};
-
-/// Powers of ten an `f64` holds exactly.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-    1e19, 1e20, 1e21, 1e22,
-];
-
-/// The nearest `f64` to `mantissa` × 10^`exp10`, computed exactly where one rounding suffices; `None`
-/// elsewhere (the caller then uses the standard library's parser).
-fn from_parts(mantissa: u64, exp10: i64) -> Option<f64> {
-    if mantissa == 0 {
-        return Some(0.0);
-    }
-    if mantissa <= 1 << 53 && (-22..=22).contains(&exp10) {
-        // Clinger's fast path: both operands exact, so the one rounding is the correct one.
-        let m = mantissa as f64;
-        return Some(if exp10 < 0 {
-            m / POW10[exp10.unsigned_abs() as usize]
-        } else {
-            m * POW10[exp10 as usize]
-        });
-    }
-    if (0..=19).contains(&exp10) {
-        // The product is an exact integer below 2^128, and the conversion rounds it once (to nearest,
-        // ties to even).
-        return Some((u128::from(mantissa) * POW10_U128[exp10 as usize]) as f64);
-    }
-    if (-21..0).contains(&exp10) {
-        // The quotient of the mantissa, shifted to the top of 128 bits, by 10^k (k ≤ 21, so below 2^70)
-        // has at least 57 significant bits; the remainder's being non-zero is folded into its lowest
-        // bit (a sticky bit below the rounding position), so that the conversion's one rounding (to
-        // nearest, ties to even) is that of the exact quotient. The power-of-two scaling back is exact:
-        // the result is far from the subnormal range.
-        let shift = 64 + mantissa.leading_zeros();
-        let numerator = u128::from(mantissa) << shift;
-        let divisor = POW10_U128[exp10.unsigned_abs() as usize];
-        let quotient = numerator / divisor;
-        let sticky = u128::from(numerator - quotient * divisor != 0);
-        let scale = f64::from_bits(u64::from(1023 - shift) << 52);
-        return Some((quotient | sticky) as f64 * scale);
-    }
-    None
-}
 
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `text`.
@@ -186,94 +130,46 @@ impl<'a> Scanner<'a> {
         Some(n)
     }
 
-    /// The digits at the position (none or more), accumulated into `m` modulo 2^64; returns how many.
-    fn digit_run(&mut self, m: &mut u64) -> usize {
-        let b = self.bytes;
-        let start = self.pos;
-        let mut i = start;
-        // Eight digits at a time (the SWAR technique of Lemire's fast_float): all eight bytes are
-        // digits when each byte's high nibble is 3 and adding 6 does not carry out of its low nibble.
-        while let Some(chunk) = b.get(i..i + 8) {
-            let v = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if (v & 0xF0F0_F0F0_F0F0_F0F0) != 0x3030_3030_3030_3030
-                || (v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) != 0x3030_3030_3030_3030
-            {
-                break;
-            }
-            // The eight digits as one number: pairs, then quads, then the eight.
-            let d = v - 0x3030_3030_3030_3030;
-            let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
-            let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
-            let d = d.wrapping_mul(10_000) + (d >> 32);
-            *m = m.wrapping_mul(100_000_000).wrapping_add(d & 0xFFFF_FFFF);
-            i += 8;
-        }
-        while let Some(&c @ b'0'..=b'9') = b.get(i) {
-            *m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
-            i += 1;
-        }
-        self.pos = i;
-        i - start
+    /// Skips the digits at the position (none or more); returns how many.
+    fn digit_run(&mut self) -> usize {
+        let n = self.bytes[self.pos..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        self.pos += n;
+        n
     }
 
     /// A JSON number as the nearest `f64` (`None` when it is not a JSON number or out of range).
     pub fn f64(&mut self) -> Option<f64> {
         self.skip_ws();
         let start = self.pos;
-        let negative = self.peek() == Some(b'-');
-        if negative {
+        if self.peek() == Some(b'-') {
             self.pos += 1;
         }
-        // Every digit of the mantissa (modulo 2^64: exact while there are at most 19), how many, and
-        // the power of ten that scales it.
-        let mut mantissa: u64 = 0;
-        let int_start = self.pos;
-        let mut digits = self.digit_run(&mut mantissa);
-        // JSON: at least one digit, and no leading zero.
-        if digits == 0 || (digits > 1 && self.bytes[int_start] == b'0') {
+        // JSON: at least one digit, no leading zero; a fraction and an exponent have digits.
+        let int = self.digit_run();
+        if int == 0 || (int > 1 && self.bytes[self.pos - int] == b'0') {
             return None;
         }
-        let mut exp10: i64 = 0;
         if self.peek() == Some(b'.') {
             self.pos += 1;
-            let fraction = self.digit_run(&mut mantissa);
-            if fraction == 0 {
+            if self.digit_run() == 0 {
                 return None;
             }
-            digits += fraction;
-            exp10 = -(fraction as i64);
         }
         if let Some(b'e' | b'E') = self.peek() {
             self.pos += 1;
-            let exp_negative = match self.peek() {
-                Some(b'-') => {
-                    self.pos += 1;
-                    true
-                }
-                Some(b'+') => {
-                    self.pos += 1;
-                    false
-                }
-                _ => false,
-            };
-            let mut e: u64 = 0;
-            let n = self.digit_run(&mut e);
-            // Exponents of more than four digits are left to serde_json.
-            if n == 0 || n > 4 {
+            if let Some(b'-' | b'+') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digit_run() == 0 {
                 return None;
             }
-            exp10 += if exp_negative { -(e as i64) } else { e as i64 };
         }
-        let x = if digits <= 19 {
-            match from_parts(mantissa, exp10) {
-                Some(x) => x,
-                None => self.text.get(start..self.pos)?.parse::<f64>().ok()?.abs(),
-            }
-        } else {
-            self.text.get(start..self.pos)?.parse::<f64>().ok()?.abs()
-        };
+        let x: f64 = self.text.get(start..self.pos)?.parse().ok()?;
         // serde_json rejects a number that rounds to infinity.
-        x.is_finite().then_some(if negative { -x } else { x })
+        x.is_finite().then_some(x)
     }
 
     /// An array of three numbers.
