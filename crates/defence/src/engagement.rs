@@ -830,12 +830,18 @@ pub fn shoot_look_shoot(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64,
 }
 
 /// Flyouts of one battery against one threat already computed, by the bits of (earliest launch, intercept
-/// time), both seconds since threat launch: the shoot-look-shoot counts at several speeds from one commit
-/// scan the same intercept times for their first shot.
-pub type FlyoutMemo = std::collections::HashMap<(u64, u64), Option<Flyout>>;
+/// time), both seconds since threat launch, with the hint they hand to the next intercept time: the
+/// shoot-look-shoot counts at several speeds from one commit scan the same intercept times for their first
+/// shot.
+pub type FlyoutMemo = std::collections::HashMap<(u64, u64), Option<(Flyout, FlyoutHint)>>;
 
 /// [`shoot_look_shoot`] reusing (and filling) `memo`, which must hold flyouts of this battery against this
 /// threat only: the same count, each flyout computed once for all the speeds asked.
+///
+/// Each shot scans its intercept times as [`flyouts_after`] does, every search started from the previous
+/// time's flyout ([`flyout_hinted`]; afresh after a time without one). A time's flyout therefore depends
+/// only on the shot's earliest launch and on the times before it in the same scan, never on the speed or
+/// on what the memo already held: the count is the same with or without a memo.
 pub fn shoot_look_shoot_memo(
     icpt: &Interceptor,
     threat: &ThreatTrack,
@@ -850,11 +856,13 @@ pub fn shoot_look_shoot_memo(
         let start = (launch + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
         let mut t = start;
         let mut hit = None;
+        let mut hint = None;
         while t <= impact {
             let found = *memo
                 .entry((launch.to_bits(), t.to_bits()))
-                .or_insert_with(|| flyout(icpt, threat, launch, t));
-            if let Some(f) = found
+                .or_insert_with(|| flyout_hinted(icpt, threat, launch, t, hint));
+            hint = found.map(|(_, h)| h);
+            if let Some((f, _)) = found
                 && f.required_speed_mps <= speed_mps
             {
                 hit = Some(f);
