@@ -159,3 +159,45 @@ fn free_flight_time_and_speed_match_hand_calculation() {
     let tof = t.trajectory.time_of_flight_s();
     assert!((tof - t_hand).abs() / t_hand < 0.05, "{tof} vs hand {t_hand}");
 }
+
+/// Shoot-look-shoot counts through one memo of flyouts, the speeds asked in either order, equal the counts
+/// computed afresh at each speed: a memoised flyout (with the warm start it hands on) depends only on
+/// its shot's earliest launch and the times before it, never on which speed's scan flew it first.
+#[test]
+fn shoot_look_shoot_counts_do_not_depend_on_the_memo_or_the_order_of_speeds() {
+    use defence::engagement::{FlyoutMemo, shoot_look_shoot, shoot_look_shoot_memo};
+    let s = setup();
+    let speeds = [3000.0, 4500.0, 5400.0, 6300.0, 7700.0, 9000.0];
+    let mut counted = 0;
+    for (from, to, m) in [
+        ("Kozelsk", "Washington", "Russian ICBM"),
+        ("Semnan", "Berlin", "Iranian IRBM"),
+    ] {
+        let t = threat(&s, from, to, m);
+        let commit = engage(&s.radar, &s.icpt, &t).commit_time_s.expect("tracked");
+        let fresh: Vec<u32> = speeds
+            .iter()
+            .map(|&v| shoot_look_shoot(&s.icpt, &t, commit, v))
+            .collect();
+        let mut memo = FlyoutMemo::new();
+        let up: Vec<u32> = speeds
+            .iter()
+            .map(|&v| shoot_look_shoot_memo(&s.icpt, &t, commit, v, &mut memo))
+            .collect();
+        let mut memo = FlyoutMemo::new();
+        let mut down: Vec<u32> = speeds
+            .iter()
+            .rev()
+            .map(|&v| shoot_look_shoot_memo(&s.icpt, &t, commit, v, &mut memo))
+            .collect();
+        down.reverse();
+        assert_eq!(fresh, up, "{from} → {to}");
+        assert_eq!(fresh, down, "{from} → {to}");
+        assert!(fresh.windows(2).all(|w| w[0] <= w[1]), "{from} → {to}: {fresh:?}");
+        counted += fresh.iter().filter(|&&n| n > 1).count();
+    }
+    assert!(
+        counted > 0,
+        "no speed fires more than one shot: the later shots are untested"
+    );
+}
