@@ -520,7 +520,20 @@ function findingOf(x: unknown): Finding {
   return f as unknown as Finding;
 }
 
+/** Fields outside the bundle's schema (which the verifier's strict decoding refuses). */
+function unknownFields(ev: Record<string, unknown>): string[] {
+  const known = (x: unknown, fields: string[], at: string) => (isRecord(x) ? Object.keys(x).filter((k) => !fields.includes(k)).map((k) => `${at}${k}`) : []);
+  return [
+    ...known(ev, ["schema", "finding", "rule", "checkpoint", "previous_checkpoint", "clock", "complete", "entries"], ""),
+    ...known(ev.finding, ["kind", "summary", "sensor", "index", "context"], "finding."),
+    ...known(ev.complete, ["from", "to"], "complete."),
+    ...(Array.isArray(ev.entries) ? ev.entries.flatMap((e, i) => known(e, ["index", "entry", "proof"], `entries[${i}].`)) : []),
+  ];
+}
+
 async function evidence(ev: Record<string, unknown>, trust: TrustKeys, logKey: VerifierKey, checks: Check[], lines: Map<number, Check[]>) {
+  const unknown = unknownFields(ev);
+  if (unknown.length) throw new Failure(`the bundle has fields outside its schema: ${unknown.slice(0, 5).join(", ")}`);
   const finding = findingOf(ev.finding);
   const index = finding.index;
   const kind = findingName(finding);

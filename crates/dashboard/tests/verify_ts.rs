@@ -343,6 +343,15 @@ fn the_typescript_verifier_gives_the_verify_crates_verdicts() {
     v["entries"].as_array_mut().unwrap().truncate(k + 1);
     add("evidence: claimed index", v, &trust, &rules, Expect::Same);
     let mut v = ev.clone();
+    v["finding"]["confirmed_by"] = json!("an inspector");
+    add(
+        "evidence: a field added to the finding",
+        v,
+        &trust,
+        &rules,
+        Expect::SameVerdict,
+    );
+    let mut v = ev.clone();
     v["finding"]["kind"] = json!({"type": "clock_backwards"});
     add("evidence: claimed kind", v, &trust, &rules, Expect::Same);
 
@@ -569,9 +578,10 @@ fn the_typescript_verifier_gives_the_verify_crates_verdicts() {
                     .collect(),
                 rules: Arc::clone(&c.rules),
             };
-            verify(&serde_json::from_value(c.bundle.clone()).unwrap(), &trust)
-                .map(|_| ())
+            // As `verify evidence` reads a file: strictly (a field outside the schema is refused).
+            serde_json::from_value::<verify::evidence::Evidence>(c.bundle.clone())
                 .map_err(|e| e.to_string())
+                .and_then(|ev| verify(&ev, &trust).map(|_| ()).map_err(|e| e.to_string()))
         } else {
             verify_log_evidence(&serde_json::from_value(c.bundle.clone()).unwrap(), &log_key)
                 .map_err(|e| e.to_string())

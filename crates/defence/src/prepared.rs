@@ -16,9 +16,13 @@
 //!   [`engage_network`] does): each radar's track intervals, by the radar and the warhead RCS; the
 //!   flyouts at every sampled intercept time, by the battery and its commit time (first detection plus
 //!   commit delay), whatever radar or RCS gave it;
-//! - each shoot-look-shoot count, by the same and the speed.
+//! - each shoot-look-shoot count, by the same and the speed; and the flyouts those counts scan, by the
+//!   trajectory and the battery's parameters but its burnout speed alone (a flyout from a given earliest
+//!   launch to a given intercept time depends on neither the speed asked nor the commit time), so every
+//!   count at any speed shares them ([`shoot_look_shoot_memo`], as `shieldwatch study` shares them among
+//!   the speeds of one commit).
 //!
-//! So a change of burnout speed counts shoot-look-shoot at the new speed only; a change of a radar's
+//! So a change of burnout speed counts shoot-look-shoot at the new speed only, from flyouts mostly kept; a change of a radar's
 //! range or field of regard within its disputed range scans that radar anew and flies out anew only
 //! where the first detection moved (the most capable radar, at the range's end, is unchanged); a change
 //! of RCS does the same for the missile's trajectories; a change of commit delay flies every battery out
@@ -32,8 +36,8 @@ use rayon::prelude::*;
 #[cfg(doc)]
 use crate::engagement::engage_network;
 use crate::engagement::{
-    Engagement, Flyout, Interceptor, ThreatTrack, flyouts_after, merge_intervals, shoot_look_shoot,
-    track_intervals,
+    Engagement, Flyout, FlyoutMemo, Interceptor, ThreatTrack, flyouts_after, merge_intervals,
+    shoot_look_shoot_memo, track_intervals,
 };
 use crate::radar::Radar;
 use crate::scenario::Scenario;
@@ -49,6 +53,10 @@ const MAX_FLYOUTS: usize = 4096;
 const MAX_SHOTS: usize = 65536;
 /// Battery set-ups kept before that cache is emptied.
 const MAX_BATTERIES: usize = 16;
+/// Shoot-look-shoot flyout memos (one per trajectory and battery set-up) kept before that cache is emptied.
+const MAX_MEMOS: usize = 4096;
+/// Flyouts one memo holds before it is emptied (about 150 B each).
+const MAX_MEMO_FLYOUTS: usize = 65536;
 
 /// Why a prepared study has no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -76,6 +84,7 @@ pub struct Prepared {
     intervals: Mutex<HashMap<IntervalKey, Arc<Intervals>>>,
     flyouts: Mutex<HashMap<FlyoutKey, Arc<Vec<Flyout>>>>,
     shots: Mutex<HashMap<(String, u64, u64), u32>>,
+    memos: Mutex<HashMap<MemoKey, Arc<Mutex<FlyoutMemo>>>>,
 }
 
 /// A radar's track intervals are kept by trajectory (its index in the plan), radar (as text) and warhead
@@ -86,6 +95,9 @@ type Intervals = Vec<(f64, f64)>;
 /// Flyouts are kept by trajectory, battery (its index and its parameters but the burnout speed, as text)
 /// and commit time (bits of the f64, seconds since threat launch).
 type FlyoutKey = (usize, usize, String, u64);
+/// Shoot-look-shoot's flyouts are kept by trajectory and battery (its index and its parameters but the
+/// burnout speed, as text).
+type MemoKey = (usize, usize, String);
 
 /// A value from `cache` under `key`, or computed by `f` and kept (the cache emptied first when it holds
 /// `max`). A poisoned lock computes without the cache ([`Kept::failed`] reports it afterwards).
@@ -184,6 +196,7 @@ impl Prepared {
             intervals: Mutex::new(HashMap::new()),
             flyouts: Mutex::new(HashMap::new()),
             shots: Mutex::new(HashMap::new()),
+            memos: Mutex::new(HashMap::new()),
         })
     }
 
@@ -303,6 +316,7 @@ impl Kept<'_> {
         drop(lock(&self.prepared.intervals, "track-interval")?);
         drop(lock(&self.prepared.flyouts, "flyout")?);
         drop(lock(&self.prepared.shots, "shoot-look-shoot")?);
+        drop(lock(&self.prepared.memos, "shoot-look-shoot flyout")?);
         Ok(())
     }
 
@@ -381,7 +395,24 @@ impl Engage for Kept<'_> {
             speed_mps.to_bits(),
         );
         kept(&self.prepared.shots, MAX_SHOTS, key, || {
-            shoot_look_shoot(icpt, threat, commit_s, speed_mps)
+            let memo = kept(
+                &self.prepared.memos,
+                MAX_MEMOS,
+                (self.index, battery, self.battery_key.to_string()),
+                || Arc::new(Mutex::new(FlyoutMemo::new())),
+            );
+            // One trajectory is engaged by one task at a time, so this lock is not contended. A memo
+            // poisoned by a panic in an earlier count may lack that count's flyouts but holds no wrong
+            // one (each is inserted whole): it is emptied and used.
+            let mut memo = memo.lock().unwrap_or_else(|poisoned| {
+                let mut m = poisoned.into_inner();
+                m.clear();
+                m
+            });
+            if memo.len() >= MAX_MEMO_FLYOUTS {
+                memo.clear();
+            }
+            shoot_look_shoot_memo(icpt, threat, commit_s, speed_mps, &mut memo)
         })
     }
 }
