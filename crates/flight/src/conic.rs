@@ -41,6 +41,10 @@ pub const UNIMODAL_AE_M: f64 = 300e3;
 const TAYLOR_FINISH_S: f64 = 2e-3;
 /// Convergence of the impact march, radians of eccentric anomaly (~1e−10 s of flight).
 const MARCH_TOL_RAD: f64 = 1e-13;
+/// The impact march's last step, when this short (radians of eccentric anomaly, ~1e−4 s of flight), is
+/// applied by Taylor's formula to the last evaluation: near the root the steps are Newton's, so the root
+/// is then known to ~1e−14 rad, and the point there to ~|j| dt³/6, far below a nanometre.
+const MARCH_FINISH_RAD: f64 = 1e-7;
 /// Spacing of the height-rate samples on a nearly circular conic, radians of eccentric anomaly.
 const SAMPLE_RAD: f64 = 0.02;
 
@@ -74,6 +78,20 @@ impl Conic<'_> {
     fn at(&self, psi: f64) -> Point {
         let (t_s, r, v, rn) = self.orbit.at_chi(self.sqrt_a * psi);
         Point { t_s, r, v, rn }
+    }
+
+    /// The point `dpsi` (radians, a short step) after `p`, by Taylor's formula in time under point
+    /// gravity: r + v dt + g dt²/2, v + g dt, with dt = dpsi · dt/dψ at `p`.
+    fn taylor(&self, p: &Point, dpsi: f64) -> Point {
+        let dt = dpsi * p.rn * self.dt_dpsi_per_m;
+        let g = p.r * (-self.model.mu_m3ps2 / (p.rn * p.rn * p.rn));
+        let r = p.r + p.v * dt + g * (0.5 * dt * dt);
+        Point {
+            t_s: p.t_s + dt,
+            r,
+            v: p.v + g * dt,
+            rn: r.norm(),
+        }
     }
 
     /// E and dE/dψ at `p`.
@@ -110,9 +128,9 @@ impl Conic<'_> {
                 if !step.is_finite() {
                     return None;
                 }
-                if above && step <= MARCH_TOL_RAD {
+                if above && step <= MARCH_FINISH_RAD {
                     let psi_root = psi + step;
-                    return (psi_root <= end).then(|| (psi_root, self.at(psi_root)));
+                    return (psi_root <= end).then(|| (psi_root, self.taylor(&p, step)));
                 }
                 psi += step;
             }

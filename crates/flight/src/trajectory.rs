@@ -141,6 +141,9 @@ pub struct Trajectory {
     model: EarthModel,
     gravity: Gravity,
     burnout: InertialState,
+    /// The burnout sub-point as given, when the flight started from a geodetic burnout state (the ground
+    /// geodesic of [`Trajectory::summary`] leaves from it; else it is found from the inertial position).
+    start: Option<Geodetic>,
     path: Path,
     impact: Event,
     apogee: Event,
@@ -158,7 +161,13 @@ pub fn propagate_with(
     options: &Options,
 ) -> Result<Trajectory, Error> {
     burnout.validate()?;
-    propagate_inertial(&burnout.to_inertial(&options.model), gravity, options)
+    let mut traj = propagate_inertial(&burnout.to_inertial(&options.model), gravity, options)?;
+    traj.start = Some(Geodetic {
+        lat_deg: burnout.lat_deg,
+        lon_deg: burnout.lon_deg,
+        h_m: burnout.alt_m,
+    });
+    Ok(traj)
 }
 
 /// Propagates an inertial state at burnout (t = 0, frames coincide) to impact.
@@ -229,6 +238,7 @@ pub fn propagate_inertial(
             model,
             gravity,
             burnout: *state,
+            start: None,
             path: Path::Kepler(kepler),
             impact,
             apogee,
@@ -289,6 +299,7 @@ pub fn propagate_inertial(
             model,
             gravity,
             burnout: *state,
+            start: None,
             path: Path::Nystrom(steps),
             impact,
             apogee,
@@ -298,6 +309,7 @@ pub fn propagate_inertial(
         model,
         gravity,
         burnout: *state,
+        start: None,
         path,
         impact: event_placeholder(),
         apogee: event_placeholder(),
@@ -1212,8 +1224,10 @@ impl Trajectory {
 
     /// The `fly` answer: impact point, times, apogee and the ground geodesic.
     pub fn summary(&self) -> FlightSummary {
-        let r0_e = self.burnout.r_inertial_m;
-        let start = self.model.geodetic_of_fast(r0_e);
+        // At t = 0 the inertial and Earth-fixed frames coincide.
+        let start = self
+            .start
+            .unwrap_or_else(|| self.model.geodetic_of_fast(self.burnout.r_inertial_m));
         let imp = self.impact.position;
         let (range, azi) = ground_geodesic(&self.model, start, imp);
         FlightSummary {
