@@ -18,8 +18,19 @@
 //!   for a concurrent write of the same key): see "Add preconditions to S3 operations with
 //!   conditional requests" in the Amazon S3 User Guide (conditional writes, available since
 //!   August 2024). An object that already exists with the *same* bytes (a retried batch) is
-//!   accepted; one with other bytes is a [`StorageError::Conflict`], never overwritten. Only the
-//!   checkpoint copy is overwritten (an ordinary PUT).
+//!   accepted; one with other bytes is a [`StorageError::Conflict`], never overwritten.
+//! - **The checkpoint, compare-and-swap**: the checkpoint copy, the one object that changes, is
+//!   replaced only with `PutMode::Update` carrying the ETag this storage last wrote or read,
+//!   which `object_store` sends as a PUT with `If-Match: <ETag>` (S3 answers 412 Precondition
+//!   Failed when the object's ETag differs, 404 when it is absent, 409 ConditionalRequestConflict
+//!   for a concurrent conditional write: Amazon S3 User Guide, "How to prevent object overwrites
+//!   with conditional writes", and the API Reference, PutObject, `If-Match`); the first
+//!   checkpoint is written with `PutMode::Create` (`If-None-Match: *`). When the precondition
+//!   fails, the bucket's checkpoint is read again: a larger (or equally large but different) tree
+//!   there means another sequencer has moved on, so the write is refused
+//!   ([`StorageError::Conflict`]) and this storage stops writing, as if it had lost the lease
+//!   (the sequencer steps down); a smaller one is replaced, under its own ETag. So the bucket's
+//!   checkpoint never goes back, even when a deposed sequencer wakes up holding an old ETag.
 //! - **Durability and consistency**: S3 acknowledges a PUT once the object is stored durably and
 //!   offers strong read-after-write consistency for PUT, GET, LIST and DELETE (Amazon S3 User
 //!   Guide, "Amazon S3 data consistency model"); PostgreSQL commits are durable (fsync) by
@@ -36,8 +47,9 @@
 //!   `AND lease_token = <ours>` to their compare-and-swap, so a deposed sequencer's late write
 //!   changes nothing ([`StorageError::Conflict`]); and object writes and deletes are refused
 //!   unless the lease is held and, by this process's monotonic clock, not within a quarter of its
-//!   term of expiring (object storage cannot check a token, so these rest on the lease's timing:
-//!   the holder stops writing objects before any other instance may take over).
+//!   term of expiring (object storage cannot check a token, so tiles and bundles rest on the
+//!   lease's timing: the holder stops writing objects before any other instance may take over;
+//!   the checkpoint has, in addition, its compare-and-swap on the ETag).
 //!
 //! # Sync trait, async clients
 //!
@@ -57,6 +69,7 @@ use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey, S3ConditionalPut};
 use object_store::path::Path as ObjectPath;
 use object_store::{
     Attribute, Attributes, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload, RetryConfig,
+    UpdateVersion,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row as _};
@@ -69,6 +82,10 @@ pub const CHECKPOINT_CACHE_CONTROL: &str = "no-cache";
 
 /// Objects written at once by one batch.
 const PUT_CONCURRENCY: usize = 32;
+
+/// Conditional writes of the checkpoint tried before giving up on a checkpoint that keeps
+/// changing under us (each failed one re-reads the bucket's checkpoint).
+const CHECKPOINT_ATTEMPTS: usize = 5;
 
 /// Where the log lives.
 #[derive(Clone, Default)]
@@ -189,6 +206,9 @@ pub struct CloudStorage {
     bucket: String,
     /// The sequencer's lease as this process holds it.
     fence: Mutex<Fence>,
+    /// The ETag and tree size of the bucket's checkpoint as this storage last wrote or read it
+    /// (`None`: unknown, read it before the next conditional write).
+    checkpoint_etag: Mutex<Option<(String, u64)>>,
 }
 
 impl std::fmt::Debug for CloudStorage {
@@ -278,6 +298,7 @@ impl CloudStorage {
             database,
             bucket: config.object_store_url.clone(),
             fence: Mutex::new(Fence::Off),
+            checkpoint_etag: Mutex::new(None),
         };
         s.check_bucket()?;
         Ok(s)
@@ -541,32 +562,28 @@ fn build_s3(bucket: &str, config: &CloudConfig) -> Result<Arc<dyn ObjectStore>, 
     Ok(Arc::new(s3))
 }
 
-/// Writes one object: the checkpoint overwrites, any other object is created only if absent and
-/// otherwise must already hold exactly `data`.
-async fn put_one(
-    store: Arc<dyn ObjectStore>,
-    key: ObjectPath,
-    data: Vec<u8>,
-    mutable: bool,
-) -> Result<(), StorageError> {
+/// `PutOptions` for `mode` with the cache and content headers of an immutable object or of the
+/// checkpoint.
+fn put_options(mode: PutMode, checkpoint: bool) -> PutOptions {
     let mut attributes = Attributes::new();
-    let (mode, cache) = if mutable {
-        (PutMode::Overwrite, CHECKPOINT_CACHE_CONTROL)
+    let (cache, content_type) = if checkpoint {
+        (CHECKPOINT_CACHE_CONTROL, "text/plain; charset=utf-8")
     } else {
-        (PutMode::Create, IMMUTABLE_CACHE_CONTROL)
+        (IMMUTABLE_CACHE_CONTROL, "application/octet-stream")
     };
     attributes.insert(Attribute::CacheControl, cache.into());
-    let content_type = if mutable {
-        "text/plain; charset=utf-8"
-    } else {
-        "application/octet-stream"
-    };
     attributes.insert(Attribute::ContentType, content_type.into());
-    let opts = PutOptions {
+    PutOptions {
         mode,
         attributes,
         ..PutOptions::default()
-    };
+    }
+}
+
+/// Writes one tile or bundle: created only if absent, and otherwise it must already hold exactly
+/// `data`.
+async fn put_one(store: Arc<dyn ObjectStore>, key: ObjectPath, data: Vec<u8>) -> Result<(), StorageError> {
+    let opts = put_options(PutMode::Create, false);
     match store.put_opts(&key, PutPayload::from(data.clone()), opts).await {
         Ok(_) => Ok(()),
         Err(object_store::Error::AlreadyExists { .. }) => {
@@ -590,39 +607,154 @@ async fn put_one(
     }
 }
 
+/// How a conditional write of the checkpoint ended.
+enum CheckpointWrite {
+    /// Written (or already there, byte for byte), with the bucket's ETag for it and its size.
+    Done(Option<(String, u64)>),
+    /// The bucket holds a checkpoint of a tree at least as large: another sequencer moved on.
+    Superseded(StorageError),
+}
+
+/// Replaces the bucket's checkpoint with `data` by compare-and-swap on its ETag (see the crate
+/// documentation): `etag` is the ETag and tree size this storage last saw there, `None` to read
+/// it first.
+async fn put_checkpoint(
+    store: Arc<dyn ObjectStore>,
+    key: ObjectPath,
+    data: Vec<u8>,
+    mut etag: Option<(String, u64)>,
+) -> Result<CheckpointWrite, StorageError> {
+    let (size, _) = tlog::checkpoint::peek_checkpoint(&data)
+        .map_err(|e| StorageError::Corrupt(format!("the checkpoint to write: {e}")))?;
+    let superseded = |theirs: u64| {
+        CheckpointWrite::Superseded(StorageError::Conflict(format!(
+            "{key} in the bucket was replaced by another writer: it is for a tree of {theirs} \
+             entries, ours for {size}; not overwriting it (compare-and-swap on its ETag): this \
+             instance is no longer the sequencer"
+        )))
+    };
+    for _ in 0..CHECKPOINT_ATTEMPTS {
+        let mode = match etag.take() {
+            Some((_, theirs)) if theirs > size => return Ok(superseded(theirs)),
+            Some((tag, _)) => PutMode::Update(UpdateVersion {
+                e_tag: Some(tag),
+                version: None,
+            }),
+            None => match store.get(&key).await {
+                Err(object_store::Error::NotFound { .. }) => PutMode::Create,
+                Err(e) => return Err(backend(format!("reading {key}"), e)),
+                Ok(r) => {
+                    let tag = r.meta.e_tag.clone();
+                    let current = r
+                        .bytes()
+                        .await
+                        .map_err(|e| backend(format!("reading {key}"), e))?;
+                    if current.as_ref() == data.as_slice() {
+                        return Ok(CheckpointWrite::Done(tag.map(|t| (t, size))));
+                    }
+                    let (theirs, _) = tlog::checkpoint::peek_checkpoint(&current)
+                        .map_err(|e| StorageError::Corrupt(format!("{key} in the bucket: {e}")))?;
+                    if theirs >= size {
+                        return Ok(superseded(theirs));
+                    }
+                    let Some(tag) = tag else {
+                        return Err(backend(
+                            format!("reading {key}"),
+                            Message("the object store gave no ETag for the checkpoint".into()),
+                        ));
+                    };
+                    PutMode::Update(UpdateVersion {
+                        e_tag: Some(tag),
+                        version: None,
+                    })
+                }
+            },
+        };
+        match store
+            .put_opts(&key, PutPayload::from(data.clone()), put_options(mode, true))
+            .await
+        {
+            Ok(r) => return Ok(CheckpointWrite::Done(r.e_tag.map(|t| (t, size)))),
+            // Someone else wrote it since we last looked: read it again and decide.
+            Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. }) => {}
+            Err(e) => return Err(backend(format!("writing {key}"), e)),
+        }
+    }
+    Err(StorageError::Conflict(format!(
+        "{key} changed under each of {CHECKPOINT_ATTEMPTS} conditional writes; not overwriting it"
+    )))
+}
+
 impl Storage for CloudStorage {
     fn put_objects(&self, objects: &[Object]) -> Result<(), StorageError> {
         self.fence_token()?;
         let mut jobs = Vec::with_capacity(objects.len());
+        let mut checkpoint = None;
         for o in objects {
-            let mutable = o.path == tlog::CHECKPOINT_PATH;
-            jobs.push((self.key(&o.path)?, o.data.clone(), mutable));
+            if o.path == tlog::CHECKPOINT_PATH {
+                checkpoint = Some((self.key(&o.path)?, o.data.clone()));
+            } else {
+                jobs.push((self.key(&o.path)?, o.data.clone()));
+            }
         }
         let store = self.store.clone();
         let bucket = self.bucket.clone();
-        self.run(async move {
-            let limit = Arc::new(tokio::sync::Semaphore::new(PUT_CONCURRENCY));
-            let mut set = tokio::task::JoinSet::new();
-            for (key, data, mutable) in jobs {
-                let store = store.clone();
-                let limit = limit.clone();
-                set.spawn(async move {
-                    let _permit = limit
-                        .acquire_owned()
-                        .await
-                        .map_err(|e| backend("object writers", e))?;
-                    put_one(store, key, data, mutable).await
-                });
-            }
-            let mut first_error = None;
-            while let Some(r) = set.join_next().await {
-                let r = r.map_err(|e| backend(format!("object store {bucket}: writer task"), e));
-                if let Err(e) = r.and_then(|x| x) {
-                    first_error.get_or_insert(e);
+        if !jobs.is_empty() {
+            let store = store.clone();
+            self.run(async move {
+                let limit = Arc::new(tokio::sync::Semaphore::new(PUT_CONCURRENCY));
+                let mut set = tokio::task::JoinSet::new();
+                for (key, data) in jobs {
+                    let store = store.clone();
+                    let limit = limit.clone();
+                    set.spawn(async move {
+                        let _permit = limit
+                            .acquire_owned()
+                            .await
+                            .map_err(|e| backend("object writers", e))?;
+                        put_one(store, key, data).await
+                    });
                 }
+                let mut first_error = None;
+                while let Some(r) = set.join_next().await {
+                    let r = r.map_err(|e| backend(format!("object store {bucket}: writer task"), e));
+                    if let Err(e) = r.and_then(|x| x) {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                first_error.map_or(Ok(()), Err)
+            })?;
+        }
+        let Some((key, data)) = checkpoint else {
+            return Ok(());
+        };
+        // Taken, not copied: a failed write leaves it unknown, to be read again next time.
+        let etag = self
+            .checkpoint_etag
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match self.run(put_checkpoint(store, key, data, etag))? {
+            CheckpointWrite::Done(tag) => {
+                *self
+                    .checkpoint_etag
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = tag;
+                Ok(())
             }
-            first_error.map_or(Ok(()), Err)
-        })
+            CheckpointWrite::Superseded(e) => {
+                // Step down: a lease holder writes nothing more until it takes the lease again.
+                let mut fence = self
+                    .fence
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if matches!(*fence, Fence::Held { .. }) {
+                    *fence = Fence::NotHeld;
+                }
+                tracing::warn!(error = %e, "the bucket's checkpoint moved on without us: stepping down");
+                Err(e)
+            }
+        }
     }
 
     fn get_object(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError> {

@@ -65,15 +65,23 @@ fn tiles_are_never_replaced_and_carry_immutable_cache_headers() {
     s.delete_objects(&["tile/0/000.p/3".into()]).unwrap();
     s.put_objects(&[tile(2)]).unwrap();
     assert_eq!(s.get_object("tile/0/000.p/3").unwrap(), Some(vec![2; 96]));
-    // The checkpoint, and only it, is replaced.
-    for text in ["one\n", "two\n"] {
+    // The checkpoint, and only it, is replaced (by a larger tree's: see the compare-and-swap
+    // test below).
+    let (signer, _) = LogSigner::generate("cache.test/log").unwrap();
+    let checkpoints: Vec<Vec<u8>> = (1..=2)
+        .map(|n| signer.sign_checkpoint(n, tlog::Hash([n as u8; 32])).unwrap())
+        .collect();
+    for c in &checkpoints {
         s.put_objects(&[Object {
             path: tlog::CHECKPOINT_PATH.into(),
-            data: text.as_bytes().to_vec(),
+            data: c.clone(),
         }])
         .unwrap();
     }
-    assert_eq!(s.get_object("checkpoint").unwrap(), Some(b"two\n".to_vec()));
+    assert_eq!(
+        s.get_object("checkpoint").unwrap().as_ref(),
+        Some(&checkpoints[1])
+    );
     assert_eq!(s.get_object("tile/0/001").unwrap(), None);
     // Served straight from the bucket, with the headers a CDN needs.
     assert_eq!(cache_control(&bucket, "tile/0/000.p/3"), IMMUTABLE_CACHE_CONTROL);
@@ -236,4 +244,123 @@ fn a_deposed_sequencer_cannot_commit_and_only_the_holder_writes() {
     // B, the holder, writes.
     let mut w = LogWriter::open(Arc::new(b), signer).unwrap();
     assert_eq!(w.append(&[b"by the holder".to_vec()]).unwrap(), vec![0]);
+}
+
+/// The size a checkpoint note states.
+fn size_of(note: &[u8]) -> u64 {
+    tlog::checkpoint::peek_checkpoint(note).unwrap().0
+}
+
+#[test]
+fn a_deposed_sequencer_holding_an_old_etag_cannot_put_the_checkpoint_back() {
+    let Some((config, _bucket)) = config() else { return };
+    let a = Arc::new(CloudStorage::open(&config).unwrap());
+    let b = Arc::new(CloudStorage::open(&config).unwrap());
+    let admin = CloudStorage::open(&config).unwrap();
+    let (signer, _) = LogSigner::generate("etag.test/log").unwrap();
+    // The first checkpoint is created (If-None-Match: *), so a second log cannot start over it.
+    create_log(a.as_ref(), &signer).unwrap();
+    let first = admin.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap();
+    assert_eq!(size_of(&first), 0);
+    let long = std::time::Duration::from_secs(60);
+    assert!(matches!(
+        a.acquire_lease("a", "http://a", long).unwrap(),
+        tlog_cloud::Lease::Held { .. }
+    ));
+    let mut wa = LogWriter::open(a.clone(), signer.clone()).unwrap();
+    wa.append(&[b"one".to_vec()]).unwrap();
+    // A's checkpoint for one entry, and A now holds its ETag.
+    let a_checkpoint = admin.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap();
+    assert_eq!(size_of(&a_checkpoint), 1);
+    // A's lease ends without A knowing; B takes over and extends the log to 3 entries.
+    admin.release_lease("a").unwrap();
+    assert!(matches!(
+        b.acquire_lease("b", "http://b", long).unwrap(),
+        tlog_cloud::Lease::Held { .. }
+    ));
+    let mut wb = LogWriter::open(b.clone(), signer.clone()).unwrap();
+    wb.append(&[b"two".to_vec(), b"three".to_vec()]).unwrap();
+    let newer = admin.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap();
+    assert_eq!(size_of(&newer), 3);
+    // A wakes up and writes its checkpoint copy again (its lease fence has not run out by its own
+    // clock, so only the ETag stops it): refused, named, and the bucket keeps B's.
+    let e = a
+        .put_objects(&[Object {
+            path: tlog::CHECKPOINT_PATH.into(),
+            data: a_checkpoint.clone(),
+        }])
+        .expect_err("a deposed sequencer put the checkpoint back");
+    assert!(matches!(e, StorageError::Conflict(_)), "{e:?}");
+    let e = e.to_string();
+    assert!(
+        e.contains("replaced by another writer")
+            && e.contains("3 entries, ours for 1")
+            && e.contains("no longer the sequencer"),
+        "{e}"
+    );
+    assert_eq!(admin.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap(), newer);
+    // A has stepped down: it writes no object at all until it takes the lease again.
+    let e = a
+        .put_objects(&[Object {
+            path: "tile/0/000.p/1".into(),
+            data: vec![0; 32],
+        }])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not hold the sequencer's lease"), "{e}");
+    // B, which holds the current ETag, goes on.
+    wb.append(&[b"four".to_vec()]).unwrap();
+    assert_eq!(
+        size_of(&admin.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap()),
+        4
+    );
+    // An unfenced writer that never saw an ETag (it reads the bucket's first) cannot put back an
+    // older checkpoint.
+    let fresh = CloudStorage::open(&config).unwrap();
+    for stale in [&first, &a_checkpoint] {
+        let e = fresh
+            .put_objects(&[Object {
+                path: tlog::CHECKPOINT_PATH.into(),
+                data: stale.clone(),
+            }])
+            .expect_err("an older checkpoint replaced a newer one");
+        assert!(e.to_string().contains("4 entries"), "{e}");
+    }
+    // Writing the current checkpoint again (recovery does) is accepted as it is.
+    let current = admin.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap();
+    fresh
+        .put_objects(&[Object {
+            path: tlog::CHECKPOINT_PATH.into(),
+            data: current.clone(),
+        }])
+        .unwrap();
+    assert_eq!(admin.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap(), current);
+}
+
+#[test]
+fn a_new_log_does_not_overwrite_a_checkpoint_already_in_the_bucket() {
+    let Some((config, _bucket)) = config() else { return };
+    let s = CloudStorage::open(&config).unwrap();
+    let (signer, _) = LogSigner::generate("create.test/log").unwrap();
+    // A checkpoint of 5 entries is left in the bucket (the database is empty).
+    let other = signer.sign_checkpoint(5, tlog::Hash([7; 32])).unwrap();
+    s.put_objects(&[Object {
+        path: tlog::CHECKPOINT_PATH.into(),
+        data: other.clone(),
+    }])
+    .unwrap();
+    // Neither a storage that has not seen it nor the one that wrote it (and holds its ETag)
+    // writes a new log's checkpoint of 0 entries over it.
+    let fresh = CloudStorage::open(&config).unwrap();
+    let e = create_log(&fresh, &signer).expect_err("a new log overwrote the bucket's checkpoint");
+    assert!(e.to_string().contains("5 entries, ours for 0"), "{e}");
+    let empty = fresh.load_state().unwrap().checkpoint;
+    let e = s
+        .put_objects(&[Object {
+            path: tlog::CHECKPOINT_PATH.into(),
+            data: empty,
+        }])
+        .expect_err("the checkpoint went back");
+    assert!(e.to_string().contains("5 entries, ours for 0"), "{e}");
+    assert_eq!(s.get_object(tlog::CHECKPOINT_PATH).unwrap().unwrap(), other);
 }

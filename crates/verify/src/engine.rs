@@ -17,6 +17,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use cel::common::value::Val;
+
+use crate::celview::{self, StatementVars};
 use crate::error::Error;
 use crate::roster::{Admitted, Registry, is_cosigned_trigger};
 use crate::rules::{On, RuleSet, Scope, Variables, Verdict};
@@ -106,12 +109,60 @@ struct Pending {
     index: u64,
 }
 
+/// A sensor's previous statement, as the gap and clock checks and the rules need it.
+#[derive(Debug)]
+struct Prev {
+    seq: u64,
+    time_ms: i64,
+    index: u64,
+    /// As rules see it (`prev`): its JSON (straightforward engine) or its CEL value.
+    view: View,
+}
+
+/// A statement as rules see it, in the form the engine evaluates rules with.
+#[derive(Debug)]
+enum View {
+    Json(serde_json::Value),
+    Cel(Box<dyn Val>),
+}
+
+/// The CEL context (standard library) every statement's rules run in, made once.
+struct CelRoot(cel::Context<'static, 'static>);
+
+impl std::fmt::Debug for CelRoot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CelRoot").finish_non_exhaustive()
+    }
+}
+
+/// The statement rules' variables kept from one statement to the next (see [`Engine::new`]).
+#[derive(Debug)]
+struct Kept {
+    root: CelRoot,
+    agreement: Box<dyn Val>,
+    empty: Box<dyn Val>,
+    /// Every notice so far, as rules see them, and the list of them.
+    notices: Vec<cel::Value>,
+    notices_val: Box<dyn Val>,
+    /// Silos whose latest reading shows an interceptor.
+    present: usize,
+}
+
+/// A plain CEL value (no opaque, function or struct value) as the interpreter holds it.
+fn val(v: cel::Value) -> Box<dyn Val> {
+    // The conversion fails only for opaque values, functions and structs, which no rule
+    // variable holds (they come from JSON or typed statements).
+    celview::val(v).expect("a plain CEL value converts")
+}
+
 /// The engine's state.
 #[derive(Debug)]
 pub struct Engine {
     registry: Registry,
     rules: Arc<RuleSet>,
-    prev: HashMap<String, (serde_json::Value, u64)>,
+    /// `None`: the straightforward engine ([`Engine::straightforward`]).
+    kept: Option<Kept>,
+    prev: HashMap<String, Prev>,
     notices: Vec<(serde_json::Value, u64)>,
     silos: BTreeMap<String, (bool, u64)>,
     trigger: Option<u64>,
@@ -137,10 +188,38 @@ fn rule_view(st: &Statement) -> serde_json::Value {
 
 impl Engine {
     /// A fresh engine: roster version 1 must be signed by `anchors`.
+    ///
+    /// The statement rules' variables are kept up to date from one statement to the next rather
+    /// than rebuilt: the agreement and the CEL context are made once, the list of notices
+    /// when a notice arrives, the count of interceptors present when a silo reading changes it,
+    /// each statement's value straight from the typed statement (no JSON in between) and kept
+    /// as its sensor's `prev`; CEL borrows them all ([`StatementVars`]). Rule programs are
+    /// compiled once, when the [`RuleSet`] is loaded. The verdicts are those of
+    /// [`Engine::straightforward`].
     pub fn new(registry: Registry, rules: Arc<RuleSet>) -> Self {
+        let kept = Kept {
+            root: CelRoot(cel::Context::default()),
+            agreement: val(crate::rules::to_cel(&rules.agreement)),
+            empty: val(cel::Value::Map(
+                std::collections::HashMap::<String, cel::Value>::new().into(),
+            )),
+            notices: Vec::new(),
+            notices_val: val(cel::Value::List(Arc::new(Vec::new()))),
+            present: 0,
+        };
+        let mut e = Self::straightforward(registry, rules);
+        e.kept = Some(kept);
+        e
+    }
+
+    /// The engine that builds every variable of the statement rules anew for each statement,
+    /// from the statement's JSON, in a fresh CEL context: the plain reading of the rule
+    /// language, against which [`Engine::new`]'s incremental variables are tested.
+    pub fn straightforward(registry: Registry, rules: Arc<RuleSet>) -> Self {
         Self {
             registry,
             rules,
+            kept: None,
             prev: HashMap::new(),
             notices: Vec::new(),
             silos: BTreeMap::new(),
@@ -190,7 +269,7 @@ impl Engine {
                     .ok()
                     .and_then(|(t, _)| Statement::from_text(&t).ok())
                     .map(|s| {
-                        let e = self.prev.get(&s.sensor).map(|p| p.1);
+                        let e = self.prev.get(&s.sensor).map(|p| p.index);
                         (Some(s.sensor), e)
                     })
                     .unwrap_or((None, None));
@@ -234,13 +313,10 @@ impl Engine {
                 (statement.clone(), parties.clone())
             }
         };
-        let view = rule_view(&st);
-        let prev = self.prev.get(&st.sensor).cloned();
+        let prev = self.prev.get(&st.sensor).map(|p| (p.seq, p.time_ms, p.index));
 
         // Built-in integrity checks.
-        if let Some((p, pi)) = &prev {
-            let pseq = p.get("seq").and_then(|v| v.as_u64()).unwrap_or(0);
-            let ptime = p.get("time_ms").and_then(|v| v.as_i64()).unwrap_or(0);
+        if let Some((pseq, ptime, pi)) = prev {
             if st.seq > pseq + 1 {
                 out.push(Finding {
                     kind: FindingKind::Gap,
@@ -252,7 +328,7 @@ impl Engine {
                     ),
                     sensor: Some(st.sensor.clone()),
                     index,
-                    context: vec![*pi],
+                    context: vec![pi],
                 });
             }
             if st.time_ms < ptime {
@@ -266,7 +342,7 @@ impl Engine {
                     ),
                     sensor: Some(st.sensor.clone()),
                     index,
-                    context: vec![*pi],
+                    context: vec![pi],
                 });
             }
         }
@@ -293,17 +369,30 @@ impl Engine {
                         index,
                     });
                 }
+                if let Some(k) = &mut self.kept {
+                    k.present =
+                        k.present + usize::from(s.interceptor_present) - usize::from(was == Some(true));
+                }
                 self.silos
                     .insert(st.sensor.clone(), (s.interceptor_present, index));
             }
             Body::Notice(n) => {
-                let mut nv =
-                    serde_json::to_value(n).expect("a notice (plain struct, string keys) serializes to JSON");
-                if let Some(o) = nv.as_object_mut() {
-                    o.insert("site".into(), st.site.clone().into());
-                    o.insert("time_ms".into(), st.time_ms.into());
-                    o.insert("cosigned".into(), (parties.len() >= 2).into());
-                }
+                let cosigned = parties.len() >= 2;
+                let nv = if let Some(k) = &mut self.kept {
+                    k.notices.push(celview::notice_entry(&st, n, cosigned));
+                    k.notices_val = val(cel::Value::List(Arc::new(k.notices.clone())));
+                    // Only the index is used here: rules see `k.notices`.
+                    serde_json::Value::Null
+                } else {
+                    let mut nv = serde_json::to_value(n)
+                        .expect("a notice (plain struct, string keys) serializes to JSON");
+                    if let Some(o) = nv.as_object_mut() {
+                        o.insert("site".into(), st.site.clone().into());
+                        o.insert("time_ms".into(), st.time_ms.into());
+                        o.insert("cosigned".into(), cosigned.into());
+                    }
+                    nv
+                };
                 self.notices.push((nv, index));
                 if n.notice == NoticeKind::Change {
                     self.pending
@@ -333,42 +422,29 @@ impl Engine {
         self.latest_time_ms = self.latest_time_ms.max(st.time_ms);
 
         // Statement rules.
-        let present = self.silos.values().filter(|(p, _)| *p).count();
-        let mut vars: HashMap<&str, serde_json::Value> = HashMap::new();
-        vars.insert("s", view.clone());
-        vars.insert("has_prev", prev.is_some().into());
-        vars.insert(
-            "prev",
-            prev.as_ref()
-                .map_or_else(|| serde_json::json!({}), |p| p.0.clone()),
-        );
-        vars.insert(
-            "notices",
-            serde_json::Value::Array(self.notices.iter().map(|n| n.0.clone()).collect()),
-        );
-        vars.insert(
-            "state",
-            serde_json::json!({
-                "interceptors_present": present,
-                "trigger_cosigned": self.trigger.is_some(),
-            }),
-        );
-        vars.insert("agreement", self.rules.agreement.clone());
-        let vars = Variables::new(&vars);
         let rules = Arc::clone(&self.rules);
-        for rule in rules.rules.iter().filter(|r| r.text.on == On::Statement) {
+        let statement_rules: Vec<&crate::rules::Rule> = rules
+            .rules
+            .iter()
+            .filter(|r| r.text.on == On::Statement)
+            .collect();
+        let (verdicts, view) = match &self.kept {
+            Some(k) => self.incremental_verdicts(k, &st, &statement_rules),
+            None => self.straightforward_verdicts(&st, &statement_rules),
+        };
+        for (rule, verdict) in statement_rules.iter().zip(verdicts) {
             let scope = match rule.text.scope {
                 Scope::Sensor => st.sensor.clone(),
                 Scope::Site => st.site.clone(),
                 Scope::Deployment => String::new(),
             };
             let key = (rule.text.id.clone(), scope);
-            match rule.evaluate_in(&vars) {
+            match verdict {
                 Ok(Verdict::Violated) => {
                     if self.open_episodes.insert(key) {
                         let mut context: BTreeSet<u64> = self.notices.iter().map(|n| n.1).collect();
-                        if let Some((_, pi)) = &prev {
-                            context.insert(*pi);
+                        if let Some((_, _, pi)) = prev {
+                            context.insert(pi);
                         }
                         context.extend(self.silos.values().filter(|(p, _)| *p).map(|(_, i)| *i));
                         context.extend(self.trigger);
@@ -398,8 +474,94 @@ impl Engine {
                 }),
             }
         }
-        self.prev.insert(st.sensor.clone(), (view, index));
+        self.prev.insert(
+            st.sensor.clone(),
+            Prev {
+                seq: st.seq,
+                time_ms: st.time_ms,
+                index,
+                view,
+            },
+        );
         out
+    }
+
+    /// The statement rules' verdicts with the kept variables ([`Engine::new`]), and the
+    /// statement as rules see it (its sensor's next `prev`).
+    fn incremental_verdicts(
+        &self,
+        k: &Kept,
+        st: &Statement,
+        rules: &[&crate::rules::Rule],
+    ) -> (Vec<crate::Result<Verdict>>, View) {
+        let s = val(celview::statement(st));
+        let prev = self.prev.get(&st.sensor);
+        let has_prev = val(cel::Value::Bool(prev.is_some()));
+        let mut state = std::collections::HashMap::with_capacity(2);
+        state.insert(
+            "interceptors_present".to_owned(),
+            celview::unsigned(k.present as u64),
+        );
+        state.insert(
+            "trigger_cosigned".to_owned(),
+            cel::Value::Bool(self.trigger.is_some()),
+        );
+        let state = val(state.into());
+        let prev_val: &dyn Val = match prev.map(|p| &p.view) {
+            Some(View::Cel(v)) => v.as_ref(),
+            // A straightforward engine's view never meets an incremental one.
+            Some(View::Json(_)) | None => k.empty.as_ref(),
+        };
+        let vars = StatementVars {
+            s: s.as_ref(),
+            prev: prev_val,
+            has_prev: has_prev.as_ref(),
+            notices: k.notices_val.as_ref(),
+            state: state.as_ref(),
+            agreement: k.agreement.as_ref(),
+        };
+        let mut ctx = k.root.0.new_inner_scope();
+        ctx.set_variable_resolver(&vars);
+        let verdicts = rules.iter().map(|r| r.evaluate_with(&ctx)).collect();
+        drop(ctx);
+        (verdicts, View::Cel(s))
+    }
+
+    /// The statement rules' verdicts with every variable built anew from JSON
+    /// ([`Engine::straightforward`]), and the statement's JSON view.
+    fn straightforward_verdicts(
+        &self,
+        st: &Statement,
+        rules: &[&crate::rules::Rule],
+    ) -> (Vec<crate::Result<Verdict>>, View) {
+        let view = rule_view(st);
+        let present = self.silos.values().filter(|(p, _)| *p).count();
+        let prev = self.prev.get(&st.sensor);
+        let mut vars: HashMap<&str, serde_json::Value> = HashMap::new();
+        vars.insert("s", view.clone());
+        vars.insert("has_prev", prev.is_some().into());
+        vars.insert(
+            "prev",
+            match prev.map(|p| &p.view) {
+                Some(View::Json(j)) => j.clone(),
+                Some(View::Cel(_)) | None => serde_json::json!({}),
+            },
+        );
+        vars.insert(
+            "notices",
+            serde_json::Value::Array(self.notices.iter().map(|n| n.0.clone()).collect()),
+        );
+        vars.insert(
+            "state",
+            serde_json::json!({
+                "interceptors_present": present,
+                "trigger_cosigned": self.trigger.is_some(),
+            }),
+        );
+        vars.insert("agreement", self.rules.agreement.clone());
+        let vars = Variables::new(&vars);
+        let verdicts = rules.iter().map(|r| r.evaluate_in(&vars)).collect();
+        (verdicts, View::Json(view))
     }
 
     /// Processes a witness-cosigned checkpoint of `size` entries (all entries below `size` must

@@ -6,10 +6,13 @@
 //! - [`keys`]: Ed25519 keys and c2sp.org/signed-note notes (via `signed_note`).
 //! - [`statement`]: the statement schema, its canonical encoding, salted commitments.
 //! - [`roster`]: the signed key roster and [`Registry`], which admits or rejects log entries.
+//! - [`rules`]: compliance rules in CEL; [`engine`] replays the log through them, with the
+//!   statement rules' variables built from typed values ([`celview`]).
 //!
 //! Dependencies point one way: this crate uses `tlog` for proofs and checkpoints and knows
 //! nothing of HTTP or the physics crates.
 
+pub mod celview;
 pub mod engine;
 pub mod error;
 pub mod evidence;

@@ -298,8 +298,17 @@ impl Rule {
     ///
     /// As [`Rule::evaluate`].
     pub fn evaluate_in(&self, vars: &Variables) -> Result<Verdict> {
+        self.evaluate_with(&vars.0)
+    }
+
+    /// Evaluates the rule in `ctx`, a CEL context holding (or resolving) its variables.
+    ///
+    /// # Errors
+    ///
+    /// As [`Rule::evaluate`].
+    pub fn evaluate_with(&self, ctx: &Context) -> Result<Verdict> {
         let run = |field: &str, p: &Program| -> Result<bool> {
-            match p.execute(&vars.0) {
+            match p.execute(ctx) {
                 Ok(Cel::Bool(b)) => Ok(b),
                 Ok(other) => Err(Error::Rules(format!(
                     "rule {:?} {field}: yields {other:?}, not a bool",
@@ -384,7 +393,7 @@ fn bound_variables(e: &cel::IdedExpr, out: &mut BTreeSet<String>) {
 }
 
 /// JSON → CEL, with every integer a CEL `int` (so `s.seq > 3` compares like with like).
-fn to_cel(v: &serde_json::Value) -> Cel {
+pub(crate) fn to_cel(v: &serde_json::Value) -> Cel {
     use serde_json::Value as J;
     match v {
         J::Null => Cel::Null,
