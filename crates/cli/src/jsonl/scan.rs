@@ -385,7 +385,8 @@ pub(crate) mod tests {
         for t in EDGES.iter().chain(TRICKY) {
             read += usize::from(agrees(t));
         }
-        assert!(read >= EDGES.len() - 8, "read only {read} numbers");
+        // All but the three that overflow (1.7976931348623159e308, ±1e309).
+        assert!(read >= EDGES.len() - 3, "read only {read} numbers");
         // Not JSON numbers, or out of range: left to the other readers.
         for t in [
             "01",
