@@ -46,6 +46,13 @@ pub const RADIUS_STEP_M: f64 = 75_000.0;
 pub const RADIUS_NODES: usize = 56;
 /// Stand-in for "no flyout" in interpolation, m/s: far above any burnout speed considered.
 pub const UNREACHABLE_MPS: f32 = 1.0e5;
+/// The largest Earth-relative burnout speed (m/s) a ballistic flyout can have: escape speed at the
+/// smallest burnout radius (WGS84's polar radius), √(2μ/b) = 11 199 m/s, plus the ground's largest
+/// rotation speed ω·a = 465 m/s. A required speed above it belongs to a hyperbolic orbit, which no
+/// interceptor rocket flies; near the edge of reach it is also what interpolating towards a node with
+/// no flyout ([`UNREACHABLE_MPS`]) gives. Either way the point is out of reach, never "reachable at
+/// 40 km/s".
+pub const MAX_BALLISTIC_MPS: f64 = 11_664.0;
 
 type Node = Box<[f32; COAST_SAMPLES]>;
 
@@ -123,7 +130,8 @@ impl ReachTable {
 
     /// The lowest Earth-relative burnout speed (m/s) that reaches the Earth-fixed point `p_ecef_m`
     /// (metres) with a coast of at most `coast_max_s` seconds, interpolated in the table; `None` when the
-    /// coast is shorter than [`MIN_COAST_S`] or the point lies outside the table.
+    /// coast is shorter than [`MIN_COAST_S`], the point lies outside the table, or the speed would exceed
+    /// [`MAX_BALLISTIC_MPS`].
     pub fn required_speed_mps(&self, p_ecef_m: Vec3, coast_max_s: f64) -> Option<f64> {
         if coast_max_s.is_nan() || coast_max_s < MIN_COAST_S || !p_ecef_m.is_finite() {
             return None;
@@ -166,7 +174,7 @@ impl ReachTable {
                 }
             }
         }
-        (v < f64::from(UNREACHABLE_MPS) * 0.5).then_some(v)
+        (v <= MAX_BALLISTIC_MPS).then_some(v)
     }
 
     fn node(&self, it: usize, ia: usize, ir: usize) -> &Node {

@@ -354,3 +354,50 @@ fn lofted_and_depressed_families_match_the_per_trajectory_engine() {
         }
     }
 }
+
+/// No map says a point is engageable at a speed no interceptor rocket has: every crossover is at most
+/// the largest Earth-relative burnout speed of a bound (elliptic) flyout, `MAX_BALLISTIC_MPS`. On the
+/// defended-area map from Semnan at 1°, interpolating the reach table towards nodes with no flyout gave
+/// "reachable at 13 km/s" (fixed boost) and up to 44.8 km/s (powered) at the edge of reach before the
+/// bound; those points are "seen but out of reach". Both boost models, the whole European grid.
+#[test]
+fn no_crossover_above_the_largest_ballistic_burnout_speed() {
+    use defence::reach::MAX_BALLISTIC_MPS;
+    let s = europe();
+    for boost in [
+        defence::boost::BoostModel::Fixed,
+        defence::boost::BoostModel::Powered,
+    ] {
+        let mut req = request(
+            MapKind::DefendedArea,
+            "Semnan",
+            Grid::try_new(35.0, 71.0, -11.0, 41.0, 1.0).unwrap(),
+        );
+        req.boost = boost;
+        let fp = run(&s, &req);
+        let mut reachable = 0;
+        let mut out_of_reach = 0;
+        for c in &fp.cells {
+            match c.status {
+                Status::Reachable => {
+                    reachable += 1;
+                    let v = c.crossover_speed_mps.unwrap();
+                    assert!(
+                        v > 0.0 && v <= MAX_BALLISTIC_MPS,
+                        "{boost:?}: ({}, {}) reachable at {v} m/s",
+                        c.lat_deg,
+                        c.lon_deg
+                    );
+                }
+                Status::Unreachable => {
+                    out_of_reach += 1;
+                    assert!(c.crossover_speed_mps.is_none(), "{c:?}");
+                }
+                _ => {}
+            }
+        }
+        // The map has both kinds, so the bound is exercised at a real edge of reach.
+        assert!(reachable > 1000, "{boost:?}: {reachable} reachable");
+        assert!(out_of_reach > 0, "{boost:?}: no point out of reach");
+    }
+}
