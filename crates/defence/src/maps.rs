@@ -489,7 +489,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             _ => map::suited_projection(&corners[..4]),
         },
     };
-    let (x0, y0, w, h) = (60.0, 70.0, 820.0, 600.0);
+    let (x0, y0, w, h) = (60.0, 86.0, 820.0, 600.0);
     let f = Frame::fit(projection, corners.iter().copied(), (x0, y0, w, h), 0.02)?;
     let unit = if coverage {
         "lowest visible altitude, km"
@@ -546,7 +546,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         "text",
         &attrs!["x" => x0, "y" => 42, "font-size" => 11],
         &format!(
-            "Scenario {}; {}{}; {} interceptor boost, {} threat boost; grid every {}° ({} points); {} projection, sphere R = 6371 km.",
+            "Scenario {}; {}{}; {} interceptor boost, {} threat boost.",
             fp.scenario,
             network_words(fp),
             if coverage {
@@ -556,6 +556,15 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             },
             fp.boost.name(),
             fp.threat_boost.name(),
+        ),
+    )?;
+    // The grid and projection on a line of their own: with the network and both boost models the
+    // subtitle is wider than the picture.
+    o.leaf(
+        "text",
+        &attrs!["x" => x0, "y" => 58, "font-size" => 11],
+        &format!(
+            "Grid every {}° ({} points); {} projection, sphere R = 6371 km.",
             g.step_deg,
             fp.cells.len(),
             projection.name()
@@ -563,7 +572,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
     )?;
     o.leaf(
         "text",
-        &attrs!["x" => x0, "y" => 58, "font-size" => 11],
+        &attrs!["x" => x0, "y" => 74, "font-size" => 11],
         if coverage {
             "Colour: lowest warhead altitude the radar sees above each point (km); no refraction, clutter or discrimination."
         } else {
