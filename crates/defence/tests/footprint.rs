@@ -401,3 +401,14 @@ fn no_crossover_above_the_largest_ballistic_burnout_speed() {
         assert!(out_of_reach > 0, "{boost:?}: no point out of reach");
     }
 }
+
+/// The bound is the one its documentation derives: escape speed at WGS84's polar radius under the
+/// contract's μ plus the equator's rotation speed, rounded up to the metre per second.
+#[test]
+fn the_ballistic_bound_is_escape_speed_plus_the_grounds_rotation() {
+    let model = flight::EarthModel::contract();
+    let derived =
+        (2.0 * model.mu_m3ps2 / geodesy::WGS84_B_M).sqrt() + model.omega_rad_per_s * geodesy::WGS84_A_M;
+    let bound = defence::reach::MAX_BALLISTIC_MPS;
+    assert!(bound >= derived && bound - derived < 1.0, "{bound} vs {derived}");
+}
