@@ -100,22 +100,41 @@ impl Conic<'_> {
         (e, edot * p.rn * self.dt_dpsi_per_m)
     }
 
-    /// The first ψ in (0, end of the first periapsis window] where E goes from positive to zero; `None`
-    /// when it never does (the conic misses the ellipsoid or only touches it from inside).
+    /// The first ψ in (0, end] where E goes from positive to zero; `None` when it never does (the conic
+    /// misses the ellipsoid or only touches it from inside). The height is a function of the inertial
+    /// position alone (the ellipsoid is symmetric about the rotation axis), so the flight repeats itself
+    /// every revolution: `end` is the end of the first periapsis window ahead when burnout lies outside
+    /// every window, and otherwise at least one whole revolution (2π), so that the part of burnout's own
+    /// window flown before burnout is searched on the next pass.
     fn first_impact(&self, start: &Point) -> Option<(f64, Point)> {
         let m = self.e_curvature;
         let (pp, w) = (self.psi_periapsis, self.half_window);
-        let end = pp + w;
-        // The arc between the window around the previous periapsis and the next one is outside the
-        // circumscribed sphere: E > 0 there.
+        // The arcs between the windows around successive periapses are outside the circumscribed
+        // sphere: E > 0 there. `gap` is the one before the periapsis ahead, `next_gap` the one after.
         let gap = (pp - TAU + w, pp - w);
+        let next_gap = (gap.0 + TAU, gap.1 + TAU);
+        let burnout_in_a_window = !(gap.0 < 0.0 && 0.0 < gap.1);
+        let end = if burnout_in_a_window {
+            (pp + w).max(TAU)
+        } else {
+            pp + w
+        };
+        let in_gap = |psi: f64| {
+            if psi > gap.0 && psi < gap.1 {
+                Some(gap.1)
+            } else if psi > next_gap.0 && psi < next_gap.1 {
+                Some(next_gap.1)
+            } else {
+                None
+            }
+        };
         let mut psi = 0.0;
         let mut p = *start;
         let (mut e, mut de) = self.outside(&p);
         for _ in 0..10_000 {
             let above = e > 0.0 || (e == 0.0 && de > 0.0);
-            if above && psi > gap.0 && psi < gap.1 {
-                psi = gap.1;
+            if let Some(gap_end) = in_gap(psi).filter(|_| above) {
+                psi = gap_end;
             } else {
                 let step = if above {
                     // E(ψ + δ) ≥ E + E′δ − Mδ²/2 > 0 for δ below this root.

@@ -51,6 +51,17 @@ fn impact_gap_m(a: &FlightSummary, b: &FlightSummary) -> f64 {
 
 fn check(b: BurnoutState) -> Result<(), TestCaseError> {
     let (k, n) = (closed_form(&b), integrated(&b));
+    // A flight that starts under the ground and never comes out (the closed form finds no impact)
+    // falls through the Earth: when its periapsis is within half the polar radius of the centre, the
+    // integrated reference passes the point mass at tens of km/s and loses its accuracy there, so it
+    // cannot judge the conic. Such states say nothing about a flight; every other one is compared.
+    let m = EarthModel::contract();
+    let periapsis_m = b.to_inertial(&m).perigee_radius_m(m.mu_m3ps2);
+    prop_assume!(
+        !(matches!(k, Err(Error::NoImpact { .. }))
+            && b.alt_m < 0.0
+            && periapsis_m < 0.5 * m.min_surface_radius_m())
+    );
     match (&k, &n) {
         (Ok(k), Ok(n)) => {
             let gap = impact_gap_m(k, n);
@@ -121,4 +132,24 @@ fn point_gravity_is_the_closed_form_by_default() {
     let t = flight::propagate(&b, Gravity::Point).unwrap();
     assert!(t.is_kepler());
     assert_eq!(t.summary(), closed_form(&b).unwrap());
+}
+
+/// A skimming flight whose burnout comes 186 s before its periapsis (a geodetic flight-path angle of
+/// +0.1° is geocentrically descending at 63° N): it clears the ellipsoid through that periapsis and comes
+/// down on the next revolution, in the stretch of the same window that was flown before burnout. The
+/// closed form once searched only to the end of the first periapsis window and reported no impact
+/// (found by `grazing_flights`; the integrated flight lands after 5 476 s).
+#[test]
+fn a_flight_that_clears_its_first_periapsis_lands_on_the_next_revolution() {
+    let b = state(
+        63.38783124381068,
+        150.8517858086734,
+        198.41584952456907,
+        8051.334367818569,
+        22.94389420546646,
+        0.10178495666367379,
+    );
+    let k = closed_form(&b).expect("the closed form finds the impact on the second pass");
+    assert!((k.time_of_flight_s - 5475.6).abs() < 1.0, "{k:?}");
+    check(b).unwrap();
 }
