@@ -1,7 +1,7 @@
 //! Are the powered-boost crossover speeds physical? The study engine's crossover for an Iranian ICBM
 //! bound for Europe is 1.3–2 km/s although the intercept point lies 200–480 km from Redzikowo and about
 //! 100 km up. These tests hold the figures against rockets that are flown, not against the engine's own
-//! Lambert coast: a vehicle of the battery's family sized to the crossover speed (plus or minus 3 %) is
+//! Lambert coast: a vehicle of the battery's family sized to the crossover speed (plus or minus 4 %) is
 //! steered by shooting on its pitch programme ([`flight::flyout::steer_to`]) through the intercept point,
 //! and every flyout is held against the minimum-energy bound from its flown burnout point.
 
