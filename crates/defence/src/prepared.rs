@@ -24,8 +24,10 @@
 //! change of a radar's range or field of regard within its disputed range scans that radar anew and
 //! re-solves flyouts only where the first detection moved and the new commit binds (the most capable
 //! radar, at the range's end, is unchanged); a change of RCS does the same for the missile's
-//! trajectories; a change of commit delay re-solves only the flyouts at the start of each window, where
-//! the new commit binds. Every computation is cancellable between trajectories.
+//! trajectories; a change of commit delay re-solves, where the new commit binds, only the flyouts that
+//! can decide the crossover, a window at the speeds asked or a shoot-look-shoot count (each re-solve needs
+//! at least its free flyout's speed: [`FlyoutMemo::deciding_flyouts`], so an engagement is kept by those
+//! speeds too). Every computation is cancellable between trajectories.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

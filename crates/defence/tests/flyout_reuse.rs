@@ -3,7 +3,11 @@
 //! Held here against a constrained search from scratch (`flyout`: Brent's method over every coast the
 //! commit allows, then the longest one) at the commit delays of the scenario (its value and the ends of
 //! its sourced range), under the fixed and the powered boost; and a later commit never starts a window
-//! earlier nor fires more shots.
+//! earlier nor fires more shots. The re-solves the dashboard skips (`FlyoutMemo::deciding_flyouts`,
+//! `first_within`: those whose free flyout already needs more than the speed asked or the crossover) are
+//! held, over every trajectory of europe-2008's study, to change no crossover, window or count, with the
+//! bound they rely on checked on every commit-bound flyout; and one memo through commits seen before and
+//! new ones answers as a fresh one.
 
 use defence::boost::BoostModel;
 use defence::engagement::{
