@@ -56,9 +56,10 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `footprint-${mode}`, time
 
     s.step = "cancel";
     await page.selectOption("#fp-map", "defended-area");
-    // 0.05° (721 × 1041 points): long enough on any machine that the job is still running when the
-    // bar has advanced twice (at 0.2° a fast machine finished it before "Cancel" was clicked).
-    await page.fill("#fp-resolution", "0.05");
+    // 0.1° (361 × 521 points) on the server's one map thread: long enough on any machine that the job
+    // is still running when the bar has advanced twice (at 0.2° on two threads a fast machine finished
+    // it before "Cancel" was clicked).
+    await page.fill("#fp-resolution", "0.1");
     await page.click("#fp-start");
     await page.waitForSelector("#fp-error", { state: "hidden", timeout: 30000 });
     // Progress read from the bar until it has advanced twice.

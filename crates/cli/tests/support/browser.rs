@@ -72,8 +72,14 @@ impl Drop for Killed {
 /// Starts `shieldwatch dashboard SCENARIO --listen 127.0.0.1:0` and reads the URL from its first
 /// line (`dashboard: http://127.0.0.1:PORT/`).
 pub fn start_dashboard(scenario: &Path) -> (Killed, String) {
+    start_dashboard_with(scenario, &[])
+}
+
+/// [`start_dashboard`] with environment variables `env` set for the server (e.g. `RAYON_NUM_THREADS`).
+pub fn start_dashboard_with(scenario: &Path, env: &[(&str, &str)]) -> (Killed, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
         .args(["dashboard", scenario.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
