@@ -386,6 +386,35 @@ fn entries_that_do_not_hash_to_the_signed_root_are_not_followed() {
     assert_eq!(m.entries_checked(), d.full.size());
 }
 
+/// The first catch-up runs the engine while the entries are still being fetched, before their
+/// root is checked: entries that turn out not to be the signed ones must leave nothing behind
+/// in it, so that the next, honest, poll reports exactly what a fresh monitor reports.
+#[test]
+fn a_first_catch_up_on_entries_not_signed_leaves_no_trace_in_the_findings() {
+    let d = day(2, &[(30 * MIN, Fault::ExtraInterceptor)], HOUR_MS);
+    let honest = MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d));
+    let mut fresh = Monitor::new(trust(&d), config(Clock::Witness)).unwrap();
+    let expected = fresh
+        .poll(
+            &mut MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d)),
+            0,
+        )
+        .unwrap();
+    assert!(expected.available && !expected.alerts.is_empty(), "{expected:?}");
+
+    let mut m = Monitor::new(trust(&d), config(Clock::Witness)).unwrap();
+    // Entry 9 served twice (at 9 and 10): a replay, then readings out of order, for the engine.
+    let mut lying = MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d));
+    lying.swap_entry = Some((10, d.full.entries[9].clone()));
+    let p = m.poll(&mut lying, 0).unwrap();
+    assert!(!p.available && p.alerts.is_empty(), "{p:?}");
+    assert_eq!(m.entries_checked(), 0);
+    let mut src = honest;
+    let p = m.poll(&mut src, 1).unwrap();
+    assert!(p.available, "{:?}", p.error);
+    assert_eq!(p.alerts, expected.alerts);
+}
+
 #[test]
 fn a_log_that_goes_away_is_alerted_once_past_the_configured_time_and_followed_when_back() {
     let d = day(2, &[], HOUR_MS);
