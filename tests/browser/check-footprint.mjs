@@ -56,7 +56,9 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `footprint-${mode}`, time
 
     s.step = "cancel";
     await page.selectOption("#fp-map", "defended-area");
-    await page.fill("#fp-resolution", "0.2");
+    // 0.05° (721 × 1041 points): long enough on any machine that the job is still running when the
+    // bar has advanced twice (at 0.2° a fast machine finished it before "Cancel" was clicked).
+    await page.fill("#fp-resolution", "0.05");
     await page.click("#fp-start");
     await page.waitForSelector("#fp-error", { state: "hidden", timeout: 30000 });
     // Progress read from the bar until it has advanced twice.

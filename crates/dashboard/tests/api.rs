@@ -227,6 +227,7 @@ fn every_recompute_equals_the_cli_study_at_the_same_parameters() {
         vec![(speed, 5400.0)],
         vec![(speed, 8300.0)],
         vec![(delay, 120.0)],
+        vec![(delay, 300.0)],
         vec![(speed, 8300.0), (delay, 120.0)],
         vec![(range, 1.2e6)],
         vec![(width, 90.0)],

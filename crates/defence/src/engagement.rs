@@ -21,9 +21,12 @@
 //!   before impact. With the powered boost ([`crate::boost`]) the burn time is the flown vehicle's and the
 //!   burnout point is that of the family member whose burnout speed is the required one (a fixed point).
 //!
-//! The required speed as a function of intercept time is computed once per threat; the engagement window
-//! for any burnout speed, and the crossover speed (the lowest burnout speed that engages at all), follow
-//! from it without re-solving.
+//! Intercept times are sampled on a grid fixed in threat time ([`grid_time_s`]). The required speed at
+//! every grid time is computed once per threat and battery with the launch bound only by the threat's
+//! launch ([`FreeFlyouts`]); the flyouts of any commit time follow from it, re-solved only where the
+//! commit binds ([`FlyoutMemo::at`]). The engagement window for any burnout speed, the crossover speed
+//! (the lowest burnout speed that engages at all) and the shoot-look-shoot counts follow from those
+//! without re-solving.
 
 use flight::roots::brent_min;
 use flight::{BurnoutState, EarthModel, Gravity, Shape, Trajectory};
@@ -568,6 +571,25 @@ pub fn flyout_hinted(
     t_s: f64,
     hint: Option<FlyoutHint>,
 ) -> Option<(Flyout, FlyoutHint)> {
+    flyout_search(icpt, threat, earliest_launch_s, t_s, hint, false)
+}
+
+/// Step below the longest coast at which the speed is compared with the speed at that coast, seconds: the
+/// same as the coast searches' tolerance.
+const BOUND_STEP_S: f64 = 1e-3;
+
+/// [`flyout_hinted`]; with `bound_first`, each cheapest coast is first looked for at the longest coast
+/// allowed, `t_s − earliest_launch_s − burn time`: when the speed there is lower than [`BOUND_STEP_S`]
+/// before it, the speed still falls at the bound, so (the speed being unimodal in the coast) the cheapest
+/// coast allowed is the bound, to the search's tolerance, and no search is made.
+fn flyout_search(
+    icpt: &Interceptor,
+    threat: &ThreatTrack,
+    earliest_launch_s: f64,
+    t_s: f64,
+    hint: Option<FlyoutHint>,
+    bound_first: bool,
+) -> Option<(Flyout, FlyoutHint)> {
     let (p_in, v_threat) = threat.inertial_at(t_s)?;
     let model = EarthModel::contract();
     let omega = model.omega_rad_per_s;
@@ -611,6 +633,12 @@ pub fn flyout_hinted(
     let guess = hint.map(|h| h.coast_s + INTERCEPT_STEP_S);
     let cheapest = |b_ecef: Vec3| -> (f64, f64) {
         let speed = |coast: f64| solve(b_ecef, coast).map_or(f64::INFINITY, |(v, _, _)| v);
+        if bound_first && coast_max - BOUND_STEP_S >= MIN_COAST_S {
+            let v_end = speed(coast_max);
+            if v_end.is_finite() && speed(coast_max - BOUND_STEP_S) > v_end {
+                return (coast_max, v_end);
+            }
+        }
         let near = guess.and_then(|c| {
             let a = (c - HINT_COAST_HALF_WIDTH_S).max(MIN_COAST_S);
             let b = (c + HINT_COAST_HALF_WIDTH_S).min(coast_max);
@@ -728,7 +756,8 @@ pub struct Engagement {
     pub commit_time_s: Option<f64>,
     /// Impact time, seconds since launch.
     pub impact_time_s: f64,
-    /// Cheapest flyouts to intercept times sampled every [`INTERCEPT_STEP_S`] (launch at commit or later).
+    /// Cheapest flyouts to the grid's intercept times ([`grid_time_s`], every [`INTERCEPT_STEP_S`]; launch
+    /// at commit or later).
     pub flyouts: Vec<Flyout>,
 }
 
@@ -780,39 +809,205 @@ pub fn merge_intervals(mut all: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     out
 }
 
-/// The flyouts of `icpt` committed at `commit_s` (seconds since threat launch) against `threat`, one per
-/// sampled intercept time ([`INTERCEPT_STEP_S`] apart, from the earliest the battery can reach to the
-/// impact) that it can reach; each time's search starts where the previous one's ended. Every engagement
-/// ([`engage_network`], the dashboard's prepared study) samples the flyouts through this one function,
-/// so that they agree to the bit.
-pub fn flyouts_after(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64) -> Vec<Flyout> {
-    let impact = threat.impact_time_s();
-    let start = (commit_s + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
-    let n = ((impact - start) / INTERCEPT_STEP_S).floor().max(0.0) as usize;
-    let mut flyouts = Vec::new();
-    let mut hint = None;
-    for i in 0..=n {
-        let t = start + i as f64 * INTERCEPT_STEP_S;
-        match flyout_hinted(icpt, threat, commit_s, t, hint) {
-            Some((f, next)) => {
-                flyouts.push(f);
-                hint = Some(next);
-            }
-            None => hint = None,
+/// Earliest interceptor launch of the free scan ([`FreeFlyouts`]), seconds since threat launch: no radar
+/// tracks a threat before its launch, so no commit comes earlier.
+pub const FREE_EARLIEST_LAUNCH_S: f64 = 0.0;
+
+/// Intercept time `k` of the grid every engagement samples, seconds since threat launch: threat burnout
+/// plus `k` × [`INTERCEPT_STEP_S`]. The grid is fixed in threat time, whatever the commit: a later commit
+/// only removes times from its start (and shortens the coast allowed at the rest).
+pub fn grid_time_s(threat: &ThreatTrack, k: usize) -> f64 {
+    threat.missile.burn_time_s + k as f64 * INTERCEPT_STEP_S
+}
+
+/// How many grid times ([`grid_time_s`]) lie between threat burnout and impact.
+pub fn grid_len(threat: &ThreatTrack) -> usize {
+    let span = threat.impact_time_s() - threat.missile.burn_time_s;
+    if span.is_finite() && span >= 0.0 {
+        (span / INTERCEPT_STEP_S).floor() as usize + 1
+    } else {
+        0
+    }
+}
+
+/// The first grid index whose time is at or after `start_s`.
+fn grid_index_from(threat: &ThreatTrack, start_s: f64) -> usize {
+    let tb = threat.missile.burn_time_s;
+    let mut k = ((start_s - tb) / INTERCEPT_STEP_S).ceil().max(0.0) as usize;
+    while k > 0 && grid_time_s(threat, k - 1) >= start_s {
+        k -= 1;
+    }
+    while grid_time_s(threat, k) < start_s && k <= grid_len(threat) {
+        k += 1;
+    }
+    k
+}
+
+/// The cheapest flyouts of a battery against a threat at every grid time ([`grid_time_s`]) with the
+/// launch constrained only by the threat's launch ([`FREE_EARLIEST_LAUNCH_S`]), each search started
+/// where the previous time's ended ([`flyout_hinted`]). They depend on no radar and no commit time:
+/// the flyouts of any commit follow from them ([`FlyoutMemo::at`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreeFlyouts {
+    flyouts: Vec<Option<(Flyout, FlyoutHint)>>,
+}
+
+impl FreeFlyouts {
+    /// Scans every grid time of `threat` for `icpt`.
+    pub fn new(icpt: &Interceptor, threat: &ThreatTrack) -> FreeFlyouts {
+        let mut hint = None;
+        let flyouts = (0..grid_len(threat))
+            .map(|k| {
+                let t = grid_time_s(threat, k);
+                let found = flyout_hinted(icpt, threat, FREE_EARLIEST_LAUNCH_S, t, hint);
+                hint = found.map(|(_, h)| h);
+                found
+            })
+            .collect();
+        FreeFlyouts { flyouts }
+    }
+
+    /// The free flyout at grid time `k`, if any.
+    pub fn get(&self, k: usize) -> Option<&Flyout> {
+        self.flyouts.get(k)?.as_ref().map(|(f, _)| f)
+    }
+
+    /// How many grid times there are.
+    pub fn len(&self) -> usize {
+        self.flyouts.len()
+    }
+
+    /// Whether the grid is empty (the threat has no ballistic part).
+    pub fn is_empty(&self) -> bool {
+        self.flyouts.is_empty()
+    }
+}
+
+/// The flyouts of one battery against one threat: its free scan ([`FreeFlyouts`], made on first use or
+/// given), and the flyouts re-solved where an earliest launch binds, by the bits of that earliest launch
+/// (seconds since threat launch) and the grid index. Every engagement and shoot-look-shoot count of the
+/// battery against the threat, at any commit and speed, reads its flyouts through one memo
+/// ([`FlyoutMemo::at`]), which answers the same with or without what it already holds.
+#[derive(Debug, Clone, Default)]
+pub struct FlyoutMemo {
+    free: Option<Arc<FreeFlyouts>>,
+    bound: HashMap<(u64, usize), Option<Flyout>>,
+}
+
+impl FlyoutMemo {
+    /// An empty memo: the free scan is made on first use.
+    pub fn new() -> FlyoutMemo {
+        FlyoutMemo::default()
+    }
+
+    /// A memo holding the free scan `free` (which must be of this battery against this threat).
+    pub fn with_free(free: Arc<FreeFlyouts>) -> FlyoutMemo {
+        FlyoutMemo {
+            free: Some(free),
+            bound: HashMap::new(),
         }
     }
-    flyouts
+
+    /// The free scan, made now when the memo has none.
+    pub fn free(&mut self, icpt: &Interceptor, threat: &ThreatTrack) -> Arc<FreeFlyouts> {
+        self.free
+            .get_or_insert_with(|| Arc::new(FreeFlyouts::new(icpt, threat)))
+            .clone()
+    }
+
+    /// How many re-solved flyouts the memo holds.
+    pub fn len(&self) -> usize {
+        self.bound.len()
+    }
+
+    /// Whether the memo holds no re-solved flyout.
+    pub fn is_empty(&self) -> bool {
+        self.bound.is_empty()
+    }
+
+    /// Forgets the re-solved flyouts (the free scan is kept).
+    pub fn clear(&mut self) {
+        self.bound.clear();
+    }
+
+    /// The cheapest flyout of `icpt` launched no earlier than `earliest_launch_s` to grid time `k`.
+    ///
+    /// The speed needed for a coast c is taken to be unimodal in c (falling to its least value, then
+    /// rising: the Lambert arcs between two fixed points, as checked along europe-2008's trajectories in
+    /// the tests). The cheapest coast allowed, c ≤ C = t − earliest launch − burn time, is then the free
+    /// one c* when c* ≤ C (the launch of the free flyout is not before the earliest launch): that flyout
+    /// is returned as it is. Otherwise the speed still falls at C, and the flyout is re-solved with its
+    /// coast at C ([`flyout_search`] looking at the bound first; under a powered boost the burnout-speed
+    /// fixed point is solved again, its free speed the first guess). An earliest launch before
+    /// [`FREE_EARLIEST_LAUNCH_S`] is solved afresh.
+    pub fn at(
+        &mut self,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        earliest_launch_s: f64,
+        k: usize,
+    ) -> Option<Flyout> {
+        let t = grid_time_s(threat, k);
+        if t - earliest_launch_s - icpt.burn_time_s < MIN_COAST_S {
+            return None;
+        }
+        let hint = if earliest_launch_s >= FREE_EARLIEST_LAUNCH_S {
+            let free = self.free(icpt, threat);
+            let (f, h) = free.flyouts.get(k).copied().flatten()?;
+            if f.launch_time_s >= earliest_launch_s {
+                return Some(f);
+            }
+            Some(FlyoutHint {
+                coast_s: h.coast_s - INTERCEPT_STEP_S,
+                speed_mps: h.speed_mps,
+            })
+        } else {
+            None
+        };
+        *self
+            .bound
+            .entry((earliest_launch_s.to_bits(), k))
+            .or_insert_with(|| flyout_search(icpt, threat, earliest_launch_s, t, hint, true).map(|(f, _)| f))
+    }
+
+    /// The flyouts of `icpt` committed at `commit_s` against `threat`, one per grid time it can reach
+    /// ([`FlyoutMemo::at`]).
+    pub fn flyouts_after(&mut self, icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64) -> Vec<Flyout> {
+        let start = grid_index_from(threat, commit_s + icpt.burn_time_s + MIN_COAST_S);
+        (start..grid_len(threat))
+            .filter_map(|k| self.at(icpt, threat, commit_s, k))
+            .collect()
+    }
+}
+
+/// The flyouts of `icpt` committed at `commit_s` (seconds since threat launch) against `threat`, one per
+/// grid time ([`grid_time_s`], from the earliest the battery can reach to the impact) that it can reach,
+/// through a fresh [`FlyoutMemo`]. Every engagement ([`engage_network`], the CLI study, the dashboard's
+/// prepared study) reads its flyouts through [`FlyoutMemo::at`], so that they agree to the bit.
+pub fn flyouts_after(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64) -> Vec<Flyout> {
+    FlyoutMemo::new().flyouts_after(icpt, threat, commit_s)
 }
 
 /// Cues `icpt` with a network of `radars` against `threat`: whichever radar tracks the warhead first
 /// cues the battery (the radars share their tracks), so the track intervals are the union of every
 /// radar's. With one radar this is [`engage`].
 pub fn engage_network(radars: &[Radar], icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
+    engage_network_memo(radars, icpt, threat, &mut FlyoutMemo::new())
+}
+
+/// [`engage_network`] reading (and filling) `memo`, which must hold flyouts of this battery against this
+/// threat only.
+pub fn engage_network_memo(
+    radars: &[Radar],
+    icpt: &Interceptor,
+    threat: &ThreatTrack,
+    memo: &mut FlyoutMemo,
+) -> Engagement {
     let impact = threat.impact_time_s();
     let intervals = merge_intervals(radars.iter().flat_map(|r| track_intervals(r, threat)).collect());
     let first = intervals.first().map(|iv| iv.0);
     let commit = first.map(|t| t + icpt.commit_delay_s);
-    let flyouts = commit.map_or_else(Vec::new, |commit| flyouts_after(icpt, threat, commit));
+    let flyouts = commit.map_or_else(Vec::new, |commit| memo.flyouts_after(icpt, threat, commit));
     Engagement {
         first_detection_s: first,
         track_intervals_s: intervals,
@@ -829,19 +1024,10 @@ pub fn shoot_look_shoot(icpt: &Interceptor, threat: &ThreatTrack, commit_s: f64,
     shoot_look_shoot_memo(icpt, threat, commit_s, speed_mps, &mut FlyoutMemo::new())
 }
 
-/// Flyouts of one battery against one threat already computed, by the bits of (earliest launch, intercept
-/// time), both seconds since threat launch, with the hint they hand to the next intercept time: the
-/// shoot-look-shoot counts at several speeds from one commit scan the same intercept times for their first
-/// shot.
-pub type FlyoutMemo = std::collections::HashMap<(u64, u64), Option<(Flyout, FlyoutHint)>>;
-
-/// [`shoot_look_shoot`] reusing (and filling) `memo`, which must hold flyouts of this battery against this
-/// threat only: the same count, each flyout computed once for all the speeds asked.
-///
-/// Each shot scans its intercept times as [`flyouts_after`] does, every search started from the previous
-/// time's flyout ([`flyout_hinted`]; afresh after a time without one). A time's flyout therefore depends
-/// only on the shot's earliest launch and on the times before it in the same scan, never on the speed or
-/// on what the memo already held: the count is the same with or without a memo.
+/// [`shoot_look_shoot`] reading (and filling) `memo`, which must hold flyouts of this battery against this
+/// threat only: the same count, each flyout computed once for all the speeds and commits asked. Each shot
+/// takes the first grid time, from the earliest its launch allows, whose flyout ([`FlyoutMemo::at`]) is
+/// within the speed; the first shot's flyouts are the engagement's.
 pub fn shoot_look_shoot_memo(
     icpt: &Interceptor,
     threat: &ThreatTrack,
@@ -849,27 +1035,14 @@ pub fn shoot_look_shoot_memo(
     speed_mps: f64,
     memo: &mut FlyoutMemo,
 ) -> u32 {
-    let impact = threat.impact_time_s();
+    let n = grid_len(threat);
     let mut launch = commit_s;
     let mut shots = 0;
     while shots < icpt.count {
-        let start = (launch + icpt.burn_time_s + MIN_COAST_S).max(threat.missile.burn_time_s);
-        let mut t = start;
-        let mut hit = None;
-        let mut hint = None;
-        while t <= impact {
-            let found = *memo
-                .entry((launch.to_bits(), t.to_bits()))
-                .or_insert_with(|| flyout_hinted(icpt, threat, launch, t, hint));
-            hint = found.map(|(_, h)| h);
-            if let Some((f, _)) = found
-                && f.required_speed_mps <= speed_mps
-            {
-                hit = Some(f);
-                break;
-            }
-            t += INTERCEPT_STEP_S;
-        }
+        let start = grid_index_from(threat, launch + icpt.burn_time_s + MIN_COAST_S);
+        let hit = (start..n)
+            .filter_map(|k| memo.at(icpt, threat, launch, k))
+            .find(|f| f.required_speed_mps <= speed_mps);
         match hit {
             Some(f) => {
                 shots += 1;

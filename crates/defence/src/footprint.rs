@@ -53,7 +53,7 @@ use crate::radar::Radar;
 use crate::reach::ReachTable;
 use crate::scenario::{Role, Scenario, Site};
 use crate::study::{DEPRESS_FACTOR, LOFT_FACTOR, ShapeChoice};
-use crate::threat_boost::ThreatBoostTable;
+use crate::threat_boost::{PoweredBurnout, ThreatBoostTable};
 
 /// The largest number of grid points one map may have.
 pub const MAX_POINTS: usize = 4_000_000;
@@ -521,13 +521,13 @@ pub fn fast_threat_with(
     let flown = match powered {
         None => None,
         Some(table) => {
-            let (near, far) = table.range_span_m();
-            if inv.distance_m > far {
-                return Err(Status::OutOfRange);
-            }
             // Short of the table's nearest range (its smallest vehicle's), that programme's boost is held
-            // (as the interceptor's family holds its slowest member); the conic still takes its angle.
-            let b = table.at(inv.distance_m.max(near)).ok_or(Status::NoTrajectory)?;
+            // (as the interceptor's family holds its slowest member); the conic then takes its angle.
+            // A node that fails to fly is reported after the map (`ThreatBoostTable::failure`).
+            let b = table
+                .at(launch.lat_deg, inv.azi1_deg, inv.distance_m)
+                .map_err(|_| Status::NoTrajectory)?
+                .ok_or(Status::OutOfRange)?;
             missile.burn_time_s = b.burn_time_s;
             missile.burnout_alt_m = b.burnout_alt_m;
             missile.burnout_downrange_m = b.burnout_downrange_m;
@@ -607,6 +607,11 @@ pub fn fast_threat_with(
         })
     };
     let t_sol = match (shape, flown) {
+        // The flown coast time: the conic from the burnout point that lands on the target then.
+        (_, Some(PoweredBurnout { coast_s: Some(t), .. })) => {
+            solve(t).ok_or(Status::NoTrajectory)?;
+            t
+        }
         (_, Some(b)) => {
             // The arc whose burnout flight-path angle is the flown one: steeper than the minimum-speed
             // arc's on its lofted side (longer times of flight), flatter on its depressed side.
@@ -1455,6 +1460,10 @@ pub fn compute(
             }
         }
     }
+    // A rotation node of the threat table that failed to fly left its points with no trajectory.
+    if let Some(e) = threat_boost_table.as_deref().and_then(ThreatBoostTable::failure) {
+        return Err(e.into());
+    }
     let reach_nodes = batteries.iter().map(|(_, t)| t.nodes_filled()).sum();
     let names = |v: &mut dyn Iterator<Item = &str>| v.collect::<Vec<_>>().join(", ");
     let contours = req
@@ -1605,6 +1614,9 @@ pub fn naive_cell(
     };
     if let Some(table) = powered {
         let fast = fast_threat_with(launch, lat, lon, missile, f64::INFINITY, shape, Some(&table));
+        if let Some(e) = table.failure() {
+            return Err(e.into());
+        }
         let Some(threat) = fast.ok().and_then(|f| integrated(&f, &ls, &ts)) else {
             return Ok(Cell::empty(lat, lon, Status::NoTrajectory));
         };

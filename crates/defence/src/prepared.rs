@@ -12,21 +12,20 @@
 //!   burnout speed, which only reads the answer off;
 //! - each engagement of a trajectory by a battery cued by a radar network, by the network's radars as
 //!   set up, the warhead RCS and the battery's parameters but its burnout speed; and its two stages
-//!   apart, each by what it alone depends on ([`Prepared`] composes them as
-//!   [`engage_network`] does): each radar's track intervals, by the radar and the warhead RCS; the
-//!   flyouts at every sampled intercept time, by the battery and its commit time (first detection plus
-//!   commit delay), whatever radar or RCS gave it;
-//! - each shoot-look-shoot count, by the same and the speed; and the flyouts those counts scan, by the
-//!   trajectory and the battery's parameters but its burnout speed alone (a flyout from a given earliest
-//!   launch to a given intercept time depends on neither the speed asked nor the commit time), so every
-//!   count at any speed shares them ([`shoot_look_shoot_memo`], as `shieldwatch study` shares them among
-//!   the speeds of one commit).
+//!   apart, each by what it alone depends on ([`Prepared`] composes them as [`engage_network`] does): each
+//!   radar's track intervals, by the radar and the warhead RCS; the flyouts, by the trajectory and the
+//!   battery's parameters but its burnout speed ([`FlyoutMemo`]): the free scan of every intercept time
+//!   of the grid fixed in threat time, which no commit time changes, and the flyouts re-solved where an
+//!   earliest launch (a commit, or a shoot-look-shoot shot's launch) binds, by that launch;
+//! - each shoot-look-shoot count, by the same and the speed, from the same flyouts (its first shot's are
+//!   the engagement's).
 //!
-//! So a change of burnout speed counts shoot-look-shoot at the new speed only, from flyouts mostly kept; a change of a radar's
-//! range or field of regard within its disputed range scans that radar anew and flies out anew only
-//! where the first detection moved (the most capable radar, at the range's end, is unchanged); a change
-//! of RCS does the same for the missile's trajectories; a change of commit delay flies every battery out
-//! anew. Every computation is cancellable between trajectories.
+//! So a change of burnout speed counts shoot-look-shoot at the new speed only, from flyouts mostly kept; a
+//! change of a radar's range or field of regard within its disputed range scans that radar anew and
+//! re-solves flyouts only where the first detection moved and the new commit binds (the most capable
+//! radar, at the range's end, is unchanged); a change of RCS does the same for the missile's
+//! trajectories; a change of commit delay re-solves only the flyouts at the start of each window, where
+//! the new commit binds. Every computation is cancellable between trajectories.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -36,8 +35,7 @@ use rayon::prelude::*;
 #[cfg(doc)]
 use crate::engagement::engage_network;
 use crate::engagement::{
-    Engagement, Flyout, FlyoutMemo, Interceptor, ThreatTrack, flyouts_after, merge_intervals,
-    shoot_look_shoot_memo, track_intervals,
+    Engagement, FlyoutMemo, Interceptor, ThreatTrack, merge_intervals, shoot_look_shoot_memo, track_intervals,
 };
 use crate::radar::Radar;
 use crate::scenario::Scenario;
@@ -47,15 +45,14 @@ use crate::study::{self, Batteries, BatteryCache, Engage, Flown, PlanItem, Study
 const MAX_ENGAGEMENTS: usize = 4096;
 /// Radar track-interval lists kept before that cache is emptied.
 const MAX_INTERVALS: usize = 16384;
-/// Flyout lists kept before that cache is emptied (about 40 kB each).
-const MAX_FLYOUTS: usize = 4096;
 /// Shoot-look-shoot counts kept before that cache is emptied.
 const MAX_SHOTS: usize = 65536;
 /// Battery set-ups kept before that cache is emptied.
 const MAX_BATTERIES: usize = 16;
-/// Shoot-look-shoot flyout memos (one per trajectory and battery set-up) kept before that cache is emptied.
+/// Flyout memos (one per trajectory and battery set-up, about 60 kB of free scan each) kept before that
+/// cache is emptied.
 const MAX_MEMOS: usize = 4096;
-/// Flyouts one memo holds before it is emptied (about 150 B each).
+/// Re-solved flyouts one memo holds before they are forgotten (about 150 B each).
 const MAX_MEMO_FLYOUTS: usize = 65536;
 
 /// Why a prepared study has no answer.
@@ -82,7 +79,6 @@ pub struct Prepared {
     batteries: Mutex<HashMap<String, Arc<Batteries>>>,
     engagements: Mutex<HashMap<String, Arc<Engagement>>>,
     intervals: Mutex<HashMap<IntervalKey, Arc<Intervals>>>,
-    flyouts: Mutex<HashMap<FlyoutKey, Arc<Vec<Flyout>>>>,
     shots: Mutex<HashMap<(String, u64, u64), u32>>,
     memos: Mutex<HashMap<MemoKey, Arc<Mutex<FlyoutMemo>>>>,
 }
@@ -92,11 +88,7 @@ pub struct Prepared {
 type IntervalKey = (usize, String, u64);
 /// Track intervals, seconds since threat launch.
 type Intervals = Vec<(f64, f64)>;
-/// Flyouts are kept by trajectory, battery (its index and its parameters but the burnout speed, as text)
-/// and commit time (bits of the f64, seconds since threat launch).
-type FlyoutKey = (usize, usize, String, u64);
-/// Shoot-look-shoot's flyouts are kept by trajectory and battery (its index and its parameters but the
-/// burnout speed, as text).
+/// Flyouts are kept by trajectory and battery (its index and [`flyout_key`]).
 type MemoKey = (usize, usize, String);
 
 /// A value from `cache` under `key`, or computed by `f` and kept (the cache emptied first when it holds
@@ -142,21 +134,65 @@ pub fn flight_key(s: &Scenario) -> String {
     )
 }
 
-/// What the batteries' set-up depends on, as text: every battery parameter but the burnout speed,
-/// vehicles, sites.
-fn battery_key(s: &Scenario) -> String {
+/// The batteries' parameters but those named, as text, with vehicles and sites: what a stage depends on.
+fn batteries_but(s: &Scenario, but: &[&str]) -> String {
     let batteries: Vec<_> = s
         .interceptors
         .iter()
         .map(|i| {
             let mut i = i.clone();
-            i.burnout_speed_mps.value = 0.0;
-            i.burnout_speed_mps.range = None;
-            i.burnout_speed_mps.source.clear();
+            for p in [
+                ("burnout_speed_mps", &mut i.burnout_speed_mps),
+                ("commit_delay_s", &mut i.commit_delay_s),
+                ("kill_assessment_s", &mut i.kill_assessment_s),
+                ("count", &mut i.count),
+                ("min_intercept_alt_m", &mut i.min_intercept_alt_m),
+            ] {
+                if but.contains(&p.0) {
+                    p.1.value = 0.0;
+                    p.1.range = None;
+                    p.1.source.clear();
+                }
+            }
             i
         })
         .collect();
     format!("{:?}", (batteries, &s.vehicles, &s.sites))
+}
+
+/// What a battery's engagements and counts depend on, as text: every battery parameter but the burnout
+/// speed, vehicles, sites.
+fn battery_key(s: &Scenario) -> String {
+    batteries_but(s, &["burnout_speed_mps"])
+}
+
+/// What the batteries' set-up (their powered families flown) depends on, as text: the battery
+/// parameters but those [`Prepared::batteries_for`] sets on the set-up afterwards.
+fn setup_key(s: &Scenario) -> String {
+    batteries_but(s, &SET_AFTER)
+}
+
+/// The battery parameters set on a kept set-up, not flown with it.
+const SET_AFTER: [&str; 5] = [
+    "burnout_speed_mps",
+    "commit_delay_s",
+    "kill_assessment_s",
+    "count",
+    "min_intercept_alt_m",
+];
+
+/// What a battery's flyouts depend on, as text ([`FlyoutMemo`]: neither its commit, nor which launches
+/// its counts make, nor how many, nor the speed that reads them off).
+fn flyout_key(s: &Scenario) -> String {
+    batteries_but(
+        s,
+        &[
+            "burnout_speed_mps",
+            "commit_delay_s",
+            "kill_assessment_s",
+            "count",
+        ],
+    )
 }
 
 fn lock<'a, T>(m: &'a Mutex<T>, what: &'static str) -> Result<std::sync::MutexGuard<'a, T>, PreparedError> {
@@ -194,7 +230,6 @@ impl Prepared {
             batteries: Mutex::new(HashMap::new()),
             engagements: Mutex::new(HashMap::new()),
             intervals: Mutex::new(HashMap::new()),
-            flyouts: Mutex::new(HashMap::new()),
             shots: Mutex::new(HashMap::new()),
             memos: Mutex::new(HashMap::new()),
         })
@@ -239,6 +274,7 @@ impl Prepared {
         study::battery(s, &opts)?;
         let speeds = study::speeds(s, &opts);
         let bkey = battery_key(s);
+        let fkey = flyout_key(s);
         let threats = self
             .flown
             .par_iter()
@@ -251,6 +287,7 @@ impl Prepared {
                     prepared: self,
                     index,
                     battery_key: &bkey,
+                    flyout_key: &fkey,
                 };
                 let r = study::engage_one(s, &opts, &speeds, flown, &engage)?;
                 engage.failed()?;
@@ -263,9 +300,11 @@ impl Prepared {
         Ok(study::assemble(s, &opts, threats)?)
     }
 
-    /// A battery cache holding `s`'s batteries, set up once for every value of their burnout speeds.
+    /// A battery cache holding `s`'s batteries, set up once for every value of the parameters the set-up
+    /// does not depend on ([`SET_AFTER`]: burnout speed, commit delay, kill assessment, count, lowest
+    /// intercept).
     fn batteries_for(&self, s: &Scenario) -> Result<BatteryCache, PreparedError> {
-        let key = battery_key(s);
+        let key = setup_key(s);
         let hit = lock(&self.batteries, "battery")?.get(&key).cloned();
         let set_up = match hit {
             Some(b) => b,
@@ -287,7 +326,17 @@ impl Prepared {
         let mut batteries: Batteries = (*set_up).clone();
         for ((name, icpt), def) in batteries.iter_mut().zip(&s.interceptors) {
             debug_assert_eq!(*name, def.name);
-            icpt.burnout_speed_mps = def.burnout_speed_mps.value;
+            let site = s.site(&def.site).ok_or_else(|| StudyError::Incomplete {
+                scenario: s.meta.name.clone(),
+                message: format!("no site {}", def.site),
+            })?;
+            // The parameters of SET_AFTER, as the set-up would have them.
+            let values = Interceptor::from_def(def, site);
+            icpt.burnout_speed_mps = values.burnout_speed_mps;
+            icpt.commit_delay_s = values.commit_delay_s;
+            icpt.kill_assessment_s = values.kill_assessment_s;
+            icpt.count = values.count;
+            icpt.min_intercept_alt_m = values.min_intercept_alt_m;
         }
         let cell = OnceLock::from((s.meta.name.clone(), Ok(Arc::new(batteries))));
         Ok(BatteryCache(Arc::new(cell)))
@@ -299,6 +348,7 @@ struct Kept<'a> {
     prepared: &'a Prepared,
     index: usize,
     battery_key: &'a str,
+    flyout_key: &'a str,
 }
 
 impl Kept<'_> {
@@ -314,46 +364,46 @@ impl Kept<'_> {
     fn failed(&self) -> Result<(), PreparedError> {
         drop(lock(&self.prepared.engagements, "engagement")?);
         drop(lock(&self.prepared.intervals, "track-interval")?);
-        drop(lock(&self.prepared.flyouts, "flyout")?);
         drop(lock(&self.prepared.shots, "shoot-look-shoot")?);
-        drop(lock(&self.prepared.memos, "shoot-look-shoot flyout")?);
+        drop(lock(&self.prepared.memos, "flyout")?);
         Ok(())
     }
 
+    /// `f` with the flyout memo of this trajectory and `battery` as set up. One trajectory is engaged by
+    /// one task at a time, so its lock is not contended. A memo poisoned by a panic in an earlier use may
+    /// lack that use's flyouts but holds no wrong one (each is inserted whole): it is emptied and used.
+    fn with_memo<R>(&self, battery: usize, f: impl FnOnce(&mut FlyoutMemo) -> R) -> R {
+        let memo = kept(
+            &self.prepared.memos,
+            MAX_MEMOS,
+            (self.index, battery, self.flyout_key.to_string()),
+            || Arc::new(Mutex::new(FlyoutMemo::new())),
+        );
+        let mut memo = memo.lock().unwrap_or_else(|poisoned| {
+            let mut m = poisoned.into_inner();
+            m.clear();
+            m
+        });
+        if memo.len() >= MAX_MEMO_FLYOUTS {
+            memo.clear();
+        }
+        f(&mut memo)
+    }
+
     /// [`engage_network`], stage by stage, each stage kept by what it depends on: each radar's track
-    /// intervals by the radar and the warhead RCS, the flyouts by the battery and its commit time.
+    /// intervals by the radar and the warhead RCS, the flyouts by the battery ([`Kept::with_memo`]).
     fn engage(&self, net: &[Radar], battery: usize, icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
-        let p = self.prepared;
         let impact = threat.impact_time_s();
         let per_radar: Vec<(f64, f64)> = net
             .iter()
-            .flat_map(|r| {
-                let key = (self.index, format!("{r:?}"), threat.missile.rcs_m2.to_bits());
-                kept(&p.intervals, MAX_INTERVALS, key, || {
-                    Arc::new(track_intervals(r, threat))
-                })
-                .iter()
-                .copied()
-                .collect::<Vec<_>>()
-            })
+            .flat_map(|r| Engage::track_intervals(self, r, threat))
             .collect();
         let intervals = merge_intervals(per_radar);
         let first = intervals.first().map(|iv| iv.0);
         let commit = first.map(|t| t + icpt.commit_delay_s);
         let flyouts = match commit {
             None => Vec::new(),
-            Some(commit) => {
-                let key = (
-                    self.index,
-                    battery,
-                    self.battery_key.to_string(),
-                    commit.to_bits(),
-                );
-                let flyouts = kept(&p.flyouts, MAX_FLYOUTS, key, || {
-                    Arc::new(flyouts_after(icpt, threat, commit))
-                });
-                flyouts.to_vec()
-            }
+            Some(commit) => self.with_memo(battery, |memo| memo.flyouts_after(icpt, threat, commit)),
         };
         Engagement {
             first_detection_s: first,
@@ -366,6 +416,14 @@ impl Kept<'_> {
 }
 
 impl Engage for Kept<'_> {
+    fn track_intervals(&self, radar: &Radar, threat: &ThreatTrack) -> Vec<(f64, f64)> {
+        let key = (self.index, format!("{radar:?}"), threat.missile.rcs_m2.to_bits());
+        kept(&self.prepared.intervals, MAX_INTERVALS, key, || {
+            Arc::new(track_intervals(radar, threat))
+        })
+        .to_vec()
+    }
+
     fn engagement(
         &self,
         net: &[Radar],
@@ -395,24 +453,9 @@ impl Engage for Kept<'_> {
             speed_mps.to_bits(),
         );
         kept(&self.prepared.shots, MAX_SHOTS, key, || {
-            let memo = kept(
-                &self.prepared.memos,
-                MAX_MEMOS,
-                (self.index, battery, self.battery_key.to_string()),
-                || Arc::new(Mutex::new(FlyoutMemo::new())),
-            );
-            // One trajectory is engaged by one task at a time, so this lock is not contended. A memo
-            // poisoned by a panic in an earlier count may lack that count's flyouts but holds no wrong
-            // one (each is inserted whole): it is emptied and used.
-            let mut memo = memo.lock().unwrap_or_else(|poisoned| {
-                let mut m = poisoned.into_inner();
-                m.clear();
-                m
-            });
-            if memo.len() >= MAX_MEMO_FLYOUTS {
-                memo.clear();
-            }
-            shoot_look_shoot_memo(icpt, threat, commit_s, speed_mps, &mut memo)
+            self.with_memo(battery, |memo| {
+                shoot_look_shoot_memo(icpt, threat, commit_s, speed_mps, memo)
+            })
         })
     }
 }

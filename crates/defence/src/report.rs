@@ -394,11 +394,7 @@ pub fn kml(study: &Study) -> Result<String, RenderError> {
     k.open("kml", &attrs!["xmlns" => "http://www.opengis.net/kml/2.2"])?;
     k.open("Document", &[])?;
     k.leaf("name", &[], &study.scenario)?;
-    k.leaf(
-        "description",
-        &[],
-        &format!("Boost model: {}.", study.boost_model),
-    )?;
+    k.leaf("description", &[], &format!("Boost model: {}", study.boost_model))?;
     k.open("Style", &attrs!["id" => "track"])?;
     k.open("LineStyle", &[])?;
     k.leaf("color", &[], "ff0000ff")?;
@@ -998,7 +994,7 @@ pub fn html(
                     "Radar " (study.radar) ", interceptor battery " (study.interceptor) ", " (study.gravity)
                     " gravity. Times are seconds since threat launch; speeds m/s or km/s as labelled; heights above the WGS84 ellipsoid."
                 }
-                p { "Boost model: " (study.boost_model) "." }
+                p { "Boost model: " (study.boost_model) }
                 @for (heading, svg) in &svgs {
                     h2 { (heading) }
                     @if *heading == "Map" {

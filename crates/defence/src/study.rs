@@ -13,8 +13,8 @@
 //! Every trajectory is flown once (minimum energy, with J2 unless asked otherwise); the required
 //! interceptor speed along it is computed once per radar variant, and every speed's answer is read off it.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use flight::{Gravity, Shape};
 use geodesy::Geodetic;
@@ -22,8 +22,8 @@ use serde::Serialize;
 
 use crate::boost::{BoostModel, size_interceptor};
 use crate::engagement::{
-    Engagement, FlyoutMemo, Interceptor, Missile, ThreatTrack, engage_network, fly_threat,
-    fly_threat_powered, shoot_look_shoot, shoot_look_shoot_memo,
+    Engagement, FlyoutMemo, Interceptor, Missile, ThreatTrack, engage_network_memo, fly_threat,
+    fly_threat_powered, shoot_look_shoot_memo,
 };
 use crate::radar::Radar;
 use crate::scenario::{Role, Scenario};
@@ -475,10 +475,14 @@ fn radars(s: &Scenario) -> Result<(Vec<Radar>, Vec<Radar>), String> {
 }
 
 /// The radar of `radars` that tracks `threat` first, and when (seconds since launch).
-fn first_radar(radars: &[Radar], threat: &crate::engagement::ThreatTrack) -> Option<String> {
+fn first_radar(
+    radars: &[Radar],
+    threat: &crate::engagement::ThreatTrack,
+    engage: &dyn Engage,
+) -> Option<String> {
     radars
         .iter()
-        .filter_map(|r| Some((crate::engagement::track_intervals(r, threat).first()?.0, r)))
+        .filter_map(|r| Some((engage.track_intervals(r, threat).first()?.0, r)))
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, r)| r.name.clone())
 }
@@ -496,7 +500,7 @@ pub fn run_one(
             message: "it has no radar".into(),
         });
     }
-    engage_one(s, opts, speeds, &fly_one(s, opts, item)?, &Direct)
+    engage_one(s, opts, speeds, &fly_one(s, opts, item)?, &Direct::default())
 }
 
 /// A trajectory of the plan flown, before any radar or battery looks at it ([`fly_one`]).
@@ -511,7 +515,7 @@ pub struct Flown {
 /// How [`engage_one`] engages a flown threat: by a battery (its index in the scenario) cued by a radar
 /// network. [`Direct`] computes; a cache may answer for parameters it has seen.
 pub trait Engage: Sync {
-    /// [`engage_network`] of `net`, `icpt` and `threat`.
+    /// [`crate::engagement::engage_network`] of `net`, `icpt` and `threat`.
     fn engagement(
         &self,
         net: &[Radar],
@@ -519,7 +523,7 @@ pub trait Engage: Sync {
         icpt: &Interceptor,
         threat: &ThreatTrack,
     ) -> Engagement;
-    /// [`shoot_look_shoot`] of `icpt` on `threat` from `commit_s`, at `speed_mps`, for the engagement
+    /// [`crate::engagement::shoot_look_shoot`] of `icpt` on `threat` from `commit_s`, at `speed_mps`, for the engagement
     /// of `net`.
     fn shots(
         &self,
@@ -530,6 +534,10 @@ pub trait Engage: Sync {
         commit_s: f64,
         speed_mps: f64,
     ) -> u32;
+    /// [`crate::engagement::track_intervals`] of `radar` against `threat`: by default computed.
+    fn track_intervals(&self, radar: &Radar, threat: &ThreatTrack) -> Vec<(f64, f64)> {
+        crate::engagement::track_intervals(radar, threat)
+    }
     /// [`Engage::shots`] at each of `speeds_mps` from the same commit, in order: by default one call
     /// each.
     fn shots_at(
@@ -548,41 +556,47 @@ pub trait Engage: Sync {
     }
 }
 
-/// [`Engage`] by computing every time.
-pub struct Direct;
+/// [`Engage`] by computing, for one trajectory: the flyouts of each battery ([`FlyoutMemo`]: its free
+/// scan and the flyouts re-solved where a launch time binds) are computed once and shared by both radar
+/// networks' engagements and every shoot-look-shoot count.
+#[derive(Default)]
+pub struct Direct {
+    memos: Mutex<HashMap<usize, FlyoutMemo>>,
+}
+
+impl Direct {
+    /// `f` with the memo of `battery` (a fresh one, used and dropped, if the lock was poisoned by a panic).
+    fn with_memo<R>(&self, battery: usize, f: impl FnOnce(&mut FlyoutMemo) -> R) -> R {
+        match self.memos.lock() {
+            Ok(mut memos) => f(memos.entry(battery).or_default()),
+            Err(_) => f(&mut FlyoutMemo::new()),
+        }
+    }
+}
 
 impl Engage for Direct {
-    fn engagement(&self, net: &[Radar], _: usize, icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
-        engage_network(net, icpt, threat)
+    fn engagement(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+    ) -> Engagement {
+        self.with_memo(battery, |memo| engage_network_memo(net, icpt, threat, memo))
     }
 
     fn shots(
         &self,
         _: &[Radar],
-        _: usize,
+        battery: usize,
         icpt: &Interceptor,
         threat: &ThreatTrack,
         commit_s: f64,
         speed_mps: f64,
     ) -> u32 {
-        shoot_look_shoot(icpt, threat, commit_s, speed_mps)
-    }
-
-    /// One [`FlyoutMemo`] for all the speeds: their first shots scan the same intercept times.
-    fn shots_at(
-        &self,
-        _: &[Radar],
-        _: usize,
-        icpt: &Interceptor,
-        threat: &ThreatTrack,
-        commit_s: f64,
-        speeds_mps: &[f64],
-    ) -> Vec<u32> {
-        let mut memo = FlyoutMemo::new();
-        speeds_mps
-            .iter()
-            .map(|&v| shoot_look_shoot_memo(icpt, threat, commit_s, v, &mut memo))
-            .collect()
+        self.with_memo(battery, |memo| {
+            shoot_look_shoot_memo(icpt, threat, commit_s, speed_mps, memo)
+        })
     }
 }
 
@@ -735,7 +749,7 @@ pub fn engage_one(
             })
             .collect();
         combine(cues).map(|mut c| {
-            c.first_radar = first_radar(net, &threat);
+            c.first_radar = first_radar(net, &threat, engage);
             c
         })
     };

@@ -25,6 +25,7 @@ use crate::params::{self, PathError};
 use crate::reach::ReachTable;
 use crate::scenario::{Param, Scenario};
 use crate::study::ShapeChoice;
+use crate::threat_boost::ThreatBoostTable;
 use geodesy::Geodetic;
 
 /// Why a sweep could not run.
@@ -255,6 +256,9 @@ pub fn evaluate(
                     ),
                     Err(_) => (false, None),
                 };
+                if let Some(e) = powered.as_deref().and_then(ThreatBoostTable::failure) {
+                    return Err(FootprintError::from(e).into());
+                }
                 out.push(PairOutcome {
                     threat: t.name.clone(),
                     from: from.clone(),

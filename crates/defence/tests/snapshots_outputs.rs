@@ -35,6 +35,20 @@ fn two_threat_study_tables() {
         .map(|l| format!("{l}\n"))
         .collect();
     insta::assert_snapshot!("crossover_table_two_threats", table);
+    // The boost-model sentence ends with one full stop wherever it is written (the report's paragraph
+    // and the KML's description once appended a second one).
+    assert!(result.boost_model.ends_with('.') && !result.boost_model.ends_with(".."));
+    let html = defence::report::html(&result, None, &[]).unwrap();
+    let kml = defence::report::kml(&result).unwrap();
+    // The KML writer escapes the apostrophe of "interceptor's".
+    let in_kml = result.boost_model.replace('\'', "&apos;");
+    for (what, text, said) in [
+        ("report.html", &html, &result.boost_model),
+        ("KML", &kml, &in_kml),
+    ] {
+        assert!(text.contains(said.as_str()), "{what} states the boost model");
+        assert!(!text.contains(&format!("{said}.")), "{what}: a second full stop");
+    }
 }
 
 #[test]

@@ -3,10 +3,10 @@
 //! ([`defence::engagement::fly_threat_powered`]: every programme solved by shooting, J2 coast).
 
 use defence::engagement::{Missile, fly_threat_powered};
-use defence::footprint::{fast_threat, fast_threat_with};
-use defence::scenario::Scenario;
+use defence::footprint::fast_threat_with;
+use defence::scenario::{Scenario, Site};
 use defence::study::ShapeChoice;
-use defence::threat_boost::ThreatBoostTable;
+use defence::threat_boost::{ThreatBoostTable, W_NODES};
 use flight::aim::PoweredShape;
 use geodesy::Geodetic;
 
@@ -23,48 +23,162 @@ fn geo(s: &Scenario, name: &str) -> Geodetic {
     }
 }
 
-/// (missile, launch, target) pairs across the scenario's three rockets, ranges and azimuths.
-const PAIRS: [(&str, &str, &str); 5] = [
-    ("Iranian ICBM (hypothetical)", "Semnan", "Berlin"),
-    ("Iranian ICBM (hypothetical)", "Tehran", "Lisbon"),
-    ("Iranian ICBM (hypothetical)", "Tabriz", "Oslo"),
-    ("Russian ICBM", "Kozelsk", "Washington"),
-    ("Iranian IRBM", "Tabriz", "Bucharest"),
+/// A launch or target point, (name, latitude, longitude) in degrees.
+type Point = (&'static str, f64, f64);
+
+const SEMNAN: Point = ("Semnan", 35.234, 53.921);
+const TEHRAN: Point = ("Tehran", 35.69, 51.39);
+const TABRIZ: Point = ("Tabriz", 38.08, 46.29);
+const KOZELSK: Point = ("Kozelsk", 54.03, 35.77);
+
+/// (missile, vehicle, launch, target).
+type Pair = (&'static str, &'static str, Point, Point);
+
+/// Near the full rocket's reach from a high latitude, where the lofted and depressed kicks crowd about
+/// the maximum-range kick (the Russian ICBM from Yasny, 51° N, to Hawaii, 10 300 km).
+const NEAR_REACH: [Pair; 1] = [(
+    "Russian ICBM",
+    "APS generic solid ICBM",
+    ("Yasny", 51.1, 59.8),
+    ("Hawaii", 21.3, -157.9),
+)];
+
+/// (missile, vehicle, launch, target): the scenario's Iranian and Russian rockets (both liquid and solid
+/// generic ICBMs, the Sejjil-class IRBM) from launch latitudes 5° S to 65° N, eastward, westward,
+/// northward and southward.
+const PAIRS: [Pair; 14] = [
+    (
+        "Iranian ICBM (hypothetical)",
+        "APS generic solid ICBM",
+        SEMNAN,
+        ("Berlin", 52.52, 13.40),
+    ),
+    (
+        "Iranian ICBM (hypothetical)",
+        "APS generic solid ICBM",
+        TEHRAN,
+        ("Lisbon", 38.72, -9.14),
+    ),
+    (
+        "Iranian ICBM (hypothetical)",
+        "APS generic solid ICBM",
+        TABRIZ,
+        ("Oslo", 59.91, 10.75),
+    ),
+    (
+        "Iranian ICBM (hypothetical)",
+        "APS generic solid ICBM",
+        SEMNAN,
+        ("Beijing", 39.90, 116.40),
+    ),
+    (
+        "Iranian ICBM (hypothetical)",
+        "APS generic solid ICBM",
+        TABRIZ,
+        ("Cape Town", -33.92, 18.42),
+    ),
+    (
+        "Iranian ICBM (hypothetical)",
+        "APS generic liquid ICBM",
+        TEHRAN,
+        ("Dakar", 14.72, -17.47),
+    ),
+    (
+        "Iranian ICBM (hypothetical)",
+        "APS generic liquid ICBM",
+        ("Gulf of Guinea", -5.0, 5.0),
+        ("Dakar west", 10.0, -60.0),
+    ),
+    (
+        "Russian ICBM",
+        "APS generic solid ICBM",
+        KOZELSK,
+        ("Washington", 38.90, -77.04),
+    ),
+    (
+        "Russian ICBM",
+        "APS generic solid ICBM",
+        KOZELSK,
+        ("Vladivostok", 43.12, 131.89),
+    ),
+    (
+        "Russian ICBM",
+        "APS generic solid ICBM",
+        ("Plesetsk", 62.9, 40.6),
+        ("Lisbon", 38.72, -9.14),
+    ),
+    (
+        "Iranian IRBM",
+        "Sejjil-class two-stage solid",
+        TABRIZ,
+        ("Bucharest", 44.43, 26.10),
+    ),
+    (
+        "Iranian IRBM",
+        "Sejjil-class two-stage solid",
+        SEMNAN,
+        ("Kandahar east", 31.6, 69.0),
+    ),
+    (
+        "Iranian IRBM",
+        "Sejjil-class two-stage solid",
+        TABRIZ,
+        ("Cairo", 30.04, 31.24),
+    ),
+    (
+        "Iranian IRBM",
+        "Sejjil-class two-stage solid",
+        SEMNAN,
+        ("Riyadh", 24.71, 46.68),
+    ),
 ];
 
-#[test]
-fn map_threats_match_the_studys_aimed_shots_impact_time_within_8_percent_burnout_within_25_km() {
+fn site((name, lat_deg, lon_deg): Point) -> Site {
+    Site {
+        name: name.into(),
+        lat_deg,
+        lon_deg,
+        h_m: 0.0,
+        roles: vec![],
+        country: String::new(),
+        source: "test point".into(),
+        sources: vec![],
+    }
+}
+
+/// The largest relative impact-time gap, burnout height and downrange gaps (m) and mid-burn gap (m) of
+/// the map threats against the study's aimed shots over `pairs` and the three shapes, printed per case.
+fn worst_gaps(pairs: &[Pair]) -> (f64, f64, f64) {
     let s = europe();
-    for (missile, from, to) in PAIRS {
+    let (mut dt_max, mut db_max, mut mid_max) = (0.0_f64, 0.0_f64, 0.0_f64);
+    for &(missile, vehicle, from, to) in pairs {
         let m = s.missiles.iter().find(|m| m.name == missile).unwrap();
-        let v = s.vehicle(m.vehicle.as_deref().unwrap()).unwrap();
+        let v = s.vehicle(vehicle).unwrap();
+        let (ls, ts) = (site(from), site(to));
+        let launch = Geodetic {
+            lat_deg: ls.lat_deg,
+            lon_deg: ls.lon_deg,
+            h_m: 0.0,
+        };
         for (shape, ps) in [
             (ShapeChoice::MinEnergy, PoweredShape::MinimumEnergy),
             (ShapeChoice::Lofted, PoweredShape::Lofted),
             (ShapeChoice::Depressed, PoweredShape::Depressed),
         ] {
+            let case = format!("{vehicle} {}-{} {shape:?}", from.0, to.0);
             let table = ThreatBoostTable::get(v, shape).unwrap();
-            let tgt = geo(&s, to);
             let fast = fast_threat_with(
-                geo(&s, from),
-                tgt.lat_deg,
-                tgt.lon_deg,
+                launch,
+                ts.lat_deg,
+                ts.lon_deg,
                 Missile::from_def(m),
-                m.max_range_m.value,
+                f64::INFINITY,
                 shape,
                 Some(&table),
             )
-            .unwrap_or_else(|e| panic!("{from}-{to} {shape:?}: {e:?}"));
-            let study = fly_threat_powered(
-                s.site(from).unwrap(),
-                s.site(to).unwrap(),
-                Missile::from_def(m),
-                v,
-                ps,
-                flight::Gravity::J2,
-            )
-            .unwrap();
-            let case = format!("{from}-{to} {shape:?}");
+            .unwrap_or_else(|e| panic!("{case}: {e:?}"));
+            let study = fly_threat_powered(&ls, &ts, Missile::from_def(m), v, ps, flight::Gravity::J2)
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
             // The burn is the rocket's (scaling keeps burn times), not the scenario's fixed one.
             assert!(
                 (fast.missile.burn_time_s - study.missile.burn_time_s).abs() < 1e-6,
@@ -72,36 +186,49 @@ fn map_threats_match_the_studys_aimed_shots_impact_time_within_8_percent_burnout
             );
             let dh = (fast.missile.burnout_alt_m - study.missile.burnout_alt_m).abs();
             let dd = (fast.missile.burnout_downrange_m - study.missile.burnout_downrange_m).abs();
-            assert!(
-                dh < 25e3 && dd < 25e3,
-                "{case}: burnout height {dh} m, downrange {dd} m apart"
-            );
             let (tf, ts) = (fast.impact_time_s(), study.impact_time_s());
-            assert!(
-                (tf - ts).abs() < 0.08 * ts,
-                "{case}: impact {tf} s against {ts} s"
-            );
-            // The boost track is the flight's: within 12 km of the aimed flight at mid-burn.
+            let dt = (tf - ts).abs() / ts;
             let tm = 0.5 * study.missile.burn_time_s;
-            let gap = (fast.ecef_at(tm) - study.ecef_at(tm)).norm();
-            assert!(gap < 12e3, "{case}: {gap} m apart at mid-burn");
-            // Closer to the aimed flight than the fixed boost is, where the fixed one is far off.
-            let fixed = fast_threat(
-                geo(&s, from),
-                tgt.lat_deg,
-                tgt.lon_deg,
-                Missile::from_def(m),
-                m.max_range_m.value,
-                shape,
-            )
-            .unwrap();
-            let fixed_gap = (fixed.ecef_at(tm) - study.ecef_at(tm)).norm();
-            assert!(
-                gap < fixed_gap,
-                "{case}: {gap} m against the fixed boost's {fixed_gap} m"
+            let mid = (fast.ecef_at(tm) - study.ecef_at(tm)).norm();
+            println!(
+                "{case}: impact {tf:.1} s against {ts:.1} s ({:.3} %), burnout height {:.2} km, downrange {:.2} km apart, {:.2} km at mid-burn",
+                100.0 * dt,
+                dh / 1e3,
+                dd / 1e3,
+                mid / 1e3
             );
+            dt_max = dt_max.max(dt);
+            db_max = db_max.max(dh).max(dd);
+            mid_max = mid_max.max(mid);
         }
     }
+    (dt_max, db_max, mid_max)
+}
+
+// The old table (one node flown due north from the equator, conic at the flown flight-path angle) missed
+// these by up to 6.6 % in impact time and 25 km in burnout height (BENCHMARKS.md).
+#[test]
+fn map_threats_match_the_studys_aimed_shots_across_latitudes_and_azimuths_impact_time_within_2_percent_burnout_within_6_km()
+ {
+    let (dt, db, mid) = worst_gaps(&PAIRS);
+    println!(
+        "worst: impact time {:.3} %, burnout {:.2} km, mid-burn {:.2} km",
+        100.0 * dt,
+        db / 1e3,
+        mid / 1e3
+    );
+    assert!(dt < 0.02, "impact time {:.3} % apart", 100.0 * dt);
+    assert!(db < 6e3, "burnout {db} m apart");
+    assert!(mid < 10e3, "{mid} m apart at mid-burn");
+}
+
+#[test]
+fn near_the_rockets_reach_from_51_degrees_north_map_threats_hold_impact_time_within_8_percent_burnout_within_25_km()
+ {
+    let (dt, db, mid) = worst_gaps(&NEAR_REACH);
+    assert!(dt < 0.08, "impact time {:.3} % apart", 100.0 * dt);
+    assert!(db < 25e3, "burnout {db} m apart");
+    assert!(mid < 20e3, "{mid} m apart at mid-burn");
 }
 
 #[test]
@@ -115,23 +242,37 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
         .unwrap();
     let v = s.vehicle(m.vehicle.as_deref().unwrap()).unwrap();
     let table = ThreatBoostTable::get(v, ShapeChoice::MinEnergy).unwrap();
-    let e = table.entries();
+    let node = table.node(W_NODES.len() / 2).unwrap();
+    assert_eq!(node.w, 0.0);
+    let e = node.entries();
     assert!(e.len() >= 5, "{} entries", e.len());
     for w in e.windows(2) {
         assert!(w[1].range_m > w[0].range_m);
         assert!(w[1].burnout_speed_mps > w[0].burnout_speed_mps);
     }
-    let (lo, hi) = table.range_span_m();
-    assert!(table.at(lo - 1.0).is_none() && table.at(hi + 1.0).is_none());
-    let mid = table.at(0.5 * (lo + hi)).unwrap();
+    let (lo, hi) = node.range_span_m();
+    assert!(node.at(hi + 1.0).is_none());
+    assert_eq!(node.at(lo - 1.0).unwrap().coast_s, None);
+    // Due north from the equator the table reads its w = 0 node alone.
+    let mid = table.at(0.0, 0.0, 0.5 * (lo + hi)).unwrap().unwrap();
+    assert_eq!(Some(mid), node.at(0.5 * (lo + hi)));
     // The profile starts on the pad and ends at burnout.
     assert_eq!(mid.profile.at(0.0), (0.0, 0.0));
     let (h, d) = mid.profile.at(1.0);
     assert!((h - mid.burnout_alt_m).abs() < 1e-6 && (d - mid.burnout_downrange_m).abs() < 1e-6);
+    // The same range reached eastward needs a smaller rocket than westward: it burns out slower.
+    let east = table.at(30.0, 90.0, 0.5 * (lo + hi)).unwrap().unwrap();
+    let west = table.at(30.0, 270.0, 0.5 * (lo + hi)).unwrap().unwrap();
+    assert!(
+        east.burnout_speed_mps + 200.0 < west.burnout_speed_mps,
+        "{} m/s east, {} m/s west",
+        east.burnout_speed_mps,
+        west.burnout_speed_mps
+    );
     // Short of the table's nearest range the nearest programme's boost is held, and the threat lands on
     // a conic of that programme's flight-path angle.
     let tehran = geo(&s, "Tehran");
-    let short = 0.8 * lo;
+    let short = 0.5 * lo;
     let p = geodesy::direct(tehran.lat_deg, tehran.lon_deg, 300.0, short).unwrap();
     let th = fast_threat_with(
         tehran,
@@ -143,8 +284,6 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
         Some(&table),
     )
     .unwrap_or_else(|e| panic!("{short} m: {e:?}"));
-    assert_eq!(th.missile.burnout_alt_m, e[0].burnout_alt_m);
-    assert_eq!(th.missile.burnout_downrange_m, e[0].burnout_downrange_m);
     assert!(th.ballistic_s > 0.0);
     // A grid point beyond the rocket's reach is out of range, whatever the scenario's max range says.
     let far = fast_threat_with(
@@ -157,4 +296,5 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
         Some(&table),
     );
     assert_eq!(far.err(), Some(defence::footprint::Status::OutOfRange));
+    assert_eq!(table.failure(), None);
 }

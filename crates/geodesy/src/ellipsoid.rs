@@ -85,7 +85,7 @@ pub(crate) fn check_finite(name: &str, value: f64) -> Result<(), Error> {
 /// meridians 0°, ±90°, 180° give exact zeros).
 pub fn sincos_deg(x_deg: f64) -> (f64, f64) {
     // Reduce to [-45, 45] around a multiple of 90, as GeographicLib's Math::sincosd does.
-    let r = x_deg % 360.0;
+    let r = rem_360(x_deg);
     let q = (r / 90.0).round();
     let rd = (r - 90.0 * q).to_radians();
     let (s, c) = rd.sin_cos();
@@ -99,16 +99,30 @@ pub fn sincos_deg(x_deg: f64) -> (f64, f64) {
     (s + 0.0, c + 0.0)
 }
 
+/// `x % 360.0` (C's `fmod`), without the library call when |x| < 360°, where it is `x` itself (signed
+/// zeros, NaN and infinities included: those take the library call).
+#[inline]
+fn rem_360(x: f64) -> f64 {
+    if x.abs() < 360.0 { x } else { x % 360.0 }
+}
+
+/// `x.rem_euclid(360.0)` by [`rem_360`]: the same bits.
+#[inline]
+fn rem_euclid_360(x: f64) -> f64 {
+    let r = rem_360(x);
+    if r < 0.0 { r + 360.0 } else { r }
+}
+
 /// Normalises a longitude or azimuth difference to [−180, 180), degrees.
 pub fn wrap_180_deg(x_deg: f64) -> f64 {
-    let y = (x_deg + 180.0).rem_euclid(360.0) - 180.0;
+    let y = rem_euclid_360(x_deg + 180.0) - 180.0;
     // rem_euclid can return exactly 360.0 for tiny negative inputs through rounding.
     if y >= 180.0 { y - 360.0 } else { y }
 }
 
 /// Normalises an azimuth to [0, 360), degrees.
 pub fn wrap_360_deg(x_deg: f64) -> f64 {
-    let y = x_deg.rem_euclid(360.0);
+    let y = rem_euclid_360(x_deg);
     if y >= 360.0 { 0.0 } else { y }
 }
 
@@ -194,6 +208,43 @@ pub fn ecef_to_geodetic(p: Vec3) -> Geodetic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reductions without `fmod` give `fmod`'s bits: at the edges (±360° and its neighbours, signed
+    /// zeros, non-finite values) and over a sweep of angles in every range.
+    #[test]
+    fn reductions_match_fmod_bit_for_bit() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            1e-300,
+            -1e-300,
+            180.0,
+            -180.0,
+            359.99999999999994,
+            360.0,
+            360.00000000000006,
+            -360.0,
+            -359.99999999999994,
+            720.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut x = 1e-3_f64;
+        while x < 1e6 {
+            xs.extend([x, -x, x.next_up(), -x.next_down()]);
+            x *= 1.0137;
+        }
+        for &x in &xs {
+            let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            assert!(same(rem_360(x), x % 360.0), "rem_360({x})");
+            assert!(
+                same(rem_euclid_360(x), x.rem_euclid(360.0)),
+                "rem_euclid_360({x})"
+            );
+        }
+    }
 
     #[test]
     fn equator_prime_meridian() {
