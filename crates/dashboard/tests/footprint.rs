@@ -158,10 +158,11 @@ async fn a_footprint_job_counts_its_progress_and_its_map_is_the_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_or_superseded_footprint_stops_computing() {
     let app = app();
-    // Europe at 0.25°: 30 305 points, minutes of work in a debug build.
-    let big = r#"{"map": "defended-area", "site": "Tehran", "resolution_deg": 0.25}"#;
+    // Europe at 0.1°: 188 081 points, far more than a fast machine computes between two polls (the
+    // test profile is optimised; at 0.25° a fast machine could finish before the cancel arrives).
+    let big = r#"{"map": "defended-area", "site": "Tehran", "resolution_deg": 0.1}"#;
     let a = start(&app, big).await;
-    assert_eq!(a.total_points, 145 * 209);
+    assert_eq!(a.total_points, 361 * 521);
     wait(&app, a.id, |v| v.done_points > 0).await;
     let (status, _, bytes) = call(
         &app,

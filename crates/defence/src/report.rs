@@ -27,35 +27,38 @@ fn opt_km(v: Option<f64>) -> String {
     v.map_or("never".into(), |x| format!("{:.0}", x / 1e3))
 }
 
-/// Headings of the crossover table of [`summary`]; [`crossover_row`] gives one cell under each (the
-/// array types make a heading without a cell, or a cell without a heading, a compile error).
-pub const CROSSOVER_HEADER: [&str; 10] = [
-    "missile",
-    "shape",
+/// Headings of the crossover tables of [`summary`], one table per missile and trajectory shape (named
+/// above it); [`crossover_row`] gives one cell under each (the array types make a heading without a
+/// cell, or a cell without a heading, a compile error). The two radar variants share a cell, "specified
+/// / most capable", as in the table of engageable trajectories, so that a table fits an 80-column
+/// terminal.
+pub const CROSSOVER_HEADER: [&str; 6] = [
     "from",
     "to",
-    "range km",
-    "flight s",
-    "first track s (spec.)",
-    "crossover km/s (spec.)",
-    "first track s (best)",
-    "crossover km/s (best)",
+    "range\nkm",
+    "flight\ns",
+    "first track s\nspec. / best",
+    "crossover km/s\nspec. / best",
 ];
 
 /// One row of the crossover table, under [`CROSSOVER_HEADER`].
-pub fn crossover_row(r: &ThreatResult) -> [String; 10] {
+pub fn crossover_row(r: &ThreatResult) -> [String; 6] {
     let track = |x: Option<f64>| x.map_or("never".into(), |x| format!("{x:.0}"));
     [
-        r.missile.clone(),
-        r.shape.name().to_string(),
         r.from.clone(),
         r.to.clone(),
         km(r.range_m),
         format!("{:.0}", r.flight_time_s),
-        track(r.specified.first_detection_s),
-        opt_kms(r.specified.crossover_speed_mps),
-        track(r.most_capable.first_detection_s),
-        opt_kms(r.most_capable.crossover_speed_mps),
+        format!(
+            "{} / {}",
+            track(r.specified.first_detection_s),
+            track(r.most_capable.first_detection_s)
+        ),
+        format!(
+            "{} / {}",
+            opt_kms(r.specified.crossover_speed_mps),
+            opt_kms(r.most_capable.crossover_speed_mps)
+        ),
     ]
 }
 
@@ -82,14 +85,33 @@ pub fn summary(study: &Study) -> String {
     }
     out.push('\n');
 
-    // (1) and (2): crossover speeds per launch site and target.
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(CROSSOVER_HEADER.to_vec());
-    for r in study.threats.iter().filter(|r| r.skipped.is_none()) {
-        t.add_row(crossover_row(r).to_vec());
+    // (1) and (2): crossover speeds per launch site and target, one table per missile and shape in the
+    // order the study flew them.
+    out.push_str("Crossover speed: the lowest interceptor burnout speed that engages each trajectory\n(spec. = radar as specified; best = radar at the most capable end of its ranges)\n");
+    let flown: Vec<&ThreatResult> = study.threats.iter().filter(|r| r.skipped.is_none()).collect();
+    let mut groups: Vec<(&str, &str, Vec<&ThreatResult>)> = Vec::new();
+    for r in flown {
+        let shape = r.shape.name();
+        match groups
+            .iter_mut()
+            .find(|(m, s, _)| *m == r.missile.as_str() && *s == shape)
+        {
+            Some(g) => g.2.push(r),
+            None => groups.push((r.missile.as_str(), shape, vec![r])),
+        }
     }
-    out.push_str(&format!("Crossover speed: the lowest interceptor burnout speed that engages each trajectory\n(spec. = radar as specified; best = radar at the most capable end of its ranges)\n{t}\n"));
+    for (missile, shape, rows) in groups {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(CROSSOVER_HEADER.to_vec());
+        for r in &rows {
+            t.add_row(crossover_row(r).to_vec());
+        }
+        align_right(&mut t, 2..CROSSOVER_HEADER.len());
+        let n = rows.len();
+        let noun = if n == 1 { "trajectory" } else { "trajectories" };
+        out.push_str(&format!("\n{missile}, {shape} ({n} {noun})\n{t}\n"));
+    }
     if study.boost == crate::boost::BoostModel::Fixed {
         out.push_str(FIXED_BOOST_NOTE);
         out.push('\n');
@@ -99,8 +121,8 @@ pub fn summary(study: &Study) -> String {
     // Answers per speed.
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
-    let mut header = vec!["launch country".to_string(), "trajectories".to_string()];
-    header.extend(study.speeds_mps.iter().map(|v| format!("{:.1} km/s", v / 1e3)));
+    let mut header = vec!["launch\ncountry".to_string(), "flown".to_string()];
+    header.extend(study.speeds_mps.iter().map(|v| format!("{:.1}\nkm/s", v / 1e3)));
     t.set_header(header);
     let mut countries: Vec<&str> = study.threats.iter().map(|r| r.from_country.as_str()).collect();
     countries.sort();
@@ -125,6 +147,7 @@ pub fn summary(study: &Study) -> String {
         }
         t.add_row(row);
     }
+    align_right(&mut t, 1..2 + study.speeds_mps.len());
     out.push_str(&format!(
         "Engageable trajectories by assumed burnout speed (radar as specified / most capable)\n{t}\n\n"
     ));
@@ -135,10 +158,9 @@ pub fn summary(study: &Study) -> String {
     t.set_header(vec![
         "launch area",
         "country",
-        "distance km",
-        "RCS m²",
-        "lowest seen km (spec.)",
-        "lowest seen km (best)",
+        "distance\nkm",
+        "RCS\nm²",
+        "lowest seen km\nspec. / best",
     ]);
     for c in &study.coverage {
         t.add_row(vec![
@@ -146,10 +168,10 @@ pub fn summary(study: &Study) -> String {
             c.country.clone(),
             km(c.distance_m),
             format!("{}", c.rcs_m2),
-            opt_km(c.specified_alt_m),
-            opt_km(c.most_capable_alt_m),
+            format!("{} / {}", opt_km(c.specified_alt_m), opt_km(c.most_capable_alt_m)),
         ]);
     }
+    align_right(&mut t, 2..5);
     out.push_str(&format!(
         "What the radar sees above each launch area (lowest visible warhead altitude)\n{t}\n"
     ));
@@ -158,6 +180,15 @@ pub fn summary(study: &Study) -> String {
         out.push_str(&format!("\n{skipped} trajectories not flown (beyond the missile's range or no solution): see engagements.csv\n"));
     }
     out
+}
+
+/// Right-aligns the columns `cols` of `t` (numbers, so that their digits line up).
+fn align_right(t: &mut comfy_table::Table, cols: std::ops::Range<usize>) {
+    for i in cols {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(comfy_table::CellAlignment::Right);
+        }
+    }
 }
 
 /// Rounds to `digits` decimals for tables meant for people and spreadsheets; `None` when not finite.

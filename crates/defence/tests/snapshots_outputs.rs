@@ -31,10 +31,22 @@ fn two_threat_study_tables() {
     let table: String = summary
         .lines()
         .skip_while(|l| !l.starts_with("Crossover speed"))
-        .take_while(|l| !l.is_empty())
+        .take_while(|l| !l.starts_with("Engageable"))
         .map(|l| format!("{l}\n"))
         .collect();
-    insta::assert_snapshot!("crossover_table_two_threats", table);
+    insta::assert_snapshot!("crossover_table_two_threats", table.trim_end());
+    // Every table line fits an 80-column terminal (the prose lines wrap by themselves; a table's do
+    // not). Counted in characters: the box-drawing characters are one column each.
+    for line in summary
+        .lines()
+        .filter(|l| l.starts_with(['│', '┌', '╞', '└', '├']))
+    {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
     // The boost-model sentence ends with one full stop wherever it is written (the report's paragraph
     // and the KML's description once appended a second one).
     assert!(result.boost_model.ends_with('.') && !result.boost_model.ends_with(".."));
