@@ -10,9 +10,10 @@
 //! `object_store`. Hash tiles are not written: a monitor's catch-up from size 0 reads only the
 //! checkpoint and the entry bundles (`verify::monitor`).
 //!
-//! The timed part is the `shieldwatch` binary of this build (or the one `CATCHUP_BIN` names, e.g.
-//! the release build's `target/release/shieldwatch`) as a child process, wall time and CPU time
-//! (user + system) and peak memory from `/usr/bin/time`.
+//! The timed part is the `shieldwatch` binary of this build (or the ones `CATCHUP_BIN` names,
+//! separated by `:`, e.g. the release build's `target/release/shieldwatch` and a peer built from
+//! another commit, each timed in turn on the same bucket, `CATCHUP_RUNS` rounds) as a child
+//! process, wall time and CPU time (user + system) and peak memory from `/usr/bin/time -v`.
 //!
 //! Run: `cargo bench -p shieldwatch --bench catchup` (or the `test` profile's binary from
 //! `cargo test -p shieldwatch --bench catchup --no-run`, run with `--bench`). Not part of the
@@ -159,29 +160,63 @@ fn main() {
     )
     .expect("trust file");
     let url = format!("{}/{}", bucket.endpoint, bucket.name);
+    // CATCHUP_BIN: one binary, or several separated by ':' (e.g. this change's and a peer's),
+    // each timed in turn on the same bucket, CATCHUP_RUNS rounds (default 1).
+    let bins: Vec<String> = std::env::var("CATCHUP_BIN").map_or_else(
+        |_| vec![env!("CARGO_BIN_EXE_shieldwatch").to_owned()],
+        |v| v.split(':').map(str::to_owned).collect(),
+    );
+    let runs = env_u64("CATCHUP_RUNS", 1);
+    for round in 1..=runs {
+        for (k, bin) in bins.iter().enumerate() {
+            let out = dir.path().join(format!("alerts-{round}-{k}"));
+            time_monitor(bin, &url, &trust, &out, n);
+        }
+    }
+}
+
+/// Runs `bin monitor --once` from 0 to `n` entries at `url` under `/usr/bin/time -v` and prints
+/// its wall, CPU and peak memory, the alert lines and the load average before and after.
+fn time_monitor(bin: &str, url: &str, trust: &std::path::Path, alerts_out: &std::path::Path, n: u64) {
     let load = std::fs::read_to_string("/proc/loadavg").expect("/proc/loadavg");
-    let bin = std::env::var("CATCHUP_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_shieldwatch").to_owned());
     eprintln!("catchup: timing {bin}");
     let t = Instant::now();
     let out = Command::new("/usr/bin/time")
-        .args(["-f", "time: wall %e s, user %U s, system %S s, max RSS %M KiB"])
-        .arg(&bin)
-        .args(["monitor", "--once", "--clock", "log", "--url", &url, "--trust"])
-        .arg(&trust)
+        .arg("-v")
+        .arg(bin)
+        .args(["monitor", "--once", "--clock", "log", "--url", url, "--trust"])
+        .arg(trust)
         .arg("--out")
-        .arg(dir.path().join("alerts"))
+        .arg(alerts_out)
         .output()
         .expect("running shieldwatch monitor");
     let wall = t.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let alerts = out.stdout.iter().filter(|&&b| b == b'\n').count();
-    eprint!("{stderr}");
-    println!(
-        "catchup: shieldwatch monitor --once from 0 to {n} entries at {url}: wall {wall:.2} s, \
-         exit {}, {alerts} alert line(s); load average before: {}",
-        out.status,
-        load.trim()
-    );
+    // The monitor's own messages, then /usr/bin/time's figures of interest.
+    let (own, timed) = stderr
+        .split_once("\tCommand being timed:")
+        .unwrap_or((stderr.as_ref(), ""));
+    eprint!("{own}");
+    for line in timed.lines().filter(|l| {
+        [
+            "Elapsed (wall clock)",
+            "User time",
+            "System time",
+            "Percent of CPU",
+            "Maximum resident",
+        ]
+        .iter()
+        .any(|k| l.contains(k))
+    }) {
+        println!("catchup:   {}", line.trim());
+    }
     let after = std::fs::read_to_string("/proc/loadavg").expect("/proc/loadavg");
-    println!("catchup: load average after: {}", after.trim());
+    println!(
+        "catchup: {bin} monitor --once from 0 to {n} entries at {url}: wall {wall:.2} s, \
+         exit {}, {alerts} alert line(s); load average before: {}, after: {}",
+        out.status,
+        load.trim(),
+        after.trim()
+    );
 }

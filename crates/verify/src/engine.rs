@@ -298,19 +298,17 @@ impl Engine {
             }
         };
         self.registry.apply(entry, &admitted);
+        let trigger = is_cosigned_trigger(&admitted);
         let (st, parties) = match admitted {
             Admitted::Roster(_) => {
                 self.rosters.push(index);
                 return out;
             }
-            ref a @ Admitted::Statement {
-                ref statement,
-                ref parties,
-            } => {
-                if is_cosigned_trigger(a) && self.trigger.is_none() {
+            Admitted::Statement { statement, parties } => {
+                if trigger && self.trigger.is_none() {
                     self.trigger = Some(index);
                 }
-                (statement.clone(), parties.clone())
+                (statement, parties)
             }
         };
         let prev = self.prev.get(&st.sensor).map(|p| (p.seq, p.time_ms, p.index));

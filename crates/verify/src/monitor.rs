@@ -393,6 +393,9 @@ impl Monitor {
         seen: &Seen,
         alerts: &mut Vec<Alert>,
     ) -> std::result::Result<(), PollError> {
+        if self.entries.is_empty() && self.engine.next_index() == 0 && self.judged_before.is_none() {
+            return self.catch_up_pipelined(src, seen, alerts);
+        }
         let start = self.entries.len() as u64;
         let fresh = fetch_entries(src, start, seen.size)?;
         // Leaf hashes across cores, then the tree in order.
@@ -401,18 +404,71 @@ impl Monitor {
         for leaf in leaves {
             tree.push_record_hash(leaf).map_err(own)?;
         }
-        if tree.root(seen.size).map_err(own)? != seen.root {
-            return Err(PollError::Down(SourceError::new(
-                SourceErrorKind::Malformed,
-                format!(
-                    "the entries served do not hash to the signed root of size {}",
-                    seen.size
-                ),
-            )));
-        }
+        check_root(&tree, seen)?;
         self.replica = tree;
-        let mut findings = replay(&mut self.engine, start, &fresh);
+        let findings = replay(&mut self.engine, start, &fresh);
         self.entries.extend(fresh);
+        self.judge(seen, findings, alerts)
+    }
+
+    /// The first catch-up, of a monitor whose engine has seen nothing: fetching, leaf hashing
+    /// and signature checks (this thread and `rayon`'s) run ahead of the engine (its own
+    /// thread), [`PIPELINE_DEPTH`] chunks of [`REPLAY_CHUNK`] entries ahead at most, instead of
+    /// one after the other. The engine thus sees the entries before the root is checked; if the
+    /// root does not match (or a fetch fails), its findings are dropped and it is replaced by a
+    /// fresh one, so what is reported is what [`Monitor::catch_up`]'s other path reports.
+    fn catch_up_pipelined(
+        &mut self,
+        src: &mut dyn LogSource,
+        seen: &Seen,
+        alerts: &mut Vec<Alert>,
+    ) -> std::result::Result<(), PollError> {
+        let mut tree = self.replica.clone();
+        let mut keys = RosterKeys::of(self.engine.registry());
+        let engine = &mut self.engine;
+        let (fetched, replayed) = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(PIPELINE_DEPTH);
+            let (keys_tx, keys_rx) = std::sync::mpsc::channel::<Option<RosterKeys>>();
+            let replaying = std::thread::Builder::new()
+                .name("monitor-engine".into())
+                .spawn_scoped(scope, move || replay_from(engine, &rx, keys_tx))
+                .map_err(|e| PollError::Own(Error::Log(format!("starting the engine's thread: {e}"))));
+            let replaying = match replaying {
+                Ok(h) => h,
+                Err(e) => return (Err(e), None),
+            };
+            let fetched = produce(src, seen.size, &mut tree, &mut keys, &tx, &keys_rx);
+            // The engine stops when the channel closes.
+            drop(tx);
+            let replayed = match replaying.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (fetched, Some(replayed))
+        });
+        let outcome = fetched.and_then(|()| check_root(&tree, seen));
+        let Some((findings, entries)) = replayed.filter(|_| outcome.is_ok()) else {
+            // The engine saw entries that are not the log's (or not all of them): start again
+            // from nothing at the next poll.
+            self.engine = Engine::new(
+                Registry::new(self.trust.anchors.clone()).map_err(PollError::Own)?,
+                Arc::clone(&self.trust.rules),
+            );
+            return outcome;
+        };
+        self.replica = tree;
+        self.entries = entries;
+        self.judge(seen, findings, alerts)
+    }
+
+    /// Judges the checkpoint `seen`, whose entries the engine has seen and found `findings`
+    /// in: the checkpoint rules, then an alert with evidence for every finding.
+    fn judge(
+        &mut self,
+        seen: &Seen,
+        mut findings: Vec<Finding>,
+        alerts: &mut Vec<Alert>,
+    ) -> std::result::Result<(), PollError> {
         let now_ms = match self.config.clock {
             Clock::Witness => i64::try_from(seen.cosigned_s)
                 .unwrap_or(i64::MAX)
@@ -653,6 +709,144 @@ fn replay_chunk(
     (found, changed)
 }
 
+/// Chunks of [`REPLAY_CHUNK`] entries fetched, hashed and checked ahead of the engine in the
+/// first catch-up ([`Monitor::catch_up_pipelined`]): the depth of the channel between them.
+pub const PIPELINE_DEPTH: usize = 16;
+
+/// Entries on their way to the engine, with their signatures checked for a roster (or not).
+struct Chunk {
+    start: u64,
+    entries: Vec<Vec<u8>>,
+    signed: Option<Vec<Option<Signed>>>,
+    /// The roster (log-entry hash) `signed` was computed for.
+    roster: Option<String>,
+}
+
+/// An error unless the tree's root of `seen.size` entries is the signed one.
+fn check_root(tree: &MemoryTree, seen: &Seen) -> std::result::Result<(), PollError> {
+    if tree.root(seen.size).map_err(own)? != seen.root {
+        return Err(PollError::Down(SourceError::new(
+            SourceErrorKind::Malformed,
+            format!(
+                "the entries served do not hash to the signed root of size {}",
+                seen.size
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// The engine's side of the pipeline: every chunk from `rx` through `engine`, in order (a chunk
+/// checked for another roster than the one in force is checked again); each roster change is
+/// sent back on `keys_tx` so that the next chunks are checked for it. Returns the findings and
+/// the entries.
+fn replay_from(
+    engine: &mut Engine,
+    rx: &std::sync::mpsc::Receiver<Chunk>,
+    keys_tx: std::sync::mpsc::Sender<Option<RosterKeys>>,
+) -> (Vec<Finding>, Vec<Vec<u8>>) {
+    let mut keys_tx = Some(keys_tx);
+    let mut keys = RosterKeys::of(engine.registry());
+    let mut findings = Vec::new();
+    let mut entries = Vec::new();
+    for chunk in rx {
+        let roster = engine.registry().roster_with_hash().map(|(_, h)| h);
+        let signed = if chunk.roster.as_deref() == roster {
+            chunk.signed
+        } else {
+            check(keys.as_ref(), Some(chunk.entries.as_slice()))
+        };
+        let (found, changed) = replay_chunk(engine, chunk.start, &chunk.entries, signed);
+        findings.extend(found);
+        entries.extend(chunk.entries);
+        if let Some(new_keys) = changed {
+            // A send fails once the producer has stopped (its last chunk sent, or a fetch
+            // failed): no chunk needs the keys then.
+            if let Some(tx) = &keys_tx
+                && tx.send(new_keys.clone()).is_err()
+            {
+                keys_tx = None;
+            }
+            keys = new_keys;
+        }
+    }
+    (findings, entries)
+}
+
+/// The producer's side of the pipeline: entries `0..to` fetched [`FETCH_AHEAD`] bundles at a
+/// time, their leaf hashes pushed onto `tree`, their signatures checked for the latest roster
+/// the engine sent on `keys_rx`, and sent to the engine on `tx` in chunks of [`REPLAY_CHUNK`].
+/// The next group of bundles is fetched (this thread) while this one is hashed and checked
+/// (`rayon`'s threads).
+fn produce(
+    src: &mut dyn LogSource,
+    to: u64,
+    tree: &mut MemoryTree,
+    keys: &mut Option<RosterKeys>,
+    tx: &std::sync::mpsc::SyncSender<Chunk>,
+    keys_rx: &std::sync::mpsc::Receiver<Option<RosterKeys>>,
+) -> std::result::Result<(), PollError> {
+    let w = u64::from(TILE_WIDTH);
+    let end = to.div_ceil(w);
+    let groups: Vec<std::ops::Range<u64>> = (0..end)
+        .step_by(usize::try_from(FETCH_AHEAD).unwrap_or(usize::MAX))
+        .map(|n| n..(n + FETCH_AHEAD).min(end))
+        .collect();
+    let mut next = match groups.first() {
+        Some(g) => Some(fetch_group(src, g.clone(), 0, to)?),
+        None => None,
+    };
+    let mut index = 0u64;
+    for k in 0..groups.len() {
+        let Some(entries) = next.take() else { break };
+        while let Ok(new_keys) = keys_rx.try_recv() {
+            *keys = new_keys;
+        }
+        let mut checked = None;
+        let mut fetched = None;
+        let current = keys.as_ref();
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| {
+                let leaves: Vec<tlog::Hash> =
+                    entries.par_iter().map(|e| tlog::merkle::record_hash(e)).collect();
+                checked = Some((leaves, check(current, Some(entries.as_slice()))));
+            });
+            fetched = groups.get(k + 1).map(|g| fetch_group(src, g.clone(), 0, to));
+        });
+        let Some((leaves, signed)) = checked else {
+            return Err(PollError::Own(Error::Log(
+                "a group of entries was not checked".into(),
+            )));
+        };
+        for leaf in leaves {
+            tree.push_record_hash(leaf).map_err(own)?;
+        }
+        let roster = keys.as_ref().map(|k| k.roster().to_owned());
+        let mut signed = signed.map(Vec::into_iter);
+        let mut entries = entries.into_iter();
+        loop {
+            let chunk: Vec<Vec<u8>> = entries.by_ref().take(REPLAY_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let len = chunk.len();
+            let chunk = Chunk {
+                start: index,
+                signed: signed.as_mut().map(|s| s.by_ref().take(len).collect()),
+                entries: chunk,
+                roster: roster.clone(),
+            };
+            index += len as u64;
+            if tx.send(chunk).is_err() {
+                // The engine's thread ended early: it panicked, which joining it reports.
+                return Ok(());
+            }
+        }
+        next = fetched.transpose()?;
+    }
+    Ok(())
+}
+
 /// Entry bundles requested from a source at once (concurrently, where it can).
 pub const FETCH_AHEAD: u64 = 32;
 
@@ -673,49 +867,63 @@ fn fetch_entries(
     let mut n = first;
     while n < end {
         let group = n..(n + FETCH_AHEAD).min(end);
-        let bundles = src.entry_bundles(group.clone(), to)?;
-        if bundles.len() as u64 != group.end - group.start {
-            return Err(PollError::Down(SourceError::new(
-                SourceErrorKind::Malformed,
-                format!(
-                    "asked for entry bundles {}..{}, got {}",
-                    group.start,
-                    group.end,
-                    bundles.len()
-                ),
-            )));
-        }
-        let decoded: Vec<std::result::Result<Vec<Vec<u8>>, SourceError>> = group
-            .clone()
-            .zip(bundles)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|(n, bundle)| {
-                let entries = tlog::tiles::decode_bundle(&bundle).map_err(|e| {
-                    SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}"))
-                })?;
-                let want = (to - n * w).min(w);
-                if entries.len() as u64 != want {
-                    return Err(SourceError::new(
-                        SourceErrorKind::Malformed,
-                        format!(
-                            "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
-                            entries.len()
-                        ),
-                    ));
-                }
-                Ok(entries)
-            })
-            .collect();
-        for (n, entries) in group.clone().zip(decoded) {
-            let start = n * w;
-            for (k, e) in (start..).zip(entries?) {
-                if k >= from && k < to {
-                    out.push(e);
-                }
+        out.extend(fetch_group(src, group.clone(), from, to)?);
+        n = group.end;
+    }
+    Ok(out)
+}
+
+/// The entries of bundles `group` of the tree of `to` entries that are at `from` or beyond,
+/// decoded across cores.
+fn fetch_group(
+    src: &mut dyn LogSource,
+    group: std::ops::Range<u64>,
+    from: u64,
+    to: u64,
+) -> std::result::Result<Vec<Vec<u8>>, PollError> {
+    let w = u64::from(TILE_WIDTH);
+    let mut out = Vec::new();
+    let bundles = src.entry_bundles(group.clone(), to)?;
+    if bundles.len() as u64 != group.end - group.start {
+        return Err(PollError::Down(SourceError::new(
+            SourceErrorKind::Malformed,
+            format!(
+                "asked for entry bundles {}..{}, got {}",
+                group.start,
+                group.end,
+                bundles.len()
+            ),
+        )));
+    }
+    let decoded: Vec<std::result::Result<Vec<Vec<u8>>, SourceError>> = group
+        .clone()
+        .zip(bundles)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(n, bundle)| {
+            let entries = tlog::tiles::decode_bundle(&bundle).map_err(|e| {
+                SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}"))
+            })?;
+            let want = (to - n * w).min(w);
+            if entries.len() as u64 != want {
+                return Err(SourceError::new(
+                    SourceErrorKind::Malformed,
+                    format!(
+                        "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
+                        entries.len()
+                    ),
+                ));
+            }
+            Ok(entries)
+        })
+        .collect();
+    for (n, entries) in group.zip(decoded) {
+        let start = n * w;
+        for (k, e) in (start..).zip(entries?) {
+            if k >= from && k < to {
+                out.push(e);
             }
         }
-        n = group.end;
     }
     Ok(out)
 }

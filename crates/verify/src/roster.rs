@@ -177,6 +177,18 @@ impl Roster {
     }
 }
 
+/// The statement a log entry's text (its signed note's text) holds, parsed as
+/// [`Registry::check`] parses it: `None` if it does not parse, is a roster or not a statement
+/// (then `check` names the problem).
+pub(crate) fn statement_of_text(text: &[u8]) -> Option<Statement> {
+    let json = text.strip_suffix(b"\n").unwrap_or(text);
+    let schema: SchemaOnly = serde_json::from_slice(json).ok()?;
+    if schema.schema == ROSTER_SCHEMA {
+        return None;
+    }
+    Statement::from_text(text).ok()
+}
+
 /// Schema of a log entry, read from its text before full decoding.
 #[derive(Deserialize)]
 struct SchemaOnly {
@@ -275,6 +287,13 @@ impl Registry {
     ///
     /// As [`Registry::check`].
     pub fn check_signed(&self, entry: &[u8], signed: Option<&Signed>) -> Result<Admitted> {
+        // A statement parsed ahead with its signatures (for the roster in force): the same
+        // text would parse to the same statement here.
+        if let Some((_, hash)) = &self.roster
+            && let Some(statement) = signed.and_then(|s| s.statement_for(hash))
+        {
+            return self.check_parsed(entry, statement.clone(), signed);
+        }
         let (text, _) = peek_note(entry)?;
         let json = text.strip_suffix(b"\n").unwrap_or(&text);
         let schema: SchemaOnly = serde_json::from_slice(json)
@@ -323,7 +342,11 @@ impl Registry {
     }
 
     fn check_statement(&self, entry: &[u8], text: &[u8], pre: Option<&Signed>) -> Result<Admitted> {
-        let statement = Statement::from_text(text)?;
+        self.check_parsed(entry, Statement::from_text(text)?, pre)
+    }
+
+    /// [`Registry::check_statement`] once the entry's text has parsed as `statement`.
+    fn check_parsed(&self, entry: &[u8], statement: Statement, pre: Option<&Signed>) -> Result<Admitted> {
         let Some((roster, roster_hash)) = &self.roster else {
             return Err(Error::UnknownKey(format!(
                 "no roster is in force, so key {:?} is not registered",

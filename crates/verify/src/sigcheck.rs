@@ -7,7 +7,9 @@
 //! the notes of many entries in parallel (`rayon`), verifies their signatures by registered keys
 //! with `ed25519-dalek`'s [`verify_batch`](ed25519_dalek::verify_batch) in batches of
 //! [`BATCH`], and returns, per entry, the names that signed it ([`Signed`]): what `signed_note`'s
-//! `Note::verify` would return for that roster.
+//! `Note::verify` would return for that roster. It also parses the entry's statement (JSON,
+//! schema and canonical encoding) as the registry would, so that the engine, which must take
+//! the entries one after another, does not.
 //!
 //! Only successes are reported. An entry whose note does not parse, that no registered key
 //! signed, whose key is ambiguous, or one of whose signatures fails (a failing batch is
@@ -23,22 +25,26 @@
 //! forgery), and the log server admits entries with single verification.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
 use ed25519_dalek::{Signature, VerifyingKey};
 use rayon::prelude::*;
 use signed_note::{Note, Signature as NoteSignature};
 
-use crate::roster::Registry;
+use crate::roster::{Registry, statement_of_text};
+use crate::statement::Statement;
 
-/// Signatures per `verify_batch` call (and entries per parallel task: at most this many).
-pub const BATCH: usize = 64;
+/// Signatures per `verify_batch` call (and entries per parallel task: at most this many). Above
+/// about 190 points `curve25519-dalek` switches its multiscalar multiplication from Straus to
+/// Pippenger: 256 measured 1.45 times faster than 64 (`benches/sigfloor.rs`, BENCHMARKS.md).
+pub const BATCH: usize = 256;
 
 /// The unrevoked keys of one roster version, decoded once.
 #[derive(Debug, Clone)]
 pub struct RosterKeys {
     /// The roster's log-entry hash (how a registry names its roster in force).
-    roster: String,
+    roster: Arc<str>,
     /// By (name, key id): the key, or `None` when several keys share the pair (ambiguous).
     keys: HashMap<(String, u32), Option<VerifyingKey>>,
 }
@@ -47,15 +53,24 @@ pub struct RosterKeys {
 /// computed for one roster version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
-    roster: String,
+    roster: Arc<str>,
     names: Vec<String>,
+    /// The statement the entry's text parses to, if it is one ([`Registry::check`] parses it
+    /// the same way).
+    statement: Option<Statement>,
 }
 
 impl Signed {
     /// The signer names, if this result was computed for the roster whose entry hash is
     /// `roster`.
     pub fn names_for(&self, roster: &str) -> Option<&[String]> {
-        (self.roster == roster).then_some(self.names.as_slice())
+        (*self.roster == *roster).then_some(self.names.as_slice())
+    }
+
+    /// The statement the entry holds, if it is one and this result was computed for the roster
+    /// whose entry hash is `roster`.
+    pub fn statement_for(&self, roster: &str) -> Option<&Statement> {
+        self.statement.as_ref().filter(|_| *self.roster == *roster)
     }
 }
 
@@ -94,7 +109,7 @@ impl RosterKeys {
                 .or_insert(Some(key));
         }
         Some(Self {
-            roster: hash.to_owned(),
+            roster: Arc::from(hash),
             keys,
         })
     }
@@ -193,10 +208,12 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
     }
     names
         .into_iter()
-        .map(|n| {
+        .zip(&notes)
+        .map(|(n, note)| {
             n.filter(|n| !n.is_empty()).map(|names| Signed {
-                roster: keys.roster.clone(),
+                roster: Arc::clone(&keys.roster),
                 names,
+                statement: note.as_ref().and_then(|(note, _)| statement_of_text(note.text())),
             })
         })
         .collect()

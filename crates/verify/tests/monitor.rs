@@ -8,10 +8,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{Log, MemSource, START};
+use tlog::tiles::TILE_WIDTH;
 use verify::engine::FindingKind;
 use verify::evidence::{self, Clock, Evidence, Trust};
 use verify::logwatch::{LogEvidence, Misbehaviour, verify_log_evidence};
-use verify::monitor::{Alert, Backoff, Monitor, MonitorConfig, SourceErrorKind};
+use verify::monitor::{Alert, Backoff, FETCH_AHEAD, Monitor, MonitorConfig, SourceErrorKind};
 use verify::sim::{self, Deployment, Fault, HOUR_MS};
 use verify::statement::Statement;
 
@@ -384,6 +385,167 @@ fn entries_that_do_not_hash_to_the_signed_root_are_not_followed() {
     let p = m.poll(&mut src, 1).unwrap();
     assert!(p.available);
     assert_eq!(m.entries_checked(), d.full.size());
+}
+
+/// The first catch-up runs the engine while the entries are still being fetched, before their
+/// root is checked: entries that turn out not to be the signed ones must leave nothing behind
+/// in it, so that the next, honest, poll reports exactly what a fresh monitor reports.
+#[test]
+fn a_first_catch_up_on_entries_not_signed_leaves_no_trace_in_the_findings() {
+    let d = day(2, &[(30 * MIN, Fault::ExtraInterceptor)], HOUR_MS);
+    let honest = MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d));
+    let mut fresh = Monitor::new(trust(&d), config(Clock::Witness)).unwrap();
+    let expected = fresh
+        .poll(
+            &mut MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d)),
+            0,
+        )
+        .unwrap();
+    assert!(expected.available && !expected.alerts.is_empty(), "{expected:?}");
+
+    let mut m = Monitor::new(trust(&d), config(Clock::Witness)).unwrap();
+    // Entry 9 served twice (at 9 and 10): a replay, then readings out of order, for the engine.
+    let mut lying = MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d));
+    lying.swap_entry = Some((10, d.full.entries[9].clone()));
+    let p = m.poll(&mut lying, 0).unwrap();
+    assert!(!p.available && p.alerts.is_empty(), "{p:?}");
+    assert_eq!(m.entries_checked(), 0);
+    let mut src = honest;
+    let p = m.poll(&mut src, 1).unwrap();
+    assert!(p.available, "{:?}", p.error);
+    assert_eq!(p.alerts, expected.alerts);
+}
+
+/// An hour of readings every 2 s from every sensor (some 21 000 entries), with `faults`: a first
+/// catch-up of it spans several fetch groups of [`FETCH_AHEAD`] bundles and many replay chunks,
+/// so the engine has run through the first groups before the last is fetched and the root is
+/// checked.
+fn long_day(faults: &[(i64, Fault)]) -> Day {
+    let mut cfg = common::config(1, faults);
+    cfg.period_ms = 2_000;
+    let dep = Deployment::new(&cfg).unwrap();
+    let mut full = Log::new();
+    full.append(dep.roster_entry.clone());
+    let mut last_t = START;
+    for ev in sim::simulate(&dep, &cfg).unwrap() {
+        last_t = ev.time_ms;
+        full.append(ev.entry);
+    }
+    let groups = full.size().div_ceil(FETCH_AHEAD * u64::from(TILE_WIDTH));
+    assert!(groups >= 3, "{} entries: {groups} fetch groups", full.size());
+    let size = full.entries.len();
+    Day {
+        dep,
+        full,
+        stages: vec![(size, (last_t / 1000 + 5) as u64)],
+    }
+}
+
+/// The alerts of a fresh monitor catching up the whole of `d` at once, honestly served.
+fn caught_up_honestly(d: &Day) -> Vec<Alert> {
+    let mut m = Monitor::new(trust(d), config(Clock::Witness)).unwrap();
+    let p = m
+        .poll(
+            &mut MemSource::new(d.full.with_entries(&d.full.entries), end_s(d)),
+            0,
+        )
+        .unwrap();
+    assert!(p.available, "{:?}", p.error);
+    assert_eq!(m.entries_checked(), d.full.size());
+    p.alerts
+}
+
+/// A fault early in the hour, in the first fetch group, whose alert a wrongly finished
+/// catch-up would report.
+const EARLY: [(i64, Fault); 1] = [(5 * MIN, Fault::ExtraInterceptor)];
+
+/// The index of an entry in the last fetch group of `d`, well after the first.
+fn late_index(d: &Day) -> u64 {
+    let group = FETCH_AHEAD * u64::from(TILE_WIDTH);
+    (d.full.size() - 1) / group * group + 100
+}
+
+/// Asserts that a poll was refused as `kind` and left the monitor as it was before its first
+/// poll: nothing reported, nothing checked, no checkpoint taken as verified.
+fn refused(p: &verify::monitor::Polled, m: &Monitor, kind: SourceErrorKind) {
+    assert!(!p.available, "{p:?}");
+    assert_eq!(p.error.as_ref().map(|e| e.kind), Some(kind), "{p:?}");
+    assert!(p.alerts.is_empty(), "{:?}", p.alerts);
+    assert!(m.latest().is_none());
+    assert_eq!(m.entries_checked(), 0);
+}
+
+/// A log operator serving, late in a long first catch-up, a bundle whose entries are not the
+/// ones the signed root commits to: the catch-up is refused as malformed, nothing it read is
+/// reported or kept, and the next, honest, poll reports what a fresh monitor reports.
+#[test]
+fn a_late_bundle_that_does_not_match_the_tree_fails_the_first_catch_up() {
+    let d = long_day(&EARLY);
+    let expected = caught_up_honestly(&d);
+    assert!(!expected.is_empty());
+    let mut m = Monitor::new(trust(&d), config(Clock::Witness)).unwrap();
+    let mut src = MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d));
+    src.swap_entry = Some((late_index(&d), b"not what was signed".to_vec()));
+    let p = m.poll(&mut src, 0).unwrap();
+    refused(&p, &m, SourceErrorKind::Malformed);
+    src.swap_entry = None;
+    let p = m.poll(&mut src, 1).unwrap();
+    assert!(p.available, "{:?}", p.error);
+    assert_eq!(m.entries_checked(), d.full.size());
+    assert_eq!(p.alerts, expected);
+}
+
+/// The engine runs ahead of the root check: when the bundle that breaks the root holds entries
+/// the engine finds faults in (a statement served again in place of the next one), neither
+/// those findings nor the honest stretch's before them are reported, and the engine that saw
+/// them is not the one that judges the honest log next.
+#[test]
+fn findings_of_a_stretch_whose_root_does_not_match_are_dropped() {
+    let d = long_day(&EARLY);
+    let expected = caught_up_honestly(&d);
+    let at = late_index(&d);
+    let mut lying_entries = d.full.entries.clone();
+    lying_entries[at as usize] = lying_entries[at as usize - 1].clone();
+    // The lying stretch has findings of its own: a log that had signed it would be alerted on.
+    let mut lying_day = long_day(&EARLY);
+    lying_day.full = d.full.with_entries(&lying_entries);
+    let lies = caught_up_honestly(&lying_day);
+    assert!(
+        lies.len() > expected.len(),
+        "{} vs {}",
+        lies.len(),
+        expected.len()
+    );
+
+    let mut m = Monitor::new(trust(&d), config(Clock::Witness)).unwrap();
+    let mut src = MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d));
+    src.swap_entry = Some((at, lying_entries[at as usize].clone()));
+    let p = m.poll(&mut src, 0).unwrap();
+    refused(&p, &m, SourceErrorKind::Malformed);
+    src.swap_entry = None;
+    let p = m.poll(&mut src, 1).unwrap();
+    assert!(p.available, "{:?}", p.error);
+    assert_eq!(p.alerts, expected);
+}
+
+/// A bundle that cannot be read in the middle of a long first catch-up (after the engine has
+/// seen the groups before it): the poll fails with the fetch's own error, never as caught up,
+/// and the next poll catches up from nothing.
+#[test]
+fn a_fetch_error_mid_way_through_the_first_catch_up_is_an_error() {
+    let d = long_day(&EARLY);
+    let expected = caught_up_honestly(&d);
+    let mut m = Monitor::new(trust(&d), config(Clock::Witness)).unwrap();
+    let mut src = MemSource::new(d.full.with_entries(&d.full.entries), end_s(&d));
+    let bundle = late_index(&d) / u64::from(TILE_WIDTH);
+    src.fail_bundle = Some((bundle, SourceErrorKind::Status(503)));
+    let p = m.poll(&mut src, 0).unwrap();
+    refused(&p, &m, SourceErrorKind::Status(503));
+    src.fail_bundle = None;
+    let p = m.poll(&mut src, 1).unwrap();
+    assert!(p.available, "{:?}", p.error);
+    assert_eq!(m.entries_checked(), d.full.size());
+    assert_eq!(p.alerts, expected);
 }
 
 #[test]

@@ -216,6 +216,8 @@ pub struct MemSource {
     pub down: Option<SourceErrorKind>,
     /// Serve this entry in place of the real one at that index (entry bundles only).
     pub swap_entry: Option<(u64, Vec<u8>)>,
+    /// Answer requests for this entry bundle (only) with this failure.
+    pub fail_bundle: Option<(u64, SourceErrorKind)>,
 }
 
 impl MemSource {
@@ -226,6 +228,7 @@ impl MemSource {
             uncosigned: false,
             down: None,
             swap_entry: None,
+            fail_bundle: None,
         }
     }
 
@@ -249,6 +252,12 @@ impl LogSource for MemSource {
 
     fn entry_bundle(&mut self, n: u64, tree_size: u64) -> Result<Vec<u8>, SourceError> {
         self.up()?;
+        if let Some((_, kind)) = self.fail_bundle.filter(|&(at, _)| at == n) {
+            return Err(SourceError::new(
+                kind,
+                format!("entry bundle {n} could not be read"),
+            ));
+        }
         let w = u64::from(tlog::tiles::TILE_WIDTH);
         let from = n * w;
         let to = tree_size.min(from + w).min(self.log.size());
