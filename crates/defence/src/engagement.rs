@@ -571,7 +571,45 @@ pub fn flyout_hinted(
     t_s: f64,
     hint: Option<FlyoutHint>,
 ) -> Option<(Flyout, FlyoutHint)> {
-    flyout_search(icpt, threat, earliest_launch_s, t_s, hint, false)
+    flyout_search(
+        icpt,
+        threat,
+        earliest_launch_s,
+        t_s,
+        hint,
+        false,
+        &aim(icpt, threat, t_s)?,
+    )
+}
+
+/// What a flyout to a threat's position at one time aims at, whatever its launch and speed: the threat's
+/// inertial position and velocity there, that point's geodetic position, and the geodesic from the
+/// battery's silo to its sub-point. Computed once per grid time ([`FreeFlyouts`]) for every re-solve there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Aim {
+    p_in: Vec3,
+    v_threat: Vec3,
+    p_geo: Geodetic,
+    to_p: geodesy::Inverse,
+}
+
+/// The [`Aim`] of `icpt` at `threat`'s position at `t_s`; `None` when no flyout can make that intercept
+/// (not on the ballistic part, or below the battery's lowest intercept).
+fn aim(icpt: &Interceptor, threat: &ThreatTrack, t_s: f64) -> Option<Aim> {
+    let (p_in, v_threat) = threat.inertial_at(t_s)?;
+    let omega = EarthModel::contract().omega_rad_per_s;
+    let p_ecef = rotate_z(p_in, -omega * (t_s - threat.missile.burn_time_s));
+    let p_geo = ecef_to_geodetic(p_ecef);
+    if p_geo.h_m < icpt.min_intercept_alt_m {
+        return None;
+    }
+    let to_p = geodesy::inverse(icpt.site.lat_deg, icpt.site.lon_deg, p_geo.lat_deg, p_geo.lon_deg).ok()?;
+    Some(Aim {
+        p_in,
+        v_threat,
+        p_geo,
+        to_p,
+    })
 }
 
 /// Step below the longest coast at which the speed is compared with the speed at that coast, seconds: the
@@ -589,25 +627,26 @@ fn flyout_search(
     t_s: f64,
     hint: Option<FlyoutHint>,
     bound_first: bool,
+    aim: &Aim,
 ) -> Option<(Flyout, FlyoutHint)> {
-    let (p_in, v_threat) = threat.inertial_at(t_s)?;
+    let Aim {
+        p_in,
+        v_threat,
+        p_geo,
+        to_p,
+    } = *aim;
     let model = EarthModel::contract();
     let omega = model.omega_rad_per_s;
     let tb_threat = threat.missile.burn_time_s;
-    let p_ecef = rotate_z(p_in, -omega * (t_s - tb_threat));
-    let p_geo = ecef_to_geodetic(p_ecef);
-    if p_geo.h_m < icpt.min_intercept_alt_m {
-        return None;
-    }
     let coast_max = t_s - earliest_launch_s - icpt.burn_time_s;
     if coast_max < MIN_COAST_S {
         return None;
     }
     // Burnout point: towards the intercept point's sub-point, at most half-way there.
-    let to_p = geodesy::inverse(icpt.site.lat_deg, icpt.site.lon_deg, p_geo.lat_deg, p_geo.lon_deg).ok()?;
+    let line = geodesy::geodesic::Line::new(icpt.site.lat_deg, icpt.site.lon_deg, to_p.azi1_deg).ok()?;
     let burnout_point = |alt_m: f64, downrange_m: f64| -> Option<Vec3> {
         let d = downrange_m.min(0.5 * to_p.distance_m);
-        let b = geodesy::direct(icpt.site.lat_deg, icpt.site.lon_deg, to_p.azi1_deg, d).ok()?;
+        let b = line.direct(d).ok()?;
         Some(
             Geodetic {
                 lat_deg: b.lat2_deg,
@@ -850,21 +889,25 @@ fn grid_index_from(threat: &ThreatTrack, start_s: f64) -> usize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FreeFlyouts {
     flyouts: Vec<Option<(Flyout, FlyoutHint)>>,
+    /// Each grid time's aim, for the re-solves there (`None` where no flyout is found).
+    aims: Vec<Option<Aim>>,
 }
 
 impl FreeFlyouts {
     /// Scans every grid time of `threat` for `icpt`.
     pub fn new(icpt: &Interceptor, threat: &ThreatTrack) -> FreeFlyouts {
         let mut hint = None;
-        let flyouts = (0..grid_len(threat))
+        let (flyouts, aims) = (0..grid_len(threat))
             .map(|k| {
                 let t = grid_time_s(threat, k);
-                let found = flyout_hinted(icpt, threat, FREE_EARLIEST_LAUNCH_S, t, hint);
+                let aim = aim(icpt, threat, t);
+                let found =
+                    aim.and_then(|a| flyout_search(icpt, threat, FREE_EARLIEST_LAUNCH_S, t, hint, false, &a));
                 hint = found.map(|(_, h)| h);
-                found
+                (found, found.and(aim))
             })
-            .collect();
-        FreeFlyouts { flyouts }
+            .unzip();
+        FreeFlyouts { flyouts, aims }
     }
 
     /// The free flyout at grid time `k`, if any.
@@ -951,23 +994,27 @@ impl FlyoutMemo {
         if t - earliest_launch_s - icpt.burn_time_s < MIN_COAST_S {
             return None;
         }
-        let hint = if earliest_launch_s >= FREE_EARLIEST_LAUNCH_S {
+        let (hint, aim) = if earliest_launch_s >= FREE_EARLIEST_LAUNCH_S {
             let free = self.free(icpt, threat);
             let (f, h) = free.flyouts.get(k).copied().flatten()?;
             if f.launch_time_s >= earliest_launch_s {
                 return Some(f);
             }
-            Some(FlyoutHint {
+            let hint = FlyoutHint {
                 coast_s: h.coast_s - INTERCEPT_STEP_S,
                 speed_mps: h.speed_mps,
-            })
+            };
+            (Some(hint), free.aims.get(k).copied().flatten())
         } else {
-            None
+            (None, None)
         };
         *self
             .bound
             .entry((earliest_launch_s.to_bits(), k))
-            .or_insert_with(|| flyout_search(icpt, threat, earliest_launch_s, t, hint, true).map(|(f, _)| f))
+            .or_insert_with(|| {
+                let aim = aim.or_else(|| self::aim(icpt, threat, t))?;
+                flyout_search(icpt, threat, earliest_launch_s, t, hint, true, &aim).map(|(f, _)| f)
+            })
     }
 
     /// The flyouts of `icpt` committed at `commit_s` against `threat`, one per grid time it can reach
@@ -978,6 +1025,175 @@ impl FlyoutMemo {
             .filter_map(|k| self.at(icpt, threat, commit_s, k))
             .collect()
     }
+
+    /// What [`FlyoutMemo::at`] would answer, without re-solving: the answer when it is known (the free
+    /// flyout where the earliest launch does not bind, a re-solve held, or none at all), otherwise a
+    /// lower bound on its required speed ([`Bounded::AtLeast`]).
+    ///
+    /// A flyout re-solved under an earliest launch that binds needs at least the free flyout's speed:
+    /// it is the cheapest over fewer launch times (a shorter longest coast), and under a powered boost the
+    /// fixed point v = G(b(v)) of a G no lower at every v is no lower. Both are found to the searches'
+    /// tolerances (1e-4 m/s, 1 ms of coast), so the bound is the free speed less
+    /// [`REUSE_MARGIN_MPS`]; `tests/flyout_reuse.rs` holds it on every commit-bound flyout of europe-2008's
+    /// study.
+    pub fn bounded(
+        &mut self,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        earliest_launch_s: f64,
+        k: usize,
+    ) -> Bounded {
+        let t = grid_time_s(threat, k);
+        if t - earliest_launch_s - icpt.burn_time_s < MIN_COAST_S {
+            return Bounded::Known(None);
+        }
+        let lowest = if earliest_launch_s >= FREE_EARLIEST_LAUNCH_S {
+            // As `at` answers before it looks at the re-solves held.
+            let free = self.free(icpt, threat);
+            match free.get(k) {
+                None => return Bounded::Known(None),
+                Some(f) if f.launch_time_s >= earliest_launch_s => return Bounded::Known(Some(*f)),
+                Some(f) => f.required_speed_mps - REUSE_MARGIN_MPS,
+            }
+        } else {
+            f64::NEG_INFINITY
+        };
+        match self.bound.get(&(earliest_launch_s.to_bits(), k)) {
+            Some(held) => Bounded::Known(*held),
+            None => Bounded::AtLeast(lowest),
+        }
+    }
+
+    /// The first flyout, from grid time `start` on, of `icpt` launched no earlier than
+    /// `earliest_launch_s` that burnout speed `speed_mps` makes ([`FlyoutMemo::at`]): the grid times
+    /// whose bound ([`FlyoutMemo::bounded`]) is above that speed are not re-solved.
+    pub fn first_within(
+        &mut self,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        earliest_launch_s: f64,
+        start: usize,
+        speed_mps: f64,
+    ) -> Option<Flyout> {
+        (start..grid_len(threat)).find_map(|k| self.within(icpt, threat, earliest_launch_s, k, speed_mps))
+    }
+
+    /// [`FlyoutMemo::at`] at grid time `k` when it could be within `speed_mps`, solved only then.
+    fn within(
+        &mut self,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        earliest_launch_s: f64,
+        k: usize,
+        speed_mps: f64,
+    ) -> Option<Flyout> {
+        let found = match self.bounded(icpt, threat, earliest_launch_s, k) {
+            Bounded::Known(f) => f,
+            Bounded::AtLeast(v) if v > speed_mps => None,
+            Bounded::AtLeast(_) => self.at(icpt, threat, earliest_launch_s, k),
+        };
+        found.filter(|f| f.required_speed_mps <= speed_mps)
+    }
+
+    /// The flyouts of `icpt` committed at `commit_s` against `threat` that decide its crossover and its
+    /// windows at `speeds_mps` ([`Engagement::crossover`], [`Engagement::window`]): those of
+    /// [`FlyoutMemo::flyouts_after`] but the re-solves that cannot decide either (whose bound,
+    /// [`FlyoutMemo::bounded`], lies above every speed asked and above the crossover), which are not
+    /// made. The crossover's required speed and each window at those speeds are those of every flyout.
+    pub fn deciding_flyouts(
+        &mut self,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        commit_s: f64,
+        speeds_mps: &[f64],
+    ) -> Vec<Flyout> {
+        let start = grid_index_from(threat, commit_s + icpt.burn_time_s + MIN_COAST_S);
+        let n = grid_len(threat);
+        // Each grid time's answer where known, its bound where not.
+        let mut slots: Vec<(usize, Bounded)> = (start..n)
+            .map(|k| (k, self.bounded(icpt, threat, commit_s, k)))
+            .collect();
+        let solve = |memo: &mut FlyoutMemo, slot: &mut (usize, Bounded)| -> Option<Flyout> {
+            match slot.1 {
+                Bounded::Known(f) => f,
+                Bounded::AtLeast(_) => {
+                    let f = memo.at(icpt, threat, commit_s, slot.0);
+                    slot.1 = Bounded::Known(f);
+                    f
+                }
+            }
+        };
+        let could_be_within = |b: &Bounded, v: f64| match b {
+            Bounded::Known(f) => f.is_some_and(|f| f.required_speed_mps <= v),
+            Bounded::AtLeast(lo) => *lo <= v,
+        };
+        // The crossover first: the unsolved grid times by their bound, lowest first, until the bound
+        // reaches the lowest speed found.
+        let mut best = slots
+            .iter()
+            .filter_map(|s| match s.1 {
+                Bounded::Known(f) => f.map(|f| f.required_speed_mps),
+                Bounded::AtLeast(_) => None,
+            })
+            .fold(f64::INFINITY, f64::min);
+        let mut open: Vec<(f64, usize)> = slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.1 {
+                Bounded::AtLeast(lo) => Some((lo, i)),
+                Bounded::Known(_) => None,
+            })
+            .collect();
+        open.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (lo, i) in open {
+            if lo >= best {
+                break;
+            }
+            if let Some(f) = solve(self, &mut slots[i]) {
+                best = best.min(f.required_speed_mps);
+            }
+        }
+        // Each window's first and last flyout (none below the crossover).
+        for &v in speeds_mps {
+            if v < best {
+                // No flyout is within the speed: no window.
+                continue;
+            }
+            for slot in slots.iter_mut() {
+                if could_be_within(&slot.1, v) && solve(self, slot).is_some_and(|f| f.required_speed_mps <= v)
+                {
+                    break;
+                }
+            }
+            for slot in slots.iter_mut().rev() {
+                if could_be_within(&slot.1, v) && solve(self, slot).is_some_and(|f| f.required_speed_mps <= v)
+                {
+                    break;
+                }
+            }
+        }
+        slots
+            .into_iter()
+            .filter_map(|(_, b)| match b {
+                Bounded::Known(f) => f,
+                Bounded::AtLeast(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// Margin (m/s) below a free flyout's required speed that a re-solve under a binding earliest launch is
+/// taken never to undercut ([`FlyoutMemo::bounded`]): ten thousand times the searches' tolerance.
+pub const REUSE_MARGIN_MPS: f64 = 1.0;
+
+/// [`FlyoutMemo::at`]'s answer at one grid time as far as it is known without re-solving
+/// ([`FlyoutMemo::bounded`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bounded {
+    /// The answer: the flyout, or none.
+    Known(Option<Flyout>),
+    /// Not solved: any flyout there needs at least this burnout speed, m/s.
+    AtLeast(f64),
 }
 
 /// The flyouts of `icpt` committed at `commit_s` (seconds since threat launch) against `threat`, one per
@@ -1035,15 +1251,11 @@ pub fn shoot_look_shoot_memo(
     speed_mps: f64,
     memo: &mut FlyoutMemo,
 ) -> u32 {
-    let n = grid_len(threat);
     let mut launch = commit_s;
     let mut shots = 0;
     while shots < icpt.count {
         let start = grid_index_from(threat, launch + icpt.burn_time_s + MIN_COAST_S);
-        let hit = (start..n)
-            .filter_map(|k| memo.at(icpt, threat, launch, k))
-            .find(|f| f.required_speed_mps <= speed_mps);
-        match hit {
+        match memo.first_within(icpt, threat, launch, start, speed_mps) {
             Some(f) => {
                 shots += 1;
                 launch = f.intercept_time_s + icpt.kill_assessment_s;

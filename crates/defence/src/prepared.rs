@@ -24,8 +24,10 @@
 //! change of a radar's range or field of regard within its disputed range scans that radar anew and
 //! re-solves flyouts only where the first detection moved and the new commit binds (the most capable
 //! radar, at the range's end, is unchanged); a change of RCS does the same for the missile's
-//! trajectories; a change of commit delay re-solves only the flyouts at the start of each window, where
-//! the new commit binds. Every computation is cancellable between trajectories.
+//! trajectories; a change of commit delay re-solves, where the new commit binds, only the flyouts that
+//! can decide the crossover, a window at the speeds asked or a shoot-look-shoot count (each re-solve needs
+//! at least its free flyout's speed: [`FlyoutMemo::deciding_flyouts`], so an engagement is kept by those
+//! speeds too). Every computation is cancellable between trajectories.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -359,6 +361,19 @@ impl Kept<'_> {
         )
     }
 
+    /// [`Kept::key`] and the speeds an engagement's windows are read at (its flyouts are those that
+    /// decide them, [`FlyoutMemo::deciding_flyouts`]).
+    fn engagement_key(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        threat: &ThreatTrack,
+        speeds_mps: &[f64],
+    ) -> String {
+        let bits: Vec<u64> = speeds_mps.iter().map(|v| v.to_bits()).collect();
+        format!("{}|{bits:?}", self.key(net, battery, threat))
+    }
+
     /// Whether a cache lock was found poisoned (the [`Engage`] methods cannot return errors: they then
     /// compute without the cache, and this says so afterwards).
     fn failed(&self) -> Result<(), PreparedError> {
@@ -391,8 +406,17 @@ impl Kept<'_> {
     }
 
     /// [`engage_network`], stage by stage, each stage kept by what it depends on: each radar's track
-    /// intervals by the radar and the warhead RCS, the flyouts by the battery ([`Kept::with_memo`]).
-    fn engage(&self, net: &[Radar], battery: usize, icpt: &Interceptor, threat: &ThreatTrack) -> Engagement {
+    /// intervals by the radar and the warhead RCS, the flyouts by the battery ([`Kept::with_memo`]). Its
+    /// flyouts are those that decide the crossover and the windows at `speeds_mps`
+    /// ([`FlyoutMemo::deciding_flyouts`]).
+    fn engage(
+        &self,
+        net: &[Radar],
+        battery: usize,
+        icpt: &Interceptor,
+        threat: &ThreatTrack,
+        speeds_mps: &[f64],
+    ) -> Engagement {
         let impact = threat.impact_time_s();
         let per_radar: Vec<(f64, f64)> = net
             .iter()
@@ -403,7 +427,9 @@ impl Kept<'_> {
         let commit = first.map(|t| t + icpt.commit_delay_s);
         let flyouts = match commit {
             None => Vec::new(),
-            Some(commit) => self.with_memo(battery, |memo| memo.flyouts_after(icpt, threat, commit)),
+            Some(commit) => self.with_memo(battery, |memo| {
+                memo.deciding_flyouts(icpt, threat, commit, speeds_mps)
+            }),
         };
         Engagement {
             first_detection_s: first,
@@ -430,10 +456,11 @@ impl Engage for Kept<'_> {
         battery: usize,
         icpt: &Interceptor,
         threat: &ThreatTrack,
+        speeds_mps: &[f64],
     ) -> Engagement {
-        let key = self.key(net, battery, threat);
+        let key = self.engagement_key(net, battery, threat, speeds_mps);
         let e = kept(&self.prepared.engagements, MAX_ENGAGEMENTS, key, || {
-            Arc::new(self.engage(net, battery, icpt, threat))
+            Arc::new(self.engage(net, battery, icpt, threat, speeds_mps))
         });
         (*e).clone()
     }

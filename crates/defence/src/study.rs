@@ -515,13 +515,16 @@ pub struct Flown {
 /// How [`engage_one`] engages a flown threat: by a battery (its index in the scenario) cued by a radar
 /// network. [`Direct`] computes; a cache may answer for parameters it has seen.
 pub trait Engage: Sync {
-    /// [`crate::engagement::engage_network`] of `net`, `icpt` and `threat`.
+    /// [`crate::engagement::engage_network`] of `net`, `icpt` and `threat`, or an engagement whose
+    /// crossover speed and windows at each of `speeds_mps` are the same (its flyouts may be fewer:
+    /// [`FlyoutMemo::deciding_flyouts`]).
     fn engagement(
         &self,
         net: &[Radar],
         battery: usize,
         icpt: &Interceptor,
         threat: &ThreatTrack,
+        speeds_mps: &[f64],
     ) -> Engagement;
     /// [`crate::engagement::shoot_look_shoot`] of `icpt` on `threat` from `commit_s`, at `speed_mps`, for the engagement
     /// of `net`.
@@ -575,12 +578,14 @@ impl Direct {
 }
 
 impl Engage for Direct {
+    /// Every flyout of [`engage_network`](crate::engagement::engage_network), whatever the speeds.
     fn engagement(
         &self,
         net: &[Radar],
         battery: usize,
         icpt: &Interceptor,
         threat: &ThreatTrack,
+        _: &[f64],
     ) -> Engagement {
         self.with_memo(battery, |memo| engage_network_memo(net, icpt, threat, memo))
     }
@@ -738,8 +743,11 @@ pub fn engage_one(
             .enumerate()
             .map(|(i, (name, icpt))| {
                 let shots = |commit: f64, v: &[f64]| engage.shots_at(net, i, icpt, &threat, commit, v);
+                // The windows are read at these speeds ([`cue`]).
+                let mut read_at = speeds.to_vec();
+                read_at.push(icpt.burnout_speed_mps);
                 cue(
-                    &engage.engagement(net, i, icpt, &threat),
+                    &engage.engagement(net, i, icpt, &threat, &read_at),
                     &threat,
                     icpt,
                     name,

@@ -3,12 +3,16 @@
 //! Held here against a constrained search from scratch (`flyout`: Brent's method over every coast the
 //! commit allows, then the longest one) at the commit delays of the scenario (its value and the ends of
 //! its sourced range), under the fixed and the powered boost; and a later commit never starts a window
-//! earlier nor fires more shots.
+//! earlier nor fires more shots. The re-solves the dashboard skips (`FlyoutMemo::deciding_flyouts`,
+//! `first_within`: those whose free flyout already needs more than the speed asked or the crossover) are
+//! held, over every trajectory of europe-2008's study, to change no crossover, window or count, with the
+//! bound they rely on checked on every commit-bound flyout; and one memo through commits seen before and
+//! new ones answers as a fresh one.
 
 use defence::boost::BoostModel;
 use defence::engagement::{
-    FlyoutMemo, Interceptor, Missile, ThreatTrack, engage, flyout, flyouts_after, grid_len, grid_time_s,
-    shoot_look_shoot, shoot_look_shoot_memo,
+    FlyoutMemo, Interceptor, Missile, ThreatTrack, engage, engage_network, flyout, flyouts_after, grid_len,
+    grid_time_s, shoot_look_shoot, shoot_look_shoot_memo,
 };
 use defence::radar::Radar;
 use defence::scenario::Scenario;
@@ -175,4 +179,183 @@ fn a_later_commit_never_starts_a_window_earlier_nor_fires_more_shots() {
     }
     // The commits were not all alike: later ones bound some flyouts.
     assert!(moved > 0);
+}
+
+/// Every trajectory of europe-2008's study, flown as the study flies them, with the scenario's radars
+/// at their values (the study's specified network) and its first battery under the study's boost.
+fn study_threats(s: &Scenario) -> (Vec<ThreatTrack>, Vec<Radar>, Interceptor) {
+    use defence::study::{self, StudyOptions};
+    use rayon::prelude::*;
+    let opts = StudyOptions::default();
+    let threats = study::plan(s, &opts)
+        .par_iter()
+        .filter_map(|item| study::fly_one(s, &opts, item).unwrap().threat)
+        .collect();
+    let radars = s
+        .radars
+        .iter()
+        .map(|r| Radar::from_def(r, s.site(&r.site).unwrap()).unwrap())
+        .collect();
+    let icpt = study::batteries(s, &opts).unwrap()[0].1.clone();
+    (threats, radars, icpt)
+}
+
+/// Shoot-look-shoot as it was before any re-solve was skipped: every grid time from the earliest each
+/// launch allows, in order, through `memo.at`.
+fn shots_every_flyout(
+    icpt: &Interceptor,
+    t: &ThreatTrack,
+    commit: f64,
+    speed: f64,
+    memo: &mut FlyoutMemo,
+) -> u32 {
+    let mut launch = commit;
+    let mut shots = 0;
+    while shots < icpt.count {
+        let hit = (0..grid_len(t))
+            .filter(|&k| grid_time_s(t, k) >= launch + icpt.burn_time_s + defence::engagement::MIN_COAST_S)
+            .filter_map(|k| memo.at(icpt, t, launch, k))
+            .find(|f| f.required_speed_mps <= speed);
+        match hit {
+            Some(f) => {
+                shots += 1;
+                launch = f.intercept_time_s + icpt.kill_assessment_s;
+            }
+            None => break,
+        }
+    }
+    shots
+}
+
+/// The speeds the tests read windows and counts at: the battery's range ends and value, and between.
+const SPEEDS: [f64; 6] = [5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0];
+
+#[test]
+fn skipped_re_solves_change_no_crossover_window_or_count_of_europe_2008() {
+    use defence::engagement::{Bounded, Engagement, REUSE_MARGIN_MPS};
+    use rayon::prelude::*;
+    let s = Scenario::load("europe-2008").unwrap();
+    let (threats, radars, icpt) = study_threats(&s);
+    assert!(threats.len() > 50, "{} trajectories", threats.len());
+    // Per trajectory: (re-solves bounded, re-solves made for the deciding flyouts, least margin, m/s).
+    let per: Vec<(usize, usize, f64)> = threats
+        .par_iter()
+        .map(|t| {
+            let e = engage_network(&radars, &icpt, t);
+            let Some(first) = e.first_detection_s else {
+                return (0, 0, f64::INFINITY);
+            };
+            let mut every = FlyoutMemo::new();
+            let mut deciding = FlyoutMemo::new();
+            let (mut bounded, mut made, mut least) = (0, 0, f64::INFINITY);
+            for delay in delays(&s) {
+                let commit = first + delay;
+                let all = every.flyouts_after(&icpt, t, commit);
+                // The bound holds on every re-solve.
+                let mut free_only = FlyoutMemo::with_free(every.free(&icpt, t));
+                for f in &all {
+                    let k = ((f.intercept_time_s - t.missile.burn_time_s) / 5.0).round() as usize;
+                    assert_eq!(grid_time_s(t, k), f.intercept_time_s);
+                    match free_only.bounded(&icpt, t, commit, k) {
+                        Bounded::Known(g) => assert_eq!(g, Some(*f)),
+                        Bounded::AtLeast(lo) => {
+                            bounded += 1;
+                            least = least.min(f.required_speed_mps - (lo + REUSE_MARGIN_MPS));
+                            assert!(
+                                f.required_speed_mps >= lo,
+                                "{} → {}: {f:?} below {lo}",
+                                t.from,
+                                t.to
+                            );
+                        }
+                    }
+                }
+                // The deciding flyouts answer as every flyout does.
+                let before = deciding.len();
+                let few = deciding.deciding_flyouts(&icpt, t, commit, &SPEEDS);
+                made += deciding.len() - before;
+                let whole = Engagement {
+                    flyouts: all,
+                    ..e.clone()
+                };
+                let part = Engagement {
+                    flyouts: few,
+                    ..e.clone()
+                };
+                assert_eq!(
+                    part.crossover().map(|f| f.required_speed_mps),
+                    whole.crossover().map(|f| f.required_speed_mps),
+                    "{} → {} at {delay} s",
+                    t.from,
+                    t.to
+                );
+                for v in SPEEDS {
+                    assert_eq!(
+                        part.window(v),
+                        whole.window(v),
+                        "{} → {} at {delay} s, {v} m/s",
+                        t.from,
+                        t.to
+                    );
+                    assert_eq!(
+                        shoot_look_shoot_memo(&icpt, t, commit, v, &mut deciding),
+                        shots_every_flyout(&icpt, t, commit, v, &mut every),
+                        "{} → {} at {delay} s, {v} m/s",
+                        t.from,
+                        t.to
+                    );
+                }
+            }
+            (bounded, made, least)
+        })
+        .collect();
+    let bounded: usize = per.iter().map(|p| p.0).sum();
+    let made: usize = per.iter().map(|p| p.1).sum();
+    let least = per.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
+    eprintln!(
+        "{bounded} commit-bound flyouts, {made} re-solved for the deciding ones and their counts; a re-solve exceeds its free flyout by at least {least:.2e} m/s"
+    );
+    // Commits bound many flyouts; the margin was never nearly used.
+    assert!(bounded > 1000, "{bounded}");
+    assert!(least > -1e-2, "{least}");
+}
+
+#[test]
+fn a_commit_seen_before_then_a_new_one_then_the_first_again_answer_as_from_scratch() {
+    let s = Scenario::load("europe-2008").unwrap();
+    let radar = radar(&s);
+    let icpt = battery(&s, BoostModel::Powered);
+    let [lo, value, hi] = delays(&s);
+    for (from, to, m) in [
+        ("Kozelsk", "Washington", "Russian ICBM"),
+        ("Semnan", "Berlin", "Iranian IRBM"),
+    ] {
+        let t = threat(&s, from, to, m);
+        let first = engage(&radar, &icpt, &t).first_detection_s.expect("tracked");
+        let mut memo = FlyoutMemo::new();
+        for delay in [value, hi, value, lo, value] {
+            let commit = first + delay;
+            let held = memo.len();
+            let kept = memo.deciding_flyouts(&icpt, &t, commit, &SPEEDS);
+            let shots: Vec<u32> = SPEEDS
+                .iter()
+                .map(|&v| shoot_look_shoot_memo(&icpt, &t, commit, v, &mut memo))
+                .collect();
+            let mut fresh = FlyoutMemo::new();
+            assert_eq!(
+                kept,
+                fresh.deciding_flyouts(&icpt, &t, commit, &SPEEDS),
+                "{from} → {to} at {delay} s"
+            );
+            let scratch: Vec<u32> = SPEEDS
+                .iter()
+                .map(|&v| shoot_look_shoot(&icpt, &t, commit, v))
+                .collect();
+            assert_eq!(shots, scratch, "{from} → {to} at {delay} s");
+            if delay == value && held > 0 {
+                // Seen before: nothing re-solved.
+                assert_eq!(memo.len(), held, "{from} → {to}: re-solved again at {delay} s");
+            }
+        }
+    }
 }

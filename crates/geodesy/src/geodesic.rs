@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
+use geographiclib_rs::{DirectGeodesic, Geodesic, GeodesicLine, InverseGeodesic, capability};
 
 use crate::ellipsoid::{check_finite, check_lat, wrap_180_deg, wrap_360_deg};
 use crate::{Error, WGS84_A_M, WGS84_F};
@@ -75,9 +75,74 @@ pub fn direct(lat1_deg: f64, lon1_deg: f64, azi1_deg: f64, distance_m: f64) -> R
     })
 }
 
+/// The geodesic leaving (`lat1_deg`, `lon1_deg`) at azimuth `azi1_deg`, set up once for [`direct`] to many
+/// distances along it: each [`Line::direct`] is, to the bit, [`direct`] from the same start and azimuth
+/// (the library's direct problem is this line's position at the distance).
+#[derive(Debug, Clone, Copy)]
+pub struct Line {
+    line: GeodesicLine,
+}
+
+/// What [`direct`] asks of the library (its direct problem adds the distance input).
+const DIRECT_CAPS: u64 =
+    capability::LATITUDE | capability::LONGITUDE | capability::AZIMUTH | capability::DISTANCE_IN;
+
+impl Line {
+    /// The geodesic from (`lat1_deg`, `lon1_deg`) at azimuth `azi1_deg` (degrees clockwise from north).
+    pub fn new(lat1_deg: f64, lon1_deg: f64, azi1_deg: f64) -> Result<Line, Error> {
+        check_lat("lat1_deg", lat1_deg)?;
+        check_finite("lon1_deg", lon1_deg)?;
+        check_finite("azi1_deg", azi1_deg)?;
+        Ok(Line {
+            line: GeodesicLine::new(
+                wgs84(),
+                lat1_deg,
+                lon1_deg,
+                azi1_deg,
+                Some(DIRECT_CAPS),
+                None,
+                None,
+            ),
+        })
+    }
+
+    /// The point `distance_m` metres (may be negative) along the line: [`direct`]'s answer.
+    pub fn direct(&self, distance_m: f64) -> Result<Direct, Error> {
+        check_finite("distance_m", distance_m)?;
+        let (_a12, lat2, lon2, azi2, _s12, _m12, _mm12, _mm21, _ss12) =
+            self.line._gen_position(false, distance_m, DIRECT_CAPS);
+        Ok(Direct {
+            lat2_deg: lat2,
+            lon2_deg: wrap_180_deg(lon2),
+            azi2_deg: wrap_360_deg(azi2),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_gives_direct_to_the_bit() {
+        for (lat, lon, azi) in [
+            (54.48, 17.1, 63.0),
+            (-33.9, 151.2, 271.5),
+            (89.9, 0.0, 180.0),
+            (0.0, -179.9, 90.0),
+        ] {
+            let line = Line::new(lat, lon, azi).unwrap();
+            for d in [0.0, 1.0, 250e3, 1.234_567e6, 19e6, -3e5] {
+                assert_eq!(
+                    line.direct(d).unwrap(),
+                    direct(lat, lon, azi, d).unwrap(),
+                    "{lat} {lon} {azi} {d}"
+                );
+            }
+        }
+        assert!(Line::new(91.0, 0.0, 0.0).is_err());
+        assert!(Line::new(0.0, 0.0, 0.0).unwrap().direct(f64::NAN).is_err());
+    }
 
     #[test]
     fn jfk_to_singapore() {
