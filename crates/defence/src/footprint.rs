@@ -401,7 +401,9 @@ pub struct FastThreat {
     pub target: Geodetic,
     /// Missile parameters.
     pub missile: Missile,
-    /// Azimuth of the launch → target geodesic at launch, degrees.
+    /// Launch azimuth, degrees: the launch → target geodesic's at launch, or for a threat flown powered
+    /// the launch azimuth that lands on the target (its boost track drifts off it by the profile's
+    /// azimuth offsets).
     pub launch_azimuth_deg: f64,
     /// Ballistic time of flight, burnout → impact, s.
     pub ballistic_s: f64,
@@ -425,25 +427,22 @@ impl FastThreat {
     pub fn ecef_at(&self, t_s: f64) -> Vec3 {
         let tb = self.missile.burn_time_s;
         if t_s < tb {
-            let (h_m, downrange_m) = match &self.profile {
+            let (h_m, downrange_m, az_deg) = match &self.profile {
                 Some(p) => {
-                    let (h, d) = p.at(t_s.max(0.0) / tb);
-                    (self.launch.h_m + h, d)
+                    let f = t_s.max(0.0) / tb;
+                    let (h, d) = p.at(f);
+                    (self.launch.h_m + h, d, self.launch_azimuth_deg + p.az_off_at(f))
                 }
                 None => {
                     let f = (t_s.max(0.0) / tb).powi(2);
                     (
                         self.launch.h_m + f * (self.missile.burnout_alt_m - self.launch.h_m),
                         f * self.missile.burnout_downrange_m,
+                        self.launch_azimuth_deg,
                     )
                 }
             };
-            return match geodesy::direct(
-                self.launch.lat_deg,
-                self.launch.lon_deg,
-                self.launch_azimuth_deg,
-                downrange_m,
-            ) {
+            return match geodesy::direct(self.launch.lat_deg, self.launch.lon_deg, az_deg, downrange_m) {
                 Ok(p) => Geodetic {
                     lat_deg: p.lat2_deg,
                     lon_deg: p.lon2_deg,
@@ -537,10 +536,18 @@ pub fn fast_threat_with(
     if inv.distance_m <= missile.burnout_downrange_m * 1.5 {
         return Err(Status::NoTrajectory);
     }
+    // A powered threat launches on the azimuth that lands on the target, its burnout drifted off it.
+    let (launch_azimuth_deg, burnout_azimuth_deg) = match &flown {
+        Some(b) => (
+            b.launch_azimuth_deg,
+            b.launch_azimuth_deg + b.profile.az_off_deg[crate::threat_boost::PROFILE_INTERVALS],
+        ),
+        None => (inv.azi1_deg, inv.azi1_deg),
+    };
     let b = geodesy::direct(
         launch.lat_deg,
         launch.lon_deg,
-        inv.azi1_deg,
+        burnout_azimuth_deg,
         missile.burnout_downrange_m,
     )
     .map_err(|_| Status::NoTrajectory)?;
@@ -687,7 +694,7 @@ pub fn fast_threat_with(
         burnout,
         target,
         missile,
-        launch_azimuth_deg: inv.azi1_deg,
+        launch_azimuth_deg,
         ballistic_s: t_sol,
         orbit,
         conic,
@@ -1383,6 +1390,11 @@ pub fn compute(
             let (mname, missile, max_range) = pick_missile(s, name, from, req.missile.as_deref())?;
             threat_boost_table = threat_table(s, &mname, req.shape, req.boost)?;
             let powered = threat_boost_table.as_deref();
+            // A defended-area map launches from one site: its latitude is read exactly (one row of
+            // nodes); a threat-origin map's launch points read between the latitude nodes.
+            if let (Some(t), true) = (powered, from) {
+                t.pin_latitude(site.lat_deg)?;
+            }
             site_pos = Some([site.lat_deg, site.lon_deg]);
             missile_name = Some(mname);
             site_name = Some(site.name.clone());

@@ -240,6 +240,10 @@ pub fn evaluate(
                     lon_deg: a.lon_deg,
                     h_m: a.h_m,
                 };
+                // The sweep's launch points are a few sites: each latitude is read exactly.
+                if let Some(t) = powered.as_deref() {
+                    t.pin_latitude(a.lat_deg).map_err(FootprintError::from)?;
+                }
                 let th = fast_threat_with(
                     launch,
                     b.lat_deg,

@@ -1,22 +1,33 @@
 //! Threats flown powered on maps: the burnout geometry and coast time of a missile's rocket as a function
-//! of ground range and of the Earth's rotation along the track, flown once per vehicle, shape and
-//! rotation node ([`ThreatBoostTable`]), for the fast engine of footprints and sweeps.
+//! of ground range, launch latitude and launch azimuth, flown once per vehicle, shape and node
+//! ([`ThreatBoostTable`]), for the fast engine of footprints and sweeps.
 //!
 //! A footprint has thousands of grid points; aiming a powered shot at each ([`flight::aim::aim_at_seeded`],
-//! tens of flights) would cost minutes. The shots of one vehicle differ, though, by their range and by the
-//! Earth's rotation along their track. In the Earth-fixed frame the rotation enters the in-plane
-//! equations of a boost through the ground's speed along the launch azimuth (an eastward launch from the
-//! equator starts with 465 m/s of inertial speed along its track, a westward one 465 m/s against it) and
-//! through the Coriolis terms of the vertical and along-track motion (the Eötvös effect): both are
-//! proportional to `w = cos(latitude) · sin(azimuth)`, the fraction of the equatorial ground speed that
-//! lies along the track. So the table is flown at rotation nodes [`W_NODES`] (`w` from −1, due west on
-//! the equator, to 1, due east), each node from the equator toward the azimuth `asin(w)`, and a shot from
-//! latitude φ toward azimuth α reads the two nodes about `cos φ · sin α`, interpolated linearly in `w`.
-//! The nodes are flown lazily, the first time a map asks for them, and kept for the life of the process.
+//! tens of flights) would cost minutes. Over an axially symmetric Earth (WGS84, J2, the standard
+//! atmosphere) the shots of one vehicle differ, though, only by their range, their launch latitude and
+//! their launch azimuth: the latitude sets the gravity, the curvature and the Coriolis terms (the
+//! sideways `2ωv sin φ` too), the azimuth with it the ground's speed along the track
+//! (`cos φ · sin α` of the equatorial 465 m/s). So the table is flown at nodes of launch latitude and
+//! launch azimuth, each node from (latitude, 0° E) toward its azimuth:
+//! - latitudes: the launch latitudes [pinned](ThreatBoostTable::pin_latitude) by the map (a
+//!   defended-area map's one launch site, a sweep's few) are read exactly, one row of nodes flown at each;
+//!   any other launch latitude (a threat-origin map's grid of launch points) reads the two latitude nodes
+//!   about it, every [`LAT_STEP_DEG`] up to ±[`LAT_LIMIT_DEG`], interpolated linearly;
+//! - azimuths: every [`AZ_STEP_DEG`], interpolated linearly.
+//!
+//! A node is flown lazily, the first time a map reads it, and kept for the life of the table (the
+//! tables themselves for the process): a map flies only the nodes about its own launch latitudes and
+//! azimuths.
+//!
+//! The shot aimed at a target launches off the target's geodesic azimuth β (the study's shot corrects
+//! its launch azimuth until the impact lies on β: the Earth turns under the flight, and the gravity turn
+//! drifts across the track). Each flown boost keeps the geodesic azimuth of its impact less its launch
+//! azimuth; a read starts at α = β and sets α to β less the offset read at α, until it moves by less than
+//! 10⁻⁴° (two or three reads).
 //!
 //! At each node the programmes of the vehicle's range table ([`flight::aim::RangeTable`], the study's
 //! seeds, flown once per process from the equator due north) are flown again, boost and J2 coast to
-//! impact (the study's gravity, [`flight::aim::SEARCH_RTOL`]):
+//! impact (the study's gravity, [`NODE_RTOL`]):
 //! - **minimum energy**: the vehicle scaled by each tabulated factor at its maximum-range kick *at the
 //!   node* (parabolas through flights about the tabulated kick, narrowed to 0.1°: the time of flight
 //!   changes to first order with the kick where the range does not), reaching its maximum range there;
@@ -25,36 +36,31 @@
 //!   from linear in the range over a 2.5° kick step on the depressed side).
 //!
 //! Each such flight gives burn time, burnout height, downrange, Earth-relative speed and flight-path
-//! angle, the height and downrange every 1/[`PROFILE_INTERVALS`] of the burn (the boost track the radars
-//! see), the ground range it reaches from the node and its coast time from burnout to impact. A grid
-//! point's threat takes these at the same fraction of each node's reach (its range over the reach
-//! interpolated in `w`), interpolated linearly in range within a node and in `w` between nodes. Its
-//! burnout point lies that downrange along the launch → target geodesic and its ballistic flight is the
-//! fast engine's point-gravity conic from there to the target ([`crate::footprint::fast_threat_with`])
+//! angle, the height, downrange and azimuth off the launch azimuth every 1/[`PROFILE_INTERVALS`] of the
+//! burn (the boost track the radars see), the ground range and azimuth of its impact and its coast time
+//! from burnout to impact. A point's threat takes these at the same fraction of each node's reach (its
+//! range over the reach interpolated between the nodes), interpolated linearly in range within a node and
+//! in latitude and azimuth between nodes. Its boost track is laid from the launch point along the launch
+//! azimuth plus the profile's offsets, its burnout point at the end of it, and its ballistic flight is
+//! the fast engine's point-gravity conic from there to the target ([`crate::footprint::fast_threat_with`])
 //! whose time of flight is the flown coast time (so the impact time is the flown one; the point-gravity
-//! conic bends a little differently from the J2 coast in between). `tests/threat_boost.rs` holds the result
-//! against the study's aimed powered shots ([`crate::engagement::fly_threat_powered`]) over 14 launch /
-//! target pairs from 5° S to 63° N, eastward, westward, northward and southward, all three shapes, the
-//! solid and liquid generic ICBMs and the Sejjil-class IRBM: impact time within 2 % (most within
-//! 0.7 %), burnout height and downrange within 6 km, the boost track within 10 km at mid-burn; near the
-//! full rocket's reach from 51° N (Yasny → Hawaii, lofted and depressed) within 8 % and 25 km. The one
-//! table flown due north from the equator that this replaces missed the 14 pairs by up to 6 % and 34 km.
+//! conic bends a little differently from the J2 coast in between). `tests/threat_boost.rs` holds the
+//! result against the study's aimed powered shots ([`crate::engagement::fly_threat_powered`]) over 23
+//! launch / target pairs from 5° S to 63° N, eastward, westward, northward and southward (Russian fields
+//! at 51–63° N toward both US coasts, Yasny → Hawaii near the solid ICBM's reach), all three shapes, the
+//! solid and liquid generic ICBMs and the Sejjil-class IRBM (the figures are in that file and
+//! BENCHMARKS.md).
 //!
 //! Short of a node's nearest range (its smallest tabulated vehicle's maximum range, or its steepest or
 //! flattest tabulated kick's range) the nearest programme's boost is held, as the interceptor's family
 //! holds its slowest member; the conic then takes that programme's burnout flight-path angle.
 //!
-//! Not carried: the latitude's effect on the boost apart from `w` (the horizontal Coriolis term across
-//! the track, `2ωv sin φ`, and the latitude's gravity and curvature: the nodes fly on the equator — the
-//! largest remaining gaps are at high latitudes), the launch azimuth's offset from the geodesic azimuth
-//! to the target (the study's shot corrects its launch azimuth so that it lands on the target; `w` takes
-//! the geodesic azimuth), and the few kilometres of cross-range of the gravity turn (the boost track is
-//! laid along the geodesic).
+//! Not carried: the launch site's height (the nodes fly from the ellipsoid), and the J2 coast's bending
+//! between burnout and impact (the conic is point gravity; its end points and time are the flown ones).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use flight::aim::REFERENCE_SITE;
 use flight::trajectory::ground_geodesic;
 use flight::{Boost, Options, PoweredOptions, Programme, Vehicle, fly_boost, propagate_with};
 use geodesy::Geodetic;
@@ -66,9 +72,24 @@ use crate::study::ShapeChoice;
 /// The boost track is held every 1/`PROFILE_INTERVALS` of the burn time.
 pub const PROFILE_INTERVALS: usize = 24;
 
-/// The rotation nodes: `w = cos(latitude) · sin(azimuth)` of each node's flights (flown from the equator
-/// toward the azimuth `asin(w)`), ascending.
-pub const W_NODES: [f64; 9] = [-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0];
+/// Spacing of the latitude nodes, degrees (nodes at multiples of it, from −[`LAT_LIMIT_DEG`] to
+/// [`LAT_LIMIT_DEG`]).
+pub const LAT_STEP_DEG: f64 = 10.0;
+/// The highest latitude node, degrees: launch latitudes nearer a pole read it (the launch azimuth is
+/// ill-defined at the pole).
+pub const LAT_LIMIT_DEG: f64 = 80.0;
+/// Spacing of the launch-azimuth nodes, degrees (nodes at 0°, this, twice this, … below 360°).
+pub const AZ_STEP_DEG: f64 = 30.0;
+/// Number of launch-azimuth nodes.
+pub const AZ_NODES: usize = (360.0 / AZ_STEP_DEG) as usize;
+/// Relative tolerance of the nodes' flights: 10⁻⁷ lands within metres of 10⁻⁸ at three quarters of the
+/// cost (a node is ~100 flights with J2 coast for minimum energy; a map flies a few to a dozen).
+pub const NODE_RTOL: f64 = 1e-7;
+/// Iterations of the launch-azimuth correction of a read (the impact azimuth follows the launch azimuth
+/// one for one, offset by a slowly varying amount).
+const AZ_ITERATIONS: usize = 4;
+/// A read's launch azimuth is final once a correction moves it by less than this, degrees.
+const AZ_CONVERGED_DEG: f64 = 1e-4;
 
 /// Half-width of the first parabola that finds a maximum-range kick at a node about the tabulated one,
 /// degrees.
@@ -86,6 +107,9 @@ pub struct BoostProfile {
     pub alt_m: [f64; PROFILE_INTERVALS + 1],
     /// Ground distance from the launch point, m.
     pub downrange_m: [f64; PROFILE_INTERVALS + 1],
+    /// Geodesic azimuth from the launch point less the launch azimuth, degrees in [−180, 180) (0 on the
+    /// pad): the gravity turn's and the Earth's rotation's drift across the launch azimuth.
+    pub az_off_deg: [f64; PROFILE_INTERVALS + 1],
 }
 
 impl BoostProfile {
@@ -101,11 +125,21 @@ impl BoostProfile {
         )
     }
 
+    /// The azimuth offset (degrees, [`BoostProfile::az_off_deg`]) at the fraction `f` (clamped to
+    /// [0, 1]) of the burn, interpolated linearly between samples.
+    pub fn az_off_at(&self, f: f64) -> f64 {
+        let x = f.clamp(0.0, 1.0) * PROFILE_INTERVALS as f64;
+        let i = (x.floor() as usize).min(PROFILE_INTERVALS - 1);
+        let w = x - i as f64;
+        self.az_off_deg[i] + w * (self.az_off_deg[i + 1] - self.az_off_deg[i])
+    }
+
     fn lerp(&self, other: &BoostProfile, w: f64) -> BoostProfile {
         let mut out = *self;
         for i in 0..=PROFILE_INTERVALS {
             out.alt_m[i] += w * (other.alt_m[i] - self.alt_m[i]);
             out.downrange_m[i] += w * (other.downrange_m[i] - self.downrange_m[i]);
+            out.az_off_deg[i] += w * (other.az_off_deg[i] - self.az_off_deg[i]);
         }
         out
     }
@@ -116,6 +150,11 @@ impl BoostProfile {
 pub struct PoweredBurnout {
     /// Ground range from launch to impact, m.
     pub range_m: f64,
+    /// The launch azimuth flown, degrees in [0, 360).
+    pub launch_azimuth_deg: f64,
+    /// Geodesic azimuth from the launch point to the impact less the launch azimuth, degrees in
+    /// [−180, 180): a shot aimed at a target on the geodesic azimuth β launches toward β less this.
+    pub impact_az_off_deg: f64,
     /// Time from liftoff to burnout, s.
     pub burn_time_s: f64,
     /// Burnout height, m.
@@ -138,6 +177,8 @@ impl PoweredBurnout {
         let l = |x: f64, y: f64| x + w * (y - x);
         PoweredBurnout {
             range_m: l(self.range_m, other.range_m),
+            launch_azimuth_deg: l(self.launch_azimuth_deg, other.launch_azimuth_deg),
+            impact_az_off_deg: l(self.impact_az_off_deg, other.impact_az_off_deg),
             burn_time_s: l(self.burn_time_s, other.burn_time_s),
             burnout_alt_m: l(self.burnout_alt_m, other.burnout_alt_m),
             burnout_downrange_m: l(self.burnout_downrange_m, other.burnout_downrange_m),
@@ -152,11 +193,13 @@ impl PoweredBurnout {
     }
 }
 
-/// The flown boosts of one rotation node, range ascending.
+/// The flown boosts of one node (launch latitude and launch azimuth), range ascending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeTable {
-    /// The node's `w` (see the module's documentation).
-    pub w: f64,
+    /// The node's launch latitude, degrees.
+    pub lat_deg: f64,
+    /// The node's launch azimuth, degrees.
+    pub azimuth_deg: f64,
     /// Flown boosts, range ascending.
     entries: Vec<PoweredBurnout>,
 }
@@ -199,8 +242,8 @@ impl NodeTable {
     }
 }
 
-/// A vehicle's flown boosts by range and rotation node for one trajectory shape (see the module's
-/// documentation). The nodes are flown when first asked for.
+/// A vehicle's flown boosts by range, launch latitude and launch azimuth for one trajectory shape (see the
+/// module's documentation). The nodes are flown when first asked for.
 #[derive(Debug)]
 pub struct ThreatBoostTable {
     /// The trajectory shape.
@@ -213,8 +256,14 @@ pub struct ThreatBoostTable {
     scales: Vec<(f64, f64)>,
     kicks: Vec<f64>,
     k_max_deg: f64,
-    nodes: Vec<OnceLock<Result<NodeTable, BoostError>>>,
+    /// The nodes flown or being flown, by launch latitude (millionths of a degree) and azimuth index.
+    nodes: Mutex<BTreeMap<(i64, usize), NodeCell>>,
+    /// Launch latitudes read exactly (one row of nodes flown at that latitude) instead of between the
+    /// latitude nodes: the few launch sites of a defended-area map or a sweep.
+    pinned: Mutex<Vec<f64>>,
 }
+
+type NodeCell = Arc<OnceLock<Result<Arc<NodeTable>, BoostError>>>;
 
 type Cache = Mutex<HashMap<String, Arc<ThreatBoostTable>>>;
 
@@ -225,24 +274,25 @@ fn vehicle_error(def: &VehicleDef, e: impl std::fmt::Display) -> BoostError {
     }
 }
 
-/// One flight from a node: the boost, the ground range it reaches and its coast time.
+/// One flight from a node: the boost, the ground range and geodesic azimuth of its impact and its coast
+/// time.
 struct Flight {
     boost: Boost,
     range_m: f64,
+    impact_azimuth_deg: f64,
     coast_s: f64,
 }
 
 fn options() -> PoweredOptions {
     PoweredOptions {
-        rtol: flight::aim::SEARCH_RTOL,
+        rtol: NODE_RTOL,
         ..PoweredOptions::default()
     }
 }
 
 impl ThreatBoostTable {
     /// The table of vehicle `def` for `shape`: set up once per vehicle and shape for the life of the
-    /// process (the vehicle's range table too, shared with the study's shots), its equatorial due-north
-    /// node (`w = 0`) flown at once.
+    /// process (the vehicle's range table too, shared with the study's shots); no node flown yet.
     pub fn get(def: &VehicleDef, shape: ShapeChoice) -> Result<Arc<ThreatBoostTable>, BoostError> {
         static CACHE: OnceLock<Cache> = OnceLock::new();
         let key = format!("{def:?}|{shape:?}");
@@ -256,8 +306,8 @@ impl ThreatBoostTable {
         Ok(table)
     }
 
-    /// Sets up the table of vehicle `def` for `shape` and flies its `w = 0` node (not cached:
-    /// [`ThreatBoostTable::get`]).
+    /// Sets up the table of vehicle `def` for `shape` (not cached: [`ThreatBoostTable::get`]); its nodes
+    /// are flown when first read.
     pub fn build(def: &VehicleDef, shape: ShapeChoice) -> Result<ThreatBoostTable, BoostError> {
         let rocket = def.vehicle().map_err(|e| vehicle_error(def, e))?;
         let study = PoweredOptions {
@@ -267,7 +317,7 @@ impl ThreatBoostTable {
         let template = def.programme(0.0);
         let range =
             crate::engagement::range_table(&rocket, &template, &study).map_err(|e| vehicle_error(def, e))?;
-        let table = ThreatBoostTable {
+        Ok(ThreatBoostTable {
             shape,
             def: def.clone(),
             rocket,
@@ -287,73 +337,171 @@ impl ThreatBoostTable {
                     v
                 }),
             k_max_deg: range.full_max().0,
-            nodes: W_NODES.iter().map(|_| OnceLock::new()).collect(),
-        };
-        table.node(W_NODES.len() / 2)?;
-        Ok(table)
+            nodes: Mutex::new(BTreeMap::new()),
+            pinned: Mutex::new(Vec::new()),
+        })
     }
 
-    /// The node `i` of [`W_NODES`], flown on first use.
-    pub fn node(&self, i: usize) -> Result<&NodeTable, BoostError> {
-        self.nodes[i]
-            .get_or_init(|| self.fly_node(W_NODES[i]))
-            .as_ref()
-            .map_err(Clone::clone)
+    fn poisoned(&self) -> BoostError {
+        vehicle_error(
+            &self.def,
+            "the threat boost table is poisoned by an earlier panic",
+        )
+    }
+
+    /// The node at launch latitude `lat_deg` and launch azimuth `i` × [`AZ_STEP_DEG`] (`i` taken modulo
+    /// [`AZ_NODES`]), flown on first use.
+    pub fn node(&self, lat_deg: f64, i: usize) -> Result<Arc<NodeTable>, BoostError> {
+        let key = ((lat_deg * 1e6).round() as i64, i % AZ_NODES);
+        let cell = self
+            .nodes
+            .lock()
+            .map_err(|_| self.poisoned())?
+            .entry(key)
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            self.fly_node(key.0 as f64 * 1e-6, key.1 as f64 * AZ_STEP_DEG)
+                .map(Arc::new)
+        })
+        .clone()
+    }
+
+    /// Nodes flown so far (or being flown).
+    pub fn nodes_flown(&self) -> Result<usize, BoostError> {
+        Ok(self.nodes.lock().map_err(|_| self.poisoned())?.len())
     }
 
     /// The first error of a node flown so far (a map reads its points with no trajectory there, and
     /// reports this after the map).
     pub fn failure(&self) -> Option<BoostError> {
-        self.nodes
-            .iter()
+        let nodes = match self.nodes.lock() {
+            Ok(n) => n,
+            Err(_) => return Some(self.poisoned()),
+        };
+        nodes
+            .values()
             .find_map(|n| n.get().and_then(|r| r.as_ref().err().cloned()))
     }
 
-    /// The boost that reaches `range_m` from latitude `lat_deg` toward the geodesic azimuth
-    /// `azimuth_deg`: the two rotation nodes about `cos(lat) · sin(azimuth)` read at the same fraction of
-    /// their reach, interpolated linearly in `w`. `Ok(None)` beyond the reach interpolated there.
+    /// Reads the launch latitude `lat_deg` exactly from now on (one row of nodes flown at it) instead of
+    /// between the latitude nodes: for a map or sweep whose launch points are a few sites.
+    pub fn pin_latitude(&self, lat_deg: f64) -> Result<(), BoostError> {
+        let mut pinned = self.pinned.lock().map_err(|_| self.poisoned())?;
+        if !pinned.contains(&lat_deg) {
+            pinned.push(lat_deg);
+        }
+        Ok(())
+    }
+
+    /// The latitude rows of a read from `lat_deg`, (latitude, weight): the pinned latitude alone, or the
+    /// two latitude nodes about it (the weight of the second 0 on a node).
+    fn lat_rows(&self, lat_deg: f64) -> Result<[(f64, f64); 2], BoostError> {
+        if self
+            .pinned
+            .lock()
+            .map_err(|_| self.poisoned())?
+            .contains(&lat_deg)
+        {
+            return Ok([(lat_deg, 1.0), (lat_deg, 0.0)]);
+        }
+        let l = lat_deg.clamp(-LAT_LIMIT_DEG, LAT_LIMIT_DEG);
+        let lo = (l / LAT_STEP_DEG).floor() * LAT_STEP_DEG;
+        let t = (l - lo) / LAT_STEP_DEG;
+        if t <= 0.0 {
+            return Ok([(lo, 1.0), (lo, 0.0)]);
+        }
+        Ok([(lo, 1.0 - t), (lo + LAT_STEP_DEG, t)])
+    }
+
+    /// The boost that reaches `range_m` from latitude `lat_deg` at the launch azimuth `alpha_deg`: the
+    /// nodes about it (two latitudes, two azimuths) read at the same fraction of their reach,
+    /// interpolated linearly in latitude and azimuth. `Ok(None)` beyond the reach interpolated there.
+    fn read(
+        &self,
+        rows: &[(f64, f64); 2],
+        alpha_deg: f64,
+        range_m: f64,
+    ) -> Result<Option<PoweredBurnout>, BoostError> {
+        let a = geodesy::wrap_360_deg(alpha_deg);
+        let x = a / AZ_STEP_DEG;
+        let i = x.floor() as usize % AZ_NODES;
+        let t = x - x.floor();
+        let mut corners: Vec<(Arc<NodeTable>, f64)> = Vec::with_capacity(4);
+        for &(lat, wl) in rows {
+            for (k, wa) in [(i, 1.0 - t), (i + 1, t)] {
+                // On a node, that node alone (its neighbour is not flown for it).
+                if wl * wa > 0.0 {
+                    corners.push((self.node(lat, k)?, wl * wa));
+                }
+            }
+        }
+        let reach: f64 = corners.iter().map(|(n, w)| w * n.range_span_m().1).sum();
+        if range_m > reach {
+            return Ok(None);
+        }
+        let f = range_m / reach;
+        let mut acc: Option<(PoweredBurnout, f64)> = None;
+        for (n, w) in &corners {
+            let Some(e) = n.at(f * n.range_span_m().1) else {
+                return Ok(None);
+            };
+            acc = Some(match acc {
+                None => (e, *w),
+                Some((sum, ws)) => (sum.lerp(&e, w / (ws + w)), ws + w),
+            });
+        }
+        Ok(acc.map(|(mut out, _)| {
+            out.range_m = range_m;
+            out.launch_azimuth_deg = a;
+            out
+        }))
+    }
+
+    /// The boost that reaches `range_m` from latitude `lat_deg` toward a target on the geodesic azimuth
+    /// `azimuth_deg`: read at the launch azimuth that lands on that azimuth (the target's less the
+    /// impact's offset read there, iterated), its [`PoweredBurnout::launch_azimuth_deg`] that azimuth.
+    /// `Ok(None)` beyond the reach interpolated there.
     pub fn at(
         &self,
         lat_deg: f64,
         azimuth_deg: f64,
         range_m: f64,
     ) -> Result<Option<PoweredBurnout>, BoostError> {
-        let w = (lat_deg.to_radians().cos() * azimuth_deg.to_radians().sin()).clamp(-1.0, 1.0);
-        let i = W_NODES
-            .windows(2)
-            .position(|p| w <= p[1])
-            .unwrap_or(W_NODES.len() - 2);
-        let t = (w - W_NODES[i]) / (W_NODES[i + 1] - W_NODES[i]);
-        // On a node, that node alone (its neighbour is not flown for it).
-        if t <= 0.0 || t >= 1.0 {
-            let node = self.node(if t <= 0.0 { i } else { i + 1 })?;
-            return Ok(node.at(range_m));
+        let rows = self.lat_rows(lat_deg)?;
+        let mut alpha = azimuth_deg;
+        let mut out = None;
+        for _ in 0..AZ_ITERATIONS {
+            let Some(b) = self.read(&rows, alpha, range_m)? else {
+                return Ok(None);
+            };
+            let next = azimuth_deg - b.impact_az_off_deg;
+            let moved = geodesy::wrap_180_deg(next - alpha).abs();
+            out = Some(b);
+            if moved < AZ_CONVERGED_DEG {
+                break;
+            }
+            alpha = next;
         }
-        let (a, b) = (self.node(i)?, self.node(i + 1)?);
-        let (reach_a, reach_b) = (a.range_span_m().1, b.range_span_m().1);
-        let reach = reach_a + t * (reach_b - reach_a);
-        if range_m > reach {
-            return Ok(None);
-        }
-        let f = range_m / reach;
-        let (Some(ea), Some(eb)) = (a.at(f * reach_a), b.at(f * reach_b)) else {
-            return Ok(None);
-        };
-        let mut out = ea.lerp(&eb, t);
-        out.range_m = range_m;
-        Ok(Some(out))
+        Ok(out)
     }
 
-    /// One flight of `vehicle` at `kick_deg` from the equator toward `azimuth_deg`, boost and J2 coast;
+    /// One flight of `vehicle` at `kick_deg` from `site` toward `azimuth_deg`, boost and J2 coast;
     /// `None` where it does not burn out or does not come down.
-    fn fly(&self, vehicle: &Vehicle, kick_deg: f64, azimuth_deg: f64) -> Result<Option<Flight>, BoostError> {
+    fn fly(
+        &self,
+        vehicle: &Vehicle,
+        kick_deg: f64,
+        site: Geodetic,
+        azimuth_deg: f64,
+    ) -> Result<Option<Flight>, BoostError> {
         let options = options();
         let programme = Programme {
             kick_deg,
             azimuth_deg,
             ..self.template
         };
-        let boost = match fly_boost(vehicle, REFERENCE_SITE, &programme, &options) {
+        let boost = match fly_boost(vehicle, site, &programme, &options) {
             Ok(b) => b,
             Err(flight::Error::Powered { .. }) => return Ok(None),
             Err(e) => return Err(vehicle_error(&self.def, e)),
@@ -367,31 +515,33 @@ impl ThreatBoostTable {
             Err(e) if e.is_no_impact() => return Ok(None),
             Err(e) => return Err(vehicle_error(&self.def, e)),
         };
-        let (range_m, _) = ground_geodesic(&options.model, REFERENCE_SITE, coast.impact().position);
+        let (range_m, impact_azimuth_deg) = ground_geodesic(&options.model, site, coast.impact().position);
         Ok(Some(Flight {
             boost,
             range_m,
+            impact_azimuth_deg,
             coast_s: coast.time_of_flight_s(),
         }))
     }
 
-    /// The maximum-range flight of `vehicle` toward `azimuth_deg` and its kick (degrees): parabolas
-    /// through three flights about `kick_deg`, [`PARABOLA_HALF_WIDTH_DEG`] apart at first, moved toward
-    /// the best flight while it lies at an end, then narrowed fourfold about the vertex down to
+    /// The maximum-range flight of `vehicle` from `site` toward `azimuth_deg` and its kick (degrees):
+    /// parabolas through three flights about `kick_deg`, [`PARABOLA_HALF_WIDTH_DEG`] apart at first, moved
+    /// toward the best flight while it lies at an end, then narrowed fourfold about the vertex down to
     /// [`PARABOLA_FINAL_DEG`]; `None` when no flight of the search lands.
     fn fly_max(
         &self,
         vehicle: &Vehicle,
         kick_deg: f64,
+        site: Geodetic,
         azimuth_deg: f64,
     ) -> Result<Option<(f64, Flight)>, BoostError> {
         let range = |f: &Option<Flight>| f.as_ref().map_or(f64::NEG_INFINITY, |f| f.range_m);
         let (mut k, mut h) = (kick_deg.max(KICK_MIN_DEG), PARABOLA_HALF_WIDTH_DEG);
-        let mut mid = self.fly(vehicle, k, azimuth_deg)?;
+        let mut mid = self.fly(vehicle, k, site, azimuth_deg)?;
         for _ in 0..12 {
             let (ka, kb) = ((k - h).max(KICK_MIN_DEG), k + h);
-            let lo = self.fly(vehicle, ka, azimuth_deg)?;
-            let hi = self.fly(vehicle, kb, azimuth_deg)?;
+            let lo = self.fly(vehicle, ka, site, azimuth_deg)?;
+            let hi = self.fly(vehicle, kb, site, azimuth_deg)?;
             let (ra, rm, rb) = (range(&lo), range(&mid), range(&hi));
             if ra > rm && ra >= rb && ka < k {
                 (k, mid) = (ka, lo);
@@ -414,7 +564,7 @@ impl ThreatBoostTable {
                 0.0
             };
             if x != 0.0 {
-                let v = self.fly(vehicle, k + x, azimuth_deg)?;
+                let v = self.fly(vehicle, k + x, site, azimuth_deg)?;
                 if range(&v) >= rm {
                     (k, mid) = (k + x, v);
                 }
@@ -427,11 +577,12 @@ impl ThreatBoostTable {
         Ok(mid.map(|f| (k, f)))
     }
 
-    fn entry(&self, f: &Flight) -> Result<PoweredBurnout, BoostError> {
+    fn entry(&self, f: &Flight, site: Geodetic, azimuth_deg: f64) -> Result<PoweredBurnout, BoostError> {
         let tb = f.boost.burnout_time_s;
         let mut profile = BoostProfile {
             alt_m: [0.0; PROFILE_INTERVALS + 1],
             downrange_m: [0.0; PROFILE_INTERVALS + 1],
+            az_off_deg: [0.0; PROFILE_INTERVALS + 1],
         };
         for i in 0..=PROFILE_INTERVALS {
             let t = tb * i as f64 / PROFILE_INTERVALS as f64;
@@ -439,18 +590,18 @@ impl ThreatBoostTable {
                 .boost
                 .geodetic_at(t)
                 .ok_or_else(|| vehicle_error(&self.def, format!("no boost state at {t} s")))?;
-            profile.alt_m[i] = p.h_m;
-            profile.downrange_m[i] = geodesy::inverse(
-                REFERENCE_SITE.lat_deg,
-                REFERENCE_SITE.lon_deg,
-                p.lat_deg,
-                p.lon_deg,
-            )
-            .map_err(|e| vehicle_error(&self.def, e))?
-            .distance_m;
+            profile.alt_m[i] = p.h_m - site.h_m;
+            let g = geodesy::inverse(site.lat_deg, site.lon_deg, p.lat_deg, p.lon_deg)
+                .map_err(|e| vehicle_error(&self.def, e))?;
+            profile.downrange_m[i] = g.distance_m;
+            if g.distance_m > 1.0 {
+                profile.az_off_deg[i] = geodesy::wrap_180_deg(g.azi1_deg - azimuth_deg);
+            }
         }
         Ok(PoweredBurnout {
             range_m: f.range_m,
+            launch_azimuth_deg: azimuth_deg,
+            impact_az_off_deg: geodesy::wrap_180_deg(f.impact_azimuth_deg - azimuth_deg),
             burn_time_s: tb,
             burnout_alt_m: f.boost.burnout.alt_m,
             burnout_downrange_m: profile.downrange_m[PROFILE_INTERVALS],
@@ -461,9 +612,15 @@ impl ThreatBoostTable {
         })
     }
 
-    /// Flies the node of rotation `w` (see the module's documentation).
-    fn fly_node(&self, w: f64) -> Result<NodeTable, BoostError> {
-        let az = geodesy::wrap_360_deg(w.clamp(-1.0, 1.0).asin().to_degrees());
+    /// Flies the node of launch latitude `lat_deg` and launch azimuth `az` (see the module's
+    /// documentation).
+    fn fly_node(&self, lat_deg: f64, az: f64) -> Result<NodeTable, BoostError> {
+        let site = Geodetic {
+            lat_deg,
+            lon_deg: 0.0,
+            h_m: 0.0,
+        };
+        let at = || format!("from latitude {lat_deg:.4}° toward azimuth {az:.1}°");
         // The programmes in order away from the far end (ranges falling).
         let mut entries: Vec<PoweredBurnout> = Vec::new();
         match self.shape {
@@ -473,27 +630,27 @@ impl ThreatBoostTable {
                         .rocket
                         .with_stages_scaled(scale)
                         .map_err(|e| vehicle_error(&self.def, e))?;
-                    if let Some((_, f)) = self.fly_max(&v, kick, az)? {
-                        entries.push(self.entry(&f)?);
+                    if let Some((_, f)) = self.fly_max(&v, kick, site, az)? {
+                        entries.push(self.entry(&f, site, az)?);
                     }
                 }
             }
             ShapeChoice::Lofted | ShapeChoice::Depressed => {
-                let Some((k_max, max)) = self.fly_max(&self.rocket, self.k_max_deg, az)? else {
+                let Some((k_max, max)) = self.fly_max(&self.rocket, self.k_max_deg, site, az)? else {
                     return Err(vehicle_error(
                         &self.def,
-                        format!("the full vehicle lands at no kick toward azimuth {az:.1}°"),
+                        format!("the full vehicle lands at no kick {}", at()),
                     ));
                 };
-                entries.push(self.entry(&max)?);
+                entries.push(self.entry(&max, site, az)?);
                 let kicks: Vec<f64> = if self.shape == ShapeChoice::Lofted {
                     self.kicks.iter().rev().copied().filter(|&k| k < k_max).collect()
                 } else {
                     self.kicks.iter().copied().filter(|&k| k > k_max).collect()
                 };
                 for k in kicks {
-                    if let Some(f) = self.fly(&self.rocket, k, az)? {
-                        entries.push(self.entry(&f)?);
+                    if let Some(f) = self.fly(&self.rocket, k, site, az)? {
+                        entries.push(self.entry(&f, site, az)?);
                     }
                 }
             }
@@ -510,9 +667,13 @@ impl ThreatBoostTable {
         if kept.len() < 2 {
             return Err(vehicle_error(
                 &self.def,
-                format!("fewer than two programmes of its range table fly toward azimuth {az:.1}°"),
+                format!("fewer than two programmes of its range table fly {}", at()),
             ));
         }
-        Ok(NodeTable { w, entries: kept })
+        Ok(NodeTable {
+            lat_deg,
+            azimuth_deg: az,
+            entries: kept,
+        })
     }
 }
