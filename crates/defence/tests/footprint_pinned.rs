@@ -75,4 +75,17 @@ fn a_defended_area_map_does_not_change_a_later_threat_origin_map_launched_from_i
         assert_eq!(a, b);
     }
     assert_eq!(alone.tracks, after.tracks);
+    // Nodes are flown only where the maps read: two latitude rows and one pinned row, each over the
+    // couple of azimuth nodes about the bearings toward Berlin and Germany, not all twelve azimuths.
+    let table = footprint::threat_table(
+        &s,
+        "Iranian ICBM (hypothetical)",
+        ShapeChoice::MinEnergy,
+        BoostModel::Powered,
+    )
+    .unwrap()
+    .unwrap();
+    let flown = table.nodes_flown().unwrap();
+    println!("nodes flown: {flown}");
+    assert!((3..=9).contains(&flown), "{flown} nodes flown");
 }
