@@ -1021,6 +1021,60 @@ mod tests {
         .unwrap()
     }
 
+    /// The APS generic liquid ICBM of `europe-2008` scaled to 0.46 of its size: it lands only for kicks
+    /// of about 0.5–4.5°, narrower than the first scan's 4.9° step.
+    #[test]
+    fn the_maximum_range_searches_find_a_landing_window_narrower_than_the_first_scan_step() {
+        let stage = |prop: f64, dry: f64, burn: f64, isp: f64, ae: f64, area: f64| Stage {
+            propellant_kg: prop,
+            dry_kg: dry,
+            burn_time_s: burn,
+            isp_vac_s: isp,
+            nozzle_exit_area_m2: ae,
+            reference_area_m2: area,
+            drag: DragTable::constant(0.3).unwrap(),
+            coast_after_s: 0.0,
+        };
+        let liquid = Vehicle::try_new(
+            vec![
+                stage(40_000.0, 3_500.0, 120.0, 290.0, 1.2, 3.1),
+                stage(7_000.0, 1_000.0, 120.0, 310.0, 0.8, 2.0),
+            ],
+            1_000.0,
+        )
+        .unwrap();
+        let small = liquid.with_stages_scaled(0.46).unwrap();
+        let template = Programme {
+            vertical_rise_s: 8.0,
+            kick_deg: 5.0,
+            kick_duration_s: 10.0,
+            azimuth_deg: 0.0,
+        };
+        let options = PoweredOptions {
+            rtol: 1e-10,
+            ..PoweredOptions::default()
+        };
+        let tehran = Geodetic {
+            lat_deg: 35.69,
+            lon_deg: 51.39,
+            h_m: 1_200.0,
+        };
+        let beijing = Geodetic {
+            lat_deg: 39.9,
+            lon_deg: 116.4,
+            h_m: 0.0,
+        };
+        let (aimer, _) = setup(tehran, beijing, &template, &options).unwrap();
+        // Flown every 0.1°: the maximum is 5 516 km at 2.4°.
+        for (k, r) in [
+            aimer.max_range(&small).unwrap(),
+            aimer.max_range_fast(&small, None).unwrap(),
+        ] {
+            assert!((2.0..3.0).contains(&k), "{k}°");
+            assert!(r > 5_500e3, "{r} m");
+        }
+    }
+
     #[test]
     fn lands_minimum_energy_lofted_and_depressed_shots_on_the_target() {
         let semnan = Geodetic {
