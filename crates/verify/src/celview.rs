@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cel::Value as Cel;
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelString};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 
@@ -169,6 +170,109 @@ pub fn notice_entry(st: &Statement, n: &Notice, cosigned: bool) -> Cel {
     ])
 }
 
+/// A map of the interpreter's values with static keys (no key is copied).
+fn vmap<const N: usize>(fields: [(&'static str, Box<dyn Val>); N]) -> Box<dyn Val> {
+    let m: HashMap<CelMapKey<'static>, Box<dyn Val>> =
+        fields.into_iter().map(|(k, v)| (CelMapKey::from(k), v)).collect();
+    Box::new(CelMap::from(m))
+}
+
+fn vstr(s: &str) -> Box<dyn Val> {
+    Box::new(CelString::from(s.to_owned()))
+}
+
+fn vint(i: i64) -> Box<dyn Val> {
+    Box::new(CelInt::from(i))
+}
+
+fn vbool(b: bool) -> Box<dyn Val> {
+    Box::new(CelBool::from(b))
+}
+
+/// [`unsigned`], as the interpreter holds it.
+fn vunsigned(v: u64) -> Box<dyn Val> {
+    match i64::try_from(v) {
+        Ok(i) => vint(i),
+        #[allow(clippy::cast_precision_loss)]
+        Err(_) => Box::new(CelDouble::from(v as f64)),
+    }
+}
+
+fn vbody(body: &Body) -> Box<dyn Val> {
+    match body {
+        Body::Radar(r) => vmap([(
+            "radar",
+            vmap([
+                ("transmitting", vbool(r.transmitting)),
+                ("mode", vstr(radar_mode(r.mode))),
+                ("sector_bin", vint(i64::from(r.sector_bin))),
+                ("power_class", vint(i64::from(r.power_class))),
+                ("pointing", vstr(&r.pointing.0)),
+            ]),
+        )]),
+        Body::Silo(s) => {
+            let mut m: HashMap<CelMapKey<'static>, Box<dyn Val>> = HashMap::with_capacity(7);
+            m.insert("silo".into(), vint(i64::from(s.silo)));
+            m.insert("door".into(), vstr(door(s.door)));
+            m.insert("interceptor_present".into(), vbool(s.interceptor_present));
+            m.insert("readiness".into(), vstr(readiness(s.readiness)));
+            m.insert("seal_intact".into(), vbool(s.seal_intact));
+            m.insert("tamper".into(), vbool(s.tamper));
+            if let Some(c) = &s.serial {
+                m.insert("serial".into(), vstr(&c.0));
+            }
+            vmap([("silo", Box::new(CelMap::from(m)))])
+        }
+        Body::Inspection(r) => {
+            let findings: Vec<Box<dyn Val>> = r
+                .findings
+                .iter()
+                .map(|f| vmap([("code", vstr(&f.code)), ("text", vstr(&f.text))]))
+                .collect();
+            let attachments: Vec<Box<dyn Val>> = r
+                .attachments
+                .iter()
+                .map(|a| vmap([("name", vstr(&a.name)), ("sha256", vstr(&a.sha256))]))
+                .collect();
+            vmap([(
+                "inspection",
+                vmap([
+                    ("visit", vstr(&r.visit)),
+                    ("requested_ms", vint(r.requested_ms)),
+                    ("granted_ms", vint(r.granted_ms)),
+                    ("interceptors_counted", vint(i64::from(r.interceptors_counted))),
+                    ("findings", Box::new(CelList::from(findings))),
+                    ("attachments", Box::new(CelList::from(attachments))),
+                ]),
+            )])
+        }
+        Body::Notice(n) => vmap([(
+            "notice",
+            vmap([
+                ("notice", vstr(notice_kind(n.notice))),
+                ("from_ms", vint(n.from_ms)),
+                ("to_ms", vint(n.to_ms)),
+                ("subject", vstr(&n.subject)),
+            ]),
+        )]),
+    }
+}
+
+/// [`statement`] built straight as the interpreter holds it: what `val(statement(st))` gives,
+/// without the [`Cel`] value in between (half the allocations).
+pub fn statement_val(st: &Statement) -> Box<dyn Val> {
+    vmap([
+        ("schema", vstr(&st.schema)),
+        ("sensor", vstr(&st.sensor)),
+        ("site", vstr(&st.site)),
+        ("seq", vunsigned(st.seq)),
+        ("time_ms", vint(st.time_ms)),
+        ("clock_ok", vbool(st.clock_ok)),
+        ("body", vbody(&st.body)),
+        ("kind", vstr(st.kind())),
+    ])
+}
+
 /// A CEL value as the interpreter holds a variable.
 ///
 /// # Errors
@@ -305,6 +409,12 @@ mod tests {
             for seq in [1, u64::MAX] {
                 let st = statement_with(seq, body.clone());
                 assert_eq!(statement(&st), via_json(&st), "{st:?}");
+                let direct = statement_val(&st);
+                let converted = val(statement(&st)).unwrap();
+                assert!(
+                    direct.equals(converted.as_ref()) && converted.equals(direct.as_ref()),
+                    "{st:?}: {direct:?} against {converted:?}"
+                );
                 if let Body::Notice(n) = &st.body {
                     for cosigned in [false, true] {
                         let mut j = serde_json::to_value(n).unwrap();

@@ -123,7 +123,7 @@ struct Prev {
 #[derive(Debug)]
 enum View {
     Json(serde_json::Value),
-    Cel(Box<dyn Val>),
+    Cel(Arc<dyn Val>),
 }
 
 /// The CEL context (standard library) every statement's rules run in, made once.
@@ -146,6 +146,22 @@ struct Kept {
     notices_val: Box<dyn Val>,
     /// Silos whose latest reading shows an interceptor.
     present: usize,
+    /// `state` as rules see it, and the (`present`, trigger cosigned) it was built for: rebuilt
+    /// only when either changes.
+    state: ((usize, bool), Box<dyn Val>),
+    /// `has_prev`: `true` and `false`.
+    has_prev: [Box<dyn Val>; 2],
+}
+
+/// `state` as statement rules see it.
+fn state_val(present: usize, trigger_cosigned: bool) -> Box<dyn Val> {
+    let mut state = std::collections::HashMap::with_capacity(2);
+    state.insert(
+        "interceptors_present".to_owned(),
+        celview::unsigned(present as u64),
+    );
+    state.insert("trigger_cosigned".to_owned(), cel::Value::Bool(trigger_cosigned));
+    val(state.into())
 }
 
 /// A plain CEL value (no opaque, function or struct value) as the interpreter holds it.
@@ -206,6 +222,8 @@ impl Engine {
             notices: Vec::new(),
             notices_val: val(cel::Value::List(Arc::new(Vec::new()))),
             present: 0,
+            state: ((0, false), state_val(0, false)),
+            has_prev: [val(cel::Value::Bool(false)), val(cel::Value::Bool(true))],
         };
         let mut e = Self::straightforward(registry, rules);
         e.kept = Some(kept);
@@ -261,6 +279,12 @@ impl Engine {
     pub fn entry_signed(&mut self, index: u64, entry: &[u8], signed: Option<&Signed>) -> Vec<Finding> {
         self.next_index = index + 1;
         let mut out = Vec::new();
+        // The statement's view built with its signatures, if the registry takes the statement
+        // parsed with them (computed for the roster in force, which `check_signed` reads too).
+        let pre_view = match (signed, self.registry.roster_with_hash()) {
+            (Some(s), Some((_, hash))) => s.view_for(hash).cloned(),
+            _ => None,
+        };
         let admitted = match self.registry.check_signed(entry, signed) {
             Ok(a) => a,
             Err(Error::Replay(msg)) => {
@@ -426,8 +450,14 @@ impl Engine {
             .iter()
             .filter(|r| r.text.on == On::Statement)
             .collect();
+        if let Some(k) = &mut self.kept {
+            let now = (k.present, self.trigger.is_some());
+            if k.state.0 != now {
+                k.state = (now, state_val(now.0, now.1));
+            }
+        }
         let (verdicts, view) = match &self.kept {
-            Some(k) => self.incremental_verdicts(k, &st, &statement_rules),
+            Some(k) => self.incremental_verdicts(k, &st, pre_view, &statement_rules),
             None => self.straightforward_verdicts(&st, &statement_rules),
         };
         for (rule, verdict) in statement_rules.iter().zip(verdicts) {
@@ -486,25 +516,17 @@ impl Engine {
 
     /// The statement rules' verdicts with the kept variables ([`Engine::new`]), and the
     /// statement as rules see it (its sensor's next `prev`).
+    /// `pre` is the statement's view if it was built ahead ([`Signed`]).
     fn incremental_verdicts(
         &self,
         k: &Kept,
         st: &Statement,
+        pre: Option<Arc<dyn Val>>,
         rules: &[&crate::rules::Rule],
     ) -> (Vec<crate::Result<Verdict>>, View) {
-        let s = val(celview::statement(st));
+        let s = pre.unwrap_or_else(|| Arc::from(celview::statement_val(st)));
         let prev = self.prev.get(&st.sensor);
-        let has_prev = val(cel::Value::Bool(prev.is_some()));
-        let mut state = std::collections::HashMap::with_capacity(2);
-        state.insert(
-            "interceptors_present".to_owned(),
-            celview::unsigned(k.present as u64),
-        );
-        state.insert(
-            "trigger_cosigned".to_owned(),
-            cel::Value::Bool(self.trigger.is_some()),
-        );
-        let state = val(state.into());
+        let has_prev = &k.has_prev[usize::from(prev.is_some())];
         let prev_val: &dyn Val = match prev.map(|p| &p.view) {
             Some(View::Cel(v)) => v.as_ref(),
             // A straightforward engine's view never meets an incremental one.
@@ -515,7 +537,7 @@ impl Engine {
             prev: prev_val,
             has_prev: has_prev.as_ref(),
             notices: k.notices_val.as_ref(),
-            state: state.as_ref(),
+            state: k.state.1.as_ref(),
             agreement: k.agreement.as_ref(),
         };
         let mut ctx = k.root.0.new_inner_scope();

@@ -8,8 +8,9 @@
 //! with `ed25519-dalek`'s [`verify_batch`](ed25519_dalek::verify_batch) in batches of
 //! [`BATCH`], and returns, per entry, the names that signed it ([`Signed`]): what `signed_note`'s
 //! `Note::verify` would return for that roster. It also parses the entry's statement (JSON,
-//! schema and canonical encoding) as the registry would, so that the engine, which must take
-//! the entries one after another, does not.
+//! schema and canonical encoding) as the registry would, and builds the statement's value as
+//! rules see it (`s`, [`crate::celview::statement`]), so that the engine, which must take the
+//! entries one after another, does neither.
 //!
 //! Only successes are reported. An entry whose note does not parse, that no registered key
 //! signed, whose key is ambiguous, or one of whose signatures fails (a failing batch is
@@ -32,13 +33,17 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use rayon::prelude::*;
 use signed_note::{Note, Signature as NoteSignature};
 
+use cel::common::value::Val;
+
 use crate::roster::{Registry, statement_of_text};
 use crate::statement::Statement;
 
 /// Signatures per `verify_batch` call (and entries per parallel task: at most this many). Above
 /// about 190 points `curve25519-dalek` switches its multiscalar multiplication from Straus to
-/// Pippenger: 256 measured 1.45 times faster than 64 (`benches/sigfloor.rs`, BENCHMARKS.md).
-pub const BATCH: usize = 256;
+/// Pippenger: 256 measured 1.45 times faster than 64, and 4 096 1.2 times faster than 256 on an
+/// idle machine (`benches/sigfloor.rs`, BENCHMARKS.md). A failing batch is re-checked one
+/// signature at a time, so a bad signature costs up to `BATCH` single verifications.
+pub const BATCH: usize = 4096;
 
 /// The unrevoked keys of one roster version, decoded once.
 #[derive(Debug, Clone)]
@@ -51,13 +56,13 @@ pub struct RosterKeys {
 
 /// The names of the registered keys whose signatures on an entry verify, in note order, as
 /// computed for one roster version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Signed {
     roster: Arc<str>,
     names: Vec<String>,
     /// The statement the entry's text parses to, if it is one ([`Registry::check`] parses it
-    /// the same way).
-    statement: Option<Statement>,
+    /// the same way), and its value as rules see it ([`crate::celview::statement`]).
+    statement: Option<(Statement, Arc<dyn Val>)>,
 }
 
 impl Signed {
@@ -70,8 +75,27 @@ impl Signed {
     /// The statement the entry holds, if it is one and this result was computed for the roster
     /// whose entry hash is `roster`.
     pub fn statement_for(&self, roster: &str) -> Option<&Statement> {
-        self.statement.as_ref().filter(|_| *self.roster == *roster)
+        self.statement
+            .as_ref()
+            .filter(|_| *self.roster == *roster)
+            .map(|(s, _)| s)
     }
+
+    /// The statement's value as rules see it (`s`), under the same condition as
+    /// [`Signed::statement_for`].
+    pub(crate) fn view_for(&self, roster: &str) -> Option<&Arc<dyn Val>> {
+        self.statement
+            .as_ref()
+            .filter(|_| *self.roster == *roster)
+            .map(|(_, v)| v)
+    }
+}
+
+/// A statement and its value as rules see it.
+fn prepared(text: &[u8]) -> Option<(Statement, Arc<dyn Val>)> {
+    let statement = statement_of_text(text)?;
+    let view = crate::celview::statement_val(&statement);
+    Some((statement, Arc::from(view)))
 }
 
 /// Decodes an encoded signed-note Ed25519 verifier key (`<name>+<hex id>+<base64 of 0x01 and
@@ -213,7 +237,7 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
             n.filter(|n| !n.is_empty()).map(|names| Signed {
                 roster: Arc::clone(&keys.roster),
                 names,
-                statement: note.as_ref().and_then(|(note, _)| statement_of_text(note.text())),
+                statement: note.as_ref().and_then(|(note, _)| prepared(note.text())),
             })
         })
         .collect()
