@@ -386,48 +386,6 @@ enum Line {
     TooLong(usize),
 }
 
-/// Reads one line of at most `max` bytes into `buf`. Returns `None` at end of input. A longer line is
-/// consumed and discarded without being stored.
-fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Option<Line>> {
-    let start = buf.len();
-    let mut total = 0usize;
-    let mut saw_any = false;
-    loop {
-        let chunk = input.fill_buf()?;
-        if chunk.is_empty() {
-            break;
-        }
-        saw_any = true;
-        let (used, done) = match memchr::memchr(b'\n', chunk) {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
-        let content = if done { &chunk[..used - 1] } else { chunk };
-        total += content.len();
-        if total <= max {
-            buf.extend_from_slice(content);
-        }
-        input.consume(used);
-        if done {
-            break;
-        }
-    }
-    if !saw_any {
-        return Ok(None);
-    }
-    if total > max {
-        buf.truncate(start);
-        return Ok(Some(Line::TooLong(total)));
-    }
-    if buf.last() == Some(&b'\r') && buf.len() > start {
-        buf.pop();
-    }
-    Ok(Some(Line::Text {
-        start,
-        end: buf.len(),
-    }))
-}
-
 /// Parses a line as a JSON object and returns its `id` (null when absent) and the object.
 fn parse_object(text: &str) -> Result<(Value, Map<String, Value>), (Value, String)> {
     if text.trim().is_empty() {
@@ -569,9 +527,14 @@ enum IdRef<'a, 'b> {
     Value(&'a Value),
 }
 
-/// Answers one line into `piece`.
-fn answer_line<H: Handler>(handler: &H, text: &[u8], index: usize, piece: &mut Piece) -> io::Result<()> {
-    let Ok(text) = std::str::from_utf8(text) else {
+/// Answers one line into `piece`: `text` is the line, or its bytes when they are not valid UTF-8.
+fn answer_line<H: Handler>(
+    handler: &H,
+    text: Result<&str, &[u8]>,
+    index: usize,
+    piece: &mut Piece,
+) -> io::Result<()> {
+    let Ok(text) = text.or_else(std::str::from_utf8) else {
         piece.errors.push((index, "line is not valid UTF-8".to_string()));
         return write_error(
             &mut piece.out,
@@ -636,9 +599,23 @@ fn answer_piece<H: Handler>(
 ) -> io::Result<()> {
     piece.out.clear();
     piece.errors.clear();
+    // One UTF-8 check for the piece's text (lines begin and end at ASCII bytes, see [`Chunk`]); when it
+    // fails, each line is checked on its own.
+    let bounds = |l: &Line| match *l {
+        Line::Text { start, end } => Some((start, end)),
+        Line::TooLong(_) => None,
+    };
+    let lo = lines.iter().find_map(bounds).map_or(0, |(s, _)| s);
+    let hi = lines.iter().rev().find_map(bounds).map_or(0, |(_, e)| e);
+    let whole = std::str::from_utf8(&text[lo..hi]).ok();
     for (k, line) in lines.iter().enumerate() {
         match *line {
-            Line::Text { start, end } => answer_line(handler, &text[start..end], first + k, piece)?,
+            Line::Text { start, end } => {
+                let line = whole
+                    .and_then(|w| w.get(start - lo..end - lo))
+                    .ok_or(&text[start..end]);
+                answer_line(handler, line, first + k, piece)?;
+            }
             Line::TooLong(n) => {
                 let msg = format!("line is {n} bytes long, longer than the {MAX_LINE_BYTES}-byte limit");
                 write_error(&mut piece.out, IdRef::Value(&Value::Null), &msg)?;
@@ -650,24 +627,141 @@ fn answer_piece<H: Handler>(
 }
 
 /// A chunk of input: up to [`CHUNK_LINES`] lines (and about [`CHUNK_BYTES`] bytes) in one buffer.
+///
+/// The input is read a block at a time (what `fill_buf` holds): the lines that end in a block are found
+/// by one `memchr` pass and copied to the chunk together, line feeds included, and a line that goes on
+/// into the next block is carried over. Every line in `text` is followed by its `\n` (the last one may end
+/// the text instead), so lines begin and end at ASCII bytes: a range of lines that is valid UTF-8 as a
+/// whole is valid line by line, and [`answer_piece`] checks a piece's bytes once rather than each line's.
 #[derive(Debug, Default)]
 struct Chunk {
     text: Vec<u8>,
     lines: Vec<Line>,
 }
 
+/// A line begun in one block that goes on in the next: where it starts in the chunk's text, and its
+/// length so far once it is longer than [`MAX_LINE_BYTES`] (its bytes are then no longer kept).
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    start: usize,
+    too_long: Option<usize>,
+}
+
 impl Chunk {
+    /// Adds `bytes` to the open line `open`.
+    fn extend_open(&mut self, open: &mut Open, bytes: &[u8]) {
+        match &mut open.too_long {
+            Some(n) => *n += bytes.len(),
+            None => {
+                let len = self.text.len() - open.start + bytes.len();
+                if len > MAX_LINE_BYTES {
+                    self.text.truncate(open.start);
+                    open.too_long = Some(len);
+                } else {
+                    self.text.extend_from_slice(bytes);
+                }
+            }
+        }
+    }
+
+    /// Ends the open line `open` at the end of `text` (a line feed ends it, or the end of the input).
+    fn close_open(&mut self, open: Open, newline: bool) {
+        match open.too_long {
+            Some(n) => self.lines.push(Line::TooLong(n)),
+            None => {
+                if newline {
+                    self.text.push(b'\n');
+                }
+                let mut end = self.text.len() - usize::from(newline);
+                if end > open.start && self.text[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                self.lines.push(Line::Text {
+                    start: open.start,
+                    end,
+                });
+            }
+        }
+    }
+
+    /// Whether the chunk holds enough lines or bytes.
+    fn full(&self) -> bool {
+        self.lines.len() >= CHUNK_LINES || self.text.len() >= CHUNK_BYTES
+    }
+
     /// Refills the chunk from `input`; it is empty at the end of the input.
     fn fill(&mut self, input: &mut impl BufRead) -> io::Result<()> {
         self.text.clear();
         self.lines.clear();
-        while self.lines.len() < CHUNK_LINES && self.text.len() < CHUNK_BYTES {
-            match read_line(input, &mut self.text, MAX_LINE_BYTES)? {
-                Some(l) => self.lines.push(l),
-                None => break,
+        let mut open: Option<Open> = None;
+        loop {
+            let block = input.fill_buf()?;
+            if block.is_empty() {
+                if let Some(o) = open {
+                    self.close_open(o, false);
+                }
+                return Ok(());
             }
+            let mut line_start = 0;
+            if let Some(mut o) = open.take() {
+                let Some(nl) = memchr::memchr(b'\n', block) else {
+                    self.extend_open(&mut o, block);
+                    let n = block.len();
+                    input.consume(n);
+                    open = Some(o);
+                    continue;
+                };
+                self.extend_open(&mut o, &block[..nl]);
+                self.close_open(o, true);
+                line_start = nl + 1;
+                if self.full() {
+                    input.consume(line_start);
+                    return Ok(());
+                }
+            }
+            // The lines that end in this block: `block[run..line_start]` is still to be copied, to
+            // `text[base..]`.
+            let (mut run, mut base) = (line_start, self.text.len());
+            let from = line_start;
+            let mut full = false;
+            for i in memchr::memchr_iter(b'\n', &block[from..]) {
+                let nl = from + i;
+                let len = nl - line_start;
+                if len > MAX_LINE_BYTES {
+                    // Not kept: the lines before it are copied, the run starts again after it.
+                    self.text.extend_from_slice(&block[run..line_start]);
+                    self.lines.push(Line::TooLong(len));
+                    (run, base) = (nl + 1, self.text.len());
+                } else {
+                    let cr = usize::from(len > 0 && block[nl - 1] == b'\r');
+                    self.lines.push(Line::Text {
+                        start: base + (line_start - run),
+                        end: base + (nl - cr - run),
+                    });
+                }
+                line_start = nl + 1;
+                if self.lines.len() >= CHUNK_LINES || base + (line_start - run) >= CHUNK_BYTES {
+                    full = true;
+                    break;
+                }
+            }
+            self.text.extend_from_slice(&block[run..line_start]);
+            if full {
+                input.consume(line_start);
+                return Ok(());
+            }
+            // The rest of the block begins a line.
+            if line_start < block.len() {
+                let mut o = Open {
+                    start: self.text.len(),
+                    too_long: None,
+                };
+                self.extend_open(&mut o, &block[line_start..]);
+                open = Some(o);
+            }
+            let n = block.len();
+            input.consume(n);
         }
-        Ok(())
     }
 }
 
@@ -1443,6 +1537,77 @@ mod tests {
         assert!(lines[0].contains("longer than"));
         assert_eq!(lines[1], r#"{"id":2,"y":2.0}"#);
         assert_eq!(s.failed, 1);
+    }
+
+    /// Runs `Double` over `input` read in blocks of at most `block` bytes.
+    fn run_blocks(input: &[u8], block: usize, threads: usize) -> (Vec<u8>, Vec<u8>, Summary) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let reader = io::BufReader::with_capacity(block, input);
+        let s = run(reader, &mut out, &mut err, &Double, threads).unwrap();
+        (out, err, s)
+    }
+
+    /// Lines split across the reader's blocks in every way (CRLF, empty lines, bytes that are not UTF-8,
+    /// a character cut by a line feed, lines just under and over the length limit, no final line feed)
+    /// are answered as when each line is run on its own.
+    #[test]
+    fn block_boundaries_do_not_change_the_answers() {
+        let lines: Vec<Vec<u8>> = vec![
+            b"{\"id\":1,\"x\":2}\r".to_vec(),
+            b"".to_vec(),
+            b"\r".to_vec(),
+            b"{\"id\":\"\xc3\xa9\",\"x\":1.5}".to_vec(),
+            b"{\"id\":2,\"x\":\xc3".to_vec(),
+            b"\xa9}".to_vec(),
+            b"\xff".to_vec(),
+            b"not json\r\r".to_vec(),
+            // (An error's column shows whether the `\r` was taken off.)
+            b"{\"id\":4,\"x\":1\r".to_vec(),
+        ];
+        let pad = |n: usize| {
+            let mut l = b"{\"id\":3,\"x\":1,\"pad\":\"".to_vec();
+            l.resize(n - 2, b'a');
+            l.extend_from_slice(b"\"}");
+            l
+        };
+        let long = [pad(MAX_LINE_BYTES), pad(MAX_LINE_BYTES + 1)];
+        for round in 0..2 {
+            let mut input = Vec::new();
+            let mut expected = Vec::new();
+            let mut all = lines.clone();
+            if round == 1 {
+                all.insert(3, long[0].clone());
+                all.insert(1, long[1].clone());
+                all.push(long[1].clone());
+            }
+            for (i, l) in all.iter().enumerate() {
+                input.extend_from_slice(l);
+                if i + 1 < all.len() {
+                    input.push(b'\n');
+                }
+                expected.extend(run_blocks(&[&l[..], b"\n"].concat(), 1 << 22, 1).0);
+            }
+            let blocks: &[usize] = if round == 0 {
+                &[1, 2, 3, 5, 7, 16, 64, 1 << 22]
+            } else {
+                &[4093, 1 << 16, 1 << 22]
+            };
+            for &b in blocks {
+                for threads in [1, 2] {
+                    let (out, _, s) = run_blocks(&input, b, threads);
+                    assert_eq!(
+                        String::from_utf8_lossy(&out),
+                        String::from_utf8_lossy(&expected),
+                        "blocks of {b} bytes, round {round}"
+                    );
+                    assert_eq!(s.lines, all.len() as u64);
+                }
+                // With a final line feed: the same lines.
+                let mut with_lf = input.clone();
+                with_lf.push(b'\n');
+                assert_eq!(run_blocks(&with_lf, b, 1).0, expected, "blocks of {b} bytes");
+            }
+        }
     }
 
     /// Many lines over several chunks and threads: the same bytes as one thread, in input order, with

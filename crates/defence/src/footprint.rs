@@ -53,7 +53,7 @@ use crate::radar::Radar;
 use crate::reach::ReachTable;
 use crate::scenario::{Role, Scenario, Site};
 use crate::study::{DEPRESS_FACTOR, LOFT_FACTOR, ShapeChoice};
-use crate::threat_boost::{PoweredBurnout, ThreatBoostTable};
+use crate::threat_boost::{Latitudes, PoweredBurnout, ThreatBoostTable};
 
 /// The largest number of grid points one map may have.
 pub const MAX_POINTS: usize = 4_000_000;
@@ -499,10 +499,11 @@ pub fn fast_threat(
 }
 
 /// [`fast_threat`] with the boost of `powered` when given (a table of the same `shape`,
-/// [`crate::threat_boost`]): burn time, burnout height, downrange, speed and boost track of the flown
-/// programme that reaches the target's range; the conic from that burnout point is the one whose
-/// Earth-relative burnout flight-path angle is the flown one. A range beyond the table's far end is
-/// [`Status::OutOfRange`]; below its near end the nearest programme's boost is held.
+/// [`crate::threat_boost`], and how it takes the launch latitude: pinned for a launch site, between the
+/// latitude nodes for a grid of launch points): burn time, burnout height, downrange, speed and boost
+/// track of the flown programme that reaches the target's range; the conic from that burnout point is
+/// the one whose Earth-relative burnout flight-path angle is the flown one. A range beyond the table's
+/// far end is [`Status::OutOfRange`]; below its near end the nearest programme's boost is held.
 pub fn fast_threat_with(
     launch: Geodetic,
     target_lat_deg: f64,
@@ -510,7 +511,7 @@ pub fn fast_threat_with(
     mut missile: Missile,
     max_range_m: f64,
     shape: ShapeChoice,
-    powered: Option<&crate::threat_boost::ThreatBoostTable>,
+    powered: Option<(&ThreatBoostTable, Latitudes)>,
 ) -> Result<FastThreat, Status> {
     let inv = geodesy::inverse(launch.lat_deg, launch.lon_deg, target_lat_deg, target_lon_deg)
         .map_err(|_| Status::NoTrajectory)?;
@@ -519,12 +520,12 @@ pub fn fast_threat_with(
     }
     let flown = match powered {
         None => None,
-        Some(table) => {
+        Some((table, latitudes)) => {
             // Short of the table's nearest range (its smallest vehicle's), that programme's boost is held
             // (as the interceptor's family holds its slowest member); the conic then takes its angle.
             // A node that fails to fly is reported after the map (`ThreatBoostTable::failure`).
             let b = table
-                .at(launch.lat_deg, inv.azi1_deg, inv.distance_m)
+                .at(latitudes, launch.lat_deg, inv.azi1_deg, inv.distance_m)
                 .map_err(|_| Status::NoTrajectory)?
                 .ok_or(Status::OutOfRange)?;
             missile.burn_time_s = b.burn_time_s;
@@ -1389,12 +1390,14 @@ pub fn compute(
             let site = find_site(s, name, role)?;
             let (mname, missile, max_range) = pick_missile(s, name, from, req.missile.as_deref())?;
             threat_boost_table = threat_table(s, &mname, req.shape, req.boost)?;
-            let powered = threat_boost_table.as_deref();
             // A defended-area map launches from one site: its latitude is read exactly (one row of
             // nodes); a threat-origin map's launch points read between the latitude nodes.
-            if let (Some(t), true) = (powered, from) {
-                t.pin_latitude(site.lat_deg)?;
-            }
+            let latitudes = if from {
+                Latitudes::Pinned
+            } else {
+                Latitudes::BetweenNodes
+            };
+            let powered = threat_boost_table.as_deref().map(|t| (t, latitudes));
             site_pos = Some([site.lat_deg, site.lon_deg]);
             missile_name = Some(mname);
             site_name = Some(site.name.clone());
@@ -1456,7 +1459,16 @@ pub fn compute(
                     Missile::from_def(mdef),
                     mdef.max_range_m.value,
                     req.shape,
-                    threat_boost_table.as_deref(),
+                    // The fixed launch site of a defended-area map is pinned; a threat-origin map's other
+                    // launch sites are read as its grid's launch points are.
+                    threat_boost_table.as_deref().map(|t| {
+                        let latitudes = if from {
+                            Latitudes::Pinned
+                        } else {
+                            Latitudes::BetweenNodes
+                        };
+                        (t, latitudes)
+                    }),
                 ) else {
                     continue;
                 };
@@ -1595,8 +1607,9 @@ fn rows(
 
 /// The study's per-trajectory engine for one threat (point gravity, every intercept time solved by its
 /// own Lambert minimisation; under the powered model a scenario missile naming a vehicle flies the fast
-/// engine's powered threat, its conic integrated) over every radar and battery, at the first battery's
-/// burnout speed: the reference the fast engine is checked against, and the "naive" cost.
+/// engine's powered threat from its launch latitude pinned, its conic integrated) over every radar and
+/// battery, at the first battery's burnout speed: the reference the fast engine is checked against, and
+/// the "naive" cost.
 pub fn naive_cell(
     s: &Scenario,
     launch: Geodetic,
@@ -1625,7 +1638,9 @@ pub fn naive_cell(
         None => None,
     };
     if let Some(table) = powered {
-        let fast = fast_threat_with(launch, lat, lon, missile, f64::INFINITY, shape, Some(&table));
+        // One launch point: its latitude read exactly, as a defended-area map reads its launch site.
+        let pinned = Some((table.as_ref(), Latitudes::Pinned));
+        let fast = fast_threat_with(launch, lat, lon, missile, f64::INFINITY, shape, pinned);
         if let Some(e) = table.failure() {
             return Err(e.into());
         }

@@ -126,7 +126,16 @@ fn scans_agree(model: BoostModel, from: bool, site: &str, shape: ShapeChoice, gr
                 missile,
                 max_range,
                 shape,
-                powered.as_deref(),
+                // As the map reads it: a defended-area map's launch site pinned, a threat-origin map's
+                // launch points between the latitude nodes.
+                powered.as_deref().map(|t| {
+                    let latitudes = if from {
+                        crate::threat_boost::Latitudes::Pinned
+                    } else {
+                        crate::threat_boost::Latitudes::BetweenNodes
+                    };
+                    (t, latitudes)
+                }),
             ) else {
                 continue;
             };

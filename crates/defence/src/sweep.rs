@@ -25,7 +25,7 @@ use crate::params::{self, PathError};
 use crate::reach::ReachTable;
 use crate::scenario::{Param, Scenario};
 use crate::study::ShapeChoice;
-use crate::threat_boost::ThreatBoostTable;
+use crate::threat_boost::{Latitudes, ThreatBoostTable};
 use geodesy::Geodetic;
 
 /// Why a sweep could not run.
@@ -240,10 +240,6 @@ pub fn evaluate(
                     lon_deg: a.lon_deg,
                     h_m: a.h_m,
                 };
-                // The sweep's launch points are a few sites: each latitude is read exactly.
-                if let Some(t) = powered.as_deref() {
-                    t.pin_latitude(a.lat_deg).map_err(FootprintError::from)?;
-                }
                 let th = fast_threat_with(
                     launch,
                     b.lat_deg,
@@ -251,7 +247,8 @@ pub fn evaluate(
                     missile,
                     mdef.max_range_m.value,
                     shape,
-                    powered.as_deref(),
+                    // The sweep's launch points are a few sites: each latitude is read exactly.
+                    powered.as_deref().map(|t| (t, Latitudes::Pinned)),
                 );
                 let (flown, x) = match th {
                     Ok(th) => (

@@ -9,10 +9,12 @@
 //! sideways `2ωv sin φ` too), the azimuth with it the ground's speed along the track
 //! (`cos φ · sin α` of the equatorial 465 m/s). So the table is flown at nodes of launch latitude and
 //! launch azimuth, each node from (latitude, 0° E) toward its azimuth:
-//! - latitudes: the launch latitudes [pinned](ThreatBoostTable::pin_latitude) by the map (a
-//!   defended-area map's one launch site, a sweep's few) are read exactly, one row of nodes flown at each;
-//!   any other launch latitude (a threat-origin map's grid of launch points) reads the two latitude nodes
-//!   about it, every [`LAT_STEP_DEG`] up to ±[`LAT_LIMIT_DEG`], interpolated linearly;
+//! - latitudes: a read says how it takes its launch latitude ([`Latitudes`]): [pinned](Latitudes::Pinned)
+//!   (a defended-area map's one launch site, a sweep's few) it is read exactly, one row of nodes flown at
+//!   that latitude; [between nodes](Latitudes::BetweenNodes) (a threat-origin map's grid of launch points)
+//!   it reads the two latitude nodes about it, every [`LAT_STEP_DEG`] up to ±[`LAT_LIMIT_DEG`],
+//!   interpolated linearly. The two kinds of row are kept apart in the table ([`Row`]): a pinned row is
+//!   never read by a read between nodes, even at a node's latitude, nor a node row by a pinned read;
 //! - azimuths: every [`AZ_STEP_DEG`], interpolated linearly.
 //!
 //! A node is flown lazily, the first time a map reads it, and kept for the life of the table (the
@@ -82,9 +84,11 @@ pub const LAT_LIMIT_DEG: f64 = 80.0;
 pub const AZ_STEP_DEG: f64 = 30.0;
 /// Number of launch-azimuth nodes.
 pub const AZ_NODES: usize = (360.0 / AZ_STEP_DEG) as usize;
-/// Relative tolerance of the nodes' flights: 10⁻⁷ lands within metres of 10⁻⁸ at three quarters of the
-/// cost (a node is ~100 flights with J2 coast for minimum energy; a map flies a few to a dozen).
-pub const NODE_RTOL: f64 = 1e-7;
+/// Relative tolerance of the nodes' flights (a node is ~100 flights with J2 coast for minimum energy; a map
+/// flies a few to a dozen): at 10⁻⁶ the worst gaps of `tests/threat_boost.rs` against the study's aimed
+/// shots are those at 10⁻⁷ (1.11 % in impact time, 3.2 km at burnout); 10⁻⁵ moves minimum-energy impact
+/// times by up to 2.6 s.
+pub const NODE_RTOL: f64 = 1e-6;
 /// Iterations of the launch-azimuth correction of a read (the impact azimuth follows the launch azimuth
 /// one for one, offset by a slowly varying amount).
 const AZ_ITERATIONS: usize = 4;
@@ -193,6 +197,47 @@ impl PoweredBurnout {
     }
 }
 
+/// How a read takes its launch latitude.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latitudes {
+    /// Exactly: one row of nodes flown at the launch latitude itself (a defended-area map's launch site,
+    /// a sweep's launch sites: a few latitudes).
+    Pinned,
+    /// Between the two latitude nodes about it, every [`LAT_STEP_DEG`] (a threat-origin map's grid of
+    /// launch points: any latitude).
+    BetweenNodes,
+}
+
+/// A row of nodes (one launch latitude) in a table: kept apart by kind, so that a pinned latitude and a
+/// latitude node never share nodes, whatever their values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Row {
+    /// A latitude node, in millionths of a degree (a multiple of [`LAT_STEP_DEG`]).
+    Node(i64),
+    /// A pinned launch latitude, the bits of its `f64` (read exactly).
+    Pinned(u64),
+}
+
+impl Row {
+    /// The row's launch latitude, degrees.
+    pub fn lat_deg(self) -> f64 {
+        match self {
+            Row::Node(micro) => micro as f64 * 1e-6,
+            Row::Pinned(bits) => f64::from_bits(bits),
+        }
+    }
+
+    /// The latitude node at `lat_deg` (rounded to a millionth of a degree).
+    pub fn node(lat_deg: f64) -> Row {
+        Row::Node((lat_deg * 1e6).round() as i64)
+    }
+
+    /// The pinned row of launch latitude `lat_deg` (exactly).
+    pub fn pinned(lat_deg: f64) -> Row {
+        Row::Pinned(lat_deg.to_bits())
+    }
+}
+
 /// The flown boosts of one node (launch latitude and launch azimuth), range ascending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeTable {
@@ -256,11 +301,8 @@ pub struct ThreatBoostTable {
     scales: Vec<(f64, f64)>,
     kicks: Vec<f64>,
     k_max_deg: f64,
-    /// The nodes flown or being flown, by launch latitude (millionths of a degree) and azimuth index.
-    nodes: Mutex<BTreeMap<(i64, usize), NodeCell>>,
-    /// Launch latitudes read exactly (one row of nodes flown at that latitude) instead of between the
-    /// latitude nodes: the few launch sites of a defended-area map or a sweep.
-    pinned: Mutex<Vec<f64>>,
+    /// The nodes flown or being flown, by row (a latitude node or a pinned latitude) and azimuth index.
+    nodes: Mutex<BTreeMap<(Row, usize), NodeCell>>,
 }
 
 type NodeCell = Arc<OnceLock<Result<Arc<NodeTable>, BoostError>>>;
@@ -338,7 +380,6 @@ impl ThreatBoostTable {
                 }),
             k_max_deg: range.full_max().0,
             nodes: Mutex::new(BTreeMap::new()),
-            pinned: Mutex::new(Vec::new()),
         })
     }
 
@@ -349,10 +390,10 @@ impl ThreatBoostTable {
         )
     }
 
-    /// The node at launch latitude `lat_deg` and launch azimuth `i` × [`AZ_STEP_DEG`] (`i` taken modulo
-    /// [`AZ_NODES`]), flown on first use.
-    pub fn node(&self, lat_deg: f64, i: usize) -> Result<Arc<NodeTable>, BoostError> {
-        let key = ((lat_deg * 1e6).round() as i64, i % AZ_NODES);
+    /// The node of row `row` (a latitude node or a pinned launch latitude) and launch azimuth
+    /// `i` × [`AZ_STEP_DEG`] (`i` taken modulo [`AZ_NODES`]), flown on first use.
+    pub fn node(&self, row: Row, i: usize) -> Result<Arc<NodeTable>, BoostError> {
+        let key = (row, i % AZ_NODES);
         let cell = self
             .nodes
             .lock()
@@ -361,7 +402,7 @@ impl ThreatBoostTable {
             .or_default()
             .clone();
         cell.get_or_init(|| {
-            self.fly_node(key.0 as f64 * 1e-6, key.1 as f64 * AZ_STEP_DEG)
+            self.fly_node(row.lat_deg(), key.1 as f64 * AZ_STEP_DEG)
                 .map(Arc::new)
         })
         .clone()
@@ -384,34 +425,20 @@ impl ThreatBoostTable {
             .find_map(|n| n.get().and_then(|r| r.as_ref().err().cloned()))
     }
 
-    /// Reads the launch latitude `lat_deg` exactly from now on (one row of nodes flown at it) instead of
-    /// between the latitude nodes: for a map or sweep whose launch points are a few sites.
-    pub fn pin_latitude(&self, lat_deg: f64) -> Result<(), BoostError> {
-        let mut pinned = self.pinned.lock().map_err(|_| self.poisoned())?;
-        if !pinned.contains(&lat_deg) {
-            pinned.push(lat_deg);
-        }
-        Ok(())
-    }
-
-    /// The latitude rows of a read from `lat_deg`, (latitude, weight): the pinned latitude alone, or the
-    /// two latitude nodes about it (the weight of the second 0 on a node).
-    fn lat_rows(&self, lat_deg: f64) -> Result<[(f64, f64); 2], BoostError> {
-        if self
-            .pinned
-            .lock()
-            .map_err(|_| self.poisoned())?
-            .contains(&lat_deg)
-        {
-            return Ok([(lat_deg, 1.0), (lat_deg, 0.0)]);
+    /// The rows of a read from `lat_deg` taken as `latitudes` says, (row, weight): the pinned row alone,
+    /// or the two latitude nodes about it (the weight of the second 0 on a node).
+    fn lat_rows(latitudes: Latitudes, lat_deg: f64) -> [(Row, f64); 2] {
+        if latitudes == Latitudes::Pinned {
+            let row = Row::pinned(lat_deg);
+            return [(row, 1.0), (row, 0.0)];
         }
         let l = lat_deg.clamp(-LAT_LIMIT_DEG, LAT_LIMIT_DEG);
         let lo = (l / LAT_STEP_DEG).floor() * LAT_STEP_DEG;
         let t = (l - lo) / LAT_STEP_DEG;
         if t <= 0.0 {
-            return Ok([(lo, 1.0), (lo, 0.0)]);
+            return [(Row::node(lo), 1.0), (Row::node(lo), 0.0)];
         }
-        Ok([(lo, 1.0 - t), (lo + LAT_STEP_DEG, t)])
+        [(Row::node(lo), 1.0 - t), (Row::node(lo + LAT_STEP_DEG), t)]
     }
 
     /// The boost that reaches `range_m` from latitude `lat_deg` at the launch azimuth `alpha_deg`: the
@@ -419,7 +446,7 @@ impl ThreatBoostTable {
     /// interpolated linearly in latitude and azimuth. `Ok(None)` beyond the reach interpolated there.
     fn read(
         &self,
-        rows: &[(f64, f64); 2],
+        rows: &[(Row, f64); 2],
         alpha_deg: f64,
         range_m: f64,
     ) -> Result<Option<PoweredBurnout>, BoostError> {
@@ -428,11 +455,11 @@ impl ThreatBoostTable {
         let i = x.floor() as usize % AZ_NODES;
         let t = x - x.floor();
         let mut corners: Vec<(Arc<NodeTable>, f64)> = Vec::with_capacity(4);
-        for &(lat, wl) in rows {
+        for &(row, wl) in rows {
             for (k, wa) in [(i, 1.0 - t), (i + 1, t)] {
                 // On a node, that node alone (its neighbour is not flown for it).
                 if wl * wa > 0.0 {
-                    corners.push((self.node(lat, k)?, wl * wa));
+                    corners.push((self.node(row, k)?, wl * wa));
                 }
             }
         }
@@ -458,17 +485,19 @@ impl ThreatBoostTable {
         }))
     }
 
-    /// The boost that reaches `range_m` from latitude `lat_deg` toward a target on the geodesic azimuth
-    /// `azimuth_deg`: read at the launch azimuth that lands on that azimuth (the target's less the
-    /// impact's offset read there, iterated), its [`PoweredBurnout::launch_azimuth_deg`] that azimuth.
-    /// `Ok(None)` beyond the reach interpolated there.
+    /// The boost that reaches `range_m` from latitude `lat_deg` (taken as `latitudes` says) toward a
+    /// target on the geodesic azimuth `azimuth_deg`: read at the launch azimuth that lands on that azimuth
+    /// (the target's less the impact's offset read there, iterated), its
+    /// [`PoweredBurnout::launch_azimuth_deg`] that azimuth. `Ok(None)` beyond the reach interpolated
+    /// there.
     pub fn at(
         &self,
+        latitudes: Latitudes,
         lat_deg: f64,
         azimuth_deg: f64,
         range_m: f64,
     ) -> Result<Option<PoweredBurnout>, BoostError> {
-        let rows = self.lat_rows(lat_deg)?;
+        let rows = Self::lat_rows(latitudes, lat_deg);
         let mut alpha = azimuth_deg;
         let mut out = None;
         for _ in 0..AZ_ITERATIONS {

@@ -199,7 +199,7 @@ fn footprint_outputs_name_the_interceptor_and_the_threat_boost() {
                     Missile::from_def(m),
                     m.max_range_m.value,
                     ShapeChoice::MinEnergy,
-                    Some(&table),
+                    Some((&table, defence::threat_boost::Latitudes::Pinned)),
                 )
                 .unwrap();
                 assert_eq!(c.flight_time_s, Some(th.impact_time_s()));

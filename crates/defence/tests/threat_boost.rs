@@ -9,7 +9,7 @@ use defence::study::ShapeChoice;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use defence::threat_boost::{AZ_STEP_DEG, ThreatBoostTable};
+use defence::threat_boost::{AZ_STEP_DEG, Latitudes, Row, ThreatBoostTable};
 use flight::aim::PoweredShape;
 use geodesy::Geodetic;
 
@@ -199,15 +199,6 @@ fn site((name, lat_deg, lon_deg): Point) -> Site {
     }
 }
 
-/// How a test reads the launch latitude.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Latitudes {
-    /// Pinned: one row of nodes flown at the launch latitude (defended-area maps, sweeps).
-    Pinned,
-    /// Between the latitude nodes (threat-origin maps).
-    Interpolated,
-}
-
 /// The largest relative impact-time gap, burnout height and downrange gaps (m) and mid-burn gap (m) of
 /// the map threats against the study's aimed shots over `pairs` and the three shapes, printed per case.
 /// Each call builds its own tables (the cached ones are shared by the tests running alongside).
@@ -233,9 +224,6 @@ fn worst_gaps(pairs: &[Pair], latitudes: Latitudes) -> (f64, f64, f64) {
             let table = tables
                 .entry(format!("{vehicle}|{shape:?}"))
                 .or_insert_with(|| Arc::new(ThreatBoostTable::build(v, shape).unwrap()));
-            if latitudes == Latitudes::Pinned {
-                table.pin_latitude(launch.lat_deg).unwrap();
-            }
             let fast = fast_threat_with(
                 launch,
                 ts.lat_deg,
@@ -243,7 +231,7 @@ fn worst_gaps(pairs: &[Pair], latitudes: Latitudes) -> (f64, f64, f64) {
                 Missile::from_def(m),
                 f64::INFINITY,
                 shape,
-                Some(table),
+                Some((table, latitudes)),
             )
             .unwrap_or_else(|e| panic!("{case}: {e:?}"));
             let study = fly_threat_powered(&ls, &ts, Missile::from_def(m), v, ps, flight::Gravity::J2)
@@ -299,7 +287,7 @@ fn map_threats_from_a_pinned_launch_latitude_match_the_studys_aimed_shots_impact
 #[test]
 fn map_threats_read_between_latitude_nodes_match_the_studys_aimed_shots_impact_time_within_1_2_percent_burnout_within_3_5_km()
  {
-    let (dt, db, mid) = worst_gaps(&all_pairs(), Latitudes::Interpolated);
+    let (dt, db, mid) = worst_gaps(&all_pairs(), Latitudes::BetweenNodes);
     println!(
         "worst interpolated: impact time {:.3} %, burnout {:.2} km, mid-burn {:.2} km",
         100.0 * dt,
@@ -323,7 +311,7 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
     let v = s.vehicle(m.vehicle.as_deref().unwrap()).unwrap();
     let table = ThreatBoostTable::get(v, ShapeChoice::MinEnergy).unwrap();
     // The node due north from the equator.
-    let node = table.node(0.0, 0).unwrap();
+    let node = table.node(Row::node(0.0), 0).unwrap();
     assert_eq!((node.lat_deg, node.azimuth_deg), (0.0, 0.0));
     let e = node.entries();
     assert!(e.len() >= 5, "{} entries", e.len());
@@ -337,7 +325,10 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
     // A shot launched due north from the equator drifts east (the ground beneath it moves east slower
     // as it goes north): the shot aimed due north launches a little west of north, on the azimuth whose
     // impact offset brings it back to north.
-    let mid = table.at(0.0, 0.0, 0.5 * (lo + hi)).unwrap().unwrap();
+    let mid = table
+        .at(Latitudes::BetweenNodes, 0.0, 0.0, 0.5 * (lo + hi))
+        .unwrap()
+        .unwrap();
     assert!(
         mid.launch_azimuth_deg > 360.0 - AZ_STEP_DEG && mid.impact_az_off_deg > 0.0,
         "launch azimuth {}°, impact offset {}°",
@@ -351,8 +342,14 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
     let (h, d) = mid.profile.at(1.0);
     assert!((h - mid.burnout_alt_m).abs() < 1e-6 && (d - mid.burnout_downrange_m).abs() < 1e-6);
     // The same range reached eastward needs a smaller rocket than westward: it burns out slower.
-    let east = table.at(30.0, 90.0, 0.5 * (lo + hi)).unwrap().unwrap();
-    let west = table.at(30.0, 270.0, 0.5 * (lo + hi)).unwrap().unwrap();
+    let east = table
+        .at(Latitudes::BetweenNodes, 30.0, 90.0, 0.5 * (lo + hi))
+        .unwrap()
+        .unwrap();
+    let west = table
+        .at(Latitudes::BetweenNodes, 30.0, 270.0, 0.5 * (lo + hi))
+        .unwrap()
+        .unwrap();
     assert!(
         east.burnout_speed_mps + 200.0 < west.burnout_speed_mps,
         "{} m/s east, {} m/s west",
@@ -371,7 +368,7 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
         Missile::from_def(m),
         f64::INFINITY,
         ShapeChoice::MinEnergy,
-        Some(&table),
+        Some((&table, Latitudes::Pinned)),
     )
     .unwrap_or_else(|e| panic!("{short} m: {e:?}"));
     assert!(th.ballistic_s > 0.0);
@@ -383,7 +380,7 @@ fn a_minimum_energy_table_burns_out_faster_for_longer_ranges_holds_its_nearest_p
         Missile::from_def(m),
         f64::INFINITY,
         ShapeChoice::MinEnergy,
-        Some(&table),
+        Some((&table, Latitudes::Pinned)),
     );
     assert_eq!(far.err(), Some(defence::footprint::Status::OutOfRange));
     assert_eq!(table.failure(), None);

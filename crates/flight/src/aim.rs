@@ -52,6 +52,21 @@ const POLISH_ITERATIONS: usize = 8;
 /// A fast search whose maximum range falls short of the target by less than this leaves the decision to
 /// the exhaustive search, metres.
 const MAX_RANGE_MARGIN_M: f64 = 100.0;
+/// An exhaustive search whose answer ranges farther than this from the target (a minimum-energy
+/// scale's maximum range, a lofted or depressed kick's range) has converged on a jump of the range (the
+/// flights stop landing there), not on a root, metres.
+const JUMP_M: f64 = 1_000.0;
+/// Intervals of the first scan of the kick span for the maximum-range kick.
+const SCAN_INTERVALS: usize = 14;
+/// The scan of the kick span is refined (its step halved) while fewer than three of its kicks land,
+/// down to this step, degrees: a small vehicle lands only within a few degrees of kick, narrower than
+/// the first scan's 4.9° step.
+const SCAN_FINEST_STEP_DEG: f64 = 0.3;
+/// Step of the walk along the kicks that land, from the maximum-range kick outward, that brackets a
+/// lofted or depressed shot's kick, degrees.
+const BRANCH_STEP_DEG: f64 = 1.0;
+/// The edge of the kicks that land is located to this, degrees.
+const EDGE_TOL_DEG: f64 = 1e-6;
 
 /// The trajectory shape of a powered shot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +108,28 @@ struct Shot {
     /// Ground distance (m) and azimuth (degrees) from the site to the impact.
     range_m: f64,
     azimuth_deg: f64,
+}
+
+/// Two kicks (degrees) and their ranges (m) about a lofted or depressed shot's kick, both landing, one
+/// beyond the target and one short of it ([`Aimer::branch_bracket`]).
+#[derive(Debug, Clone, Copy)]
+struct Bracket {
+    lo: (f64, f64),
+    hi: (f64, f64),
+}
+
+impl Bracket {
+    /// The range (m) at kick `k`: the bracket's own where `k` is one of its ends (as flown when it was
+    /// found: a second flight of the same kick could answer differently at an edge), else `fly(k)`.
+    fn range<F: Fn(f64) -> Result<f64, Error>>(&self, k: f64, fly: F) -> Result<f64, Error> {
+        if k == self.lo.0 {
+            Ok(self.lo.1)
+        } else if k == self.hi.0 {
+            Ok(self.hi.1)
+        } else {
+            fly(k)
+        }
+    }
 }
 
 /// How precisely a flight of the search is flown.
@@ -148,7 +185,31 @@ impl<'a> Aimer<'a> {
     /// its impact on the target's azimuth (a near-vertical kick lands where the Earth's rotation carries
     /// it, whatever the azimuth: 30 corrections without convergence): no shot of this kick reaches
     /// along the target's azimuth.
+    ///
+    /// The launch-azimuth iteration starts from the last converged offset (the search's flights differ
+    /// little); should it not converge from there, it starts again from the target's azimuth, so that
+    /// whether a kick lands does not depend on the flights flown before it.
     fn shot(&self, vehicle: &Vehicle, kick_deg: f64, tier: Tier) -> Result<Option<Shot>, Error> {
+        let start = self.offset_deg.get();
+        match self.shot_from(vehicle, kick_deg, tier, start)? {
+            Some(Ok(shot)) => Ok(Some(shot)),
+            Some(Err(())) if start != 0.0 => {
+                Ok(self.shot_from(vehicle, kick_deg, tier, 0.0)?.and_then(Result::ok))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// [`Aimer::shot`] with the launch azimuth's iteration started at `offset_deg` from the target's
+    /// azimuth: `None` when the flight does not land, `Some(Err(()))` when the iteration does not
+    /// converge.
+    fn shot_from(
+        &self,
+        vehicle: &Vehicle,
+        kick_deg: f64,
+        tier: Tier,
+        offset_deg: f64,
+    ) -> Result<Option<Result<Shot, ()>>, Error> {
         let model = self.options.model;
         let search = PoweredOptions {
             rtol: SEARCH_RTOL.max(self.options.rtol),
@@ -158,7 +219,7 @@ impl<'a> Aimer<'a> {
             Tier::Strict => (self.options, AZIMUTH_TOL_DEG),
             Tier::Search => (&search, SEARCH_AZIMUTH_TOL_DEG),
         };
-        let mut az = geodesy::wrap_360_deg(self.target_azimuth_deg + self.offset_deg.get());
+        let mut az = geodesy::wrap_360_deg(self.target_azimuth_deg + offset_deg);
         let mut prev: Option<(f64, f64)> = None;
         for _ in 0..30 {
             let programme = Programme {
@@ -190,13 +251,13 @@ impl<'a> Aimer<'a> {
             if err.abs() <= az_tol {
                 self.offset_deg
                     .set(geodesy::wrap_180_deg(az - self.target_azimuth_deg));
-                return Ok(Some(Shot {
+                return Ok(Some(Ok(Shot {
                     boost,
                     coast,
                     programme,
                     range_m,
                     azimuth_deg,
-                }));
+                })));
             }
             // A secant step on the azimuth error once two flights are known (the impact azimuth follows
             // the launch azimuth nearly one for one: the first step assumes exactly that).
@@ -215,7 +276,119 @@ impl<'a> Aimer<'a> {
             prev = Some((az, err));
             az = geodesy::wrap_360_deg(az + step);
         }
-        Ok(None)
+        Ok(Some(Err(())))
+    }
+
+    /// The range (m) at evenly spaced kicks over [`lo`, `hi`] (0 where the flight does not land), flown at
+    /// `tier`: `n` intervals first, the step then halved (the kicks flown kept) while fewer than three
+    /// kicks land and the step is above [`SCAN_FINEST_STEP_DEG`]. The kicks and their ranges.
+    fn scan(
+        &self,
+        vehicle: &Vehicle,
+        lo: f64,
+        hi: f64,
+        n: usize,
+        tier: Tier,
+    ) -> Result<(Vec<f64>, Vec<f64>), Error> {
+        let at = |n: usize, i: usize| lo + (hi - lo) * i as f64 / n as f64;
+        let mut n = n.max(1);
+        let mut ranges = (0..=n)
+            .map(|i| self.range_at(vehicle, at(n, i), tier))
+            .collect::<Result<Vec<f64>, Error>>()?;
+        while ranges.iter().filter(|&&r| r > 0.0).count() < 3 && (hi - lo) / n as f64 > SCAN_FINEST_STEP_DEG {
+            let mut finer = Vec::with_capacity(2 * n + 1);
+            for (i, &r) in ranges.iter().enumerate() {
+                if i > 0 {
+                    finer.push(self.range_at(vehicle, at(2 * n, 2 * i - 1), tier)?);
+                }
+                finer.push(r);
+            }
+            ranges = finer;
+            n *= 2;
+        }
+        Ok(((0..=n).map(|i| at(n, i)).collect(), ranges))
+    }
+
+    /// The kicks that bracket a lofted (`lofted`) or depressed shot's kick on the branch of kicks that
+    /// land, walking from the maximum-range kick `k_max` toward steeper (lofted) or flatter kicks by
+    /// [`BRANCH_STEP_DEG`], flown at `tier`: two kicks that both land, one beyond the target and one
+    /// short of it (in kick order). Where the flights stop landing before their range falls to the
+    /// target's (flown flatter the vehicle goes into orbit or falls back; flown steeper it no longer
+    /// comes down on the target's azimuth) the edge is located by bisection, and the answer is an "out of
+    /// reach" error: no flight of this shape that stays on the branch reaches the target. The range
+    /// curve is not continuous across such an edge, so no root is sought across it.
+    fn branch_bracket(
+        &self,
+        vehicle: &Vehicle,
+        k_max: f64,
+        lofted: bool,
+        tier: Tier,
+    ) -> Result<Result<Bracket, Error>, Error> {
+        let goal = self.target_range_m;
+        let (dir, end) = if lofted {
+            (-1.0, KICK_MIN_DEG)
+        } else {
+            (1.0, KICK_MAX_DEG)
+        };
+        let ordered = |a: (f64, f64), b: (f64, f64)| {
+            if a.0 <= b.0 {
+                Bracket { lo: a, hi: b }
+            } else {
+                Bracket { lo: b, hi: a }
+            }
+        };
+        let shape = if lofted { "lofted" } else { "depressed" };
+        let mut prev = k_max;
+        let mut r_prev = self.range_at(vehicle, k_max, tier)?;
+        loop {
+            let k = if lofted {
+                (prev + dir * BRANCH_STEP_DEG).max(end)
+            } else {
+                (prev + dir * BRANCH_STEP_DEG).min(end)
+            };
+            if k == prev {
+                return Ok(Err(Error::Targeting {
+                    reason: format!(
+                        "out of reach: the target is {:.0} km away, closer than the {} kick of {end}° lands: no {shape} shot reaches it",
+                        goal / 1e3,
+                        if lofted { "steepest" } else { "flattest" }
+                    ),
+                }));
+            }
+            let r = self.range_at(vehicle, k, tier)?;
+            if r > 0.0 {
+                if r <= goal {
+                    return Ok(Ok(ordered((prev, r_prev), (k, r))));
+                }
+                (prev, r_prev) = (k, r);
+                continue;
+            }
+            // The flights stop landing between `prev` and `k`: the edge by bisection.
+            let (mut inside, mut outside) = (prev, k);
+            while (outside - inside).abs() > EDGE_TOL_DEG {
+                let mid = 0.5 * (inside + outside);
+                let r = self.range_at(vehicle, mid, tier)?;
+                if r <= 0.0 {
+                    outside = mid;
+                } else if r <= goal {
+                    return Ok(Ok(ordered((inside, r_prev), (mid, r))));
+                } else {
+                    (inside, r_prev) = (mid, r);
+                }
+            }
+            return Ok(Err(Error::Targeting {
+                reason: format!(
+                    "out of reach: flown {} than a kick of {inside:.4}° the vehicle no longer lands ({}) while its range is still beyond the target's {:.0} km: no {shape} shot reaches it",
+                    if lofted { "steeper" } else { "flatter" },
+                    if lofted {
+                        "its impact no longer follows the launch azimuth"
+                    } else {
+                        "it goes into orbit or falls back"
+                    },
+                    goal / 1e3
+                ),
+            }));
+        }
     }
 
     /// The range (m) of a kick, 0 when the flight does not land.
@@ -235,29 +408,25 @@ impl<'a> Aimer<'a> {
         // When the maximum of the narrow scan lies on its edge (the maximum-range kick moved by more than
         // the window between two sizes), the whole span is scanned again: the answer must not depend on
         // which vehicles were searched before.
+        // The scan is refined where fewer than three of its kicks land (`Aimer::scan`).
         let scan = |lo: f64, hi: f64, n: usize| -> Result<(Vec<f64>, usize), Error> {
-            let kicks: Vec<f64> = (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect();
-            let ranges = kicks
-                .iter()
-                .map(|&k| self.range(vehicle, k))
-                .collect::<Result<Vec<f64>, Error>>()?;
-            let best = (0..=n)
+            let (kicks, ranges) = self.scan(vehicle, lo, hi, n, Tier::Strict)?;
+            let best = (0..kicks.len())
                 .max_by(|&a, &b| ranges[a].total_cmp(&ranges[b]))
                 .unwrap_or(0);
             Ok((kicks, best))
         };
-        let full = (KICK_MIN_DEG, KICK_MAX_DEG, 14);
+        let full = (KICK_MIN_DEG, KICK_MAX_DEG, SCAN_INTERVALS);
         let (lo, hi, n) = match self.last_max_kick_deg.get() {
             None => full,
             Some(k) => ((k - 4.0).max(KICK_MIN_DEG), (k + 4.0).min(KICK_MAX_DEG), 4),
         };
         let (mut kicks, mut best) = scan(lo, hi, n)?;
-        let mut n = n;
-        let on_edge = (best == 0 && lo > KICK_MIN_DEG) || (best == n && hi < KICK_MAX_DEG);
+        let on_edge = (best == 0 && lo > KICK_MIN_DEG) || (best + 1 == kicks.len() && hi < KICK_MAX_DEG);
         if on_edge {
             (kicks, best) = scan(full.0, full.1, full.2)?;
-            n = full.2;
         }
+        let n = kicks.len() - 1;
         let (a, b) = (kicks[best.saturating_sub(1)], kicks[(best + 1).min(n)]);
         let failure = FirstError::default();
         let (k, neg) = brent_min(|k| -failure.value(self.range(vehicle, k)), a, b, 1e-5);
@@ -272,6 +441,22 @@ impl<'a> Aimer<'a> {
     /// 1°), else from the best of a scan of the whole kick span (half-width one scan step).
     fn max_range_fast(&self, vehicle: &Vehicle, seed_deg: Option<f64>) -> Result<(f64, f64), Error> {
         let mut memo: Vec<(f64, f64)> = Vec::new();
+        let (mut k, mut h) = match seed_deg {
+            Some(k) => (k.clamp(KICK_MIN_DEG, KICK_MAX_DEG), 1.0),
+            None => {
+                // The scan is refined where fewer than three of its kicks land (`Aimer::scan`).
+                let (kicks, ranges) =
+                    self.scan(vehicle, KICK_MIN_DEG, KICK_MAX_DEG, SCAN_INTERVALS, Tier::Search)?;
+                let mut best = (KICK_MIN_DEG, f64::NEG_INFINITY);
+                for (&k, &r) in kicks.iter().zip(&ranges) {
+                    memo.push((k, r));
+                    if r > best.1 {
+                        best = (k, r);
+                    }
+                }
+                (best.0, kicks[1] - kicks[0])
+            }
+        };
         let mut range = |k: f64| -> Result<f64, Error> {
             if let Some(&(_, r)) = memo.iter().find(|(x, _)| *x == k) {
                 return Ok(r);
@@ -279,22 +464,6 @@ impl<'a> Aimer<'a> {
             let r = self.range_at(vehicle, k, Tier::Search)?;
             memo.push((k, r));
             Ok(r)
-        };
-        let (mut k, mut h) = match seed_deg {
-            Some(k) => (k.clamp(KICK_MIN_DEG, KICK_MAX_DEG), 1.0),
-            None => {
-                let n = 14;
-                let step = (KICK_MAX_DEG - KICK_MIN_DEG) / n as f64;
-                let mut best = (KICK_MIN_DEG, f64::NEG_INFINITY);
-                for i in 0..=n {
-                    let k = KICK_MIN_DEG + step * i as f64;
-                    let r = range(k)?;
-                    if r > best.1 {
-                        best = (k, r);
-                    }
-                }
-                (best.0, step)
-            }
         };
         let mut fk = range(k)?;
         for _ in 0..100 {
@@ -309,6 +478,16 @@ impl<'a> Aimer<'a> {
             if fb > fk && b > k {
                 (k, fk) = (b, fb);
                 h = (2.0 * h).min(8.0);
+                continue;
+            }
+            // Next to the edge of the kicks that land (a neighbour does not land) no parabola is fitted:
+            // the range is not continuous across the edge. The search narrows about its best flight.
+            if fa <= 0.0 || fb <= 0.0 {
+                if h <= PARABOLA_FINAL_DEG {
+                    self.last_max_kick_deg.set(Some(k));
+                    return Ok((k, fk));
+                }
+                h /= 4.0;
                 continue;
             }
             // The vertex of the parabola through the three, inside [a, b].
@@ -505,9 +684,17 @@ fn setup<'a>(
 
 /// The error of a target beyond the maximum range `r_max_m`.
 fn beyond(aimer: &Aimer, r_max_m: f64) -> Error {
+    if r_max_m <= 0.0 {
+        return Error::Targeting {
+            reason: format!(
+                "out of reach: the vehicle lands at no kick (the target is {:.0} km away)",
+                aimer.target_range_m / 1e3
+            ),
+        };
+    }
     Error::Targeting {
         reason: format!(
-            "the target is {:.0} km away, beyond the vehicle's maximum range of {:.0} km",
+            "out of reach: the target is {:.0} km away, beyond the vehicle's maximum range of {:.0} km",
             aimer.target_range_m / 1e3,
             r_max_m / 1e3
         ),
@@ -528,14 +715,14 @@ fn exhaustive(
             if r_max < target_range_m {
                 return Err(beyond(aimer, r_max));
             }
-            let (a, b) = if shape == PoweredShape::Lofted {
-                (KICK_MIN_DEG, k_max)
-            } else {
-                (k_max, KICK_MAX_DEG)
-            };
+            // The bracket on the branch of kicks that land: no root is sought across the edge where
+            // the flights stop landing (the range is not continuous there).
+            let lofted = shape == PoweredShape::Lofted;
+            let bracket = aimer.branch_bracket(vehicle, k_max, lofted, Tier::Strict)??;
+            let (a, b) = (bracket.lo.0, bracket.hi.0);
             let failure = FirstError::default();
             let k = brent(
-                |k| failure.value(aimer.range(vehicle, k)) - target_range_m,
+                |k| failure.value(bracket.range(k, |k| aimer.range(vehicle, k))) - target_range_m,
                 a,
                 b,
                 1e-9,
@@ -544,19 +731,24 @@ fn exhaustive(
             let k = k.ok_or_else(|| Error::Targeting {
                 reason: format!(
                     "no {} kick reaches the target",
-                    if shape == PoweredShape::Lofted {
-                        "steeper"
-                    } else {
-                        "flatter"
-                    }
+                    if lofted { "steeper" } else { "flatter" }
                 ),
             })?;
             (vehicle.clone(), 1.0, k)
         }
         PoweredShape::MinimumEnergy => {
+            // Each scale's excess is flown once (a second search of the same scale could start from
+            // another kick and answer differently where the family stops landing, so that the bracket
+            // found would no longer be one).
+            let memo = std::cell::RefCell::new(Vec::<(f64, f64)>::new());
             let excess = |s: f64| -> Result<f64, Error> {
+                if let Some(&(_, e)) = memo.borrow().iter().find(|(x, _)| *x == s) {
+                    return Ok(e);
+                }
                 let v = vehicle.with_stages_scaled(s)?;
-                Ok(aimer.max_range(&v)?.1 - aimer.target_range_m)
+                let e = aimer.max_range(&v)?.1 - aimer.target_range_m;
+                memo.borrow_mut().push((s, e));
+                Ok(e)
             };
             // Bracket the scale: the maximum range grows with the vehicle.
             let (mut lo, mut hi) = (1.0, 1.0);
@@ -565,7 +757,7 @@ fn exhaustive(
                     hi *= 1.5;
                     if hi > 100.0 {
                         return Err(Error::Targeting {
-                            reason: "the target is beyond the range of this vehicle even 100 times larger"
+                            reason: "out of reach: the target is beyond the range of this vehicle even 100 times larger"
                                 .into(),
                         });
                     }
@@ -576,7 +768,7 @@ fn exhaustive(
                     lo /= 1.5;
                     if lo < 1e-2 {
                         return Err(Error::Targeting {
-                            reason: "the target is reached by a vehicle a hundred times smaller: too close"
+                            reason: "out of reach: the target is reached by a vehicle a hundred times smaller: too close"
                                 .into(),
                         });
                     }
@@ -590,15 +782,46 @@ fn exhaustive(
                 reason: "the minimum-energy vehicle size could not be bracketed".into(),
             })?;
             let sized = vehicle.with_stages_scaled(s)?;
-            let (k, _) = aimer.max_range(&sized)?;
+            let (k, r) = aimer.max_range(&sized)?;
+            // Where the family's maximum range jumps over the target's (below some size the vehicle
+            // no longer lands at any kick, or no longer lifts off), Brent converges on the jump: no
+            // member of the family reaches the target at its maximum-range kick.
+            if (r - target_range_m).abs() > JUMP_M {
+                return Err(Error::Targeting {
+                    reason: format!(
+                        "out of reach: the target is {:.0} km away, closer than the smallest vehicle of the family that still lands reaches ({:.0} km at {:.4} times its size): no minimum-energy shot reaches it",
+                        target_range_m / 1e3,
+                        r.max(0.0) / 1e3,
+                        s
+                    ),
+                });
+            }
             (sized, s, k)
         }
     };
-    let shot = aimer
-        .shot(&sized, kick, Tier::Strict)?
-        .ok_or_else(|| Error::Targeting {
-            reason: "the solution found does not fly".into(),
-        })?;
+    let shot = aimer.shot(&sized, kick, Tier::Strict)?;
+    // Brent converges on a jump as on a root: where the range jumps over the target's between two kicks
+    // that land (flights between them stop landing, or land on another branch), no kick on the branch
+    // reaches the target.
+    let jumped = shot
+        .as_ref()
+        .is_none_or(|s| (s.range_m - aimer.target_range_m).abs() > JUMP_M);
+    if jumped && shape != PoweredShape::MinimumEnergy {
+        return Err(Error::Targeting {
+            reason: format!(
+                "out of reach: the range of the flights jumps over the target's {:.0} km about a kick of {kick:.4}° (the flights stop landing there): no {} shot reaches it",
+                aimer.target_range_m / 1e3,
+                if shape == PoweredShape::Lofted {
+                    "lofted"
+                } else {
+                    "depressed"
+                }
+            ),
+        });
+    }
+    let shot = shot.ok_or_else(|| Error::Targeting {
+        reason: "the solution found does not fly".into(),
+    })?;
     finish(aimer, sized, scale, shot, ground)
 }
 
@@ -650,14 +873,16 @@ fn fast(
             if r_max < goal - MAX_RANGE_MARGIN_M {
                 return Err(beyond(aimer, r_max));
             }
-            let (a, b) = if shape == PoweredShape::Lofted {
-                (KICK_MIN_DEG, k_max)
-            } else {
-                (k_max, KICK_MAX_DEG)
+            // The bracket on the branch of kicks that land; where that branch ends before reaching the
+            // target, the exhaustive search decides (at the strict tolerance).
+            let lofted = shape == PoweredShape::Lofted;
+            let Ok(bracket) = aimer.branch_bracket(vehicle, k_max, lofted, Tier::Search)? else {
+                return Ok(None);
             };
+            let (a, b) = (bracket.lo.0, bracket.hi.0);
             let failure = FirstError::default();
             let k = brent(
-                |k| failure.value(aimer.range_at(vehicle, k, Tier::Search)) - goal,
+                |k| failure.value(bracket.range(k, |k| aimer.range_at(vehicle, k, Tier::Search))) - goal,
                 a,
                 b,
                 1e-7,
@@ -666,7 +891,7 @@ fn fast(
             let Some(k) = k else { return Ok(None) };
             let fly = |k: f64| aimer.shot(vehicle, k, Tier::Strict);
             let slope = aimer.slope(|k| aimer.range_at(vehicle, k, Tier::Search), k, 1e-3)?;
-            Ok(match polish(aimer, fly, k, slope, ground)? {
+            Ok(match polish(aimer, fly, k, slope, (a, b), ground)? {
                 Some((_, shot)) => Some(finish(aimer, vehicle.clone(), 1.0, shot, ground)?),
                 None => None,
             })
@@ -706,7 +931,14 @@ fn fast(
                 1e-6 * s,
             )?;
             Ok(
-                match polish(aimer, |s| range_of(s, Tier::Strict), s, slope, ground)? {
+                match polish(
+                    aimer,
+                    |s| range_of(s, Tier::Strict),
+                    s,
+                    slope,
+                    (0.5 * s, 2.0 * s),
+                    ground,
+                )? {
                     Some((s, shot)) => Some(finish(aimer, vehicle.with_stages_scaled(s)?, s, shot, ground)?),
                     None => None,
                 },
@@ -715,14 +947,16 @@ fn fast(
     }
 }
 
-/// Secant iterations from `x0` (first step by `slope`, m of range per unit of x) on flights `fly` until
-/// the impact lies within [`POLISH_MISS_M`] of `ground`: the parameter and its shot, or `None` after
-/// [`POLISH_ITERATIONS`] flights or when a flight does not land.
+/// Secant iterations from `x0` (first step by `slope`, m of range per unit of x) on flights `fly`, held
+/// within `bounds`, until the impact lies within [`POLISH_MISS_M`] of `ground`: the parameter and its
+/// shot, or `None` after [`POLISH_ITERATIONS`] flights, when a flight does not land or when a step
+/// would leave the bounds from a bound.
 fn polish<F: Fn(f64) -> Result<Option<Shot>, Error>>(
     aimer: &Aimer,
     fly: F,
     x0: f64,
     slope: f64,
+    bounds: (f64, f64),
     ground: Geodetic,
 ) -> Result<Option<(f64, Shot)>, Error> {
     let model = &aimer.options.model;
@@ -743,7 +977,14 @@ fn polish<F: Fn(f64) -> Result<Option<Shot>, Error>>(
             return Ok(None);
         }
         prev = Some((x, err));
-        x -= err / s;
+        // Within the bounds (a kick's bracket on the branch that lands, a scale's factor-of-two
+        // neighbourhood): a secant step that leaves them is cut back to them, and one that stays on the
+        // bound it already sits on gives up.
+        let next = (x - err / s).clamp(bounds.0, bounds.1);
+        if next == x {
+            return Ok(None);
+        }
+        x = next;
     }
     Ok(None)
 }
@@ -778,6 +1019,60 @@ mod tests {
             750.0,
         )
         .unwrap()
+    }
+
+    /// The APS generic liquid ICBM of `europe-2008` scaled to 0.46 of its size: it lands only for kicks
+    /// of about 0.5–4.5°, narrower than the first scan's 4.9° step.
+    #[test]
+    fn the_maximum_range_searches_find_a_landing_window_narrower_than_the_first_scan_step() {
+        let stage = |prop: f64, dry: f64, burn: f64, isp: f64, ae: f64, area: f64| Stage {
+            propellant_kg: prop,
+            dry_kg: dry,
+            burn_time_s: burn,
+            isp_vac_s: isp,
+            nozzle_exit_area_m2: ae,
+            reference_area_m2: area,
+            drag: DragTable::constant(0.3).unwrap(),
+            coast_after_s: 0.0,
+        };
+        let liquid = Vehicle::try_new(
+            vec![
+                stage(40_000.0, 3_500.0, 120.0, 290.0, 1.2, 3.1),
+                stage(7_000.0, 1_000.0, 120.0, 310.0, 0.8, 2.0),
+            ],
+            1_000.0,
+        )
+        .unwrap();
+        let small = liquid.with_stages_scaled(0.46).unwrap();
+        let template = Programme {
+            vertical_rise_s: 8.0,
+            kick_deg: 5.0,
+            kick_duration_s: 10.0,
+            azimuth_deg: 0.0,
+        };
+        let options = PoweredOptions {
+            rtol: 1e-10,
+            ..PoweredOptions::default()
+        };
+        let tehran = Geodetic {
+            lat_deg: 35.69,
+            lon_deg: 51.39,
+            h_m: 1_200.0,
+        };
+        let beijing = Geodetic {
+            lat_deg: 39.9,
+            lon_deg: 116.4,
+            h_m: 0.0,
+        };
+        let (aimer, _) = setup(tehran, beijing, &template, &options).unwrap();
+        // Flown every 0.1°: the maximum is 5 516 km at 2.4°.
+        for (k, r) in [
+            aimer.max_range(&small).unwrap(),
+            aimer.max_range_fast(&small, None).unwrap(),
+        ] {
+            assert!((2.0..3.0).contains(&k), "{k}°");
+            assert!(r > 5_500e3, "{r} m");
+        }
     }
 
     #[test]

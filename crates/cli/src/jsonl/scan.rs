@@ -9,9 +9,9 @@
 //! character in a string, a number out of range, an `id` that is not an unsigned or negative integer, a
 //! plain string, a boolean or `null`, and on any syntax error.
 //!
-//! Numbers are checked against JSON's grammar here and their text handed to the standard library's
-//! `f64::from_str` (correctly rounded: Eisel–Lemire with a big-decimal fallback), which gives the bits
-//! `serde_json` gives (its `float_roundtrip` feature is on, so it rounds correctly too). The
+//! Numbers are read by `fast_float2` (correctly rounded: Eisel–Lemire with a big-decimal fallback) and
+//! the text it took checked against JSON's grammar, which gives the bits `serde_json` gives (its
+//! `float_roundtrip` feature is on, so it rounds correctly too). The
 //! differential tests hold this reader to `serde_json` value by value and line by line.
 
 use super::Id;
@@ -130,44 +130,26 @@ impl<'a> Scanner<'a> {
         Some(n)
     }
 
-    /// Skips the digits at the position (none or more); returns how many.
-    fn digit_run(&mut self) -> usize {
-        let n = self.bytes[self.pos..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        self.pos += n;
-        n
-    }
-
     /// A JSON number as the nearest `f64` (`None` when it is not a JSON number or out of range).
+    ///
+    /// `fast_float2` reads the number (correctly rounded) and says where it ends; it reads a wider
+    /// grammar than JSON's, so the text it took must then start with a digit after the optional minus,
+    /// have no leading zero and a digit after a decimal point. (An `e` without exponent digits is not
+    /// taken: the byte after the number is then no separator, and the line goes to `serde_json`.)
     pub fn f64(&mut self) -> Option<f64> {
         self.skip_ws();
-        let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        // JSON: at least one digit, no leading zero; a fraction and an exponent have digits.
-        let int = self.digit_run();
-        if int == 0 || (int > 1 && self.bytes[self.pos - int] == b'0') {
+        let rest = &self.bytes[self.pos..];
+        let (x, len): (f64, usize) = fast_float2::parse_partial(rest).ok()?;
+        let num = &rest[..len];
+        let sign = usize::from(num.first() == Some(&b'-'));
+        let int = num[sign..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if int == 0 || (int > 1 && num[sign] == b'0') {
             return None;
         }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if self.digit_run() == 0 {
-                return None;
-            }
+        if num.get(sign + int) == Some(&b'.') && !num.get(sign + int + 1).is_some_and(u8::is_ascii_digit) {
+            return None;
         }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'-' | b'+') = self.peek() {
-                self.pos += 1;
-            }
-            if self.digit_run() == 0 {
-                return None;
-            }
-        }
-        let x: f64 = self.text.get(start..self.pos)?.parse().ok()?;
+        self.pos += len;
         // serde_json rejects a number that rounds to infinity.
         x.is_finite().then_some(x)
     }

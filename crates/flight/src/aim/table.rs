@@ -21,8 +21,8 @@
 use geodesy::Geodetic;
 
 use super::{
-    Aimer, KICK_MAX_DEG, KICK_MIN_DEG, MAX_RANGE_MARGIN_M, PARABOLA_FINAL_DEG, PoweredShape, PoweredShot,
-    SEARCH_RTOL, Shot, Tier, beyond, finish, polish,
+    Aimer, BRANCH_STEP_DEG, KICK_MAX_DEG, KICK_MIN_DEG, MAX_RANGE_MARGIN_M, PARABOLA_FINAL_DEG, PoweredShape,
+    PoweredShot, SEARCH_RTOL, Shot, Tier, beyond, finish, polish,
 };
 use crate::powered::{PoweredOptions, Programme, fly_boost};
 use crate::trajectory::ground_geodesic;
@@ -278,6 +278,15 @@ fn parabola_max<F: FnMut(f64) -> Result<f64, Error>>(
             h = (2.0 * h).min(8.0);
             continue;
         }
+        // Next to the edge of the kicks that land (a neighbour does not land) no parabola is fitted:
+        // the range is not continuous across the edge. The search narrows about its best flight.
+        if fa <= 0.0 || fb <= 0.0 {
+            if h <= final_deg {
+                return Ok((k, fk));
+            }
+            h /= 4.0;
+            continue;
+        }
         let (da, db) = (a - k, b - k);
         let denom = da * db * (da - db);
         let (p, q) = if denom != 0.0 {
@@ -401,12 +410,14 @@ fn seeded(
                     let range_of = |s: f64| -> Result<Option<Shot>, Error> {
                         aimer.shot(&vehicle.with_stages_scaled(s)?, k, Tier::Strict)
                     };
-                    return Ok(match polish(aimer, range_of, s, slope, ground)? {
-                        Some((s, shot)) => {
-                            Some(finish(aimer, vehicle.with_stages_scaled(s)?, s, shot, ground)?)
-                        }
-                        None => None,
-                    });
+                    return Ok(
+                        match polish(aimer, range_of, s, slope, (0.5 * s, 2.0 * s), ground)? {
+                            Some((s, shot)) => {
+                                Some(finish(aimer, vehicle.with_stages_scaled(s)?, s, shot, ground)?)
+                            }
+                            None => None,
+                        },
+                    );
                 }
                 fine = fine || step < 1e-3;
             }
@@ -440,8 +451,18 @@ fn seeded(
             let mut k = (k_seed + (k_max - table.full_max.0)).clamp(KICK_MIN_DEG, KICK_MAX_DEG);
             let mut slope = rel_slope * r_max;
             let mut prev: Option<(f64, f64)> = None;
+            let lim = if lofted {
+                (KICK_MIN_DEG, k_max)
+            } else {
+                (k_max, KICK_MAX_DEG)
+            };
             for _ in 0..12 {
-                let err = aimer.range_fixed(vehicle, k, az)? - goal;
+                let r = aimer.range_fixed(vehicle, k, az)?;
+                // A kick that does not land: the secant has left the branch of kicks that land.
+                if r <= 0.0 {
+                    return Ok(None);
+                }
+                let err = r - goal;
                 if let Some((kp, ep)) = prev
                     && k != kp
                     && err != ep
@@ -453,23 +474,45 @@ fn seeded(
                     return Ok(None);
                 }
                 if err.abs() <= KICK_SECANT_M {
+                    // The kick must lie on the branch of kicks that land from the maximum-range kick,
+                    // as the unseeded searches' does (`Aimer::branch_bracket`): every kick between
+                    // the two, at most a branch step apart, lands beyond the target.
+                    if !on_branch(aimer, vehicle, k_max, k, az, goal)? {
+                        return Ok(None);
+                    }
                     let fly = |k: f64| aimer.shot(vehicle, k, Tier::Strict);
-                    return Ok(match polish(aimer, fly, k, slope, ground)? {
+                    return Ok(match polish(aimer, fly, k, slope, lim, ground)? {
                         Some((_, shot)) => Some(finish(aimer, vehicle.clone(), 1.0, shot, ground)?),
                         None => None,
                     });
                 }
                 prev = Some((k, err));
-                let lim = if lofted {
-                    (KICK_MIN_DEG, k_max)
-                } else {
-                    (k_max, KICK_MAX_DEG)
-                };
                 k = (k - err / slope).clamp(lim.0, lim.1);
             }
             Ok(None)
         }
     }
+}
+
+/// Whether every kick strictly between `k_max` and `k`, at most [`BRANCH_STEP_DEG`] apart, lands beyond
+/// `goal` (m) flown toward the launch azimuth `az` at the search tolerance: `k` is on the branch of kicks
+/// that land from the maximum-range kick, not beyond an edge where the flights stop landing.
+fn on_branch(
+    aimer: &Aimer,
+    vehicle: &Vehicle,
+    k_max: f64,
+    k: f64,
+    az: f64,
+    goal: f64,
+) -> Result<bool, Error> {
+    let n = ((k - k_max).abs() / BRANCH_STEP_DEG).ceil() as usize;
+    for i in 1..n {
+        let ki = k_max + (k - k_max) * i as f64 / n as f64;
+        if aimer.range_fixed(vehicle, ki, az)? <= goal {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 #[cfg(test)]
