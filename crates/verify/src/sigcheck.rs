@@ -242,3 +242,46 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{self, Deployment, HOUR_MS, SimConfig};
+
+    /// The statement value a result carries is the one the engine would build from the statement
+    /// itself (the engine takes it instead of building its own).
+    #[test]
+    fn the_statement_value_carried_is_the_one_the_engine_builds() {
+        let mut cfg = SimConfig::europe_2008_day(1_767_225_600_000);
+        cfg.period_ms = 1_000;
+        cfg.duration_ms = HOUR_MS / 60;
+        let dep = Deployment::new(&cfg).unwrap();
+        let entries: Vec<Vec<u8>> = sim::simulate(&dep, &cfg)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.entry)
+            .collect();
+        assert!(entries.len() > 100, "{} entries", entries.len());
+        let mut reg = Registry::new(dep.anchors()).unwrap();
+        reg.admit(&dep.roster_entry).unwrap();
+        let keys = RosterKeys::of(&reg).unwrap();
+        let checked = check_signatures(&keys, &entries);
+        let mut carried = 0;
+        for (entry, signed) in entries.iter().zip(&checked) {
+            let signed = signed.as_ref().unwrap();
+            let statement = signed.statement_for(keys.roster()).unwrap();
+            let view = signed.view_for(keys.roster()).unwrap();
+            let (text, _) = crate::keys::peek_note(entry).unwrap();
+            assert_eq!(statement, &Statement::from_text(&text).unwrap());
+            let built = crate::celview::val(crate::celview::statement(statement)).unwrap();
+            assert!(
+                view.equals(built.as_ref()) && built.equals(view.as_ref()),
+                "{statement:?}: {view:?} against {built:?}"
+            );
+            carried += 1;
+            // Under another roster neither is used.
+            assert!(signed.view_for("another roster").is_none());
+        }
+        assert_eq!(carried, entries.len());
+    }
+}
