@@ -185,10 +185,43 @@ pub struct StageDef {
     pub nozzle_exit_area_m2: Param,
     /// Reference area of the stack while this stage is its lowest, m².
     pub reference_area_m2: Param,
-    /// Drag coefficient of the stack while this stage is its lowest (held at every Mach number).
+    /// Drag coefficient of the stack while this stage is its lowest: held at every Mach number, or scaled
+    /// by Mach number with [`StageDef::drag_mach_curve`].
     pub drag_cd: Param,
     /// Coast after this stage's burnout before the next stage ignites, s.
     pub coast_after_s: Param,
+    /// Optional drag rise with Mach number: the drag coefficient at Mach M is `drag_cd` times the curve's
+    /// factor at M (linear between points, held beyond the ends), so `drag_cd`'s range still sweeps the
+    /// whole curve up and down.
+    #[serde(default)]
+    pub drag_mach_curve: Option<DragCurve>,
+}
+
+/// A drag coefficient's shape by Mach number ([`StageDef::drag_mach_curve`]), as multiples of a stage's
+/// `drag_cd`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DragCurve {
+    /// Mach numbers of the points, strictly increasing.
+    pub mach: Vec<f64>,
+    /// The drag coefficient at each point as a multiple of the stage's `drag_cd` (dimensionless, ≥ 0).
+    pub factor: Vec<f64>,
+    /// Where the curve's shape comes from: publication and year, or "assumption" with the reason.
+    pub source: String,
+}
+
+impl StageDef {
+    /// The stage's drag coefficient by Mach number: `drag_cd` times the curve's factors, or `drag_cd`
+    /// held at every Mach number.
+    pub fn drag_table(&self) -> Result<flight::DragTable, flight::Error> {
+        match &self.drag_mach_curve {
+            None => flight::DragTable::constant(self.drag_cd.value),
+            Some(c) => flight::DragTable::try_new(
+                c.mach.clone(),
+                c.factor.iter().map(|f| f * self.drag_cd.value).collect(),
+            ),
+        }
+    }
 }
 
 /// A rocket for the powered boost model: stages, payload and its reference pitch programme.
@@ -224,7 +257,7 @@ impl VehicleDef {
                     isp_vac_s: s.isp_vac_s.value,
                     nozzle_exit_area_m2: s.nozzle_exit_area_m2.value,
                     reference_area_m2: s.reference_area_m2.value,
-                    drag: flight::DragTable::constant(s.drag_cd.value)?,
+                    drag: s.drag_table()?,
                     coast_after_s: s.coast_after_s.value,
                 })
             })
@@ -420,6 +453,42 @@ impl Checker<'_> {
         d.relations().map_err(|(key, m)| e(key, m))
     }
 
+    /// Checks a stage's drag curve: as many factors as Mach numbers, at least two points, Mach numbers in
+    /// [0, 100] strictly increasing, each factor a non-negative number, and a source.
+    fn drag_curve(&self, item: Range<usize>, owner: &str, curve: &DragCurve) -> Result<(), ScenarioError> {
+        const KEY: &str = "drag_mach_curve";
+        let e = |m: String| self.err(self.key_span(item.clone(), KEY), format!("{owner}.{KEY}"), m);
+        if curve.mach.len() != curve.factor.len() || curve.mach.len() < 2 {
+            return Err(e(format!(
+                "a drag curve needs as many factors as Mach numbers, at least two (got {} Mach numbers and {} factors)",
+                curve.mach.len(),
+                curve.factor.len()
+            )));
+        }
+        if let Some(m) = curve
+            .mach
+            .iter()
+            .find(|m| !(m.is_finite() && (0.0..=100.0).contains(*m)))
+        {
+            return Err(e(format!("Mach number {m} is outside [0, 100]")));
+        }
+        if let Some(w) = curve.mach.windows(2).find(|w| w[1] <= w[0]) {
+            return Err(e(format!(
+                "the Mach numbers must increase strictly ({} is followed by {})",
+                w[0], w[1]
+            )));
+        }
+        for &f in &curve.factor {
+            let p = Param {
+                value: f,
+                source: curve.source.clone(),
+                range: None,
+            };
+            self.param(item.clone(), owner, KEY, "1", &p, crate::params::NON_NEGATIVE)?;
+        }
+        Ok(())
+    }
+
     /// Checks one parameter that the parameter table does not hold (a vehicle's) as a table row with
     /// `limits` and `unit` would.
     fn param(
@@ -597,6 +666,9 @@ impl Scenario {
                     ("coast_after_s", "s", &st.coast_after_s, NON_NEGATIVE),
                 ] {
                     c.param(span.clone(), &so, key, unit, p, limits)?;
+                }
+                if let Some(curve) = &st.drag_mach_curve {
+                    c.drag_curve(span.clone(), &so, curve)?;
                 }
             }
             if let Err(e) = d.vehicle() {

@@ -809,6 +809,61 @@ pub fn speeds(s: &Scenario, opts: &StudyOptions) -> Vec<f64> {
     v
 }
 
+/// Every parameter the study uses, with its value, range and source, as the report lists them: the
+/// parameter table's rows, then each vehicle stage's (and each point of a stage's drag curve).
+pub fn used_parameters(s: &Scenario) -> Vec<UsedParam> {
+    let mut parameters: Vec<UsedParam> = crate::params::entries(s)
+        .iter()
+        .map(|e| UsedParam {
+            key: e.path(),
+            value: e.param.value,
+            range: e.param.range,
+            source: e.param.source.clone(),
+        })
+        .collect();
+    // The vehicles' stage parameters follow: they are not rows of the parameter table (a stage has no
+    // name to address it by), so sweeps cannot reach them.
+    let push = |parameters: &mut Vec<UsedParam>, owner: &str, key: &str, p: &crate::scenario::Param| {
+        parameters.push(UsedParam {
+            key: format!("{owner}.{key}"),
+            value: p.value,
+            range: p.range,
+            source: p.source.clone(),
+        });
+    };
+    for v in &s.vehicles {
+        let o = format!("vehicles.{}", v.name);
+        for (k, st) in v.stages.iter().enumerate() {
+            let so = format!("{o}.stages[{k}]");
+            push(&mut parameters, &so, "propellant_kg", &st.propellant_kg);
+            push(&mut parameters, &so, "dry_kg", &st.dry_kg);
+            push(&mut parameters, &so, "burn_time_s", &st.burn_time_s);
+            push(&mut parameters, &so, "isp_vac_s", &st.isp_vac_s);
+            push(
+                &mut parameters,
+                &so,
+                "nozzle_exit_area_m2",
+                &st.nozzle_exit_area_m2,
+            );
+            push(&mut parameters, &so, "reference_area_m2", &st.reference_area_m2);
+            push(&mut parameters, &so, "drag_cd", &st.drag_cd);
+            push(&mut parameters, &so, "coast_after_s", &st.coast_after_s);
+            if let Some(curve) = &st.drag_mach_curve {
+                // One row per point: the factor on `drag_cd` at that Mach number.
+                for (m, f) in curve.mach.iter().zip(&curve.factor) {
+                    parameters.push(UsedParam {
+                        key: format!("{so}.drag_mach_curve.factor_at_mach_{m}"),
+                        value: *f,
+                        range: None,
+                        source: curve.source.clone(),
+                    });
+                }
+            }
+        }
+    }
+    parameters
+}
+
 /// Radar coverage of every launch site and the scenario's header data; `threats` come from [`run_one`].
 pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -> Result<Study, StudyError> {
     let incomplete = |m: String| StudyError::Incomplete {
@@ -865,44 +920,7 @@ pub fn assemble(s: &Scenario, opts: &StudyOptions, threats: Vec<ThreatResult>) -
             }
         })
         .collect();
-    let mut parameters: Vec<UsedParam> = crate::params::entries(s)
-        .iter()
-        .map(|e| UsedParam {
-            key: e.path(),
-            value: e.param.value,
-            range: e.param.range,
-            source: e.param.source.clone(),
-        })
-        .collect();
-    // The vehicles' stage parameters follow: they are not rows of the parameter table (a stage has no
-    // name to address it by), so sweeps cannot reach them.
-    let push = |parameters: &mut Vec<UsedParam>, owner: &str, key: &str, p: &crate::scenario::Param| {
-        parameters.push(UsedParam {
-            key: format!("{owner}.{key}"),
-            value: p.value,
-            range: p.range,
-            source: p.source.clone(),
-        });
-    };
-    for v in &s.vehicles {
-        let o = format!("vehicles.{}", v.name);
-        for (k, st) in v.stages.iter().enumerate() {
-            let so = format!("{o}.stages[{k}]");
-            push(&mut parameters, &so, "propellant_kg", &st.propellant_kg);
-            push(&mut parameters, &so, "dry_kg", &st.dry_kg);
-            push(&mut parameters, &so, "burn_time_s", &st.burn_time_s);
-            push(&mut parameters, &so, "isp_vac_s", &st.isp_vac_s);
-            push(
-                &mut parameters,
-                &so,
-                "nozzle_exit_area_m2",
-                &st.nozzle_exit_area_m2,
-            );
-            push(&mut parameters, &so, "reference_area_m2", &st.reference_area_m2);
-            push(&mut parameters, &so, "drag_cd", &st.drag_cd);
-            push(&mut parameters, &so, "coast_after_s", &st.coast_after_s);
-        }
-    }
+    let parameters = used_parameters(s);
     // The sized vehicle shown is the first battery's (the one footprints and sweeps use).
     let idef = &s.interceptors[0];
     let isite = s
