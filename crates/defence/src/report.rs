@@ -23,6 +23,16 @@ fn opt_kms(v: Option<f64>) -> String {
 /// as computed, but the fixed boost gives a slow interceptor its burnout height and downrange for free.
 pub const FIXED_BOOST_NOTE: &str = "Note: under the fixed boost every interceptor burns out at the scenario's burnout height and downrange whatever its speed, which no slow rocket reaches: crossover speeds below the disputed range are not physical (use --boost powered)";
 
+/// Columns of the terminal the summary is written for: its prose is wrapped to this width (its tables
+/// are built to fit it; `tests/snapshots_outputs.rs` holds both to it).
+pub const SUMMARY_COLUMNS: usize = 80;
+
+/// Appends `text` to `out` word-wrapped to [`SUMMARY_COLUMNS`] (display width), ending with a newline.
+fn prose(out: &mut String, text: &str) {
+    out.push_str(&textwrap::fill(text, SUMMARY_COLUMNS));
+    out.push('\n');
+}
+
 fn opt_km(v: Option<f64>) -> String {
     v.map_or("never".into(), |x| format!("{:.0}", x / 1e3))
 }
@@ -66,28 +76,42 @@ pub fn crossover_row(r: &ThreatResult) -> [String; 6] {
 pub fn summary(study: &Study) -> String {
     use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     let mut out = String::new();
-    out.push_str(&format!(
-        "Study of {} (radar {}, battery {}, {} gravity)\nBoost model: {}\n",
-        study.scenario, study.radar, study.interceptor, study.gravity, study.boost_model
-    ));
+    prose(
+        &mut out,
+        &format!(
+            "Study of {} (radar {}, battery {}, {} gravity)",
+            study.scenario, study.radar, study.interceptor, study.gravity
+        ),
+    );
+    prose(&mut out, &format!("Boost model: {}", study.boost_model));
     if let Some(z) = &study.sized_interceptor {
-        out.push_str(&format!(
-            "Interceptor {} sized to {:.2} km/s: liftoff {:.0} kg ({:.0} kg propellant), burnout at {:.0} s, {:.0} km up, {:.0} km downrange, losses {:.0} m/s\n",
-            z.vehicle,
-            z.burnout_speed_mps / 1e3,
-            z.liftoff_mass_kg,
-            z.propellant_kg,
-            z.burnout_time_s,
-            z.burnout_alt_m / 1e3,
-            z.burnout_downrange_m / 1e3,
-            z.losses_mps
-        ));
+        prose(
+            &mut out,
+            &format!(
+                "Interceptor {} sized to {:.2} km/s: liftoff {:.0} kg ({:.0} kg propellant), burnout at {:.0} s, {:.0} km up, {:.0} km downrange, losses {:.0} m/s",
+                z.vehicle,
+                z.burnout_speed_mps / 1e3,
+                z.liftoff_mass_kg,
+                z.propellant_kg,
+                z.burnout_time_s,
+                z.burnout_alt_m / 1e3,
+                z.burnout_downrange_m / 1e3,
+                z.losses_mps
+            ),
+        );
     }
     out.push('\n');
 
     // (1) and (2): crossover speeds per launch site and target, one table per missile and shape in the
     // order the study flew them.
-    out.push_str("Crossover speed: the lowest interceptor burnout speed that engages each trajectory\n(spec. = radar as specified; best = radar at the most capable end of its ranges)\n");
+    prose(
+        &mut out,
+        "Crossover speed: the lowest interceptor burnout speed engaging each trajectory",
+    );
+    prose(
+        &mut out,
+        "(spec. = radar as specified; best = radar at the most capable end of its ranges)",
+    );
     let flown: Vec<&ThreatResult> = study.threats.iter().filter(|r| r.skipped.is_none()).collect();
     let mut groups: Vec<(&str, &str, Vec<&ThreatResult>)> = Vec::new();
     for r in flown {
@@ -113,8 +137,7 @@ pub fn summary(study: &Study) -> String {
         out.push_str(&format!("\n{missile}, {shape} ({n} {noun})\n{t}\n"));
     }
     if study.boost == crate::boost::BoostModel::Fixed {
-        out.push_str(FIXED_BOOST_NOTE);
-        out.push('\n');
+        prose(&mut out, FIXED_BOOST_NOTE);
     }
     out.push('\n');
 
@@ -148,9 +171,11 @@ pub fn summary(study: &Study) -> String {
         t.add_row(row);
     }
     align_right(&mut t, 1..2 + study.speeds_mps.len());
-    out.push_str(&format!(
-        "Engageable trajectories by assumed burnout speed (radar as specified / most capable)\n{t}\n\n"
-    ));
+    prose(
+        &mut out,
+        "Engageable trajectories by burnout speed (radar as specified / most capable)",
+    );
+    out.push_str(&format!("{t}\n\n"));
 
     // (3) coverage.
     let mut t = Table::new();
@@ -177,7 +202,13 @@ pub fn summary(study: &Study) -> String {
     ));
     let skipped = study.threats.iter().filter(|r| r.skipped.is_some()).count();
     if skipped > 0 {
-        out.push_str(&format!("\n{skipped} trajectories not flown (beyond the missile's range or no solution): see engagements.csv\n"));
+        out.push('\n');
+        prose(
+            &mut out,
+            &format!(
+                "{skipped} trajectories not flown (beyond the missile's range or no solution): see engagements.csv"
+            ),
+        );
     }
     out
 }
