@@ -134,8 +134,9 @@ pub fn footprint_summary(fp: &Footprint) -> String {
                 t.add_row(vec![
                     tr.from.clone(),
                     tr.to.clone(),
-                    opt(tr.first_detection_s, 1.0, 0),
-                    opt(tr.earliest_intercept_s, 1.0, 0),
+                    tr.first_detection_s.map_or("never".into(), |t| format!("{t:.0}")),
+                    tr.earliest_intercept_s
+                        .map_or("none".into(), |t| format!("{t:.0}")),
                     if tr.engaged { "yes" } else { "no" }.into(),
                 ]);
             }
