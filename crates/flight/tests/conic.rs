@@ -36,6 +36,20 @@ fn integrated(b: &BurnoutState) -> Result<FlightSummary, Error> {
     propagate_with(b, Gravity::Point, &opts).map(|t| t.summary())
 }
 
+/// Geodetic height (m) of the integrated flight at `t_s` seconds after burnout.
+fn integrated_height_at(b: &BurnoutState, t_s: f64) -> f64 {
+    let opts = Options {
+        method: Method::Numerical,
+        tolerances: Tolerances {
+            rtol: 1e-12,
+            ..Tolerances::for_integrator(Integrator::Rkn12)
+        },
+        ..Options::with_integrator(Integrator::Rkn12)
+    };
+    let t = propagate_with(b, Gravity::Point, &opts).expect("the integrated flight");
+    t.geodetic_at(t_s).expect("a time within the flight").h_m
+}
+
 /// Straight-line distance between two impact points on the ellipsoid, metres.
 fn impact_gap_m(a: &FlightSummary, b: &FlightSummary) -> f64 {
     let m = EarthModel::contract();
@@ -69,9 +83,23 @@ fn check(b: BurnoutState) -> Result<(), TestCaseError> {
             let dt = (k.time_of_flight_s - n.time_of_flight_s).abs();
             prop_assert!(dt < US, "{b:?}: times of flight {dt} s apart\n{k:?}\n{n:?}");
             let dh = (k.apogee_alt_m - n.apogee_alt_m).abs();
-            prop_assert!(dh < MM, "{b:?}: apogees {dh} m apart\n{k:?}\n{n:?}");
-            let dta = (k.apogee_time_s - n.apogee_time_s).abs();
-            prop_assert!(dta < US, "{b:?}: apogee times {dta} s apart\n{k:?}\n{n:?}");
+            if dh >= MM {
+                // The integrated reference's step scan sees the height turn only where its rate's sign
+                // differs between a step's ends: a grazing flight whose height falls, rises and falls
+                // again within one step (the equatorial bulge passing under a near-circular orbit) hides
+                // a maximum from it — a known limitation of the step scan, which J2 flights share. The
+                // closed form finds that maximum: it must then be the higher one, and the integrated
+                // flight must pass through it, at that time, at that height.
+                let h = integrated_height_at(&b, k.apogee_time_s);
+                prop_assert!(
+                    k.apogee_alt_m > n.apogee_alt_m && (h - k.apogee_alt_m).abs() < MM,
+                    "{b:?}: apogees {dh} m apart, the integrated flight at the closed form's apogee time \
+                     {h} m\n{k:?}\n{n:?}"
+                );
+            } else {
+                let dta = (k.apogee_time_s - n.apogee_time_s).abs();
+                prop_assert!(dta < US, "{b:?}: apogee times {dta} s apart\n{k:?}\n{n:?}");
+            }
             prop_assert!((k.ground_range_m - n.ground_range_m).abs() < MM);
         }
         (Err(ek), Err(en)) => {
@@ -123,6 +151,30 @@ proptest! {
     ) {
         check(state(lat, lon, alt, speed, az, fpa))?;
     }
+}
+
+/// A grazing flight (found by `grazing_flights`) whose height falls from burnout, rises as the bulge
+/// passes under it and peaks 116 m above its burnout height 483 s later: the closed form answers that
+/// maximum, and the integrated flight passes through it; the integrated step scan misses it (it answers
+/// the burnout point), which `check` accepts only in that form.
+#[test]
+fn a_maximum_inside_one_integrator_step_is_the_closed_forms_apogee() {
+    let b = state(
+        3.7848108676864847,
+        0.0,
+        64848.102105443206,
+        7836.072919313897,
+        180.7701584735872,
+        -0.01084739972659081,
+    );
+    let k = closed_form(&b).unwrap();
+    let n = integrated(&b).unwrap();
+    assert!(k.apogee_alt_m > b.alt_m + 100.0, "{k:?}");
+    assert!((400.0..600.0).contains(&k.apogee_time_s), "{k:?}");
+    let h = integrated_height_at(&b, k.apogee_time_s);
+    assert!((h - k.apogee_alt_m).abs() < MM, "{h} against {k:?}");
+    assert!(n.apogee_alt_m <= k.apogee_alt_m, "{n:?}");
+    check(b).unwrap();
 }
 
 /// The Kepler method is what `propagate` uses for point gravity by default.
