@@ -272,7 +272,10 @@ fn fly_sector(
                 if gain > 0.0 {
                     pts.push(p);
                 }
-                if gain < LADDER_STOP_GAIN_MPS {
+                // Stop once the family's speed saturates — but not before two members are kept: where
+                // the steering makes the small members fall back, the first that flies may already be
+                // near the family's top speed.
+                if gain < LADDER_STOP_GAIN_MPS && pts.len() >= 2 {
                     break;
                 }
             }
