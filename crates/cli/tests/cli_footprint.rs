@@ -366,7 +366,7 @@ fn monte_carlo_is_reproducible_from_its_seed() {
     // The same run written to a folder, every file read back.
     let dir = temp("mc");
     let out = dir.join("mc");
-    shieldwatch()
+    let a = shieldwatch()
         .args([
             "sweep",
             "europe-2008",
@@ -380,6 +380,18 @@ fn monte_carlo_is_reproducible_from_its_seed() {
         .arg(&out)
         .assert()
         .success();
+    // The summary: one table per threat family, named above it; every line fits 80 columns.
+    let summary = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    for family in [
+        "Iran to Europe (IRBM):",
+        "Iran to Europe and the US (ICBM):",
+        "Russia to the US (ICBM):",
+    ] {
+        assert!(summary.lines().any(|l| l == family), "{summary}");
+    }
+    for line in summary.lines() {
+        assert!(line.chars().count() <= 80, "{line}\n{summary}");
+    }
     assert_eq!(
         readers::check_folder(&out),
         [

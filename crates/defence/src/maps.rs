@@ -1092,17 +1092,6 @@ fn fmt_num(v: f64) -> String {
 
 /// Summary table printed by `shieldwatch sweep --monte-carlo`.
 pub fn mc_summary(mc: &MonteCarlo) -> String {
-    let mut t = terminal_table();
-    t.set_header(vec!["threat", "from", "to", "P(engaged)", "engaged / samples"]);
-    for p in mc.pairs.iter().filter(|p| p.flown > 0) {
-        t.add_row(vec![
-            p.threat.clone(),
-            p.from.clone(),
-            p.to.clone(),
-            format!("{:.2}", p.probability),
-            format!("{}/{}", p.engaged, mc.samples),
-        ]);
-    }
     let mut out = String::new();
     prose(
         &mut out,
@@ -1116,7 +1105,30 @@ pub fn mc_summary(mc: &MonteCarlo) -> String {
             mc.threat_boost
         ),
     );
-    out.push_str(&format!("{t}\n"));
+    // One table per threat family, named above it (the family's name would take a third of the width
+    // of every row).
+    let flown: Vec<_> = mc.pairs.iter().filter(|p| p.flown > 0).collect();
+    let mut families: Vec<&str> = Vec::new();
+    for p in &flown {
+        if !families.contains(&p.threat.as_str()) {
+            families.push(&p.threat);
+        }
+    }
+    for family in families {
+        let mut t = terminal_table();
+        t.set_header(vec!["from", "to", "P(engaged)", "engaged / samples"]);
+        for p in flown.iter().filter(|p| p.threat == family) {
+            t.add_row(vec![
+                p.from.clone(),
+                p.to.clone(),
+                format!("{:.2}", p.probability),
+                format!("{}/{}", p.engaged, mc.samples),
+            ]);
+        }
+        out.push('\n');
+        prose(&mut out, &format!("{family}:"));
+        out.push_str(&format!("{t}\n"));
+    }
     out
 }
 
