@@ -170,11 +170,38 @@ pub fn propagate_with(
     Ok(traj)
 }
 
+/// The `fly` answer ([`Trajectory::summary`]) for a contract burnout state under `gravity`, with the
+/// default options: the same numbers as `propagate(burnout, gravity)?.summary()`, without keeping the
+/// integrator's steps that the trajectory keeps for later queries of its path.
+pub fn fly(burnout: &BurnoutState, gravity: Gravity) -> Result<FlightSummary, Error> {
+    burnout.validate()?;
+    let options = Options::default();
+    let mut traj =
+        propagate_inertial_keeping(&burnout.to_inertial(&options.model), gravity, &options, false)?;
+    traj.start = Some(Geodetic {
+        lat_deg: burnout.lat_deg,
+        lon_deg: burnout.lon_deg,
+        h_m: burnout.alt_m,
+    });
+    Ok(traj.summary())
+}
+
 /// Propagates an inertial state at burnout (t = 0, frames coincide) to impact.
 pub fn propagate_inertial(
     state: &InertialState,
     gravity: Gravity,
     options: &Options,
+) -> Result<Trajectory, Error> {
+    propagate_inertial_keeping(state, gravity, options, true)
+}
+
+/// [`propagate_inertial`]; with `keep_path` false the RKN12 steps are not kept (the trajectory then
+/// answers its events and [`Trajectory::summary`], but no query of a state inside its path).
+fn propagate_inertial_keeping(
+    state: &InertialState,
+    gravity: Gravity,
+    options: &Options,
+    keep_path: bool,
 ) -> Result<Trajectory, Error> {
     let model = options.model;
     let mu = model.mu_m3ps2;
@@ -261,7 +288,12 @@ pub fn propagate_inertial(
     } else {
         let accel = |r: Vec3| model.acceleration(gravity, r);
         let mut scan = NystromScan::new(model, gravity, proxy0, exact0);
-        let mut steps: Vec<rkn12::Step> = Vec::with_capacity(16);
+        let mut steps: Vec<rkn12::Step> = if keep_path {
+            Vec::with_capacity(16)
+        } else {
+            Vec::new()
+        };
+        let mut searched_s = 0.0;
         rkn12::integrate(
             accel,
             state.r_inertial_m,
@@ -269,32 +301,29 @@ pub fn propagate_inertial(
             t_cap,
             &options.tolerances,
             |step| {
-                steps.push(*step);
+                if keep_path {
+                    steps.push(*step);
+                }
+                searched_s = step.t1_s();
                 scan.step(step, &accel);
                 scan.impact.is_none().then(|| scan.next_step_cap())
             },
         )
         .map_err(integration_error)?;
         let Some(impact) = scan.impact else {
-            let searched_s = steps.last().map_or(0.0, |s| s.t1_s());
             return Err(Error::NoImpact { searched_s });
         };
         // The highest local maximum before the impact, unless the burnout point is higher (which needs
         // the flight to fall first: when it starts rising, the first maximum is higher).
-        let mut apogee = None::<Event>;
-        let mut best = if proxy0.1 > 0 {
+        let floor = if proxy0.1 > 0 {
             f64::NEG_INFINITY
         } else {
             exact_at_burnout().0
         };
-        for a in scan.apogees {
-            if a.t_since_burnout_s <= impact.t_since_burnout_s && a.position.h_m > best {
-                best = a.position.h_m;
-                apogee = Some(a);
-            }
-        }
-        let apogee =
-            apogee.unwrap_or_else(|| event_from(&model, 0.0, state.r_inertial_m, state.v_inertial_mps));
+        let apogee = scan
+            .apogee
+            .filter(|a| a.position.h_m > floor)
+            .unwrap_or_else(|| event_from(&model, 0.0, state.r_inertial_m, state.v_inertial_mps));
         return Ok(Trajectory {
             model,
             gravity,
@@ -539,8 +568,8 @@ struct NystromScan {
     proxy: (f64, i8),
     exact: Option<(f64, f64)>,
     impact: Option<Event>,
-    /// Local maxima of the height.
-    apogees: Vec<Event>,
+    /// The highest local maximum of the height before the impact so far (the first of equal ones).
+    apogee: Option<Event>,
     /// The bound on the next step ([`NystromScan::next_step_cap`]), set by each step.
     next_cap: f64,
     /// dE/dt and d²E/dt² at the last step's end (the next step's start).
@@ -555,7 +584,7 @@ impl NystromScan {
             proxy,
             exact,
             impact: None,
-            apogees: Vec::new(),
+            apogee: None,
             next_cap: f64::INFINITY,
             start_rates: None,
         }
@@ -574,6 +603,9 @@ impl NystromScan {
         let (s0, s1) = (proxy0.1, proxy1.1);
         // The impact bracket: (ta, E(ta), tb, E(tb)) with E(ta) > 0 ≥ E(tb).
         let mut impact_bracket = (proxy0.0 > 0.0 && proxy1.0 <= 0.0).then_some((t0, proxy0.0, t1, proxy1.0));
+        // This step's local maxima of the height, kept when they come before the impact.
+        let mut turn_maximum = None;
+        let mut maxima = Vec::new();
         let (edot1, eddot1) = model.outside_rate_and_derivative(st.r1, st.v1, st.a1);
         let (edot0, eddot0) = self
             .start_rates
@@ -598,7 +630,7 @@ impl NystromScan {
                     break;
                 }
                 if maximum {
-                    self.apogees.push(event);
+                    maxima.push(event);
                 }
                 last = (t, e_turn);
             }
@@ -624,7 +656,7 @@ impl NystromScan {
                 let t = event.t_since_burnout_s;
                 let e_turn = model.outside_and_rate(event.r_inertial_m, event.v_inertial_mps).0;
                 if rate0 > 0.0 {
-                    self.apogees.push(event);
+                    turn_maximum = Some(event);
                     if proxy0.0 <= 0.0 && e_turn > 0.0 && proxy1.0 <= 0.0 {
                         // Launched from the ground (or under it), up and down again within the step.
                         impact_bracket = Some((t, e_turn, t1, proxy1.0));
@@ -679,6 +711,13 @@ impl NystromScan {
                 }
             }
             None => {}
+        }
+        let impact_s = self.impact.map_or(f64::INFINITY, |i| i.t_since_burnout_s);
+        for a in turn_maximum.into_iter().chain(maxima) {
+            if a.t_since_burnout_s <= impact_s && self.apogee.is_none_or(|b| a.position.h_m > b.position.h_m)
+            {
+                self.apogee = Some(a);
+            }
         }
         self.proxy = proxy1;
         self.exact = exact1;
