@@ -287,7 +287,8 @@ fn propagate_inertial_keeping(
         (Path::Dense(segments), step_scan.impact, step_scan.apogees)
     } else {
         let accel = |r: Vec3| model.acceleration(gravity, r);
-        let mut scan = NystromScan::new(model, gravity, proxy0, exact0);
+        // Without the path, only `fly`'s summary is asked of the trajectory: no apogee latitude or longitude.
+        let mut scan = NystromScan::new(model, gravity, proxy0, exact0, keep_path);
         let mut steps: Vec<rkn12::Step> = if keep_path {
             Vec::with_capacity(16)
         } else {
@@ -574,10 +575,18 @@ struct NystromScan {
     next_cap: f64,
     /// dE/dt and d²E/dt² at the last step's end (the next step's start).
     start_rates: Option<(f64, f64)>,
+    /// Whether the turns' latitudes and longitudes are wanted ([`locate_turn`]).
+    place_turns: bool,
 }
 
 impl NystromScan {
-    fn new(model: EarthModel, gravity: Gravity, proxy: (f64, i8), exact: Option<(f64, f64)>) -> Self {
+    fn new(
+        model: EarthModel,
+        gravity: Gravity,
+        proxy: (f64, i8),
+        exact: Option<(f64, f64)>,
+        place_turns: bool,
+    ) -> Self {
         NystromScan {
             model,
             gravity,
@@ -587,6 +596,7 @@ impl NystromScan {
             apogee: None,
             next_cap: f64::INFINITY,
             start_rates: None,
+            place_turns,
         }
     }
 
@@ -652,7 +662,9 @@ impl NystromScan {
             let rate0 = end(s0, &mut exact0, st.r0, st.v0);
             let rate1 = end(s1, &mut exact1, st.r1, st.v1);
             let turns = (rate0 > 0.0 && rate1 <= 0.0) || (rate0 < 0.0 && rate1 > 0.0);
-            if turns && let Some(event) = locate_turn(st, accel, &model, gravity, rate0, rate1) {
+            if turns
+                && let Some(event) = locate_turn(st, accel, &model, gravity, rate0, rate1, self.place_turns)
+            {
                 let t = event.t_since_burnout_s;
                 let e_turn = model.outside_and_rate(event.r_inertial_m, event.v_inertial_mps).0;
                 if rate0 > 0.0 {
@@ -982,6 +994,10 @@ fn refine_root(
 /// Hermite interpolant (within about a second), then Newton's method with the exact rate and its
 /// exact derivative on [`Local`] expansions (quadratic: two or three rounds), to a millisecond's Newton
 /// step, which leaves an error of about a microsecond (the height, flat there, to far below a micrometre).
+///
+/// With `place` false the event's latitude and longitude are left NaN (two arc tangents fewer), for a
+/// flight whose summary needs only the turn's time and height.
+#[allow(clippy::too_many_arguments)]
 fn locate_turn(
     st: &rkn12::Step,
     accel: &impl Fn(Vec3) -> Vec3,
@@ -989,6 +1005,7 @@ fn locate_turn(
     gravity: Gravity,
     rate0: f64,
     rate1: f64,
+    place: bool,
 ) -> Option<Event> {
     let (ta, tb) = (st.t0_s, st.t1_s());
     // The stand-in: the rate of the figure's implicit function E, whose extremum (that of the height
@@ -1053,10 +1070,18 @@ fn locate_turn(
             // solution.
             let t1 = t + step;
             let (r1, v1) = local.at(t1);
-            let position = Geodetic {
-                lat_deg: (x.sin_lat.atan2(x.cos_lat) + x.lat_rate * step).to_degrees(),
-                lon_deg: longitude_deg(model.inertial_to_ecef(r1, t1)),
-                h_m: x.h + (x.hdot + 0.5 * x.hddot * step) * step,
+            let position = if place {
+                Geodetic {
+                    lat_deg: (x.sin_lat.atan2(x.cos_lat) + x.lat_rate * step).to_degrees(),
+                    lon_deg: longitude_deg(model.inertial_to_ecef(r1, t1)),
+                    h_m: x.h + (x.hdot + 0.5 * x.hddot * step) * step,
+                }
+            } else {
+                Geodetic {
+                    lat_deg: f64::NAN,
+                    lon_deg: f64::NAN,
+                    h_m: x.h + (x.hdot + 0.5 * x.hddot * step) * step,
+                }
             };
             return Some(Event {
                 t_since_burnout_s: t1,
@@ -1268,7 +1293,7 @@ fn turns_between(
             v1: b.v,
             a1: b.a,
         };
-        if let Some(event) = locate_turn(&piece, accel, model, gravity, ra, rb) {
+        if let Some(event) = locate_turn(&piece, accel, model, gravity, ra, rb, true) {
             found(event, ra > 0.0);
         }
         return;
