@@ -75,8 +75,8 @@ pub use powered::{Boost, Losses, PoweredOptions, Programme, fly_boost, size_for_
 pub use state::{BurnoutState, InertialState, MIN_BURNOUT_ALT_M};
 pub use targeting::{Shape, Solution, target, target_with};
 pub use trajectory::{
-    Crossing, Event, FlightSummary, Method, Options, TrackPoint, Trajectory, propagate, propagate_inertial,
-    propagate_with,
+    Crossing, Event, FlightSummary, Method, Options, TrackPoint, Trajectory, fly, propagate,
+    propagate_inertial, propagate_with,
 };
 pub use vehicle::{DragTable, Stage, Vehicle};
 

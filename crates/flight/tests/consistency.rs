@@ -288,3 +288,52 @@ fn grazing_flights_impact_at_the_first_crossing() {
     }
     assert!(short_dips >= 6, "only {short_dips} dips shorter than two minutes");
 }
+
+/// `flight::fly`, which keeps no path, answers exactly what `propagate(..)?.summary()` answers (the same
+/// bits, and the same error), under both gravities, for the cases above, grazing flights whose height
+/// turns more than once inside a step, and states that never come down or start under the ground.
+#[test]
+fn fly_is_the_summary_of_the_propagated_flight() {
+    let mut states = cases();
+    for (lat, lon, alt, speed, az, fpa) in [
+        (
+            24.384512779941723,
+            112.0396536927376,
+            43594.9327772175,
+            7873.266913106143,
+            182.84839160017168,
+            -0.004675038527600215,
+        ),
+        (
+            11.03078647290993,
+            -9.467624024390403,
+            42134.293028698834,
+            7801.698605465421,
+            173.80713343020903,
+            -0.005958281161608722,
+        ),
+        (
+            -20.600659668287218,
+            -166.0899868890576,
+            79060.55845243362,
+            7837.300436389296,
+            358.1325060704528,
+            0.002961820634585721,
+        ),
+        (0.0, 0.0, 400e3, 7_700.0, 90.0, 0.0),
+        (0.0, 0.0, -900.0, 100.0, 90.0, -80.0),
+    ] {
+        states.push(BurnoutState::try_new(lat, lon, alt, speed, az, fpa).unwrap());
+    }
+    for b in &states {
+        for gravity in [Gravity::Point, Gravity::J2] {
+            let summary = flight::propagate(b, gravity).map(|t| t.summary());
+            let fly = flight::fly(b, gravity);
+            assert_eq!(
+                format!("{fly:?}"),
+                format!("{summary:?}"),
+                "{b:?} under {gravity:?}"
+            );
+        }
+    }
+}

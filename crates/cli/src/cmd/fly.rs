@@ -142,9 +142,7 @@ impl Handler for Fly {
     }
 
     fn answer(&self, req: &FlyRequest, out: &mut Out<'_>) -> Result<(), String> {
-        let s = flight::propagate(&req.burnout, req.gravity)
-            .map_err(|e| e.to_string())?
-            .summary();
+        let s = flight::fly(&req.burnout, req.gravity).map_err(|e| e.to_string())?;
         out.num("impact_lat_deg", s.impact_lat_deg);
         out.num("impact_lon_deg", s.impact_lon_deg);
         out.num("time_of_flight_s", s.time_of_flight_s);
