@@ -416,12 +416,40 @@ impl Statement {
             }
         })?;
         st.validate()?;
-        if st.canonical()? != json {
+        // The canonical encoding compared with the text as it is written, not built first.
+        let mut rest = Unwritten(json);
+        let same = match serde_json::to_writer(&mut rest, &st) {
+            Ok(()) => rest.0.is_empty(),
+            // `Unwritten` fails only where the encoding departs from the text.
+            Err(e) if e.is_io() => false,
+            Err(e) => return Err(Error::Malformed(format!("encoding a statement: {e}"))),
+        };
+        if !same {
             return Err(Error::Malformed(
                 "statement is not in canonical encoding (compact JSON, schema field order)".into(),
             ));
         }
         Ok(st)
+    }
+}
+
+/// The part of a text not yet matched by what is written: a writer that accepts only the
+/// bytes the text continues with (and fails at the first that differs).
+struct Unwritten<'a>(&'a [u8]);
+
+impl std::io::Write for Unwritten<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.strip_prefix(buf) {
+            Some(rest) => {
+                self.0 = rest;
+                Ok(buf.len())
+            }
+            None => Err(std::io::Error::other("the encoding departs from the text")),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -507,6 +535,20 @@ mod tests {
         let spaced = String::from_utf8(text.clone()).unwrap().replacen(',', ", ", 1);
         assert!(matches!(
             Statement::from_text(spaced.as_bytes()),
+            Err(Error::Malformed(_))
+        ));
+        // So does whitespace after it (JSON allows it), or an escaped character.
+        let trailing = [&text[..text.len() - 1], b" \n".as_slice()].concat();
+        assert!(matches!(
+            Statement::from_text(&trailing),
+            Err(Error::Malformed(_))
+        ));
+        let escaped = String::from_utf8(text.clone())
+            .unwrap()
+            .replacen("brdy", "\\u0062rdy", 1);
+        assert_ne!(escaped.as_bytes(), text.as_slice());
+        assert!(matches!(
+            Statement::from_text(escaped.as_bytes()),
             Err(Error::Malformed(_))
         ));
         // An extra field is over-collection.
