@@ -530,8 +530,8 @@ impl Engine {
     /// The statement rules' verdicts with the kept variables ([`Engine::new`]), and the
     /// statement as rules see it (its sensor's next `prev`).
     /// `pre` is the statement's view if it was built ahead ([`Signed`]), `known` what the
-    /// statement alone decides of the rules if worked out ahead (else the statement's kind alone
-    /// is looked up, [`crate::shortcut`]): those parts are not evaluated again.
+    /// statement alone decides of the rules if worked out ahead (else what its fields with few
+    /// values decide is looked up, [`crate::shortcut`]): those parts are not evaluated again.
     fn incremental_verdicts(
         &self,
         k: &Kept,
@@ -540,7 +540,7 @@ impl Engine {
         known: Option<Known>,
         rules: &[&crate::rules::Rule],
     ) -> (Vec<crate::Result<Verdict>>, View) {
-        let known = known.unwrap_or_else(|| self.rules.shortcuts().by_kind(st.kind()));
+        let known = known.unwrap_or_else(|| self.rules.shortcuts().by_fields(st));
         let s = pre.unwrap_or_else(|| Arc::from(celview::statement_val(st)));
         let prev = self.prev.get(&st.sensor);
         let has_prev = &k.has_prev[usize::from(prev.is_some())];

@@ -6,8 +6,11 @@
 //! each statement rule's `when` and `require` once, when the rules are loaded, and splits them
 //! at CEL's `&&` and `||` into parts:
 //!
-//! - parts that read `s` only as `s.kind` (and maybe `agreement`): evaluated once per kind of
-//!   statement, when the rules are loaded; a statement costs a table look-up;
+//! - parts that read `s` only through fields with few values (`s.kind`, `s.clock_ok`, the
+//!   radar's mode, sector and power class, the silo's flags, door and readiness, the notice's
+//!   kind; [`Field`]) and maybe `agreement`: evaluated when the rules are loaded for every
+//!   value those fields can take, per kind of statement; a statement then costs a table
+//!   look-up, on whichever thread;
 //! - parts that read only `s` and `agreement`: evaluated with the statement's value `s`, on the
 //!   cores that check the signatures ([`crate::sigcheck`]), not on the engine's thread;
 //! - the rest (anything reading `prev`, `has_prev`, `notices` or `state`): left to the engine.
@@ -23,16 +26,17 @@
 //! compares the engine with [`crate::engine::Engine::straightforward`], which evaluates them so,
 //! and this module's tests compare each rule's known outcome with its full evaluation).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cel::IdedExpr;
 use cel::common::ast::Expr;
-use cel::common::types::{CelBool, CelMap, CelMapKey, CelString};
+use cel::common::types::CelBool;
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 
 use crate::rules::{On, Rule};
+use crate::statement::Statement;
 
 /// The kinds of statement (`s.kind`), as [`crate::statement::Body::kind`] names them.
 const KINDS: [&str; 4] = ["radar", "silo", "inspection", "notice"];
@@ -97,8 +101,8 @@ enum Part {
     And(Vec<Part>),
     /// `_||_` of the parts (flattened).
     Or(Vec<Part>),
-    /// Reads `s` only as `s.kind`: its value for each kind of [`KINDS`] (`None`: not a bool).
-    ByKind([Option<bool>; KINDS.len()]),
+    /// Reads `s` only through [`Field`]s: its value for every value they can take.
+    Table(Table),
     /// Reads only `s` and `agreement`.
     Statement(IdedExpr),
     /// Needs the engine's state.
@@ -127,36 +131,258 @@ fn eval(e: &IdedExpr, ctx: &cel::Context) -> Option<bool> {
     v.downcast_ref::<CelBool>().map(|b| *b.inner())
 }
 
-/// Every `s` in `e` is `s.kind` (a plain selection, not `has(s.kind)`).
-fn reads_only_kind(e: &IdedExpr) -> bool {
+/// A value of a [`Field`], as rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lit {
+    Bool(bool),
+    Str(&'static str),
+    Int(i64),
+}
+
+impl Lit {
+    fn json(self) -> serde_json::Value {
+        match self {
+            Lit::Bool(b) => b.into(),
+            Lit::Str(s) => s.into(),
+            Lit::Int(i) => i.into(),
+        }
+    }
+}
+
+/// A field of a statement that takes few values (those a valid statement can hold), as rules
+/// see it ([`crate::celview::statement_val`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Kind,
+    ClockOk,
+    RadarTransmitting,
+    RadarMode,
+    RadarSectorBin,
+    RadarPowerClass,
+    SiloDoor,
+    SiloInterceptorPresent,
+    SiloReadiness,
+    SiloSealIntact,
+    SiloTamper,
+    NoticeNotice,
+}
+
+const BOOLS: [Lit; 2] = [Lit::Bool(false), Lit::Bool(true)];
+
+impl Field {
+    const ALL: [Field; 12] = [
+        Field::Kind,
+        Field::ClockOk,
+        Field::RadarTransmitting,
+        Field::RadarMode,
+        Field::RadarSectorBin,
+        Field::RadarPowerClass,
+        Field::SiloDoor,
+        Field::SiloInterceptorPresent,
+        Field::SiloReadiness,
+        Field::SiloSealIntact,
+        Field::SiloTamper,
+        Field::NoticeNotice,
+    ];
+
+    /// Its path under `s`.
+    fn path(self) -> &'static [&'static str] {
+        match self {
+            Field::Kind => &["kind"],
+            Field::ClockOk => &["clock_ok"],
+            Field::RadarTransmitting => &["body", "radar", "transmitting"],
+            Field::RadarMode => &["body", "radar", "mode"],
+            Field::RadarSectorBin => &["body", "radar", "sector_bin"],
+            Field::RadarPowerClass => &["body", "radar", "power_class"],
+            Field::SiloDoor => &["body", "silo", "door"],
+            Field::SiloInterceptorPresent => &["body", "silo", "interceptor_present"],
+            Field::SiloReadiness => &["body", "silo", "readiness"],
+            Field::SiloSealIntact => &["body", "silo", "seal_intact"],
+            Field::SiloTamper => &["body", "silo", "tamper"],
+            Field::NoticeNotice => &["body", "notice", "notice"],
+        }
+    }
+
+    /// The kind of statement that has it (`None`: every kind).
+    fn kind(self) -> Option<&'static str> {
+        match self.path() {
+            ["body", kind, _] => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// The values it can take in a valid statement of kind `kind`.
+    fn values(self, kind: &'static str) -> Vec<Lit> {
+        use crate::statement::{DoorState, NoticeKind, RadarMode, Readiness, SECTOR_BIN_DEG};
+        match self {
+            Field::Kind => vec![Lit::Str(kind)],
+            Field::ClockOk
+            | Field::RadarTransmitting
+            | Field::SiloInterceptorPresent
+            | Field::SiloSealIntact
+            | Field::SiloTamper => BOOLS.to_vec(),
+            Field::RadarMode => [
+                RadarMode::Standby,
+                RadarMode::Search,
+                RadarMode::Track,
+                RadarMode::Calibration,
+            ]
+            .map(|m| Lit::Str(crate::celview::radar_mode(m)))
+            .to_vec(),
+            Field::RadarSectorBin => (0..i64::from(360 / SECTOR_BIN_DEG)).map(Lit::Int).collect(),
+            Field::RadarPowerClass => (0..=3).map(Lit::Int).collect(),
+            Field::SiloDoor => [DoorState::Closed, DoorState::Moving, DoorState::Open]
+                .map(|d| Lit::Str(crate::celview::door(d)))
+                .to_vec(),
+            Field::SiloReadiness => [Readiness::Inactive, Readiness::Active]
+                .map(|r| Lit::Str(crate::celview::readiness(r)))
+                .to_vec(),
+            Field::NoticeNotice => [
+                NoticeKind::Maintenance,
+                NoticeKind::Radiate,
+                NoticeKind::TestLaunch,
+                NoticeKind::Change,
+                NoticeKind::Trigger,
+            ]
+            .map(|n| Lit::Str(crate::celview::notice_kind(n)))
+            .to_vec(),
+        }
+    }
+
+    /// Its value in `st` (`None` if `st` has no such field).
+    fn of(self, st: &Statement) -> Option<Lit> {
+        use crate::statement::Body;
+        let int = |v: u32| Lit::Int(i64::from(v));
+        Some(match (self, &st.body) {
+            (Field::Kind, _) => Lit::Str(st.kind()),
+            (Field::ClockOk, _) => Lit::Bool(st.clock_ok),
+            (Field::RadarTransmitting, Body::Radar(r)) => Lit::Bool(r.transmitting),
+            (Field::RadarMode, Body::Radar(r)) => Lit::Str(crate::celview::radar_mode(r.mode)),
+            (Field::RadarSectorBin, Body::Radar(r)) => int(r.sector_bin),
+            (Field::RadarPowerClass, Body::Radar(r)) => int(r.power_class),
+            (Field::SiloDoor, Body::Silo(x)) => Lit::Str(crate::celview::door(x.door)),
+            (Field::SiloInterceptorPresent, Body::Silo(x)) => Lit::Bool(x.interceptor_present),
+            (Field::SiloReadiness, Body::Silo(x)) => Lit::Str(crate::celview::readiness(x.readiness)),
+            (Field::SiloSealIntact, Body::Silo(x)) => Lit::Bool(x.seal_intact),
+            (Field::SiloTamper, Body::Silo(x)) => Lit::Bool(x.tamper),
+            (Field::NoticeNotice, Body::Notice(n)) => Lit::Str(crate::celview::notice_kind(n.notice)),
+            _ => return None,
+        })
+    }
+}
+
+/// The path of `e` if it is a chain of plain selections from `s` (`s.a.b`).
+fn s_path(e: &IdedExpr) -> Option<Vec<&str>> {
+    match &e.expr {
+        Expr::Ident(name) if name == "s" => Some(Vec::new()),
+        Expr::Select(sel) if !sel.test => {
+            let mut p = s_path(&sel.operand)?;
+            p.push(&sel.field);
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+/// Whether every `s` in `e` is the start of a whole [`Field`]'s path (a plain selection: not
+/// `has(s.x)`, not `s` itself or a map under it); the fields read are added to `out`.
+fn reads_only_fields(e: &IdedExpr, out: &mut Vec<Field>) -> bool {
+    use cel::common::ast::EntryExpr;
+    let entry = |en: &cel::common::ast::IdedEntryExpr, out: &mut Vec<Field>| match &en.expr {
+        EntryExpr::MapEntry(me) => reads_only_fields(&me.key, out) && reads_only_fields(&me.value, out),
+        EntryExpr::StructField(f) => reads_only_fields(&f.value, out),
+    };
     match &e.expr {
         Expr::Ident(name) => name != "s",
-        Expr::Select(sel) => {
-            if let Expr::Ident(name) = &sel.operand.expr
-                && name == "s"
-            {
-                return sel.field == "kind" && !sel.test;
-            }
-            reads_only_kind(&sel.operand)
+        Expr::Select(sel) => match s_path(e) {
+            Some(path) => match Field::ALL.into_iter().find(|f| f.path() == path.as_slice()) {
+                Some(f) => {
+                    if !out.contains(&f) {
+                        out.push(f);
+                    }
+                    true
+                }
+                None => false,
+            },
+            None => reads_only_fields(&sel.operand, out),
+        },
+        Expr::Call(c) => {
+            c.target.iter().all(|t| reads_only_fields(t, out))
+                && c.args.iter().all(|a| reads_only_fields(a, out))
         }
-        Expr::Call(c) => c.target.iter().all(|t| reads_only_kind(t)) && c.args.iter().all(reads_only_kind),
-        Expr::List(l) => l.elements.iter().all(reads_only_kind),
-        Expr::Map(m) => m.entries.iter().all(|en| match &en.expr {
-            cel::common::ast::EntryExpr::MapEntry(me) => {
-                reads_only_kind(&me.key) && reads_only_kind(&me.value)
-            }
-            cel::common::ast::EntryExpr::StructField(f) => reads_only_kind(&f.value),
-        }),
-        Expr::Struct(st) => st.entries.iter().all(|en| match &en.expr {
-            cel::common::ast::EntryExpr::MapEntry(me) => {
-                reads_only_kind(&me.key) && reads_only_kind(&me.value)
-            }
-            cel::common::ast::EntryExpr::StructField(f) => reads_only_kind(&f.value),
-        }),
+        Expr::List(l) => l.elements.iter().all(|x| reads_only_fields(x, out)),
+        Expr::Map(m) => m.entries.iter().all(|en| entry(en, out)),
+        Expr::Struct(st) => st.entries.iter().all(|en| entry(en, out)),
         Expr::Comprehension(c) => [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result]
             .into_iter()
-            .all(reads_only_kind),
+            .all(|x| reads_only_fields(x, out)),
         Expr::Literal(_) | Expr::Unspecified => true,
+    }
+}
+
+/// Table entries per kind of statement at most: a part reading fields with more values
+/// together is evaluated with each statement instead.
+const MAX_TABLE: usize = 4096;
+
+/// For one kind of statement: the fields read that statements of that kind have, with their
+/// values, and the part's value for each combination (the first field varying slowest).
+type KindTable = (Vec<(Field, Vec<Lit>)>, Vec<Option<bool>>);
+
+/// A part's value for every value of the fields it reads, per kind of statement.
+#[derive(Debug)]
+struct Table {
+    /// Per kind of statement ([`KINDS`]).
+    by_kind: [KindTable; KINDS.len()],
+}
+
+impl Table {
+    /// `None` if some kind has more than [`MAX_TABLE`] combinations.
+    fn new(fields: &[Field], eval_with: &dyn Fn(&serde_json::Value) -> Option<bool>) -> Option<Self> {
+        let mut by_kind: [KindTable; KINDS.len()] = Default::default();
+        for (k, kind) in KINDS.into_iter().enumerate() {
+            let fs: Vec<(Field, Vec<Lit>)> = fields
+                .iter()
+                .filter(|f| f.kind().is_none_or(|fk| fk == kind))
+                .map(|f| (*f, f.values(kind)))
+                .collect();
+            let n = fs.iter().try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()))?;
+            if n > MAX_TABLE {
+                return None;
+            }
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                // The statement as rules would see it, with these fields and its kind only.
+                let mut s = serde_json::json!({ "kind": kind });
+                let mut rest = i;
+                for (f, vs) in fs.iter().rev() {
+                    let v = vs[rest % vs.len()];
+                    rest /= vs.len();
+                    let (last, parents) = f.path().split_last()?;
+                    let mut at = &mut s;
+                    for p in parents {
+                        at = at
+                            .as_object_mut()?
+                            .entry(*p)
+                            .or_insert_with(|| serde_json::json!({}));
+                    }
+                    at.as_object_mut()?.insert((*last).to_owned(), v.json());
+                }
+                values.push(eval_with(&s));
+            }
+            by_kind[k] = (fs, values);
+        }
+        Some(Self { by_kind })
+    }
+
+    /// The part's value for `st`, of kind `kind`.
+    fn get(&self, kind: usize, st: &Statement) -> Option<bool> {
+        let (fs, values) = &self.by_kind[kind];
+        let mut i = 0;
+        for (f, vs) in fs {
+            let v = f.of(st)?;
+            i = i * vs.len() + vs.iter().position(|x| *x == v)?;
+        }
+        *values.get(i)?
     }
 }
 
@@ -188,7 +414,7 @@ fn operands<'e>(e: &'e IdedExpr, op: &str, out: &mut Vec<&'e IdedExpr>) {
 }
 
 impl Part {
-    fn of(e: &IdedExpr, kinds: &dyn Fn(&IdedExpr) -> [Option<bool>; KINDS.len()]) -> Self {
+    fn of(e: &IdedExpr, eval_with: &dyn Fn(&IdedExpr, &serde_json::Value) -> Option<bool>) -> Self {
         for (op, make) in [
             ("_&&_", Part::And as fn(Vec<Part>) -> Part),
             ("_||_", Part::Or as fn(Vec<Part>) -> Part),
@@ -196,63 +422,54 @@ impl Part {
             let mut ops = Vec::new();
             operands(e, op, &mut ops);
             if ops.len() > 1 {
-                return make(ops.into_iter().map(|o| Part::of(o, kinds)).collect());
+                return make(ops.into_iter().map(|o| Part::of(o, eval_with)).collect());
             }
         }
         if !reads_only_statement(e) {
-            Part::Engine
-        } else if reads_only_kind(e) {
-            Part::ByKind(kinds(e))
-        } else {
-            Part::Statement(e.clone())
+            return Part::Engine;
+        }
+        let mut fields = Vec::new();
+        if reads_only_fields(e, &mut fields)
+            && let Some(t) = Table::new(&fields, &|s| eval_with(e, s))
+        {
+            return Part::Table(t);
+        }
+        Part::Statement(e.clone())
+    }
+
+    /// What is known of the part for `st`, of kind `kind` (index in [`KINDS`]); parts that
+    /// read `s` otherwise than through a table are evaluated only when `ctx` is given.
+    fn known(&self, kind: usize, st: &Statement, ctx: Option<&cel::Context>) -> Option<bool> {
+        match self {
+            Part::Table(t) => t.get(kind, st),
+            Part::Statement(e) => eval(e, ctx?),
+            Part::Engine => None,
+            Part::And(ps) => Self::all(ps, kind, st, ctx, false),
+            Part::Or(ps) => Self::all(ps, kind, st, ctx, true),
         }
     }
 
-    /// What is known of the part for a statement of kind `kind` (index in [`KINDS`]); parts read
-    /// from `s` only when `ctx` is given (`None`: the kind alone).
-    fn known(&self, kind: usize, ctx: Option<&cel::Context>) -> Option<bool> {
-        match self {
-            Part::ByKind(t) => t[kind],
-            Part::Statement(e) => eval(e, ctx?),
-            Part::Engine => None,
-            Part::And(ps) => {
-                let mut all = true;
-                // The kind look-ups first: free, and they decide most.
-                for p in ps.iter().filter(|p| matches!(p, Part::ByKind(_))) {
-                    match p.known(kind, ctx) {
-                        Some(false) => return Some(false),
-                        Some(true) => {}
-                        None => all = false,
-                    }
-                }
-                for p in ps.iter().filter(|p| !matches!(p, Part::ByKind(_))) {
-                    match p.known(kind, ctx) {
-                        Some(false) => return Some(false),
-                        Some(true) => {}
-                        None => all = false,
-                    }
-                }
-                all.then_some(true)
-            }
-            Part::Or(ps) => {
-                let mut all = true;
-                for p in ps.iter().filter(|p| matches!(p, Part::ByKind(_))) {
-                    match p.known(kind, ctx) {
-                        Some(true) => return Some(true),
-                        Some(false) => {}
-                        None => all = false,
-                    }
-                }
-                for p in ps.iter().filter(|p| !matches!(p, Part::ByKind(_))) {
-                    match p.known(kind, ctx) {
-                        Some(true) => return Some(true),
-                        Some(false) => {}
-                        None => all = false,
-                    }
-                }
-                all.then_some(false)
+    /// `_&&_` (`decides` false) or `_||_` (`decides` true) of `ps`: `decides` as soon as one
+    /// part is known to be it, the other value when every part is known to be that.
+    fn all(
+        ps: &[Part],
+        kind: usize,
+        st: &Statement,
+        ctx: Option<&cel::Context>,
+        decides: bool,
+    ) -> Option<bool> {
+        let mut all = true;
+        // The table look-ups first: cheap, and they decide most.
+        let tables = ps.iter().filter(|p| matches!(p, Part::Table(_)));
+        let others = ps.iter().filter(|p| !matches!(p, Part::Table(_)));
+        for p in tables.chain(others) {
+            match p.known(kind, st, ctx) {
+                Some(v) if v == decides => return Some(decides),
+                Some(_) => {}
+                None => all = false,
             }
         }
+        all.then_some(!decides)
     }
 }
 
@@ -292,27 +509,23 @@ impl Shortcuts {
             Err(_) => Box::new(CelBool::from(false)),
         };
         let root = cel::Context::default();
-        let kinds = |e: &IdedExpr| -> [Option<bool>; KINDS.len()] {
-            std::array::from_fn(|k| {
-                let mut m: HashMap<CelMapKey<'static>, Box<dyn Val>> = HashMap::with_capacity(1);
-                m.insert("kind".into(), Box::new(CelString::from(KINDS[k].to_owned())));
-                let s = CelMap::from(m);
-                let vars = Vars {
-                    s: &s,
-                    agreement: agreement.as_ref(),
-                };
-                let mut ctx = root.new_inner_scope();
-                ctx.set_variable_resolver(&vars);
-                eval(e, &ctx)
-            })
+        let eval_with = |e: &IdedExpr, s: &serde_json::Value| -> Option<bool> {
+            let s = crate::celview::val(crate::rules::to_cel(s)).ok()?;
+            let vars = Vars {
+                s: s.as_ref(),
+                agreement: agreement.as_ref(),
+            };
+            let mut ctx = root.new_inner_scope();
+            ctx.set_variable_resolver(&vars);
+            eval(e, &ctx)
         };
         let plans = rules
             .iter()
             .filter(|r| r.text.on == On::Statement)
             .take(MAX_RULES)
             .map(|r| Plan {
-                when: r.when_expression().map(|w| Part::of(w, &kinds)),
-                require: Part::of(r.require_expression(), &kinds),
+                when: r.when_expression().map(|w| Part::of(w, &eval_with)),
+                require: Part::of(r.require_expression(), &eval_with),
             })
             .collect();
         static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -329,39 +542,40 @@ impl Shortcuts {
         self.id
     }
 
-    /// What a statement's kind alone tells (a table look-up per rule; the engine's thread).
-    pub fn by_kind(&self, kind: &str) -> Known {
-        self.judge(kind, None)
+    /// What the statement's fields with few values tell (table look-ups only, no CEL: for
+    /// the engine's thread).
+    pub fn by_fields(&self, st: &Statement) -> Known {
+        self.judge(st, None)
     }
 
-    /// What a statement's kind and its value `s` (as rules see it,
-    /// [`crate::celview::statement_val`]) tell, with the parts that read `s` evaluated (the
-    /// signature checks' cores).
-    pub fn by_statement(&self, kind: &str, s: &dyn Val) -> Known {
+    /// What the statement tells, with the parts that read it otherwise than through a table
+    /// evaluated with `s`, its value as rules see it ([`crate::celview::statement_val`]): for
+    /// the signature checks' cores.
+    pub fn by_statement(&self, st: &Statement, s: &dyn Val) -> Known {
         let vars = Vars {
             s,
             agreement: self.agreement.as_ref(),
         };
         let mut ctx = self.root.new_inner_scope();
         ctx.set_variable_resolver(&vars);
-        self.judge(kind, Some(&ctx))
+        self.judge(st, Some(&ctx))
     }
 
-    fn judge(&self, kind: &str, ctx: Option<&cel::Context>) -> Known {
+    fn judge(&self, st: &Statement, ctx: Option<&cel::Context>) -> Known {
         let mut known = Known::default();
-        let Some(k) = kind_index(kind) else {
+        let Some(k) = kind_index(st.kind()) else {
             return known;
         };
         for (i, plan) in self.plans.iter().enumerate() {
             let when = match &plan.when {
                 None => Some(true),
-                Some(w) => w.known(k, ctx),
+                Some(w) => w.known(k, st, ctx),
             };
             set(&mut known.when_true, &mut known.when_false, i, when);
             if when == Some(false) {
                 continue;
             }
-            let require = plan.require.known(k, ctx);
+            let require = plan.require.known(k, st, ctx);
             set(&mut known.require_true, &mut known.require_false, i, require);
         }
         known
@@ -425,34 +639,134 @@ title = "t"
 when = "s.clock_ok && s.kind == 'silo' && s.body.silo.interceptor_present"
 require = "s.seq > 0 && s.kind == 'silo'"
 [[rule]]
+id = "k"
+title = "t"
+when = "has(s.body.silo) && s.body.silo.silo > 3"
+require = "s.body.silo.silo != 7 || s.body.silo.door == 'open'"
+[[rule]]
+id = "l"
+title = "t"
+when = "s.body.radar.mode == 'track' || s.body.radar.power_class > 2"
+require = "s.body.radar.sector_bin in agreement.bins && s.clock_ok"
+[[rule]]
+id = "m"
+title = "t"
+when = "s.body.silo.door != 'closed' || s.body.silo.readiness == 'inactive' && s.body.silo.seal_intact"
+require = "s.body.notice.notice == 'radiate' || state.trigger_cosigned"
+[[rule]]
+id = "n"
+title = "t"
+when = "s.body.radar.sector_bin - s.body.radar.power_class > 8"
+require = "(s.body.radar.mode == 'track') != s.clock_ok"
+[[rule]]
+id = "o"
+title = "t"
+when = "s.kind == 'silo'"
+require = "(s.body.silo.door == 'closed') == s.body.silo.interceptor_present"
+[[rule]]
 id = "g"
 title = "t"
 on = "checkpoint"
 require = "checkpoint.size > 0"
 "#;
 
-    /// The kind-only and statement-only parts are split out as expected.
+    /// The parts read through tables, those evaluated with the statement and those left to
+    /// the engine are split out as expected.
     #[test]
     fn parts_are_classified() {
         let rs = RuleSet::from_toml("r.toml", RULES).unwrap();
         let sc = rs.shortcuts();
-        assert_eq!(sc.plans.len(), 9);
+        assert_eq!(sc.plans.len(), 14);
         let Some(Part::And(a)) = &sc.plans[0].when else {
             panic!("{:?}", sc.plans[0].when)
         };
-        assert!(matches!(
-            a[0],
-            Part::ByKind([Some(false), Some(true), Some(false), Some(false)])
-        ));
+        // `s.kind == 'silo'`: true for silos only (radar, silo, inspection, notice).
+        let Part::Table(t) = &a[0] else {
+            panic!("{:?}", a[0])
+        };
+        let by_kind: Vec<&Vec<Option<bool>>> = t.by_kind.iter().map(|(_, v)| v).collect();
+        assert_eq!(
+            by_kind,
+            [
+                &vec![Some(false)],
+                &vec![Some(true)],
+                &vec![Some(false)],
+                &vec![Some(false)]
+            ]
+        );
         assert!(matches!(a[1], Part::Engine));
-        assert!(matches!(a[2], Part::Statement(_)));
+        // `!s.body.silo.interceptor_present`: by its two values for silos, an error otherwise.
+        let Part::Table(t) = &a[2] else {
+            panic!("{:?}", a[2])
+        };
+        assert_eq!(t.by_kind[1].1, [Some(true), Some(false)]);
+        assert_eq!(t.by_kind[0].1, [None]);
         // A comprehension variable named like a rule variable: not the statement's alone.
         let Some(Part::And(f)) = &sc.plans[5].when else {
             panic!("{:?}", sc.plans[5].when)
         };
         assert!(matches!(f[0], Part::Engine));
-        // `has(s.kind)`-like or other uses of `s`: not by kind.
-        assert!(matches!(sc.plans[2].require, Part::And(_)));
+        // A field with many values, `has()`: evaluated with the statement.
+        let Part::And(c) = &sc.plans[2].require else {
+            panic!("{:?}", sc.plans[2].require)
+        };
+        assert!(matches!(c[..], [Part::Statement(_), Part::Engine]));
+        let Some(Part::And(k)) = &sc.plans[9].when else {
+            panic!("{:?}", sc.plans[9].when)
+        };
+        assert!(matches!(k[..], [Part::Statement(_), Part::Statement(_)]));
+        // Several fields: every combination (36 sector bins by 2 clock flags for radars).
+        let Some(Part::Or(l)) = &sc.plans[10].when else {
+            panic!("{:?}", sc.plans[10].when)
+        };
+        assert!(matches!(l[..], [Part::Table(_), Part::Table(_)]));
+        let Part::And(l) = &sc.plans[10].require else {
+            panic!("{:?}", sc.plans[10].require)
+        };
+        let Part::Table(t) = &l[0] else {
+            panic!("{:?}", l[0])
+        };
+        assert_eq!(t.by_kind[0].1.len(), 36);
+        let Some(Part::Table(t)) = &sc.plans[12].when else {
+            panic!("{:?}", sc.plans[12].when)
+        };
+        assert_eq!(t.by_kind[0].1.len(), 36 * 4);
+    }
+
+    /// Every field's value read from the typed statement is the statement's as rules see it
+    /// (its JSON plus `kind`), and one of the values the tables list.
+    #[test]
+    fn fields_are_read_as_rules_see_them() {
+        let mut cfg = SimConfig::europe_2008_day(1_767_225_600_000);
+        cfg.period_ms = 20 * 60_000;
+        cfg.faults = Fault::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, (_, f))| (i as i64 * HOUR_MS, *f))
+            .collect();
+        let dep = Deployment::new(&cfg).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for e in sim::simulate(&dep, &cfg).unwrap() {
+            let Ok(st) = Statement::from_text(&crate::keys::peek_note(&e.entry).unwrap().0) else {
+                continue;
+            };
+            let mut json = serde_json::to_value(&st).unwrap();
+            json.as_object_mut()
+                .unwrap()
+                .insert("kind".into(), st.kind().into());
+            for f in Field::ALL {
+                let at = f.path().iter().try_fold(&json, |v, p| v.get(*p));
+                match f.of(&st) {
+                    Some(v) => {
+                        assert_eq!(at, Some(&v.json()), "{f:?} of {st:?}");
+                        assert!(f.values(st.kind()).contains(&v), "{f:?} of {st:?}");
+                        seen.insert(format!("{f:?}"));
+                    }
+                    None => assert_eq!(at, None, "{f:?} of {st:?}"),
+                }
+            }
+        }
+        assert_eq!(seen.len(), Field::ALL.len(), "{seen:?}");
     }
 
     /// Every rule's outcome known ahead (by kind, by statement) is the outcome of evaluating the
@@ -480,10 +794,10 @@ require = "checkpoint.size > 0"
             let s = crate::celview::statement_val(&st);
             for (set, rules) in [(0, &rs), (1, &builtin)] {
                 let sc = rules.shortcuts();
-                let by_kind = sc.by_kind(st.kind());
-                let by_statement = sc.by_statement(st.kind(), s.as_ref());
+                let by_fields = sc.by_fields(&st);
+                let by_statement = sc.by_statement(&st, s.as_ref());
                 for (trigger, has_prev) in [(false, false), (true, true), (false, true)] {
-                    let mut vars = HashMap::new();
+                    let mut vars = std::collections::HashMap::new();
                     vars.insert("s", {
                         let mut v = serde_json::to_value(&st).unwrap();
                         v.as_object_mut().unwrap().insert("kind".into(), st.kind().into());
@@ -511,7 +825,7 @@ require = "checkpoint.size > 0"
                         .enumerate()
                     {
                         let full = rule.evaluate_in(&vars);
-                        for known in [by_kind, by_statement] {
+                        for known in [by_fields, by_statement] {
                             let shortcut = rule.evaluate_known(&vars.0, known.when(i), known.require(i));
                             match (&full, &shortcut) {
                                 (Ok(a), Ok(b)) => assert_eq!(a, b, "rule {} on {st:?}", rule.text.id),

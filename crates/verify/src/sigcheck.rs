@@ -116,7 +116,7 @@ type Prepared = ((Statement, Arc<dyn Val>), Option<(u64, Known)>);
 fn prepared(text: &[u8], shortcuts: Option<&Shortcuts>) -> Option<Prepared> {
     let statement = statement_of_text(text)?;
     let view = crate::celview::statement_val(&statement);
-    let known = shortcuts.map(|sc| (sc.id(), sc.by_statement(statement.kind(), view.as_ref())));
+    let known = shortcuts.map(|sc| (sc.id(), sc.by_statement(&statement, view.as_ref())));
     Some(((statement, Arc::from(view)), known))
 }
 

@@ -416,40 +416,17 @@ impl Statement {
             }
         })?;
         st.validate()?;
-        // The canonical encoding compared with the text as it is written, not built first.
-        let mut rest = Unwritten(json);
-        let same = match serde_json::to_writer(&mut rest, &st) {
-            Ok(()) => rest.0.is_empty(),
-            // `Unwritten` fails only where the encoding departs from the text.
-            Err(e) if e.is_io() => false,
-            Err(e) => return Err(Error::Malformed(format!("encoding a statement: {e}"))),
-        };
+        // The canonical encoding, written once into a buffer of the text's size (no regrowth).
+        let mut canonical = Vec::with_capacity(json.len());
+        serde_json::to_writer(&mut canonical, &st)
+            .map_err(|e| Error::Malformed(format!("encoding a statement: {e}")))?;
+        let same = canonical == json;
         if !same {
             return Err(Error::Malformed(
                 "statement is not in canonical encoding (compact JSON, schema field order)".into(),
             ));
         }
         Ok(st)
-    }
-}
-
-/// The part of a text not yet matched by what is written: a writer that accepts only the
-/// bytes the text continues with (and fails at the first that differs).
-struct Unwritten<'a>(&'a [u8]);
-
-impl std::io::Write for Unwritten<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.0.strip_prefix(buf) {
-            Some(rest) => {
-                self.0 = rest;
-                Ok(buf.len())
-            }
-            None => Err(std::io::Error::other("the encoding departs from the text")),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
