@@ -62,14 +62,16 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `footprint-${mode}`, time
     await page.fill("#fp-resolution", "0.1");
     await page.click("#fp-start");
     await page.waitForSelector("#fp-error", { state: "hidden", timeout: 30000 });
-    // Progress read from the bar until it has advanced twice.
-    const read = async () => ({
-      done: Number(await bar.getAttribute("data-done")),
-      total: Number(await bar.getAttribute("data-total")),
-      now: Number(await bar.getAttribute("aria-valuenow")),
-      text: await bar.getAttribute("aria-valuetext"),
-      role: await bar.getAttribute("role"),
-    });
+    // Progress read from the bar until it has advanced twice: all its attributes in one evaluation, so
+    // that they are one state of the bar (read one by one, the page could update it between two reads).
+    const read = () =>
+      bar.evaluate((el) => ({
+        done: Number(el.getAttribute("data-done")),
+        total: Number(el.getAttribute("data-total")),
+        now: Number(el.getAttribute("aria-valuenow")),
+        text: el.getAttribute("aria-valuetext"),
+        role: el.getAttribute("role"),
+      }));
     for (let i = 0; i < 2400 && progress.length < 3; i++) {
       const p = await read();
       if (p.done > 0 && (progress.length === 0 || p.done > progress[progress.length - 1].done)) {

@@ -68,8 +68,24 @@ fn compare_writes_a_folder_every_reader_accepts() {
     let t = stdout.find("Trajectories whose engagement changes").unwrap();
     assert!(p < s && s < f && f < t, "{stdout}");
     assert!(stdout.contains("radars.Gabala.site") && stdout.contains("radars.EMR.site"));
+    // Every line of prose fits an 80-column terminal (the tables keep their natural width); no
+    // parameter path is broken.
+    let table_chars = ['┌', '│', '╞', '└'];
+    for line in stdout.lines().filter(|l| !l.starts_with(table_chars)) {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
     assert!(
-        stdout.contains("Russian launch areas seen at any altitude: A 1/1, B 0/1"),
+        stdout.contains("radars.Armavir.azimuth_half_width_deg"),
+        "{stdout}"
+    );
+    // Prose is word-wrapped to the terminal: its words on one line.
+    let words = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("Russian launch areas seen at any altitude: A 1/1, B 0/1"),
         "{stdout}"
     );
     assert_eq!(

@@ -527,7 +527,11 @@ fn the_boost_model_is_chosen_by_flag_and_stated_in_the_output() {
         // Every missile of the scenario names a vehicle: its threats fly the interceptor's model.
         assert_eq!(v["threat_boost"], name);
         let t = run(&extra).success();
-        let text = String::from_utf8_lossy(&t.get_output().stdout).to_string();
+        // The summary's prose is word-wrapped to the terminal: its words on one line.
+        let text = String::from_utf8_lossy(&t.get_output().stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let words = if name == "powered" {
             "threats fly powered"
         } else {

@@ -54,8 +54,9 @@ pub const FAN_STEP_DEG: f64 = 360.0 / FAN_SECTORS as f64;
 /// cheap; `tests/boost.rs` checks the fan's burnout height and downrange, interpolation included,
 /// against vehicles flown at 1e-12 within 200 m).
 pub const FAMILY_RTOL: f64 = 1e-8;
-/// A sector's ladder stops at the first member less than this much faster than the one before, m/s (the
-/// payload then dominates: the remaining members, up to 43 times larger, gain under 0.5 % together).
+/// A sector's ladder stops at the first member less than this much faster than the one before, m/s,
+/// once it holds two members (the payload then dominates: the remaining members, up to 43 times larger,
+/// gain under 0.5 % together).
 pub const LADDER_STOP_GAIN_MPS: f64 = 50.0;
 
 /// Which boost model flies interceptors.
@@ -272,7 +273,10 @@ fn fly_sector(
                 if gain > 0.0 {
                     pts.push(p);
                 }
-                if gain < LADDER_STOP_GAIN_MPS {
+                // Stop once the family's speed saturates — but not before two members are kept: where
+                // the steering makes the small members fall back, the first that flies may already be
+                // near the family's top speed.
+                if gain < LADDER_STOP_GAIN_MPS && pts.len() >= 2 {
                     break;
                 }
             }

@@ -591,21 +591,27 @@ fn opt(x: Option<f64>, digits: usize) -> String {
 /// The tables `shieldwatch compare` prints: the differing parameters first, then engageable
 /// trajectories per speed, the trajectories whose answer changes, and what the radars see.
 pub fn summary(c: &Comparison) -> String {
-    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+    // Tables at their natural width (a comparison's threat names and paired columns do not fit 80
+    // columns without breaking every row into three lines); the prose between them is wrapped.
     let table = || {
-        let mut t = Table::new();
-        t.load_style(UTF8_FULL_CONDENSED);
+        let mut t = comfy_table::Table::new();
+        t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
         t
     };
-    let mut out = format!(
-        "Comparison of A = {} and B = {} (the same {} trajectories flown against both, {} gravity)\nA: {}\nB: {}\n\n",
-        c.a,
-        c.b,
-        c.trajectories.len(),
-        c.gravity,
-        c.defence_a,
-        c.defence_b
+    let mut out = String::new();
+    crate::report::prose(
+        &mut out,
+        &format!(
+            "Comparison of A = {} and B = {} (the same {} trajectories flown against both, {} gravity)",
+            c.a,
+            c.b,
+            c.trajectories.len(),
+            c.gravity
+        ),
     );
+    crate::report::prose(&mut out, &format!("A: {}", c.defence_a));
+    crate::report::prose(&mut out, &format!("B: {}", c.defence_b));
+    out.push('\n');
     let mut t = table();
     t.set_header(vec!["parameter", "A", "B", "flown"]);
     for d in &c.differences {
@@ -645,9 +651,11 @@ pub fn summary(c: &Comparison) -> String {
         row.extend(rows.iter().map(|r| format!("{} / {}", r.engaged_a, r.engaged_b)));
         t.add_row(row);
     }
-    out.push_str(&format!(
-        "Engageable trajectories by assumed burnout speed (A / B, radars as specified)\n{t}\n\n"
-    ));
+    crate::report::prose(
+        &mut out,
+        "Engageable trajectories by assumed burnout speed (A / B, radars as specified)",
+    );
+    out.push_str(&format!("{t}\n\n"));
 
     // First tracks by launch area: the earliest and latest over its flown trajectories.
     let mut t = table();
@@ -702,9 +710,11 @@ pub fn summary(c: &Comparison) -> String {
             radars(|r| r.first_radar_b.as_str()),
         ]);
     }
-    out.push_str(&format!(
-        "First radar track by launch area (seconds since launch, earliest–latest over its trajectories; radars as specified)\n{t}\n\n"
-    ));
+    crate::report::prose(
+        &mut out,
+        "First radar track by launch area (seconds since launch, earliest–latest over its trajectories; radars as specified)",
+    );
+    out.push_str(&format!("{t}\n\n"));
 
     let crossover = crossover_cell;
     let changed: Vec<&TrajectoryRow> = c
@@ -741,14 +751,18 @@ pub fn summary(c: &Comparison) -> String {
             "Trajectories whose engagement changes: none of {flown} flown\n\n"
         ));
     } else {
-        out.push_str(&format!(
-            "Trajectories whose engagement changes ({} of {flown} flown; crossover speed with the radars as specified)\n{t}\n\n",
-            changed.len()
-        ));
+        crate::report::prose(
+            &mut out,
+            &format!(
+                "Trajectories whose engagement changes ({} of {flown} flown; crossover speed with the radars as specified)",
+                changed.len()
+            ),
+        );
+        out.push_str(&format!("{t}\n\n"));
     }
     if c.study_a.boost == crate::boost::BoostModel::Fixed {
-        out.push_str(crate::report::FIXED_BOOST_NOTE);
-        out.push_str("\n\n");
+        crate::report::prose(&mut out, crate::report::FIXED_BOOST_NOTE);
+        out.push('\n');
     }
 
     let mut t = table();
@@ -770,26 +784,35 @@ pub fn summary(c: &Comparison) -> String {
             opt(r.lowest_seen_most_capable_b_km, 0),
         ]);
     }
-    out.push_str(&format!(
-        "What the radars see above each launch area (lowest visible warhead altitude; best = radars at their most capable)\n{t}\n"
-    ));
+    crate::report::prose(
+        &mut out,
+        "What the radars see above each launch area (lowest visible warhead altitude; best = radars at their most capable)",
+    );
+    out.push_str(&format!("{t}\n"));
     let ru: Vec<&CoverageRow> = c.coverage.iter().filter(|r| r.country == "RU").collect();
     if !ru.is_empty() {
         let seen = |f: fn(&CoverageRow) -> Option<f64>| ru.iter().filter(|r| f(r).is_some()).count();
-        out.push_str(&format!(
-            "Russian launch areas seen at any altitude: A {}/{n}, B {}/{n} (radars as specified); A {}/{n}, B {}/{n} (most capable)\n",
-            seen(|r| r.lowest_seen_a_km),
-            seen(|r| r.lowest_seen_b_km),
-            seen(|r| r.lowest_seen_most_capable_a_km),
-            seen(|r| r.lowest_seen_most_capable_b_km),
-            n = ru.len()
-        ));
+        crate::report::prose(
+            &mut out,
+            &format!(
+                "Russian launch areas seen at any altitude: A {}/{n}, B {}/{n} (radars as specified); A {}/{n}, B {}/{n} (most capable)",
+                seen(|r| r.lowest_seen_a_km),
+                seen(|r| r.lowest_seen_b_km),
+                seen(|r| r.lowest_seen_most_capable_a_km),
+                seen(|r| r.lowest_seen_most_capable_b_km),
+                n = ru.len()
+            ),
+        );
     }
     let skipped = c.trajectories.len() - flown;
     if skipped > 0 {
-        out.push_str(&format!(
-            "\n{skipped} trajectories not flown (beyond the missile's range or no solution): see compare.csv\n"
-        ));
+        out.push('\n');
+        crate::report::prose(
+            &mut out,
+            &format!(
+                "{skipped} trajectories not flown (beyond the missile's range or no solution): see compare.csv"
+            ),
+        );
     }
     out
 }

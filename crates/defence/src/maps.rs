@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::boost::threat_boost_words;
 use crate::footprint::{Footprint, MapKind, Status};
+use crate::report::{prose, terminal_table};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use render::attrs;
 use render::xml::Xml;
@@ -76,33 +77,32 @@ fn level_label(fp: &Footprint, level: f64) -> String {
     }
 }
 
-fn opt(v: Option<f64>, scale: f64, digits: usize) -> String {
-    v.map_or(String::new(), |x| format!("{:.*}", digits, x / scale))
-}
-
 /// Summary table printed by `shieldwatch footprint`.
 pub fn footprint_summary(fp: &Footprint) -> String {
-    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
     let mut out = String::new();
-    out.push_str(&format!("{}\n", title(fp)));
-    out.push_str(&format!(
-        "scenario {}, {} ({} interceptor boost; {}), grid {}–{}°N × {}–{}°E every {}° ({} points)\n\n",
-        fp.scenario,
-        network_words(fp),
-        fp.boost.name(),
-        threat_boost_words(fp.threat_boost.name()),
-        fp.grid.lat_min_deg,
-        fp.grid.lat_max_deg,
-        fp.grid.lon_min_deg,
-        fp.grid.lon_max_deg,
-        fp.grid.step_deg,
-        fp.cells.len()
-    ));
+    prose(&mut out, &title(fp));
+    prose(
+        &mut out,
+        &format!(
+            "scenario {}, {} ({} interceptor boost; {}), grid {}–{}°N × {}–{}°E every {}° ({} points)",
+            fp.scenario,
+            network_words(fp),
+            fp.boost.name(),
+            threat_boost_words(fp.threat_boost.name()),
+            fp.grid.lat_min_deg,
+            fp.grid.lat_max_deg,
+            fp.grid.lon_min_deg,
+            fp.grid.lon_max_deg,
+            fp.grid.step_deg,
+            fp.cells.len()
+        ),
+    );
+    out.push('\n');
     if let Some(note) = union_note(fp) {
-        out.push_str(&format!("{note}\n\n"));
+        prose(&mut out, note);
+        out.push('\n');
     }
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
+    let mut t = terminal_table();
     t.set_header(vec!["level", "share of grid points", "polygons"]);
     for c in &fp.contours {
         t.add_row(vec![
@@ -114,15 +114,20 @@ pub fn footprint_summary(fp: &Footprint) -> String {
     out.push_str(&format!("{t}\n"));
     if fp.kind != MapKind::RadarCoverage {
         let count = |st: Status| fp.cells.iter().filter(|c| c.status == st).count();
-        out.push_str(&format!("\npoints: {} engageable at some speed, {} seen but out of reach, {} never seen by the radar, {} beyond the missile's range, {} without a trajectory\n",
-            count(Status::Reachable),
-            count(Status::Unreachable),
-            count(Status::NotSeen),
-            count(Status::OutOfRange),
-            count(Status::NoTrajectory)));
+        out.push('\n');
+        prose(
+            &mut out,
+            &format!(
+                "points: {} engageable at some speed, {} seen but out of reach, {} never seen by the radar, {} beyond the missile's range, {} without a trajectory",
+                count(Status::Reachable),
+                count(Status::Unreachable),
+                count(Status::NotSeen),
+                count(Status::OutOfRange),
+                count(Status::NoTrajectory)
+            ),
+        );
         if !fp.tracks.is_empty() {
-            let mut t = Table::new();
-            t.load_style(UTF8_FULL_CONDENSED);
+            let mut t = terminal_table();
             t.set_header(vec![
                 "from",
                 "to",
@@ -140,10 +145,12 @@ pub fn footprint_summary(fp: &Footprint) -> String {
                     if tr.engaged { "yes" } else { "no" }.into(),
                 ]);
             }
-            out.push_str(&format!(
-                "\nscenario sites on the map at {:.1} km/s:\n{t}\n",
-                fp.speed_mps / 1e3
-            ));
+            out.push('\n');
+            prose(
+                &mut out,
+                &format!("scenario sites on the map at {:.1} km/s:", fp.speed_mps / 1e3),
+            );
+            out.push_str(&format!("{t}\n"));
         }
     }
     out
@@ -420,9 +427,9 @@ pub fn footprint_czml(fp: &Footprint) -> Result<String, RenderError> {
             "name": format!("{} → {}", t.from, t.to),
             "availability": format!("{CZML_EPOCH}/{}", iso(last)),
             "description": format!(
-                "first radar track {} s, earliest intercept {} s, engaged: {}",
-                opt(t.first_detection_s, 1.0, 0),
-                opt(t.earliest_intercept_s, 1.0, 0),
+                "first radar track: {}, earliest intercept: {}, engaged: {}",
+                t.first_detection_s.map_or("never".into(), |s| format!("{s:.0} s")),
+                t.earliest_intercept_s.map_or("none".into(), |s| format!("{s:.0} s")),
                 t.engaged
             ),
             "position": {"epoch": CZML_EPOCH, "interpolationAlgorithm": "LAGRANGE", "interpolationDegree": 3, "cartographicDegrees": pos},
@@ -737,8 +744,8 @@ pub fn footprint_section(fp: &Footprint) -> Result<Markup, RenderError> {
                 @for t in &fp.tracks {
                     tr {
                         td { (t.from) } td { (t.to) }
-                        td { (opt(t.first_detection_s, 1.0, 0)) }
-                        td { (opt(t.earliest_intercept_s, 1.0, 0)) }
+                        td { (t.first_detection_s.map_or("never".into(), |s| format!("{s:.0}"))) }
+                        td { (t.earliest_intercept_s.map_or("none".into(), |s| format!("{s:.0}"))) }
                         td { (if t.engaged { "yes" } else { "no" }) }
                     }
                 }
@@ -769,26 +776,45 @@ pub fn html_page(title: &str, sections: &[Markup]) -> String {
 
 /// Summary table printed by `shieldwatch sweep`.
 pub fn sweep_summary(sw: &Sweep) -> String {
-    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    let mut header: Vec<String> = sw.axes.iter().map(|a| a.path.clone()).collect();
+    let mut t = terminal_table();
+    // A parameter's path broken after its dots, so that a narrow column wraps it between its parts.
+    let mut header: Vec<String> = sw.axes.iter().map(|a| a.path.replace('.', ".\n")).collect();
     if let Some(p) = sw.points.first() {
         header.extend(p.families.iter().map(|f| format!("{} engaged", f.0)));
     }
     t.set_header(header);
+    // Each parameter's column at least as wide as the longest part of its path (plus the cell padding).
+    for (i, axis) in sw.axes.iter().enumerate() {
+        let widest = axis
+            .path
+            .split('.')
+            .map(|p| p.chars().count() + 1)
+            .max()
+            .unwrap_or(1);
+        if let Some(column) = t.column_mut(i) {
+            column.set_constraint(comfy_table::ColumnConstraint::LowerBoundary(
+                comfy_table::Width::Fixed(u16::try_from(widest + 2).unwrap_or(u16::MAX)),
+            ));
+        }
+    }
     for p in &sw.points {
         let mut row: Vec<String> = p.values.iter().map(|v| format!("{v}")).collect();
         row.extend(p.families.iter().map(|(_, e, n)| format!("{e}/{n}")));
         t.add_row(row);
     }
-    format!(
-        "Sweep of {} ({} trajectories, {} interceptor boost; {})\n{t}\n",
-        sw.scenario,
-        sw.shape.name(),
-        sw.boost.name(),
-        threat_boost_words(sw.threat_boost)
-    )
+    let mut out = String::new();
+    prose(
+        &mut out,
+        &format!(
+            "Sweep of {} ({} trajectories, {} interceptor boost; {})",
+            sw.scenario,
+            sw.shape.name(),
+            sw.boost.name(),
+            threat_boost_words(sw.threat_boost)
+        ),
+    );
+    out.push_str(&format!("{t}\n"));
+    out
 }
 
 /// The fixed columns of `sweep.csv`, after one column per swept parameter (named by its path).
@@ -1066,9 +1092,7 @@ fn fmt_num(v: f64) -> String {
 
 /// Summary table printed by `shieldwatch sweep --monte-carlo`.
 pub fn mc_summary(mc: &MonteCarlo) -> String {
-    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
+    let mut t = terminal_table();
     t.set_header(vec!["threat", "from", "to", "P(engaged)", "engaged / samples"]);
     for p in mc.pairs.iter().filter(|p| p.flown > 0) {
         t.add_row(vec![
@@ -1079,15 +1103,21 @@ pub fn mc_summary(mc: &MonteCarlo) -> String {
             format!("{}/{}", p.engaged, mc.samples),
         ]);
     }
-    format!(
-        "Monte Carlo over {} ({} samples, seed {}; {} parameters drawn uniformly within their ranges; {} interceptor boost, {} threat boost)\n{t}\n",
-        mc.scenario,
-        mc.samples,
-        mc.seed,
-        mc.parameters.len(),
-        mc.boost.name(),
-        mc.threat_boost
-    )
+    let mut out = String::new();
+    prose(
+        &mut out,
+        &format!(
+            "Monte Carlo over {} ({} samples, seed {}; {} parameters drawn uniformly within their ranges; {} interceptor boost, {} threat boost)",
+            mc.scenario,
+            mc.samples,
+            mc.seed,
+            mc.parameters.len(),
+            mc.boost.name(),
+            mc.threat_boost
+        ),
+    );
+    out.push_str(&format!("{t}\n"));
+    out
 }
 
 /// One row of `montecarlo.csv`: a launch site → target pair.

@@ -28,9 +28,19 @@ pub const FIXED_BOOST_NOTE: &str = "Note: under the fixed boost every intercepto
 pub const SUMMARY_COLUMNS: usize = 80;
 
 /// Appends `text` to `out` word-wrapped to [`SUMMARY_COLUMNS`] (display width), ending with a newline.
-fn prose(out: &mut String, text: &str) {
+pub(crate) fn prose(out: &mut String, text: &str) {
     out.push_str(&textwrap::fill(text, SUMMARY_COLUMNS));
     out.push('\n');
+}
+
+/// A table for a terminal summary: condensed UTF-8 borders, cells wrapped so that the table is at most
+/// [`SUMMARY_COLUMNS`] wide (a sweep's parameter paths would otherwise make it 150 columns).
+pub(crate) fn terminal_table() -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(SUMMARY_COLUMNS as u16);
+    t
 }
 
 fn opt_km(v: Option<f64>) -> String {

@@ -231,6 +231,7 @@ fn a_network_map_says_it_is_the_union() {
     let req = request(MapKind::ThreatOrigin, Some("Athens"), None, grid, None);
     let fp = run(&s, &req);
     let summary = defence::maps::footprint_summary(&fp);
+    let summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         summary.contains("radars AN/TPY-2 Kürecik, SPY-1 ship, SPY-1 Deveselu"),
         "{summary}"
@@ -250,6 +251,7 @@ fn a_network_map_says_it_is_the_union() {
         &request(MapKind::ThreatOrigin, Some("London"), None, grid, None),
     );
     let summary = defence::maps::footprint_summary(&one);
+    let summary = summary.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(summary.contains("radar EMR, battery GBI-2"), "{summary}");
     assert!(!summary.contains("any battery engages it"), "{summary}");
 }

@@ -139,6 +139,8 @@ fn footprint_outputs_name_the_interceptor_and_the_threat_boost() {
         let wanted = format!("{} interceptor boost, {threat} threat boost", boost.name());
         assert!(texts.iter().any(|t| t.contains(&wanted)), "{texts:?}");
         let summary = maps::footprint_summary(&fp);
+        assert_fits_a_terminal(&summary);
+        let summary = one_line(&summary);
         let words = match boost {
             BoostModel::Powered => "threats fly powered (each missile's rocket",
             BoostModel::Fixed => "threats fly the fixed boost",
@@ -244,8 +246,85 @@ fn sweep_outputs_name_the_interceptor_and_the_threat_boost() {
         "{texts:?}"
     );
     let summary = maps::sweep_summary(&sw);
+    assert_fits_a_terminal(&summary);
+    let summary = one_line(&summary);
     assert!(
         summary.contains("powered interceptor boost; threats fly powered"),
         "{summary}"
+    );
+}
+
+/// The summary's words on one line (the summary is word-wrapped to the terminal).
+fn one_line(summary: &str) -> String {
+    summary.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every line of a terminal summary, prose and tables, fits an 80-column terminal.
+fn assert_fits_a_terminal(summary: &str) {
+    for line in summary.lines() {
+        assert!(
+            line.chars().count() <= defence::report::SUMMARY_COLUMNS,
+            "{} columns: {line}\n{summary}",
+            line.chars().count()
+        );
+    }
+}
+
+/// A scenario site the radars never track, and so never intercepted, reads "never" and "none" in the
+/// footprint's terminal table, its report section's table and its CZML description — not a blank cell.
+#[test]
+fn a_site_never_tracked_reads_never_in_every_footprint_output() {
+    let s = Scenario::load("europe-2008").unwrap();
+    let req = Request {
+        kind: MapKind::DefendedArea,
+        site: Some("Tehran".into()),
+        missile: None,
+        shape: ShapeChoice::MinEnergy,
+        grid: Grid::try_new(48.0, 52.0, 8.0, 12.0, 2.0).unwrap(),
+        speed_mps: None,
+        rcs_m2: None,
+        levels: vec![6300.0],
+        boost: BoostModel::Fixed,
+    };
+    let mut fp = footprint::compute(&s, &req, None, &|_| {}, &AtomicBool::new(false)).unwrap();
+    fp.tracks = vec![footprint::Track {
+        from: "Tehran".into(),
+        to: "Nowhere Seen".into(),
+        engaged: false,
+        first_detection_s: None,
+        earliest_intercept_s: None,
+        samples: vec![[0.0, 35.69, 51.39, 1200.0], [600.0, 50.0, 10.0, 0.0]],
+    }];
+    let summary = maps::footprint_summary(&fp);
+    let row = summary
+        .lines()
+        .find(|l| l.contains("Nowhere"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    let cells: Vec<&str> = row.split(['│', '┆']).map(str::trim).collect();
+    assert!(cells.contains(&"never") && cells.contains(&"none"), "{row}");
+
+    let section = maps::footprint_section(&fp).unwrap().into_string();
+    let at = section.find("Nowhere Seen").expect("the track's row");
+    let row_end = at + section[at..].find("</tr>").expect("the row ends");
+    let row = &section[at..row_end];
+    assert!(
+        row.contains("<td>never</td>") && row.contains("<td>none</td>"),
+        "{row}"
+    );
+    assert!(!row.contains("<td></td>"), "{row}");
+
+    let czml: serde_json::Value = serde_json::from_str(&maps::footprint_czml(&fp).unwrap()).unwrap();
+    let description = czml
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "track/Tehran/Nowhere Seen")
+        .expect("the track's packet")["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        description,
+        "first radar track: never, earliest intercept: none, engaged: false"
     );
 }

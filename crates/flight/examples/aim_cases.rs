@@ -9,57 +9,17 @@
 use flight::aim::{PoweredShape, aim_at};
 use flight::flyout::steer_to;
 use flight::powered::PoweredOptions;
-use flight::{DragTable, Programme, Stage, Vehicle};
+use flight::{Programme, Vehicle};
 use geodesy::Geodetic;
 use serde_json::{Value, json};
 
 /// The test vehicles of `src/aim.rs` and `src/flyout.rs` (not claims about real missiles).
 fn mrbm() -> Vehicle {
-    let cd = DragTable::try_new(
-        vec![0.0, 0.8, 1.0, 1.2, 2.0, 4.0],
-        vec![0.25, 0.3, 0.45, 0.5, 0.4, 0.3],
-    )
-    .unwrap();
-    let stage = |prop: f64, dry: f64, burn: f64, isp: f64, ae: f64, area: f64| Stage {
-        propellant_kg: prop,
-        dry_kg: dry,
-        burn_time_s: burn,
-        isp_vac_s: isp,
-        nozzle_exit_area_m2: ae,
-        reference_area_m2: area,
-        drag: cd.clone(),
-        coast_after_s: 0.0,
-    };
-    Vehicle::try_new(
-        vec![
-            stage(14_000.0, 1_800.0, 60.0, 260.0, 0.6, 1.5),
-            stage(4_000.0, 600.0, 50.0, 275.0, 0.3, 1.2),
-        ],
-        750.0,
-    )
-    .unwrap()
+    flight::test_rockets::solid_mrbm()
 }
 
 fn interceptor() -> Vehicle {
-    let cd = DragTable::try_new(vec![0.0, 1.0, 1.2, 3.0], vec![0.25, 0.45, 0.5, 0.3]).unwrap();
-    let stage = |prop: f64, dry: f64, burn: f64, isp: f64, coast: f64| Stage {
-        propellant_kg: prop,
-        dry_kg: dry,
-        burn_time_s: burn,
-        isp_vac_s: isp,
-        nozzle_exit_area_m2: 0.3,
-        reference_area_m2: 1.2,
-        drag: cd.clone(),
-        coast_after_s: coast,
-    };
-    Vehicle::try_new(
-        vec![
-            stage(9_000.0, 1_300.0, 60.0, 275.0, 5.0),
-            stage(2_200.0, 450.0, 45.0, 290.0, 0.0),
-        ],
-        64.0,
-    )
-    .unwrap()
+    flight::test_rockets::interceptor()
 }
 
 fn vehicle_json(v: &Vehicle) -> Value {

@@ -118,6 +118,35 @@ struct Bracket {
     hi: (f64, f64),
 }
 
+/// How one kick's shot ends ([`Aimer::shot_from`]).
+enum Landing {
+    /// It lands on the target's azimuth.
+    Lands(Box<Shot>),
+    /// The flight falls back or does not come down.
+    DoesNotLand,
+    /// It lands, but no launch azimuth within the iteration puts the impact on the target's azimuth.
+    OffAzimuth,
+}
+
+/// Where the walk along the branch of kicks that land ends ([`Aimer::branch_bracket`]).
+enum BranchEnd {
+    /// Two landing kicks about the target's range.
+    Bracket(Bracket),
+    /// The branch ends (or reaches the end of the kick span) before the range falls to the target's:
+    /// the reason, an "out of reach" sentence for the user.
+    OutOfReach(String),
+}
+
+impl BranchEnd {
+    /// The bracket, or the "out of reach" answer as a targeting error.
+    fn bracket(self) -> Result<Bracket, Error> {
+        match self {
+            BranchEnd::Bracket(b) => Ok(b),
+            BranchEnd::OutOfReach(reason) => Err(Error::Targeting { reason }),
+        }
+    }
+}
+
 impl Bracket {
     /// The range (m) at kick `k`: the bracket's own where `k` is one of its ends (as flown when it was
     /// found: a second flight of the same kick could answer differently at an edge), else `fly(k)`.
@@ -191,25 +220,25 @@ impl<'a> Aimer<'a> {
     /// whether a kick lands does not depend on the flights flown before it.
     fn shot(&self, vehicle: &Vehicle, kick_deg: f64, tier: Tier) -> Result<Option<Shot>, Error> {
         let start = self.offset_deg.get();
-        match self.shot_from(vehicle, kick_deg, tier, start)? {
-            Some(Ok(shot)) => Ok(Some(shot)),
-            Some(Err(())) if start != 0.0 => {
-                Ok(self.shot_from(vehicle, kick_deg, tier, 0.0)?.and_then(Result::ok))
-            }
-            _ => Ok(None),
-        }
+        let landing = match self.shot_from(vehicle, kick_deg, tier, start)? {
+            Landing::OffAzimuth if start != 0.0 => self.shot_from(vehicle, kick_deg, tier, 0.0)?,
+            landing => landing,
+        };
+        Ok(match landing {
+            Landing::Lands(shot) => Some(*shot),
+            Landing::DoesNotLand | Landing::OffAzimuth => None,
+        })
     }
 
     /// [`Aimer::shot`] with the launch azimuth's iteration started at `offset_deg` from the target's
-    /// azimuth: `None` when the flight does not land, `Some(Err(()))` when the iteration does not
-    /// converge.
+    /// azimuth.
     fn shot_from(
         &self,
         vehicle: &Vehicle,
         kick_deg: f64,
         tier: Tier,
         offset_deg: f64,
-    ) -> Result<Option<Result<Shot, ()>>, Error> {
+    ) -> Result<Landing, Error> {
         let model = self.options.model;
         let search = PoweredOptions {
             rtol: SEARCH_RTOL.max(self.options.rtol),
@@ -233,7 +262,7 @@ impl<'a> Aimer<'a> {
                     self.steps.set(self.steps.get() + b.steps());
                     b
                 }
-                Err(Error::Powered { .. }) => return Ok(None),
+                Err(Error::Powered { .. }) => return Ok(Landing::DoesNotLand),
                 Err(e) => return Err(e),
             };
             let opts = Options {
@@ -242,7 +271,7 @@ impl<'a> Aimer<'a> {
             };
             let coast = match propagate_with(&boost.burnout, self.options.gravity, &opts) {
                 Ok(c) => c,
-                Err(e) if e.is_no_impact() => return Ok(None),
+                Err(e) if e.is_no_impact() => return Ok(Landing::DoesNotLand),
                 Err(e) => return Err(e),
             };
             let impact = coast.impact().position;
@@ -251,7 +280,7 @@ impl<'a> Aimer<'a> {
             if err.abs() <= az_tol {
                 self.offset_deg
                     .set(geodesy::wrap_180_deg(az - self.target_azimuth_deg));
-                return Ok(Some(Ok(Shot {
+                return Ok(Landing::Lands(Box::new(Shot {
                     boost,
                     coast,
                     programme,
@@ -276,7 +305,7 @@ impl<'a> Aimer<'a> {
             prev = Some((az, err));
             az = geodesy::wrap_360_deg(az + step);
         }
-        Ok(Some(Err(())))
+        Ok(Landing::OffAzimuth)
     }
 
     /// The range (m) at evenly spaced kicks over [`lo`, `hi`] (0 where the flight does not land), flown at
@@ -323,7 +352,7 @@ impl<'a> Aimer<'a> {
         k_max: f64,
         lofted: bool,
         tier: Tier,
-    ) -> Result<Result<Bracket, Error>, Error> {
+    ) -> Result<BranchEnd, Error> {
         let goal = self.target_range_m;
         let (dir, end) = if lofted {
             (-1.0, KICK_MIN_DEG)
@@ -347,18 +376,16 @@ impl<'a> Aimer<'a> {
                 (prev + dir * BRANCH_STEP_DEG).min(end)
             };
             if k == prev {
-                return Ok(Err(Error::Targeting {
-                    reason: format!(
-                        "out of reach: the target is {:.0} km away, closer than the {} kick of {end}° lands: no {shape} shot reaches it",
-                        goal / 1e3,
-                        if lofted { "steepest" } else { "flattest" }
-                    ),
-                }));
+                return Ok(BranchEnd::OutOfReach(format!(
+                    "out of reach: the target is {:.0} km away, closer than the {} kick of {end}° lands: no {shape} shot reaches it",
+                    goal / 1e3,
+                    if lofted { "steepest" } else { "flattest" }
+                )));
             }
             let r = self.range_at(vehicle, k, tier)?;
             if r > 0.0 {
                 if r <= goal {
-                    return Ok(Ok(ordered((prev, r_prev), (k, r))));
+                    return Ok(BranchEnd::Bracket(ordered((prev, r_prev), (k, r))));
                 }
                 (prev, r_prev) = (k, r);
                 continue;
@@ -371,23 +398,21 @@ impl<'a> Aimer<'a> {
                 if r <= 0.0 {
                     outside = mid;
                 } else if r <= goal {
-                    return Ok(Ok(ordered((inside, r_prev), (mid, r))));
+                    return Ok(BranchEnd::Bracket(ordered((inside, r_prev), (mid, r))));
                 } else {
                     (inside, r_prev) = (mid, r);
                 }
             }
-            return Ok(Err(Error::Targeting {
-                reason: format!(
-                    "out of reach: flown {} than a kick of {inside:.4}° the vehicle no longer lands ({}) while its range is still beyond the target's {:.0} km: no {shape} shot reaches it",
-                    if lofted { "steeper" } else { "flatter" },
-                    if lofted {
-                        "its impact no longer follows the launch azimuth"
-                    } else {
-                        "it goes into orbit or falls back"
-                    },
-                    goal / 1e3
-                ),
-            }));
+            return Ok(BranchEnd::OutOfReach(format!(
+                "out of reach: flown {} than a kick of {inside:.4}° the vehicle no longer lands ({}) while its range is still beyond the target's {:.0} km: no {shape} shot reaches it",
+                if lofted { "steeper" } else { "flatter" },
+                if lofted {
+                    "its impact no longer follows the launch azimuth"
+                } else {
+                    "it goes into orbit or falls back"
+                },
+                goal / 1e3
+            )));
         }
     }
 
@@ -718,7 +743,9 @@ fn exhaustive(
             // The bracket on the branch of kicks that land: no root is sought across the edge where
             // the flights stop landing (the range is not continuous there).
             let lofted = shape == PoweredShape::Lofted;
-            let bracket = aimer.branch_bracket(vehicle, k_max, lofted, Tier::Strict)??;
+            let bracket = aimer
+                .branch_bracket(vehicle, k_max, lofted, Tier::Strict)?
+                .bracket()?;
             let (a, b) = (bracket.lo.0, bracket.hi.0);
             let failure = FirstError::default();
             let k = brent(
@@ -876,7 +903,8 @@ fn fast(
             // The bracket on the branch of kicks that land; where that branch ends before reaching the
             // target, the exhaustive search decides (at the strict tolerance).
             let lofted = shape == PoweredShape::Lofted;
-            let Ok(bracket) = aimer.branch_bracket(vehicle, k_max, lofted, Tier::Search)? else {
+            let BranchEnd::Bracket(bracket) = aimer.branch_bracket(vehicle, k_max, lofted, Tier::Search)?
+            else {
                 return Ok(None);
             };
             let (a, b) = (bracket.lo.0, bracket.hi.0);
@@ -992,57 +1020,17 @@ fn polish<F: Fn(f64) -> Result<Option<Shot>, Error>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vehicle::{DragTable, Stage};
 
     /// A two-stage solid medium-range test rocket (not a claim about any real missile).
     fn mrbm() -> Vehicle {
-        let cd = DragTable::try_new(
-            vec![0.0, 0.8, 1.0, 1.2, 2.0, 4.0],
-            vec![0.25, 0.3, 0.45, 0.5, 0.4, 0.3],
-        )
-        .unwrap();
-        let stage = |prop: f64, dry: f64, burn: f64, isp: f64, ae: f64, area: f64| Stage {
-            propellant_kg: prop,
-            dry_kg: dry,
-            burn_time_s: burn,
-            isp_vac_s: isp,
-            nozzle_exit_area_m2: ae,
-            reference_area_m2: area,
-            drag: cd.clone(),
-            coast_after_s: 0.0,
-        };
-        Vehicle::try_new(
-            vec![
-                stage(14_000.0, 1_800.0, 60.0, 260.0, 0.6, 1.5),
-                stage(4_000.0, 600.0, 50.0, 275.0, 0.3, 1.2),
-            ],
-            750.0,
-        )
-        .unwrap()
+        crate::test_rockets::solid_mrbm()
     }
 
     /// The APS generic liquid ICBM of `europe-2008` scaled to 0.46 of its size: it lands only for kicks
     /// of about 0.5–4.5°, narrower than the first scan's 4.9° step.
     #[test]
     fn the_maximum_range_searches_find_a_landing_window_narrower_than_the_first_scan_step() {
-        let stage = |prop: f64, dry: f64, burn: f64, isp: f64, ae: f64, area: f64| Stage {
-            propellant_kg: prop,
-            dry_kg: dry,
-            burn_time_s: burn,
-            isp_vac_s: isp,
-            nozzle_exit_area_m2: ae,
-            reference_area_m2: area,
-            drag: DragTable::constant(0.3).unwrap(),
-            coast_after_s: 0.0,
-        };
-        let liquid = Vehicle::try_new(
-            vec![
-                stage(40_000.0, 3_500.0, 120.0, 290.0, 1.2, 3.1),
-                stage(7_000.0, 1_000.0, 120.0, 310.0, 0.8, 2.0),
-            ],
-            1_000.0,
-        )
-        .unwrap();
+        let liquid = crate::test_rockets::aps_liquid_icbm();
         let small = liquid.with_stages_scaled(0.46).unwrap();
         let template = Programme {
             vertical_rise_s: 8.0,

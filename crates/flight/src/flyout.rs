@@ -235,28 +235,9 @@ pub fn steer_to(
 mod tests {
     use super::*;
     use crate::Gravity;
-    use crate::vehicle::{DragTable, Stage};
 
     fn interceptor() -> Vehicle {
-        let cd = DragTable::try_new(vec![0.0, 1.0, 1.2, 3.0], vec![0.25, 0.45, 0.5, 0.3]).unwrap();
-        let stage = |prop: f64, dry: f64, burn: f64, isp: f64, coast: f64| Stage {
-            propellant_kg: prop,
-            dry_kg: dry,
-            burn_time_s: burn,
-            isp_vac_s: isp,
-            nozzle_exit_area_m2: 0.3,
-            reference_area_m2: 1.2,
-            drag: cd.clone(),
-            coast_after_s: coast,
-        };
-        Vehicle::try_new(
-            vec![
-                stage(9_000.0, 1_300.0, 60.0, 275.0, 5.0),
-                stage(2_200.0, 450.0, 45.0, 290.0, 0.0),
-            ],
-            64.0,
-        )
-        .unwrap()
+        crate::test_rockets::interceptor()
     }
 
     #[test]

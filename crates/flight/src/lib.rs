@@ -62,6 +62,8 @@ mod rkn12_tableau;
 pub mod roots;
 mod state;
 pub mod targeting;
+#[doc(hidden)]
+pub mod test_rockets;
 pub mod trajectory;
 pub mod vehicle;
 

@@ -8,7 +8,7 @@
 //! launch sites are its threat fields' (`[[threats]]` `from`), with their heights.
 
 use flight::aim::{PoweredShape, PoweredShot, RangeTable, aim_at_seeded};
-use flight::{DragTable, Error, PoweredOptions, Programme, Stage, Vehicle};
+use flight::{Error, PoweredOptions, Programme, Vehicle};
 use geodesy::Geodetic;
 
 /// The study's threat tolerance (`defence::engagement::THREAT_RTOL`).
@@ -16,66 +16,13 @@ const RTOL: f64 = 1e-10;
 /// The aim's miss tolerance (`aim::finish`): a shot lands within 1 m of its target.
 const MISS_M: f64 = 1.0;
 
-fn stage(prop: f64, dry: f64, burn: f64, isp: f64, ae: f64, area: f64) -> Stage {
-    Stage {
-        propellant_kg: prop,
-        dry_kg: dry,
-        burn_time_s: burn,
-        isp_vac_s: isp,
-        nozzle_exit_area_m2: ae,
-        reference_area_m2: area,
-        drag: DragTable::constant(0.3).expect("a drag coefficient"),
-        coast_after_s: 0.0,
-    }
-}
-
 /// (name, vehicle, steering template) of the scenario's three threat rockets.
 fn vehicles() -> Vec<(&'static str, Vehicle, Programme)> {
-    let template = |rise: f64, kick: f64| Programme {
-        vertical_rise_s: rise,
-        kick_deg: kick,
-        kick_duration_s: 10.0,
-        azimuth_deg: 0.0,
-    };
-    vec![
-        (
-            "APS generic solid ICBM",
-            Vehicle::try_new(
-                vec![
-                    stage(20_800.0, 2_300.0, 60.0, 285.0, 0.9, 2.3),
-                    stage(6_200.0, 800.0, 60.0, 295.0, 0.6, 1.6),
-                    stage(3_300.0, 400.0, 58.0, 295.0, 0.4, 1.1),
-                ],
-                1_000.0,
-            )
-            .expect("a vehicle"),
-            template(8.0, 5.0),
-        ),
-        ("APS generic liquid ICBM", liquid(), template(8.0, 5.0)),
-        (
-            "Sejjil-class two-stage solid",
-            Vehicle::try_new(
-                vec![
-                    stage(5_700.0, 780.0, 55.0, 275.0, 0.7, 1.23),
-                    stage(1_350.0, 310.0, 50.0, 285.0, 0.4, 1.23),
-                ],
-                700.0,
-            )
-            .expect("a vehicle"),
-            template(6.0, 8.0),
-        ),
-    ]
+    flight::test_rockets::europe_2008_threats()
 }
 
 fn liquid() -> Vehicle {
-    Vehicle::try_new(
-        vec![
-            stage(40_000.0, 3_500.0, 120.0, 290.0, 1.2, 3.1),
-            stage(7_000.0, 1_000.0, 120.0, 310.0, 0.8, 2.0),
-        ],
-        1_000.0,
-    )
-    .expect("a vehicle")
+    flight::test_rockets::aps_liquid_icbm()
 }
 
 /// The launch sites of the scenario's threat fields: (name, latitude, longitude, height).

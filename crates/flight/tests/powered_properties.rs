@@ -3,47 +3,14 @@
 use flight::model::Figure;
 use flight::powered::PoweredOptions;
 use flight::trajectory::ground_geodesic;
-use flight::{
-    Boost, DragTable, EarthModel, Gravity, Method, Options, Programme, Stage, Vehicle, fly_boost,
-    propagate_with,
-};
+use flight::{Boost, EarthModel, Gravity, Method, Options, Programme, Vehicle, fly_boost, propagate_with};
 use geodesy::{Geodetic, Vec3};
 use proptest::prelude::*;
 
 /// A two- or three-stage solid rocket, GBI-like in size (test vehicle, not a claim), its propellant scaled by
 /// `scale`.
 fn rocket(three: bool, scale: f64) -> Vehicle {
-    let cd = DragTable::try_new(
-        vec![0.0, 0.8, 1.0, 1.2, 2.0, 4.0, 6.0],
-        vec![0.25, 0.30, 0.45, 0.50, 0.40, 0.30, 0.25],
-    )
-    .unwrap();
-    let stage = |prop: f64, dry: f64, burn: f64, isp: f64, ae: f64, area: f64, coast: f64| Stage {
-        propellant_kg: prop,
-        dry_kg: dry,
-        burn_time_s: burn,
-        isp_vac_s: isp,
-        nozzle_exit_area_m2: ae,
-        reference_area_m2: area,
-        drag: cd.clone(),
-        coast_after_s: coast,
-    };
-    let stages = if three {
-        vec![
-            stage(10_000.0, 1_400.0, 55.0, 275.0, 0.5, 1.3, 4.0),
-            stage(3_000.0, 500.0, 40.0, 290.0, 0.2, 1.0, 8.0),
-            stage(900.0, 200.0, 30.0, 295.0, 0.0, 0.6, 0.0),
-        ]
-    } else {
-        vec![
-            stage(9_000.0, 1_300.0, 60.0, 275.0, 0.5, 1.3, 10.0),
-            stage(2_200.0, 450.0, 45.0, 290.0, 0.1, 0.9, 0.0),
-        ]
-    };
-    Vehicle::try_new(stages, 64.0)
-        .unwrap()
-        .with_propellant_scaled(scale)
-        .unwrap()
+    flight::test_rockets::gbi_like(three, scale)
 }
 
 fn site(lat_deg: f64, lon_deg: f64) -> Geodetic {
