@@ -44,7 +44,7 @@ pub(crate) fn unsigned(v: u64) -> Cel {
     }
 }
 
-fn radar_mode(m: RadarMode) -> &'static str {
+pub(crate) fn radar_mode(m: RadarMode) -> &'static str {
     match m {
         RadarMode::Standby => "standby",
         RadarMode::Search => "search",
@@ -53,7 +53,7 @@ fn radar_mode(m: RadarMode) -> &'static str {
     }
 }
 
-fn door(d: DoorState) -> &'static str {
+pub(crate) fn door(d: DoorState) -> &'static str {
     match d {
         DoorState::Closed => "closed",
         DoorState::Moving => "moving",
@@ -61,7 +61,7 @@ fn door(d: DoorState) -> &'static str {
     }
 }
 
-fn readiness(r: Readiness) -> &'static str {
+pub(crate) fn readiness(r: Readiness) -> &'static str {
     match r {
         Readiness::Inactive => "inactive",
         Readiness::Active => "active",

@@ -17,12 +17,14 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use cel::common::types::CelList;
 use cel::common::value::Val;
 
 use crate::celview::{self, StatementVars};
 use crate::error::Error;
 use crate::roster::{Admitted, Registry, is_cosigned_trigger};
 use crate::rules::{On, RuleSet, Scope, Variables, Verdict};
+use crate::shortcut::Known;
 use crate::sigcheck::Signed;
 use crate::statement::{Body, NoticeKind, Statement};
 
@@ -141,9 +143,9 @@ struct Kept {
     root: CelRoot,
     agreement: Box<dyn Val>,
     empty: Box<dyn Val>,
-    /// Every notice so far, as rules see them, and the list of them.
-    notices: Vec<cel::Value>,
-    notices_val: Box<dyn Val>,
+    /// Every notice so far, as rules see them (`notices`): appended to in place, one notice
+    /// at a time, never rebuilt.
+    notices: CelList<'static>,
     /// Silos whose latest reading shows an interceptor.
     present: usize,
     /// `state` as rules see it, and the (`present`, trigger cosigned) it was built for: rebuilt
@@ -162,6 +164,14 @@ fn state_val(present: usize, trigger_cosigned: bool) -> Box<dyn Val> {
     );
     state.insert("trigger_cosigned".to_owned(), cel::Value::Bool(trigger_cosigned));
     val(state.into())
+}
+
+/// Appends `notice` to the list `notices` in place: the elements are moved, not copied, so a
+/// notice costs the same whatever the number before it.
+fn push_notice(notices: &mut CelList<'static>, notice: Box<dyn Val>) {
+    let mut elements = std::mem::take(notices).into_inner();
+    elements.push(notice);
+    *notices = CelList::from(elements);
 }
 
 /// A plain CEL value (no opaque, function or struct value) as the interpreter holds it.
@@ -219,8 +229,7 @@ impl Engine {
             empty: val(cel::Value::Map(
                 std::collections::HashMap::<String, cel::Value>::new().into(),
             )),
-            notices: Vec::new(),
-            notices_val: val(cel::Value::List(Arc::new(Vec::new()))),
+            notices: CelList::default(),
             present: 0,
             state: ((0, false), state_val(0, false)),
             has_prev: [val(cel::Value::Bool(false)), val(cel::Value::Bool(true))],
@@ -281,9 +290,14 @@ impl Engine {
         let mut out = Vec::new();
         // The statement's view built with its signatures, if the registry takes the statement
         // parsed with them (computed for the roster in force, which `check_signed` reads too).
-        let pre_view = match (signed, self.registry.roster_with_hash()) {
-            (Some(s), Some((_, hash))) => s.view_for(hash).cloned(),
-            _ => None,
+        // So is what the statement alone decides of the rules, if worked out with this
+        // engine's rules.
+        let (pre_view, pre_known) = match (signed, self.registry.roster_with_hash()) {
+            (Some(s), Some((_, hash))) => (
+                s.view_for(hash).cloned(),
+                s.known_for(hash, self.rules.shortcuts().id()),
+            ),
+            _ => (None, None),
         };
         let admitted = match self.registry.check_signed(entry, signed) {
             Ok(a) => a,
@@ -401,8 +415,7 @@ impl Engine {
             Body::Notice(n) => {
                 let cosigned = parties.len() >= 2;
                 let nv = if let Some(k) = &mut self.kept {
-                    k.notices.push(celview::notice_entry(&st, n, cosigned));
-                    k.notices_val = val(cel::Value::List(Arc::new(k.notices.clone())));
+                    push_notice(&mut k.notices, val(celview::notice_entry(&st, n, cosigned)));
                     // Only the index is used here: rules see `k.notices`.
                     serde_json::Value::Null
                 } else {
@@ -457,7 +470,7 @@ impl Engine {
             }
         }
         let (verdicts, view) = match &self.kept {
-            Some(k) => self.incremental_verdicts(k, &st, pre_view, &statement_rules),
+            Some(k) => self.incremental_verdicts(k, &st, pre_view, pre_known, &statement_rules),
             None => self.straightforward_verdicts(&st, &statement_rules),
         };
         for (rule, verdict) in statement_rules.iter().zip(verdicts) {
@@ -516,14 +529,18 @@ impl Engine {
 
     /// The statement rules' verdicts with the kept variables ([`Engine::new`]), and the
     /// statement as rules see it (its sensor's next `prev`).
-    /// `pre` is the statement's view if it was built ahead ([`Signed`]).
+    /// `pre` is the statement's view if it was built ahead ([`Signed`]), `known` what the
+    /// statement alone decides of the rules if worked out ahead (else what its fields with few
+    /// values decide is looked up, [`crate::shortcut`]): those parts are not evaluated again.
     fn incremental_verdicts(
         &self,
         k: &Kept,
         st: &Statement,
         pre: Option<Arc<dyn Val>>,
+        known: Option<Known>,
         rules: &[&crate::rules::Rule],
     ) -> (Vec<crate::Result<Verdict>>, View) {
+        let known = known.unwrap_or_else(|| self.rules.shortcuts().by_fields(st));
         let s = pre.unwrap_or_else(|| Arc::from(celview::statement_val(st)));
         let prev = self.prev.get(&st.sensor);
         let has_prev = &k.has_prev[usize::from(prev.is_some())];
@@ -536,13 +553,17 @@ impl Engine {
             s: s.as_ref(),
             prev: prev_val,
             has_prev: has_prev.as_ref(),
-            notices: k.notices_val.as_ref(),
+            notices: &k.notices,
             state: k.state.1.as_ref(),
             agreement: k.agreement.as_ref(),
         };
         let mut ctx = k.root.0.new_inner_scope();
         ctx.set_variable_resolver(&vars);
-        let verdicts = rules.iter().map(|r| r.evaluate_with(&ctx)).collect();
+        let verdicts = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| r.evaluate_known(&ctx, known.when(i), known.require(i)))
+            .collect();
         drop(ctx);
         (verdicts, View::Cel(s))
     }
@@ -681,5 +702,56 @@ impl Engine {
     /// Index the next entry must have.
     pub fn next_index(&self) -> u64 {
         self.next_index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{self, Deployment, HOUR_MS, SimConfig};
+
+    /// The address of the first notice in the engine's list of notices as rules see it.
+    fn first_notice(e: &Engine) -> Option<*const ()> {
+        let k = e.kept.as_ref().unwrap();
+        k.notices
+            .inner()
+            .first()
+            .map(|v| std::ptr::from_ref::<dyn Val>(v.as_ref()).cast::<()>())
+    }
+
+    /// Each notice is added to the list rules see without rebuilding the notices before it (a
+    /// rebuilt list, as before, made the n-th notice cost n conversions: quadratic in the
+    /// notices). Counted, not timed: the first notice stays the same value, never rebuilt, and the
+    /// list holds every notice logged, in order.
+    #[test]
+    fn notices_are_appended_not_rebuilt() {
+        let mut cfg = SimConfig::europe_2008_day(1_767_225_600_000);
+        cfg.period_ms = 6 * HOUR_MS;
+        cfg.inspection_every_ms = 30 * 24 * HOUR_MS;
+        cfg.duration_ms = 40 * 24 * HOUR_MS;
+        let dep = Deployment::new(&cfg).unwrap();
+        let rules = Arc::new(crate::rules::builtin_or_path("europe-2008").unwrap());
+        let mut engine = Engine::new(Registry::new(dep.anchors()).unwrap(), rules);
+        assert!(engine.entry(0, &dep.roster_entry).is_empty());
+        let mut first = None;
+        let mut notices = 0;
+        for (i, e) in sim::simulate(&dep, &cfg).unwrap().iter().enumerate() {
+            engine.entry(i as u64 + 1, &e.entry);
+            if let Some(Body::Notice(_)) = Statement::from_text(&crate::keys::peek_note(&e.entry).unwrap().0)
+                .ok()
+                .map(|s| s.body)
+            {
+                notices += 1;
+            }
+            let now = first_notice(&engine);
+            match first {
+                None => first = now,
+                Some(f) => assert_eq!(now, Some(f), "the notices were rebuilt at entry {}", i + 1),
+            }
+            let k = engine.kept.as_ref().unwrap();
+            assert_eq!(k.notices.inner().len(), notices);
+            assert_eq!(k.notices.inner().len(), engine.notices.len());
+        }
+        assert!(notices >= 60, "{notices} notices");
     }
 }

@@ -7,7 +7,8 @@
 //! - [`statement`]: the statement schema, its canonical encoding, salted commitments.
 //! - [`roster`]: the signed key roster and [`Registry`], which admits or rejects log entries.
 //! - [`rules`]: compliance rules in CEL; [`engine`] replays the log through them, with the
-//!   statement rules' variables built from typed values ([`celview`]).
+//!   statement rules' variables built from typed values ([`celview`]) and what the statement
+//!   alone decides of them worked out ahead ([`shortcut`]).
 //!
 //! Dependencies point one way: this crate uses `tlog` for proofs and checkpoints and knows
 //! nothing of HTTP or the physics crates.
@@ -21,6 +22,7 @@ pub mod logwatch;
 pub mod monitor;
 pub mod roster;
 pub mod rules;
+pub mod shortcut;
 pub mod sigcheck;
 pub mod sim;
 pub mod statement;

@@ -424,7 +424,7 @@ impl Monitor {
         alerts: &mut Vec<Alert>,
     ) -> std::result::Result<(), PollError> {
         let mut tree = self.replica.clone();
-        let mut keys = RosterKeys::of(self.engine.registry());
+        let mut keys = keys_of(&self.engine);
         let engine = &mut self.engine;
         let (fetched, replayed) = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(PIPELINE_DEPTH);
@@ -651,7 +651,7 @@ const REPLAY_CHUNK: usize = 1024;
 /// those of [`Engine::entry`] one entry at a time.
 fn replay(engine: &mut Engine, start: u64, entries: &[Vec<u8>]) -> Vec<Finding> {
     let chunks: Vec<&[Vec<u8>]> = entries.chunks(REPLAY_CHUNK).collect();
-    let mut keys = RosterKeys::of(engine.registry());
+    let mut keys = keys_of(engine);
     let mut ahead = check(keys.as_ref(), chunks.first().copied());
     let mut findings = Vec::new();
     let mut index = start;
@@ -672,6 +672,12 @@ fn replay(engine: &mut Engine, start: u64, entries: &[Vec<u8>]) -> Vec<Finding> 
         }
     }
     findings
+}
+
+/// The keys of the roster `engine` has in force, with what each statement alone decides of its
+/// statement rules to work out with the signatures.
+fn keys_of(engine: &Engine) -> Option<RosterKeys> {
+    RosterKeys::of(engine.registry()).map(|k| k.with_rules(engine.rules()))
 }
 
 /// The signatures of `chunk` checked against `keys` (`None` without either).
@@ -700,7 +706,7 @@ fn replay_chunk(
         let now = engine.registry().roster_with_hash().map(|(_, h)| h);
         if now != roster.as_deref() {
             roster = now.map(str::to_owned);
-            let keys = RosterKeys::of(engine.registry());
+            let keys = keys_of(engine);
             offset = i + 1;
             signed = check(keys.as_ref(), chunk.get(offset..));
             changed = Some(keys);
@@ -746,7 +752,7 @@ fn replay_from(
     keys_tx: std::sync::mpsc::Sender<Option<RosterKeys>>,
 ) -> (Vec<Finding>, Vec<Vec<u8>>) {
     let mut keys_tx = Some(keys_tx);
-    let mut keys = RosterKeys::of(engine.registry());
+    let mut keys = keys_of(engine);
     let mut findings = Vec::new();
     let mut entries = Vec::new();
     for chunk in rx {

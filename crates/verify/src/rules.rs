@@ -40,12 +40,14 @@
 //! position, not a rule that silently never fires.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use cel::objects::Value as Cel;
 use cel::{Context, Program};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::shortcut::Shortcuts;
 
 /// When a rule is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -59,7 +61,7 @@ pub enum On {
 }
 
 impl On {
-    fn variables(self) -> &'static [&'static str] {
+    pub(crate) fn variables(self) -> &'static [&'static str] {
         match self {
             On::Statement => &["s", "prev", "has_prev", "notices", "state", "agreement"],
             On::Checkpoint => &["checkpoint", "sensors", "pending_changes", "agreement"],
@@ -139,6 +141,9 @@ pub struct RuleSet {
     pub agreement: serde_json::Value,
     /// Rules in file order.
     pub rules: Vec<Rule>,
+    /// What the statement alone decides of the statement rules (made from `rules` and
+    /// `agreement` when the file is loaded).
+    shortcuts: Arc<Shortcuts>,
 }
 
 #[derive(Deserialize)]
@@ -259,7 +264,12 @@ impl RuleSet {
                 require,
             });
         }
-        Ok(Self { agreement, rules })
+        let shortcuts = Arc::new(Shortcuts::new(&rules, &agreement));
+        Ok(Self {
+            agreement,
+            rules,
+            shortcuts,
+        })
     }
 
     /// Reads and loads a rule file.
@@ -271,6 +281,11 @@ impl RuleSet {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Rules(format!("{}: cannot read: {e}", path.display())))?;
         Self::from_toml(&path.display().to_string(), &text)
+    }
+
+    /// What the statement alone decides of the statement rules ([`crate::shortcut`]).
+    pub fn shortcuts(&self) -> &Arc<Shortcuts> {
+        &self.shortcuts
     }
 
     /// The rule with this id.
@@ -301,12 +316,38 @@ impl Rule {
         self.evaluate_with(&vars.0)
     }
 
+    /// Its `when`, as parsed.
+    pub(crate) fn when_expression(&self) -> Option<&cel::IdedExpr> {
+        self.when.as_ref().map(Program::expression)
+    }
+
+    /// Its `require`, as parsed.
+    pub(crate) fn require_expression(&self) -> &cel::IdedExpr {
+        self.require.expression()
+    }
+
     /// Evaluates the rule in `ctx`, a CEL context holding (or resolving) its variables.
     ///
     /// # Errors
     ///
     /// As [`Rule::evaluate`].
     pub fn evaluate_with(&self, ctx: &Context) -> Result<Verdict> {
+        self.evaluate_known(ctx, None, None)
+    }
+
+    /// [`Rule::evaluate_with`], with the values of `when` and `require` that are already known
+    /// ([`crate::shortcut::Known`]: the values those expressions evaluate to in `ctx`) taken
+    /// instead of evaluated.
+    ///
+    /// # Errors
+    ///
+    /// As [`Rule::evaluate`].
+    pub fn evaluate_known(
+        &self,
+        ctx: &Context,
+        when: Option<bool>,
+        require: Option<bool>,
+    ) -> Result<Verdict> {
         let run = |field: &str, p: &Program| -> Result<bool> {
             match p.execute(ctx) {
                 Ok(Cel::Bool(b)) => Ok(b),
@@ -317,21 +358,24 @@ impl Rule {
                 Err(e) => Err(Error::Rules(format!("rule {:?} {field}: {e}", self.text.id))),
             }
         };
-        if let Some(w) = &self.when
-            && !run("when", w)?
-        {
+        let applies = match (when, &self.when) {
+            (Some(known), _) => known,
+            (None, None) => true,
+            (None, Some(w)) => run("when", w)?,
+        };
+        if !applies {
             return Ok(Verdict::NotApplicable);
         }
-        Ok(if run("require", &self.require)? {
-            Verdict::Holds
-        } else {
-            Verdict::Violated
-        })
+        let holds = match require {
+            Some(known) => known,
+            None => run("require", &self.require)?,
+        };
+        Ok(if holds { Verdict::Holds } else { Verdict::Violated })
     }
 }
 
 /// Rule variables converted to CEL values.
-pub struct Variables(Context<'static, 'static>);
+pub struct Variables(pub(crate) Context<'static, 'static>);
 
 impl Variables {
     /// Converts `vars` (JSON values by variable name).
@@ -352,7 +396,7 @@ impl std::fmt::Debug for Variables {
 
 /// Names bound by comprehension macros (`exists(n, ...)`, `all`, `map`, `filter`) anywhere in
 /// `e`: they are not free variables.
-fn bound_variables(e: &cel::IdedExpr, out: &mut BTreeSet<String>) {
+pub(crate) fn bound_variables(e: &cel::IdedExpr, out: &mut BTreeSet<String>) {
     use cel::common::ast::{EntryExpr, Expr};
     let entries = |es: &Vec<cel::common::ast::IdedEntryExpr>, out: &mut BTreeSet<String>| {
         for en in es {

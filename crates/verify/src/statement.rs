@@ -416,7 +416,12 @@ impl Statement {
             }
         })?;
         st.validate()?;
-        if st.canonical()? != json {
+        // The canonical encoding, written once into a buffer of the text's size (no regrowth).
+        let mut canonical = Vec::with_capacity(json.len());
+        serde_json::to_writer(&mut canonical, &st)
+            .map_err(|e| Error::Malformed(format!("encoding a statement: {e}")))?;
+        let same = canonical == json;
+        if !same {
             return Err(Error::Malformed(
                 "statement is not in canonical encoding (compact JSON, schema field order)".into(),
             ));
@@ -426,13 +431,24 @@ impl Statement {
 }
 
 fn check_commitment(field: &str, c: &Commitment) -> Result<()> {
-    if c.0.len() == 64 && unhex(&c.0).is_some() && c.0.to_lowercase() == c.0 {
+    if is_commitment(&c.0) {
         Ok(())
     } else {
         Err(Error::Schema(format!(
             "{field} must be a commitment: 64 lowercase hex digits"
         )))
     }
+}
+
+/// What `s.len() == 64 && unhex(s).is_some() && s.to_lowercase() == s` accepts, without building
+/// the bytes or the lowercase copy: 32 pairs of lowercase hex digits, where the first of a pair
+/// may also be `+` (`unhex` reads each pair with `u8::from_str_radix`, which takes a leading `+`).
+fn is_commitment(s: &str) -> bool {
+    let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    s.len() == 64
+        && s.as_bytes()
+            .chunks_exact(2)
+            .all(|p| (lower_hex(p[0]) || p[0] == b'+') && lower_hex(p[1]))
 }
 
 fn text(field: &str, s: &str) -> Result<()> {
@@ -509,6 +525,20 @@ mod tests {
             Statement::from_text(spaced.as_bytes()),
             Err(Error::Malformed(_))
         ));
+        // So does whitespace after it (JSON allows it), or an escaped character.
+        let trailing = [&text[..text.len() - 1], b" \n".as_slice()].concat();
+        assert!(matches!(
+            Statement::from_text(&trailing),
+            Err(Error::Malformed(_))
+        ));
+        let escaped = String::from_utf8(text.clone())
+            .unwrap()
+            .replacen("brdy", "\\u0062rdy", 1);
+        assert_ne!(escaped.as_bytes(), text.as_slice());
+        assert!(matches!(
+            Statement::from_text(escaped.as_bytes()),
+            Err(Error::Malformed(_))
+        ));
         // An extra field is over-collection.
         let extra = String::from_utf8(text)
             .unwrap()
@@ -517,6 +547,49 @@ mod tests {
             Statement::from_text(extra.as_bytes()),
             Err(Error::Schema(_))
         ));
+    }
+
+    /// The commitment check accepts exactly what it accepted when it built the bytes and a
+    /// lowercase copy.
+    #[test]
+    fn commitment_check_is_the_one_that_built_copies() {
+        let reference = |s: &str| s.len() == 64 && unhex(s).is_some() && s.to_lowercase() == s;
+        let good = "9e6dbb065c29ce8052addfabf844817acd39577c4420f4fc9cfa9230e11b425d";
+        let mut cases = vec![
+            good.to_owned(),
+            good[..62].to_owned(),
+            format!("{good}00"),
+            String::new(),
+        ];
+        for at in [0, 1, 30, 63] {
+            for c in ['A', 'F', 'g', '+', '-', ' ', '\u{e9}', '\u{20ac}', '0', 'f'] {
+                let mut s: Vec<char> = good.chars().collect();
+                s[at] = c;
+                cases.push(s.iter().collect());
+                // Also with the character's bytes in place of the pair it starts.
+                let mut b = good.as_bytes().to_vec();
+                let mut buf = [0u8; 4];
+                let enc = c.encode_utf8(&mut buf).as_bytes();
+                let end = (at + enc.len()).min(64);
+                b.splice(at..end, enc.iter().copied());
+                if let Ok(s) = String::from_utf8(b) {
+                    cases.push(s);
+                }
+            }
+        }
+        cases.push("+f".repeat(32));
+        cases.push("++".repeat(32));
+        cases.push("f+".repeat(32));
+        let mut accepted = 0;
+        for s in &cases {
+            assert_eq!(is_commitment(s), reference(s), "{s:?}");
+            accepted += usize::from(reference(s));
+        }
+        assert!(
+            accepted > 5 && accepted < cases.len() - 20,
+            "{accepted} of {}",
+            cases.len()
+        );
     }
 
     #[test]
