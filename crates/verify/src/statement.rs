@@ -440,15 +440,13 @@ fn check_commitment(field: &str, c: &Commitment) -> Result<()> {
     }
 }
 
-/// What `s.len() == 64 && unhex(s).is_some() && s.to_lowercase() == s` accepts, without building
-/// the bytes or the lowercase copy: 32 pairs of lowercase hex digits, where the first of a pair
-/// may also be `+` (`unhex` reads each pair with `u8::from_str_radix`, which takes a leading `+`).
+/// 64 lowercase hex digits (`[0-9a-f]`), nothing else: what every other verifier reads as the
+/// commitment's 32 bytes. (A sign is not a digit: `u8::from_str_radix` alone would take `+f` as a
+/// pair, so a commitment no hash can equal would pass.)
 fn is_commitment(s: &str) -> bool {
-    let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
     s.len() == 64
-        && s.as_bytes()
-            .chunks_exact(2)
-            .all(|p| (lower_hex(p[0]) || p[0] == b'+') && lower_hex(p[1]))
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn text(field: &str, s: &str) -> Result<()> {
@@ -480,9 +478,10 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Parses hex (either case); `None` if malformed.
+/// Parses hex (either case); `None` if malformed, including a sign (`+f`), which
+/// `u8::from_str_radix` would take.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..s.len())
@@ -549,11 +548,16 @@ mod tests {
         ));
     }
 
-    /// The commitment check accepts exactly what it accepted when it built the bytes and a
-    /// lowercase copy.
+    /// The commitment check accepts exactly 64 lowercase hex digits — what the check that built the
+    /// bytes and a lowercase copy accepted, except a sign before a digit (`+f`), which it let through
+    /// and no hash can equal.
     #[test]
-    fn commitment_check_is_the_one_that_built_copies() {
-        let reference = |s: &str| s.len() == 64 && unhex(s).is_some() && s.to_lowercase() == s;
+    fn commitment_check_accepts_exactly_64_lowercase_hex_digits() {
+        let reference = |s: &str| {
+            s.len() == 64
+                && s.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        };
         let good = "9e6dbb065c29ce8052addfabf844817acd39577c4420f4fc9cfa9230e11b425d";
         let mut cases = vec![
             good.to_owned(),
@@ -580,6 +584,11 @@ mod tests {
         cases.push("+f".repeat(32));
         cases.push("++".repeat(32));
         cases.push("f+".repeat(32));
+        for signed in ["+f".repeat(32), format!("+{}", &good[1..])] {
+            assert!(!is_commitment(&signed), "{signed}");
+        }
+        assert_eq!(unhex("+f"), None);
+        assert_eq!(unhex("0F"), Some(vec![15]));
         let mut accepted = 0;
         for s in &cases {
             assert_eq!(is_commitment(s), reference(s), "{s:?}");
@@ -590,6 +599,23 @@ mod tests {
             "{accepted} of {}",
             cases.len()
         );
+    }
+
+    /// A sensor's statement whose commitment is 32 signed "digits" (`+f`) is refused when read,
+    /// with the field named: it is not a commitment any verifier could open.
+    #[test]
+    fn a_statement_with_a_signed_commitment_is_refused() {
+        let good = radar();
+        let text = String::from_utf8(good.canonical().unwrap()).unwrap() + "\n";
+        let Body::Radar(r) = &good.body else {
+            unreachable!("a radar statement")
+        };
+        let signed = text.replacen(&r.pointing.0, &"+f".repeat(32), 1);
+        assert_ne!(signed, text);
+        match Statement::from_text(signed.as_bytes()) {
+            Err(Error::Schema(m)) => assert!(m.contains("radar.pointing must be a commitment"), "{m}"),
+            other => panic!("accepted or wrong error: {other:?}"),
+        }
     }
 
     #[test]
