@@ -20,8 +20,8 @@ use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 
 use crate::statement::{
-    Body, DoorState, InspectionReport, Notice, NoticeKind, RadarMode, RadarReading, Readiness, SiloReading,
-    Statement,
+    Body, DoorState, InspectionReport, Notice, NoticeKind, RadarMode, RadarReading, Readiness,
+    STATEMENT_SCHEMA, SiloReading, Statement,
 };
 
 /// A CEL map from `(key, value)` pairs.
@@ -181,6 +181,12 @@ fn vstr(s: &str) -> Box<dyn Val> {
     Box::new(CelString::from(s.to_owned()))
 }
 
+/// A string the program holds for good (a kind, a mode, the schema), lent to the interpreter:
+/// no copy per statement.
+fn vstatic(s: &'static str) -> Box<dyn Val> {
+    Box::new(CelString::from(s))
+}
+
 fn vint(i: i64) -> Box<dyn Val> {
     Box::new(CelInt::from(i))
 }
@@ -204,7 +210,7 @@ fn vbody(body: &Body) -> Box<dyn Val> {
             "radar",
             vmap([
                 ("transmitting", vbool(r.transmitting)),
-                ("mode", vstr(radar_mode(r.mode))),
+                ("mode", vstatic(radar_mode(r.mode))),
                 ("sector_bin", vint(i64::from(r.sector_bin))),
                 ("power_class", vint(i64::from(r.power_class))),
                 ("pointing", vstr(&r.pointing.0)),
@@ -213,9 +219,9 @@ fn vbody(body: &Body) -> Box<dyn Val> {
         Body::Silo(s) => {
             let mut m: HashMap<CelMapKey<'static>, Box<dyn Val>> = HashMap::with_capacity(7);
             m.insert("silo".into(), vint(i64::from(s.silo)));
-            m.insert("door".into(), vstr(door(s.door)));
+            m.insert("door".into(), vstatic(door(s.door)));
             m.insert("interceptor_present".into(), vbool(s.interceptor_present));
-            m.insert("readiness".into(), vstr(readiness(s.readiness)));
+            m.insert("readiness".into(), vstatic(readiness(s.readiness)));
             m.insert("seal_intact".into(), vbool(s.seal_intact));
             m.insert("tamper".into(), vbool(s.tamper));
             if let Some(c) = &s.serial {
@@ -249,7 +255,7 @@ fn vbody(body: &Body) -> Box<dyn Val> {
         Body::Notice(n) => vmap([(
             "notice",
             vmap([
-                ("notice", vstr(notice_kind(n.notice))),
+                ("notice", vstatic(notice_kind(n.notice))),
                 ("from_ms", vint(n.from_ms)),
                 ("to_ms", vint(n.to_ms)),
                 ("subject", vstr(&n.subject)),
@@ -262,14 +268,21 @@ fn vbody(body: &Body) -> Box<dyn Val> {
 /// without the [`Cel`] value in between (half the allocations).
 pub fn statement_val(st: &Statement) -> Box<dyn Val> {
     vmap([
-        ("schema", vstr(&st.schema)),
+        (
+            "schema",
+            if st.schema == STATEMENT_SCHEMA {
+                vstatic(STATEMENT_SCHEMA)
+            } else {
+                vstr(&st.schema)
+            },
+        ),
         ("sensor", vstr(&st.sensor)),
         ("site", vstr(&st.site)),
         ("seq", vunsigned(st.seq)),
         ("time_ms", vint(st.time_ms)),
         ("clock_ok", vbool(st.clock_ok)),
         ("body", vbody(&st.body)),
-        ("kind", vstr(st.kind())),
+        ("kind", vstatic(st.kind())),
     ])
 }
 
@@ -316,7 +329,7 @@ impl VariableResolver for StatementVars<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statement::{Attachment, Commitment, Finding, STATEMENT_SCHEMA};
+    use crate::statement::{Attachment, Commitment, Finding};
 
     /// The CEL value of a statement's JSON plus `kind`, as the straightforward engine builds it.
     fn via_json(st: &Statement) -> Cel {
