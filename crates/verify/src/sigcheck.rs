@@ -130,9 +130,8 @@ const ONE: [u8; 32] = {
 /// order) and ZIP-215's batch does not: `R`'s `y` (its low 255 bits, little-endian) is below `p`,
 /// and its sign bit is clear where `x = 0` (`y = 1` or `y = p − 1`); `s` is below the group
 /// order (`curve25519-dalek`'s own check). Byte comparisons only: no point is decoded.
-fn canonical_encodings(sig: &[u8; 64]) -> bool {
-    let (r, s) = sig.split_at(32);
-    let mut y: [u8; 32] = r.try_into().unwrap_or([0xff; 32]);
+fn canonical_encodings(sig: &Signature) -> bool {
+    let mut y = *sig.r_bytes();
     let sign = y[31] >> 7;
     y[31] &= 0x7f;
     // Little-endian comparison y < p: from the most significant byte down.
@@ -143,8 +142,7 @@ fn canonical_encodings(sig: &[u8; 64]) -> bool {
         .find(|(a, b)| a != b)
         .is_some_and(|(a, b)| a < b);
     let x_zero = y == ONE || y == P_MINUS_1;
-    let s: [u8; 32] = s.try_into().unwrap_or([0xff; 32]);
-    below_p && !(sign == 1 && x_zero) && bool::from(Scalar::from_canonical_bytes(s).is_some())
+    below_p && !(sign == 1 && x_zero) && bool::from(Scalar::from_canonical_bytes(*sig.s_bytes()).is_some())
 }
 
 /// `rand` 0.10's thread-local CSPRNG (ChaCha, seeded from the OS) behind the `rand_core` 0.6
@@ -382,7 +380,8 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
                         names[i] = None;
                         break;
                     };
-                    if !canonical_encodings(&bytes) {
+                    let signature = Signature::from_bytes(&bytes);
+                    if !canonical_encodings(&signature) {
                         // Refused by single verification; the registry names it.
                         names[i] = None;
                         break;
@@ -393,7 +392,7 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
                     jobs.push(Job {
                         entry: i,
                         key,
-                        sig: Signature::from_bytes(&bytes),
+                        sig: signature,
                         msg: text,
                     });
                 }
@@ -560,16 +559,16 @@ mod tests {
     #[test]
     fn non_canonical_r_and_s_encodings_are_found_by_their_bytes() {
         let sig = real_signature();
-        assert!(canonical_encodings(&sig));
+        assert!(canonical_encodings(&Signature::from_bytes(&sig)));
         let with_r = |r: [u8; 32]| {
             let mut s = sig;
             s[..32].copy_from_slice(&r);
-            s
+            Signature::from_bytes(&s)
         };
         let with_s = |v: [u8; 32]| {
             let mut s = sig;
             s[32..].copy_from_slice(&v);
-            s
+            Signature::from_bytes(&s)
         };
         let signed = |mut y: [u8; 32]| {
             y[31] |= 0x80;
