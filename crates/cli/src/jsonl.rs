@@ -1124,6 +1124,42 @@ pub(crate) mod differential {
         input.lines().filter(|l| handler.fast(l).is_some()).count()
     }
 
+    /// Lines of `fixed` (text put first in the object, such as `"kind":"inverse",`) and `fields` (in the
+    /// order the general path asks for them, each with a valid value) with one or two fields left out,
+    /// keys in two orders, with and without an unknown key (which leaves the line to serde_json's typed
+    /// reader): the fast path must read each as [`Fast::Missing`] of the first field left out, with the
+    /// general path's bytes out.
+    pub(crate) fn assert_missing_fields_named<H: Handler>(handler: &H, fixed: &str, fields: &[(&str, &str)]) {
+        for a in 0..fields.len() {
+            for b in a..fields.len() {
+                for extra in ["", ",\"zz\":[1,{\"a\":null}]"] {
+                    for reverse in [false, true] {
+                        let mut kept: Vec<String> = fields
+                            .iter()
+                            .enumerate()
+                            .filter(|&(i, _)| i != a && i != b)
+                            .map(|(_, (k, v))| format!("\"{k}\":{v}"))
+                            .collect();
+                        if reverse {
+                            kept.reverse();
+                        }
+                        kept.insert(0, "\"id\":7".to_string());
+                        let line = format!("{{{fixed}{}{extra}}}", kept.join(","));
+                        assert_paths_agree(handler, &line);
+                        match handler.fast_line(&line) {
+                            Fast::Missing(id, key) => {
+                                assert_eq!(id, Id::U64(7), "{line}");
+                                assert_eq!(key, fields[a].0, "{line}");
+                            }
+                            Fast::Read(..) => panic!("{line}: read"),
+                            Fast::Unread => panic!("{line}: not read"),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Values that readers disagree on most often: signed zeros, out-of-range and subnormal numbers, long
     /// mantissas, integers past 2^53 and 2^64, exponents in every spelling, invalid number forms,
     /// strings with escapes and surrogates, control characters, and every other JSON type.
