@@ -514,14 +514,8 @@ impl Comparison {
                 change: change_of(ra, rb),
             })
             .collect();
-        let mut families: Vec<&str> = Vec::new();
-        for r in &study_a.threats {
-            if !families.contains(&r.threat.as_str()) {
-                families.push(&r.threat);
-            }
-        }
         let mut by_speed = Vec::new();
-        for fam in families {
+        for fam in crate::report::first_seen(study_a.threats.iter().map(|r| r.threat.as_str())) {
             let pairs: Vec<(&ThreatResult, &ThreatResult)> = study_a
                 .threats
                 .iter()
@@ -639,13 +633,7 @@ pub fn summary(c: &Comparison) -> String {
     let mut header = vec!["threat".to_string(), "flown".to_string()];
     header.extend(c.speeds_mps.iter().map(|v| format!("{:.1} km/s", v / 1e3)));
     t.set_header(header);
-    let mut fams: Vec<&str> = Vec::new();
-    for r in &c.by_speed {
-        if !fams.contains(&r.threat.as_str()) {
-            fams.push(&r.threat);
-        }
-    }
-    for f in fams {
+    for f in crate::report::first_seen(c.by_speed.iter().map(|r| r.threat.as_str())) {
         let rows: Vec<&SpeedRow> = c.by_speed.iter().filter(|r| r.threat == f).collect();
         let mut row = vec![f.to_string(), rows.first().map_or(0, |r| r.flown).to_string()];
         row.extend(rows.iter().map(|r| format!("{} / {}", r.engaged_a, r.engaged_b)));
@@ -667,13 +655,8 @@ pub fn summary(c: &Comparison) -> String {
         "first radar A",
         "first radar B",
     ]);
-    let mut areas: Vec<&str> = Vec::new();
-    for r in &c.trajectories {
-        if r.change != Change::NotFlown && !areas.contains(&r.from.as_str()) {
-            areas.push(&r.from);
-        }
-    }
-    for area in areas {
+    let flown = c.trajectories.iter().filter(|r| r.change != Change::NotFlown);
+    for area in crate::report::first_seen(flown.map(|r| r.from.as_str())) {
         let rows: Vec<&TrajectoryRow> = c
             .trajectories
             .iter()

@@ -1108,13 +1108,7 @@ pub fn mc_summary(mc: &MonteCarlo) -> String {
     // One table per threat family, named above it (the family's name would take a third of the width
     // of every row).
     let flown: Vec<_> = mc.pairs.iter().filter(|p| p.flown > 0).collect();
-    let mut families: Vec<&str> = Vec::new();
-    for p in &flown {
-        if !families.contains(&p.threat.as_str()) {
-            families.push(&p.threat);
-        }
-    }
-    for family in families {
+    for family in crate::report::first_seen(flown.iter().map(|p| p.threat.as_str())) {
         let mut t = terminal_table();
         t.set_header(vec!["from", "to", "P(engaged)", "engaged / samples"]);
         for p in flown.iter().filter(|p| p.threat == family) {
@@ -1166,16 +1160,9 @@ pub fn mc_csv(mc: &MonteCarlo) -> Result<String, RenderError> {
 
 /// Engagement probability as a launch site × target matrix per threat family (SVG).
 pub fn mc_svg(mc: &MonteCarlo) -> Result<String, RenderError> {
-    let mut froms: Vec<&str> = Vec::new();
-    let mut tos: Vec<&str> = Vec::new();
-    for p in mc.pairs.iter().filter(|p| p.flown > 0) {
-        if !froms.contains(&p.from.as_str()) {
-            froms.push(&p.from);
-        }
-        if !tos.contains(&p.to.as_str()) {
-            tos.push(&p.to);
-        }
-    }
+    let flown = || mc.pairs.iter().filter(|p| p.flown > 0);
+    let froms = crate::report::first_seen(flown().map(|p| p.from.as_str()));
+    let tos = crate::report::first_seen(flown().map(|p| p.to.as_str()));
     let (x0, y0, cw, ch) = (110.0, 124.0, 34.0, 22.0);
     let (tw, th) = (
         (x0 + cw * tos.len() as f64 + 120.0).max(620.0),

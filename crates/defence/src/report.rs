@@ -33,6 +33,18 @@ pub(crate) fn prose(out: &mut String, text: &str) {
     out.push('\n');
 }
 
+/// The distinct names of `names` in the order they first appear (threat families, launch areas:
+/// the order a scenario lists them in, which every table of a summary keeps).
+pub(crate) fn first_seen<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for n in names {
+        if !seen.contains(&n) {
+            seen.push(n);
+        }
+    }
+    seen
+}
+
 /// A table for a terminal summary: condensed UTF-8 borders, cells wrapped so that the table is at most
 /// [`SUMMARY_COLUMNS`] wide (a sweep's parameter paths would otherwise make it 150 columns).
 pub(crate) fn terminal_table() -> comfy_table::Table {
@@ -1141,4 +1153,14 @@ pub fn study_files(
         files.extend(render::png::svg_and_png(name, crate::maps::footprint_svg(fp)?)?);
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn first_seen_keeps_the_order_of_first_appearance() {
+        let names = ["Iran ICBM", "Iran IRBM", "Iran ICBM", "Russia", "Iran IRBM"];
+        assert_eq!(super::first_seen(names), ["Iran ICBM", "Iran IRBM", "Russia"]);
+        assert!(super::first_seen(std::iter::empty::<&str>()).is_empty());
+    }
 }
