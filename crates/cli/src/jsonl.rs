@@ -92,6 +92,16 @@ pub trait Handler: Sync {
     /// fails for any reason (the general path then reads the line and names the problem).
     fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, Self::Request<'a>)>;
 
+    /// The fast path with one more outcome: a line it read completely (one JSON object of the command's
+    /// fields, each of the right type) that lacks a field the general path would ask for, named as the
+    /// general path names it ([`Fast::Missing`]). By default [`Handler::fast`] alone.
+    fn fast_line<'a>(&self, line: &'a str) -> Fast<'a, Self::Request<'a>> {
+        match self.fast(line) {
+            Some((id, req)) => Fast::Read(id, req),
+            None => Fast::Unread,
+        }
+    }
+
     /// The general path: the request from the fields of a parsed object, looked up in the order that
     /// decides which problem an error names.
     fn general<'a>(&self, obj: &'a Map<String, Value>) -> Result<Self::Request<'a>, String>;
@@ -99,6 +109,36 @@ pub trait Handler: Sync {
     /// Answers a request: writes the answer's fields (after `id`) to `out`, or returns the error message
     /// (what was written is then discarded).
     fn answer(&self, req: &Self::Request<'_>, out: &mut Out<'_>) -> Result<(), String>;
+}
+
+/// What the fast path makes of a line ([`Handler::fast_line`]).
+#[derive(Debug)]
+pub enum Fast<'a, R> {
+    /// The line's `id` and its request.
+    Read(Id<'a>, R),
+    /// The line's `id`, and the field that the general path would find missing first: the line is
+    /// answered with the general path's error `missing field `…``, without parsing it again.
+    Missing(Id<'a>, &'static str),
+    /// Not read here: the general path reads the line and names the problem.
+    Unread,
+}
+
+/// An error message of a failed line, for stderr.
+#[derive(Debug)]
+enum Msg {
+    /// Any message.
+    Text(String),
+    /// `missing field `…``.
+    Missing(&'static str),
+}
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Msg::Text(s) => f.write_str(s),
+            Msg::Missing(key) => write!(f, "missing field `{key}`"),
+        }
+    }
 }
 
 /// A request as the fast path reads it: the line's `id` and the command's fields `F`.
@@ -505,7 +545,7 @@ fn kind_name(v: &Value) -> &'static str {
 #[derive(Debug, Default)]
 struct Piece {
     out: Vec<u8>,
-    errors: Vec<(usize, String)>,
+    errors: Vec<(usize, Msg)>,
 }
 
 /// Writes the error line `{"id": id, "error": msg}` (id a JSON value) to `buf`.
@@ -535,7 +575,9 @@ fn answer_line<H: Handler>(
     piece: &mut Piece,
 ) -> io::Result<()> {
     let Ok(text) = text.or_else(std::str::from_utf8) else {
-        piece.errors.push((index, "line is not valid UTF-8".to_string()));
+        piece
+            .errors
+            .push((index, Msg::Text("line is not valid UTF-8".to_string())));
         return write_error(
             &mut piece.out,
             IdRef::Value(&Value::Null),
@@ -543,22 +585,36 @@ fn answer_line<H: Handler>(
         );
     };
     let start = piece.out.len();
-    if let Some((id, req)) = handler.fast(text) {
-        piece.out.extend_from_slice(b"{\"id\":");
-        write_id(&mut piece.out, &id);
-        let result = handler.answer(&req, &mut Out { buf: &mut piece.out });
-        return match result {
-            Ok(()) => {
-                piece.out.extend_from_slice(b"}\n");
-                Ok(())
-            }
-            Err(msg) => {
-                piece.out.truncate(start);
-                write_error(&mut piece.out, IdRef::Fast(&id), &msg)?;
-                piece.errors.push((index, msg));
-                Ok(())
-            }
-        };
+    match handler.fast_line(text) {
+        Fast::Read(id, req) => {
+            piece.out.extend_from_slice(b"{\"id\":");
+            write_id(&mut piece.out, &id);
+            let result = handler.answer(&req, &mut Out { buf: &mut piece.out });
+            return match result {
+                Ok(()) => {
+                    piece.out.extend_from_slice(b"}\n");
+                    Ok(())
+                }
+                Err(msg) => {
+                    piece.out.truncate(start);
+                    write_error(&mut piece.out, IdRef::Fast(&id), &msg)?;
+                    piece.errors.push((index, Msg::Text(msg)));
+                    Ok(())
+                }
+            };
+        }
+        Fast::Missing(id, key) => {
+            // What `write_error` writes for this message: the key and its backquotes need no escape.
+            debug_assert!(!key.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\'));
+            piece.out.extend_from_slice(b"{\"id\":");
+            write_id(&mut piece.out, &id);
+            piece.out.extend_from_slice(b",\"error\":\"missing field `");
+            piece.out.extend_from_slice(key.as_bytes());
+            piece.out.extend_from_slice(b"`\"}\n");
+            piece.errors.push((index, Msg::Missing(key)));
+            return Ok(());
+        }
+        Fast::Unread => {}
     }
     let (id, msg) = match parse_object(text) {
         Ok((id, obj)) => {
@@ -576,7 +632,7 @@ fn answer_line<H: Handler>(
                 Err(msg) => {
                     piece.out.truncate(start);
                     write_error(&mut piece.out, id_ref, &msg)?;
-                    piece.errors.push((index, msg));
+                    piece.errors.push((index, Msg::Text(msg)));
                     return Ok(());
                 }
             }
@@ -584,7 +640,7 @@ fn answer_line<H: Handler>(
         Err(e) => e,
     };
     write_error(&mut piece.out, IdRef::Value(&id), &msg)?;
-    piece.errors.push((index, msg));
+    piece.errors.push((index, Msg::Text(msg)));
     Ok(())
 }
 
@@ -608,6 +664,13 @@ fn answer_piece<H: Handler>(
     let lo = lines.iter().find_map(bounds).map_or(0, |(s, _)| s);
     let hi = lines.iter().rev().find_map(bounds).map_or(0, |(_, e)| e);
     let whole = std::str::from_utf8(&text[lo..hi]).ok();
+    // Room for the answers at once (an answer is rarely longer than twice its line), rather than
+    // growing the buffer step by step; a buffer too small is replaced, not grown (growing would copy
+    // the old bytes, which are no longer needed), with a quarter to spare for the next pieces.
+    let need = 2 * (hi - lo) + 64 * lines.len();
+    if piece.out.capacity() < need {
+        piece.out = Vec::with_capacity(need + need / 4);
+    }
     for (k, line) in lines.iter().enumerate() {
         match *line {
             Line::Text { start, end } => {
@@ -619,7 +682,7 @@ fn answer_piece<H: Handler>(
             Line::TooLong(n) => {
                 let msg = format!("line is {n} bytes long, longer than the {MAX_LINE_BYTES}-byte limit");
                 write_error(&mut piece.out, IdRef::Value(&Value::Null), &msg)?;
-                piece.errors.push((first + k, msg));
+                piece.errors.push((first + k, Msg::Text(msg)));
             }
         }
     }
@@ -1059,6 +1122,42 @@ pub(crate) mod differential {
         assert_eq!(both.1, general.1, "stderr differs for input:\n{input}");
         assert_eq!((both.2.lines, both.2.failed), (general.2.lines, general.2.failed));
         input.lines().filter(|l| handler.fast(l).is_some()).count()
+    }
+
+    /// Lines of `fixed` (text put first in the object, such as `"kind":"inverse",`) and `fields` (in the
+    /// order the general path asks for them, each with a valid value) with one or two fields left out,
+    /// keys in two orders, with and without an unknown key (which leaves the line to serde_json's typed
+    /// reader): the fast path must read each as [`Fast::Missing`] of the first field left out, with the
+    /// general path's bytes out.
+    pub(crate) fn assert_missing_fields_named<H: Handler>(handler: &H, fixed: &str, fields: &[(&str, &str)]) {
+        for a in 0..fields.len() {
+            for b in a..fields.len() {
+                for extra in ["", ",\"zz\":[1,{\"a\":null}]"] {
+                    for reverse in [false, true] {
+                        let mut kept: Vec<String> = fields
+                            .iter()
+                            .enumerate()
+                            .filter(|&(i, _)| i != a && i != b)
+                            .map(|(_, (k, v))| format!("\"{k}\":{v}"))
+                            .collect();
+                        if reverse {
+                            kept.reverse();
+                        }
+                        kept.insert(0, "\"id\":7".to_string());
+                        let line = format!("{{{fixed}{}{extra}}}", kept.join(","));
+                        assert_paths_agree(handler, &line);
+                        match handler.fast_line(&line) {
+                            Fast::Missing(id, key) => {
+                                assert_eq!(id, Id::U64(7), "{line}");
+                                assert_eq!(key, fields[a].0, "{line}");
+                            }
+                            Fast::Read(..) => panic!("{line}: read"),
+                            Fast::Unread => panic!("{line}: not read"),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Values that readers disagree on most often: signed zeros, out-of-range and subnormal numbers, long

@@ -2,8 +2,9 @@
 //! ellipsoid and its apogee, with no numerical integration (`shared/DESIGN.md` §3, `gravity: "point"`).
 //!
 //! Under point gravity the path is the two-body ellipse through the burnout state. It is parametrised
-//! by the universal anomaly χ = √a ψ ([`KeplerOrbit::at_chi`]), ψ the eccentric anomaly swept since
-//! burnout: the time follows from Kepler's equation in closed form, so no Kepler equation is solved.
+//! by the universal anomaly χ = √a ψ ([`KeplerOrbit::at_chi`], here written in ψ: one sine and cosine
+//! per point), ψ the eccentric anomaly swept since burnout: the time follows from Kepler's equation in
+//! closed form, so no Kepler equation is solved.
 //! Both the figure's implicit function E = (x² + y²)/a² + z²/b² − 1 and the geodetic height are
 //! symmetric about the spin axis, so they are the same in the inertial and the Earth-fixed frame: the
 //! Earth's rotation enters only through the impact's longitude (the Earth-fixed frame is the inertial one
@@ -60,10 +61,18 @@ struct Point {
 
 /// The conic from burnout with what event location needs.
 struct Conic<'a> {
-    orbit: &'a KeplerOrbit,
     model: &'a EarthModel,
-    /// √a, √m.
-    sqrt_a: f64,
+    /// The ellipse r(ψ) = `centre` + `u` cos ψ + `w` sin ψ (metres).
+    centre: Vec3,
+    u: Vec3,
+    w: Vec3,
+    /// Kepler's equation in ψ: √μ t = `k_cos` (1 − cos ψ) + `k_sin` (ψ − sin ψ) + `k_lin` ψ, i.e.
+    /// σ0 a, (a − r0) √a and r0 √a (σ0 = r0·v0/√μ).
+    k_cos: f64,
+    k_sin: f64,
+    k_lin: f64,
+    /// 1/√μ.
+    inv_sqrt_mu: f64,
     /// dt/dψ = |r| · `dt_dpsi_per_m`.
     dt_dpsi_per_m: f64,
     /// Bound on |d²E/dψ²| along the whole ellipse.
@@ -72,11 +81,20 @@ struct Conic<'a> {
     psi_periapsis: f64,
     /// Half-width (rad) of the window around each periapsis where |r| ≤ the equatorial radius.
     half_window: f64,
+    /// Whether the apogee's latitude and longitude are wanted (else NaN: two arc tangents fewer).
+    place: bool,
 }
 
 impl Conic<'_> {
+    /// The point at eccentric anomaly ψ from burnout: the universal-variable solution with χ = √a ψ
+    /// (Stumpff's functions of z = ψ² are (1 − cos ψ)/ψ² and (ψ − sin ψ)/ψ³), written with one sine and
+    /// cosine and no division but the velocity's.
     fn at(&self, psi: f64) -> Point {
-        let (t_s, r, v, rn) = self.orbit.at_chi(self.sqrt_a * psi);
+        let (s, c) = psi.sin_cos();
+        let r = self.centre + self.u * c + self.w * s;
+        let rn = r.norm();
+        let t_s = (self.k_cos * (1.0 - c) + self.k_sin * (psi - s) + self.k_lin * psi) * self.inv_sqrt_mu;
+        let v = (self.w * c - self.u * s) * (1.0 / (rn * self.dt_dpsi_per_m));
         Point { t_s, r, v, rn }
     }
 
@@ -189,18 +207,30 @@ impl Conic<'_> {
             let dt_dpsi = p.rn * self.dt_dpsi_per_m;
             let next = psi + dt / dt_dpsi;
             if x.hddot < 0.0 && dt.abs() <= TAYLOR_FINISH_S && next > lo && next < hi {
-                // Finish by Taylor's formula from this evaluation (errors of order dt³ in the height
-                // and dt² in the latitude: far below a micrometre and 1e−12 rad).
-                let q = self.at(next);
+                // Finish by Taylor's formula from this evaluation, the point as well as the height and
+                // latitude (errors of order dt³ in the height and the position, dt² in the latitude and
+                // the velocity: far below a micrometre, 1e−12 rad and 1e−7 m/s), without another
+                // evaluation of the conic.
+                let q = self.taylor(&p, dt / dt_dpsi);
+                let h_m = x.h + (x.hdot + 0.5 * x.hddot * dt) * dt;
+                let position = if self.place {
+                    Geodetic {
+                        lat_deg: (x.sin_lat.atan2(x.cos_lat) + x.lat_rate * dt).to_degrees(),
+                        lon_deg: longitude_deg(self.model.inertial_to_ecef(q.r, q.t_s)),
+                        h_m,
+                    }
+                } else {
+                    Geodetic {
+                        lat_deg: f64::NAN,
+                        lon_deg: f64::NAN,
+                        h_m,
+                    }
+                };
                 return Event {
                     t_since_burnout_s: q.t_s,
                     r_inertial_m: q.r,
                     v_inertial_mps: q.v,
-                    position: Geodetic {
-                        lat_deg: (x.sin_lat.atan2(x.cos_lat) + x.lat_rate * dt).to_degrees(),
-                        lon_deg: longitude_deg(self.model.inertial_to_ecef(q.r, q.t_s)),
-                        h_m: x.h + (x.hdot + 0.5 * x.hddot * dt) * dt,
-                    },
+                    position,
                 };
             }
             let inside = next.is_finite() && next > lo && next < hi;
@@ -219,14 +249,16 @@ impl Conic<'_> {
 /// Impact and apogee of the point-gravity conic through `state` (inertial, t = 0). `rate_sign` is the
 /// sign of the height rate at burnout from the cheap stand-in (+1, −1, or 0 when it cannot tell) and
 /// `exact_at_burnout` gives the exact height and rate there, asked for only when needed. The state must be
-/// bound (negative energy). Errors: the conic never meets the ellipsoid ([`Error::NoImpact`], with the
-/// time span searched).
+/// bound (negative energy). With `place` false the apogee's latitude and longitude may be left NaN (the
+/// flight's summary needs only its time and height). Errors: the conic never meets the ellipsoid
+/// ([`Error::NoImpact`], with the time span searched).
 pub(crate) fn impact_and_apogee(
     model: &EarthModel,
     state: &InertialState,
     orbit: &KeplerOrbit,
     rate_sign: i8,
     exact_at_burnout: impl Fn() -> (f64, f64),
+    place: bool,
 ) -> Result<(Event, Event), Error> {
     let mu = model.mu_m3ps2;
     let sqrt_mu = mu.sqrt();
@@ -265,13 +297,19 @@ pub(crate) fn impact_and_apogee(
     let amplitude = |c: f64, s: f64| (c * c + s * s).sqrt();
     let e_curvature = (amplitude(c1, s1) + 4.0 * amplitude(c2, s2)) * (1.0 + 1e-12) + f64::MIN_POSITIVE;
     let conic = Conic {
-        orbit,
         model,
-        sqrt_a,
+        centre,
+        u,
+        w,
+        k_cos: sigma0 * a,
+        k_sin: (a - r0) * sqrt_a,
+        k_lin: r0 * sqrt_a,
+        inv_sqrt_mu: 1.0 / sqrt_mu,
         dt_dpsi_per_m: sqrt_a / sqrt_mu,
         e_curvature,
         psi_periapsis,
         half_window,
+        place,
     };
     let start = Point {
         t_s: 0.0,

@@ -260,7 +260,8 @@ fn propagate_inertial_keeping(
         // The conic in closed form: impact and apogee located on it directly (`conic`).
         // The burnout height and its rate are needed only where the stand-in cannot tell whether the
         // flight starts by climbing, or when it does not.
-        let (impact, apogee) = conic::impact_and_apogee(&model, state, &kepler, proxy0.1, exact_at_burnout)?;
+        let (impact, apogee) =
+            conic::impact_and_apogee(&model, state, &kepler, proxy0.1, exact_at_burnout, keep_path)?;
         return Ok(Trajectory {
             model,
             gravity,

@@ -103,7 +103,15 @@ pub fn sincos_deg(x_deg: f64) -> (f64, f64) {
 /// zeros, NaN and infinities included: those take the library call).
 #[inline]
 fn rem_360(x: f64) -> f64 {
-    if x.abs() < 360.0 { x } else { x % 360.0 }
+    if x.abs() < 360.0 { x } else { fmod_360(x) }
+}
+
+/// `x % 360.0` out of line: written inline, the compiler may compute the remainder (a library call,
+/// ~35 instructions) on both branches of [`rem_360`] and select, since a remainder has no side effect.
+#[cold]
+#[inline(never)]
+fn fmod_360(x: f64) -> f64 {
+    x % 360.0
 }
 
 /// `x.rem_euclid(360.0)` by [`rem_360`]: the same bits.

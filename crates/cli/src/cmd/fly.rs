@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::jsonl::scan::{Scan, Scanner, put};
-use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set, string};
+use crate::jsonl::{self, Fast, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set, string};
 
 /// Reads burnout states from stdin, answers on stdout; exit status 2 when any line failed.
 pub fn run(args: &JsonlArgs) -> anyhow::Result<ExitCode> {
@@ -107,21 +107,36 @@ impl Handler for Fly {
     type Request<'a> = FlyRequest;
 
     fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, FlyRequest)> {
-        let (id, f) = fast_fields::<FlyFields>(line)?;
-        Some((
-            id,
-            FlyRequest {
-                gravity: f.gravity?.0,
+        match self.fast_line(line) {
+            Fast::Read(id, req) => Some((id, req)),
+            Fast::Missing(..) | Fast::Unread => None,
+        }
+    }
+
+    fn fast_line<'a>(&self, line: &'a str) -> Fast<'a, FlyRequest> {
+        let Some((id, f)) = fast_fields::<FlyFields>(line) else {
+            return Fast::Unread;
+        };
+        // Every field present is well formed (else the readers give up): a missing one is named in the
+        // order `general` asks for them.
+        let req = |x: Option<f64>, key: &'static str| x.ok_or(key);
+        let read = || -> Result<FlyRequest, &'static str> {
+            Ok(FlyRequest {
+                gravity: f.gravity.as_ref().ok_or("gravity")?.0,
                 burnout: BurnoutState {
-                    lat_deg: f.lat_deg?,
-                    lon_deg: f.lon_deg?,
-                    alt_m: f.alt_m?,
-                    speed_mps: f.speed_mps?,
-                    azimuth_deg: f.azimuth_deg?,
-                    flight_path_angle_deg: f.flight_path_angle_deg?,
+                    lat_deg: req(f.lat_deg, "lat_deg")?,
+                    lon_deg: req(f.lon_deg, "lon_deg")?,
+                    alt_m: req(f.alt_m, "alt_m")?,
+                    speed_mps: req(f.speed_mps, "speed_mps")?,
+                    azimuth_deg: req(f.azimuth_deg, "azimuth_deg")?,
+                    flight_path_angle_deg: req(f.flight_path_angle_deg, "flight_path_angle_deg")?,
                 },
-            },
-        ))
+            })
+        };
+        match read() {
+            Ok(r) => Fast::Read(id, r),
+            Err(key) => Fast::Missing(id, key),
+        }
     }
 
     fn general(&self, req: &Map<String, Value>) -> Result<FlyRequest, String> {
@@ -169,3 +184,25 @@ crate::jsonl::differential_tests!(
         ("gravity", "\"point\""),
     ]
 );
+
+#[cfg(test)]
+mod missing_field_tests {
+    use super::*;
+    use crate::jsonl::differential::assert_missing_fields_named;
+
+    /// A line without one or two fields: the fast path names the one the general path names.
+    #[test]
+    fn a_missing_field_is_named_as_the_general_path_names_it() {
+        // In the order the general path asks for them.
+        let fields = [
+            ("gravity", "\"point\""),
+            ("lat_deg", "35.2"),
+            ("lon_deg", "53.9"),
+            ("alt_m", "150000"),
+            ("speed_mps", "6000"),
+            ("azimuth_deg", "315"),
+            ("flight_path_angle_deg", "30"),
+        ];
+        assert_missing_fields_named(&Fly, "", &fields);
+    }
+}

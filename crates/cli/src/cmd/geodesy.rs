@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::jsonl::scan::{Scan, Scanner, put};
-use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set, string};
+use crate::jsonl::{self, Fast, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set, string};
 
 /// Reads requests from stdin, answers on stdout; exit status 2 when any line failed.
 pub fn run(args: &JsonlArgs) -> anyhow::Result<ExitCode> {
@@ -186,36 +186,58 @@ impl Handler for GeodesyCmd {
     type Request<'a> = GeodesyRequest;
 
     fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, GeodesyRequest)> {
-        let (id, f) = fast_fields::<GeodesyFields>(line)?;
-        // A point that fails its checks is left to the general path, which reports it in order.
-        let pt = |lat: Option<f64>, lon: Option<f64>, h: Option<f64>, names: [&str; 3]| {
-            point((lat?, names[0]), (lon?, names[1]), (h?, names[2])).ok()
+        match self.fast_line(line) {
+            Fast::Read(id, req) => Some((id, req)),
+            Fast::Missing(..) | Fast::Unread => None,
+        }
+    }
+
+    fn fast_line<'a>(&self, line: &'a str) -> Fast<'a, GeodesyRequest> {
+        let Some((id, f)) = fast_fields::<GeodesyFields>(line) else {
+            return Fast::Unread;
         };
-        let req = match f.kind? {
-            Kind::Inverse => GeodesyRequest::Inverse {
-                lat1: f.lat1_deg?,
-                lon1: f.lon1_deg?,
-                lat2: f.lat2_deg?,
-                lon2: f.lon2_deg?,
-            },
-            Kind::Direct => GeodesyRequest::Direct {
-                lat1: f.lat1_deg?,
-                lon1: f.lon1_deg?,
-                azi1: f.azi1_deg?,
-                distance: f.distance_m?,
-            },
-            Kind::LookAngle => GeodesyRequest::LookAngle {
-                obs: pt(f.obs_lat_deg, f.obs_lon_deg, f.obs_h_m, OBS)?,
-                tgt: pt(f.tgt_lat_deg, f.tgt_lon_deg, f.tgt_h_m, TGT)?,
-            },
-            Kind::MinVisibleAlt => GeodesyRequest::MinVisibleAlt {
-                obs: pt(f.obs_lat_deg, f.obs_lon_deg, f.obs_h_m, OBS)?,
-                min_elevation: f.min_elevation_deg?,
-                tgt_lat: f.tgt_lat_deg?,
-                tgt_lon: f.tgt_lon_deg?,
-            },
+        /// Why the fast path does not answer: a field missing (named as `general` names the first one
+        /// it asks for), or a point that fails its checks (left to the general path, which reports it).
+        enum Not {
+            Missing(&'static str),
+            Unread,
+        }
+        let req = |x: Option<f64>, key: &'static str| x.ok_or(Not::Missing(key));
+        let pt = |lat: Option<f64>, lon: Option<f64>, h: Option<f64>, names: [&'static str; 3]| {
+            let (lat, lon, h) = (req(lat, names[0])?, req(lon, names[1])?, req(h, names[2])?);
+            point((lat, names[0]), (lon, names[1]), (h, names[2])).map_err(|_| Not::Unread)
         };
-        Some((id, req))
+        let read = || -> Result<GeodesyRequest, Not> {
+            Ok(match f.kind.ok_or(Not::Missing("kind"))? {
+                Kind::Inverse => GeodesyRequest::Inverse {
+                    lat1: req(f.lat1_deg, "lat1_deg")?,
+                    lon1: req(f.lon1_deg, "lon1_deg")?,
+                    lat2: req(f.lat2_deg, "lat2_deg")?,
+                    lon2: req(f.lon2_deg, "lon2_deg")?,
+                },
+                Kind::Direct => GeodesyRequest::Direct {
+                    lat1: req(f.lat1_deg, "lat1_deg")?,
+                    lon1: req(f.lon1_deg, "lon1_deg")?,
+                    azi1: req(f.azi1_deg, "azi1_deg")?,
+                    distance: req(f.distance_m, "distance_m")?,
+                },
+                Kind::LookAngle => GeodesyRequest::LookAngle {
+                    obs: pt(f.obs_lat_deg, f.obs_lon_deg, f.obs_h_m, OBS)?,
+                    tgt: pt(f.tgt_lat_deg, f.tgt_lon_deg, f.tgt_h_m, TGT)?,
+                },
+                Kind::MinVisibleAlt => GeodesyRequest::MinVisibleAlt {
+                    obs: pt(f.obs_lat_deg, f.obs_lon_deg, f.obs_h_m, OBS)?,
+                    min_elevation: req(f.min_elevation_deg, "min_elevation_deg")?,
+                    tgt_lat: req(f.tgt_lat_deg, "tgt_lat_deg")?,
+                    tgt_lon: req(f.tgt_lon_deg, "tgt_lon_deg")?,
+                },
+            })
+        };
+        match read() {
+            Ok(r) => Fast::Read(id, r),
+            Err(Not::Missing(key)) => Fast::Missing(id, key),
+            Err(Not::Unread) => Fast::Unread,
+        }
     }
 
     fn general(&self, req: &Map<String, Value>) -> Result<GeodesyRequest, String> {
@@ -321,3 +343,75 @@ crate::jsonl::differential_tests!(
         ("min_elevation_deg", "1"),
     ]
 );
+
+#[cfg(test)]
+mod missing_field_tests {
+    use super::*;
+    use crate::jsonl::differential::assert_missing_fields_named;
+
+    /// A line without one or two fields, for every kind: the fast path names the one the general path
+    /// names (a point out of range before a missing field is left to the general path, which names it).
+    #[test]
+    fn a_missing_field_is_named_as_the_general_path_names_it() {
+        let obs = [
+            ("obs_lat_deg", "49.7"),
+            ("obs_lon_deg", "13.8"),
+            ("obs_h_m", "700"),
+        ];
+        let cases: [(&str, Vec<(&str, &str)>); 4] = [
+            (
+                "inverse",
+                vec![
+                    ("lat1_deg", "10"),
+                    ("lon1_deg", "20"),
+                    ("lat2_deg", "-30"),
+                    ("lon2_deg", "40"),
+                ],
+            ),
+            (
+                "direct",
+                vec![
+                    ("lat1_deg", "10"),
+                    ("lon1_deg", "20"),
+                    ("azi1_deg", "45"),
+                    ("distance_m", "1e6"),
+                ],
+            ),
+            (
+                "look_angle",
+                [
+                    &obs[..],
+                    &[
+                        ("tgt_lat_deg", "35.7"),
+                        ("tgt_lon_deg", "51.4"),
+                        ("tgt_h_m", "1e5"),
+                    ],
+                ]
+                .concat(),
+            ),
+            (
+                "min_visible_alt",
+                [
+                    &obs[..],
+                    &[
+                        ("min_elevation_deg", "1"),
+                        ("tgt_lat_deg", "35.7"),
+                        ("tgt_lon_deg", "51.4"),
+                    ],
+                ]
+                .concat(),
+            ),
+        ];
+        for (kind, fields) in &cases {
+            assert_missing_fields_named(&GeodesyCmd, &format!("\"kind\":\"{kind}\","), fields);
+            // Without `kind`, that is the field named.
+            let kind_value = format!("\"{kind}\"");
+            let all = [("kind", kind_value.as_str()), fields[0]];
+            assert_missing_fields_named(&GeodesyCmd, "", &all);
+        }
+        // An observer out of range with a target field missing: the general path names the range.
+        let line = r#"{"id":1,"kind":"look_angle","obs_lat_deg":91,"obs_lon_deg":13.8,"obs_h_m":700,"tgt_lat_deg":35.7,"tgt_lon_deg":51.4}"#;
+        assert!(matches!(GeodesyCmd.fast_line(line), Fast::Unread));
+        crate::jsonl::differential::assert_paths_agree(&GeodesyCmd, line);
+    }
+}

@@ -13,7 +13,7 @@ use serde::de::MapAccess;
 use serde_json::{Map, Value};
 
 use crate::jsonl::scan::{Scan, Scanner, put};
-use crate::jsonl::{self, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set};
+use crate::jsonl::{self, Fast, Fields, Handler, Id, JsonlArgs, Out, fast_fields, num, set};
 
 /// Largest `max_revs` accepted (the problem has at most ~tof/period revolutions anyway).
 const MAX_REVS_LIMIT: u64 = 1000;
@@ -101,18 +101,32 @@ impl Handler for LambertCmd {
     type Request<'a> = LambertRequest;
 
     fn fast<'a>(&self, line: &'a str) -> Option<(Id<'a>, LambertRequest)> {
-        let (id, f) = fast_fields::<LambertFields>(line)?;
-        Some((
-            id,
-            LambertRequest {
-                r1: Vec3::from_array(f.r1_m?),
-                r2: Vec3::from_array(f.r2_m?),
-                tof: f.tof_s?,
-                mu: f.mu_m3ps2?,
-                prograde: f.prograde?,
+        match self.fast_line(line) {
+            Fast::Read(id, req) => Some((id, req)),
+            Fast::Missing(..) | Fast::Unread => None,
+        }
+    }
+
+    fn fast_line<'a>(&self, line: &'a str) -> Fast<'a, LambertRequest> {
+        let Some((id, f)) = fast_fields::<LambertFields>(line) else {
+            return Fast::Unread;
+        };
+        // Every field present is well formed (else the readers give up): a missing one is named in the
+        // order `general` asks for them.
+        let read = || -> Result<LambertRequest, &'static str> {
+            Ok(LambertRequest {
+                r1: Vec3::from_array(f.r1_m.ok_or("r1_m")?),
+                r2: Vec3::from_array(f.r2_m.ok_or("r2_m")?),
+                tof: f.tof_s.ok_or("tof_s")?,
+                mu: f.mu_m3ps2.ok_or("mu_m3ps2")?,
+                prograde: f.prograde.ok_or("prograde")?,
                 max_revs: f.max_revs.unwrap_or(0),
-            },
-        ))
+            })
+        };
+        match read() {
+            Ok(r) => Fast::Read(id, r),
+            Err(key) => Fast::Missing(id, key),
+        }
     }
 
     fn general(&self, req: &Map<String, Value>) -> Result<LambertRequest, String> {
@@ -193,3 +207,24 @@ crate::jsonl::differential_tests!(
         ("max_revs", "0"),
     ]
 );
+
+#[cfg(test)]
+mod missing_field_tests {
+    use super::*;
+    use crate::jsonl::differential::assert_missing_fields_named;
+
+    /// A line without one or two fields: the fast path names the one the general path names.
+    #[test]
+    fn a_missing_field_is_named_as_the_general_path_names_it() {
+        // In the order the general path asks for them (`max_revs` may be left out).
+        let fields = [
+            ("r1_m", "[6778137.0,0.0,0.0]"),
+            ("r2_m", "[0.0,7178137.0,0.0]"),
+            ("tof_s", "1500"),
+            ("mu_m3ps2", "398600441800000.0"),
+            ("prograde", "true"),
+        ];
+        assert_missing_fields_named(&LambertCmd, "\"max_revs\":0,", &fields);
+        assert_missing_fields_named(&LambertCmd, "", &fields);
+    }
+}

@@ -216,3 +216,32 @@ fn lambert_lines_allocate_only_what_the_library_does() {
     let driver = driver_allocations(&LambertCmd, &lines);
     assert_eq!(driver, library, "driver {driver}, library {library}");
 }
+
+/// A `fly` line the fast path reads whole but that lacks a field is answered with the general path's
+/// error line without parsing it again, and without an allocation.
+#[test]
+fn missing_field_lines_allocate_nothing() {
+    let lines = [
+        r#"{"id":0,"lat_deg":32.0,"lon_deg":35.0,"alt_m":30000.0,"speed_mps":1700.0,"azimuth_deg":45.0,"flight_path_angle_deg":40.0}"#,
+        r#"{"id":"b","lat_deg":32.0,"alt_m":30000.0,"speed_mps":1700.0,"azimuth_deg":45.0,"flight_path_angle_deg":40.0,"gravity":"j2"}"#,
+    ];
+    let mut text = Vec::new();
+    let mut spans = Vec::new();
+    for l in lines {
+        let start = text.len();
+        text.extend_from_slice(l.as_bytes());
+        spans.push(Line::Text {
+            start,
+            end: text.len(),
+        });
+    }
+    let mut piece = Piece::default();
+    answer_piece(&Fly, &text, &spans, 0, &mut piece).unwrap();
+    let n = allocations(|| answer_piece(&Fly, &text, &spans, 0, &mut piece).unwrap());
+    assert_eq!(
+        String::from_utf8_lossy(&piece.out),
+        "{\"id\":0,\"error\":\"missing field `gravity`\"}\n{\"id\":\"b\",\"error\":\"missing field `lon_deg`\"}\n"
+    );
+    assert_eq!(piece.errors.len(), 2);
+    assert_eq!(n, 0, "a line missing a field allocates nothing");
+}
