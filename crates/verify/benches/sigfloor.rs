@@ -10,6 +10,9 @@
 //!   (`rayon`);
 //! - `batch B`: `ed25519_dalek::verify_batch` over batches of B signatures, on all cores, for
 //!   several B;
+//! - `zebra B`: `ed25519_zebra::batch::Verifier` over the same batches (ZIP-215's cofactored
+//!   equation, the terms of signatures by one key coalesced: the statements of a log come from a
+//!   handful of sensors and inspectors, counted and printed first), on all cores;
 //! - `batch 64, 1 thread`: the same on one core (the cost per signature and core);
 //! - `check_signatures`: what the monitor runs (`verify::sigcheck`: note parsing, key lookup and
 //!   batches of [`verify::sigcheck::BATCH`]), on all cores.
@@ -123,6 +126,39 @@ fn batch(jobs: &[Job]) -> bool {
     ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok()
 }
 
+/// `rand` 0.10's thread-local CSPRNG behind `rand_core` 0.6's traits, which `ed25519-zebra` 4 takes.
+struct Rng06(rand::rngs::ThreadRng);
+
+impl rand_core::RngCore for Rng06 {
+    fn next_u32(&mut self) -> u32 {
+        rand::Rng::next_u32(&mut self.0)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand::Rng::next_u64(&mut self.0)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        rand::Rng::fill_bytes(&mut self.0, dest);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        rand::Rng::fill_bytes(&mut self.0, dest);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for Rng06 {}
+
+fn zebra(jobs: &[Job]) -> bool {
+    let mut v = ed25519_zebra::batch::Verifier::new();
+    for j in jobs {
+        v.queue((
+            ed25519_zebra::VerificationKeyBytes::from(j.key.to_bytes()),
+            j.sig,
+            j.msg.as_slice(),
+        ));
+    }
+    v.verify(Rng06(rand::rng())).is_ok()
+}
+
 fn report(what: &str, run: u64, sigs: usize, secs: f64) {
     println!(
         "sigfloor: {what:<22} run {run}: {secs:7.2} s for {sigs} signatures, {:6.2} µs per signature \
@@ -142,10 +178,13 @@ fn main() {
     let t = Instant::now();
     let (dep, entries) = statements(n);
     let jobs = jobs(&dep, &entries);
+    let distinct: std::collections::HashSet<[u8; 32]> = jobs.iter().map(|j| j.key.to_bytes()).collect();
     println!(
-        "sigfloor: {} statements, {} signatures by roster keys, prepared in {:.1} s; {} rayon threads; load {}",
+        "sigfloor: {} statements, {} signatures by roster keys ({} distinct keys), prepared in {:.1} s; \
+         {} rayon threads; load {}",
         entries.len(),
         jobs.len(),
+        distinct.len(),
         t.elapsed().as_secs_f64(),
         rayon::current_num_threads(),
         load()
@@ -165,6 +204,9 @@ fn main() {
             let t = Instant::now();
             assert!(jobs.par_chunks(b).all(batch));
             report(&format!("batch {b}"), run, jobs.len(), t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            assert!(jobs.par_chunks(b).all(zebra));
+            report(&format!("zebra {b}"), run, jobs.len(), t.elapsed().as_secs_f64());
         }
         // One core: a tenth of the signatures.
         let part = &jobs[..jobs.len() / 10];

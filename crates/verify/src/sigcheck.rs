@@ -5,31 +5,58 @@
 //! unrevoked roster key with `signed_note`, decoding (decompressing) each key for each entry.
 //! [`RosterKeys`] decodes the keys of one roster version once; [`check_signatures`] then parses
 //! the notes of many entries in parallel (`rayon`), verifies their signatures by registered keys
-//! with `ed25519-dalek`'s [`verify_batch`](ed25519_dalek::verify_batch) in batches of
-//! [`BATCH`], and returns, per entry, the names that signed it ([`Signed`]): what `signed_note`'s
-//! `Note::verify` would return for that roster. It also parses the entry's statement (JSON,
-//! schema and canonical encoding) as the registry would, and builds the statement's value as
-//! rules see it (`s`, [`crate::celview::statement`]), so that the engine, which must take the
-//! entries one after another, does neither.
+//! in batches of [`BATCH`] with `ed25519-zebra`'s batch verifier
+//! ([`ed25519_zebra::batch::Verifier`]), and returns, per entry, the names that signed it
+//! ([`Signed`]): what `signed_note`'s `Note::verify` would return for that roster. It also parses
+//! the entry's statement (JSON, schema and canonical encoding) as the registry would, and builds
+//! the statement's value as rules see it (`s`, [`crate::celview::statement`]), so that the
+//! engine, which must take the entries one after another, does neither.
 //!
 //! Only successes are reported. An entry whose note does not parse, that no registered key
 //! signed, whose key is ambiguous, or one of whose signatures fails (a failing batch is
-//! re-checked one signature at a time, so only the failing entries lose their result) gets
-//! `None`, and the registry then checks it the ordinary way and names the problem exactly as
-//! without this module. A [`Signed`] carries the roster it was computed for and is ignored under
-//! any other, so a result computed ahead of a roster change is never misapplied.
+//! re-checked one signature at a time with `ed25519-dalek`'s `verify`, as `signed_note` checks
+//! them, so only the failing entries lose their result) gets `None`, and the registry then checks
+//! it the ordinary way and names the problem exactly as without this module. A [`Signed`] carries
+//! the roster it was computed for and is ignored under any other, so a result computed ahead of a
+//! roster change is never misapplied.
 //!
-//! One difference with single verification is documented by `ed25519-dalek`: the batch equation
-//! accepts, with some probability, a signature whose `R` has a small-order component or a
-//! non-canonical encoding, which single (cofactorless) verification rejects. Such a signature
-//! can only be made with the signing key itself (it is a malleated valid signature, not a
-//! forgery), and the log server admits entries with single verification.
+//! # Why `ed25519-zebra`, and where its batch differs from single verification
+//!
+//! A log's statements come from a handful of keys (the sensors and inspectors of the roster: 12
+//! in the simulated europe-2008 deployment). `ed25519-zebra`'s batch verifier coalesces the terms
+//! of the signatures made by one key, so a batch of `n` signatures by `m` keys is one multiscalar
+//! multiplication of `n + m + 1` points instead of `2n + 1` (`ed25519-dalek`'s `verify_batch`):
+//! about 1.5 times faster here (BENCHMARKS.md). Its equation is ZIP-215's, cofactored
+//! (`8(s·B − R − k·A) = 0`), where single verification with `ed25519-dalek`'s `verify` (what
+//! `signed_note` and the log server use) is cofactorless and compares `R`'s bytes. So that the
+//! batch gives single verification's verdicts wherever that is cheap:
+//!
+//! - **keys** are checked once per roster version ([`RosterKeys::of`]): a key whose encoding is
+//!   not canonical, that has small order, or that has a torsion component is never batched; the
+//!   entries it signs get `None` and the registry checks them the ordinary way;
+//! - **signatures** whose `R` encoding is not canonical (`y ≥ p`, or the sign bit set where
+//!   `x = 0`) or whose `s` is not below the group order are never batched (byte checks before
+//!   the batch; single verification refuses both), and their entries get `None` likewise.
+//!
+//! **The remaining difference:** a signature whose `R` has a small-order (torsion) component
+//! (`R = r·B + T`, `s = r + k·a` with `k` hashing that `R`) satisfies the cofactored equation and
+//! is **accepted** by the batch, so the monitor counts the statement as signed by that key, while
+//! single verification refuses it (`R`'s bytes differ from `s·B − k·A = r·B`'s). Checking `R` for
+//! torsion would cost as much as the verification saved. Such a signature can only be made with
+//! the signing key itself (it is a malleated valid signature, not a forgery: the statement is
+//! the key holder's), and the log server admits entries with single verification, so it reaches
+//! a log only if the log server admits what it should refuse. If its batch fails for another
+//! signature, it is re-checked singly and refused like any other. (`ed25519-dalek`'s batch, used
+//! here before, accepted such a signature with probability 1/8 to 1/2, by the order of the small
+//! component, and also accepted non-canonical `R` encodings.) `tests/sigcheck.rs` pins all of it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
+use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_zebra::VerificationKeyBytes;
 use rayon::prelude::*;
 use signed_note::Signature as NoteSignature;
 
@@ -40,11 +67,11 @@ use crate::rules::RuleSet;
 use crate::shortcut::{Known, Shortcuts};
 use crate::statement::Statement;
 
-/// Signatures per `verify_batch` call (and entries per parallel task: at most this many). Above
-/// about 190 points `curve25519-dalek` switches its multiscalar multiplication from Straus to
-/// Pippenger: 256 measured 1.45 times faster than 64, and 4 096 1.2 times faster than 256 on an
-/// idle machine (`benches/sigfloor.rs`, BENCHMARKS.md). A failing batch is re-checked one
-/// signature at a time, so a bad signature costs up to `BATCH` single verifications.
+/// Signatures per batch (and entries per parallel task: at most this many). Above about 190
+/// points `curve25519-dalek` switches its multiscalar multiplication from Straus to Pippenger:
+/// larger batches are cheaper per signature (`benches/sigfloor.rs`, BENCHMARKS.md). A failing
+/// batch is re-checked one signature at a time, so a bad signature costs up to `BATCH` single
+/// verifications.
 pub const BATCH: usize = 4096;
 
 /// The unrevoked keys of one roster version, decoded once.
@@ -52,13 +79,96 @@ pub const BATCH: usize = 4096;
 pub struct RosterKeys {
     /// The roster's log-entry hash (how a registry names its roster in force).
     roster: Arc<str>,
-    /// By name, then key id: the key, or `None` when several keys share the pair (ambiguous).
-    /// Looked up by the signature's borrowed name (no copy per signature).
-    keys: HashMap<String, Vec<(u32, Option<VerifyingKey>)>>,
+    /// By name, then key id: how signatures by the key are checked. Looked up by the signature's
+    /// borrowed name (no copy per signature).
+    keys: HashMap<String, Vec<(u32, KeyUse)>>,
     /// The statement rules' shortcuts to work out with each statement, if any
     /// ([`RosterKeys::with_rules`]).
     shortcuts: Option<Arc<Shortcuts>>,
 }
+
+/// How the signatures of one registered name and key id are checked.
+#[derive(Debug, Clone, Copy)]
+enum KeyUse {
+    /// In batches: the key canonical, of large order and torsion-free ([`batchable`]).
+    Batch(VerifyingKey),
+    /// Not here: several keys share the pair (ambiguous), or the key is not [`batchable`]. The
+    /// entry is checked the ordinary way.
+    Ordinary,
+}
+
+/// Whether signatures by `key` may be batched: its encoding is canonical (the bytes are those
+/// of the point it decodes to, re-encoded), it is not of small order, and it has no torsion
+/// component. Batch and single verification then agree on every signature whose `R` is
+/// torsion-free (see the module documentation).
+fn batchable(key: &VerifyingKey) -> bool {
+    let point = key.to_edwards();
+    point.compress().to_bytes() == key.to_bytes() && !key.is_weak() && point.is_torsion_free()
+}
+
+/// `p = 2^255 − 19`, little-endian, the field's modulus; `p − 1` and 1 are the `y` of the two
+/// points with `x = 0`.
+const P: [u8; 32] = {
+    let mut p = [0xff; 32];
+    p[0] = 0xed;
+    p[31] = 0x7f;
+    p
+};
+const P_MINUS_1: [u8; 32] = {
+    let mut p = P;
+    p[0] = 0xec;
+    p
+};
+const ONE: [u8; 32] = {
+    let mut one = [0; 32];
+    one[0] = 1;
+    one
+};
+
+/// Whether a signature's `R` and `s` are canonically encoded, which single verification
+/// requires (it compares `R`'s bytes with a point it encodes, and refuses `s` not below the group
+/// order) and ZIP-215's batch does not: `R`'s `y` (its low 255 bits, little-endian) is below `p`,
+/// and its sign bit is clear where `x = 0` (`y = 1` or `y = p − 1`); `s` is below the group
+/// order (`curve25519-dalek`'s own check). Byte comparisons only: no point is decoded.
+fn canonical_encodings(sig: &[u8; 64]) -> bool {
+    let (r, s) = sig.split_at(32);
+    let mut y: [u8; 32] = r.try_into().unwrap_or([0xff; 32]);
+    let sign = y[31] >> 7;
+    y[31] &= 0x7f;
+    // Little-endian comparison y < p: from the most significant byte down.
+    let below_p = y
+        .iter()
+        .rev()
+        .zip(P.iter().rev())
+        .find(|(a, b)| a != b)
+        .is_some_and(|(a, b)| a < b);
+    let x_zero = y == ONE || y == P_MINUS_1;
+    let s: [u8; 32] = s.try_into().unwrap_or([0xff; 32]);
+    below_p && !(sign == 1 && x_zero) && bool::from(Scalar::from_canonical_bytes(s).is_some())
+}
+
+/// `rand` 0.10's thread-local CSPRNG (ChaCha, seeded from the OS) behind the `rand_core` 0.6
+/// traits that `ed25519-zebra` 4's batch verifier takes for its random coefficients.
+struct BatchRng(rand::rngs::ThreadRng);
+
+impl rand_core::RngCore for BatchRng {
+    fn next_u32(&mut self) -> u32 {
+        rand::Rng::next_u32(&mut self.0)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand::Rng::next_u64(&mut self.0)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        rand::Rng::fill_bytes(&mut self.0, dest);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        rand::Rng::fill_bytes(&mut self.0, dest);
+        Ok(())
+    }
+}
+
+/// `rand::rngs::ThreadRng` is a cryptographically secure generator.
+impl rand_core::CryptoRng for BatchRng {}
 
 /// The names of the registered keys whose signatures on an entry verify, in note order, as
 /// computed for one roster version.
@@ -144,16 +254,25 @@ fn decode_vkey(vkey: &str) -> Option<(String, u32, VerifyingKey)> {
 
 impl RosterKeys {
     /// The unrevoked keys of the roster `registry` has in force; `None` without a roster or if a
-    /// key does not decode (then every entry is checked the ordinary way).
+    /// key does not decode (then every entry is checked the ordinary way). Each key is checked
+    /// once here: one that is not [`batchable`] is never batched (the entries it signs are checked
+    /// the ordinary way).
     pub fn of(registry: &Registry) -> Option<Self> {
         let (roster, hash) = registry.roster_with_hash()?;
-        let mut keys: HashMap<String, Vec<(u32, Option<VerifyingKey>)>> = HashMap::new();
+        let mut keys: HashMap<String, Vec<(u32, KeyUse)>> = HashMap::new();
         for k in roster.keys.iter().filter(|k| !k.revoked) {
             let (name, id, key) = decode_vkey(&k.vkey)?;
             let ids = keys.entry(name).or_default();
             match ids.iter_mut().find(|(i, _)| *i == id) {
-                Some((_, v)) => *v = None,
-                None => ids.push((id, Some(key))),
+                Some((_, v)) => *v = KeyUse::Ordinary,
+                None => ids.push((
+                    id,
+                    if batchable(&key) {
+                        KeyUse::Batch(key)
+                    } else {
+                        KeyUse::Ordinary
+                    },
+                )),
             }
         }
         Some(Self {
@@ -163,9 +282,8 @@ impl RosterKeys {
         })
     }
 
-    /// The key registered under `name` and `id`: `None` if there is none, `Some(None)` if
-    /// several keys share the pair (ambiguous).
-    fn get(&self, name: &str, id: u32) -> Option<Option<VerifyingKey>> {
+    /// How the key registered under `name` and `id` is used: `None` if there is none.
+    fn get(&self, name: &str, id: u32) -> Option<KeyUse> {
         self.keys
             .get(name)?
             .iter()
@@ -250,11 +368,11 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
             match keys.get(sig.name(), sig.id()) {
                 // A signature by a key the roster does not hold: ignored, as signed_note does.
                 None => {}
-                Some(None) => {
+                Some(KeyUse::Ordinary) => {
                     names[i] = None;
                     break;
                 }
-                Some(Some(key)) => {
+                Some(KeyUse::Batch(key)) => {
                     // Only the first signature of a key counts, as in signed_note.
                     if seen.contains(&(sig.name(), sig.id())) {
                         continue;
@@ -264,6 +382,11 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
                         names[i] = None;
                         break;
                     };
+                    if !canonical_encodings(&bytes) {
+                        // Refused by single verification; the registry names it.
+                        names[i] = None;
+                        break;
+                    }
                     if let Some(n) = &mut names[i] {
                         n.push(sig.name().to_owned());
                     }
@@ -277,10 +400,11 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
             }
         }
     }
-    let msgs: Vec<&[u8]> = jobs.iter().map(|j| j.msg).collect();
-    let sigs: Vec<Signature> = jobs.iter().map(|j| j.sig).collect();
-    let vks: Vec<VerifyingKey> = jobs.iter().map(|j| j.key).collect();
-    if ed25519_dalek::verify_batch(&msgs, &sigs, &vks).is_err() {
+    let mut batch = ed25519_zebra::batch::Verifier::new();
+    for j in &jobs {
+        batch.queue((VerificationKeyBytes::from(j.key.to_bytes()), j.sig, j.msg));
+    }
+    if batch.verify(BatchRng(rand::rng())).is_err() {
         // Some signature fails: find which, one at a time (as signed_note checks them).
         for j in &jobs {
             // `verify` (not `verify_strict`), as signed_note's StandardVerifier.
@@ -424,6 +548,124 @@ mod tests {
             }
             same_as_signed_note(&e);
         }
+    }
+
+    /// A real statement signature.
+    fn real_signature() -> [u8; 64] {
+        let e = &real_entries()[1];
+        let (_, sigs) = parse(e).unwrap();
+        sigs[0].signature().try_into().unwrap()
+    }
+
+    #[test]
+    fn non_canonical_r_and_s_encodings_are_found_by_their_bytes() {
+        let sig = real_signature();
+        assert!(canonical_encodings(&sig));
+        let with_r = |r: [u8; 32]| {
+            let mut s = sig;
+            s[..32].copy_from_slice(&r);
+            s
+        };
+        let with_s = |v: [u8; 32]| {
+            let mut s = sig;
+            s[32..].copy_from_slice(&v);
+            s
+        };
+        let signed = |mut y: [u8; 32]| {
+            y[31] |= 0x80;
+            y
+        };
+        // y ≥ p, with either sign: not canonical.
+        let mut y = P;
+        for low in 0xed..=0xff {
+            y[0] = low;
+            assert!(!canonical_encodings(&with_r(y)), "{y:?}");
+            assert!(!canonical_encodings(&with_r(signed(y))), "{y:?}");
+        }
+        // p − 1 and 1 (x = 0): canonical only with the sign bit clear.
+        for y in [P_MINUS_1, ONE] {
+            assert!(canonical_encodings(&with_r(y)));
+            assert!(!canonical_encodings(&with_r(signed(y))));
+        }
+        // Just below those, and 0: the sign bit is the x's.
+        let mut p_minus_2 = P_MINUS_1;
+        p_minus_2[0] = 0xeb;
+        for y in [p_minus_2, [0; 32], [2; 32]] {
+            assert!(canonical_encodings(&with_r(y)));
+            assert!(canonical_encodings(&with_r(signed(y))));
+        }
+        // s: below the group order ℓ only.
+        let mut ell = [0u8; 32];
+        ell[..16].copy_from_slice(&0x14de_f9de_a2f7_9cd6_5812_631a_5cf5_d3ed_u128.to_le_bytes());
+        ell[31] = 0x10;
+        let mut ell_minus_1 = ell;
+        ell_minus_1[0] -= 1;
+        assert!(canonical_encodings(&with_s(ell_minus_1)));
+        assert!(!canonical_encodings(&with_s(ell)));
+        assert!(!canonical_encodings(&with_s([0xff; 32])));
+    }
+
+    #[test]
+    fn only_canonical_torsion_free_keys_of_large_order_are_batched() {
+        use curve25519_dalek::constants::EIGHT_TORSION;
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        let keys = RosterKeys::of(&{
+            let cfg = SimConfig::europe_2008_day(1_767_225_600_000);
+            let dep = Deployment::new(&cfg).unwrap();
+            let mut reg = Registry::new(dep.anchors()).unwrap();
+            reg.admit(&dep.roster_entry).unwrap();
+            reg
+        })
+        .unwrap();
+        let mut real = 0;
+        for ids in keys.keys.values() {
+            for (_, k) in ids {
+                let KeyUse::Batch(k) = k else {
+                    panic!("a roster key not batched")
+                };
+                assert!(batchable(k));
+                real += 1;
+                // With a torsion component of each order.
+                for t in &EIGHT_TORSION[1..] {
+                    let bytes = (k.to_edwards() + t).compress().to_bytes();
+                    assert!(!batchable(&VerifyingKey::from_bytes(&bytes).unwrap()));
+                }
+            }
+        }
+        assert!(real > 10);
+        // The small-order points themselves, canonically encoded.
+        for t in &EIGHT_TORSION {
+            assert!(!batchable(
+                &VerifyingKey::from_bytes(&t.compress().to_bytes()).unwrap()
+            ));
+        }
+        // Every non-canonical encoding that decodes (y = p + c for c < 19, either sign; and the
+        // sign bit set where x = 0).
+        let mut decoded = 0;
+        let mut large = 0;
+        for c in 0u8..19 {
+            for sign in [0, 0x80] {
+                let mut y = P;
+                y[0] += c;
+                y[31] |= sign;
+                let Ok(k) = VerifyingKey::from_bytes(&y) else {
+                    continue;
+                };
+                decoded += 1;
+                assert_ne!(
+                    CompressedEdwardsY(y).decompress().unwrap().compress().to_bytes(),
+                    y
+                );
+                if !k.is_weak() && k.to_edwards().is_torsion_free() {
+                    large += 1;
+                }
+                assert!(!batchable(&k), "{y:?}");
+            }
+        }
+        // 24 decode here, every one to a point of small order or with a torsion component: the
+        // torsion check alone refuses them; the encoding check is single verification's rule
+        // kept for its own sake.
+        assert_eq!((decoded, large), (24, 0));
     }
 
     /// The statement value a result carries is the one the engine would build from the statement
