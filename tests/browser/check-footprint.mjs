@@ -56,10 +56,11 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `footprint-${mode}`, time
 
     s.step = "cancel";
     await page.selectOption("#fp-map", "defended-area");
-    // 0.1° (361 × 521 points) on the server's one map thread: long enough on any machine that the job
-    // is still running when the bar has advanced twice (at 0.2° on two threads a fast machine finished
-    // it before "Cancel" was clicked).
-    await page.fill("#fp-resolution", "0.1");
+    // 0.05° (721 × 1041 points) on the server's one map thread: long enough on any machine that the job
+    // is still running when the bar has advanced twice and "Cancel" is clicked (at 0.2° on two threads a
+    // fast machine finished it before the click; at 0.1° a loaded CI once did, the footprints having got
+    // faster). The progress screenshot is taken after the click, so it takes none of the job's time.
+    await page.fill("#fp-resolution", "0.05");
     await page.click("#fp-start");
     await page.waitForSelector("#fp-error", { state: "hidden", timeout: 30000 });
     // Progress read from the bar until it has advanced twice: all its attributes in one evaluation, so
@@ -76,11 +77,11 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `footprint-${mode}`, time
       const p = await read();
       if (p.done > 0 && (progress.length === 0 || p.done > progress[progress.length - 1].done)) {
         progress.push(p);
-        if (progress.length === 2) await shot("progress");
       }
       await page.waitForTimeout(100);
     }
     await page.click("#fp-cancel");
+    await shot("progress");
     await page.waitForSelector("#fp-status[data-state=cancelled]", { timeout: 120000 });
     const c = await read();
     await page.waitForTimeout(1500);

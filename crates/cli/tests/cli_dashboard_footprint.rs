@@ -115,7 +115,7 @@ fn footprints_on_demand_with_progress_cancellation_and_a_map_layer_in_chromium()
     }
     for p in progress {
         assert_eq!(p["role"], "progressbar");
-        assert_eq!(p["total"], 361 * 521, "{p}");
+        assert_eq!(p["total"], 721 * 1041, "{p}");
         let (done, total) = (p["done"].as_f64().unwrap(), p["total"].as_f64().unwrap());
         assert_eq!(p["now"].as_f64().unwrap(), (100.0 * done / total).round(), "{p}");
         assert_eq!(p["text"], format!("{done} of {total} grid points"), "{p}");
