@@ -7,11 +7,12 @@
 //! statement has, becomes a `double` there and here alike). Optional fields are absent when
 //! `None`, as serde skips them. `engine` tests compare the two on generated statements.
 //!
-//! What the engine and the signature step lend to rules is not that map but `StatementVal`, a
-//! `cel` value type that holds the typed statement and answers as that map does, so that
-//! nothing is built or dropped per statement beyond what a rule reads (a string field is
-//! copied for CEL the first time a rule reads it). Tests hold it to the map on every
-//! operation and error, and count that the agreed rules never need the map itself.
+//! What the engine and the signature step lend to rules that read only fields of `s` and `prev`
+//! ([`reads_only_fields`]: the agreed rules do) is not that map but `StatementVal`, a `cel`
+//! value type that holds the typed statement and answers field selections as that map does, so
+//! that nothing is built or dropped per statement beyond what a rule reads (a string field is
+//! copied for CEL the first time a rule reads it). Tests hold it to the map on every expression
+//! such rules can write, values and errors.
 //!
 //! [`StatementVars`] hands the variables of one statement to CEL by reference (a
 //! [`VariableResolver`]), so that the values kept between statements (the agreement, the
@@ -194,8 +195,9 @@ fn vstr(s: &str) -> Box<dyn Val> {
     Box::new(CelString::from(s.to_owned()))
 }
 
-/// [`statement`] as the interpreter holds it: what `val(statement(st))` gives, read straight
-/// from a copy of the typed statement ([`StatementVal`]).
+/// [`statement`] as rules that [read only fields](reads_only_fields) see it: a record
+/// (`StatementVal`) holding a copy of the typed statement, which answers their field selections
+/// as `val(statement(st))` does.
 pub fn statement_val(st: &Statement) -> Box<dyn Val> {
     Box::new(StatementVal::new(st.clone()))
 }
