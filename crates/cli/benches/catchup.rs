@@ -76,9 +76,15 @@ fn main() {
     }
     let n = env_u64("CATCHUP_ENTRIES", 1_000_000);
     let period_ms = i64::try_from(env_u64("CATCHUP_PERIOD_MS", 1_000)).expect("period");
-    let Some(bucket) = testsvc::s3_bucket() else {
-        eprintln!("catchup: no S3 server (moto) available; install the test dependencies");
-        std::process::exit(1);
+    let sources = std::env::var("CATCHUP_SOURCES").unwrap_or_else(|_| "bucket,mirror".into());
+    let bucket = if sources.split(',').any(|s| s == "bucket") {
+        let Some(bucket) = testsvc::s3_bucket() else {
+            eprintln!("catchup: no S3 server (moto) available; install the test dependencies");
+            std::process::exit(1);
+        };
+        Some(bucket)
+    } else {
+        None
     };
 
     let t = Instant::now();
@@ -114,10 +120,76 @@ fn main() {
     objects.push((tlog::CHECKPOINT_PATH.to_owned(), checkpoint));
     drop(entries);
     let count = objects.len();
-    let objects_for_mirror = objects
+    let mirror: std::collections::HashMap<String, axum::body::Bytes> = objects
         .iter()
         .map(|(path, body)| (format!("/mirror/{path}"), axum::body::Bytes::from(body.clone())))
         .collect();
+    if let Some(bucket) = &bucket {
+        upload(bucket, objects, count, t);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trust = dir.path().join("trust.toml");
+    let anchors: Vec<String> = dep.anchors().iter().map(|a| format!("\"{a}\"")).collect();
+    std::fs::write(
+        &trust,
+        format!(
+            "log_key = \"{log_key}\"\nwitness_keys = []\nmin_cosignatures = 0\nanchors = [{}]\nrules = \"europe-2008\"\n",
+            anchors.join(", ")
+        ),
+    )
+    .expect("trust file");
+    let mut urls = Vec::new();
+    for source in sources.split(',') {
+        match source {
+            "bucket" => {
+                if let Some(bucket) = &bucket {
+                    urls.push((
+                        format!("{}/{}", bucket.endpoint, bucket.name),
+                        moto_pid(&bucket.endpoint),
+                    ));
+                }
+            }
+            "mirror" => urls.push((format!("{}/mirror", serve_mirror(mirror.clone())), None)),
+            other => panic!("CATCHUP_SOURCES: {other:?} is neither bucket nor mirror"),
+        }
+    }
+    drop(mirror);
+    // CATCHUP_BIN: one binary, or several separated by ':' (e.g. this change's and a peer's),
+    // each timed in turn on the same bucket, CATCHUP_RUNS rounds (default 1).
+    let bins: Vec<String> = std::env::var("CATCHUP_BIN").map_or_else(
+        |_| vec![env!("CARGO_BIN_EXE_shieldwatch").to_owned()],
+        |v| v.split(':').map(str::to_owned).collect(),
+    );
+    let runs = env_u64("CATCHUP_RUNS", 1);
+    for round in 1..=runs {
+        for (url, server_pid) in &urls {
+            for (k, bin) in bins.iter().enumerate() {
+                let out = dir.path().join(format!("alerts-{round}-{k}"));
+                let server_before = server_pid.map(cpu_seconds);
+                let own_before = cpu_seconds(std::process::id());
+                time_monitor(bin, url, &trust, &out, n);
+                let server = server_pid.map_or_else(
+                    || {
+                        format!(
+                            "this bench's HTTP server (and nothing else) used {:.2} s of CPU",
+                            cpu_seconds(std::process::id()) - own_before
+                        )
+                    },
+                    |pid| {
+                        format!(
+                            "moto (pid {pid}) used {:.2} s of CPU",
+                            cpu_seconds(pid) - server_before.unwrap_or(0.0)
+                        )
+                    },
+                );
+                println!("catchup:   meanwhile {server}");
+            }
+        }
+    }
+}
+
+/// PUTs `objects` (path, body) into `bucket` with `object_store`, 16 at a time.
+fn upload(bucket: &testsvc::Bucket, objects: Vec<(String, Vec<u8>)>, count: usize, t: Instant) {
     let store: Arc<dyn ObjectStore> = Arc::new(
         AmazonS3Builder::new()
             .with_bucket_name(&bucket.name)
@@ -158,64 +230,6 @@ fn main() {
         bucket.name,
         t.elapsed().as_secs_f64()
     );
-
-    let mirror: std::collections::HashMap<String, axum::body::Bytes> = objects_for_mirror;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let trust = dir.path().join("trust.toml");
-    let anchors: Vec<String> = dep.anchors().iter().map(|a| format!("\"{a}\"")).collect();
-    std::fs::write(
-        &trust,
-        format!(
-            "log_key = \"{log_key}\"\nwitness_keys = []\nmin_cosignatures = 0\nanchors = [{}]\nrules = \"europe-2008\"\n",
-            anchors.join(", ")
-        ),
-    )
-    .expect("trust file");
-    let sources = std::env::var("CATCHUP_SOURCES").unwrap_or_else(|_| "bucket,mirror".into());
-    let mut urls = Vec::new();
-    for source in sources.split(',') {
-        match source {
-            "bucket" => urls.push((
-                format!("{}/{}", bucket.endpoint, bucket.name),
-                moto_pid(&bucket.endpoint),
-            )),
-            "mirror" => urls.push((format!("{}/mirror", serve_mirror(mirror.clone())), None)),
-            other => panic!("CATCHUP_SOURCES: {other:?} is neither bucket nor mirror"),
-        }
-    }
-    drop(mirror);
-    // CATCHUP_BIN: one binary, or several separated by ':' (e.g. this change's and a peer's),
-    // each timed in turn on the same bucket, CATCHUP_RUNS rounds (default 1).
-    let bins: Vec<String> = std::env::var("CATCHUP_BIN").map_or_else(
-        |_| vec![env!("CARGO_BIN_EXE_shieldwatch").to_owned()],
-        |v| v.split(':').map(str::to_owned).collect(),
-    );
-    let runs = env_u64("CATCHUP_RUNS", 1);
-    for round in 1..=runs {
-        for (url, server_pid) in &urls {
-            for (k, bin) in bins.iter().enumerate() {
-                let out = dir.path().join(format!("alerts-{round}-{k}"));
-                let server_before = server_pid.map(cpu_seconds);
-                let own_before = cpu_seconds(std::process::id());
-                time_monitor(bin, url, &trust, &out, n);
-                let server = server_pid.map_or_else(
-                    || {
-                        format!(
-                            "this bench's HTTP server (and nothing else) used {:.2} s of CPU",
-                            cpu_seconds(std::process::id()) - own_before
-                        )
-                    },
-                    |pid| {
-                        format!(
-                            "moto (pid {pid}) used {:.2} s of CPU",
-                            cpu_seconds(pid) - server_before.unwrap_or(0.0)
-                        )
-                    },
-                );
-                println!("catchup:   meanwhile {server}");
-            }
-        }
-    }
 }
 
 /// The pid of the moto server listening at `endpoint` (`http://127.0.0.1:PORT`), found by its
