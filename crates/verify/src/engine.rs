@@ -125,7 +125,7 @@ struct Prev {
 #[derive(Debug)]
 enum View {
     Json(serde_json::Value),
-    Cel(Arc<dyn Val>),
+    Cel(Arc<celview::StatementView>),
 }
 
 /// The CEL context (standard library) every statement's rules run in, made once.
@@ -194,7 +194,8 @@ pub struct Engine {
     trigger: Option<u64>,
     sensors: BTreeMap<String, SensorStats>,
     pending: Vec<Pending>,
-    open_episodes: BTreeSet<(String, String)>,
+    /// Open episodes: rule id, then scope (sensor, site, or `""` for the deployment).
+    open_episodes: BTreeMap<String, BTreeSet<String>>,
     rosters: Vec<u64>,
     uncheckpointed: Vec<(u64, String, i64)>,
     last_cosigned_ms: i64,
@@ -253,7 +254,7 @@ impl Engine {
             trigger: None,
             sensors: BTreeMap::new(),
             pending: Vec::new(),
-            open_episodes: BTreeSet::new(),
+            open_episodes: BTreeMap::new(),
             rosters: Vec::new(),
             uncheckpointed: Vec::new(),
             last_cosigned_ms: 0,
@@ -436,23 +437,30 @@ impl Engine {
             }
             _ => {}
         }
-        let s = self
-            .sensors
-            .entry(st.sensor.clone())
-            .or_insert_with(|| SensorStats {
-                sensor: st.sensor.clone(),
-                site: st.site.clone(),
-                kind: st.kind().into(),
-                first_seq: st.seq,
-                last_seq: st.seq,
-                received: 0,
-                last_time_ms: st.time_ms,
-                last_index: index,
-            });
-        s.last_seq = st.seq;
-        s.received += 1;
-        s.last_time_ms = st.time_ms;
-        s.last_index = index;
+        // Looked up by the borrowed name: the name is copied only for a new sensor.
+        match self.sensors.get_mut(&st.sensor) {
+            Some(s) => {
+                s.last_seq = st.seq;
+                s.received += 1;
+                s.last_time_ms = st.time_ms;
+                s.last_index = index;
+            }
+            None => {
+                self.sensors.insert(
+                    st.sensor.clone(),
+                    SensorStats {
+                        sensor: st.sensor.clone(),
+                        site: st.site.clone(),
+                        kind: st.kind().into(),
+                        first_seq: st.seq,
+                        last_seq: st.seq,
+                        received: 1,
+                        last_time_ms: st.time_ms,
+                        last_index: index,
+                    },
+                );
+            }
+        }
         self.uncheckpointed.push((index, st.sensor.clone(), st.time_ms));
         self.latest_time_ms = self.latest_time_ms.max(st.time_ms);
 
@@ -475,14 +483,13 @@ impl Engine {
         };
         for (rule, verdict) in statement_rules.iter().zip(verdicts) {
             let scope = match rule.text.scope {
-                Scope::Sensor => st.sensor.clone(),
-                Scope::Site => st.site.clone(),
-                Scope::Deployment => String::new(),
+                Scope::Sensor => st.sensor.as_str(),
+                Scope::Site => st.site.as_str(),
+                Scope::Deployment => "",
             };
-            let key = (rule.text.id.clone(), scope);
             match verdict {
                 Ok(Verdict::Violated) => {
-                    if self.open_episodes.insert(key) {
+                    if self.open_episode(&rule.text.id, scope) {
                         let mut context: BTreeSet<u64> = self.notices.iter().map(|n| n.1).collect();
                         if let Some((_, _, pi)) = prev {
                             context.insert(pi);
@@ -502,9 +509,7 @@ impl Engine {
                         });
                     }
                 }
-                Ok(Verdict::Holds) => {
-                    self.open_episodes.remove(&key);
-                }
+                Ok(Verdict::Holds) => self.close_episode(&rule.text.id, scope),
                 Ok(Verdict::NotApplicable) => {}
                 Err(e) => out.push(Finding {
                     kind: FindingKind::Rule(rule.text.id.clone()),
@@ -515,15 +520,19 @@ impl Engine {
                 }),
             }
         }
-        self.prev.insert(
-            st.sensor.clone(),
-            Prev {
-                seq: st.seq,
-                time_ms: st.time_ms,
-                index,
-                view,
-            },
-        );
+        let p = Prev {
+            seq: st.seq,
+            time_ms: st.time_ms,
+            index,
+            view,
+        };
+        // The sensor's name is copied only for its first statement.
+        match self.prev.get_mut(&st.sensor) {
+            Some(old) => *old = p,
+            None => {
+                self.prev.insert(st.sensor.clone(), p);
+            }
+        }
         out
     }
 
@@ -536,21 +545,27 @@ impl Engine {
         &self,
         k: &Kept,
         st: &Statement,
-        pre: Option<Arc<dyn Val>>,
+        pre: Option<Arc<celview::StatementView>>,
         known: Option<Known>,
         rules: &[&crate::rules::Rule],
     ) -> (Vec<crate::Result<Verdict>>, View) {
         let known = known.unwrap_or_else(|| self.rules.shortcuts().by_fields(st));
-        let s = pre.unwrap_or_else(|| Arc::from(celview::statement_val(st)));
+        // The view built ahead, if of the kind these rules take (records only for rules that
+        // read only fields of `s` and `prev`).
+        let records = self.rules.shortcuts().records();
+        let s = match pre {
+            Some(s) if s.is_record() == records => s,
+            _ => Arc::new(celview::StatementView::new(st.clone(), records)),
+        };
         let prev = self.prev.get(&st.sensor);
         let has_prev = &k.has_prev[usize::from(prev.is_some())];
         let prev_val: &dyn Val = match prev.map(|p| &p.view) {
-            Some(View::Cel(v)) => v.as_ref(),
+            Some(View::Cel(v)) => v.val(),
             // A straightforward engine's view never meets an incremental one.
             Some(View::Json(_)) | None => k.empty.as_ref(),
         };
         let vars = StatementVars {
-            s: s.as_ref(),
+            s: s.val(),
             prev: prev_val,
             has_prev: has_prev.as_ref(),
             notices: &k.notices,
@@ -660,10 +675,9 @@ impl Engine {
         let vars = Variables::new(&vars);
         let rules = Arc::clone(&self.rules);
         for rule in rules.rules.iter().filter(|r| r.text.on == On::Checkpoint) {
-            let key = (rule.text.id.clone(), String::new());
             match rule.evaluate_in(&vars) {
                 Ok(Verdict::Violated) => {
-                    if self.open_episodes.insert(key) {
+                    if self.open_episode(&rule.text.id, "") {
                         let mut context: BTreeSet<u64> =
                             self.sensors.values().map(|s| s.last_index).collect();
                         context.extend(self.pending.iter().map(|p| p.index));
@@ -676,9 +690,7 @@ impl Engine {
                         });
                     }
                 }
-                Ok(Verdict::Holds) => {
-                    self.open_episodes.remove(&key);
-                }
+                Ok(Verdict::Holds) => self.close_episode(&rule.text.id, ""),
                 Ok(Verdict::NotApplicable) => {}
                 Err(e) => out.push(Finding {
                     kind: FindingKind::Rule(rule.text.id.clone()),
@@ -691,6 +703,27 @@ impl Engine {
         }
         self.last_cosigned_ms = cosigned_ms;
         out
+    }
+
+    /// Opens the episode of `rule` for `scope`: `true` if it was not open (no copy of either
+    /// name unless it opens).
+    fn open_episode(&mut self, rule: &str, scope: &str) -> bool {
+        match self.open_episodes.get_mut(rule) {
+            Some(open) if open.contains(scope) => false,
+            Some(open) => open.insert(scope.to_owned()),
+            None => {
+                self.open_episodes
+                    .insert(rule.to_owned(), BTreeSet::from([scope.to_owned()]));
+                true
+            }
+        }
+    }
+
+    /// Closes the episode of `rule` for `scope`, if open.
+    fn close_episode(&mut self, rule: &str, scope: &str) {
+        if let Some(open) = self.open_episodes.get_mut(rule) {
+            open.remove(scope);
+        }
     }
 
     /// The newest statement time seen, Unix ms (the log's own clock, for replays and

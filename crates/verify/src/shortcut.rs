@@ -490,6 +490,9 @@ pub struct Shortcuts {
     root: cel::Context<'static, 'static>,
     agreement: Box<dyn Val>,
     plans: Vec<Plan>,
+    /// Whether every statement rule reads `s` and `prev` only through fields
+    /// ([`crate::celview::reads_only_fields`]).
+    records: bool,
 }
 
 impl std::fmt::Debug for Shortcuts {
@@ -528,18 +531,30 @@ impl Shortcuts {
                 require: Part::of(r.require_expression(), &eval_with),
             })
             .collect();
+        let records = rules.iter().filter(|r| r.text.on == On::Statement).all(|r| {
+            r.when_expression().is_none_or(crate::celview::reads_only_fields)
+                && crate::celview::reads_only_fields(r.require_expression())
+        });
         static NEXT: AtomicU64 = AtomicU64::new(0);
         Self {
             id: NEXT.fetch_add(1, Ordering::Relaxed),
             root,
             agreement,
             plans,
+            records,
         }
     }
 
     /// Tells these shortcuts from any other made in this process.
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Whether statements may be lent to these rules as records (`celview`'s `StatementVal`):
+    /// every statement rule reads `s` and `prev` only through fields. Otherwise they get
+    /// `cel`'s maps.
+    pub fn records(&self) -> bool {
+        self.records
     }
 
     /// What the statement's fields with few values tell (table look-ups only, no CEL: for

@@ -8,9 +8,10 @@
 //! in batches of [`BATCH`] with `ed25519-zebra`'s batch verifier
 //! ([`ed25519_zebra::batch::Verifier`]), and returns, per entry, the names that signed it
 //! ([`Signed`]): what `signed_note`'s `Note::verify` would return for that roster. It also parses
-//! the entry's statement (JSON, schema and canonical encoding) as the registry would, and builds
-//! the statement's value as rules see it (`s`, [`crate::celview::statement`]), so that the
-//! engine, which must take the entries one after another, does neither.
+//! the entry's statement (JSON, schema and canonical encoding) as the registry would, and holds
+//! it in its value as rules see it (`s`: `celview`'s `StatementVal`, the map
+//! [`crate::celview::statement`] stands for, read from the typed statement, no map built), so
+//! that the engine, which must take the entries one after another, does neither.
 //!
 //! Only successes are reported. An entry whose note does not parse, that no registered key
 //! signed, whose key is ambiguous, or one of whose signatures fails (a failing batch is
@@ -60,8 +61,7 @@ use ed25519_zebra::VerificationKeyBytes;
 use rayon::prelude::*;
 use signed_note::Signature as NoteSignature;
 
-use cel::common::value::Val;
-
+use crate::celview::StatementView;
 use crate::roster::{Registry, statement_of_text};
 use crate::rules::RuleSet;
 use crate::shortcut::{Known, Shortcuts};
@@ -175,8 +175,8 @@ pub struct Signed {
     roster: Arc<str>,
     names: Vec<String>,
     /// The statement the entry's text parses to, if it is one ([`Registry::check`] parses it
-    /// the same way), and its value as rules see it ([`crate::celview::statement`]).
-    statement: Option<(Statement, Arc<dyn Val>)>,
+    /// the same way), held with its value as rules see it (`celview`'s `StatementView`).
+    statement: Option<Arc<StatementView>>,
     /// What the statement alone decides of the statement rules, and the [`Shortcuts::id`] of
     /// the shortcuts that worked it out.
     known: Option<(u64, Known)>,
@@ -193,9 +193,9 @@ impl Signed {
     /// whose entry hash is `roster`.
     pub fn statement_for(&self, roster: &str) -> Option<&Statement> {
         self.statement
-            .as_ref()
+            .as_deref()
             .filter(|_| *self.roster == *roster)
-            .map(|(s, _)| s)
+            .map(StatementView::statement)
     }
 
     /// What the statement alone decides of the statement rules, under the same condition as
@@ -209,23 +209,21 @@ impl Signed {
 
     /// The statement's value as rules see it (`s`), under the same condition as
     /// [`Signed::statement_for`].
-    pub(crate) fn view_for(&self, roster: &str) -> Option<&Arc<dyn Val>> {
-        self.statement
-            .as_ref()
-            .filter(|_| *self.roster == *roster)
-            .map(|(_, v)| v)
+    pub(crate) fn view_for(&self, roster: &str) -> Option<&Arc<StatementView>> {
+        self.statement.as_ref().filter(|_| *self.roster == *roster)
     }
 }
 
-/// A statement and its value as rules see it, and what it decides of the statement rules.
-type Prepared = ((Statement, Arc<dyn Val>), Option<(u64, Known)>);
+/// A statement in its value as rules see it, and what it decides of the statement rules.
+type Prepared = (Arc<StatementView>, Option<(u64, Known)>);
 
-/// A statement, its value as rules see it, and what they decide of the rules of `shortcuts`.
+/// A statement in its value as rules see it, and what they decide of the rules of
+/// `shortcuts`.
 fn prepared(text: &[u8], shortcuts: Option<&Shortcuts>) -> Option<Prepared> {
-    let statement = statement_of_text(text)?;
-    let view = crate::celview::statement_val(&statement);
-    let known = shortcuts.map(|sc| (sc.id(), sc.by_statement(&statement, view.as_ref())));
-    Some(((statement, Arc::from(view)), known))
+    let records = shortcuts.is_none_or(Shortcuts::records);
+    let view = StatementView::new(statement_of_text(text)?, records);
+    let known = shortcuts.map(|sc| (sc.id(), sc.by_statement(view.statement(), view.val())));
+    Some((Arc::new(view), known))
 }
 
 /// Decodes an encoded signed-note Ed25519 verifier key (`<name>+<hex id>+<base64 of 0x01 and
@@ -694,7 +692,8 @@ mod tests {
             assert_eq!(statement, &Statement::from_text(&text).unwrap());
             let built = crate::celview::val(crate::celview::statement(statement)).unwrap();
             assert!(
-                view.equals(built.as_ref()) && built.equals(view.as_ref()),
+                view.val().equals(built.as_ref())
+                    && built.equals(crate::celview::as_cel_map(view.val()).as_ref()),
                 "{statement:?}: {view:?} against {built:?}"
             );
             carried += 1;

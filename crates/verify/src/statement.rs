@@ -416,17 +416,45 @@ impl Statement {
             }
         })?;
         st.validate()?;
-        // The canonical encoding, written once into a buffer of the text's size (no regrowth).
-        let mut canonical = Vec::with_capacity(json.len());
-        serde_json::to_writer(&mut canonical, &st)
-            .map_err(|e| Error::Malformed(format!("encoding a statement: {e}")))?;
-        let same = canonical == json;
-        if !same {
+        if !is_encoding_of(json, &st) {
             return Err(Error::Malformed(
                 "statement is not in canonical encoding (compact JSON, schema field order)".into(),
             ));
         }
         Ok(st)
+    }
+}
+
+/// Whether `json` is exactly `serde_json`'s compact encoding of `st`: the encoding is written
+/// into a writer that compares it with `json` as it comes and stops at the first byte that
+/// differs, so no second copy of the text is made.
+fn is_encoding_of(json: &[u8], st: &Statement) -> bool {
+    let mut rest = SameAs(json);
+    serde_json::to_writer(&mut rest, st).is_ok() && rest.0.is_empty()
+}
+
+/// An [`std::io::Write`] that accepts only the bytes it holds, in order: a write that differs
+/// from them fails. What it holds is what has not been written yet.
+struct SameAs<'a>(&'a [u8]);
+
+impl std::io::Write for SameAs<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self.0.strip_prefix(buf) {
+            Some(rest) => {
+                self.0 = rest;
+                Ok(())
+            }
+            // A kind, not a message: failing allocates nothing.
+            None => Err(std::io::ErrorKind::InvalidData.into()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -493,6 +521,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn radar() -> Statement {
         Statement {
@@ -615,6 +644,302 @@ mod tests {
         match Statement::from_text(signed.as_bytes()) {
             Err(Error::Schema(m)) => assert!(m.contains("radar.pointing must be a commitment"), "{m}"),
             other => panic!("accepted or wrong error: {other:?}"),
+        }
+    }
+
+    /// `Statement::from_text` as it was before [`is_encoding_of`]: the canonical encoding
+    /// written into a buffer and compared.
+    fn from_text_by_second_encoding(text: &[u8]) -> Result<Statement> {
+        let json = text
+            .strip_suffix(b"\n")
+            .ok_or_else(|| Error::Malformed("statement text must end in one newline".into()))?;
+        let st: Statement = serde_json::from_slice(json).map_err(|e| {
+            if e.is_data() {
+                Error::Schema(e.to_string())
+            } else {
+                Error::Malformed(format!("statement JSON: {e}"))
+            }
+        })?;
+        st.validate()?;
+        let mut canonical = Vec::with_capacity(json.len());
+        serde_json::to_writer(&mut canonical, &st)
+            .map_err(|e| Error::Malformed(format!("encoding a statement: {e}")))?;
+        if canonical != json {
+            return Err(Error::Malformed(
+                "statement is not in canonical encoding (compact JSON, schema field order)".into(),
+            ));
+        }
+        Ok(st)
+    }
+
+    /// Canonical texts of statements of every kind and shape.
+    fn canonical_texts() -> Vec<Vec<u8>> {
+        let c = |v: &str| Commitment::new("serial", v, &[7; 32]);
+        let base = radar();
+        let mut out = vec![base.clone()];
+        out.push(Statement {
+            body: Body::Silo(SiloReading {
+                silo: 3,
+                door: DoorState::Moving,
+                interceptor_present: true,
+                readiness: Readiness::Active,
+                seal_intact: true,
+                tamper: false,
+                serial: Some(c("GBI-17")),
+            }),
+            ..base.clone()
+        });
+        out.push(Statement {
+            seq: 10_000_000_000,
+            time_ms: 1,
+            clock_ok: false,
+            body: Body::Silo(SiloReading {
+                silo: 1,
+                door: DoorState::Closed,
+                interceptor_present: false,
+                readiness: Readiness::Inactive,
+                seal_intact: false,
+                tamper: true,
+                serial: None,
+            }),
+            ..base.clone()
+        });
+        out.push(Statement {
+            sensor: "inspector-1".into(),
+            body: Body::Inspection(InspectionReport {
+                visit: "v/2026-01 \"é\" €".into(),
+                requested_ms: 0,
+                granted_ms: 100,
+                interceptors_counted: 10,
+                findings: vec![Finding {
+                    code: "seal-ok".into(),
+                    text: "a\\b".into(),
+                }],
+                attachments: vec![Attachment {
+                    name: "p.jpg".into(),
+                    sha256: hex(&[0xab; 32]),
+                }],
+            }),
+            ..base.clone()
+        });
+        out.push(Statement {
+            body: Body::Notice(Notice {
+                notice: NoticeKind::TestLaunch,
+                from_ms: -5,
+                to_ms: 0,
+                subject: "silo-3".into(),
+            }),
+            ..base
+        });
+        out.into_iter()
+            .map(|st| {
+                let mut t = st.canonical().unwrap();
+                t.push(b'\n');
+                t
+            })
+            .collect()
+    }
+
+    /// One way to spoil a canonical text (or not: some edits are no-ops), at a position given as
+    /// a fraction of its length.
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        /// Whitespace inserted.
+        Space(f64, &'static str),
+        /// A character of a string written as a `\u` escape (or `/` as `\/`).
+        Escape(f64),
+        /// A number written another way (`1.0`, `1e0`, `1E+0`, `-0`, `01`, `+1`, …).
+        Number(f64, &'static str),
+        /// The object's fields in alphabetical order (as a `serde_json::Map` writes them).
+        Reorder,
+        /// A field repeated.
+        Duplicate(&'static str),
+        /// Bytes replaced, inserted or removed.
+        Bytes(f64, usize, u8),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            (
+                0.0..1.0f64,
+                prop_oneof![Just(" "), Just("\n"), Just("\t"), Just("\r")]
+            )
+                .prop_map(|(at, w)| Mutation::Space(at, w)),
+            (0.0..1.0f64).prop_map(Mutation::Escape),
+            (
+                0.0..1.0f64,
+                prop_oneof![
+                    Just(".0"),
+                    Just("e0"),
+                    Just("E+0"),
+                    Just(".0e0"),
+                    Just("e-0"),
+                    Just("-"),
+                    Just("0"),
+                    Just("+"),
+                    Just(".5"),
+                    Just("e3"),
+                    Just("00")
+                ]
+            )
+                .prop_map(|(at, n)| Mutation::Number(at, n)),
+            Just(Mutation::Reorder),
+            prop_oneof![
+                Just(",\"seq\":1"),
+                Just(",\"schema\":\"shieldwatch/statement/v1\""),
+                Just(",\"serial\":null"),
+                Just(",\"extra\":0")
+            ]
+            .prop_map(Mutation::Duplicate),
+            (0.0..1.0f64, 0usize..3, any::<u8>()).prop_map(|(at, op, b)| Mutation::Bytes(at, op, b)),
+        ]
+    }
+
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    fn position(at: f64, len: usize) -> usize {
+        ((at * len as f64) as usize).min(len.saturating_sub(1))
+    }
+
+    fn mutate(text: &mut Vec<u8>, m: &Mutation) {
+        match m {
+            Mutation::Space(at, w) => {
+                let i = position(*at, text.len());
+                text.splice(i..i, w.bytes());
+            }
+            Mutation::Escape(at) => {
+                // The first string character at or after the position (not a quote or a
+                // backslash, so the escape stays a string character).
+                let start = position(*at, text.len());
+                if let Some(i) =
+                    (start..text.len()).find(|&i| text[i].is_ascii_alphanumeric() || text[i] == b'/')
+                {
+                    let esc = if text[i] == b'/' {
+                        "\\/".to_owned()
+                    } else {
+                        format!("\\u{:04x}", text[i])
+                    };
+                    text.splice(i..=i, esc.bytes());
+                }
+            }
+            Mutation::Number(at, form) => {
+                // The first digit at or after the position that starts a number.
+                let start = position(*at, text.len());
+                let found = (start..text.len())
+                    .find(|&i| text[i].is_ascii_digit() && i > 0 && matches!(text[i - 1], b':' | b'-'));
+                if let Some(i) = found {
+                    let end = (i..text.len())
+                        .find(|&j| !text[j].is_ascii_digit())
+                        .unwrap_or(text.len());
+                    match *form {
+                        "-" | "0" | "+" | "00" => {
+                            text.splice(i..i, form.bytes());
+                        }
+                        _ => {
+                            text.splice(end..end, form.bytes());
+                        }
+                    }
+                }
+            }
+            Mutation::Reorder => {
+                let json = &text[..text.len() - 1];
+                if let Ok(v) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(json) {
+                    let mut t = serde_json::to_vec(&v).unwrap();
+                    t.push(b'\n');
+                    *text = t;
+                }
+            }
+            Mutation::Duplicate(field) => {
+                if let Some(i) = text.iter().rposition(|&b| b == b'}') {
+                    text.splice(i..i, field.bytes());
+                }
+            }
+            Mutation::Bytes(at, op, b) => {
+                let i = position(*at, text.len());
+                match op {
+                    0 if !text.is_empty() => text[i] = *b,
+                    1 => text.insert(i, *b),
+                    _ if !text.is_empty() => {
+                        text.remove(i);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// `from_text` and the reading by a second encoding agree: the same statement, or errors
+    /// that say the same.
+    fn same_as_second_encoding(text: &[u8]) -> bool {
+        match (Statement::from_text(text), from_text_by_second_encoding(text)) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a, b);
+                true
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string(), "{}", String::from_utf8_lossy(text));
+                false
+            }
+            (a, b) => panic!("{a:?} against {b:?} for {}", String::from_utf8_lossy(text)),
+        }
+    }
+
+    #[test]
+    fn canonical_check_accepts_what_the_second_encoding_accepted_on_the_edge_cases() {
+        let mut changed = 0;
+        for text in canonical_texts() {
+            assert!(same_as_second_encoding(&text));
+            let s = String::from_utf8(text.clone()).unwrap();
+            let variants = [
+                s.replacen("\"seq\":1,", "\"seq\":1.0,", 1),
+                s.replacen("\"seq\":1,", "\"seq\":1e0,", 1),
+                s.replacen("\"seq\":1,", "\"seq\":0.1e1,", 1),
+                s.replacen("\"time_ms\":1700000000000", "\"time_ms\":1.7e12", 1),
+                s.replacen("\"time_ms\":1700000000000", "\"time_ms\":17e11", 1),
+                s.replacen("\"from_ms\":-5", "\"from_ms\":-5.0", 1),
+                s.replacen("\"to_ms\":0", "\"to_ms\":-0", 1),
+                s.replacen("\"requested_ms\":0", "\"requested_ms\":-0", 1),
+                s.replacen("\"to_ms\":0", "\"to_ms\":0.0", 1),
+                s.replacen("\"seq\":1,", "\"seq\":01,", 1),
+                s.replacen("v/2026", "v\\/2026", 1),
+                s.replacen('é', "\\u00e9", 1),
+                s.replacen('€', "\\u20ac", 1),
+                s.replacen("a\\\\b", "a\\u005cb", 1),
+                s.replacen("\\\"é", "\\u0022é", 1),
+                s.replacen('{', "{ ", 1),
+                s.replacen('\n', " \n", 1),
+                s.replacen('\n', "\n\n", 1),
+                s.trim_end().to_owned(),
+                format!("\u{feff}{s}"),
+                s[..s.len() - 2].to_owned() + "\n",
+                s.replacen("true", "true ", 1),
+            ];
+            for v in variants {
+                // Every variant that changes the bytes is refused.
+                assert_eq!(same_as_second_encoding(v.as_bytes()), v == s, "{v}");
+                changed += usize::from(v != s);
+            }
+        }
+        assert!(changed > 60, "{changed}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Canonical statements spoiled in one to three ways, as [`Mutation`] lists them.
+        #[test]
+        fn canonical_check_accepts_what_the_second_encoding_accepted(
+            which in 0usize..5,
+            edits in proptest::collection::vec(mutation(), 1..4),
+        ) {
+            let texts = canonical_texts();
+            let mut text = texts[which % texts.len()].clone();
+            for m in &edits {
+                mutate(&mut text, m);
+            }
+            same_as_second_encoding(&text);
         }
     }
 
