@@ -15,6 +15,13 @@
 //! another commit, each timed in turn on the same bucket, `CATCHUP_RUNS` rounds) as a child
 //! process, wall time and CPU time (user + system) and peak memory from `/usr/bin/time -v`.
 //!
+//! The same objects are also served from memory by a small HTTP server in this process
+//! (`axum`, one worker thread): a stand-in for a CDN edge or a real S3 endpoint, which cost the
+//! monitor's machine nothing. moto, an emulator written in Python, spends about 4 ms of CPU per
+//! GET on the same cores as the monitor, so its share is measured (its process's CPU time over
+//! the run) and reported beside the monitor's. `CATCHUP_SOURCES` (default `bucket,mirror`) picks
+//! which are timed.
+//!
 //! Run: `cargo bench -p shieldwatch --bench catchup` (or the `test` profile's binary from
 //! `cargo test -p shieldwatch --bench catchup --no-run`, run with `--bench`). Not part of the
 //! test suite: without `--bench` it does nothing.
@@ -69,9 +76,15 @@ fn main() {
     }
     let n = env_u64("CATCHUP_ENTRIES", 1_000_000);
     let period_ms = i64::try_from(env_u64("CATCHUP_PERIOD_MS", 1_000)).expect("period");
-    let Some(bucket) = testsvc::s3_bucket() else {
-        eprintln!("catchup: no S3 server (moto) available; install the test dependencies");
-        std::process::exit(1);
+    let sources = std::env::var("CATCHUP_SOURCES").unwrap_or_else(|_| "bucket,mirror".into());
+    let bucket = if sources.split(',').any(|s| s == "bucket") {
+        let Some(bucket) = testsvc::s3_bucket() else {
+            eprintln!("catchup: no S3 server (moto) available; install the test dependencies");
+            std::process::exit(1);
+        };
+        Some(bucket)
+    } else {
+        None
     };
 
     let t = Instant::now();
@@ -107,6 +120,76 @@ fn main() {
     objects.push((tlog::CHECKPOINT_PATH.to_owned(), checkpoint));
     drop(entries);
     let count = objects.len();
+    let mirror: std::collections::HashMap<String, axum::body::Bytes> = objects
+        .iter()
+        .map(|(path, body)| (format!("/mirror/{path}"), axum::body::Bytes::from(body.clone())))
+        .collect();
+    if let Some(bucket) = &bucket {
+        upload(bucket, objects, count, t);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trust = dir.path().join("trust.toml");
+    let anchors: Vec<String> = dep.anchors().iter().map(|a| format!("\"{a}\"")).collect();
+    std::fs::write(
+        &trust,
+        format!(
+            "log_key = \"{log_key}\"\nwitness_keys = []\nmin_cosignatures = 0\nanchors = [{}]\nrules = \"europe-2008\"\n",
+            anchors.join(", ")
+        ),
+    )
+    .expect("trust file");
+    let mut urls = Vec::new();
+    for source in sources.split(',') {
+        match source {
+            "bucket" => {
+                if let Some(bucket) = &bucket {
+                    urls.push((
+                        format!("{}/{}", bucket.endpoint, bucket.name),
+                        moto_pid(&bucket.endpoint),
+                    ));
+                }
+            }
+            "mirror" => urls.push((format!("{}/mirror", serve_mirror(mirror.clone())), None)),
+            other => panic!("CATCHUP_SOURCES: {other:?} is neither bucket nor mirror"),
+        }
+    }
+    drop(mirror);
+    // CATCHUP_BIN: one binary, or several separated by ':' (e.g. this change's and a peer's),
+    // each timed in turn on the same bucket, CATCHUP_RUNS rounds (default 1).
+    let bins: Vec<String> = std::env::var("CATCHUP_BIN").map_or_else(
+        |_| vec![env!("CARGO_BIN_EXE_shieldwatch").to_owned()],
+        |v| v.split(':').map(str::to_owned).collect(),
+    );
+    let runs = env_u64("CATCHUP_RUNS", 1);
+    for round in 1..=runs {
+        for (url, server_pid) in &urls {
+            for (k, bin) in bins.iter().enumerate() {
+                let out = dir.path().join(format!("alerts-{round}-{k}"));
+                let server_before = server_pid.map(cpu_seconds);
+                let own_before = cpu_seconds(std::process::id());
+                time_monitor(bin, url, &trust, &out, n);
+                let server = server_pid.map_or_else(
+                    || {
+                        format!(
+                            "this bench's HTTP server (and nothing else) used {:.2} s of CPU",
+                            cpu_seconds(std::process::id()) - own_before
+                        )
+                    },
+                    |pid| {
+                        format!(
+                            "moto (pid {pid}) used {:.2} s of CPU",
+                            cpu_seconds(pid) - server_before.unwrap_or(0.0)
+                        )
+                    },
+                );
+                println!("catchup:   meanwhile {server}");
+            }
+        }
+    }
+}
+
+/// PUTs `objects` (path, body) into `bucket` with `object_store`, 16 at a time.
+fn upload(bucket: &testsvc::Bucket, objects: Vec<(String, Vec<u8>)>, count: usize, t: Instant) {
     let store: Arc<dyn ObjectStore> = Arc::new(
         AmazonS3Builder::new()
             .with_bucket_name(&bucket.name)
@@ -147,32 +230,89 @@ fn main() {
         bucket.name,
         t.elapsed().as_secs_f64()
     );
+}
 
-    let dir = tempfile::tempdir().expect("tempdir");
-    let trust = dir.path().join("trust.toml");
-    let anchors: Vec<String> = dep.anchors().iter().map(|a| format!("\"{a}\"")).collect();
-    std::fs::write(
-        &trust,
-        format!(
-            "log_key = \"{log_key}\"\nwitness_keys = []\nmin_cosignatures = 0\nanchors = [{}]\nrules = \"europe-2008\"\n",
-            anchors.join(", ")
-        ),
-    )
-    .expect("trust file");
-    let url = format!("{}/{}", bucket.endpoint, bucket.name);
-    // CATCHUP_BIN: one binary, or several separated by ':' (e.g. this change's and a peer's),
-    // each timed in turn on the same bucket, CATCHUP_RUNS rounds (default 1).
-    let bins: Vec<String> = std::env::var("CATCHUP_BIN").map_or_else(
-        |_| vec![env!("CARGO_BIN_EXE_shieldwatch").to_owned()],
-        |v| v.split(':').map(str::to_owned).collect(),
-    );
-    let runs = env_u64("CATCHUP_RUNS", 1);
-    for round in 1..=runs {
-        for (k, bin) in bins.iter().enumerate() {
-            let out = dir.path().join(format!("alerts-{round}-{k}"));
-            time_monitor(bin, &url, &trust, &out, n);
+/// The pid of the moto server listening at `endpoint` (`http://127.0.0.1:PORT`), found by its
+/// command line.
+fn moto_pid(endpoint: &str) -> Option<u32> {
+    let port = endpoint.rsplit(':').next()?;
+    for dir in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = dir.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmd) = std::fs::read(dir.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<&[u8]> = cmd.split(|&b| b == 0).collect();
+        let moto = args.iter().any(|a| a.ends_with(b"moto_server"));
+        let on_port = args.windows(2).any(|w| w[0] == b"-p" && w[1] == port.as_bytes());
+        if moto && on_port {
+            return Some(pid);
         }
     }
+    None
+}
+
+/// User + system CPU time of process `pid` so far, seconds (0 if it cannot be read).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name in parentheses; utime and stime are the 14th and 15th.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<f64>().ok()))
+        .sum();
+    ticks / clock_ticks()
+}
+
+/// The kernel's clock ticks per second (`getconf CLK_TCK`).
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        let out = Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .expect("getconf CLK_TCK");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("CLK_TCK is a number")
+    })
+}
+
+/// Serves `objects` (URL path → body) over HTTP/1.1 on a loopback port from memory, with one
+/// worker thread, until the process ends; returns its base URL.
+fn serve_mirror(objects: std::collections::HashMap<String, axum::body::Bytes>) -> String {
+    let objects = Arc::new(objects);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the mirror");
+    listener.set_nonblocking(true).expect("non-blocking listener");
+    let addr = listener.local_addr().expect("mirror address");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("mirror runtime");
+        rt.block_on(async move {
+            let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+                let objects = Arc::clone(&objects);
+                async move {
+                    match objects.get(uri.path()) {
+                        Some(body) => (axum::http::StatusCode::OK, body.clone()),
+                        None => (axum::http::StatusCode::NOT_FOUND, axum::body::Bytes::new()),
+                    }
+                }
+            });
+            let listener = tokio::net::TcpListener::from_std(listener).expect("mirror listener");
+            axum::serve(listener, app).await.expect("mirror server");
+        });
+    });
+    format!("http://{addr}")
 }
 
 /// Runs `bin monitor --once` from 0 to `n` entries at `url` under `/usr/bin/time -v` and prints

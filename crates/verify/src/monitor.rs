@@ -657,10 +657,16 @@ fn replay(engine: &mut Engine, start: u64, entries: &[Vec<u8>]) -> Vec<Finding> 
     let mut index = start;
     for (k, chunk) in chunks.iter().enumerate() {
         let signed = ahead.take();
-        let (next, (found, changed)) = rayon::join(
+        let (next, replayed) = rayon::join(
             || check(keys.as_ref(), chunks.get(k + 1).copied()),
             || replay_chunk(engine, index, chunk, signed),
         );
+        let Replayed {
+            findings: found,
+            changed,
+            used,
+        } = replayed;
+        drop_elsewhere(used);
         findings.extend(found);
         index += chunk.len() as u64;
         ahead = next;
@@ -686,16 +692,18 @@ fn check(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Opt
 }
 
 /// One chunk through the engine; when an entry changes the roster, the rest of the chunk is
-/// checked again against the new one, whose keys are returned.
+/// checked again against the new one, whose keys are returned. Also returns the signature
+/// results used, for the caller to drop off the engine's thread.
 fn replay_chunk(
     engine: &mut Engine,
     start: u64,
     chunk: &[Vec<u8>],
     mut signed: Option<Vec<Option<Signed>>>,
-) -> (Vec<Finding>, Option<Option<RosterKeys>>) {
+) -> Replayed {
     let mut found = Vec::new();
     let mut changed = None;
     let mut offset = 0;
+    let mut used = Vec::new();
     let mut roster = engine.registry().roster_with_hash().map(|(_, h)| h.to_owned());
     for (i, e) in chunk.iter().enumerate() {
         let pre = signed
@@ -708,11 +716,52 @@ fn replay_chunk(
             roster = now.map(str::to_owned);
             let keys = keys_of(engine);
             offset = i + 1;
-            signed = check(keys.as_ref(), chunk.get(offset..));
+            used.extend(signed.take());
+            signed = check_across_cores(keys.as_ref(), chunk.get(offset..));
             changed = Some(keys);
         }
     }
-    (found, changed)
+    used.extend(signed);
+    Replayed {
+        findings: found,
+        changed,
+        used,
+    }
+}
+
+/// What [`replay_chunk`] gives back.
+struct Replayed {
+    findings: Vec<Finding>,
+    /// The keys of the roster in force after the chunk, if an entry of it changed the roster.
+    changed: Option<Option<RosterKeys>>,
+    /// The signature results the engine used (statements and their values), to drop elsewhere.
+    used: Vec<Vec<Option<Signed>>>,
+}
+
+/// [`check`] from a thread outside `rayon`'s pool (the engine's): a slice of one batch or less
+/// would run on the calling thread alone, so it is halved and the halves checked by the pool
+/// at once.
+fn check_across_cores(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Option<Signed>>> {
+    let (keys, chunk) = (keys?, chunk?);
+    if chunk.len() < 64 {
+        return Some(sigcheck::check_signatures(keys, chunk));
+    }
+    let (a, b) = chunk.split_at(chunk.len() / 2);
+    let (mut a, b) = rayon::join(
+        || sigcheck::check_signatures(keys, a),
+        || sigcheck::check_signatures(keys, b),
+    );
+    a.extend(b);
+    Some(a)
+}
+
+/// Drops `used` on `rayon`'s pool rather than on the calling (engine's) thread: statements
+/// and their values were allocated by the pool's threads, and freeing them is not the
+/// engine's sequential work.
+fn drop_elsewhere(used: Vec<Vec<Option<Signed>>>) {
+    if !used.is_empty() {
+        rayon::spawn(move || drop(used));
+    }
 }
 
 /// Chunks of [`REPLAY_CHUNK`] entries fetched, hashed and checked ahead of the engine in the
@@ -726,6 +775,9 @@ struct Chunk {
     signed: Option<Vec<Option<Signed>>>,
     /// The roster (log-entry hash) `signed` was computed for.
     roster: Option<String>,
+    /// Whether the producer waits for the engine's roster keys after this chunk (it knows no
+    /// roster yet): the engine answers on its keys channel after replaying it, changed or not.
+    reply: bool,
 }
 
 /// An error unless the tree's root of `seen.size` entries is the signed one.
@@ -744,8 +796,8 @@ fn check_root(tree: &MemoryTree, seen: &Seen) -> std::result::Result<(), PollErr
 
 /// The engine's side of the pipeline: every chunk from `rx` through `engine`, in order (a chunk
 /// checked for another roster than the one in force is checked again); each roster change is
-/// sent back on `keys_tx` so that the next chunks are checked for it. Returns the findings and
-/// the entries.
+/// sent back on `keys_tx` so that the next chunks are checked for it, and so are the keys after
+/// a chunk that asks for them ([`Chunk::reply`]). Returns the findings and the entries.
 fn replay_from(
     engine: &mut Engine,
     rx: &std::sync::mpsc::Receiver<Chunk>,
@@ -760,20 +812,24 @@ fn replay_from(
         let signed = if chunk.roster.as_deref() == roster {
             chunk.signed
         } else {
-            check(keys.as_ref(), Some(chunk.entries.as_slice()))
+            check_across_cores(keys.as_ref(), Some(chunk.entries.as_slice()))
         };
-        let (found, changed) = replay_chunk(engine, chunk.start, &chunk.entries, signed);
-        findings.extend(found);
+        let replayed = replay_chunk(engine, chunk.start, &chunk.entries, signed);
+        drop_elsewhere(replayed.used);
+        findings.extend(replayed.findings);
         entries.extend(chunk.entries);
-        if let Some(new_keys) = changed {
+        let changed = replayed.changed.is_some();
+        if let Some(new_keys) = replayed.changed {
+            keys = new_keys;
+        }
+        if changed || chunk.reply {
             // A send fails once the producer has stopped (its last chunk sent, or a fetch
             // failed): no chunk needs the keys then.
             if let Some(tx) = &keys_tx
-                && tx.send(new_keys.clone()).is_err()
+                && tx.send(keys.clone()).is_err()
             {
                 keys_tx = None;
             }
-            keys = new_keys;
         }
     }
     (findings, entries)
@@ -804,9 +860,43 @@ fn produce(
     };
     let mut index = 0u64;
     for k in 0..groups.len() {
-        let Some(entries) = next.take() else { break };
+        let Some(mut entries) = next.take() else { break };
         while let Ok(new_keys) = keys_rx.try_recv() {
             *keys = new_keys;
+        }
+        if keys.is_none() {
+            // No roster yet (a fresh monitor): signatures cannot be checked here. Hand the
+            // entries over a few at a time, unchecked, and wait after each handful for the
+            // roster the engine finds (normally the log's first entry), so that the rest are
+            // checked for it here, across cores, not again on the engine's thread. The
+            // handfuls double up to a chunk, so a long roster-less prefix costs few waits.
+            let mut rest = entries.into_iter();
+            let mut take = 1;
+            while keys.is_none() {
+                let chunk: Vec<Vec<u8>> = rest.by_ref().take(take).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                take = (take * 2).min(REPLAY_CHUNK);
+                for e in &chunk {
+                    tree.push_record_hash(tlog::merkle::record_hash(e)).map_err(own)?;
+                }
+                let len = chunk.len() as u64;
+                let sent = tx.send(Chunk {
+                    start: index,
+                    entries: chunk,
+                    signed: None,
+                    roster: None,
+                    reply: true,
+                });
+                index += len;
+                match (sent, keys_rx.recv()) {
+                    (Ok(()), Ok(new_keys)) => *keys = new_keys,
+                    // The engine's thread ended early: it panicked, which joining it reports.
+                    _ => return Ok(()),
+                }
+            }
+            entries = rest.collect();
         }
         let mut checked = None;
         let mut fetched = None;
@@ -841,6 +931,7 @@ fn produce(
                 signed: signed.as_mut().map(|s| s.by_ref().take(len).collect()),
                 entries: chunk,
                 roster: roster.clone(),
+                reply: false,
             };
             index += len as u64;
             if tx.send(chunk).is_err() {
