@@ -882,18 +882,22 @@ fn produce(
                     tree.push_record_hash(tlog::merkle::record_hash(e)).map_err(own)?;
                 }
                 let len = chunk.len() as u64;
-                let sent = tx.send(Chunk {
+                let chunk = Chunk {
                     start: index,
                     entries: chunk,
                     signed: None,
                     roster: None,
                     reply: true,
-                });
+                };
                 index += len;
-                match (sent, keys_rx.recv()) {
-                    (Ok(()), Ok(new_keys)) => *keys = new_keys,
-                    // The engine's thread ended early: it panicked, which joining it reports.
-                    _ => return Ok(()),
+                // Either fails only if the engine's thread ended early: it panicked, which
+                // joining it reports.
+                if tx.send(chunk).is_err() {
+                    return Ok(());
+                }
+                match keys_rx.recv() {
+                    Ok(new_keys) => *keys = new_keys,
+                    Err(_) => return Ok(()),
                 }
             }
             entries = rest.collect();
