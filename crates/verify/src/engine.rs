@@ -22,7 +22,7 @@ use cel::common::value::Val;
 
 use crate::celview::{self, StatementVars};
 use crate::error::Error;
-use crate::roster::{Admitted, Registry, is_cosigned_trigger};
+use crate::roster::{Admitted, Registry};
 use crate::rules::{On, RuleSet, Scope, Variables, Verdict};
 use crate::shortcut::Known;
 use crate::sigcheck::Signed;
@@ -91,6 +91,9 @@ pub struct Finding {
 /// Per-sensor bookkeeping.
 #[derive(Debug, Clone, Serialize)]
 struct SensorStats {
+    /// The name, shared with the readings not yet covered by a checkpoint.
+    #[serde(skip)]
+    shared: Arc<str>,
     sensor: String,
     site: String,
     kind: String,
@@ -181,6 +184,12 @@ fn val(v: cel::Value) -> Box<dyn Val> {
     celview::val(v).expect("a plain CEL value converts")
 }
 
+/// The statement rules, and their verdicts on one statement: held inline (no allocation per
+/// statement) up to this many.
+const INLINE_RULES: usize = 16;
+type Rules<'a> = smallvec::SmallVec<[&'a crate::rules::Rule; INLINE_RULES]>;
+type Verdicts = smallvec::SmallVec<[crate::Result<Verdict>; INLINE_RULES]>;
+
 /// The engine's state.
 #[derive(Debug)]
 pub struct Engine {
@@ -188,7 +197,8 @@ pub struct Engine {
     rules: Arc<RuleSet>,
     /// `None`: the straightforward engine ([`Engine::straightforward`]).
     kept: Option<Kept>,
-    prev: HashMap<String, Prev>,
+    /// `foldhash`: only admitted statements' sensors, which the roster registers, are keys.
+    prev: HashMap<String, Prev, foldhash::fast::RandomState>,
     notices: Vec<(serde_json::Value, u64)>,
     silos: BTreeMap<String, (bool, u64)>,
     trigger: Option<u64>,
@@ -197,7 +207,8 @@ pub struct Engine {
     /// Open episodes: rule id, then scope (sensor, site, or `""` for the deployment).
     open_episodes: BTreeMap<String, BTreeSet<String>>,
     rosters: Vec<u64>,
-    uncheckpointed: Vec<(u64, String, i64)>,
+    /// Readings not yet covered by a cosigned checkpoint: index, sensor, time.
+    uncheckpointed: Vec<(u64, Arc<str>, i64)>,
     last_cosigned_ms: i64,
     next_index: u64,
     latest_time_ms: i64,
@@ -248,7 +259,7 @@ impl Engine {
             registry,
             rules,
             kept: None,
-            prev: HashMap::new(),
+            prev: HashMap::default(),
             notices: Vec::new(),
             silos: BTreeMap::new(),
             trigger: None,
@@ -300,8 +311,34 @@ impl Engine {
             ),
             _ => (None, None),
         };
-        let admitted = match self.registry.check_signed(entry, signed) {
-            Ok(a) => a,
+        // A statement parsed ahead is checked borrowed (`Registry::check_prepared`: the same
+        // checks and errors as `check_signed`, which would take that statement too); any other
+        // entry the ordinary way, owned.
+        let owned: Statement;
+        let checked = match (&pre_view, signed) {
+            (Some(view), Some(signed)) => self
+                .registry
+                .check_prepared(entry, view.statement(), signed)
+                .map(|parties| (view.statement(), parties)),
+            _ => match self.registry.check_signed(entry, signed) {
+                Ok(admitted) => {
+                    self.registry.apply(entry, &admitted);
+                    match admitted {
+                        Admitted::Roster(_) => {
+                            self.rosters.push(index);
+                            return out;
+                        }
+                        Admitted::Statement { statement, parties } => {
+                            owned = statement;
+                            Ok((&owned, parties.len()))
+                        }
+                    }
+                }
+                Err(e) => Err(e),
+            },
+        };
+        let (st, parties) = match checked {
+            Ok(c) => c,
             Err(Error::Replay(msg)) => {
                 // Decode to name the sensor and its earlier reading.
                 let (sensor, earlier) = crate::keys::peek_note(entry)
@@ -336,20 +373,17 @@ impl Engine {
                 return out;
             }
         };
-        self.registry.apply(entry, &admitted);
-        let trigger = is_cosigned_trigger(&admitted);
-        let (st, parties) = match admitted {
-            Admitted::Roster(_) => {
-                self.rosters.push(index);
-                return out;
-            }
-            Admitted::Statement { statement, parties } => {
-                if trigger && self.trigger.is_none() {
-                    self.trigger = Some(index);
-                }
-                (statement, parties)
-            }
-        };
+        if pre_view.is_some() && signed.is_some() {
+            self.registry.apply_statement(st);
+        }
+        // A trigger notice counts only with two parties' signatures (`is_cosigned_trigger`).
+        let cosigned = parties >= 2;
+        if cosigned
+            && matches!(&st.body, Body::Notice(n) if n.notice == NoticeKind::Trigger)
+            && self.trigger.is_none()
+        {
+            self.trigger = Some(index);
+        }
         let prev = self.prev.get(&st.sensor).map(|p| (p.seq, p.time_ms, p.index));
 
         // Built-in integrity checks.
@@ -410,13 +444,17 @@ impl Engine {
                     k.present =
                         k.present + usize::from(s.interceptor_present) - usize::from(was == Some(true));
                 }
-                self.silos
-                    .insert(st.sensor.clone(), (s.interceptor_present, index));
+                let now = (s.interceptor_present, index);
+                match self.silos.get_mut(&st.sensor) {
+                    Some(x) => *x = now,
+                    None => {
+                        self.silos.insert(st.sensor.clone(), now);
+                    }
+                }
             }
             Body::Notice(n) => {
-                let cosigned = parties.len() >= 2;
                 let nv = if let Some(k) = &mut self.kept {
-                    push_notice(&mut k.notices, val(celview::notice_entry(&st, n, cosigned)));
+                    push_notice(&mut k.notices, val(celview::notice_entry(st, n, cosigned)));
                     // Only the index is used here: rules see `k.notices`.
                     serde_json::Value::Null
                 } else {
@@ -437,18 +475,22 @@ impl Engine {
             }
             _ => {}
         }
-        // Looked up by the borrowed name: the name is copied only for a new sensor.
-        match self.sensors.get_mut(&st.sensor) {
+        // Looked up by the borrowed name: the name is copied only for a new sensor, and shared
+        // from there on.
+        let shared = match self.sensors.get_mut(&st.sensor) {
             Some(s) => {
                 s.last_seq = st.seq;
                 s.received += 1;
                 s.last_time_ms = st.time_ms;
                 s.last_index = index;
+                Arc::clone(&s.shared)
             }
             None => {
+                let shared: Arc<str> = Arc::from(st.sensor.as_str());
                 self.sensors.insert(
                     st.sensor.clone(),
                     SensorStats {
+                        shared: Arc::clone(&shared),
                         sensor: st.sensor.clone(),
                         site: st.site.clone(),
                         kind: st.kind().into(),
@@ -459,14 +501,15 @@ impl Engine {
                         last_index: index,
                     },
                 );
+                shared
             }
-        }
-        self.uncheckpointed.push((index, st.sensor.clone(), st.time_ms));
+        };
+        self.uncheckpointed.push((index, shared, st.time_ms));
         self.latest_time_ms = self.latest_time_ms.max(st.time_ms);
 
         // Statement rules.
         let rules = Arc::clone(&self.rules);
-        let statement_rules: Vec<&crate::rules::Rule> = rules
+        let statement_rules: Rules<'_> = rules
             .rules
             .iter()
             .filter(|r| r.text.on == On::Statement)
@@ -478,8 +521,8 @@ impl Engine {
             }
         }
         let (verdicts, view) = match &self.kept {
-            Some(k) => self.incremental_verdicts(k, &st, pre_view, pre_known, &statement_rules),
-            None => self.straightforward_verdicts(&st, &statement_rules),
+            Some(k) => self.incremental_verdicts(k, st, pre_view.as_ref(), pre_known, &statement_rules),
+            None => self.straightforward_verdicts(st, &statement_rules),
         };
         for (rule, verdict) in statement_rules.iter().zip(verdicts) {
             let scope = match rule.text.scope {
@@ -545,16 +588,16 @@ impl Engine {
         &self,
         k: &Kept,
         st: &Statement,
-        pre: Option<Arc<celview::StatementView>>,
+        pre: Option<&Arc<celview::StatementView>>,
         known: Option<Known>,
         rules: &[&crate::rules::Rule],
-    ) -> (Vec<crate::Result<Verdict>>, View) {
+    ) -> (Verdicts, View) {
         let known = known.unwrap_or_else(|| self.rules.shortcuts().by_fields(st));
         // The view built ahead, if of the kind these rules take (records only for rules that
         // read only fields of `s` and `prev`).
         let records = self.rules.shortcuts().records();
         let s = match pre {
-            Some(s) if s.is_record() == records => s,
+            Some(s) if s.is_record() == records => Arc::clone(s),
             _ => Arc::new(celview::StatementView::new(st.clone(), records)),
         };
         let prev = self.prev.get(&st.sensor);
@@ -585,11 +628,7 @@ impl Engine {
 
     /// The statement rules' verdicts with every variable built anew from JSON
     /// ([`Engine::straightforward`]), and the statement's JSON view.
-    fn straightforward_verdicts(
-        &self,
-        st: &Statement,
-        rules: &[&crate::rules::Rule],
-    ) -> (Vec<crate::Result<Verdict>>, View) {
+    fn straightforward_verdicts(&self, st: &Statement, rules: &[&crate::rules::Rule]) -> (Verdicts, View) {
         let view = rule_view(st);
         let present = self.silos.values().filter(|(p, _)| *p).count();
         let prev = self.prev.get(&st.sensor);
@@ -640,7 +679,7 @@ impl Engine {
                         "{sensor}: entry {i} dated {} s after the witness cosigned a checkpoint containing it",
                         t.saturating_sub(cosigned_ms) / 1000
                     ),
-                    sensor: Some(sensor),
+                    sensor: Some(sensor.to_string()),
                     index: i,
                     context: Vec::new(),
                 });

@@ -221,7 +221,9 @@ pub struct SensorState {
 pub struct Registry {
     anchors: Vec<String>,
     roster: Option<(Roster, String)>,
-    sensors: HashMap<String, SensorState>,
+    /// `foldhash`: a name is added only once its statement is admitted, so only registered
+    /// names (the roster's, signed by its authorities) are ever keys.
+    sensors: HashMap<String, SensorState, foldhash::fast::RandomState>,
 }
 
 /// SHA-256 of a log entry, lowercase hex (how rosters chain).
@@ -246,7 +248,7 @@ impl Registry {
         Ok(Self {
             anchors,
             roster: None,
-            sensors: HashMap::new(),
+            sensors: HashMap::default(),
         })
     }
 
@@ -344,6 +346,42 @@ impl Registry {
 
     /// [`Registry::check_statement`] once the entry's text has parsed as `statement`.
     fn check_parsed(&self, entry: &[u8], statement: Statement, pre: Option<&Signed>) -> Result<Admitted> {
+        let mut parties: Vec<String> = Vec::new();
+        self.check_statement_with(entry, &statement, pre, |p| parties.push(p.to_owned()))?;
+        parties.sort();
+        parties.dedup();
+        Ok(Admitted::Statement { statement, parties })
+    }
+
+    /// [`Registry::check_signed`] for a statement parsed ahead with its signatures (`signed`,
+    /// computed for the roster in force, which holds `statement`): the same checks and errors,
+    /// but the statement is borrowed and the parties are only counted. Returns how many distinct
+    /// parties signed (what [`Admitted::Statement`]'s `parties` would hold).
+    pub(crate) fn check_prepared(
+        &self,
+        entry: &[u8],
+        statement: &Statement,
+        signed: &Signed,
+    ) -> Result<usize> {
+        // Most statements have one or two signers: their parties are kept without a vector.
+        let mut parties: smallvec::SmallVec<[&str; 4]> = smallvec::SmallVec::new();
+        self.check_statement_with(entry, statement, Some(signed), |p| {
+            if !parties.contains(&p) {
+                parties.push(p);
+            }
+        })?;
+        Ok(parties.len())
+    }
+
+    /// The checks of a parsed statement ([`Registry::check_statement`]); each party one of
+    /// whose keys signed it, in signature order, repeats included, is given to `party`.
+    fn check_statement_with<'r>(
+        &'r self,
+        entry: &[u8],
+        statement: &Statement,
+        pre: Option<&Signed>,
+        party: impl FnMut(&'r str),
+    ) -> Result<()> {
         let Some((roster, roster_hash)) = &self.roster else {
             return Err(Error::UnknownKey(format!(
                 "no roster is in force, so key {:?} is not registered",
@@ -388,9 +426,10 @@ impl Registry {
             )));
         }
         // Verify under every unrevoked roster key: the sensor's own signature is required;
-        // further signatures by other parties' operators count as countersignatures.
-        let signed = match pre.and_then(|p| p.names_for(roster_hash)) {
-            Some(names) => names.to_vec(),
+        // further signatures by other parties' operators count as countersignatures. The names
+        // checked ahead are borrowed (no copy per entry).
+        match pre.and_then(|p| p.names_for(roster_hash)) {
+            Some(names) => self.signers_checked(roster, statement, names, party),
             None => {
                 let vkeys: Vec<&str> = roster
                     .keys
@@ -398,10 +437,21 @@ impl Registry {
                     .filter(|k| !k.revoked)
                     .map(|k| k.vkey.as_str())
                     .collect();
-                open_note(entry, &vkeys)?.1
+                self.signers_checked(roster, statement, &open_note(entry, &vkeys)?.1, party)
             }
-        };
-        if !signed.contains(&statement.sensor) {
+        }
+    }
+
+    /// The checks of a statement's signers `signed` (the names whose signatures verify) and
+    /// sequence number; each party is given to `party` as in [`Registry::check_statement_with`].
+    fn signers_checked<'r, S: AsRef<str>>(
+        &self,
+        roster: &'r Roster,
+        statement: &Statement,
+        signed: &[S],
+        mut party: impl FnMut(&'r str),
+    ) -> Result<()> {
+        if !signed.iter().any(|n| n.as_ref() == statement.sensor) {
             return Err(Error::BadSignature(format!(
                 "no valid signature by {:?}",
                 statement.sensor
@@ -415,29 +465,35 @@ impl Registry {
                 statement.sensor, statement.seq, last.seq
             )));
         }
-        let mut parties: Vec<String> = signed
+        for r in signed
             .iter()
-            .filter_map(|n| roster.lookup(n).and_then(|r| r.ok()))
+            .filter_map(|n| roster.lookup(n.as_ref()).and_then(|r| r.ok()))
             .filter(|r| r.name == statement.sensor || r.role == Role::Operator)
-            .map(|r| r.party.clone())
-            .collect();
-        parties.sort();
-        parties.dedup();
-        Ok(Admitted::Statement { statement, parties })
+        {
+            party(&r.party);
+        }
+        Ok(())
     }
 
     /// Records an admitted entry once it is logged.
     pub fn apply(&mut self, entry: &[u8], admitted: &Admitted) {
         match admitted {
             Admitted::Roster(r) => self.roster = Some((r.clone(), entry_hash(entry))),
-            Admitted::Statement { statement, .. } => {
-                self.sensors.insert(
-                    statement.sensor.clone(),
-                    SensorState {
-                        seq: statement.seq,
-                        time_ms: statement.time_ms,
-                    },
-                );
+            Admitted::Statement { statement, .. } => self.apply_statement(statement),
+        }
+    }
+
+    /// [`Registry::apply`] for an admitted statement (the sensor's name is copied only for its
+    /// first statement).
+    pub(crate) fn apply_statement(&mut self, statement: &Statement) {
+        let state = SensorState {
+            seq: statement.seq,
+            time_ms: statement.time_ms,
+        };
+        match self.sensors.get_mut(&statement.sensor) {
+            Some(s) => *s = state,
+            None => {
+                self.sensors.insert(statement.sensor.clone(), state);
             }
         }
     }

@@ -51,7 +51,6 @@
 //! here before, accepted such a signature with probability 1/8 to 1/2, by the order of the small
 //! component, and also accepted non-canonical `R` encodings.) `tests/sigcheck.rs` pins all of it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
@@ -59,7 +58,6 @@ use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, VerifyingKey};
 use ed25519_zebra::VerificationKeyBytes;
 use rayon::prelude::*;
-use signed_note::Signature as NoteSignature;
 
 use crate::celview::StatementView;
 use crate::roster::{Registry, statement_of_text};
@@ -80,8 +78,10 @@ pub struct RosterKeys {
     /// The roster's log-entry hash (how a registry names its roster in force).
     roster: Arc<str>,
     /// By name, then key id: how signatures by the key are checked. Looked up by the signature's
-    /// borrowed name (no copy per signature).
-    keys: HashMap<String, Vec<(u32, KeyUse)>>,
+    /// borrowed name; the name is shared with each result it signs (no copy per signature).
+    /// `foldhash`: the names are the roster's (signed by its authorities), not chosen by whoever
+    /// made an entry, and a lookup of any other name adds nothing to the map.
+    keys: HashMap<SignerName, Vec<(u32, KeyUse)>>,
     /// The statement rules' shortcuts to work out with each statement, if any
     /// ([`RosterKeys::with_rules`]).
     shortcuts: Option<Arc<Shortcuts>>,
@@ -168,12 +168,68 @@ impl rand_core::RngCore for BatchRng {
 /// `rand::rngs::ThreadRng` is a cryptographically secure generator.
 impl rand_core::CryptoRng for BatchRng {}
 
+/// The names that signed an entry, shared with the [`RosterKeys`] they were computed for: most
+/// entries have one or two signers, held without a vector.
+type Names = smallvec::SmallVec<[SignerName; 2]>;
+
+/// A registered key's name as a [`Signed`] result holds it: shared with the roster's keys it
+/// was computed for (no copy per entry). It reads as the name (`&str`) and compares with one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignerName(Arc<str>);
+
+impl std::ops::Deref for SignerName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Looked up by a borrowed name: hashes and compares as the `str` it holds.
+impl std::borrow::Borrow<str> for SignerName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::hash::Hash for SignerName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (*self.0).hash(state);
+    }
+}
+
+impl AsRef<str> for SignerName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SignerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for SignerName {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<String> for SignerName {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+/// A hash map with `foldhash`'s hasher (see where it is used for why that is safe).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// The names of the registered keys whose signatures on an entry verify, in note order, as
 /// computed for one roster version.
 #[derive(Debug, Clone)]
 pub struct Signed {
     roster: Arc<str>,
-    names: Vec<String>,
+    names: Names,
     /// The statement the entry's text parses to, if it is one ([`Registry::check`] parses it
     /// the same way), held with its value as rules see it (`celview`'s `StatementView`).
     statement: Option<Arc<StatementView>>,
@@ -185,7 +241,7 @@ pub struct Signed {
 impl Signed {
     /// The signer names, if this result was computed for the roster whose entry hash is
     /// `roster`.
-    pub fn names_for(&self, roster: &str) -> Option<&[String]> {
+    pub fn names_for(&self, roster: &str) -> Option<&[SignerName]> {
         (*self.roster == *roster).then_some(self.names.as_slice())
     }
 
@@ -255,10 +311,10 @@ impl RosterKeys {
     /// the ordinary way).
     pub fn of(registry: &Registry) -> Option<Self> {
         let (roster, hash) = registry.roster_with_hash()?;
-        let mut keys: HashMap<String, Vec<(u32, KeyUse)>> = HashMap::new();
+        let mut keys: HashMap<SignerName, Vec<(u32, KeyUse)>> = HashMap::default();
         for k in roster.keys.iter().filter(|k| !k.revoked) {
             let (name, id, key) = decode_vkey(&k.vkey)?;
-            let ids = keys.entry(name).or_default();
+            let ids = keys.entry(SignerName(Arc::from(name))).or_default();
             match ids.iter_mut().find(|(i, _)| *i == id) {
                 Some((_, v)) => *v = KeyUse::Ordinary,
                 None => ids.push((
@@ -278,13 +334,11 @@ impl RosterKeys {
         })
     }
 
-    /// How the key registered under `name` and `id` is used: `None` if there is none.
-    fn get(&self, name: &str, id: u32) -> Option<KeyUse> {
-        self.keys
-            .get(name)?
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map(|(_, k)| *k)
+    /// The name registered as `name` (shared) and how its key `id` is used: `None` if there is
+    /// no such key.
+    fn get(&self, name: &str, id: u32) -> Option<(&SignerName, KeyUse)> {
+        let (name, ids) = self.keys.get_key_value(name)?;
+        ids.iter().find(|(i, _)| *i == id).map(|(_, k)| (name, *k))
     }
 
     /// These keys, with what each statement alone decides of the statement rules of `rules`
@@ -301,9 +355,12 @@ impl RosterKeys {
     }
 }
 
-/// One signature to verify: entry (within the chunk), key, signature.
+/// One signature to verify: entry (within the chunk), the registered name and key id, key,
+/// signature.
 struct Job<'a> {
     entry: usize,
+    name: &'a SignerName,
+    id: u32,
     key: VerifyingKey,
     sig: Signature,
     msg: &'a [u8],
@@ -322,73 +379,164 @@ pub fn check_signatures<E: AsRef<[u8]> + Sync>(keys: &RosterKeys, entries: &[E])
 const MAX_NOTE_SIZE: usize = 1_000_000;
 const MAX_NOTE_SIGNATURES: usize = 100;
 
-/// A note's text (with its final newline, borrowed from `entry`) and its signature lines, if
-/// `signed_note`'s `Note::from_bytes` accepts the note; `None` if it does not.
+/// One signature line of a note, borrowed from it: what `signed_note`'s
+/// `Signature::from_bytes` reads from the line, without its copies (the name, the decoded
+/// bytes and the signature: three allocations per line there).
+#[derive(Debug, Clone, Copy)]
+struct SigLine<'a> {
+    name: &'a str,
+    id: u32,
+    /// The signature bytes after the key id, if they are 64 (an Ed25519 signature's length);
+    /// `None` for any other length (such a line is still a valid line: the key's algorithm
+    /// decides what a signature is).
+    sig: Option<[u8; 64]>,
+}
+
+/// Decoded signature lines up to this length (key id and Ed25519 signature: 68 bytes) are
+/// decoded on the stack; longer ones (another algorithm's) into a vector.
+const SIG_LINE_BUF: usize = 80;
+
+/// A signature line (without its newline) as `signed_note::Signature::from_bytes` parses it:
+/// `"— " name " " base64(key id ‖ signature)`, the name a valid key name
+/// (`signed_note::is_key_name_valid`), the base64 non-empty, standard and canonical, at least 5
+/// bytes decoded. `None` exactly where `from_bytes` fails (the tests hold it to `from_bytes`).
+fn sig_line(line: &[u8]) -> Option<SigLine<'_>> {
+    let rest = line.strip_prefix("— ".as_bytes())?;
+    let space = memchr::memchr(b' ', rest)?;
+    let (name, b64) = (rest.get(..space)?, rest.get(space + 1..)?);
+    let name = std::str::from_utf8(name).ok()?;
+    if b64.is_empty() || !signed_note::is_key_name_valid(name) {
+        return None;
+    }
+    let id_and_sig = |bytes: &[u8]| {
+        let (id, sig) = bytes.split_first_chunk::<4>()?;
+        (!sig.is_empty()).then(|| (u32::from_be_bytes(*id), <[u8; 64]>::try_from(sig).ok()))
+    };
+    let mut buf = [0u8; SIG_LINE_BUF];
+    let (id, sig) = if base64::decoded_len_estimate(b64.len()) <= SIG_LINE_BUF {
+        let n = BASE64_STANDARD.decode_slice(b64, &mut buf).ok()?;
+        id_and_sig(buf.get(..n)?)?
+    } else {
+        id_and_sig(&BASE64_STANDARD.decode(b64).ok()?)?
+    };
+    Some(SigLine { name, id, sig })
+}
+
+/// Whether `entry` is UTF-8 with no ASCII control character but newline (in UTF-8 a byte below
+/// 0x20 is always that character), as `signed_note`'s `Note::from_bytes` requires. One pass
+/// over the bytes, 64 at a time without a branch per byte (the compiler vectorises it), finds
+/// both a control byte and the first non-ASCII block; only from there on is the UTF-8 checked
+/// (`std::str::from_utf8`: a note's text is ASCII, its signature lines are not). Starting there
+/// is exact: the bytes before are ASCII, so a character starts there.
+fn text_ok(entry: &[u8]) -> bool {
+    const BLOCK: usize = 64;
+    let mut non_ascii = None;
+    for (n, block) in entry.chunks(BLOCK).enumerate() {
+        let (mut control, mut high) = (false, 0u8);
+        for &b in block {
+            control |= (b < 0x20) & (b != b'\n');
+            high |= b;
+        }
+        if control {
+            return false;
+        }
+        if high >= 0x80 && non_ascii.is_none() {
+            non_ascii = Some(n * BLOCK);
+        }
+    }
+    non_ascii.is_none_or(|at| {
+        entry
+            .get(at..)
+            .is_some_and(|rest| std::str::from_utf8(rest).is_ok())
+    })
+}
+
+/// Where the last `"\n\n"` in `entry` starts (what `memchr::memmem::rfind` finds), by
+/// `memchr`'s vectorised search for newlines from the end (the substring search from the end is
+/// not vectorised): the signature block is a few lines at the note's end.
+fn last_blank_line(entry: &[u8]) -> Option<usize> {
+    memchr::memrchr_iter(b'\n', entry)
+        .find(|&i| i > 0 && entry.get(i - 1) == Some(&b'\n'))
+        .map(|i| i - 1)
+}
+
+/// A note's text (with its final newline, borrowed from `entry`), if `signed_note`'s
+/// `Note::from_bytes` accepts the note; its signature lines are put in `sigs` (cleared first).
+/// `None` if `Note::from_bytes` refuses the note.
 ///
 /// `Note::from_bytes` keeps the signatures private, so they would be parsed twice, and it copies
 /// and checks the text twice: here the note is split once as it splits it (at the last blank
 /// line; the signature block ends in a newline; at most [`MAX_NOTE_SIGNATURES`] lines, each
-/// parsed by `signed_note`'s own `Signature::from_bytes`), with its checks on the whole note
-/// (at most [`MAX_NOTE_SIZE`] bytes, UTF-8, no ASCII control character but newline: in UTF-8 a
-/// byte below 0x20 is always that character). The tests hold it to `Note::from_bytes` on
-/// notes broken in every way.
-fn parse(entry: &[u8]) -> Option<(&[u8], Vec<NoteSignature>)> {
-    if entry.len() > MAX_NOTE_SIZE || entry.iter().any(|&b| b < 0x20 && b != b'\n') {
+/// parsed as `signed_note`'s `Signature::from_bytes` parses it, [`sig_line`]), with its checks
+/// on the whole note (at most [`MAX_NOTE_SIZE`] bytes, [`text_ok`]). The tests hold it to
+/// `Note::from_bytes` on notes broken in every way.
+fn parse<'a>(entry: &'a [u8], sigs: &mut Vec<SigLine<'a>>) -> Option<&'a [u8]> {
+    sigs.clear();
+    if entry.len() > MAX_NOTE_SIZE || !text_ok(entry) {
         return None;
     }
-    std::str::from_utf8(entry).ok()?;
-    let at = memchr::memmem::rfind(entry, b"\n\n")?;
+    let at = last_blank_line(entry)?;
     let text = entry.get(..=at)?;
     let block = entry.get(at + 2..)?.strip_suffix(b"\n")?;
-    let mut sigs = Vec::new();
     for line in block.split(|&b| b == b'\n') {
         if sigs.len() == MAX_NOTE_SIGNATURES {
             return None;
         }
-        sigs.push(NoteSignature::from_bytes(line).ok()?);
+        sigs.push(sig_line(line)?);
     }
-    Some((text, sigs))
+    Some(text)
 }
 
 fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Signed>> {
-    let notes: Vec<Option<(&[u8], Vec<NoteSignature>)>> = chunk.iter().map(|e| parse(e.as_ref())).collect();
-    let mut names: Vec<Option<Vec<String>>> = vec![Some(Vec::new()); chunk.len()];
+    // Per entry: its text if the note parses, and the names whose signatures are batched.
+    let mut notes: Vec<Option<&[u8]>> = Vec::with_capacity(chunk.len());
+    let mut names: Vec<Option<Names>> = Vec::with_capacity(chunk.len());
     let mut jobs: Vec<Job<'_>> = Vec::new();
-    for (i, note) in notes.iter().enumerate() {
-        let Some((text, note_sigs)) = note else {
-            names[i] = None;
+    // One buffer for every entry's signature lines.
+    let mut sigs: Vec<SigLine<'_>> = Vec::new();
+    for (i, entry) in chunk.iter().enumerate() {
+        let text = parse(entry.as_ref(), &mut sigs);
+        notes.push(text);
+        let Some(text) = text else {
+            names.push(None);
             continue;
         };
-        let mut seen: Vec<(&str, u32)> = Vec::new();
-        for sig in note_sigs {
-            match keys.get(sig.name(), sig.id()) {
+        // This entry's jobs: those from `first` on.
+        let first = jobs.len();
+        let mut signers = Some(Names::default());
+        for sig in &sigs {
+            match keys.get(sig.name, sig.id) {
                 // A signature by a key the roster does not hold: ignored, as signed_note does.
                 None => {}
-                Some(KeyUse::Ordinary) => {
-                    names[i] = None;
+                Some((_, KeyUse::Ordinary)) => {
+                    signers = None;
                     break;
                 }
-                Some(KeyUse::Batch(key)) => {
+                Some((name, KeyUse::Batch(key))) => {
                     // Only the first signature of a key counts, as in signed_note.
-                    if seen.contains(&(sig.name(), sig.id())) {
+                    if jobs[first..]
+                        .iter()
+                        .any(|j| j.id == sig.id && *j.name == *sig.name)
+                    {
                         continue;
                     }
-                    seen.push((sig.name(), sig.id()));
-                    let Ok(bytes) = <[u8; 64]>::try_from(sig.signature()) else {
-                        names[i] = None;
+                    let Some(bytes) = sig.sig else {
+                        signers = None;
                         break;
                     };
                     let signature = Signature::from_bytes(&bytes);
                     if !canonical_encodings(&signature) {
                         // Refused by single verification; the registry names it.
-                        names[i] = None;
+                        signers = None;
                         break;
                     }
-                    if let Some(n) = &mut names[i] {
-                        n.push(sig.name().to_owned());
+                    if let Some(n) = &mut signers {
+                        n.push(name.clone());
                     }
                     jobs.push(Job {
                         entry: i,
+                        name,
+                        id: sig.id,
                         key,
                         sig: signature,
                         msg: text,
@@ -396,6 +544,7 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
                 }
             }
         }
+        names.push(signers);
     }
     let mut batch = ed25519_zebra::batch::Verifier::new();
     for j in &jobs {
@@ -412,12 +561,10 @@ fn check_chunk<E: AsRef<[u8]>>(keys: &RosterKeys, chunk: &[E]) -> Vec<Option<Sig
     }
     names
         .into_iter()
-        .zip(&notes)
-        .map(|(n, note)| {
+        .zip(notes)
+        .map(|(n, text)| {
             n.filter(|n| !n.is_empty()).map(|names| {
-                let prepared = note
-                    .as_ref()
-                    .and_then(|(text, _)| prepared(text, keys.shortcuts.as_deref()));
+                let prepared = text.and_then(|text| prepared(text, keys.shortcuts.as_deref()));
                 let (statement, known) = match prepared {
                     Some((s, k)) => (Some(s), k),
                     None => (None, None),
@@ -455,20 +602,20 @@ mod tests {
     /// `parse` accepts a note exactly when `Note::from_bytes` does, with the same text and as
     /// many signatures.
     fn same_as_signed_note(bytes: &[u8]) {
-        let ours = parse(bytes);
+        let mut sigs = Vec::new();
+        let ours = parse(bytes, &mut sigs).map(|t| (t, sigs));
         let theirs = signed_note::Note::from_bytes(bytes);
         match (&ours, &theirs) {
             (Some((text, sigs)), Ok(note)) => {
                 assert_eq!(*text, note.text(), "{:?}", String::from_utf8_lossy(bytes));
-                // Every signature line is one signature.
-                let lines = bytes.len() - text.len() - 1;
-                assert_eq!(
-                    sigs.len(),
-                    bytes[bytes.len() - lines..]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count()
-                );
+                // Every signature line is one signature, read as signed_note reads it.
+                let block = &bytes[text.len() + 1..bytes.len() - 1];
+                let lines: Vec<&[u8]> = block.split(|&b| b == b'\n').collect();
+                assert_eq!(sigs.len(), lines.len());
+                for (ours, line) in sigs.iter().zip(lines) {
+                    same_line_as_signed_note(line);
+                    assert_eq!(sig_line(line).map(|l| (l.name, l.id)), Some((ours.name, ours.id)));
+                }
             }
             (None, Err(_)) => {}
             _ => panic!(
@@ -478,6 +625,67 @@ mod tests {
                 String::from_utf8_lossy(bytes)
             ),
         }
+    }
+
+    /// `sig_line` accepts a signature line exactly when `Signature::from_bytes` does, with the
+    /// same name, key id and signature.
+    fn same_line_as_signed_note(line: &[u8]) {
+        let ours = sig_line(line);
+        let theirs = signed_note::Signature::from_bytes(line);
+        match (&ours, &theirs) {
+            (Some(o), Ok(t)) => {
+                assert_eq!((o.name, o.id), (t.name(), t.id()), "{line:?}");
+                assert_eq!(
+                    o.sig.as_ref().map(<[u8; 64]>::as_slice),
+                    (t.signature().len() == 64).then(|| t.signature()),
+                    "{line:?}"
+                );
+            }
+            (None, Err(_)) => {}
+            _ => panic!(
+                "sig_line: {ours:?}, Signature::from_bytes: {:?}, on {:?}",
+                theirs.map(|t| (t.name().to_owned(), t.id(), t.signature().to_vec())),
+                String::from_utf8_lossy(line)
+            ),
+        }
+    }
+
+    #[test]
+    fn signature_lines_are_read_as_signed_note_reads_them() {
+        use base64::prelude::BASE64_STANDARD_NO_PAD;
+        let line = |name: &str, bytes: &[u8]| format!("— {name} {}", BASE64_STANDARD.encode(bytes));
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        // Every decoded length from 0 to past the stack buffer, around the limits that matter
+        // (5 bytes at least, 68 an Ed25519 signature with its key id).
+        for n in 0..=SIG_LINE_BUF + 8 {
+            let bytes: Vec<u8> = (0..n).map(|i| u8::try_from(i * 37 % 251).unwrap()).collect();
+            cases.push(line("brdy-radar", &bytes).into_bytes());
+            cases.push(format!("— brdy-radar {}", BASE64_STANDARD_NO_PAD.encode(&bytes)).into_bytes());
+        }
+        let good = line("brdy-radar", &[7; 68]);
+        for bad in [
+            good.replacen("— ", "- ", 1),
+            good.replacen("— ", "—", 1),
+            good.replacen("brdy-radar", "", 1),
+            good.replacen("brdy-radar", "brdy+radar", 1),
+            good.replacen("brdy-radar", "brdy\u{a0}radar", 1),
+            good.replacen("brdy-radar", "brdy\u{1f}radar", 1),
+            good.replacen("brdy-radar", "brdy-radar ", 1),
+            format!("{good} "),
+            format!("{good}="),
+            format!("{good}A"),
+            good[..good.len() - 1].to_owned(),
+            "— brdy-radar ".to_owned(),
+            "— brdy-radar".to_owned(),
+            String::new(),
+        ] {
+            cases.push(bad.into_bytes());
+        }
+        cases.push([good.as_bytes(), b"\xff".as_slice()].concat());
+        for c in &cases {
+            same_line_as_signed_note(c);
+        }
+        assert!(sig_line(good.as_bytes()).unwrap().sig.is_some());
     }
 
     #[test]
@@ -508,6 +716,31 @@ mod tests {
         cases.push([b"\r".as_slice(), &e].concat());
         cases.push([b"\xc3".as_slice(), &e].concat());
         cases.push([&e[..], &sig_line[..sig_line.len() - 1], b"\x7f\n".as_slice()].concat());
+        // Non-ASCII text, valid and not, before and after the first block of 64 bytes, and a
+        // control byte after it.
+        for at in [0, 1, 63, 64, 65, 200, at - 1] {
+            for insert in [
+                "é".as_bytes(),
+                "—".as_bytes(),
+                b"\xe2\x80".as_slice(),
+                b"\x80".as_slice(),
+                b"\xc3\x28".as_slice(),
+                b"\xed\xa0\x80".as_slice(),
+                b"\xf4\x90\x80\x80".as_slice(),
+            ] {
+                cases.push([&e[..at], insert, &e[at..]].concat());
+                cases.push(
+                    [
+                        &e[..at],
+                        insert,
+                        &e[at..at + 70],
+                        b"\x01".as_slice(),
+                        &e[at + 70..],
+                    ]
+                    .concat(),
+                );
+            }
+        }
         let mut big = vec![b'a'; MAX_NOTE_SIZE - e.len() + 1];
         big.extend_from_slice(b"\n");
         big.extend_from_slice(&e);
@@ -515,6 +748,16 @@ mod tests {
         cases.push(big[1..].to_vec());
         for c in &cases {
             same_as_signed_note(c);
+        }
+    }
+
+    proptest! {
+        /// The last blank line is found where the substring search from the end finds it.
+        #[test]
+        fn the_last_blank_line_is_where_rfind_finds_it(
+            bytes in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'a')], 0..40)
+        ) {
+            prop_assert_eq!(last_blank_line(&bytes), memchr::memmem::rfind(&bytes, b"\n\n"));
         }
     }
 
@@ -550,8 +793,9 @@ mod tests {
     /// A real statement signature.
     fn real_signature() -> [u8; 64] {
         let e = &real_entries()[1];
-        let (_, sigs) = parse(e).unwrap();
-        sigs[0].signature().try_into().unwrap()
+        let mut sigs = Vec::new();
+        parse(e, &mut sigs).unwrap();
+        sigs[0].sig.unwrap()
     }
 
     #[test]

@@ -408,7 +408,15 @@ impl Statement {
         let json = text
             .strip_suffix(b"\n")
             .ok_or_else(|| Error::Malformed("statement text must end in one newline".into()))?;
-        let st: Statement = serde_json::from_slice(json).map_err(|e| {
+        // A text that is UTF-8 (every note's is: `signed_note` requires it) is parsed as a `str`,
+        // so `serde_json` does not check the UTF-8 of each key and string again; the same parse
+        // and the same errors (`serde_json`'s `str` reader is its slice reader without those
+        // checks). Anything else as bytes, which names the bad UTF-8 as before.
+        let parsed = match std::str::from_utf8(json) {
+            Ok(json) => serde_json::from_str(json),
+            Err(_) => serde_json::from_slice(json),
+        };
+        let st: Statement = parsed.map_err(|e| {
             if e.is_data() {
                 Error::Schema(e.to_string())
             } else {
@@ -443,6 +451,16 @@ impl std::io::Write for SameAs<'_> {
     }
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        // Most writes are one byte (punctuation and quotes): compared inline, not by `memcmp`.
+        if let [b] = buf {
+            return match self.0.split_first() {
+                Some((first, rest)) if first == b => {
+                    self.0 = rest;
+                    Ok(())
+                }
+                _ => Err(std::io::ErrorKind::InvalidData.into()),
+            };
+        }
         match self.0.strip_prefix(buf) {
             Some(rest) => {
                 self.0 = rest;
