@@ -402,6 +402,8 @@ const SIG_LINE_BUF: usize = 80;
 /// `"— " name " " base64(key id ‖ signature)`, the name a valid key name
 /// (`signed_note::is_key_name_valid`), the base64 non-empty, standard and canonical, at least 5
 /// bytes decoded. `None` exactly where `from_bytes` fails (the tests hold it to `from_bytes`).
+/// `base64` 0.23's `STANDARD` engine decodes as `signed_note`'s `base64` 0.21 `STANDARD` does (the
+/// same configuration: padding required and canonical, no trailing bits).
 fn sig_line(line: &[u8]) -> Option<SigLine<'_>> {
     let rest = line.strip_prefix("— ".as_bytes())?;
     let space = memchr::memchr(b' ', rest)?;
