@@ -27,6 +27,7 @@ use crate::evidence::{self, Clock, Evidence, Judgement, Trust};
 use crate::logwatch::{LogEvidence, LogWatch, Misbehaviour, Seen};
 use crate::roster::Registry;
 use crate::sigcheck::{self, RosterKeys, Signed};
+use bytes::Bytes;
 use rayon::prelude::*;
 use tlog::MemoryTree;
 use tlog::tiles::TILE_WIDTH;
@@ -224,7 +225,9 @@ pub struct Monitor {
     config: MonitorConfig,
     engine: Engine,
     replica: MemoryTree,
-    entries: Vec<Vec<u8>>,
+    /// The log's entries verified so far, in order: slices of the entry bundles they were
+    /// fetched in (one allocation per bundle, not per entry).
+    entries: Vec<Bytes>,
     latest: Option<Seen>,
     judged_before: Option<Seen>,
     down_since_ms: Option<i64>,
@@ -491,7 +494,7 @@ impl Monitor {
                 |i| {
                     self.entries
                         .get(usize::try_from(i).unwrap_or(usize::MAX))
-                        .cloned()
+                        .map(|e| e.to_vec())
                         .ok_or_else(|| Error::Log(format!("the replica has no entry {i}")))
                 },
                 |i| {
@@ -649,8 +652,8 @@ const REPLAY_CHUNK: usize = 1024;
 /// signatures are checked ahead in parallel batches ([`sigcheck`]), one chunk ahead of the
 /// engine, so that checking the next chunk overlaps the rules of this one. The findings are
 /// those of [`Engine::entry`] one entry at a time.
-fn replay(engine: &mut Engine, start: u64, entries: &[Vec<u8>]) -> Vec<Finding> {
-    let chunks: Vec<&[Vec<u8>]> = entries.chunks(REPLAY_CHUNK).collect();
+fn replay(engine: &mut Engine, start: u64, entries: &[Bytes]) -> Vec<Finding> {
+    let chunks: Vec<&[Bytes]> = entries.chunks(REPLAY_CHUNK).collect();
     let mut keys = keys_of(engine);
     let mut ahead = check(keys.as_ref(), chunks.first().copied());
     let mut findings = Vec::new();
@@ -687,7 +690,7 @@ fn keys_of(engine: &Engine) -> Option<RosterKeys> {
 }
 
 /// The signatures of `chunk` checked against `keys` (`None` without either).
-fn check(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Option<Signed>>> {
+fn check(keys: Option<&RosterKeys>, chunk: Option<&[Bytes]>) -> Option<Vec<Option<Signed>>> {
     Some(sigcheck::check_signatures(keys?, chunk?))
 }
 
@@ -697,7 +700,7 @@ fn check(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Opt
 fn replay_chunk(
     engine: &mut Engine,
     start: u64,
-    chunk: &[Vec<u8>],
+    chunk: &[Bytes],
     mut signed: Option<Vec<Option<Signed>>>,
 ) -> Replayed {
     let mut found = Vec::new();
@@ -741,7 +744,7 @@ struct Replayed {
 /// [`check`] from a thread outside `rayon`'s pool (the engine's): a slice of one batch or less
 /// would run on the calling thread alone, so it is halved and the halves checked by the pool
 /// at once.
-fn check_across_cores(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Option<Signed>>> {
+fn check_across_cores(keys: Option<&RosterKeys>, chunk: Option<&[Bytes]>) -> Option<Vec<Option<Signed>>> {
     let (keys, chunk) = (keys?, chunk?);
     if chunk.len() < 64 {
         return Some(sigcheck::check_signatures(keys, chunk));
@@ -771,7 +774,7 @@ pub const PIPELINE_DEPTH: usize = 16;
 /// Entries on their way to the engine, with their signatures checked for a roster (or not).
 struct Chunk {
     start: u64,
-    entries: Vec<Vec<u8>>,
+    entries: Vec<Bytes>,
     signed: Option<Vec<Option<Signed>>>,
     /// The roster (log-entry hash) `signed` was computed for.
     roster: Option<String>,
@@ -802,7 +805,7 @@ fn replay_from(
     engine: &mut Engine,
     rx: &std::sync::mpsc::Receiver<Chunk>,
     keys_tx: std::sync::mpsc::Sender<Option<RosterKeys>>,
-) -> (Vec<Finding>, Vec<Vec<u8>>) {
+) -> (Vec<Finding>, Vec<Bytes>) {
     let mut keys_tx = Some(keys_tx);
     let mut keys = keys_of(engine);
     let mut findings = Vec::new();
@@ -873,7 +876,7 @@ fn produce(
             let mut rest = entries.into_iter();
             let mut take = 1;
             while keys.is_none() {
-                let chunk: Vec<Vec<u8>> = rest.by_ref().take(take).collect();
+                let chunk: Vec<Bytes> = rest.by_ref().take(take).collect();
                 if chunk.is_empty() {
                     break;
                 }
@@ -925,7 +928,7 @@ fn produce(
         let mut signed = signed.map(Vec::into_iter);
         let mut entries = entries.into_iter();
         loop {
-            let chunk: Vec<Vec<u8>> = entries.by_ref().take(REPLAY_CHUNK).collect();
+            let chunk: Vec<Bytes> = entries.by_ref().take(REPLAY_CHUNK).collect();
             if chunk.is_empty() {
                 break;
             }
@@ -957,7 +960,7 @@ fn fetch_entries(
     src: &mut dyn LogSource,
     from: u64,
     to: u64,
-) -> std::result::Result<Vec<Vec<u8>>, PollError> {
+) -> std::result::Result<Vec<Bytes>, PollError> {
     let w = u64::from(TILE_WIDTH);
     let mut out = Vec::new();
     if from >= to {
@@ -981,7 +984,7 @@ fn fetch_group(
     group: std::ops::Range<u64>,
     from: u64,
     to: u64,
-) -> std::result::Result<Vec<Vec<u8>>, PollError> {
+) -> std::result::Result<Vec<Bytes>, PollError> {
     let w = u64::from(TILE_WIDTH);
     let mut out = Vec::new();
     let bundles = src.entry_bundles(group.clone(), to)?;
@@ -996,26 +999,28 @@ fn fetch_group(
             ),
         )));
     }
-    let decoded: Vec<std::result::Result<Vec<Vec<u8>>, SourceError>> = group
+    let decoded: Vec<std::result::Result<Vec<Bytes>, SourceError>> = group
         .clone()
         .zip(bundles)
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(n, bundle)| {
-            let entries = tlog::tiles::decode_bundle(&bundle).map_err(|e| {
+            let ranges = tlog::tiles::bundle_ranges(&bundle).map_err(|e| {
                 SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}"))
             })?;
             let want = (to - n * w).min(w);
-            if entries.len() as u64 != want {
+            if ranges.len() as u64 != want {
                 return Err(SourceError::new(
                     SourceErrorKind::Malformed,
                     format!(
                         "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
-                        entries.len()
+                        ranges.len()
                     ),
                 ));
             }
-            Ok(entries)
+            // The bundle's bytes are kept once; each entry is a slice of them.
+            let bundle = Bytes::from(bundle);
+            Ok(ranges.into_iter().map(|r| bundle.slice(r)).collect())
         })
         .collect();
     for (n, entries) in group.zip(decoded) {
