@@ -257,18 +257,33 @@ pub fn encode_bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Result<
 /// # Errors
 ///
 /// [`Error::BadBundle`] if the bundle is truncated, or holds more than 256 entries.
-pub fn decode_bundle(mut data: &[u8]) -> Result<Vec<Vec<u8>>> {
+pub fn decode_bundle(data: &[u8]) -> Result<Vec<Vec<u8>>> {
+    Ok(bundle_ranges(data)?
+        .into_iter()
+        .map(|r| data[r].to_vec())
+        .collect())
+}
+
+/// Where each entry of an entry bundle lies in it (byte ranges of `data`, in order), for a
+/// reader that keeps the bundle and borrows or slices its entries rather than copying them;
+/// [`decode_bundle`] copies them.
+///
+/// # Errors
+///
+/// [`Error::BadBundle`] if the bundle is truncated, or holds more than 256 entries.
+pub fn bundle_ranges(data: &[u8]) -> Result<Vec<std::ops::Range<usize>>> {
     let mut out = Vec::new();
-    while !data.is_empty() {
-        let [a, b, rest @ ..] = data else {
+    let mut at = 0;
+    while let Some(rest) = data.get(at..).filter(|r| !r.is_empty()) {
+        let [a, b, rest @ ..] = rest else {
             return Err(Error::BadBundle("truncated length prefix"));
         };
         let len = usize::from(u16::from_be_bytes([*a, *b]));
         if rest.len() < len {
             return Err(Error::BadBundle("entry runs past the end of the bundle"));
         }
-        out.push(rest[..len].to_vec());
-        data = &rest[len..];
+        out.push(at + 2..at + 2 + len);
+        at += 2 + len;
         if out.len() > TILE_WIDTH as usize {
             return Err(Error::BadBundle("more than 256 entries"));
         }
@@ -363,5 +378,23 @@ mod tests {
         assert!(decode_bundle(&b[..b.len() - 1]).is_err());
         assert!(decode_bundle(&[0]).is_err());
         assert!(encode_bundle([vec![0u8; 65_536].as_slice()]).is_err());
+    }
+
+    #[test]
+    fn bundle_ranges_locate_the_entries() {
+        let entries: Vec<Vec<u8>> = vec![b"a".to_vec(), Vec::new(), vec![7; 300], b"xyz".to_vec()];
+        let b = encode_bundle(entries.iter().map(Vec::as_slice)).unwrap();
+        let ranges = bundle_ranges(&b).unwrap();
+        assert_eq!(ranges, [2..3, 5..5, 7..307, 309..312]);
+        let sliced: Vec<&[u8]> = ranges.into_iter().map(|r| &b[r]).collect();
+        assert_eq!(sliced, entries.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        assert!(bundle_ranges(&[]).unwrap().is_empty());
+        assert!(bundle_ranges(&b[..b.len() - 1]).is_err());
+        assert!(bundle_ranges(&[0]).is_err());
+        // 256 entries are a full bundle; 257 are refused.
+        let full = encode_bundle(std::iter::repeat_n(&b"e"[..], 256)).unwrap();
+        assert_eq!(bundle_ranges(&full).unwrap().len(), 256);
+        let over = encode_bundle(std::iter::repeat_n(&b"e"[..], 257)).unwrap();
+        assert!(bundle_ranges(&over).is_err());
     }
 }

@@ -27,6 +27,7 @@ use crate::evidence::{self, Clock, Evidence, Judgement, Trust};
 use crate::logwatch::{LogEvidence, LogWatch, Misbehaviour, Seen};
 use crate::roster::Registry;
 use crate::sigcheck::{self, RosterKeys, Signed};
+use bytes::Bytes;
 use rayon::prelude::*;
 use tlog::MemoryTree;
 use tlog::tiles::TILE_WIDTH;
@@ -224,7 +225,9 @@ pub struct Monitor {
     config: MonitorConfig,
     engine: Engine,
     replica: MemoryTree,
-    entries: Vec<Vec<u8>>,
+    /// The log's entries verified so far, in order: slices of the entry bundles they were
+    /// fetched in (one allocation per bundle, not per entry).
+    entries: Vec<Bytes>,
     latest: Option<Seen>,
     judged_before: Option<Seen>,
     down_since_ms: Option<i64>,
@@ -491,7 +494,7 @@ impl Monitor {
                 |i| {
                     self.entries
                         .get(usize::try_from(i).unwrap_or(usize::MAX))
-                        .cloned()
+                        .map(|e| e.to_vec())
                         .ok_or_else(|| Error::Log(format!("the replica has no entry {i}")))
                 },
                 |i| {
@@ -649,8 +652,8 @@ const REPLAY_CHUNK: usize = 1024;
 /// signatures are checked ahead in parallel batches ([`sigcheck`]), one chunk ahead of the
 /// engine, so that checking the next chunk overlaps the rules of this one. The findings are
 /// those of [`Engine::entry`] one entry at a time.
-fn replay(engine: &mut Engine, start: u64, entries: &[Vec<u8>]) -> Vec<Finding> {
-    let chunks: Vec<&[Vec<u8>]> = entries.chunks(REPLAY_CHUNK).collect();
+fn replay(engine: &mut Engine, start: u64, entries: &[Bytes]) -> Vec<Finding> {
+    let chunks: Vec<&[Bytes]> = entries.chunks(REPLAY_CHUNK).collect();
     let mut keys = keys_of(engine);
     let mut ahead = check(keys.as_ref(), chunks.first().copied());
     let mut findings = Vec::new();
@@ -687,7 +690,7 @@ fn keys_of(engine: &Engine) -> Option<RosterKeys> {
 }
 
 /// The signatures of `chunk` checked against `keys` (`None` without either).
-fn check(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Option<Signed>>> {
+fn check(keys: Option<&RosterKeys>, chunk: Option<&[Bytes]>) -> Option<Vec<Option<Signed>>> {
     Some(sigcheck::check_signatures(keys?, chunk?))
 }
 
@@ -697,7 +700,7 @@ fn check(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Opt
 fn replay_chunk(
     engine: &mut Engine,
     start: u64,
-    chunk: &[Vec<u8>],
+    chunk: &[Bytes],
     mut signed: Option<Vec<Option<Signed>>>,
 ) -> Replayed {
     let mut found = Vec::new();
@@ -741,7 +744,7 @@ struct Replayed {
 /// [`check`] from a thread outside `rayon`'s pool (the engine's): a slice of one batch or less
 /// would run on the calling thread alone, so it is halved and the halves checked by the pool
 /// at once.
-fn check_across_cores(keys: Option<&RosterKeys>, chunk: Option<&[Vec<u8>]>) -> Option<Vec<Option<Signed>>> {
+fn check_across_cores(keys: Option<&RosterKeys>, chunk: Option<&[Bytes]>) -> Option<Vec<Option<Signed>>> {
     let (keys, chunk) = (keys?, chunk?);
     if chunk.len() < 64 {
         return Some(sigcheck::check_signatures(keys, chunk));
@@ -771,7 +774,7 @@ pub const PIPELINE_DEPTH: usize = 16;
 /// Entries on their way to the engine, with their signatures checked for a roster (or not).
 struct Chunk {
     start: u64,
-    entries: Vec<Vec<u8>>,
+    entries: Vec<Bytes>,
     signed: Option<Vec<Option<Signed>>>,
     /// The roster (log-entry hash) `signed` was computed for.
     roster: Option<String>,
@@ -802,7 +805,7 @@ fn replay_from(
     engine: &mut Engine,
     rx: &std::sync::mpsc::Receiver<Chunk>,
     keys_tx: std::sync::mpsc::Sender<Option<RosterKeys>>,
-) -> (Vec<Finding>, Vec<Vec<u8>>) {
+) -> (Vec<Finding>, Vec<Bytes>) {
     let mut keys_tx = Some(keys_tx);
     let mut keys = keys_of(engine);
     let mut findings = Vec::new();
@@ -838,8 +841,12 @@ fn replay_from(
 /// The producer's side of the pipeline: entries `0..to` fetched [`FETCH_AHEAD`] bundles at a
 /// time, their leaf hashes pushed onto `tree`, their signatures checked for the latest roster
 /// the engine sent on `keys_rx`, and sent to the engine on `tx` in chunks of [`REPLAY_CHUNK`].
-/// The next group of bundles is fetched (this thread) while this one is hashed and checked
-/// (`rayon`'s threads).
+///
+/// Each group of bundles is hashed and checked by `rayon`'s threads as a task of its own
+/// ([`Checking`]), up to [`GROUPS_IN_FLIGHT`] groups at once, while this thread fetches the next
+/// group and hands the oldest finished one on, in order. So a pool thread that finishes its part
+/// of one group starts on the next group at once instead of waiting for the other threads'
+/// parts (with the engine's thread on the same cores, they seldom finish together).
 fn produce(
     src: &mut dyn LogSource,
     to: u64,
@@ -859,21 +866,28 @@ fn produce(
         None => None,
     };
     let mut index = 0u64;
+    let mut in_flight: std::collections::VecDeque<Checking> = std::collections::VecDeque::new();
     for k in 0..groups.len() {
         let Some(mut entries) = next.take() else { break };
         while let Ok(new_keys) = keys_rx.try_recv() {
             *keys = new_keys;
         }
         if keys.is_none() {
-            // No roster yet (a fresh monitor): signatures cannot be checked here. Hand the
-            // entries over a few at a time, unchecked, and wait after each handful for the
-            // roster the engine finds (normally the log's first entry), so that the rest are
-            // checked for it here, across cores, not again on the engine's thread. The
-            // handfuls double up to a chunk, so a long roster-less prefix costs few waits.
+            // No roster yet (a fresh monitor): signatures cannot be checked here. The groups
+            // being checked go first (in order), then these entries are handed over a few at a
+            // time, unchecked, with a wait after each handful for the roster the engine finds
+            // (normally the log's first entry), so that the rest are checked for it here,
+            // across cores, not again on the engine's thread. The handfuls double up to a
+            // chunk, so a long roster-less prefix costs few waits.
+            while let Some(c) = in_flight.pop_front() {
+                if !hand_on(c, tree, &mut index, tx)? {
+                    return Ok(());
+                }
+            }
             let mut rest = entries.into_iter();
             let mut take = 1;
             while keys.is_none() {
-                let chunk: Vec<Vec<u8>> = rest.by_ref().take(take).collect();
+                let chunk: Vec<Bytes> = rest.by_ref().take(take).collect();
                 if chunk.is_empty() {
                     break;
                 }
@@ -902,50 +916,115 @@ fn produce(
             }
             entries = rest.collect();
         }
-        let mut checked = None;
-        let mut fetched = None;
-        let current = keys.as_ref();
-        rayon::in_place_scope(|s| {
-            s.spawn(|_| {
-                let leaves: Vec<tlog::Hash> =
-                    entries.par_iter().map(|e| tlog::merkle::record_hash(e)).collect();
-                checked = Some((leaves, check(current, Some(entries.as_slice()))));
-            });
-            fetched = groups.get(k + 1).map(|g| fetch_group(src, g.clone(), 0, to));
-        });
-        let Some((leaves, signed)) = checked else {
-            return Err(PollError::Own(Error::Log(
-                "a group of entries was not checked".into(),
-            )));
-        };
-        for leaf in leaves {
-            tree.push_record_hash(leaf).map_err(own)?;
-        }
-        let roster = keys.as_ref().map(|k| k.roster().to_owned());
-        let mut signed = signed.map(Vec::into_iter);
-        let mut entries = entries.into_iter();
-        loop {
-            let chunk: Vec<Vec<u8>> = entries.by_ref().take(REPLAY_CHUNK).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            let len = chunk.len();
-            let chunk = Chunk {
-                start: index,
-                signed: signed.as_mut().map(|s| s.by_ref().take(len).collect()),
-                entries: chunk,
-                roster: roster.clone(),
-                reply: false,
-            };
-            index += len as u64;
-            if tx.send(chunk).is_err() {
-                // The engine's thread ended early: it panicked, which joining it reports.
+        in_flight.push_back(Checking::start(entries, keys.clone()));
+        while in_flight.len() >= GROUPS_IN_FLIGHT {
+            let Some(c) = in_flight.pop_front() else { break };
+            if !hand_on(c, tree, &mut index, tx)? {
                 return Ok(());
             }
         }
-        next = fetched.transpose()?;
+        next = groups
+            .get(k + 1)
+            .map(|g| fetch_group(src, g.clone(), 0, to))
+            .transpose()?;
+    }
+    while let Some(c) = in_flight.pop_front() {
+        if !hand_on(c, tree, &mut index, tx)? {
+            return Ok(());
+        }
     }
     Ok(())
+}
+
+/// Groups of entries being hashed and checked on `rayon`'s threads at once in [`produce`]: the
+/// oldest is handed on when this many are in flight (the newest was just started).
+const GROUPS_IN_FLIGHT: usize = 2;
+
+/// A group of entries being hashed and checked on `rayon`'s threads (a task of its own).
+struct Checking {
+    /// The group's leaf hashes, its entries, their signature results, and the roster those
+    /// were computed for; `Err` if the task ended without an answer (it panicked).
+    done: std::sync::mpsc::Receiver<Checked>,
+}
+
+/// What a [`Checking`] task gives back.
+struct Checked {
+    leaves: Vec<tlog::Hash>,
+    entries: Vec<Bytes>,
+    signed: Option<Vec<Option<Signed>>>,
+    roster: Option<String>,
+}
+
+impl Checking {
+    /// Starts hashing and checking `entries` against `keys` on `rayon`'s threads.
+    fn start(entries: Vec<Bytes>, keys: Option<RosterKeys>) -> Self {
+        let (done_tx, done) = std::sync::mpsc::sync_channel(1);
+        rayon::spawn(move || {
+            let (leaves, signed) = rayon::join(
+                || entries.par_iter().map(|e| tlog::merkle::record_hash(e)).collect(),
+                || check(keys.as_ref(), Some(entries.as_slice())),
+            );
+            let roster = keys.as_ref().map(|k| k.roster().to_owned());
+            // Fails only if the producer has stopped waiting (its engine thread ended early).
+            if done_tx
+                .send(Checked {
+                    leaves,
+                    entries,
+                    signed,
+                    roster,
+                })
+                .is_err()
+            {
+                // Nothing to tell: the producer reports the engine's end.
+            }
+        });
+        Self { done }
+    }
+}
+
+/// Waits for the group `c`, pushes its leaf hashes onto `tree` and sends its entries to the
+/// engine in chunks of [`REPLAY_CHUNK`] from `*index`; `false` if the engine's thread has ended
+/// early (it panicked, which joining it reports).
+fn hand_on(
+    c: Checking,
+    tree: &mut MemoryTree,
+    index: &mut u64,
+    tx: &std::sync::mpsc::SyncSender<Chunk>,
+) -> std::result::Result<bool, PollError> {
+    let Ok(Checked {
+        leaves,
+        entries,
+        signed,
+        roster,
+    }) = c.done.recv()
+    else {
+        return Err(PollError::Own(Error::Log(
+            "a group of entries was not checked".into(),
+        )));
+    };
+    for leaf in leaves {
+        tree.push_record_hash(leaf).map_err(own)?;
+    }
+    let mut signed = signed.map(Vec::into_iter);
+    let mut entries = entries.into_iter();
+    loop {
+        let chunk: Vec<Bytes> = entries.by_ref().take(REPLAY_CHUNK).collect();
+        if chunk.is_empty() {
+            return Ok(true);
+        }
+        let len = chunk.len();
+        let chunk = Chunk {
+            start: *index,
+            signed: signed.as_mut().map(|s| s.by_ref().take(len).collect()),
+            entries: chunk,
+            roster: roster.clone(),
+            reply: false,
+        };
+        *index += len as u64;
+        if tx.send(chunk).is_err() {
+            return Ok(false);
+        }
+    }
 }
 
 /// Entry bundles requested from a source at once (concurrently, where it can).
@@ -957,7 +1036,7 @@ fn fetch_entries(
     src: &mut dyn LogSource,
     from: u64,
     to: u64,
-) -> std::result::Result<Vec<Vec<u8>>, PollError> {
+) -> std::result::Result<Vec<Bytes>, PollError> {
     let w = u64::from(TILE_WIDTH);
     let mut out = Vec::new();
     if from >= to {
@@ -981,7 +1060,7 @@ fn fetch_group(
     group: std::ops::Range<u64>,
     from: u64,
     to: u64,
-) -> std::result::Result<Vec<Vec<u8>>, PollError> {
+) -> std::result::Result<Vec<Bytes>, PollError> {
     let w = u64::from(TILE_WIDTH);
     let mut out = Vec::new();
     let bundles = src.entry_bundles(group.clone(), to)?;
@@ -996,26 +1075,28 @@ fn fetch_group(
             ),
         )));
     }
-    let decoded: Vec<std::result::Result<Vec<Vec<u8>>, SourceError>> = group
+    let decoded: Vec<std::result::Result<Vec<Bytes>, SourceError>> = group
         .clone()
         .zip(bundles)
         .collect::<Vec<_>>()
         .into_par_iter()
         .map(|(n, bundle)| {
-            let entries = tlog::tiles::decode_bundle(&bundle).map_err(|e| {
+            let ranges = tlog::tiles::bundle_ranges(&bundle).map_err(|e| {
                 SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}"))
             })?;
             let want = (to - n * w).min(w);
-            if entries.len() as u64 != want {
+            if ranges.len() as u64 != want {
                 return Err(SourceError::new(
                     SourceErrorKind::Malformed,
                     format!(
                         "entry bundle {n} of the tree of size {to} has {} entries, not {want}",
-                        entries.len()
+                        ranges.len()
                     ),
                 ));
             }
-            Ok(entries)
+            // The bundle's bytes are kept once; each entry is a slice of them.
+            let bundle = Bytes::from(bundle);
+            Ok(ranges.into_iter().map(|r| bundle.slice(r)).collect())
         })
         .collect();
     for (n, entries) in group.zip(decoded) {
