@@ -492,6 +492,11 @@ fn the_engine_finds_the_same_with_signatures_checked_ahead_under_every_fault() {
     let sensor = sensor_of(&entries[at + 1]);
     let v2 = revoke(&dep, &reg, &entries[0], &sensor);
     entries.insert(at, v2);
+    // Activation triggers: one signed by the host operator alone, then one cosigned by both
+    // parties, each followed by a silo reporting its interceptor active (a violation of
+    // `inactive-until-trigger` only before the cosigned trigger: the parties must be counted), the
+    // silo inactive in between (so that the rule's episode is closed again).
+    entries.extend(triggers(&dep, &entries, &sensor));
 
     let rules = std::sync::Arc::new(verify::rules::builtin_or_path("europe-2008").unwrap());
     // Checked ahead 64 entries at a time for the roster in force before them (results for
@@ -545,10 +550,88 @@ fn the_engine_finds_the_same_with_signatures_checked_ahead_under_every_fault() {
         assert!(alone.iter().any(|f| f.kind == kind), "no {kind:?} in {alone:#?}");
     }
     assert!(alone.iter().any(|f| matches!(f.kind, FindingKind::Rule(_))));
+    let trigger_rule = |f: &&Finding| f.kind == FindingKind::Rule("inactive-until-trigger".into());
+    let last = u64::try_from(entries.len()).unwrap();
+    assert_eq!(
+        alone
+            .iter()
+            .filter(trigger_rule)
+            .filter(|f| f.index >= last - 5)
+            .map(|f| f.index)
+            .collect::<Vec<_>>(),
+        vec![last - 4],
+        "only the active silo before the cosigned trigger violates the rule: {alone:#?}"
+    );
     assert!(
         alone
             .iter()
             .any(|f| f.kind == FindingKind::Forged && f.summary.contains("revoked")),
         "statements of the revoked sensor after the new roster are refused"
     );
+}
+
+/// A trigger by the host operator alone, an active silo, the silo inactive again, a trigger
+/// cosigned by both parties' operators, the silo active: five statements after `entries`, by keys
+/// `revoked` is not.
+fn triggers(dep: &Deployment, entries: &[Vec<u8>], revoked: &str) -> Vec<Vec<u8>> {
+    use verify::statement::{Body, Notice, NoticeKind, Readiness};
+    let statements: Vec<verify::Statement> = entries
+        .iter()
+        .filter_map(|e| {
+            let (text, _) = verify::keys::peek_note(e).ok()?;
+            verify::Statement::from_text(&text).ok()
+        })
+        .collect();
+    let last_of = |name: &str| {
+        statements
+            .iter()
+            .filter(|s| s.sensor == name)
+            .max_by_key(|s| s.seq)
+            .cloned()
+            .unwrap()
+    };
+    let mut silo = statements
+        .iter()
+        .rev()
+        .find(|s| matches!(s.body, Body::Silo(_)) && s.sensor != revoked)
+        .map(|s| last_of(&s.sensor))
+        .unwrap();
+    let mut host = last_of("host-operator");
+    let t = statements.iter().map(|s| s.time_ms).max().unwrap();
+    let mut out = Vec::new();
+    for (k, cosigned) in [false, true].into_iter().enumerate() {
+        let k = i64::try_from(k).unwrap();
+        host.seq += 1;
+        host.time_ms = t + 1000 + 4000 * k;
+        host.body = Body::Notice(Notice {
+            notice: NoticeKind::Trigger,
+            from_ms: host.time_ms,
+            to_ms: host.time_ms + 1,
+            subject: "activation".into(),
+        });
+        let mut text = host.canonical().unwrap();
+        text.push(b'\n');
+        let mut signers = vec![&dep.keys["host-operator"]];
+        if cosigned {
+            signers.push(&dep.keys["inspecting-operator"]);
+        }
+        out.push(verify::keys::sign_note(&text, &signers).unwrap());
+        silo.seq += 1;
+        silo.time_ms = host.time_ms + 2000;
+        if let Body::Silo(r) = &mut silo.body {
+            r.interceptor_present = true;
+            r.readiness = Readiness::Active;
+        }
+        out.push(silo.sign(&dep.keys[&silo.sensor]).unwrap());
+        if !cosigned {
+            // Inactive again: the rule holds, and its episode closes.
+            silo.seq += 1;
+            silo.time_ms += 1000;
+            if let Body::Silo(r) = &mut silo.body {
+                r.readiness = Readiness::Inactive;
+            }
+            out.push(silo.sign(&dep.keys[&silo.sensor]).unwrap());
+        }
+    }
+    out
 }
