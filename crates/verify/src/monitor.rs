@@ -938,7 +938,7 @@ fn produce(
 
 /// Groups of entries being hashed and checked on `rayon`'s threads at once in [`produce`]: the
 /// oldest is handed on when this many are in flight (the newest was just started).
-const GROUPS_IN_FLIGHT: usize = 2;
+const GROUPS_IN_FLIGHT: usize = 3;
 
 /// A group of entries being hashed and checked on `rayon`'s threads (a task of its own).
 struct Checking {
@@ -1031,12 +1031,8 @@ fn hand_on(
 pub const FETCH_AHEAD: u64 = 32;
 
 /// Entries `from..to` of the tree of `to` entries, read from its entry bundles
-/// ([`FETCH_AHEAD`] at a time) and decoded across cores.
-fn fetch_entries(
-    src: &mut dyn LogSource,
-    from: u64,
-    to: u64,
-) -> std::result::Result<Vec<Bytes>, PollError> {
+/// ([`FETCH_AHEAD`] at a time).
+fn fetch_entries(src: &mut dyn LogSource, from: u64, to: u64) -> std::result::Result<Vec<Bytes>, PollError> {
     let w = u64::from(TILE_WIDTH);
     let mut out = Vec::new();
     if from >= to {
@@ -1053,8 +1049,7 @@ fn fetch_entries(
     Ok(out)
 }
 
-/// The entries of bundles `group` of the tree of `to` entries that are at `from` or beyond,
-/// decoded across cores.
+/// The entries of bundles `group` of the tree of `to` entries that are at `from` or beyond.
 fn fetch_group(
     src: &mut dyn LogSource,
     group: std::ops::Range<u64>,
@@ -1075,11 +1070,11 @@ fn fetch_group(
             ),
         )));
     }
+    // Decoded on this thread: finding the entries' ranges is cheap, and the pool may be busy
+    // checking earlier groups (waiting for it would hold up this fetch and so the next check).
     let decoded: Vec<std::result::Result<Vec<Bytes>, SourceError>> = group
         .clone()
         .zip(bundles)
-        .collect::<Vec<_>>()
-        .into_par_iter()
         .map(|(n, bundle)| {
             let ranges = tlog::tiles::bundle_ranges(&bundle).map_err(|e| {
                 SourceError::new(SourceErrorKind::Malformed, format!("entry bundle {n}: {e}"))
