@@ -70,7 +70,24 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `globe-${mode}`, timeout:
     }
   } else {
     s.step = "2-D map";
-    mapImg = await page.locator("#map-2d img").evaluate((img) => img.complete && img.naturalWidth > 0 && !img.closest("[hidden]"));
+    // The map is fetched after the study is drawn: wait for it to load (a slow server is not a missing
+    // map), then read whether it loaded and is shown. A map that never loads is reported as `false`.
+    mapImg = await page
+      .waitForFunction(
+        () => {
+          const img = document.querySelector("#map-2d img");
+          return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0 && !img.closest("[hidden]");
+        },
+        null,
+        { timeout: 120000 },
+      )
+      .then(
+        () => true,
+        (e) => {
+          problems.push(`2-D map did not load: ${e.message.split("\n")[0]}`);
+          return false;
+        },
+      );
     // Neither the globe nor its layer checkboxes take room on the page.
     layersShown = await page.$$eval("#globe, #layers", (xs) => xs.filter((x) => x.getBoundingClientRect().height > 0).map((x) => x.id));
     await shot("fallback");
