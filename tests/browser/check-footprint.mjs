@@ -21,7 +21,7 @@
 // Exit status 0 when every step ran (the caller judges what it saw), 1 otherwise.
 
 import { join } from "node:path";
-import { runChecks, seriousAxeViolations } from "./harness.mjs";
+import { runChecks, screenshotOnceChanged, seriousAxeViolations } from "./harness.mjs";
 
 const [url, shotDir, mode] = process.argv.slice(2);
 if (!url || !shotDir || (mode !== "webgl" && mode !== "none")) {
@@ -114,13 +114,11 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `footprint-${mode}`, time
     screenshots.push(gshot);
     const before = await globe.screenshot();
     await box.uncheck();
-    await page.waitForTimeout(700);
+    const hidden = await screenshotOnceChanged(page, globe, before);
     finished.off = await globe.getAttribute("data-shown");
-    const hidden = await globe.screenshot();
     await box.check();
-    await page.waitForTimeout(700);
+    const after = await screenshotOnceChanged(page, globe, hidden);
     finished.on = await globe.getAttribute("data-shown");
-    const after = await globe.screenshot();
     finished.changed = !before.equals(hidden);
     finished.restored = !hidden.equals(after);
   } else {

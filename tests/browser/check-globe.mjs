@@ -19,7 +19,7 @@
 // Exit status 0 when every step ran (the caller judges what it saw), 1 otherwise.
 
 import { join } from "node:path";
-import { runChecks, seriousAxeViolations } from "./harness.mjs";
+import { runChecks, screenshotOnceChanged, seriousAxeViolations } from "./harness.mjs";
 
 const [url, shotDir, mode] = process.argv.slice(2);
 if (!url || !shotDir || (mode !== "webgl" && mode !== "none")) {
@@ -58,14 +58,12 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `globe-${mode}`, timeout:
       const box = page.locator(`#layer-${id}`);
       const before = await globe.screenshot();
       await box.uncheck();
-      await page.waitForTimeout(700);
+      const hidden = await screenshotOnceChanged(page, globe, before);
       const off = await globe.getAttribute("data-shown");
-      const hidden = await globe.screenshot();
       if (id === "tracks") await shot("tracks-off");
       await box.check();
-      await page.waitForTimeout(700);
+      const after = await screenshotOnceChanged(page, globe, hidden);
       const on = await globe.getAttribute("data-shown");
-      const after = await globe.screenshot();
       toggles[id] = { off, on, changed: !before.equals(hidden), restored: !hidden.equals(after) };
     }
   } else {
@@ -84,7 +82,7 @@ await runChecks({ graphics: mode, shotDir, shotPrefix: `globe-${mode}`, timeout:
       .then(
         () => true,
         (e) => {
-          problems.push(`2-D map did not load: ${e.message.split("\n")[0]}`);
+          problems.push({ step: s.step, problem: `the 2-D map did not load: ${e.message.split("\n")[0]}`, url: "" });
           return false;
         },
       );

@@ -141,3 +141,20 @@ export async function runChecks(options, body) {
   }
   process.exit(status);
 }
+
+/**
+ * Screenshots `locator` until the picture differs from `before` (a PNG buffer) or `timeoutMs` has
+ * passed, and returns the last screenshot. A layer shown or hidden on a globe in request-render mode
+ * is drawn on the next frame, which under software WebGL on a loaded machine may come seconds later:
+ * a fixed wait would read the old picture. The caller still compares: a picture that never changes
+ * comes back equal to `before`.
+ */
+export async function screenshotOnceChanged(page, locator, before, timeoutMs = 20000) {
+  const until = Date.now() + timeoutMs;
+  let now = await locator.screenshot();
+  while (now.equals(before) && Date.now() < until) {
+    await page.waitForTimeout(250);
+    now = await locator.screenshot();
+  }
+  return now;
+}
