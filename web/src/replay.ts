@@ -436,16 +436,21 @@ export class Engine {
     return out;
   }
 
-  /** A witness-cosigned checkpoint of `size` entries judged at `cosignedMs` (Unix ms). */
-  checkpoint(size: number, cosignedMs: number): Finding[] {
+  /**
+   * A witness-cosigned checkpoint of `size` entries judged between `earlyMs` and `lateMs` (Unix ms;
+   * crates/verify `Engine::checkpoint_between`): a reading dated more than the tolerance after
+   * `earlyMs` runs ahead, the rules see `lateMs` as `checkpoint.cosigned_ms` and, at the next
+   * checkpoint, `earlyMs` as `checkpoint.previous_cosigned_ms`.
+   */
+  checkpoint(size: number, earlyMs: number, lateMs: number): Finding[] {
     const out: Finding[] = [];
     const covered = this.uncheckpointed.filter(([i]) => i < size);
     this.uncheckpointed = this.uncheckpointed.filter(([i]) => i >= size);
     for (const [i, sensor, t] of covered) {
-      if (t > cosignedMs + 60_000)
+      if (t > earlyMs + 60_000)
         out.push({
           kind: { type: "clock_ahead" },
-          summary: `${sensor}: entry ${i} dated ${Math.trunc((t - cosignedMs) / 1000)} s after the witness cosigned a checkpoint containing it`,
+          summary: `${sensor}: entry ${i} dated ${Math.trunc((t - earlyMs) / 1000)} s after the witness cosigned a checkpoint containing it`,
           sensor,
           index: i,
           context: [],
@@ -456,7 +461,7 @@ export class Engine {
       return rest;
     });
     const vars = toCel({
-      checkpoint: { size, cosigned_ms: cosignedMs, previous_cosigned_ms: this.lastCosignedMs },
+      checkpoint: { size, cosigned_ms: lateMs, previous_cosigned_ms: this.lastCosignedMs },
       sensors,
       pending_changes: this.pending.map(({ sensor, site, subject, time_ms }) => ({ sensor, site, subject, time_ms })),
     }) as Record<string, unknown>;
@@ -479,7 +484,7 @@ export class Engine {
         }
       } else if (verdict === "holds") this.open.delete(k);
     }
-    this.lastCosignedMs = cosignedMs;
+    this.lastCosignedMs = earlyMs;
     return out;
   }
 }

@@ -216,14 +216,22 @@ async function cosignatures(note: SignedNote, witnessKeys: string[]): Promise<{ 
   return { valid, bad };
 }
 
-/** The valid cosignatures (names and times) and the newest one's time, Unix s. */
-async function cosigned(cp: Checkpoint, trust: TrustKeys, what: string): Promise<{ by: string; latestS: number }> {
+/**
+ * The valid cosignatures (names and times) and the times the checkpoint is judged at, Unix s
+ * (crates/verify `evidence::Judged`): with k the quorum, the k-th oldest cosignature time (`earlyS`)
+ * and the k-th newest (`lateS`), so that fewer than k lying witnesses cannot move a judgement.
+ */
+async function cosigned(cp: Checkpoint, trust: TrustKeys, what: string): Promise<{ by: string; earlyS: number; lateS: number }> {
   const { valid, bad } = await cosignatures(cp.note, trust.witness_keys);
   if (valid.length < trust.min_cosignatures)
     throw new Failure(`${what} has ${valid.length} valid witness cosignature(s), ${trust.min_cosignatures} required${bad.length ? ` (${bad.join("; ")})` : ""}`);
-  const latest = valid.reduce((m, [, t]) => (t > m ? t : m), 0n);
+  const times = valid.map(([, t]) => t).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const latest = times.length ? times[times.length - 1] : 0n;
   if (latest * 1000n > BigInt(Number.MAX_SAFE_INTEGER)) throw new NotReplayed(`a cosignature time ${latest} is beyond the times this page replays`);
-  return { by: valid.map(([n, t]) => `${n} at ${new Date(Number(t) * 1000).toISOString()}`).join(", "), latestS: Number(latest) };
+  const k = Math.min(Math.max(trust.min_cosignatures, 1), times.length);
+  const earlyS = times.length ? Number(times[k - 1]) : 0;
+  const lateS = times.length ? Number(times[times.length - k]) : 0;
+  return { by: valid.map(([n, t]) => `${n} at ${new Date(Number(t) * 1000).toISOString()}`).join(", "), earlyS, lateS };
 }
 
 const leafHash = (entry: Uint8Array) => sha256(concat(new Uint8Array([0x00]), entry));
@@ -487,16 +495,17 @@ async function signatures(entries: [number, Uint8Array][], trust: TrustKeys, acc
 function replay(
   agreed: AgreedRules,
   admitted: (Admitted | Refused)[],
-  at: { checkpoint: boolean; size: number; cosignedS: number; previous?: { size: number; cosignedS: number }; clock: "witness" | "log" },
+  at: { checkpoint: boolean; size: number; earlyS: number; lateS: number; previous?: { size: number; earlyS: number; lateS: number }; clock: "witness" | "log" },
 ): { found: Finding[]; engine: Engine } {
   const engine = new Engine(agreed);
-  const now = (cosignedS: number) => (at.clock === "witness" ? cosignedS * 1000 : engine.latestTimeMs);
+  const judge = (size: number, t: { earlyS: number; lateS: number }) =>
+    at.clock === "witness" ? engine.checkpoint(size, t.earlyS * 1000, t.lateS * 1000) : engine.checkpoint(size, engine.latestTimeMs, engine.latestTimeMs);
   const found: Finding[] = [];
   admitted.forEach((a, i) => {
-    if (at.previous && i === at.previous.size) found.push(...engine.checkpoint(at.previous.size, now(at.previous.cosignedS)));
+    if (at.previous && i === at.previous.size) found.push(...judge(at.previous.size, at.previous));
     found.push(...engine.entry(i, a));
   });
-  if (at.checkpoint) found.push(...engine.checkpoint(at.size, now(at.cosignedS)));
+  if (at.checkpoint) found.push(...judge(at.size, at));
   return { found, engine };
 }
 
@@ -526,6 +535,7 @@ function unknownFields(ev: Record<string, unknown>): string[] {
   return [
     ...known(ev, ["schema", "finding", "rule", "checkpoint", "previous_checkpoint", "clock", "complete", "entries"], ""),
     ...known(ev.finding, ["kind", "summary", "sensor", "index", "context"], "finding."),
+    ...(isRecord(ev.finding) ? known(ev.finding.kind, ["type", "detail"], "finding.kind.") : []),
     ...known(ev.complete, ["from", "to"], "complete."),
     ...(Array.isArray(ev.entries) ? ev.entries.flatMap((e, i) => known(e, ["index", "entry", "proof"], `entries[${i}].`)) : []),
   ];
@@ -547,14 +557,14 @@ async function evidence(ev: Record<string, unknown>, trust: TrustKeys, logKey: V
   const cpCosigned = await cosigned(cp, trust, "the checkpoint");
   checks.push({ item: "Witness cosignatures", level: "pass", detail: `${cpCosigned.by} (quorum ${trust.min_cosignatures})` });
 
-  let previous: (Checkpoint & { cosignedS: number }) | undefined;
+  let previous: (Checkpoint & { earlyS: number; lateS: number }) | undefined;
   if (ev.previous_checkpoint !== undefined && ev.previous_checkpoint !== null) {
     if (!atCheckpoint) throw new Failure(`a previous checkpoint is given, but ${kind} is not judged at a checkpoint`);
     if (typeof ev.previous_checkpoint !== "string") throw new Failure("the previous checkpoint is not text");
     const p = await checkpoint(ev.previous_checkpoint, logKey, "the previous checkpoint");
     const by = await cosigned(p, trust, "the previous checkpoint");
     if (p.size >= cp.size) throw new Failure(`the previous checkpoint (size ${p.size}) is not smaller than the checkpoint (size ${cp.size})`);
-    previous = { ...p, cosignedS: by.latestS };
+    previous = { ...p, earlyS: by.earlyS, lateS: by.lateS };
     checks.push({ item: "Previous checkpoint", level: "pass", detail: `${p.size} entries, signed by the log, cosigned by ${by.by}` });
   }
   const clock = ev.clock ?? "witness";
@@ -607,7 +617,7 @@ async function evidence(ev: Record<string, unknown>, trust: TrustKeys, logKey: V
   const admitted = await signatures(bytes, trust, { index, kind }, checks, lines);
 
   // The replay.
-  const { found, engine } = replay(trust.agreed, admitted, { checkpoint: atCheckpoint, size: cp.size, cosignedS: cpCosigned.latestS, previous, clock });
+  const { found, engine } = replay(trust.agreed, admitted, { checkpoint: atCheckpoint, size: cp.size, earlyS: cpCosigned.earlyS, lateS: cpCosigned.lateS, previous, clock });
   if (finding.kind.type === "forged" || finding.kind.type === "over_collection") {
     const why = engine.unworded.get(index);
     throw new NotReplayed(

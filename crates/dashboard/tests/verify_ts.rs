@@ -318,6 +318,16 @@ fn the_typescript_verifier_gives_the_verify_crates_verdicts() {
     let mut v = ev.clone();
     v["finding"]["summary"] = json!("edited");
     add("evidence: edited summary", v, &trust, &rules, Expect::Same);
+    // A claim the replay never checks, slipped into the finding's kind.
+    let mut v = ev.clone();
+    v["finding"]["kind"]["verdict"] = json!("deliberate breach, confirmed");
+    add(
+        "evidence: a claim inside the finding's kind",
+        v,
+        &trust,
+        &rules,
+        Expect::SameVerdict,
+    );
     let mut v = ev.clone();
     let summary = v["finding"]["summary"]
         .as_str()
@@ -486,6 +496,7 @@ fn the_typescript_verifier_gives_the_verify_crates_verdicts() {
         root: t.root(s).unwrap(),
         note: log.sign_checkpoint(s, t.root(s).unwrap()).unwrap(),
         cosigned_s: 0,
+        judged: Default::default(),
     };
     let (a, b, small) = (seen(&tree, 4), seen(&other, 4), seen(&tree, 2));
     let split = serde_json::to_value(LogWatch::split_view(&a, &b)).unwrap();

@@ -33,8 +33,16 @@ use crate::statement::{Body, NoticeKind, Statement};
 pub const CLOCK_AHEAD_TOLERANCE_MS: i64 = 60_000;
 
 /// What kind of problem a finding is.
+///
+/// Read strictly: a kind with any key besides `type` and `detail` is refused, so an evidence bundle
+/// cannot carry a claim (`"verdict": …`) inside its finding's kind that the replay never checks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type", content = "detail")]
+#[serde(
+    rename_all = "snake_case",
+    tag = "type",
+    content = "detail",
+    deny_unknown_fields
+)]
 pub enum FindingKind {
     /// A compliance rule is violated (the rule's id).
     Rule(String),
@@ -660,9 +668,19 @@ impl Engine {
     }
 
     /// Processes a witness-cosigned checkpoint of `size` entries (all entries below `size` must
-    /// have been given to [`Engine::entry`]) whose newest cosignature is dated `cosigned_ms`
-    /// (Unix ms, the witness's clock). `index` in the findings is `size - 1`.
+    /// have been given to [`Engine::entry`]) judged at one time, `cosigned_ms` (Unix ms): the
+    /// same as [`Engine::checkpoint_between`] with both times `cosigned_ms`.
     pub fn checkpoint(&mut self, size: u64, cosigned_ms: i64) -> Vec<Finding> {
+        self.checkpoint_between(size, cosigned_ms, cosigned_ms)
+    }
+
+    /// Processes a witness-cosigned checkpoint of `size` entries (all entries below `size` must
+    /// have been given to [`Engine::entry`]) between two times (Unix ms, the witnesses' clocks;
+    /// see [`crate::evidence::Judged`]): a reading first covered by it and dated more than
+    /// [`CLOCK_AHEAD_TOLERANCE_MS`] after `early_ms` is a clock running ahead; the checkpoint rules
+    /// see `late_ms` as `checkpoint.cosigned_ms`, and the next checkpoint's rules see `early_ms` as
+    /// `checkpoint.previous_cosigned_ms`. `index` in the findings is `size - 1`.
+    pub fn checkpoint_between(&mut self, size: u64, early_ms: i64, late_ms: i64) -> Vec<Finding> {
         let mut out = Vec::new();
         // Readings first covered by this checkpoint must not be dated after it was cosigned.
         let (covered, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.uncheckpointed)
@@ -671,13 +689,13 @@ impl Engine {
         self.uncheckpointed = later;
         for (i, sensor, t) in covered {
             // Saturating: a logged reading may be dated up to i64::MAX, and judged by the log's
-            // clock `cosigned_ms` is then that same time.
-            if t > cosigned_ms.saturating_add(CLOCK_AHEAD_TOLERANCE_MS) {
+            // clock `early_ms` is then that same time.
+            if t > early_ms.saturating_add(CLOCK_AHEAD_TOLERANCE_MS) {
                 out.push(Finding {
                     kind: FindingKind::ClockAhead,
                     summary: format!(
                         "{sensor}: entry {i} dated {} s after the witness cosigned a checkpoint containing it",
-                        t.saturating_sub(cosigned_ms) / 1000
+                        t.saturating_sub(early_ms) / 1000
                     ),
                     sensor: Some(sensor.to_string()),
                     index: i,
@@ -690,7 +708,7 @@ impl Engine {
             "checkpoint",
             serde_json::json!({
                 "size": size,
-                "cosigned_ms": cosigned_ms,
+                "cosigned_ms": late_ms,
                 "previous_cosigned_ms": self.last_cosigned_ms,
             }),
         );
@@ -740,7 +758,7 @@ impl Engine {
                 }),
             }
         }
-        self.last_cosigned_ms = cosigned_ms;
+        self.last_cosigned_ms = early_ms;
         out
     }
 

@@ -146,6 +146,46 @@ pub struct CosignedCheckpoint {
     pub root: tlog::Hash,
     /// Newest valid witness cosignature, Unix seconds.
     pub cosigned_s: u64,
+    /// The times the checkpoint is judged at, robust to fewer than a quorum of lying witnesses.
+    pub judged: Judged,
+}
+
+/// When a cosigned checkpoint is judged: two times (Unix seconds) taken from the times its valid
+/// cosignatures by distinct trusted witnesses state, with `k` the quorum the verifier requires.
+///
+/// A witness's cosignature time is its word alone. Taking the newest one would let a single
+/// witness that dates its cosignature ahead make every sensor look silent and every notice late;
+/// taking the oldest would let one that dates it back make every reading look ahead of it. With
+/// these two times, a judgement against a party stands unless `k` of the witnesses lie together —
+/// the same assumption the quorum itself rests on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Judged {
+    /// The `k`-th oldest time: `k` witnesses say they had seen the checkpoint by then, so, unless
+    /// `k` of them lie, an honest one had. A reading in the checkpoint dated after it (beyond the
+    /// tolerance) is dated after an honest witness saw it: its sensor's clock runs ahead. It is also
+    /// the time the next checkpoint's rules know as the previous cosignature.
+    pub early_s: u64,
+    /// The `k`-th newest time: `k` witnesses say they saw the checkpoint at or after it, so, unless
+    /// `k` of them lie, an honest one did. Checkpoint rules (is a reading, a notice, a cosignature
+    /// too old by now?) are judged at it.
+    pub late_s: u64,
+}
+
+impl Judged {
+    /// The times for valid cosignature times `times` (any order) under a quorum of `quorum`
+    /// (0 counts as 1; a quorum above the count takes the oldest and newest). No times: both 0.
+    pub fn of(mut times: Vec<u64>, quorum: usize) -> Self {
+        times.sort_unstable();
+        let n = times.len();
+        if n == 0 {
+            return Self::default();
+        }
+        let k = quorum.clamp(1, n);
+        Self {
+            early_s: times[k - 1],
+            late_s: times[n - k],
+        }
+    }
 }
 
 /// Verifies the log signature and the witness quorum on a checkpoint.
@@ -180,7 +220,8 @@ pub fn verify_cosigned(
     Ok(CosignedCheckpoint {
         size: cp.size,
         root: cp.root,
-        cosigned_s: times.into_iter().max().unwrap_or(0),
+        cosigned_s: times.iter().copied().max().unwrap_or(0),
+        judged: Judged::of(times, min),
     })
 }
 
@@ -241,12 +282,13 @@ fn is_roster(entry: &[u8]) -> bool {
     })
 }
 
-/// The time (Unix ms) checkpoint rules are judged by: the newest cosignature, or the newest
-/// statement the engine has seen.
-fn judging_time_ms(clock: Clock, cosigned_s: u64, engine: &Engine) -> i64 {
+/// The times (Unix ms, early and late) a checkpoint is judged at: the witnesses' ([`Judged`]), or
+/// both the newest statement time the engine has seen.
+pub fn judging_times_ms(clock: Clock, judged: Judged, engine: &Engine) -> (i64, i64) {
+    let ms = |s: u64| i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1000);
     match clock {
-        Clock::Witness => i64::try_from(cosigned_s).unwrap_or(i64::MAX).saturating_mul(1000),
-        Clock::Log => engine.latest_time_ms(),
+        Clock::Witness => (ms(judged.early_s), ms(judged.late_s)),
+        Clock::Log => (engine.latest_time_ms(), engine.latest_time_ms()),
     }
 }
 
@@ -390,14 +432,14 @@ pub fn verify(ev: &Evidence, trust: &Trust) -> Result<Verified> {
         if let Some(p) = &previous
             && i == p.size
         {
-            let now = judging_time_ms(ev.clock, p.cosigned_s, &engine);
-            found.extend(engine.checkpoint(p.size, now));
+            let (early, late) = judging_times_ms(ev.clock, p.judged, &engine);
+            found.extend(engine.checkpoint_between(p.size, early, late));
         }
         found.extend(engine.entry(i, bytes));
     }
     if at_checkpoint {
-        let now = judging_time_ms(ev.clock, cp.cosigned_s, &engine);
-        found.extend(engine.checkpoint(cp.size, now));
+        let (early, late) = judging_times_ms(ev.clock, cp.judged, &engine);
+        found.extend(engine.checkpoint_between(cp.size, early, late));
     }
     if !found.contains(&ev.finding) {
         let same = found
@@ -571,5 +613,72 @@ impl Trust {
             anchors: tf.anchors,
             rules: Arc::new(rules),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Judged;
+    use proptest::prelude::*;
+
+    #[test]
+    fn judged_times_by_quorum() {
+        assert_eq!(Judged::of(vec![], 2), Judged::default());
+        let t = vec![30, 10, 20];
+        assert_eq!(
+            Judged::of(t.clone(), 0),
+            Judged {
+                early_s: 10,
+                late_s: 30
+            }
+        );
+        assert_eq!(
+            Judged::of(t.clone(), 1),
+            Judged {
+                early_s: 10,
+                late_s: 30
+            }
+        );
+        assert_eq!(
+            Judged::of(t.clone(), 2),
+            Judged {
+                early_s: 20,
+                late_s: 20
+            }
+        );
+        assert_eq!(
+            Judged::of(t.clone(), 3),
+            Judged {
+                early_s: 30,
+                late_s: 10
+            }
+        );
+        assert_eq!(
+            Judged::of(t, 4),
+            Judged {
+                early_s: 30,
+                late_s: 10
+            }
+        );
+    }
+
+    proptest! {
+        /// However fewer than `k` of the witnesses lie, each of the two times lies within the
+        /// honest witnesses' times: `early_s` at or after an honest one (so a reading dated after
+        /// it is dated after an honest witness saw the checkpoint), `late_s` at or before an honest
+        /// one (so "too old by then" is true by an honest witness's clock).
+        #[test]
+        fn fewer_than_a_quorum_of_liars_cannot_move_the_times_past_the_honest_ones(
+            honest in prop::collection::vec(0u64..1_000_000, 1..6),
+            lies in prop::collection::vec(any::<u64>(), 0..6),
+            k in 1usize..6,
+        ) {
+            prop_assume!(lies.len() < k && honest.len() + lies.len() >= k);
+            let mut all = honest.clone();
+            all.extend(&lies);
+            let j = Judged::of(all, k);
+            prop_assert!(honest.iter().any(|&h| h <= j.early_s));
+            prop_assert!(honest.iter().any(|&h| h >= j.late_s));
+        }
     }
 }

@@ -133,6 +133,8 @@ pub struct Seen {
     pub note: Vec<u8>,
     /// Newest witness cosignature, Unix seconds (0 when not checked).
     pub cosigned_s: u64,
+    /// The times the checkpoint is judged at (both 0 when not checked).
+    pub judged: crate::evidence::Judged,
 }
 
 /// Builds log-misbehaviour evidence from checkpoints the monitor ([`crate::monitor`]) saw.

@@ -322,6 +322,7 @@ impl Monitor {
             root: cp.root,
             note: note.clone(),
             cosigned_s: 0,
+            judged: evidence::Judged::default(),
         };
         if let Some(latest) = self.latest.clone() {
             if seen.size == latest.size {
@@ -373,6 +374,7 @@ impl Monitor {
         })?;
         let seen = Seen {
             cosigned_s: cosigned.cosigned_s,
+            judged: cosigned.judged,
             ..seen
         };
         self.catch_up(src, &seen, alerts)?;
@@ -472,13 +474,8 @@ impl Monitor {
         mut findings: Vec<Finding>,
         alerts: &mut Vec<Alert>,
     ) -> std::result::Result<(), PollError> {
-        let now_ms = match self.config.clock {
-            Clock::Witness => i64::try_from(seen.cosigned_s)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(1000),
-            Clock::Log => self.engine.latest_time_ms(),
-        };
-        findings.extend(self.engine.checkpoint(seen.size, now_ms));
+        let (early_ms, late_ms) = evidence::judging_times_ms(self.config.clock, seen.judged, &self.engine);
+        findings.extend(self.engine.checkpoint_between(seen.size, early_ms, late_ms));
         let previous = self.judged_before.clone();
         for f in findings {
             let at = Judgement {
@@ -579,6 +576,7 @@ impl Monitor {
             root: cp.root,
             note: note.to_vec(),
             cosigned_s: 0,
+            judged: evidence::Judged::default(),
         };
         if cp.size == latest.size {
             if cp.root != latest.root && self.first_report(&other) {

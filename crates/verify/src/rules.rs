@@ -31,7 +31,9 @@
 //! `agreement`.
 //!
 //! `on = "checkpoint"` rules are evaluated for every witness-cosigned checkpoint, with
-//! `checkpoint` (`size`, `cosigned_ms`, `previous_cosigned_ms`, 0 for the first), `sensors` (one
+//! `checkpoint` (`size`; `cosigned_ms`, the quorum-th newest cosignature time, and
+//! `previous_cosigned_ms`, the previous checkpoint's quorum-th oldest, 0 for the first: see
+//! [`crate::evidence::Judged`]), `sensors` (one
 //! per sensor: `sensor`, `site`, `kind`, `first_seq`, `last_seq`, `received`, `last_time_ms`),
 //! `pending_changes` (silo changes not yet notified: `sensor`, `site`, `subject`, `time_ms`),
 //! `agreement`.

@@ -405,6 +405,75 @@ mod witness_lies {
         assert!(evidence::verify(&ev, &trust).is_err());
     }
 
+    /// The engine after every entry of `r`'s log.
+    fn replayed(r: &common::Run) -> Engine {
+        let mut engine = Engine::new(Registry::new(r.dep.anchors()).unwrap(), Arc::clone(&r.rules));
+        for (i, e) in r.log.entries.iter().enumerate() {
+            engine.entry(i as u64, e);
+        }
+        engine
+    }
+
+    #[test]
+    fn a_witness_dating_its_cosignature_ahead_cannot_make_the_sensors_look_silent_under_a_quorum() {
+        let r = run(2, &[]);
+        let (w2, _) = witness::CosignatureSigner::generate("witness.example/w2").unwrap();
+        // The honest witness cosigns 5 s after the newest reading.
+        let last_s = u64::try_from(replayed(&r).latest_time_ms() / 1000).unwrap();
+        // w2 lies: it dates its cosignature a day ahead, so every sensor's latest reading looks a
+        // day old and every rule judged "by now" would fail.
+        let note = cosigned(&r.log, &[(&r.log.witness, last_s + 5), (&w2, last_s + 86_400)]);
+        let mut trust = r.trust();
+        trust.witness_keys.push(w2.verifier_key());
+        trust.min_cosignatures = 2;
+        let cp = evidence::verify_cosigned(&note, &trust.log_key, &trust.witness_keys, 2).unwrap();
+        assert_eq!(
+            cp.cosigned_s,
+            last_s + 86_400,
+            "the newest cosignature is the liar's"
+        );
+        // A quorum of two out of two: both witnesses say they had seen it by the newer time, and
+        // both that they saw it at or after the older one.
+        assert_eq!(
+            (cp.judged.early_s, cp.judged.late_s),
+            (last_s + 86_400, last_s + 5)
+        );
+        // Judged as the monitor judges it: nothing is wrong.
+        let honest = replayed(&r).checkpoint_between(
+            r.log.size(),
+            cp.judged.early_s as i64 * 1000,
+            cp.judged.late_s as i64 * 1000,
+        );
+        assert_eq!(honest, Vec::<Finding>::new());
+        // A monitor that took the liar's time would accuse the sensors of silence; that
+        // accusation does not verify.
+        let lie = replayed(&r).checkpoint(r.log.size(), (last_s as i64 + 86_400) * 1000);
+        let f = lie
+            .iter()
+            .find(|f| f.kind == FindingKind::Rule("telemetry-latency".into()))
+            .expect("by the liar's clock every sensor is a day late");
+        let at = Judgement {
+            note: &note,
+            size: r.log.size(),
+            previous: None,
+            clock: Clock::Witness,
+        };
+        let ev = evidence::build(
+            f,
+            &r.rules,
+            &at,
+            |i| Ok(r.log.entries[i as usize].clone()),
+            |i| Ok(r.log.proof(i, r.log.size())),
+        )
+        .unwrap();
+        let e = evidence::verify(&ev, &trust).unwrap_err();
+        assert!(e.to_string().contains("telemetry-latency"), "{e}");
+        // A verifier that trusts each witness alone (a quorum of one) takes the newest time as
+        // its own assumption allows: the accusation then verifies, and says so under that trust.
+        trust.min_cosignatures = 1;
+        evidence::verify(&ev, &trust).unwrap();
+    }
+
     #[test]
     fn a_cosignature_by_a_witness_the_verifier_does_not_trust_does_not_count() {
         let r = run(1, &[]);
