@@ -3,6 +3,7 @@
 
 mod admission;
 mod cmd;
+mod input;
 mod jsonl;
 mod output;
 

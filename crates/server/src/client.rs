@@ -14,6 +14,11 @@ use crate::api::{AddBatchResponse, AddResponse, ConsistencyResponse, InclusionRe
 /// How many times a submission refused by the server's rate limit (429) is sent again.
 pub const RATE_LIMIT_RETRIES: u32 = 20;
 
+/// The longest answer body the client reads (bytes): four times the largest a log serves (a full
+/// entry bundle, 256 entries of up to 65 535 bytes with their length prefixes, ~16.8 MB). A server
+/// that sends more (a body that never ends) gets an error, not all of the reader's memory.
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
 /// The longest `Retry-After` a submission waits for before sending again.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
@@ -162,12 +167,26 @@ impl Client {
     ) -> Result<Vec<u8>, ServerError> {
         let mut retries = 0;
         loop {
-            let r = build().send().await.map_err(|e| unreachable(&request, &e))?;
+            let mut r = build().send().await.map_err(|e| unreachable(&request, &e))?;
             let status = r.status();
             let wait = retry_after(r.headers());
-            let answer = r.bytes().await.map_err(|e| unreachable(&request, &e))?;
+            let too_long = || {
+                err(format!(
+                    "{request}: the answer is longer than {MAX_ANSWER_BYTES} bytes"
+                ))
+            };
+            if r.content_length().is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
+                return Err(too_long());
+            }
+            let mut answer = Vec::new();
+            while let Some(chunk) = r.chunk().await.map_err(|e| unreachable(&request, &e))? {
+                if answer.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Err(too_long());
+                }
+                answer.extend_from_slice(&chunk);
+            }
             if status.is_success() {
-                return Ok(answer.to_vec());
+                return Ok(answer);
             }
             if status != reqwest::StatusCode::TOO_MANY_REQUESTS || retries == RATE_LIMIT_RETRIES {
                 return Err(status_error(request, status, &answer));

@@ -287,7 +287,7 @@ pub fn run(a: &MonitorArgs) -> anyhow::Result<ExitCode> {
             eprintln!("monitor: log unavailable: {e}");
         }
         for p in &a.peer_checkpoints {
-            let note = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            let note = crate::input::read_bounded(p, crate::input::MAX_CHECKPOINT_BYTES, "a checkpoint")?;
             src.remember(&note);
             for alert in m.compare_peer(&mut src, &note)? {
                 alerts += 1;

@@ -1,6 +1,7 @@
 //! `shieldwatch verify …`: check an alert's evidence bundle offline, or check a revealed
 //! sensitive field against the log.
 
+use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -106,7 +107,7 @@ fn check_evidence(
     trust: &std::path::Path,
     format: Format,
 ) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let text = crate::input::read_json_object(file, crate::input::MAX_EVIDENCE_BYTES, "an evidence bundle")?;
     let trust = Trust::load(trust)?;
     // Only the schema is read first; the bundle itself is then read straight from the text
     // into its typed form, which refuses a field given twice (a JSON value would keep one of
@@ -198,9 +199,28 @@ fn entry_at_position(file: &std::path::Path, n: u64) -> anyhow::Result<Vec<u8>> 
         n: u64,
         entry: String,
     }
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    for (k, l) in text.lines().enumerate() {
-        let line: Line = serde_json::from_str(l)
+    // Line by line, each at most `MAX_ENTRIES_LINE` bytes (an entry of 65 535 bytes in base64 with
+    // its fields is under 90 kB), so a file that never ends is refused, not read into memory.
+    const MAX_ENTRIES_LINE: u64 = 1 << 20;
+    let reading = || format!("reading {}", file.display());
+    let mut r = std::io::BufReader::new(std::fs::File::open(file).with_context(reading)?);
+    let mut l = Vec::new();
+    for k in 0.. {
+        l.clear();
+        std::io::Read::take(&mut r, MAX_ENTRIES_LINE + 1)
+            .read_until(b'\n', &mut l)
+            .with_context(reading)?;
+        if l.is_empty() {
+            break;
+        }
+        if l.len() as u64 > MAX_ENTRIES_LINE {
+            anyhow::bail!(
+                "{}:{}: a line longer than {MAX_ENTRIES_LINE} bytes is not an entries line",
+                file.display(),
+                k + 1
+            );
+        }
+        let line: Line = serde_json::from_slice(&l)
             .with_context(|| format!("{}:{}: not an entries line", file.display(), k + 1))?;
         if line.n == n {
             return BASE64_STANDARD
