@@ -138,7 +138,7 @@ fn dashboard_slider_matches_the_cli_study_in_chromium() {
     let refused = seen["refused"].as_str().unwrap();
     assert!(
         refused.contains("HTTP 422")
-            && refused.contains("value -1000 is outside its physical limits (0, ∞) m/s"),
+            && refused.contains("value -1000 is outside its physical limits (0, 11664] m/s"),
         "{refused}"
     );
     for s in seen["screenshots"].as_array().unwrap() {

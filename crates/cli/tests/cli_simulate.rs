@@ -98,6 +98,7 @@ fn every_file_simulate_writes_is_read_back() {
     assert_eq!(
         names,
         [
+            ".shieldwatch-output",
             "anchors.toml",
             "entries.jsonl",
             "keys",

@@ -31,6 +31,15 @@ fn bad_scenarios_are_rejected_with_nothing_written() {
             "burnout_speed_mps",
         ),
         (
+            "speed above escape",
+            EUROPE.replacen(
+                "burnout_speed_mps = { value = 7000.0",
+                "burnout_speed_mps = { value = 70000.0",
+                1,
+            ),
+            "burnout_speed_mps",
+        ),
+        (
             "latitude 95",
             EUROPE.replacen("lat_deg = 49.635", "lat_deg = 95.0", 1),
             "latitude 95",
@@ -74,6 +83,25 @@ fn bad_scenarios_are_rejected_with_nothing_written() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A burnout speed no interceptor can have (an extra zero), in a file or on the command line.
+    let out_dir = dir.join("out-speeds");
+    for args in [
+        vec!["study", "europe-2008", "--speeds", "7000,90000"],
+        vec!["compare", "europe-2008", "gabala-offer", "--speeds", "90000"],
+    ] {
+        let out = shieldwatch()
+            .args(&args)
+            .args(["--out", out_dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("90000 m/s is outside") && stderr.contains("11664]"),
+            "{stderr}"
+        );
+        assert!(!out_dir.exists(), "{args:?}: no output folder");
+    }
 }
 
 #[test]

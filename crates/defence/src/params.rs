@@ -39,6 +39,16 @@ pub const POSITIVE: Limits = Limits {
     high: f64::INFINITY,
     low_open: true,
 };
+/// (0, 11 664] m/s: an interceptor's burnout speed, up to the fastest flyout that stays bound to the
+/// Earth ([`crate::reach::MAX_BALLISTIC_MPS`]: escape speed at the polar radius plus the ground's
+/// rotation). A faster stage would leave on a hyperbolic orbit, which no interceptor rocket flies; a
+/// value above it is a slip (an extra zero, km/s read as m/s), refused rather than "engaging" at
+/// 90 km/s.
+pub const BURNOUT_SPEED: Limits = Limits {
+    low: 0.0,
+    high: crate::reach::MAX_BALLISTIC_MPS,
+    low_open: true,
+};
 /// [0, ∞): delays, distances and heights that may be zero.
 pub const NON_NEGATIVE: Limits = Limits {
     low: 0.0,
@@ -305,7 +315,7 @@ impl Section for InterceptorDef {
     const SINGULAR: &'static str = "interceptor";
     const PARAMS: &'static [ParamRow<Self>] = &[
         param!(count, "1", COUNT),
-        param!(burnout_speed_mps, "m/s", POSITIVE),
+        param!(burnout_speed_mps, "m/s", BURNOUT_SPEED),
         param!(burn_time_s, "s", POSITIVE),
         param!(burnout_alt_m, "m", HEIGHT),
         param!(burnout_downrange_m, "m", NON_NEGATIVE),

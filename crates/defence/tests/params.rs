@@ -257,6 +257,16 @@ fn sources_name_a_year_or_an_assumption() {
 }
 
 #[test]
+fn a_burnout_speed_above_the_fastest_bound_flyout_is_refused_in_files_and_sweeps() {
+    let e = checker("interceptors", "burnout_speed_mps", 90_000.0).unwrap_err();
+    assert!(e.message.ends_with("(0, 11664] m/s"), "{e}");
+    let mut s = europe();
+    let se = sweep::set_param(&mut s, "interceptors.GBI-2.burnout_speed_mps", 90_000.0).unwrap_err();
+    assert_eq!(se.to_string(), format!("{}: {}", e.key, e.message));
+    sweep::set_param(&mut s, "interceptors.GBI-2.burnout_speed_mps", 11_000.0).unwrap();
+}
+
+#[test]
 fn limits_read_as_intervals() {
     assert_eq!(params::POSITIVE.interval(), "(0, ∞)");
     assert_eq!(params::ELEVATION.interval(), "[-90, 90]");

@@ -1,6 +1,10 @@
 //! Atomic output folders: every file is written into a fresh sibling folder, which is then swapped into
 //! place, so a reader never sees a half-written folder and an interrupted run leaves only a hidden
 //! `.NAME.tmp-PID` sibling (removed by the next run once that process is gone).
+//!
+//! Only an output folder is replaced: every folder written here holds the mark [`MARK`], and an
+//! existing `out` is replaced only if it holds the mark or is empty. A file, or a folder of anything
+//! else (an analyst's `--out ~/analysis`), is refused before anything is written, and is left as it was.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +14,42 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
     move |source| RenderError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// The hidden file that marks a folder as written here (and so replaceable by the next run).
+pub const MARK: &str = ".shieldwatch-output";
+
+/// What [`MARK`] says to someone who opens it.
+const MARK_TEXT: &str =
+    "This folder was written by shieldwatch. The next run given it as its output folder replaces it whole.\n";
+
+/// Refuses `out` if it exists and is not a folder this writer may replace: a file (or anything
+/// but a folder), or a non-empty folder without [`MARK`].
+fn check_replaceable(out: &Path) -> Result<(), RenderError> {
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(out)(e)),
+    };
+    if !meta.is_dir() {
+        return Err(RenderError::Other(format!(
+            "{} exists and is not a folder: refusing to replace it with the output folder (choose another output path)",
+            out.display()
+        )));
+    }
+    if out.join(MARK).is_file() {
+        return Ok(());
+    }
+    let mut entries = std::fs::read_dir(out).map_err(io(out))?;
+    match entries.next() {
+        None => Ok(()),
+        Some(Err(e)) => Err(io(out)(e)),
+        Some(Ok(_)) => Err(RenderError::Other(format!(
+            "{} is a folder that shieldwatch did not write (it has no {MARK}): refusing to replace what is in it \
+             (choose a new or empty folder, or remove this one first)",
+            out.display()
+        ))),
     }
 }
 
@@ -48,6 +88,7 @@ where
         .ok_or_else(|| RenderError::Other(format!("output folder {} has no name", out.display())))?
         .to_string_lossy()
         .into_owned();
+    check_replaceable(out)?;
     remove_leftovers(parent, &name)?;
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
@@ -55,10 +96,25 @@ where
     }
     std::fs::create_dir(&tmp).map_err(io(&tmp))?;
     fill(&tmp)?;
-    if out.exists() {
+    let mark = tmp.join(MARK);
+    std::fs::write(&mark, MARK_TEXT).map_err(io(&mark))?;
+    // Checked again: `out` may have appeared while the folder was being filled.
+    check_replaceable(out)?;
+    if std::fs::symlink_metadata(out).is_ok() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         std::fs::rename(out, &old).map_err(io(out))?;
-        std::fs::rename(&tmp, out).map_err(io(out))?;
+        if let Err(e) = std::fs::rename(&tmp, out) {
+            // Put the earlier folder back; if even that fails, say where it is.
+            return Err(match std::fs::rename(&old, out) {
+                Ok(()) => io(out)(e),
+                Err(back) => RenderError::Other(format!(
+                    "replacing {}: {e}; the earlier folder could not be put back ({back}) and is at {}",
+                    out.display(),
+                    old.display()
+                )),
+            }
+            .into());
+        }
         std::fs::remove_dir_all(&old).map_err(io(&old))?;
     } else {
         std::fs::rename(&tmp, out).map_err(io(out))?;
@@ -126,5 +182,40 @@ mod tests {
         assert!(e.is_err());
         assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "one");
         assert!(write_folder(&out, &[OutputFile::new("../x", "no")]).is_err());
+    }
+
+    #[test]
+    fn a_file_or_a_folder_not_written_here_is_refused_and_left_as_it_was() {
+        let tmp = temp("refuse");
+        let d = tmp.path();
+        // A file named as the output folder.
+        let file = d.join("notes.txt");
+        std::fs::write(&file, "mine").unwrap();
+        let e = write_folder(&file, &[OutputFile::new("a.txt", "one")]).unwrap_err();
+        assert!(e.to_string().contains("is not a folder"), "{e}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+        // A folder of the analyst's own files.
+        let own = d.join("analysis");
+        std::fs::create_dir_all(own.join("sub")).unwrap();
+        std::fs::write(own.join("thesis.txt"), "draft").unwrap();
+        let e = write_folder(&own, &[OutputFile::new("a.txt", "one")]).unwrap_err();
+        assert!(e.to_string().contains("did not write"), "{e}");
+        assert_eq!(std::fs::read_to_string(own.join("thesis.txt")).unwrap(), "draft");
+        assert!(own.join("sub").is_dir());
+        assert!(!own.join("a.txt").exists());
+        let mut names: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["analysis", "notes.txt"], "nothing written beside them");
+        // An empty folder is taken; then, marked, it is replaced by the next run.
+        let empty = d.join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        write_folder(&empty, &[OutputFile::new("a.txt", "one")]).unwrap();
+        assert!(empty.join(MARK).is_file());
+        write_folder(&empty, &[OutputFile::new("b.txt", "two")]).unwrap();
+        assert!(!empty.join("a.txt").exists());
+        assert_eq!(std::fs::read_to_string(empty.join("b.txt")).unwrap(), "two");
     }
 }

@@ -21,7 +21,7 @@ pub struct CompareArgs {
     pub a: String,
     /// Scenario B: a built-in name or a scenario TOML file.
     pub b: String,
-    /// Output folder, replaced atomically when the comparison completes [default: out/compare-A-B].
+    /// Output folder, replaced atomically when the comparison completes (only an earlier output folder or an empty one is replaced) [default: out/compare-A-B].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Do not write the output folder.
@@ -88,8 +88,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    if let Some(bad) = args.speeds.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-        eprintln!("shieldwatch: error: --speeds: {bad} is not a positive speed in m/s");
+    let limits = defence::params::BURNOUT_SPEED;
+    if let Some(bad) = args.speeds.iter().find(|v| !limits.contains(**v)) {
+        eprintln!(
+            "shieldwatch: error: --speeds: {bad} m/s is outside the burnout speeds an interceptor can have, {} m/s",
+            limits.interval()
+        );
         return Ok(ExitCode::from(2));
     }
     let prepared = match compare::prepare(&a, &b) {

@@ -65,7 +65,7 @@ pub struct FootprintArgs {
     /// Radar coverage map: warhead radar cross-section, m² [default: the smallest missile RCS].
     #[arg(long, allow_negative_numbers = true)]
     pub rcs: Option<f64>,
-    /// Output folder, replaced atomically when the map completes [default: out/footprint-<map>-<site>].
+    /// Output folder, replaced atomically when the map completes (only an earlier output folder or an empty one is replaced) [default: out/footprint-<map>-<site>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Do not write the output folder.

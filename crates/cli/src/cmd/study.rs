@@ -90,7 +90,7 @@ pub struct StudyArgs {
     /// List the built-in scenarios, one line each, and exit.
     #[arg(long, conflicts_with = "scenario")]
     pub list: bool,
-    /// Output folder, replaced atomically when the study completes [default: out/<scenario name>].
+    /// Output folder, replaced atomically when the study completes (only an earlier output folder or an empty one is replaced) [default: out/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Do not write the output folder.
@@ -131,8 +131,12 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    if let Some(bad) = args.speeds.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-        eprintln!("shieldwatch: error: --speeds: {bad} is not a positive speed in m/s");
+    let limits = defence::params::BURNOUT_SPEED;
+    if let Some(bad) = args.speeds.iter().find(|v| !limits.contains(**v)) {
+        eprintln!(
+            "shieldwatch: error: --speeds: {bad} m/s is outside the burnout speeds an interceptor can have, {} m/s",
+            limits.interval()
+        );
         return Ok(ExitCode::from(2));
     }
     let opts = StudyOptions {

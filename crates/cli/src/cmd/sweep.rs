@@ -45,7 +45,7 @@ pub struct SweepArgs {
     /// Print the scenario's parameter paths and exit.
     #[arg(long)]
     pub list: bool,
-    /// Output folder, replaced atomically when the sweep completes [default: out/sweep-<scenario>].
+    /// Output folder, replaced atomically when the sweep completes (only an earlier output folder or an empty one is replaced) [default: out/sweep-<scenario>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Do not write the output folder.

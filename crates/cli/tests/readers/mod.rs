@@ -140,12 +140,21 @@ pub fn png(path: &Path) {
 
 /// Reads back every file of an output folder by its extension; every SVG must have its PNG. Returns
 /// the file names checked. CSV files with `lat_deg`/`lon_deg` (or `from_lat_deg`/`from_lon_deg`)
-/// columns also go through GDAL as points.
+/// columns also go through GDAL as points. The folder must hold the output mark
+/// (`.shieldwatch-output`, which lets the next run replace it), which is not in the names.
 pub fn check_folder(dir: &Path) -> Vec<String> {
+    assert!(
+        dir.join(".shieldwatch-output").is_file(),
+        "{} has no output mark",
+        dir.display()
+    );
     let mut names = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name == ".shieldwatch-output" {
+            continue;
+        }
         match p.extension().and_then(|e| e.to_str()).unwrap_or("") {
             "csv" => {
                 let (header, rows) = csv(&p);
