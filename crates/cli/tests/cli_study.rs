@@ -182,6 +182,14 @@ fn europe_2008_study_writes_every_output() {
     let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Parameters and sources") && html.contains("CRS RL34051"));
     assert!(!html.contains("src=\"http"), "the report is self-contained");
+    // The report's timelines are the chart of timelines.svg, at the same speed (the scenario's).
+    let svg = std::fs::read_to_string(out_dir.join("timelines.svg")).unwrap();
+    let title = |text: &str| {
+        let at = text.find("engagement window at ").expect("a timelines title");
+        text[at..].split(" km/s").next().unwrap().to_owned()
+    };
+    assert_eq!(title(&html), title(&svg));
+    assert_eq!(title(&svg), "engagement window at 7.0");
     // Nothing half-written is left beside the folder.
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

@@ -1043,18 +1043,16 @@ pub fn map_svg(study: &Study) -> Result<String, RenderError> {
 }
 
 /// One self-contained HTML report (no external resources): map, plots, tables, every parameter with
-/// its source, and the footprint `sections` after them.
+/// its source, and the footprint `sections` after them. `speed_range` is shaded on the crossover
+/// plot and `value_speed` is the timelines' speed (m/s), as in [`study_files`]' SVG files, so the
+/// report and `timelines.svg` show one chart.
 pub fn html(
     study: &Study,
     speed_range: Option<[f64; 2]>,
+    value_speed: f64,
     sections: &[maud::Markup],
 ) -> Result<String, RenderError> {
     use maud::{DOCTYPE, PreEscaped, html};
-    let value_speed = study
-        .speeds_mps
-        .get(study.speeds_mps.len() / 2)
-        .copied()
-        .unwrap_or(7000.0);
     // Every SVG below was written by the XML writer, which escapes every text and attribute.
     let svgs = [
         ("Map", map_svg(study)?),
@@ -1126,7 +1124,7 @@ pub fn study_files(
         .iter()
         .map(crate::maps::footprint_section)
         .collect::<Result<_, _>>()?;
-    let page = html(study, speed_range, &sections)?;
+    let page = html(study, speed_range, value_speed, &sections)?;
     let mut files = vec![
         OutputFile::new("study.json", serde_json::to_string_pretty(study)?),
         OutputFile::new("engagements.csv", engagements_csv(study)?),

@@ -51,7 +51,7 @@ fn two_threat_study_tables() {
     // The boost-model sentence ends with one full stop wherever it is written (the report's paragraph
     // and the KML's description once appended a second one).
     assert!(result.boost_model.ends_with('.') && !result.boost_model.ends_with(".."));
-    let html = defence::report::html(&result, None, &[]).unwrap();
+    let html = defence::report::html(&result, None, 7000.0, &[]).unwrap();
     let kml = defence::report::kml(&result).unwrap();
     // The KML writer escapes the apostrophe of "interceptor's".
     let in_kml = result.boost_model.replace('\'', "&apos;");
