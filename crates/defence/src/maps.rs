@@ -70,6 +70,9 @@ fn union_note(fp: &Footprint) -> Option<&'static str> {
     )
 }
 
+/// The fill of grid points never engaged (or, on a coverage map, never seen).
+const NEVER_GREY: &str = "#b0b0b0";
+
 fn level_label(fp: &Footprint, level: f64) -> String {
     match fp.kind {
         MapKind::RadarCoverage => format!("seen above {:.0} km", level / 1e3),
@@ -582,16 +585,27 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         "text",
         &attrs!["x" => x0, "y" => 74, "font-size" => 11],
         if coverage {
-            "Colour: lowest warhead altitude the radar sees above each point (km); no refraction, clutter or discrimination."
+            "Colour: lowest warhead altitude the radar sees above each point (km); grey: not seen at any altitude; no refraction, clutter or discrimination."
         } else {
-            "Colour: lowest interceptor burnout speed that engages a threat at each point (km/s); grey: never engaged."
+            "Colour: lowest interceptor burnout speed that engages a threat at each point (km/s); grey: never engaged (not seen, or out of reach at every speed); blank: beyond the missile's range or no trajectory."
         },
     )?;
     crate::report::basemap(&mut o, &f, g.lat_max_deg - g.lat_min_deg)?;
     o.open("g", &attrs!["clip-path" => "url(#mapframe)"])?;
     let hs = 0.5 * g.step_deg;
+    // A point with no value is drawn grey when it is a real "never": the radar never sees it, or no
+    // flyout reaches the warhead at any speed. Beyond the missile's range, or with no trajectory,
+    // it is left blank.
+    let never = |c: &crate::footprint::Cell| {
+        use crate::footprint::Status;
+        value(c).is_none() && matches!(c.status, Status::NotSeen | Status::Unreachable | Status::Coverage)
+    };
     for c in &fp.cells {
-        let Some(v) = value(c) else { continue };
+        let fill = match value(c) {
+            Some(v) => ramp(shade(v)),
+            None if never(c) => NEVER_GREY.to_owned(),
+            None => continue,
+        };
         let quad = [
             (c.lon_deg - hs, c.lat_deg - hs),
             (c.lon_deg + hs, c.lat_deg - hs),
@@ -605,19 +619,23 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         let Some(pts) = pts else { continue };
         o.empty(
             "polygon",
-            &attrs!["points" => pts.join(" "), "fill" => ramp(shade(v)), "fill-opacity" => 0.85, "stroke" => ramp(shade(v)), "stroke-width" => 0.3],
+            &attrs!["points" => pts.join(" "), "fill" => fill.as_str(), "fill-opacity" => 0.85, "stroke" => fill.as_str(), "stroke-width" => 0.3],
         )?;
     }
-    // Contours: alternately solid and dashed; the map's speed thicker.
-    for (k, c) in fp.contours.iter().enumerate() {
-        let width = if (c.level - fp.speed_mps).abs() < 1e-6 {
+    // Contours: alternately solid and dashed; the map's speed thicker. The legend lists each.
+    let contour_style = |k: usize, level: f64| {
+        let width = if !coverage && (level - fp.speed_mps).abs() < 1e-6 {
             2.5
         } else {
             1.4
         };
+        (width, if k.is_multiple_of(2) { "none" } else { "6,3" })
+    };
+    for (k, c) in fp.contours.iter().enumerate() {
+        let (width, dash) = contour_style(k, c.level);
         o.open(
             "g",
-            &attrs!["fill" => "none", "stroke" => "#d62728", "stroke-width" => width, "stroke-dasharray" => if k % 2 == 0 { "none" } else { "6,3" }],
+            &attrs!["fill" => "none", "stroke" => "#d62728", "stroke-width" => width, "stroke-dasharray" => dash],
         )?;
         o.leaf("title", &[], &level_label(fp, c.level))?;
         let rings: Vec<Vec<[f64; 2]>> = c.polygons.iter().flatten().cloned().collect();
@@ -667,14 +685,35 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         &attrs!["transform" => format!("translate({:.0},{:.0}) rotate(-90)", bx + 62.0, y0 + h / 2.0), "text-anchor" => "middle"],
         unit,
     )?;
-    let mut entries = vec![
-        (
-            LegendKey::Line("#d62728".into(), 1.4, String::new()),
-            format!(
-                "contour: {}",
-                level_label(fp, fp.contours.first().map_or(0.0, |c| c.level))
-            ),
-        ),
+    let mut entries: Vec<(LegendKey, String)> = fp
+        .contours
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let (width, dash) = contour_style(k, c.level);
+            let dash = if dash == "none" {
+                String::new()
+            } else {
+                dash.to_owned()
+            };
+            let assumed = if width > 2.0 { " (the assumed speed)" } else { "" };
+            (
+                LegendKey::Line("#d62728".into(), width, dash),
+                format!("contour: {}{assumed}", level_label(fp, c.level)),
+            )
+        })
+        .collect();
+    if fp.cells.iter().any(never) {
+        entries.push((
+            LegendKey::Area(NEVER_GREY.into()),
+            if coverage {
+                "not seen at any altitude".into()
+            } else {
+                "never engaged".into()
+            },
+        ));
+    }
+    entries.extend([
         (
             LegendKey::Dot("#ffffff".into(), "#000".into()),
             "interceptor or radar site".into(),
@@ -687,16 +726,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             LegendKey::Line("#9a8c98".into(), 0.5, "3,2".into()),
             "country border".into(),
         ),
-    ];
-    if !coverage {
-        entries.insert(
-            1,
-            (
-                LegendKey::Line("#d62728".into(), 2.5, String::new()),
-                format!("contour at the assumed {:.1} km/s", fp.speed_mps / 1e3),
-            ),
-        );
-    }
+    ]);
     map::legend(&mut o, (x0 + 8.0, y0 + 8.0), &entries)?;
     o.leaf(
         "text",

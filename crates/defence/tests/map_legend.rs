@@ -1,0 +1,135 @@
+//! The 2-D footprint map says what it draws: every contour level is in its legend (with its own dash
+//! and width, the assumed speed's thicker), and the grid points never engaged (or, on a coverage map,
+//! never seen) are drawn grey and named in the legend, while points beyond the missile's range stay
+//! blank. Read back from the SVG's elements with quick-xml.
+
+use std::sync::atomic::AtomicBool;
+
+use defence::footprint::{self, Footprint, Grid, MapKind, Request, Status};
+use defence::maps;
+use defence::scenario::Scenario;
+use defence::study::ShapeChoice;
+
+/// (fill of every `<polygon>`, text of every `<text>`) of an SVG document, read by quick-xml.
+fn polygons_and_texts(svg: &str) -> (Vec<String>, Vec<String>) {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(svg);
+    let (mut fills, mut texts) = (Vec::new(), Vec::new());
+    let mut in_text = false;
+    loop {
+        match r.read_event().unwrap() {
+            Event::Empty(e) | Event::Start(e) if e.name().as_ref() == b"polygon" => {
+                let fill = e
+                    .attributes()
+                    .map(|a| a.unwrap())
+                    .find(|a| a.key.as_ref() == b"fill")
+                    .map(|a| String::from_utf8(a.value.into_owned()).unwrap())
+                    .unwrap_or_default();
+                fills.push(fill);
+            }
+            Event::Start(e) if e.name().as_ref() == b"text" => {
+                in_text = true;
+                texts.push(String::new());
+            }
+            Event::End(e) if e.name().as_ref() == b"text" => in_text = false,
+            Event::Text(t) if in_text => texts.last_mut().unwrap().push_str(&t.xml10_content().unwrap()),
+            Event::GeneralRef(g) if in_text => {
+                let c = match g.resolve_char_ref().unwrap() {
+                    Some(c) => c.to_string(),
+                    None => quick_xml::escape::resolve_predefined_entity(&g.decode().unwrap())
+                        .unwrap()
+                        .to_string(),
+                };
+                texts.last_mut().unwrap().push_str(&c);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (fills, texts)
+}
+
+fn map(kind: MapKind, site: &str, grid: Grid, levels: Vec<f64>) -> Footprint {
+    let s = Scenario::load("europe-2008").unwrap();
+    let req = Request {
+        kind,
+        site: Some(site.into()),
+        missile: None,
+        shape: ShapeChoice::MinEnergy,
+        grid,
+        speed_mps: None,
+        rcs_m2: None,
+        levels,
+        boost: defence::boost::BoostModel::Fixed,
+    };
+    footprint::compute(&s, &req, None, &|_| {}, &AtomicBool::new(false)).unwrap()
+}
+
+#[test]
+fn every_contour_level_and_the_never_engaged_points_are_in_the_legend() {
+    // Targets from Berlin east to beyond the Urals' edge of the radar's view, from Tehran.
+    let fp = map(
+        MapKind::DefendedArea,
+        "Tehran",
+        Grid::try_new(44.0, 60.0, 10.0, 58.0, 4.0).unwrap(),
+        vec![5400.0, 7000.0, 8300.0],
+    );
+    let never = fp
+        .cells
+        .iter()
+        .filter(|c| {
+            c.crossover_speed_mps.is_none() && matches!(c.status, Status::NotSeen | Status::Unreachable)
+        })
+        .count();
+    let coloured = fp
+        .cells
+        .iter()
+        .filter(|c| c.crossover_speed_mps.is_some())
+        .count();
+    assert!(
+        never > 0 && coloured > 0,
+        "the grid has both: {never} never, {coloured} engaged"
+    );
+    let (fills, texts) = polygons_and_texts(&maps::footprint_svg(&fp).unwrap());
+    let grey = fills.iter().filter(|f| *f == "#b0b0b0").count();
+    assert_eq!(grey, never, "one grey cell per point never engaged");
+    // Points beyond the missile's range are not drawn.
+    let blank = fp.cells.len() - never - coloured;
+    assert_eq!(fills.len(), grey + coloured, "{blank} blank points drawn");
+    assert!(texts.iter().any(|t| t == "never engaged"), "{texts:?}");
+    for level in &fp.contours {
+        let label = format!("contour: engaged at {:.1} km/s", level.level / 1e3);
+        assert!(
+            texts.iter().any(|t| t.starts_with(&label)),
+            "{label} not in {texts:?}"
+        );
+    }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "contour: engaged at 7.0 km/s (the assumed speed)"),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn a_coverage_map_names_every_altitude_contour_and_greys_what_is_never_seen() {
+    let fp = map(
+        MapKind::RadarCoverage,
+        "Brdy",
+        Grid::try_new(30.0, 70.0, -10.0, 70.0, 8.0).unwrap(),
+        vec![200_000.0, 500_000.0, 1_000_000.0],
+    );
+    let never = fp.cells.iter().filter(|c| c.min_visible_alt_m.is_none()).count();
+    let (fills, texts) = polygons_and_texts(&maps::footprint_svg(&fp).unwrap());
+    assert_eq!(fills.iter().filter(|f| *f == "#b0b0b0").count(), never);
+    assert_eq!(
+        texts.iter().any(|t| t == "not seen at any altitude"),
+        never > 0,
+        "{texts:?}"
+    );
+    for level in &fp.contours {
+        let label = format!("contour: seen above {:.0} km", level.level / 1e3);
+        assert!(texts.iter().any(|t| *t == label), "{label} not in {texts:?}");
+    }
+}
