@@ -130,6 +130,6 @@ fn a_coverage_map_names_every_altitude_contour_and_greys_what_is_never_seen() {
     );
     for level in &fp.contours {
         let label = format!("contour: seen above {:.0} km", level.level / 1e3);
-        assert!(texts.iter().any(|t| *t == label), "{label} not in {texts:?}");
+        assert!(texts.contains(&label), "{label} not in {texts:?}");
     }
 }
