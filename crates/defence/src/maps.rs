@@ -587,7 +587,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         if coverage {
             "Colour: lowest warhead altitude the radar sees above each point (km); grey: not seen at any altitude; no refraction, clutter or discrimination."
         } else {
-            "Colour: lowest interceptor burnout speed that engages a threat at each point (km/s); grey: never engaged (not seen, or out of reach at every speed); blank: beyond the missile's range or no trajectory."
+            "Colour: lowest interceptor burnout speed that engages a threat at each point (km/s); grey: never engaged (unseen, or out of reach); blank: beyond the missile's range."
         },
     )?;
     crate::report::basemap(&mut o, &f, g.lat_max_deg - g.lat_min_deg)?;
