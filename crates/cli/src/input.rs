@@ -58,7 +58,7 @@ fn read_to_limit(r: impl Read, path: &Path, limit: u64, what: &str) -> anyhow::R
         .with_context(|| format!("reading {}", path.display()))?;
     if bytes.len() as u64 > limit {
         bail!(
-            "{} is longer than {limit} bytes, more than a {what} can be",
+            "{} is longer than {limit} bytes, more than {what} can be",
             path.display()
         );
     }

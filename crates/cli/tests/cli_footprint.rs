@@ -238,7 +238,9 @@ fn bad_input_is_an_error_with_nothing_written() {
         (&["--site", "Atlantis"], "Atlantis"),
         (&["--missile", "Scud"], "Scud"),
         (&["--speed", "-3"], "--speed"),
+        (&["--speed", "15000"], "11664] m/s"),
         (&["--levels", "5000,nan"], "--levels"),
+        (&["--levels", "5400,90000"], "--levels: 90000 m/s is outside"),
     ];
     for (extra, what) in cases {
         let mut cmd = shieldwatch();

@@ -685,24 +685,42 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         &attrs!["transform" => format!("translate({:.0},{:.0}) rotate(-90)", bx + 62.0, y0 + h / 2.0), "text-anchor" => "middle"],
         unit,
     )?;
-    let mut entries: Vec<(LegendKey, String)> = fp
+    // Every contour level in one entry (a line each would cover the map), and the assumed speed's
+    // thicker line in another.
+    let levels: Vec<String> = fp
         .contours
         .iter()
-        .enumerate()
-        .map(|(k, c)| {
-            let (width, dash) = contour_style(k, c.level);
-            let dash = if dash == "none" {
-                String::new()
+        .map(|c| {
+            if coverage {
+                format!("{:.0}", c.level / 1e3)
             } else {
-                dash.to_owned()
-            };
-            let assumed = if width > 2.0 { " (the assumed speed)" } else { "" };
-            (
-                LegendKey::Line("#d62728".into(), width, dash),
-                format!("contour: {}{assumed}", level_label(fp, c.level)),
-            )
+                format!("{:.1}", c.level / 1e3)
+            }
         })
         .collect();
+    let mut entries: Vec<(LegendKey, String)> = Vec::new();
+    if !levels.is_empty() {
+        entries.push((
+            LegendKey::Line("#d62728".into(), 1.4, String::new()),
+            if coverage {
+                format!("contours: seen above {} km", levels.join(", "))
+            } else {
+                format!("contours at {} km/s", levels.join(", "))
+            },
+        ));
+    }
+    if !coverage
+        && fp
+            .contours
+            .iter()
+            .enumerate()
+            .any(|(k, c)| contour_style(k, c.level).0 > 2.0)
+    {
+        entries.push((
+            LegendKey::Line("#d62728".into(), 2.5, String::new()),
+            format!("contour at the assumed {:.1} km/s", fp.speed_mps / 1e3),
+        ));
+    }
     if fp.cells.iter().any(never) {
         entries.push((
             LegendKey::Area(NEVER_GREY.into()),

@@ -8,7 +8,7 @@
 //! [`verify`] trusts only what the verifier supplies in [`Trust`] (the log's key, the witnesses'
 //! keys and quorum, the roster trust anchors, the agreed rules) and:
 //! 1. checks the log's signature and at least `min_cosignatures` witness cosignatures on the
-//!    checkpoint (taking the cosignature time from the newest valid one), and the same for the
+//!    checkpoint (taking the times it is judged at from the valid ones: [`Judged`]), and the same for the
 //!    previous checkpoint the finding was judged after, if the bundle names one;
 //! 2. checks every entry's inclusion proof against the checkpoint's root, and that the entries
 //!    are exactly the indexes of the bundle's `complete` range: since every index of the range is
@@ -92,7 +92,8 @@ pub struct Range {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Clock {
-    /// The newest witness cosignature on the checkpoint (real deployments).
+    /// The witnesses' cosignature times on the checkpoint, as [`Judged`] takes them (real
+    /// deployments).
     #[default]
     Witness,
     /// The newest statement time in the log up to the checkpoint (replays and compressed

@@ -101,10 +101,14 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
         Ok(g) => g,
         Err(e) => return fail(e),
     };
+    let burnout = defence::params::BURNOUT_SPEED;
     if let Some(v) = args.speed
-        && !(v.is_finite() && v > 0.0 && v < 20_000.0)
+        && !burnout.contains(v)
     {
-        return fail(format!("--speed {v} is not a burnout speed in (0, 20000) m/s"));
+        return fail(format!(
+            "--speed: {v} m/s is outside the burnout speeds an interceptor can have, {} m/s",
+            burnout.interval()
+        ));
     }
     if let Some(r) = args.rcs
         && !(r.is_finite() && r > 0.0)
@@ -121,6 +125,15 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some(bad) = levels.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
         return fail(format!("--levels: {bad} is not a non-negative level"));
+    }
+    // On the engagement maps a level is a burnout speed: the same limits as `--speed`.
+    if kind != MapKind::RadarCoverage
+        && let Some(bad) = levels.iter().find(|v| !burnout.contains(**v))
+    {
+        return fail(format!(
+            "--levels: {bad} m/s is outside the burnout speeds an interceptor can have, {} m/s",
+            burnout.interval()
+        ));
     }
     levels.sort_by(f64::total_cmp);
     levels.dedup();

@@ -44,8 +44,8 @@ pub struct MonitorArgs {
     /// checkpoint that does not verify or is not cosigned) for this many seconds.
     #[arg(long, default_value_t = 300)]
     unavailable_after_s: u64,
-    /// Which clock checkpoint rules use: `witness` (the newest witness cosignature; real
-    /// deployments) or `log` (the newest statement's time; replays and compressed simulations,
+    /// Which clock checkpoint rules use: `witness` (the witnesses' cosignature times, the
+    /// quorum-th newest for the rules and the quorum-th oldest for clock-ahead; real deployments) or `log` (the newest statement's time; replays and compressed simulations,
     /// where the clock-ahead check is then meaningless and skipped). Evidence records it.
     #[arg(long, value_enum, default_value_t = ClockArg::Witness)]
     clock: ClockArg,
