@@ -448,20 +448,30 @@ fn parse_object(text: &str) -> Result<(Value, Map<String, Value>), (Value, Strin
 
 /// Spellings of non-finite numbers that some JSON writers emit (JSON itself has none).
 const NONFINITE: [&str; 6] = ["NaN", "nan", "Infinity", "infinity", "inf", "Inf"];
-/// Marker substituted (as a JSON string) for a non-finite literal so that the rest of the line can still
-/// be read: its JSON spelling, then its value once parsed.
+/// Markers substituted (as JSON strings) for a non-finite literal and for a number too large for a
+/// 64-bit float, so that the rest of the line can still be read: their JSON spelling, then their value
+/// once parsed.
 const NONFINITE_MARK_JSON: &str = "\\u0001non-finite:";
 const NONFINITE_MARK: &str = "\u{1}non-finite:";
+const HUGE_MARK_JSON: &str = "\\u0001out-of-range:";
+const HUGE_MARK: &str = "\u{1}out-of-range:";
 
 /// For a line that is not JSON only because it holds bare `NaN`/`Infinity` literals (outside strings),
-/// the error that names the offending fields and echoes the line's `id`. `None` when the line has other
-/// problems too.
+/// or numbers beyond the largest 64-bit float (`1e400`; JSON allows them, a 64-bit reader cannot hold
+/// them), the error that names the offending fields and echoes the line's `id`. `None` when the line has
+/// other problems too.
 fn nonfinite_literals(text: &str) -> Option<(Value, String)> {
     let mut patched = String::with_capacity(text.len() + 32);
-    let mut found = false;
+    let (mut nonfinite, mut huge) = (false, false);
     let mut in_string = false;
     let mut escaped = false;
     let mut rest = text;
+    fn mark(patched: &mut String, marker: &str, literal: &str) {
+        patched.push('"');
+        patched.push_str(marker);
+        patched.push_str(literal);
+        patched.push('"');
+    }
     while let Some(c) = rest.chars().next() {
         if in_string {
             patched.push(c);
@@ -484,49 +494,73 @@ fn nonfinite_literals(text: &str) -> Option<(Value, String)> {
                     && !rest[sign + w.len()..].starts_with(|n: char| n.is_ascii_alphanumeric())
             }) {
                 let len = sign + word.len();
-                patched.push('"');
-                patched.push_str(NONFINITE_MARK_JSON);
-                patched.push_str(&rest[..len]);
-                patched.push('"');
+                mark(&mut patched, NONFINITE_MARK_JSON, &rest[..len]);
                 rest = &rest[len..];
-                found = true;
+                nonfinite = true;
                 continue;
             }
+        }
+        if c == '-' || c.is_ascii_digit() {
+            // A number token: its characters up to the next delimiter.
+            let len = rest
+                .find(|n: char| !(n.is_ascii_digit() || matches!(n, '-' | '+' | '.' | 'e' | 'E')))
+                .unwrap_or(rest.len());
+            let token = &rest[..len];
+            if token.parse::<f64>().is_ok_and(f64::is_infinite) {
+                mark(&mut patched, HUGE_MARK_JSON, token);
+                huge = true;
+            } else {
+                patched.push_str(token);
+            }
+            rest = &rest[len..];
+            continue;
         }
         patched.push(c);
         rest = &rest[c.len_utf8()..];
     }
-    if !found {
+    if !(nonfinite || huge) {
         return None;
     }
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&patched) else {
         return None;
     };
-    let is_mark = |v: &Value| v.as_str().is_some_and(|s| s.starts_with(NONFINITE_MARK));
-    let mut named = Vec::new();
-    for (k, v) in &map {
-        let hit = match v {
-            Value::Array(a) => a.iter().any(is_mark),
-            other => is_mark(other),
-        };
-        if hit {
-            named.push(format!("`{k}`"));
+    let is = |marker: &'static str| move |v: &Value| v.as_str().is_some_and(|s| s.starts_with(marker));
+    let named = |marker: &'static str| {
+        let mut named = Vec::new();
+        for (k, v) in &map {
+            let hit = match v {
+                Value::Array(a) => a.iter().any(is(marker)),
+                other => is(marker)(other),
+            };
+            if hit {
+                named.push(format!("`{k}`"));
+            }
         }
-    }
+        if named.is_empty() {
+            "a value".to_string()
+        } else {
+            format!("field {}", named.join(", "))
+        }
+    };
     let id = map
         .get("id")
-        .filter(|v| !is_mark(v))
+        .filter(|v| !is(NONFINITE_MARK)(v) && !is(HUGE_MARK)(v))
         .cloned()
         .unwrap_or(Value::Null);
-    let what = if named.is_empty() {
-        "a value".to_string()
-    } else {
-        format!("field {}", named.join(", "))
-    };
-    Some((
-        id,
-        format!("{what} is NaN or infinite (not valid JSON): expected a finite number"),
-    ))
+    let mut problems = Vec::new();
+    if nonfinite {
+        problems.push(format!(
+            "{} is NaN or infinite (not valid JSON): expected a finite number",
+            named(NONFINITE_MARK)
+        ));
+    }
+    if huge {
+        problems.push(format!(
+            "{} is out of range (beyond ±1.8e308, the largest 64-bit float): expected a finite number",
+            named(HUGE_MARK)
+        ));
+    }
+    Some((id, problems.join("; ")))
 }
 
 fn kind_name(v: &Value) -> &'static str {
@@ -1593,11 +1627,12 @@ mod tests {
         // A duplicate key: the last value wins, as JSON values read it.
         let (out, _, _) = run_str("{\"id\":1,\"x\":1,\"x\":5}\n", 1);
         assert_eq!(out, "{\"id\":1,\"y\":10.0}\n");
-        // An unknown field with an out-of-range number is bad JSON for both paths.
+        // A number beyond the largest 64-bit float, even in an unknown field, is refused by both paths,
+        // with the id echoed and the field named.
         let (out, _, s) = run_str("{\"id\":1,\"x\":1,\"z\":1e400}\n", 1);
-        assert!(
-            out.contains("not valid JSON") && out.contains("out of range"),
-            "{out}"
+        assert_eq!(
+            out,
+            "{\"id\":1,\"error\":\"field `z` is out of range (beyond ±1.8e308, the largest 64-bit float): expected a finite number\"}\n"
         );
         assert_eq!(s.failed, 1);
         // Unknown fields of any shape are otherwise ignored.
@@ -1622,6 +1657,30 @@ mod tests {
         assert_eq!(lines[2]["id"], Value::Null);
         assert!(lines[2]["error"].as_str().unwrap().starts_with("not valid JSON"));
         assert_eq!(lines[3]["y"], 2.0);
+        assert_eq!(s.failed, 3);
+    }
+
+    #[test]
+    fn numbers_beyond_a_64_bit_float_are_named_with_the_id() {
+        let (out, _, s) = run_str(
+            "{\"id\":\"a\",\"x\":-1e400}\n{\"id\":5,\"v\":[1,2e308],\"x\":NaN}\n{\"id\":6,\"x\":1e-400}\n{\"id\":1e999,\"x\":1}\n",
+            1,
+        );
+        let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["id"], "a");
+        let e0 = lines[0]["error"].as_str().unwrap();
+        assert!(e0.starts_with("field `x` is out of range"), "{e0}");
+        assert_eq!(lines[1]["id"], 5);
+        let e1 = lines[1]["error"].as_str().unwrap();
+        assert!(
+            e1.contains("field `x` is NaN") && e1.contains("field `v` is out of range"),
+            "{e1}"
+        );
+        // Underflow reads as zero, as every JSON reader of 64-bit floats does.
+        assert_eq!(lines[2]["y"], 0.0);
+        // An id that cannot be held is not echoed.
+        assert_eq!(lines[3]["id"], Value::Null);
+        assert!(lines[3]["error"].as_str().unwrap().contains("`id`"));
         assert_eq!(s.failed, 3);
     }
 

@@ -141,6 +141,25 @@ fn compare_writes_a_folder_every_reader_accepts() {
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("compare.json")).unwrap()).unwrap();
     assert_eq!(json["a"], "europe-2008-small");
     assert_eq!(json["b"], "gabala-offer-small");
+    // Numbers are rounded once, from the study's own: the CSV to 0.1 m/s as the study's
+    // engagements.csv, the table to 10 m/s from the full number (not from the CSV's).
+    let exact = json["study_a"]["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["from"] == "Kozelsk")
+        .and_then(|t| t["specified"]["crossover_speed_mps"].as_f64())
+        .expect("A engages Kozelsk → Washington");
+    let csv_value: f64 = kozelsk[col("crossover_a_mps")].parse().unwrap();
+    assert_eq!(csv_value, (exact * 10.0).round() / 10.0);
+    let table_row = stdout
+        .lines()
+        .find(|l| l.contains("Kozelsk") && l.contains("only-a"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        table_row.contains(&format!(" {:.2} ", exact / 1e3)),
+        "{exact}: {table_row}"
+    );
 }
 
 #[test]

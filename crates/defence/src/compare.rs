@@ -336,26 +336,34 @@ pub struct TrajectoryRow {
     /// Target.
     pub to: String,
     /// Ground range, km.
+    #[serde(serialize_with = "to_decimals::<1, _>")]
     pub range_km: Option<f64>,
     /// Why the trajectory was not flown (empty when it was).
     pub skipped: String,
     /// First radar track in A, s.
+    #[serde(serialize_with = "to_decimals::<3, _>")]
     pub first_track_a_s: Option<f64>,
     /// First radar track in B, s.
+    #[serde(serialize_with = "to_decimals::<3, _>")]
     pub first_track_b_s: Option<f64>,
     /// B's first track minus A's, s (negative: B sees it earlier).
+    #[serde(serialize_with = "to_decimals::<3, _>")]
     pub first_track_gain_s: Option<f64>,
     /// The radar of A that tracks first.
     pub first_radar_a: String,
     /// The radar of B that tracks first.
     pub first_radar_b: String,
     /// Crossover speed in A, radar as specified, m/s.
+    #[serde(serialize_with = "to_decimals::<1, _>")]
     pub crossover_a_mps: Option<f64>,
     /// Crossover speed in B, radar as specified, m/s.
+    #[serde(serialize_with = "to_decimals::<1, _>")]
     pub crossover_b_mps: Option<f64>,
     /// Crossover speed in A with every radar at the capable end of its ranges, m/s.
+    #[serde(serialize_with = "to_decimals::<1, _>")]
     pub crossover_most_capable_a_mps: Option<f64>,
     /// Crossover speed in B with every radar at the capable end of its ranges, m/s.
+    #[serde(serialize_with = "to_decimals::<1, _>")]
     pub crossover_most_capable_b_mps: Option<f64>,
     /// Whether A engages it with its batteries at their scenario speeds.
     pub engaged_at_scenario_speed_a: bool,
@@ -400,12 +408,16 @@ pub struct CoverageRow {
     /// Warhead RCS assumed, m².
     pub rcs_m2: f64,
     /// Lowest warhead altitude A's radars see above it, km.
+    #[serde(serialize_with = "to_decimals::<3, _>")]
     pub lowest_seen_a_km: Option<f64>,
     /// Lowest warhead altitude B's radars see above it, km.
+    #[serde(serialize_with = "to_decimals::<3, _>")]
     pub lowest_seen_b_km: Option<f64>,
     /// As `lowest_seen_a_km` with A's radars at their most capable, km.
+    #[serde(serialize_with = "to_decimals::<3, _>")]
     pub lowest_seen_most_capable_a_km: Option<f64>,
     /// As `lowest_seen_b_km` with B's radars at their most capable, km.
+    #[serde(serialize_with = "to_decimals::<3, _>")]
     pub lowest_seen_most_capable_b_km: Option<f64>,
 }
 
@@ -446,13 +458,21 @@ fn engaged_at(c: &crate::study::Cue, v: f64) -> bool {
     c.windows.iter().any(|w| w.speed_mps == v)
 }
 
-/// Rounded to 0.1 (seconds, for tables: the radar scan locates a track to 1 ms on a 2 s sampling).
-fn tenth(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+/// `serialize_with` for a row's measured numbers: `D` decimals in `compare.csv` and `compare.json`, as
+/// in the study's files (0.1 m/s, 0.1 km of range, 1 ms, 1 m of height). The row keeps the full number,
+/// so the tables round once, from the number the study rounds (a crossover of 6 364.6 m/s is 6.36 km/s
+/// in both, not 6.37 through 6 365).
+fn to_decimals<const D: i32, S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    let k = 10f64.powi(D);
+    // `+ 0.0` turns a negative zero into zero.
+    x.filter(|v| v.is_finite())
+        .map(|v| (v * k).round() / k + 0.0)
+        .serialize(s)
 }
 
+/// Metres to kilometres.
 fn km(x: Option<f64>) -> Option<f64> {
-    x.map(|m| (m / 100.0).round() / 10.0)
+    x.map(|m| m / 1e3)
 }
 
 /// What changes from A to B for one trajectory: crossover speeds compared as computed (within 10 m/s
@@ -496,19 +516,19 @@ impl Comparison {
                 to: ra.to.clone(),
                 range_km: km(Some(ra.range_m)).filter(|x| x.is_finite()),
                 skipped: ra.skipped.clone().unwrap_or_default(),
-                first_track_a_s: ra.specified.first_detection_s.map(tenth),
-                first_track_b_s: rb.specified.first_detection_s.map(tenth),
+                first_track_a_s: ra.specified.first_detection_s,
+                first_track_b_s: rb.specified.first_detection_s,
                 first_track_gain_s: ra
                     .specified
                     .first_detection_s
                     .zip(rb.specified.first_detection_s)
-                    .map(|(x, y)| ((y - x) * 10.0).round() / 10.0),
+                    .map(|(x, y)| y - x),
                 first_radar_a: ra.specified.first_radar.clone().unwrap_or_default(),
                 first_radar_b: rb.specified.first_radar.clone().unwrap_or_default(),
-                crossover_a_mps: ra.specified.crossover_speed_mps.map(f64::round),
-                crossover_b_mps: rb.specified.crossover_speed_mps.map(f64::round),
-                crossover_most_capable_a_mps: ra.most_capable.crossover_speed_mps.map(f64::round),
-                crossover_most_capable_b_mps: rb.most_capable.crossover_speed_mps.map(f64::round),
+                crossover_a_mps: ra.specified.crossover_speed_mps,
+                crossover_b_mps: rb.specified.crossover_speed_mps,
+                crossover_most_capable_a_mps: ra.most_capable.crossover_speed_mps,
+                crossover_most_capable_b_mps: rb.most_capable.crossover_speed_mps,
                 engaged_at_scenario_speed_a: ra.specified.engaged_at_scenario_speed,
                 engaged_at_scenario_speed_b: rb.specified.engaged_at_scenario_speed,
                 change: change_of(ra, rb),
@@ -822,7 +842,7 @@ pub fn parameters_csv(c: &Comparison) -> Result<String, render::RenderError> {
 
 /// A crossover speed as the terminal table and the HTML page show it, km/s: "never", or the speed to
 /// 10 m/s, below the lowest assumed speed too (no special case: the powered flyout makes every speed
-/// mean something). `compare.csv` and `compare.json` keep the full number.
+/// mean something), rounded once from the full number. `compare.csv` and `compare.json` give it to 0.1 m/s.
 fn crossover_cell(x: Option<f64>) -> String {
     x.map_or_else(|| "never".to_string(), |v| format!("{:.2}", v / 1e3))
 }

@@ -323,6 +323,14 @@ impl Conic {
         })
     }
 
+    /// An upper bound on the Earth-fixed speed (m/s) anywhere on the conic at or above the radius
+    /// `r_min_m` (m): the vis-viva speed at `r_min_m` plus the ground's speed under the apocentre.
+    pub fn max_ecef_speed_mps(&self, r_min_m: f64) -> f64 {
+        let mu = self.n_rad_per_s * self.n_rad_per_s * self.a_m.powi(3);
+        let v_inertial = (mu * (2.0 / r_min_m - 1.0 / self.a_m)).max(0.0).sqrt();
+        v_inertial + geodesy::EARTH_ROTATION_RAD_PER_S * self.a_m * (1.0 + self.e)
+    }
+
     /// Inertial position (m) at `t_s` seconds after the reference state. `guess` holds the solution of
     /// a nearby earlier call (or [`KeplerGuess::NONE`]) and is updated.
     ///
@@ -754,6 +762,11 @@ struct QuickRadar<'a> {
     cos_half_width: f64,
     boresight: (f64, f64),
     range2: f64,
+    /// Detection range (m) and the field of regard's limits (radians), for [`QuickRadar::might_see`].
+    range: f64,
+    min_el: f64,
+    max_el: f64,
+    half_width: f64,
 }
 
 impl<'a> QuickRadar<'a> {
@@ -768,7 +781,43 @@ impl<'a> QuickRadar<'a> {
             cos_half_width: radar.azimuth_half_width_deg.to_radians().cos(),
             boresight: (az.sin(), az.cos()),
             range2: r * r,
+            range: r,
+            min_el: radar.min_elevation_deg.to_radians(),
+            max_el: radar.max_elevation_deg.to_radians(),
+            half_width: radar.azimuth_half_width_deg.to_radians(),
         }
+    }
+
+    /// Whether the radar may see some point within `slack_m` metres of `p` (ECEF, m): each test of
+    /// [`QuickRadar::sees`] widened by what a move of `slack_m` can change (the range by `slack_m`, the
+    /// elevation by the angle `slack_m` subtends at the point's range, the azimuth by the angle it
+    /// subtends at the point's horizontal distance, the line of sight by
+    /// [`geodesy::earth_blocks_within`]). `false` means no point of that ball is seen.
+    fn might_see(&self, p: Vec3, slack_m: f64) -> bool {
+        let v = self.frame.from_ecef(p);
+        let r = v.norm();
+        if r <= slack_m {
+            return true;
+        }
+        if r - slack_m > self.range {
+            return false;
+        }
+        let widen = (slack_m / r).asin();
+        let el = (v.z / r).clamp(-1.0, 1.0).asin();
+        if el < self.min_el - widen || el > self.max_el + widen {
+            return false;
+        }
+        if self.radar.azimuth_half_width_deg < 180.0 {
+            let horiz = (v.x * v.x + v.y * v.y).sqrt();
+            if horiz > slack_m {
+                let cos_off = (v.x * self.boresight.0 + v.y * self.boresight.1) / horiz;
+                let off = cos_off.clamp(-1.0, 1.0).acos();
+                if off > self.half_width + (slack_m / horiz).asin() {
+                    return false;
+                }
+            }
+        }
+        !geodesy::earth_blocks_within(self.frame.origin_ecef_m, p, slack_m)
     }
 
     fn sees(&self, p: Vec3) -> bool {
@@ -793,18 +842,27 @@ impl<'a> QuickRadar<'a> {
     }
 }
 
-/// First time (s since launch) the radar sees the warhead: 2 s samples, then bisection to 1 ms.
+/// First time (s since launch) the radar sees the warhead: the first sample of the study's 2 s grid
+/// ([`RADAR_STEP_S`], from launch) at which the radar sees it, then bisection to 1 ms back towards the
+/// sample before — the same answer as [`crate::engagement::track_intervals`] on the same track, which
+/// sees every interval of visibility longer than the step and misses some shorter ones.
+///
+/// The boost is sampled at every grid point. The coast is scanned in blocks of [`COARSE`] grid points: a
+/// block is skipped, without sampling its points, only when the radar cannot see anything within the
+/// distance the warhead can fly (at the conic's greatest Earth-fixed speed) from the block's last point
+/// to its first ([`QuickRadar::might_see`]), so a skipped block holds no seen grid point.
 pub fn first_detection_s(radar: &Radar, th: &FastThreat) -> Option<f64> {
     let rcs = th.missile.rcs_m2;
     let impact = th.impact_time_s();
     let quick = QuickRadar::new(radar, rcs);
     let guess = std::cell::Cell::new(KeplerGuess::NONE);
-    let seen = |t: f64| {
+    let pos = |t: f64| {
         let mut g = guess.get();
         let p = th.ecef_fast(t, &mut g);
         guess.set(g);
-        quick.sees(p)
+        p
     };
+    let seen = |t: f64| quick.sees(pos(t));
     let start = if boost_hidden(radar, th) {
         // Skip the boost: start on the sample grid at or after burnout.
         (th.missile.burn_time_s / RADAR_STEP_S).ceil() * RADAR_STEP_S
@@ -814,37 +872,46 @@ pub fn first_detection_s(radar: &Radar, th: &FastThreat) -> Option<f64> {
     if start == 0.0 && seen(0.0) {
         return Some(0.0);
     }
-    // Coarse samples every COARSE radar steps, then the radar steps inside the first coarse interval that
-    // ends seen, then bisection: a visibility interval shorter than the coarse step can be missed.
-    const COARSE: usize = 5;
     let n = (impact / RADAR_STEP_S).ceil() as usize;
     let at = |i: usize| (i as f64 * RADAR_STEP_S).min(impact);
-    let first = ((start / RADAR_STEP_S).round() as usize).max(1);
-    let mut i = first;
-    loop {
+    // The edge between the unseen sample k − 1 and the seen sample k.
+    let edge = |k: usize| {
+        let (mut a, mut b) = (at(k - 1), at(k));
+        while b - a > 1e-3 {
+            let m = 0.5 * (a + b);
+            if seen(m) {
+                b = m;
+            } else {
+                a = m;
+            }
+        }
+        b
+    };
+    let mut i = ((start / RADAR_STEP_S).round() as usize).max(1);
+    while i <= n && at(i) < th.missile.burn_time_s {
+        if seen(at(i)) {
+            return Some(edge(i));
+        }
+        i += 1;
+    }
+    let r_min = geodesy::WGS84_B_M - 1_000.0;
+    let slack_m = th.conic.max_ecef_speed_mps(r_min) * (COARSE - 1) as f64 * RADAR_STEP_S;
+    while i <= n {
         let i_c = (i + COARSE - 1).min(n);
-        if seen(at(i_c)) {
+        if quick.might_see(pos(at(i_c)), slack_m) {
             for k in i..=i_c {
-                if k == i_c || seen(at(k)) {
-                    let (mut a, mut b) = (at(k - 1), at(k));
-                    while b - a > 1e-3 {
-                        let m = 0.5 * (a + b);
-                        if seen(m) {
-                            b = m;
-                        } else {
-                            a = m;
-                        }
-                    }
-                    return Some(b);
+                if seen(at(k)) {
+                    return Some(edge(k));
                 }
             }
         }
-        if i_c >= n {
-            return None;
-        }
         i = i_c + 1;
     }
+    None
 }
+
+/// Grid points per block of [`first_detection_s`]'s coast scan.
+const COARSE: usize = 5;
 
 /// Radar cue, then the required speed along the trajectory read off `table`; windows at `speed_mps`.
 pub fn fast_engage(

@@ -47,7 +47,9 @@ pub use ellipsoid::{
 };
 pub use error::Error;
 pub use geodesic::{Direct, Inverse, direct, inverse};
-pub use local::{Enu, LookAngle, earth_blocks, look_angle, look_angle_ecef, min_visible_alt};
+pub use local::{
+    Enu, LookAngle, earth_blocks, earth_blocks_within, look_angle, look_angle_ecef, min_visible_alt,
+};
 pub use rotation::{
     EARTH_ANGULAR_VELOCITY, EARTH_ROTATION_RAD_PER_S, ecef_to_inertial_position, ecef_to_inertial_state,
     inertial_to_ecef_position, inertial_to_ecef_state,

@@ -100,16 +100,34 @@ pub fn look_angle_ecef(frame: &Enu, target_ecef_m: Vec3) -> LookAngle {
 /// ellipsoid, i.e. whether the Earth blocks the line of sight between them. Points on the surface
 /// (height 0) do not block themselves; a relative tolerance of 1e-12 absorbs round-off.
 pub fn earth_blocks(p1_ecef_m: Vec3, p2_ecef_m: Vec3) -> bool {
-    // Scale to a unit sphere, where the test is a closest-approach computation.
+    closest_scaled_norm2(p1_ecef_m, p2_ecef_m) < 1.0 - 1e-12
+}
+
+/// Whether the Earth blocks the line of sight from `p1_ecef_m` to *every* point within `margin_m` metres
+/// of `p2_ecef_m` (ECEF, metres): a conservative [`earth_blocks`] for a target known only to within a
+/// distance. `false` means some point of that ball may be in sight; with `margin_m` = 0 it is
+/// [`earth_blocks`].
+///
+/// Scaled to the unit sphere (x/a, y/a, z/b), moving the far end by `margin_m` moves every point of the
+/// segment by at most `margin_m`/b, so a segment whose closest approach lies deeper than that below the
+/// unit sphere stays blocked.
+pub fn earth_blocks_within(p1_ecef_m: Vec3, p2_ecef_m: Vec3, margin_m: f64) -> bool {
+    let lim = (1.0 - margin_m.max(0.0) / WGS84_B_M).max(0.0);
+    closest_scaled_norm2(p1_ecef_m, p2_ecef_m) < lim * lim - 1e-12
+}
+
+/// The squared norm of the segment's closest approach to the centre, scaled to a unit sphere
+/// (x/a, y/a, z/b), where the WGS84 ellipsoid is the unit sphere.
+fn closest_scaled_norm2(p1_ecef_m: Vec3, p2_ecef_m: Vec3) -> f64 {
     let s = |v: Vec3| Vec3::new(v.x / WGS84_A_M, v.y / WGS84_A_M, v.z / WGS84_B_M);
     let a = s(p1_ecef_m);
     let d = s(p2_ecef_m) - a;
     let dd = d.norm_squared();
     if dd == 0.0 {
-        return a.norm_squared() < 1.0 - 1e-12;
+        return a.norm_squared();
     }
     let t = (-a.dot(d) / dd).clamp(0.0, 1.0);
-    (a + d * t).norm_squared() < 1.0 - 1e-12
+    (a + d * t).norm_squared()
 }
 
 /// The lowest geodetic height (metres) above the ground point `target_lat_deg`, `target_lon_deg`, measured
@@ -269,6 +287,39 @@ mod tests {
             lon_deg: lon,
             h_m: h,
         }
+    }
+
+    proptest::proptest! {
+        /// A segment blocked within a margin stays blocked for every far end moved by up to the margin,
+        /// and a margin of zero is the plain test.
+        #[test]
+        fn blocked_within_a_margin_is_blocked_for_every_point_of_the_ball(
+            lat1 in -89.0f64..89.0, lon1 in -180.0f64..180.0, h1 in 0.0f64..5_000.0,
+            lat2 in -89.0f64..89.0, lon2 in -180.0f64..180.0, h2 in 0.0f64..2_000_000.0,
+            margin in 0.0f64..200_000.0,
+            dir in proptest::array::uniform3(-1.0f64..1.0), frac in 0.0f64..1.0,
+        ) {
+            let p1 = gd(lat1, lon1, h1).to_ecef();
+            let p2 = gd(lat2, lon2, h2).to_ecef();
+            proptest::prop_assert_eq!(earth_blocks_within(p1, p2, 0.0), earth_blocks(p1, p2));
+            let u = Vec3::new(dir[0], dir[1], dir[2]);
+            proptest::prop_assume!(u.norm() > 1e-3);
+            let q = p2 + u / u.norm() * (frac * margin);
+            if earth_blocks_within(p1, p2, margin) {
+                proptest::prop_assert!(earth_blocks(p1, q));
+            }
+        }
+    }
+
+    #[test]
+    fn a_margin_unblocks_a_grazing_sight_line() {
+        // From Brdy to a point 100 km up 2 500 km away, beyond the horizon: blocked, but a target known
+        // only to within 400 km may be in sight.
+        let p1 = gd(49.6, 13.7, 700.0).to_ecef();
+        let p2 = gd(49.6, 49.0, 100_000.0).to_ecef();
+        assert!(earth_blocks(p1, p2));
+        assert!(earth_blocks_within(p1, p2, 1_000.0));
+        assert!(!earth_blocks_within(p1, p2, 400_000.0));
     }
 
     #[test]
