@@ -32,7 +32,10 @@ pub(crate) fn read_json_object(path: &Path, limit: u64, what: &str) -> anyhow::R
         let buf = r
             .fill_buf()
             .with_context(|| format!("reading {}", path.display()))?;
-        let Some(&first) = buf.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) else {
+        let Some(blank) = buf
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        else {
             if buf.is_empty() {
                 bail!("{} is empty: not {what}", path.display());
             }
@@ -40,10 +43,9 @@ pub(crate) fn read_json_object(path: &Path, limit: u64, what: &str) -> anyhow::R
             r.consume(n);
             continue;
         };
-        if first != b'{' {
+        if buf[blank] != b'{' {
             bail!("{} does not hold a JSON object: not {what}", path.display());
         }
-        let blank = buf.iter().position(|&b| b == b'{').unwrap_or(0);
         r.consume(blank);
         break;
     }

@@ -1,6 +1,23 @@
 //! The `shieldwatch` command: a thin shell over the libraries. `main` parses the arguments, dispatches to
 //! one module of [`cmd`] and turns its result into an exit status (0 ok, 1 error, 2 some input rejected).
 
+/// `print!` to stdout that hands back the write's error instead of panicking: a reader that closes the
+/// pipe early (`| head`) ends the command as [`main`] says.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `println!` as [`out!`] does `print!`.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod admission;
 mod cmd;
 mod input;
@@ -114,9 +131,21 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): stop without a message, with the status a shell gives a
+        // command ended by SIGPIPE (128 + 13). Not 0: the command did not finish, and under
+        // `set -o pipefail` a verification cut short must not read as one that passed.
+        Err(e) if broken_pipe(&e) => ExitCode::from(141),
         Err(e) => {
             eprintln!("shieldwatch: error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `e` is, or was caused by, writing to a pipe whose reader has closed it.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

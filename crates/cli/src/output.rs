@@ -52,6 +52,12 @@ pub(crate) fn write_folder(out: &Path, files: &[OutputFile]) -> anyhow::Result<(
     Ok(())
 }
 
+/// Refuses an output folder that [`write_folder`] would refuse (see [`render::folder`]), before any
+/// computation, with the same message.
+pub(crate) fn check_out(out: &Path) -> anyhow::Result<()> {
+    render::folder::check_replaceable(out).with_context(|| format!("writing {}", out.display()))
+}
+
 /// As [`write_folder`], with `fill` writing into the fresh folder.
 pub(crate) fn write_folder_with(
     out: &Path,

@@ -348,3 +348,78 @@ fn ctrl_c_cancels_the_study_with_nothing_written() {
     let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
     assert!(names.is_empty(), "nothing half-written beside the folder");
 }
+
+/// Output into a pipe whose reader has gone (`| head -0`): no panic and no message, the status a
+/// shell gives a command ended by SIGPIPE.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    for args in [&["study", "--list"][..], &["sweep", "europe-2008", "--list"][..]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("shieldwatch"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
+        assert_eq!(err, "", "{args:?}");
+    }
+}
+
+/// An `--out` that is a file, or a folder of someone's own files, is refused by every command that
+/// writes a folder before it computes anything (a million-sample Monte Carlo sweep would take hours),
+/// and is left exactly as it was.
+#[test]
+fn an_output_path_that_is_not_ours_is_refused_before_the_computation() {
+    let dir = tempfile_dir("not-ours");
+    let file = dir.join("notes.txt");
+    std::fs::write(&file, "my notes").unwrap();
+    let own = dir.join("analysis");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(own.join("data.csv"), "1,2").unwrap();
+    for out in [&file, &own] {
+        let out_s = out.to_str().unwrap();
+        let commands: [&[&str]; 5] = [
+            &["study", "europe-2008", "--out", out_s],
+            &["compare", "europe-2008", "gabala-offer", "--out", out_s],
+            &["footprint", "europe-2008", "--out", out_s],
+            &[
+                "sweep",
+                "europe-2008",
+                "--monte-carlo",
+                "--samples",
+                "1000000",
+                "--out",
+                out_s,
+            ],
+            &["simulate", "europe-2008", "--out", out_s],
+        ];
+        for args in commands {
+            let o = shieldwatch()
+                .args(args)
+                .timeout(std::time::Duration::from_secs(120))
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+            assert!(err.contains("refusing to replace"), "{args:?}: {err}");
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), "my notes");
+            assert_eq!(std::fs::read_to_string(own.join("data.csv")).unwrap(), "1,2");
+            let names: Vec<_> = std::fs::read_dir(&own)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names.len(), 1, "{args:?}: {names:?}");
+            let beside: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(
+                beside.len(),
+                2,
+                "{args:?}: nothing written beside them: {beside:?}"
+            );
+        }
+    }
+}

@@ -271,6 +271,18 @@ fn a_simulated_day_through_server_witness_and_monitor() {
         );
         assert!(o.status.success(), "{}: {}", a.display(), stderr(&o));
         assert!(stdout(&o).starts_with("VERIFIED"), "{}", stdout(&o));
+        // A reader that has gone (`| head -0`): no panic, no message, the status of SIGPIPE (not 0:
+        // the verdict was never delivered).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(bin())
+            .current_dir(&dir)
+            .args(["verify", "evidence", a.to_str().unwrap(), "--trust", "trust.toml"])
+            .stdout(writer)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
+        assert_eq!(stderr(&o), "");
     }
 
     // A split view: the log signs another tree of the size the monitor saw (someone shows it to a

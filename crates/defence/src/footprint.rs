@@ -1185,6 +1185,9 @@ pub struct Footprint {
     pub contours: Vec<crate::contour::Contour>,
     /// Reach-table nodes computed for this map.
     pub reach_nodes: usize,
+    /// A radar-coverage map's warhead radar cross-section, m² (`--rcs`, or the smallest of the
+    /// scenario's missiles); `None` on an engagement map, where each threat has its missile's.
+    pub rcs_m2: Option<f64>,
     /// Sites for maps: name, latitude, longitude (degrees), roles.
     pub sites: Vec<(String, f64, f64, Vec<String>)>,
     /// Sample threat tracks between the fixed site and the scenario's sites inside the grid (launch
@@ -1427,6 +1430,7 @@ pub fn compute(
     let mut missile_name = None;
     let mut site_name = None;
     let mut threat_boost_table = None;
+    let mut coverage_rcs = None;
     let cells: Vec<Cell> = match req.kind {
         MapKind::RadarCoverage => {
             let rcs = req.rcs_m2.unwrap_or_else(|| {
@@ -1438,6 +1442,7 @@ pub fn compute(
             if !(rcs.is_finite() && rcs > 0.0) {
                 return Err(FootprintError::Invalid(format!("RCS {rcs} m² must be positive")));
             }
+            coverage_rcs = Some(rcs);
             rows(&grid, progress, cancel, |lat, lon| {
                 let mut c = Cell::empty(lat, lon, Status::Coverage);
                 c.min_visible_alt_m = radars
@@ -1595,6 +1600,7 @@ pub fn compute(
         cells,
         contours,
         reach_nodes,
+        rcs_m2: coverage_rcs,
         tracks,
         sites: s
             .sites

@@ -100,6 +100,14 @@ pub fn footprint_summary(fp: &Footprint) -> String {
             fp.cells.len()
         ),
     );
+    if let Some(rcs) = fp.rcs_m2 {
+        prose(
+            &mut out,
+            &format!(
+                "for a warhead of radar cross-section {rcs} m² (--rcs; by default the smallest of the scenario's missiles)"
+            ),
+        );
+    }
     out.push('\n');
     if let Some(note) = union_note(fp) {
         prose(&mut out, note);
@@ -186,6 +194,57 @@ pub struct FootprintRow {
     pub interceptor_boost: &'static str,
     /// The threats' boost model: powered or fixed.
     pub threat_boost: &'static str,
+}
+
+/// The contours' dash patterns, in level order: solid, dashed, dotted, dash-dot, long dash, sparse dots.
+const CONTOUR_DASHES: [&str; 6] = ["none", "6,3", "2,2", "9,3,2,3", "14,4", "1,4"];
+
+/// Each contour's level written on the map once, in the contour's colour over a white halo: at a point
+/// of its longest outer ring inside the map, spread along the ring by the level's place among the levels
+/// and kept 40 px from the labels already placed, so that the levels can be told apart without the
+/// legend (the legend lists them in one entry).
+fn contour_labels(
+    o: &mut Xml,
+    f: &render::map::Frame,
+    fp: &Footprint,
+    coverage: bool,
+) -> Result<(), RenderError> {
+    let n = fp.contours.len();
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for (k, c) in fp.contours.iter().enumerate() {
+        let Some(ring) = c
+            .polygons
+            .iter()
+            .filter_map(|p| p.first())
+            .max_by_key(|r| r.len())
+        else {
+            continue;
+        };
+        if ring.len() < 4 {
+            continue;
+        }
+        let start = ring.len() * (k + 1) / (n + 1);
+        let inside = |(x, y): (f64, f64)| {
+            x > f.x0 + 14.0 && x < f.x0 + f.width - 14.0 && y > f.y0 + 12.0 && y < f.y0 + f.height - 6.0
+        };
+        let spot = (0..ring.len())
+            .map(|i| ring[(start + i) % ring.len()])
+            .filter_map(|[lon, lat]| f.xy(lon, lat))
+            .find(|&p| inside(p) && placed.iter().all(|q| (p.0 - q.0).hypot(p.1 - q.1) > 40.0));
+        let Some((x, y)) = spot else { continue };
+        placed.push((x, y));
+        let text = if coverage {
+            format!("{:.0}", c.level / 1e3)
+        } else {
+            format!("{:.1}", c.level / 1e3)
+        };
+        o.leaf(
+            "text",
+            &attrs!["x" => f1(x), "y" => f1(y + 3.5), "text-anchor" => "middle", "font-size" => 10, "font-weight" => "bold", "fill" => "#d62728", "stroke" => "#ffffff", "stroke-width" => 2.5, "paint-order" => "stroke", "class" => "contour-label"],
+            &text,
+        )?;
+    }
+    Ok(())
 }
 
 fn rounded(v: Option<f64>, digits: i32) -> Option<f64> {
@@ -560,10 +619,10 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             "Scenario {}; {}{}; {} interceptor boost, {} threat boost.",
             fp.scenario,
             network_words(fp),
-            if coverage {
-                String::new()
-            } else {
-                format!(" at an assumed {:.2} km/s", fp.speed_mps / 1e3)
+            match fp.rcs_m2 {
+                Some(rcs) if coverage => format!(" for a warhead of radar cross-section {rcs} m²"),
+                _ if coverage => String::new(),
+                _ => format!(" at an assumed {:.2} km/s", fp.speed_mps / 1e3),
             },
             fp.boost.name(),
             fp.threat_boost.name(),
@@ -622,26 +681,21 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             &attrs!["points" => pts.join(" "), "fill" => fill.as_str(), "fill-opacity" => 0.85, "stroke" => fill.as_str(), "stroke-width" => 0.3],
         )?;
     }
-    // Contours: alternately solid and dashed; the map's speed thicker. The legend lists each.
-    let contour_style = |k: usize, level: f64| {
-        let width = if !coverage && (level - fp.speed_mps).abs() < 1e-6 {
-            2.5
-        } else {
-            1.4
-        };
-        (width, if k.is_multiple_of(2) { "none" } else { "6,3" })
-    };
+    // Contours: a dash pattern each (in level order, repeating after six), the map's speed thicker,
+    // and each labelled with its level on the map.
+    let assumed = |level: f64| !coverage && (level - fp.speed_mps).abs() < 1e-6;
     for (k, c) in fp.contours.iter().enumerate() {
-        let (width, dash) = contour_style(k, c.level);
+        let width = if assumed(c.level) { 2.5 } else { 1.4 };
         o.open(
             "g",
-            &attrs!["fill" => "none", "stroke" => "#d62728", "stroke-width" => width, "stroke-dasharray" => dash],
+            &attrs!["fill" => "none", "stroke" => "#d62728", "stroke-width" => width, "stroke-dasharray" => CONTOUR_DASHES[k % CONTOUR_DASHES.len()]],
         )?;
         o.leaf("title", &[], &level_label(fp, c.level))?;
         let rings: Vec<Vec<[f64; 2]>> = c.polygons.iter().flatten().cloned().collect();
         o.empty("path", &attrs!["d" => f.path(&rings)])?;
         o.close()?;
     }
+    contour_labels(&mut o, &f, fp, coverage)?;
     o.close()?;
     let sites: Vec<(String, f64, f64, &str)> = fp
         .sites
@@ -709,13 +763,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             },
         ));
     }
-    if !coverage
-        && fp
-            .contours
-            .iter()
-            .enumerate()
-            .any(|(k, c)| contour_style(k, c.level).0 > 2.0)
-    {
+    if fp.contours.iter().any(|c| assumed(c.level)) {
         entries.push((
             LegendKey::Line("#d62728".into(), 2.5, String::new()),
             format!("contour at the assumed {:.1} km/s", fp.speed_mps / 1e3),
@@ -749,7 +797,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
     o.leaf(
         "text",
         &attrs!["x" => x0, "y" => y0 + h + 40.0, "font-size" => 10],
-        "Contours in red at the listed levels (solid and dashed alternate). Land and borders: Natural Earth 1:110m.",
+        "Contours in red at the listed levels, each with its own dash and its level written on it. Land and borders: Natural Earth 1:110m.",
     )?;
     o.close()?;
     o.finish()

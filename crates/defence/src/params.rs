@@ -49,6 +49,18 @@ pub const BURNOUT_SPEED: Limits = Limits {
     high: crate::reach::MAX_BALLISTIC_MPS,
     low_open: true,
 };
+/// Checks burnout speeds given on the command line (`flag` names the option) against
+/// [`BURNOUT_SPEED`]; the error names the first value outside it.
+pub fn check_burnout_speeds(flag: &str, values: &[f64]) -> Result<(), String> {
+    match values.iter().find(|v| !BURNOUT_SPEED.contains(**v)) {
+        None => Ok(()),
+        Some(bad) => Err(format!(
+            "{flag}: {bad} m/s is outside the burnout speeds an interceptor can have, {} m/s",
+            BURNOUT_SPEED.interval()
+        )),
+    }
+}
+
 /// [0, ∞): delays, distances and heights that may be zero.
 pub const NON_NEGATIVE: Limits = Limits {
     low: 0.0,

@@ -1,5 +1,5 @@
 //! The 2-D footprint map says what it draws: every contour level is in its legend (in one entry, and
-//! the assumed speed's thicker line in another), and the grid points never engaged (or, on a coverage map,
+//! the assumed speed's thicker line in another) and written on its contour, and the grid points never engaged (or, on a coverage map,
 //! never seen) are drawn grey and named in the legend, while points beyond the missile's range stay
 //! blank. Read back from the SVG's elements with quick-xml.
 
@@ -105,6 +105,10 @@ fn every_contour_level_and_the_never_engaged_points_are_in_the_legend() {
     assert_eq!(levels, ["5.4", "7.0", "8.3"]);
     let label = format!("contours at {} km/s", levels.join(", "));
     assert!(texts.contains(&label), "{label} not in {texts:?}");
+    // Each contour is labelled on the map with its level.
+    for l in &levels {
+        assert!(texts.contains(l), "no label {l} on the map: {texts:?}");
+    }
     assert!(
         texts.iter().any(|t| t == "contour at the assumed 7.0 km/s"),
         "{texts:?}"
@@ -133,6 +137,18 @@ fn a_coverage_map_names_every_altitude_contour_and_greys_what_is_never_seen() {
         .map(|c| format!("{:.0}", c.level / 1e3))
         .collect();
     assert_eq!(levels, ["200", "500", "1000"]);
+    // The map states the warhead RCS it assumes (the smallest missile's: 0.05 m² in europe-2008).
+    assert_eq!(fp.rcs_m2, Some(0.05));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("for a warhead of radar cross-section 0.05 m²")),
+        "{texts:?}"
+    );
+    assert!(maps::footprint_summary(&fp).contains("radar cross-section 0.05 m²"));
     let label = format!("contours: seen above {} km", levels.join(", "));
     assert!(texts.contains(&label), "{label} not in {texts:?}");
+    for l in &levels {
+        assert!(texts.contains(l), "no label {l} on the map: {texts:?}");
+    }
 }

@@ -25,8 +25,9 @@ const MARK_TEXT: &str =
     "This folder was written by shieldwatch. The next run given it as its output folder replaces it whole.\n";
 
 /// Refuses `out` if it exists and is not a folder this writer may replace: a file (or anything
-/// but a folder), or a non-empty folder without [`MARK`].
-fn check_replaceable(out: &Path) -> Result<(), RenderError> {
+/// but a folder), or a non-empty folder without [`MARK`]. The writers check again before they swap;
+/// a command calls this first so that a refused `--out` is refused before the computation, not after.
+pub fn check_replaceable(out: &Path) -> Result<(), RenderError> {
     let meta = match std::fs::symlink_metadata(out) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -95,9 +96,11 @@ where
         std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
     }
     std::fs::create_dir(&tmp).map_err(io(&tmp))?;
-    fill(&tmp)?;
+    // The mark goes in first, so that a run stopped while filling leaves a folder the next run knows
+    // as its own leftover.
     let mark = tmp.join(MARK);
     std::fs::write(&mark, MARK_TEXT).map_err(io(&mark))?;
+    fill(&tmp)?;
     // Checked again: `out` may have appeared while the folder was being filled.
     check_replaceable(out)?;
     if std::fs::symlink_metadata(out).is_ok() {
@@ -122,7 +125,9 @@ where
     Ok(())
 }
 
-/// Removes `.NAME.tmp-PID` and `.NAME.old-PID` siblings left by runs whose process is gone.
+/// Removes `.NAME.tmp-PID` and `.NAME.old-PID` siblings left by runs whose process is gone: folders
+/// that hold [`MARK`] (or nothing, a run stopped before writing it). Anything else of such a name (a
+/// file, a folder of other things) is not this writer's and is left alone.
 fn remove_leftovers(parent: &Path, name: &str) -> Result<(), RenderError> {
     for e in std::fs::read_dir(parent).map_err(io(parent))? {
         let e = e.map_err(io(parent))?;
@@ -136,7 +141,12 @@ fn remove_leftovers(parent: &Path, name: &str) -> Result<(), RenderError> {
             && !PathBuf::from(format!("/proc/{pid}")).exists()
         {
             let p = e.path();
-            std::fs::remove_dir_all(&p).map_err(io(&p))?;
+            let is_dir = std::fs::symlink_metadata(&p).map_err(io(&p))?.is_dir();
+            let ours =
+                is_dir && (p.join(MARK).is_file() || std::fs::read_dir(&p).map_err(io(&p))?.next().is_none());
+            if ours {
+                std::fs::remove_dir_all(&p).map_err(io(&p))?;
+            }
         }
     }
     Ok(())
@@ -169,6 +179,30 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec!["out".to_string()], "no leftovers");
+    }
+
+    #[test]
+    fn leftovers_of_another_kind_are_left_alone() {
+        let tmp = temp("foreign");
+        let d = tmp.path();
+        let out = d.join("out");
+        // Dead process ids, but not this writer's: a file, and a folder of someone's files.
+        std::fs::write(d.join(".out.old-4000000001"), "a note").unwrap();
+        std::fs::create_dir_all(d.join(".out.tmp-4000000002")).unwrap();
+        std::fs::write(d.join(".out.tmp-4000000002/data.csv"), "1,2").unwrap();
+        // This writer's: a marked leftover.
+        std::fs::create_dir_all(d.join(".out.old-4000000003")).unwrap();
+        std::fs::write(d.join(".out.old-4000000003").join(MARK), MARK_TEXT).unwrap();
+        write_folder(&out, &[OutputFile::new("a.txt", "one")]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(d.join(".out.old-4000000001")).unwrap(),
+            "a note"
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.join(".out.tmp-4000000002/data.csv")).unwrap(),
+            "1,2"
+        );
+        assert!(!d.join(".out.old-4000000003").exists());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use defence::study::{self, StudyOptions};
 use rayon::prelude::*;
 
 use crate::cmd::study::{BoostArg, Format, GravityArg, ShapeArg, shape_choice};
-use crate::output::{cancelled, cancelled_exit, install_ctrlc, progress_bar, write_folder};
+use crate::output::{cancelled, cancelled_exit, check_out, install_ctrlc, progress_bar, write_folder};
 
 /// Arguments of `shieldwatch compare`.
 #[derive(Debug, Args)]
@@ -88,13 +88,16 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let limits = defence::params::BURNOUT_SPEED;
-    if let Some(bad) = args.speeds.iter().find(|v| !limits.contains(**v)) {
-        eprintln!(
-            "shieldwatch: error: --speeds: {bad} m/s is outside the burnout speeds an interceptor can have, {} m/s",
-            limits.interval()
-        );
+    if let Err(e) = defence::params::check_burnout_speeds("--speeds", &args.speeds) {
+        eprintln!("shieldwatch: error: {e}");
         return Ok(ExitCode::from(2));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(format!("compare-{}-{}", a.meta.name, b.meta.name)));
+    if !args.no_files {
+        check_out(&out)?;
     }
     let prepared = match compare::prepare(&a, &b) {
         Ok(p) => p,
@@ -144,10 +147,6 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let c = Comparison::new(&a, &b, sa, sb);
     if !args.no_files {
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| Path::new("out").join(format!("compare-{}-{}", a.meta.name, b.meta.name)));
         let files = compare::compare_files(&c).context("rendering the comparison")?;
         if cancelled() {
             return Ok(cancelled_exit());
@@ -155,8 +154,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         write_folder(&out, &files)?;
     }
     match args.format {
-        Format::Table => print!("{}", compare::summary(&c)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&c)?),
+        Format::Table => out!("{}", compare::summary(&c))?,
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&c)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,9 @@ use defence::scenario::Scenario;
 use defence::study::ShapeChoice;
 
 use super::study::{Format, ShapeArg};
-use crate::output::{CANCEL, cancelled, cancelled_exit, install_ctrlc, progress_bar, write_folder};
+use crate::output::{
+    CANCEL, cancelled, cancelled_exit, check_out, install_ctrlc, progress_bar, write_folder,
+};
 
 /// Which map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,14 +103,11 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
         Ok(g) => g,
         Err(e) => return fail(e),
     };
-    let burnout = defence::params::BURNOUT_SPEED;
-    if let Some(v) = args.speed
-        && !burnout.contains(v)
-    {
-        return fail(format!(
-            "--speed: {v} m/s is outside the burnout speeds an interceptor can have, {} m/s",
-            burnout.interval()
-        ));
+    if let Err(e) = defence::params::check_burnout_speeds("--speed", args.speed.as_slice()) {
+        return fail(e);
+    }
+    if let Some(out) = args.out.as_deref().filter(|_| !args.no_files) {
+        check_out(out)?;
     }
     if let Some(r) = args.rcs
         && !(r.is_finite() && r > 0.0)
@@ -128,12 +127,9 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
     }
     // On the engagement maps a level is a burnout speed: the same limits as `--speed`.
     if kind != MapKind::RadarCoverage
-        && let Some(bad) = levels.iter().find(|v| !burnout.contains(**v))
+        && let Err(e) = defence::params::check_burnout_speeds("--levels", &levels)
     {
-        return fail(format!(
-            "--levels: {bad} m/s is outside the burnout speeds an interceptor can have, {} m/s",
-            burnout.interval()
-        ));
+        return fail(e);
     }
     levels.sort_by(f64::total_cmp);
     levels.dedup();
@@ -187,15 +183,15 @@ pub fn run(args: &FootprintArgs) -> anyhow::Result<ExitCode> {
     }
     match args.format {
         Format::Table => {
-            print!("{}", maps::footprint_summary(&fp));
-            println!(
+            out!("{}", maps::footprint_summary(&fp))?;
+            outln!(
                 "\n{} points in {:.2} s ({} reach-table nodes computed)",
                 fp.cells.len(),
                 elapsed,
                 fp.reach_nodes
-            );
+            )?;
         }
-        Format::Json => println!("{}", serde_json::to_string_pretty(&fp)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&fp)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -139,7 +139,7 @@ fn init(origin: &str, dir: &Path, key_file: Option<&Path>) -> anyhow::Result<Exi
     let vkey_file = dir.join("verifier.key");
     std::fs::write(&vkey_file, format!("{}\n", signer.verifier_key()))
         .with_context(|| format!("writing {}", vkey_file.display()))?;
-    println!("{}", signer.verifier_key());
+    outln!("{}", signer.verifier_key())?;
     eprintln!(
         "created log {origin:?} in {}; signing key {} (keep it secret), verifier key also in {}",
         dir.display(),
@@ -170,21 +170,21 @@ fn fsck(dir: &Path, key: Option<String>) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("checking {}", dir.display()))?
     {
         Ok(r) => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({
                     "ok": true, "size": r.size, "bundles": r.bundles, "tiles": r.tiles,
                     "older_partials": r.older_partials, "uncommitted": r.uncommitted,
                     "stale_checkpoint_copy": r.stale_checkpoint_copy,
                 })
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(d) => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({ "ok": false, "file": d.file, "problem": d.problem })
-            );
+            )?;
             let file = if d.file == tlog::storage::STATE_FILE {
                 dir.join(&d.file)
             } else {
@@ -226,14 +226,14 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
         LogCommand::Add { url, file } => {
             let entry = read_input(&file)?;
             match url.client()?.add(entry).await {
-                Ok(index) => println!("{}", serde_json::json!({ "index": index })),
+                Ok(index) => outln!("{}", serde_json::json!({ "index": index }))?,
                 Err(server::ServerError::Status {
                     request,
                     status,
                     message,
                 }) => {
                     // Refused: the status and the server's reason, for scripts to branch on.
-                    println!("{}", serde_json::json!({ "status": status, "error": message }));
+                    outln!("{}", serde_json::json!({ "status": status, "error": message }))?;
                     eprintln!("shieldwatch: error: {request}: {status}: {message}");
                     return Ok(ExitCode::FAILURE);
                 }
@@ -264,7 +264,7 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
                 (None, Some(o)) => serde_json::to_value(c.consistency(o, new).await?)?,
                 (None, None) => bail!("give --index or --old"),
             };
-            println!("{out}");
+            outln!("{out}")?;
         }
         LogCommand::Verify {
             url,
@@ -302,7 +302,7 @@ async fn client(cmd: LogCommand) -> anyhow::Result<ExitCode> {
             if let Some(p) = save_checkpoint {
                 std::fs::write(&p, &note).with_context(|| format!("writing {}", p.display()))?;
             }
-            println!("{summary}");
+            outln!("{summary}")?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -377,7 +377,7 @@ fn report(out: &Path, n: usize, alert: &Alert) -> anyhow::Result<()> {
             serde_json::json!({"alert": kind, "since_ms": since_ms, "for_s": for_ms / 1000, "error": error.to_string()})
         }
     };
-    println!("{line}");
+    outln!("{line}")?;
     Ok(())
 }
 

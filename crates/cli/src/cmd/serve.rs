@@ -269,7 +269,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let config = args.config()?;
     if args.print_config {
-        print!("{}", config.to_toml());
+        out!("{}", config.to_toml())?;
         return Ok(ExitCode::SUCCESS);
     }
     tracing::info!(?config, "configuration");

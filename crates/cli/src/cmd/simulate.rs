@@ -59,6 +59,7 @@ pub fn run(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
     if !(a.speed >= 0.0 && a.speed.is_finite()) {
         bail!("--speed must be ≥ 0 (0 = as fast as possible)");
     }
+    crate::output::check_out(&a.out)?;
     let faults = a
         .faults
         .iter()
@@ -214,7 +215,7 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
     while let Some(r) = in_flight.join_next().await {
         tally(r?, &mut seen, &mut accepted, &mut rejected, &mut first_error);
     }
-    println!(
+    outln!(
         "{}",
         serde_json::json!({
             "server": url,
@@ -224,7 +225,7 @@ async fn submit(url: &str, dep: &Deployment, events: &[sim::Event], speed: f64) 
             "rejected": rejected,
             "seconds": started.elapsed().as_secs_f64(),
         })
-    );
+    )?;
     if let Some(e) = first_error {
         eprintln!("first rejection: {e}");
     }

@@ -12,7 +12,9 @@ use defence::scenario::Scenario;
 use defence::study::{self, StudyOptions};
 use rayon::prelude::*;
 
-use crate::output::{CANCEL, cancelled, cancelled_exit, install_ctrlc, progress_bar, write_folder};
+use crate::output::{
+    CANCEL, cancelled, cancelled_exit, check_out, install_ctrlc, progress_bar, write_folder,
+};
 
 /// Output format of `study`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,13 +133,16 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let limits = defence::params::BURNOUT_SPEED;
-    if let Some(bad) = args.speeds.iter().find(|v| !limits.contains(**v)) {
-        eprintln!(
-            "shieldwatch: error: --speeds: {bad} m/s is outside the burnout speeds an interceptor can have, {} m/s",
-            limits.interval()
-        );
+    if let Err(e) = defence::params::check_burnout_speeds("--speeds", &args.speeds) {
+        eprintln!("shieldwatch: error: {e}");
         return Ok(ExitCode::from(2));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&scenario.meta.name));
+    if !args.no_files {
+        check_out(&out)?;
     }
     let opts = StudyOptions {
         gravity: args.gravity.model(),
@@ -200,10 +205,6 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
         .first()
         .map_or(7000.0, |i| i.burnout_speed_mps.value);
     if !args.no_files {
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| Path::new("out").join(&scenario.meta.name));
         // Footprint sections for the report: the defended area and the radar coverage (fast engine, 1°).
         let maps_ = match defence::footprint::study_maps(&scenario, opts.boost, &CANCEL) {
             Ok(m) => m,
@@ -221,8 +222,8 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<ExitCode> {
         write_folder(&out, &files)?;
     }
     match args.format {
-        Format::Table => print!("{}", report::summary(&result)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        Format::Table => out!("{}", report::summary(&result))?,
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&result)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -232,7 +233,7 @@ fn list() -> anyhow::Result<ExitCode> {
     let all = defence::builtin::list().context("loading the built-in scenarios")?;
     let width = all.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     for (name, line) in all {
-        println!("{name:width$}  {line}");
+        outln!("{name:width$}  {line}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,9 @@ use defence::study::ShapeChoice;
 use defence::sweep::{self, Axis, SweepError};
 
 use super::study::{Format, ShapeArg};
-use crate::output::{CANCEL, cancelled, cancelled_exit, install_ctrlc, progress_bar, write_folder};
+use crate::output::{
+    CANCEL, cancelled, cancelled_exit, check_out, install_ctrlc, progress_bar, write_folder,
+};
 
 /// Arguments of `shieldwatch sweep`.
 #[derive(Debug, Args)]
@@ -97,7 +99,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     };
     if args.list {
         for p in sweep::param_paths(&scenario) {
-            println!("{p}");
+            outln!("{p}")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -112,6 +114,9 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", scenario.meta.name)));
+    if !args.no_files {
+        check_out(&out)?;
+    }
     let (files, table, json): (Vec<render::OutputFile>, String, String) = if args.monte_carlo {
         let paths: Option<Vec<String>> = (!args.params.is_empty()).then(|| args.params.clone());
         if let Some(p) = paths.as_ref().and_then(|p| p.iter().find(|x| x.contains('='))) {
@@ -188,8 +193,8 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         write_folder(&out, &files)?;
     }
     match args.format {
-        Format::Table => print!("{table}"),
-        Format::Json => println!("{json}"),
+        Format::Table => out!("{table}")?,
+        Format::Json => outln!("{json}")?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -152,11 +152,16 @@ pub fn run(args: &TrajectoryArgs) -> anyhow::Result<ExitCode> {
         &report,
         gravity,
         &files.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(args: &TrajectoryArgs, r: &Report, gravity: Gravity, files: &[PathBuf]) {
+fn print_summary(
+    args: &TrajectoryArgs,
+    r: &Report,
+    gravity: Gravity,
+    files: &[PathBuf],
+) -> std::io::Result<()> {
     let s = r.trajectory.summary();
     let b = &r.burnout;
     if args.format == "json" {
@@ -178,8 +183,7 @@ fn print_summary(args: &TrajectoryArgs, r: &Report, gravity: Gravity, files: &[P
             "miss_distance_m": r.miss_m,
             "files": files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         });
-        println!("{v}");
-        return;
+        return outln!("{v}");
     }
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
@@ -232,5 +236,5 @@ fn print_summary(args: &TrajectoryArgs, r: &Report, gravity: Gravity, files: &[P
     for f in files {
         row("written", f.display().to_string());
     }
-    println!("{t}");
+    outln!("{t}")
 }

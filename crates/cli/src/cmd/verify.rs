@@ -153,26 +153,26 @@ fn check_evidence(
             .map_err(|e| e.to_string())
     };
     match (outcome, format) {
-        (Ok(v), Format::Json) => println!("{v}"),
+        (Ok(v), Format::Json) => outln!("{v}")?,
         (Ok(v), Format::Text) => {
-            println!(
+            outln!(
                 "VERIFIED {}: {}",
                 v["finding"].as_str().or(v["kind"].as_str()).unwrap_or_default(),
                 v["summary"].as_str().unwrap_or_default()
-            );
+            )?;
             if let (Some(from), Some(to)) = (v["complete"]["from"].as_u64(), v["complete"]["to"].as_u64()) {
-                println!(
+                outln!(
                     "the bundle holds every log entry {from}..{to}, each proven under the cosigned \
                      checkpoint of size {}: no entry of that range was left out",
                     v["checkpoint_size"]
-                );
+                )?;
             }
             if let Some(u) = v["unproven"].as_str() {
-                println!("not provable from the log: {u}");
+                outln!("not provable from the log: {u}")?;
             }
         }
         (Err(e), Format::Json) => {
-            println!("{}", serde_json::json!({"verified": false, "error": e}));
+            outln!("{}", serde_json::json!({"verified": false, "error": e}))?;
             return Ok(ExitCode::from(1));
         }
         (Err(e), Format::Text) => {
@@ -282,10 +282,15 @@ async fn reveal(
     };
     match commitment.check(&r) {
         Ok(()) => {
-            println!(
+            outln!(
                 "VERIFIED: entry {index} ({} seq {}) commits to {} = {:?}; in the log of size {} cosigned at {}",
-                st.sensor, st.seq, r.field, r.value, cp.size, cp.cosigned_s
-            );
+                st.sensor,
+                st.seq,
+                r.field,
+                r.value,
+                cp.size,
+                cp.cosigned_s
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -47,7 +47,7 @@ pub fn run(cmd: WitnessCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         WitnessCommand::Init { name, key } => {
             let signer = witness::create_key_file(&name, &key)?;
-            println!("{}", signer.verifier_key());
+            outln!("{}", signer.verifier_key())?;
             eprintln!(
                 "created witness key {name:?} in {} (keep it secret); give logs the verifier key above",
                 key.display()
