@@ -132,6 +132,17 @@ fn europe_2008_study_writes_every_output() {
         .unwrap();
     let c = kozelsk["most_capable"]["crossover_speed_mps"].as_f64().unwrap();
     assert!(c > 5400.0 && c < 7700.0, "{c}");
+    // With the radar as specified it is engaged on a glimpse of a few seconds, and the summary says so.
+    let tracked = kozelsk["specified"]["tracked_s"].as_f64().unwrap();
+    assert!(tracked > 0.0 && tracked < 10.0, "{tracked}");
+    let summary = std::fs::read_to_string(out_dir.join("summary.txt")).unwrap();
+    let words = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(&format!(
+            "Engaged on a track of under 10 s (radar as specified): Kozelsk → Washington {tracked:.1} s"
+        )),
+        "{summary}"
+    );
     for f in [
         "study.json",
         "engagements.csv",
@@ -263,6 +274,7 @@ fn check_engagements_csv(path: &std::path::Path) {
         }
         if !rec[col("skipped")].is_empty() {
             assert_eq!(&rec[col("engageable")], "false");
+            assert_eq!(&rec[col("tracked_s")], "", "a trajectory not flown has no track");
         }
         rows += 1;
     }

@@ -73,6 +73,37 @@ pub const CROSSOVER_HEADER: [&str; 6] = [
     "crossover km/s\nspec. / best",
 ];
 
+/// A track shorter than this (s) is called brief in the summary: [`brief_track_notes`].
+pub const BRIEF_TRACK_S: f64 = 10.0;
+
+/// Under a crossover table, the trajectories engaged on a brief track (under [`BRIEF_TRACK_S`] of
+/// radar visibility in all), for each radar variant, with their tracked time: the engagement model
+/// lets a first track of any length commit the battery, which an analyst should see where it decides
+/// the answer.
+fn brief_track_notes(out: &mut String, rows: &[&ThreatResult]) {
+    type Pick = fn(&ThreatResult) -> &crate::study::Cue;
+    let variants: [(&str, Pick); 2] = [
+        ("radar as specified", |r| &r.specified),
+        ("radar at its most capable", |r| &r.most_capable),
+    ];
+    for (words, cue) in variants {
+        let brief: Vec<String> = rows
+            .iter()
+            .filter(|r| cue(r).crossover_speed_mps.is_some() && cue(r).tracked_s < BRIEF_TRACK_S)
+            .map(|r| format!("{} → {} {:.1} s", r.from, r.to, cue(r).tracked_s))
+            .collect();
+        if !brief.is_empty() {
+            prose(
+                out,
+                &format!(
+                    "Engaged on a track of under {BRIEF_TRACK_S:.0} s ({words}): {}. The radar sees the warhead only that long, at the edge of its coverage; these crossovers assume such a glimpse is enough to commit the battery (tracked_s in engagements.csv).",
+                    brief.join(", ")
+                ),
+            );
+        }
+    }
+}
+
 /// One row of the crossover table, under [`CROSSOVER_HEADER`].
 pub fn crossover_row(r: &ThreatResult) -> [String; 6] {
     let track = |x: Option<f64>| x.map_or("never".into(), |x| format!("{x:.0}"));
@@ -157,6 +188,7 @@ pub fn summary(study: &Study) -> String {
         let n = rows.len();
         let noun = if n == 1 { "trajectory" } else { "trajectories" };
         out.push_str(&format!("\n{missile}, {shape} ({n} {noun})\n{t}\n"));
+        brief_track_notes(&mut out, &rows);
     }
     if study.boost == crate::boost::BoostModel::Fixed {
         prose(&mut out, FIXED_BOOST_NOTE);
@@ -289,7 +321,7 @@ pub struct EngagementRow<'a> {
     pub first_detection_s: Option<f64>,
     /// Warhead height at first track, km.
     pub first_detection_alt_km: Option<f64>,
-    /// Total tracked time, s.
+    /// Total tracked time, s (empty: the trajectory was not flown).
     pub tracked_s: Option<f64>,
     /// Lowest burnout speed that engages this trajectory at all, m/s (empty: none).
     pub crossover_speed_mps: Option<f64>,
@@ -341,7 +373,8 @@ pub fn engagement_rows(study: &Study) -> Vec<EngagementRow<'_>> {
                     radar_variant: variant,
                     first_detection_s: cue.first_detection_s.and_then(|x| round(x, 3)),
                     first_detection_alt_km: cue.first_detection_alt_m.and_then(|x| round(x / 1e3, 3)),
-                    tracked_s: round(cue.tracked_s, 1),
+                    // A trajectory not flown has no track at all, not a track of 0 s.
+                    tracked_s: r.skipped.is_none().then(|| round(cue.tracked_s, 1)).flatten(),
                     crossover_speed_mps: cue.crossover_speed_mps.and_then(|x| round(x, 1)),
                     speed_mps: v,
                     engageable: win.is_some(),
