@@ -200,14 +200,16 @@ pub struct FootprintRow {
 const CONTOUR_DASHES: [&str; 6] = ["none", "6,3", "2,2", "9,3,2,3", "14,4", "1,4"];
 
 /// Each contour's level written on the map once, in the contour's colour over a white halo: at a point
-/// of its longest outer ring inside the map, spread along the ring by the level's place among the levels
-/// and kept 40 px from the labels already placed, so that the levels can be told apart without the
-/// legend (the legend lists them in one entry).
+/// of its longest outer ring inside the map, spread along the ring by the level's place among the levels,
+/// clear of `taken` (the boxes of the sites, their names and the legend, px) and 40 px from the labels
+/// already placed, so that the levels can be told apart without the legend (which lists them in one
+/// entry). A level with no free point on its ring is left unlabelled.
 fn contour_labels(
     o: &mut Xml,
     f: &render::map::Frame,
     fp: &Footprint,
     coverage: bool,
+    taken: &[(f64, f64, f64, f64)],
 ) -> Result<(), RenderError> {
     let n = fp.contours.len();
     let mut placed: Vec<(f64, f64)> = Vec::new();
@@ -224,20 +226,28 @@ fn contour_labels(
             continue;
         }
         let start = ring.len() * (k + 1) / (n + 1);
-        let inside = |(x, y): (f64, f64)| {
-            x > f.x0 + 14.0 && x < f.x0 + f.width - 14.0 && y > f.y0 + 12.0 && y < f.y0 + f.height - 6.0
-        };
-        let spot = (0..ring.len())
-            .map(|i| ring[(start + i) % ring.len()])
-            .filter_map(|[lon, lat]| f.xy(lon, lat))
-            .find(|&p| inside(p) && placed.iter().all(|q| (p.0 - q.0).hypot(p.1 - q.1) > 40.0));
-        let Some((x, y)) = spot else { continue };
-        placed.push((x, y));
         let text = if coverage {
             format!("{:.0}", c.level / 1e3)
         } else {
             format!("{:.1}", c.level / 1e3)
         };
+        let frame = (f.x0, f.y0, f.x0 + f.width, f.y0 + f.height);
+        let free = |(x, y): (f64, f64)| {
+            let b = render::map::text_box(x, y + 3.5, text.chars().count(), 10.0, "middle");
+            let b = (b.0 - 2.0, b.1 - 1.0, b.2 + 2.0, b.3 + 1.0);
+            b.0 >= frame.0
+                && b.1 >= frame.1
+                && b.2 <= frame.2
+                && b.3 <= frame.3
+                && !taken.iter().any(|t| render::map::overlaps(*t, b))
+                && placed.iter().all(|q| (x - q.0).hypot(y - q.1) > 40.0)
+        };
+        let spot = (0..ring.len())
+            .map(|i| ring[(start + i) % ring.len()])
+            .filter_map(|[lon, lat]| f.xy(lon, lat))
+            .find(|&p| free(p));
+        let Some((x, y)) = spot else { continue };
+        placed.push((x, y));
         o.leaf(
             "text",
             &attrs!["x" => f1(x), "y" => f1(y + 3.5), "text-anchor" => "middle", "font-size" => 10, "font-weight" => "bold", "fill" => "#d62728", "stroke" => "#ffffff", "stroke-width" => 2.5, "paint-order" => "stroke", "class" => "contour-label"],
@@ -695,7 +705,6 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         o.empty("path", &attrs!["d" => f.path(&rings)])?;
         o.close()?;
     }
-    contour_labels(&mut o, &f, fp, coverage)?;
     o.close()?;
     let sites: Vec<(String, f64, f64, &str)> = fp
         .sites
@@ -709,7 +718,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             (n.clone(), *lat, *lon, colour)
         })
         .collect();
-    crate::report::draw_sites(&mut o, &f, &sites)?;
+    let mut taken = crate::report::draw_sites(&mut o, &f, &sites)?;
     map::scale_bar(&mut o, &f)?;
     map::frame_close(&mut o, &f)?;
     // Colour bar.
@@ -794,6 +803,9 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         ),
     ]);
     map::legend(&mut o, (x0 + 8.0, y0 + 8.0), &entries)?;
+    let (lw, lh) = map::legend_size(&entries);
+    taken.push((x0 + 8.0, y0 + 8.0, x0 + 8.0 + lw, y0 + 8.0 + lh));
+    contour_labels(&mut o, &f, fp, coverage, &taken)?;
     o.leaf(
         "text",
         &attrs!["x" => x0, "y" => y0 + h + 40.0, "font-size" => 10],

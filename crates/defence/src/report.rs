@@ -936,13 +936,14 @@ pub(crate) fn basemap(x: &mut Xml, f: &Frame, span_deg: f64) -> Result<(), Rende
 }
 
 /// Places and draws site points and their labels (labels that would collide are left out; every
-/// point is drawn). `sites`: name, latitude, longitude (degrees), fill colour.
+/// point is drawn). `sites`: name, latitude, longitude (degrees), fill colour. Returns the boxes
+/// (left, top, right, bottom, px) the points and labels take, for what is placed after them.
 pub(crate) fn draw_sites(
     x: &mut Xml,
     f: &Frame,
     sites: &[(String, f64, f64, &str)],
-) -> Result<(), RenderError> {
-    use render::map::{LabelPoint, place_labels};
+) -> Result<Vec<(f64, f64, f64, f64)>, RenderError> {
+    use render::map::{LabelPoint, place_labels, text_box};
     let mut shown = Vec::new();
     for (name, lat, lon, colour) in sites {
         if let Some(at) = f.xy(*lon, *lat).filter(|q| f.inside(*q)) {
@@ -965,14 +966,20 @@ pub(crate) fn draw_sites(
     }
     let points: Vec<LabelPoint> = shown.iter().map(|s| s.0.clone()).collect();
     let bounds = (f.x0, f.y0, f.x0 + f.width, f.y0 + f.height);
+    let mut taken: Vec<(f64, f64, f64, f64)> = points
+        .iter()
+        .map(|p| (p.at.0 - 4.0, p.at.1 - 4.0, p.at.0 + 4.0, p.at.1 + 4.0))
+        .collect();
     for l in place_labels(&points, 10.0, bounds) {
+        let text = &points[l.index].text;
         x.leaf(
             "text",
             &attrs!["x" => f1(l.x), "y" => f1(l.y), "text-anchor" => l.anchor, "font-size" => 10, "stroke" => "#fff", "stroke-width" => 2.5, "paint-order" => "stroke"],
-            &points[l.index].text,
+            text,
         )?;
+        taken.push(text_box(l.x, l.y, text.chars().count(), 10.0, l.anchor));
     }
-    Ok(())
+    Ok(taken)
 }
 
 /// SVG map of the study: threat tracks (red when engageable at some speed up to 9 km/s with the radar

@@ -152,3 +152,95 @@ fn a_coverage_map_names_every_altitude_contour_and_greys_what_is_never_seen() {
         assert!(texts.contains(l), "no label {l} on the map: {texts:?}");
     }
 }
+
+/// (x, y, text-anchor, font size, class, text) of every `<text>`, and (x, y, width, height) of every
+/// `<rect>` drawn with the legend's grey stroke, read by quick-xml.
+#[allow(clippy::type_complexity)]
+fn texts_and_legend(svg: &str) -> (Vec<(f64, f64, String, f64, String, String)>, Vec<[f64; 4]>) {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(svg);
+    let (mut texts, mut rects) = (Vec::new(), Vec::new());
+    let attr = |e: &quick_xml::events::BytesStart, k: &[u8]| {
+        e.attributes()
+            .map(|a| a.unwrap())
+            .find(|a| a.key.as_ref() == k)
+            .map(|a| String::from_utf8(a.value.into_owned()).unwrap())
+    };
+    let num = |s: Option<String>| s.and_then(|v| v.parse::<f64>().ok());
+    let mut open = false;
+    loop {
+        match r.read_event().unwrap() {
+            Event::Start(e) if e.name().as_ref() == b"text" => {
+                open = true;
+                texts.push((
+                    num(attr(&e, b"x")).unwrap_or(f64::NAN),
+                    num(attr(&e, b"y")).unwrap_or(f64::NAN),
+                    attr(&e, b"text-anchor").unwrap_or_else(|| "start".into()),
+                    num(attr(&e, b"font-size")).unwrap_or(12.0),
+                    attr(&e, b"class").unwrap_or_default(),
+                    String::new(),
+                ));
+            }
+            Event::End(e) if e.name().as_ref() == b"text" => open = false,
+            Event::Text(t) if open => texts.last_mut().unwrap().5.push_str(&t.xml10_content().unwrap()),
+            Event::Empty(e)
+                if e.name().as_ref() == b"rect" && attr(&e, b"stroke").as_deref() == Some("#888") =>
+            {
+                rects.push([
+                    num(attr(&e, b"x")).unwrap(),
+                    num(attr(&e, b"y")).unwrap(),
+                    num(attr(&e, b"width")).unwrap(),
+                    num(attr(&e, b"height")).unwrap(),
+                ]);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (texts, rects)
+}
+
+#[test]
+fn contour_labels_keep_clear_of_site_names_and_the_legend() {
+    // The study's defended-area map from Semnan, where the 7.0 km/s contour runs past Kozelsk.
+    for fp in [
+        map(
+            MapKind::DefendedArea,
+            "Semnan",
+            Grid::try_new(30.0, 66.0, -12.0, 40.0, 1.0).unwrap(),
+            vec![5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0],
+        ),
+        map(
+            MapKind::RadarCoverage,
+            "Brdy",
+            Grid::try_new(30.0, 72.0, -12.0, 65.0, 2.0).unwrap(),
+            vec![100_000.0, 200_000.0, 500_000.0, 1_000_000.0],
+        ),
+    ] {
+        let (texts, rects) = texts_and_legend(&maps::footprint_svg(&fp).unwrap());
+        let boxed = |t: &(f64, f64, String, f64, String, String)| {
+            render::map::text_box(t.0, t.1, t.5.chars().count(), t.3, &t.2)
+        };
+        let labels: Vec<_> = texts.iter().filter(|t| t.4 == "contour-label").collect();
+        assert!(labels.len() >= 3, "{} contour labels", labels.len());
+        assert_eq!(rects.len(), 1, "one legend box");
+        let [x, y, w, h] = rects[0];
+        for l in &labels {
+            let b = boxed(l);
+            assert!(
+                !render::map::overlaps(b, (x, y, x + w, y + h)),
+                "label {} under the legend",
+                l.5
+            );
+            // Site names: the other 10 px texts on the map.
+            for t in texts.iter().filter(|t| t.3 == 10.0 && t.4.is_empty()) {
+                assert!(
+                    !render::map::overlaps(b, boxed(t)),
+                    "label {} over {:?}",
+                    l.5,
+                    t.5
+                );
+            }
+        }
+    }
+}

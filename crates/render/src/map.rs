@@ -516,10 +516,15 @@ pub enum LegendKey {
     Area(String),
 }
 
-/// Draws a legend box with its top-left corner at (`x0`, `y0`).
-pub fn legend(x: &mut Xml, (x0, y0): (f64, f64), entries: &[(LegendKey, String)]) -> Result<(), RenderError> {
+/// The width and height (px) of the box [`legend`] draws for `entries`.
+pub fn legend_size(entries: &[(LegendKey, String)]) -> (f64, f64) {
     let w = 14.0 + 6.0 * entries.iter().map(|e| e.1.chars().count()).max().unwrap_or(0) as f64 + 30.0;
-    let h = 8.0 + 16.0 * entries.len() as f64;
+    (w, 8.0 + 16.0 * entries.len() as f64)
+}
+
+/// Draws a legend box with its top-left corner at (`x0`, `y0`), [`legend_size`] big.
+pub fn legend(x: &mut Xml, (x0, y0): (f64, f64), entries: &[(LegendKey, String)]) -> Result<(), RenderError> {
+    let (w, h) = legend_size(entries);
     x.empty(
         "rect",
         &attrs!["x" => x0, "y" => y0, "width" => format!("{w:.0}"), "height" => h, "fill" => "#fff", "fill-opacity" => 0.9, "stroke" => "#888"],
@@ -571,14 +576,20 @@ pub struct Placed {
     pub anchor: &'static str,
 }
 
-/// Approximate box of a label of `chars` characters at font size `size` px: (left, top, right, bottom).
-fn text_box(x: f64, y: f64, chars: usize, size: f64, anchor: &str) -> (f64, f64, f64, f64) {
+/// Approximate box of a label of `chars` characters at font size `size` px whose baseline starts at
+/// (`x`, `y`) with SVG's `text-anchor` `anchor` (`start`, `middle` or `end`): (left, top, right, bottom).
+pub fn text_box(x: f64, y: f64, chars: usize, size: f64, anchor: &str) -> (f64, f64, f64, f64) {
     let w = 0.6 * size * chars as f64;
-    let left = if anchor == "end" { x - w } else { x };
+    let left = match anchor {
+        "end" => x - w,
+        "middle" => x - 0.5 * w,
+        _ => x,
+    };
     (left, y - 0.8 * size, left + w, y + 0.2 * size)
 }
 
-fn overlaps(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+/// Whether two boxes (left, top, right, bottom) overlap.
+pub fn overlaps(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
     a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
