@@ -524,27 +524,22 @@ fn nonfinite_literals(text: &str) -> Option<(Value, String)> {
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&patched) else {
         return None;
     };
-    let is = |marker: &'static str| move |v: &Value| v.as_str().is_some_and(|s| s.starts_with(marker));
-    let named = |marker: &'static str| {
-        let mut named = Vec::new();
-        for (k, v) in &map {
-            let hit = match v {
-                Value::Array(a) => a.iter().any(is(marker)),
-                other => is(marker)(other),
-            };
-            if hit {
-                named.push(format!("`{k}`"));
-            }
-        }
+    let named = |marker: &str| {
+        let named: Vec<String> = map
+            .iter()
+            .filter(|(_, v)| holds_mark(v, marker))
+            .map(|(k, _)| format!("`{k}`"))
+            .collect();
         if named.is_empty() {
             "a value".to_string()
         } else {
             format!("field {}", named.join(", "))
         }
     };
+    // An id that held such a number cannot be echoed as it was written: null, as for a line not read.
     let id = map
         .get("id")
-        .filter(|v| !is(NONFINITE_MARK)(v) && !is(HUGE_MARK)(v))
+        .filter(|v| !holds_mark(v, NONFINITE_MARK) && !holds_mark(v, HUGE_MARK))
         .cloned()
         .unwrap_or(Value::Null);
     let mut problems = Vec::new();
@@ -561,6 +556,16 @@ fn nonfinite_literals(text: &str) -> Option<(Value, String)> {
         ));
     }
     Some((id, problems.join("; ")))
+}
+
+/// Whether `v`, or anything nested in it, is a string that starts with `marker`.
+fn holds_mark(v: &Value, marker: &str) -> bool {
+    match v {
+        Value::String(s) => s.starts_with(marker),
+        Value::Array(a) => a.iter().any(|x| holds_mark(x, marker)),
+        Value::Object(o) => o.values().any(|x| holds_mark(x, marker)),
+        _ => false,
+    }
 }
 
 fn kind_name(v: &Value) -> &'static str {
@@ -1682,6 +1687,23 @@ mod tests {
         assert_eq!(lines[3]["id"], Value::Null);
         assert!(lines[3]["error"].as_str().unwrap().contains("`id`"));
         assert_eq!(s.failed, 3);
+        // Nor one that holds such a number anywhere inside it; nested fields are named by their key.
+        let (out, _, _) = run_str(
+            "{\"id\":[1e400],\"x\":1}\n{\"id\":{\"a\":NaN},\"x\":1}\n{\"id\":4,\"o\":{\"a\":[1,-1e400]}}\n",
+            1,
+        );
+        let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["id"], Value::Null, "{out}");
+        assert_eq!(lines[1]["id"], Value::Null, "{out}");
+        assert_eq!(lines[2]["id"], 4);
+        assert!(
+            lines[2]["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("field `o` is out of range"),
+            "{out}"
+        );
+        assert!(!out.contains("\\u0001"), "{out}");
     }
 
     #[test]

@@ -969,7 +969,7 @@ pub fn fast_engage_network(
 }
 
 /// The engagement of one battery cued at `first` (s since launch; `None`: never seen).
-fn engage_after(
+pub fn engage_after(
     first: Option<f64>,
     icpt: &Interceptor,
     table: &ReachTable,

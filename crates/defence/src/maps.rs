@@ -201,9 +201,10 @@ const CONTOUR_DASHES: [&str; 6] = ["none", "6,3", "2,2", "9,3,2,3", "14,4", "1,4
 
 /// Each contour's level written on the map once, in the contour's colour over a white halo: at a point
 /// of its longest outer ring inside the map, spread along the ring by the level's place among the levels,
-/// clear of `taken` (the boxes of the sites, their names and the legend, px) and 40 px from the labels
-/// already placed, so that the levels can be told apart without the legend (which lists them in one
-/// entry). A level with no free point on its ring is left unlabelled.
+/// clear of `taken` (the boxes of the sites, their names and the legend, px), 40 px from the labels
+/// already placed and 10 px from every other level's line, so that the levels can be told apart without
+/// the legend (which lists them in one entry). A level with no free point on its ring is left
+/// unlabelled.
 fn contour_labels(
     o: &mut Xml,
     f: &render::map::Frame,
@@ -213,6 +214,32 @@ fn contour_labels(
 ) -> Result<(), RenderError> {
     let n = fp.contours.len();
     let mut placed: Vec<(f64, f64)> = Vec::new();
+    // Every contour's projected vertices in 10 px buckets: a label stays 10 px from the other levels'
+    // lines, so that it does not sit where several contours run together (the grid's edge, the
+    // missile's range) and name a line that is not its own.
+    const BUCKET: f64 = 10.0;
+    let key = |(x, y): (f64, f64)| ((x / BUCKET).floor() as i64, (y / BUCKET).floor() as i64);
+    /// A vertex of contour `.0` at (`.1`, `.2`) px.
+    type Vertex = (usize, f64, f64);
+    let mut lines: std::collections::HashMap<(i64, i64), Vec<Vertex>> = Default::default();
+    for (k, c) in fp.contours.iter().enumerate() {
+        for [lon, lat] in c.polygons.iter().flatten().flatten() {
+            if let Some(p) = f.xy(*lon, *lat) {
+                lines.entry(key(p)).or_default().push((k, p.0, p.1));
+            }
+        }
+    }
+    let near_other = |k: usize, (x, y): (f64, f64)| {
+        let (i, j) = key((x, y));
+        (i - 1..=i + 1).any(|a| {
+            (j - 1..=j + 1).any(|b| {
+                lines.get(&(a, b)).is_some_and(|v| {
+                    v.iter()
+                        .any(|&(kk, px, py)| kk != k && (px - x).hypot(py - y) < 10.0)
+                })
+            })
+        })
+    };
     for (k, c) in fp.contours.iter().enumerate() {
         let Some(ring) = c
             .polygons
@@ -241,6 +268,7 @@ fn contour_labels(
                 && b.3 <= frame.3
                 && !taken.iter().any(|t| render::map::overlaps(*t, b))
                 && placed.iter().all(|q| (x - q.0).hypot(y - q.1) > 40.0)
+                && !near_other(k, (x, y))
         };
         let spot = (0..ring.len())
             .map(|i| ring[(start + i) % ring.len()])

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::boost::BoostModel;
 use crate::engagement::Missile;
-use crate::footprint::{self, FootprintError, fast_engage, fast_threat_with};
+use crate::footprint::{self, FootprintError, engage_after, fast_threat_with};
 use crate::params::{self, PathError};
 use crate::reach::ReachTable;
 use crate::scenario::{Param, Scenario};
@@ -151,9 +151,9 @@ pub struct PairOutcome {
     pub to: String,
     /// Flown (within range, trajectory found).
     pub flown: bool,
-    /// Engaged at the battery's burnout speed.
+    /// Engaged by some battery at its own burnout speed.
     pub engaged: bool,
-    /// Lowest burnout speed that engages, m/s.
+    /// Lowest burnout speed that engages, m/s: the lowest of the batteries'.
     pub crossover_speed_mps: Option<f64>,
     /// The threat's boost model: powered when the interceptor's is and its missile names a vehicle
     /// ([`footprint::threat_table`]), fixed otherwise.
@@ -208,16 +208,20 @@ impl TableCache {
     }
 }
 
-/// Engages every threat trajectory of the scenario (as it stands) with the fast engine.
+/// Engages every threat trajectory of the scenario (as it stands) with the fast engine and the whole
+/// defence, as the study does ([`footprint::network`]): the first track of any radar cues every battery;
+/// the crossover is the lowest of the batteries', and a trajectory is engaged when some battery engages
+/// it at its own burnout speed. A battery whose entry names no vehicle flies the fixed boost under the
+/// powered model, as in the study.
 pub fn evaluate(
     s: &Scenario,
     shape: ShapeChoice,
     boost: BoostModel,
     cache: &TableCache,
 ) -> Result<Vec<PairOutcome>, SweepError> {
-    let st = footprint::setup(s, boost)?;
-    let table = cache.get(&st.icpt);
-    let speed = st.icpt.burnout_speed_mps;
+    let net = footprint::network(s, boost)?;
+    let batteries: Vec<(&crate::engagement::Interceptor, Arc<ReachTable>)> =
+        net.batteries.iter().map(|(_, b)| (b, cache.get(b))).collect();
     let mut out = Vec::new();
     for t in &s.threats {
         let Some(mdef) = s.missiles.iter().find(|m| m.name == t.missile) else {
@@ -250,12 +254,20 @@ pub fn evaluate(
                     // The sweep's launch points are a few sites: each latitude is read exactly.
                     powered.as_deref().map(|t| (t, Latitudes::Pinned)),
                 );
-                let (flown, x) = match th {
-                    Ok(th) => (
-                        true,
-                        fast_engage(&st.radar, &st.icpt, &table, &th, speed).crossover,
-                    ),
-                    Err(_) => (false, None),
+                let (flown, crossover, engaged) = match th {
+                    Ok(th) => {
+                        let first = footprint::network_first_detection_s(&net.radars, &th);
+                        let (mut best, mut engaged) = (None::<f64>, false);
+                        for (icpt, table) in &batteries {
+                            let speed = icpt.burnout_speed_mps;
+                            if let Some((c, _, _)) = engage_after(first, icpt, table, &th, speed).crossover {
+                                best = Some(best.map_or(c, |b| b.min(c)));
+                                engaged |= c <= speed;
+                            }
+                        }
+                        (true, best, engaged)
+                    }
+                    Err(_) => (false, None, false),
                 };
                 if let Some(e) = powered.as_deref().and_then(ThreatBoostTable::failure) {
                     return Err(FootprintError::from(e).into());
@@ -265,8 +277,8 @@ pub fn evaluate(
                     from: from.clone(),
                     to: to.clone(),
                     flown,
-                    engaged: x.is_some_and(|c| c.0 <= speed),
-                    crossover_speed_mps: x.map(|c| c.0),
+                    engaged,
+                    crossover_speed_mps: crossover,
                     threat_boost,
                 });
             }

@@ -50,6 +50,16 @@ fn polygons_and_texts(svg: &str) -> (Vec<String>, Vec<String>) {
 }
 
 fn map(kind: MapKind, site: &str, grid: Grid, levels: Vec<f64>) -> Footprint {
+    map_with(kind, site, grid, levels, defence::boost::BoostModel::Fixed)
+}
+
+fn map_with(
+    kind: MapKind,
+    site: &str,
+    grid: Grid,
+    levels: Vec<f64>,
+    boost: defence::boost::BoostModel,
+) -> Footprint {
     let s = Scenario::load("europe-2008").unwrap();
     let req = Request {
         kind,
@@ -60,7 +70,7 @@ fn map(kind: MapKind, site: &str, grid: Grid, levels: Vec<f64>) -> Footprint {
         speed_mps: None,
         rcs_m2: None,
         levels,
-        boost: defence::boost::BoostModel::Fixed,
+        boost,
     };
     footprint::compute(&s, &req, None, &|_| {}, &AtomicBool::new(false)).unwrap()
 }
@@ -241,6 +251,106 @@ fn contour_labels_keep_clear_of_site_names_and_the_legend() {
                     t.5
                 );
             }
+        }
+    }
+}
+
+/// The vertices (px) of each contour's path, in drawing order: the `<path>` inside each `<g>` drawn
+/// in the contours' red, read by quick-xml.
+fn contour_vertices(svg: &str) -> Vec<Vec<(f64, f64)>> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(svg);
+    let (mut out, mut in_contour) = (Vec::new(), false);
+    loop {
+        match r.read_event().unwrap() {
+            Event::Start(e) if e.name().as_ref() == b"g" => {
+                in_contour = e
+                    .attributes()
+                    .map(|a| a.unwrap())
+                    .any(|a| a.key.as_ref() == b"stroke" && a.value.as_ref() == b"#d62728");
+            }
+            Event::End(e) if e.name().as_ref() == b"g" => in_contour = false,
+            Event::Empty(e) if in_contour && e.name().as_ref() == b"path" => {
+                let d = e
+                    .attributes()
+                    .map(|a| a.unwrap())
+                    .find(|a| a.key.as_ref() == b"d")
+                    .map(|a| String::from_utf8(a.value.into_owned()).unwrap())
+                    .unwrap_or_default();
+                let pts = d
+                    .split(['M', 'L'])
+                    .filter(|p| !p.is_empty())
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect();
+                out.push(pts);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A level's label sits on its own contour and not where another level's line runs (on the Kozelsk
+/// map the 9.0 km/s label once sat at the end of the 6.3 line beside Washington).
+#[test]
+fn a_contour_label_names_its_own_line_only() {
+    for fp in [
+        // As `shieldwatch footprint europe-2008 --site Kozelsk --bounds 25,70,-130,-50` draws it:
+        // the higher levels' lines run together along the edge of what the radar sees.
+        map_with(
+            MapKind::DefendedArea,
+            "Kozelsk",
+            Grid::try_new(25.0, 70.0, -130.0, -50.0, 1.0).unwrap(),
+            vec![5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0],
+            defence::boost::BoostModel::Powered,
+        ),
+        // `shieldwatch footprint europe-2008` as the README runs it.
+        map_with(
+            MapKind::DefendedArea,
+            "Tehran",
+            Grid::try_new(35.0, 71.0, -11.0, 41.0, 0.5).unwrap(),
+            vec![5400.0, 6300.0, 7000.0, 7700.0, 8300.0, 9000.0],
+            defence::boost::BoostModel::Powered,
+        ),
+    ] {
+        labels_on_their_own_lines(&fp);
+    }
+}
+
+fn labels_on_their_own_lines(fp: &Footprint) {
+    let svg = maps::footprint_svg(fp).unwrap();
+    let (texts, _) = texts_and_legend(&svg);
+    let paths = contour_vertices(&svg);
+    assert_eq!(paths.len(), fp.contours.len());
+    let labels: Vec<_> = texts.iter().filter(|t| t.4 == "contour-label").collect();
+    assert!(!labels.is_empty());
+    for l in labels {
+        let k = fp
+            .contours
+            .iter()
+            .position(|c| format!("{:.1}", c.level / 1e3) == l.5)
+            .unwrap_or_else(|| panic!("label {} names no level", l.5));
+        let at = (l.0, l.1 - 3.5);
+        let own = paths[k]
+            .iter()
+            .map(|p| (p.0 - at.0).hypot(p.1 - at.1))
+            .fold(f64::INFINITY, f64::min);
+        assert!(own < 0.2, "label {} is {own} px off its contour", l.5);
+        for (j, other) in paths.iter().enumerate().filter(|(j, _)| *j != k) {
+            let d = other
+                .iter()
+                .map(|p| (p.0 - at.0).hypot(p.1 - at.1))
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                d >= 9.9,
+                "label {} is {d:.1} px from the {:.1} km/s contour",
+                l.5,
+                fp.contours[j].level / 1e3
+            );
         }
     }
 }

@@ -225,3 +225,50 @@ fn monte_carlo_over_every_disputed_range_runs_and_rejects_bad_requests() {
     .unwrap_err();
     assert!(e.to_string().contains("no range"), "{e}");
 }
+
+/// A sweep engages with the whole defence, as the study does: on the scenario with the EMR and the
+/// early-warning radars (europe-2008-sensors, EMR listed first), the Russian ICBMs to the US that the
+/// study engages through the early-warning radars' tracks are engaged by the sweep's point at the
+/// scenario's values too, with the crossover the study finds (within the fast engine's 200 m/s), and
+/// the answer does not depend on the order in which the file lists its radars or batteries.
+#[test]
+fn a_sweep_engages_with_every_radar_and_battery_as_the_study_does() {
+    use defence::boost::BoostModel;
+    use defence::study::{self, StudyOptions};
+    let mut s = Scenario::load("europe-2008-sensors").unwrap();
+    s.threats.retain(|t| t.name.contains("Russia"));
+    assert!(!s.threats.is_empty() && s.radars.len() > 1);
+    let opts = StudyOptions {
+        boost: BoostModel::Fixed,
+        ..StudyOptions::default()
+    };
+    let speeds = study::speeds(&s, &opts);
+    let studied: Vec<_> = study::plan(&s, &opts)
+        .iter()
+        .map(|item| study::run_one(&s, &opts, &speeds, item).unwrap())
+        .collect();
+    let cache = sweep::TableCache::default();
+    let swept = sweep::evaluate(&s, ShapeChoice::MinEnergy, BoostModel::Fixed, &cache).unwrap();
+    let mut engaged_by_sensors = 0;
+    for o in swept.iter().filter(|o| o.flown) {
+        let r = studied
+            .iter()
+            .find(|r| r.from == o.from && r.to == o.to)
+            .unwrap_or_else(|| panic!("{} → {} not in the study", o.from, o.to));
+        match (o.crossover_speed_mps, r.specified.crossover_speed_mps) {
+            (Some(a), Some(b)) => assert!((a - b).abs() < 200.0, "{} → {}: {a} vs {b}", o.from, o.to),
+            (a, b) => assert_eq!(a.is_some(), b.is_some(), "{} → {}: {a:?} vs {b:?}", o.from, o.to),
+        }
+        engaged_by_sensors += usize::from(o.engaged && r.specified.first_radar.as_deref() != Some("EMR"));
+    }
+    assert!(
+        engaged_by_sensors > 0,
+        "no trajectory engaged on another radar's track: the test lacks its case"
+    );
+    // The same scenario with its radars and batteries listed in reverse order.
+    let mut r = s.clone();
+    r.radars.reverse();
+    r.interceptors.reverse();
+    let again = sweep::evaluate(&r, ShapeChoice::MinEnergy, BoostModel::Fixed, &cache).unwrap();
+    assert_eq!(again, swept);
+}

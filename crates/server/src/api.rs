@@ -19,8 +19,9 @@
 //! `/tile/{path}` (a path that contains slashes) and registered by hand beside it.
 //!
 //! Errors are `{"error": "<message>"}` with a 4xx status for bad requests (400 malformed, 404
-//! absent, 405 wrong method, 408 body too slow, 413 too large — from `Content-Length` before any
-//! of the body is read, 414 request target over [`MAX_URI_BYTES`], 415 wrong content type) and 503
+//! absent, 405 wrong method, 408 body too slow, 413 too large — read and dropped up to 1 MiB so
+//! that a client still sending gets its answer, beyond that from `Content-Length` before any of the
+//! body is read, 414 request target over [`MAX_URI_BYTES`], 415 wrong content type) and 503
 //! (with `Retry-After`) when the queue is full, the sequencer has stopped, or (with witnesses) no
 //! cosigned checkpoint covers the entry yet. Connection limits are in [`crate::conn`].
 
@@ -475,7 +476,10 @@ fn check_octet_stream(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// 413 at once, before any of the body is read, when `Content-Length` declares more than
-/// `limit` bytes (or is not a number: 400).
+/// `limit` bytes (or is not a number: 400). The callers pass the larger of their own limit and
+/// [`DRAIN_BYTES`]: a body that is over their limit but within the drain is read and dropped first,
+/// so that a client still sending it gets the 413 on an intact connection rather than a reset (which
+/// an HTTP client reports as a failed request, not as the answer).
 fn check_content_length(headers: &HeaderMap, limit: usize, what: &str) -> Result<(), ApiError> {
     let Some(v) = headers.get(header::CONTENT_LENGTH) else {
         return Ok(());
@@ -497,7 +501,7 @@ fn check_content_length(headers: &HeaderMap, limit: usize, what: &str) -> Result
 /// Checks the content type and size, then submits and waits for the durable acknowledgement.
 async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u64, ApiError> {
     check_octet_stream(headers)?;
-    check_content_length(headers, st.max_entry_bytes, "an entry")?;
+    check_content_length(headers, DRAIN_BYTES.max(st.max_entry_bytes), "an entry")?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -695,7 +699,7 @@ fn split_batch(body: &[u8], max_entries: usize, max_entry_bytes: usize) -> Resul
 async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u64>, ApiError> {
     check_octet_stream(headers)?;
     let limit = st.max_batch_entries.saturating_mul(2 + st.max_entry_bytes);
-    check_content_length(headers, limit, "a batch")?;
+    check_content_length(headers, DRAIN_BYTES.max(limit), "a batch")?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
