@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use crate::{OutputFile, RenderError};
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
-    move |source| RenderError::Io {
+    move |error| RenderError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
@@ -179,6 +179,18 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec!["out".to_string()], "no leftovers");
+    }
+
+    #[test]
+    fn an_os_error_is_said_once() {
+        let tmp = temp("oserror");
+        let file = tmp.path().join("afile");
+        std::fs::write(&file, "x").unwrap();
+        let e = write_folder(&file.join("out"), &[OutputFile::new("a.txt", "one")]).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("os error"), "{text}");
+        // Not also the error's source: a printed chain (anyhow's `{:#}`) would repeat it.
+        assert!(std::error::Error::source(&e).is_none(), "{text}");
     }
 
     #[test]

@@ -21,13 +21,14 @@ pub enum RenderError {
     /// A JSON document could not be encoded.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed. The OS error is part of the message and not also given as
+    /// the error's `source`, so that a chain printed whole (`{:#}`) says it once.
+    #[error("{path}: {error}")]
     Io {
         /// The file or folder concerned.
         path: std::path::PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Anything else an encoder refuses (the message names it).
     #[error("{0}")]

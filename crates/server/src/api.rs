@@ -19,9 +19,10 @@
 //! `/tile/{path}` (a path that contains slashes) and registered by hand beside it.
 //!
 //! Errors are `{"error": "<message>"}` with a 4xx status for bad requests (400 malformed, 404
-//! absent, 405 wrong method, 408 body too slow, 413 too large — read and dropped up to 1 MiB so
-//! that a client still sending gets its answer, beyond that from `Content-Length` before any of the
-//! body is read, 414 request target over [`MAX_URI_BYTES`], 415 wrong content type) and 503
+//! absent, 405 wrong method, 408 body too slow, 413 too large — from `Content-Length`, after reading
+//! and dropping for up to [`DRAIN_WAIT`] a declared body within 1 MiB so that a client still sending
+//! it gets the answer rather than a reset, 414 request target over [`MAX_URI_BYTES`], 415 wrong
+//! content type) and 503
 //! (with `Retry-After`) when the queue is full, the sequencer has stopped, or (with witnesses) no
 //! cosigned checkpoint covers the entry yet. Connection limits are in [`crate::conn`].
 
@@ -164,6 +165,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// How much of an oversized entry body is read and dropped before answering 413 (beyond it the
 /// connection is closed).
 const DRAIN_BYTES: usize = 1 << 20;
+
+/// How long a body declared over the limit (and within [`DRAIN_BYTES`]) is waited for, to be read
+/// and dropped, before its 413 is sent.
+const DRAIN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Longest request target (path and query) answered; longer ones get 414 with a JSON body.
 /// (hyper itself answers 414 without a body beyond 65 534 bytes, and 431 beyond its buffer.)
@@ -475,33 +480,47 @@ fn check_octet_stream(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// 413 at once, before any of the body is read, when `Content-Length` declares more than
-/// `limit` bytes (or is not a number: 400). The callers pass the larger of their own limit and
-/// [`DRAIN_BYTES`]: a body that is over their limit but within the drain is read and dropped first,
-/// so that a client still sending it gets the 413 on an intact connection rather than a reset (which
-/// an HTTP client reports as a failed request, not as the answer).
-fn check_content_length(headers: &HeaderMap, limit: usize, what: &str) -> Result<(), ApiError> {
+/// 413 when `Content-Length` declares more than `limit` bytes (or is not a number: 400), before
+/// the body is used. A declared body within [`DRAIN_BYTES`] is first read and dropped, for at most
+/// [`DRAIN_WAIT`]: a client still sending it then gets the 413 on an intact connection rather than a
+/// reset (which an HTTP client reports as a failed request, not as the answer), and one that sends
+/// nothing more gets it when the wait ends. A larger one is answered at once.
+async fn check_content_length(
+    headers: &HeaderMap,
+    limit: usize,
+    what: &str,
+    body: Body,
+) -> Result<Body, ApiError> {
     let Some(v) = headers.get(header::CONTENT_LENGTH) else {
-        return Ok(());
+        return Ok(body);
     };
     let len: u64 = v
         .to_str()
         .ok()
         .and_then(|t| t.trim().parse().ok())
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "Content-Length is not a number"))?;
-    if len > limit as u64 {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Content-Length {len} exceeds the limit of {limit} bytes for {what}"),
-        ));
+    if len <= limit as u64 {
+        return Ok(body);
     }
-    Ok(())
+    if len <= DRAIN_BYTES as u64 {
+        let drained = tokio::time::timeout(DRAIN_WAIT, axum::body::to_bytes(body, DRAIN_BYTES)).await;
+        // The answer is the 413 whatever the drain met; what it met is only worth a debug line.
+        match drained {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::debug!(error = %e, "reading an oversized body to drop it"),
+            Err(_) => tracing::debug!("an oversized body did not arrive within the drain's wait"),
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Content-Length {len} exceeds the limit of {limit} bytes for {what}"),
+    ))
 }
 
 /// Checks the content type and size, then submits and waits for the durable acknowledgement.
 async fn process_add(st: &AppState, headers: &HeaderMap, body: Body) -> Result<u64, ApiError> {
     check_octet_stream(headers)?;
-    check_content_length(headers, DRAIN_BYTES.max(st.max_entry_bytes), "an entry")?;
+    let body = check_content_length(headers, st.max_entry_bytes, "an entry", body).await?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -699,7 +718,7 @@ fn split_batch(body: &[u8], max_entries: usize, max_entry_bytes: usize) -> Resul
 async fn process_add_batch(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<u64>, ApiError> {
     check_octet_stream(headers)?;
     let limit = st.max_batch_entries.saturating_mul(2 + st.max_entry_bytes);
-    check_content_length(headers, DRAIN_BYTES.max(limit), "a batch")?;
+    let body = check_content_length(headers, limit, "a batch", body).await?;
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
