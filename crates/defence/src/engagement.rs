@@ -802,9 +802,13 @@ pub struct Engagement {
 
 impl Engagement {
     /// The lowest burnout speed that engages the threat at all (m/s), and the flyout that needs it.
+    /// A flyout faster than [`crate::reach::MAX_BALLISTIC_MPS`] (a hyperbolic orbit, which no
+    /// interceptor flies) engages nothing: a threat only such flyouts reach has no crossover, as on the
+    /// maps.
     pub fn crossover(&self) -> Option<&Flyout> {
         self.flyouts
             .iter()
+            .filter(|f| f.required_speed_mps <= crate::reach::MAX_BALLISTIC_MPS)
             .min_by(|a, b| a.required_speed_mps.total_cmp(&b.required_speed_mps))
     }
 

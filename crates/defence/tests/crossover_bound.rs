@@ -205,3 +205,36 @@ fn no_required_speed_is_below_the_slowest_member_of_the_family_that_lifts_off() 
     assert_eq!(c.required_speed_mps, lo, "{c:?}");
     assert!(e.flyouts.iter().all(|f| f.required_speed_mps >= lo));
 }
+
+/// No crossover is faster than a bound orbit allows ([`defence::reach::MAX_BALLISTIC_MPS`]): the
+/// Nodong to Tokyo, a short low flight far from the Alaskan and Californian batteries, is reached only
+/// by flyouts of some 27 km/s, which the study once printed as its crossover. It is out of reach, as
+/// the maps and sweeps say, and every crossover of the threat family stays within the limit.
+#[test]
+fn no_crossover_is_faster_than_a_bound_orbit() {
+    use defence::study::{self, StudyOptions};
+    let mut s = Scenario::load("north-korea-2008").unwrap();
+    s.threats.retain(|t| t.to.iter().any(|x| x == "Tokyo"));
+    assert_eq!(s.threats.len(), 1);
+    let opts = StudyOptions::default();
+    let speeds = study::speeds(&s, &opts);
+    let results: Vec<_> = study::plan(&s, &opts)
+        .iter()
+        .map(|item| study::run_one(&s, &opts, &speeds, item).unwrap())
+        .collect();
+    let tokyo = results.iter().find(|r| r.to == "Tokyo").expect("Tokyo flown");
+    assert!(tokyo.skipped.is_none());
+    assert_eq!(tokyo.specified.crossover_speed_mps, None, "{:?}", tokyo.specified);
+    for r in &results {
+        for c in [&r.specified, &r.most_capable] {
+            if let Some(v) = c.crossover_speed_mps {
+                assert!(
+                    v <= defence::reach::MAX_BALLISTIC_MPS,
+                    "{} → {}: {v}",
+                    r.from,
+                    r.to
+                );
+            }
+        }
+    }
+}
