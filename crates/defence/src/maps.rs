@@ -658,7 +658,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
             fp.scenario,
             network_words(fp),
             match fp.rcs_m2 {
-                Some(rcs) if coverage => format!(" for a warhead of radar cross-section {rcs} m²"),
+                Some(rcs) if coverage => format!("; warhead radar cross-section {rcs} m²"),
                 _ if coverage => String::new(),
                 _ => format!(" at an assumed {:.2} km/s", fp.speed_mps / 1e3),
             },
@@ -747,7 +747,7 @@ pub fn footprint_svg(fp: &Footprint) -> Result<String, RenderError> {
         })
         .collect();
     let mut taken = crate::report::draw_sites(&mut o, &f, &sites)?;
-    map::scale_bar(&mut o, &f)?;
+    taken.push(map::scale_bar(&mut o, &f)?);
     map::frame_close(&mut o, &f)?;
     // Colour bar.
     let bx = x0 + w + 30.0;

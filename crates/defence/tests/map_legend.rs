@@ -152,7 +152,7 @@ fn a_coverage_map_names_every_altitude_contour_and_greys_what_is_never_seen() {
     assert!(
         texts
             .iter()
-            .any(|t| t.contains("for a warhead of radar cross-section 0.05 m²")),
+            .any(|t| t.contains("; warhead radar cross-section 0.05 m²;")),
         "{texts:?}"
     );
     assert!(maps::footprint_summary(&fp).contains("radar cross-section 0.05 m²"));
@@ -163,8 +163,8 @@ fn a_coverage_map_names_every_altitude_contour_and_greys_what_is_never_seen() {
     }
 }
 
-/// (x, y, text-anchor, font size, class, text) of every `<text>`, and (x, y, width, height) of every
-/// `<rect>` drawn with the legend's grey stroke, read by quick-xml.
+/// (x, y, text-anchor, font size, class, text) of every `<text>`, and (x, y, width, height) of the
+/// legend's box (grey stroke) and the scale bar's (white at 0.8 opacity), read by quick-xml.
 #[allow(clippy::type_complexity)]
 fn texts_and_legend(svg: &str) -> (Vec<(f64, f64, String, f64, String, String)>, Vec<[f64; 4]>) {
     use quick_xml::events::Event;
@@ -194,7 +194,9 @@ fn texts_and_legend(svg: &str) -> (Vec<(f64, f64, String, f64, String, String)>,
             Event::End(e) if e.name().as_ref() == b"text" => open = false,
             Event::Text(t) if open => texts.last_mut().unwrap().5.push_str(&t.xml10_content().unwrap()),
             Event::Empty(e)
-                if e.name().as_ref() == b"rect" && attr(&e, b"stroke").as_deref() == Some("#888") =>
+                if e.name().as_ref() == b"rect"
+                    && (attr(&e, b"stroke").as_deref() == Some("#888")
+                        || attr(&e, b"fill-opacity").as_deref() == Some("0.8")) =>
             {
                 rects.push([
                     num(attr(&e, b"x")).unwrap(),
@@ -233,15 +235,16 @@ fn contour_labels_keep_clear_of_site_names_and_the_legend() {
         };
         let labels: Vec<_> = texts.iter().filter(|t| t.4 == "contour-label").collect();
         assert!(labels.len() >= 3, "{} contour labels", labels.len());
-        assert_eq!(rects.len(), 1, "one legend box");
-        let [x, y, w, h] = rects[0];
+        assert_eq!(rects.len(), 2, "the legend's and the scale bar's boxes");
         for l in &labels {
             let b = boxed(l);
-            assert!(
-                !render::map::overlaps(b, (x, y, x + w, y + h)),
-                "label {} under the legend",
-                l.5
-            );
+            for [x, y, w, h] in &rects {
+                assert!(
+                    !render::map::overlaps(b, (*x, *y, x + w, y + h)),
+                    "label {} under the legend or the scale bar",
+                    l.5
+                );
+            }
             // Site names: the other 10 px texts on the map.
             for t in texts.iter().filter(|t| t.3 == 10.0 && t.4.is_empty()) {
                 assert!(

@@ -478,8 +478,9 @@ pub fn frame_close(x: &mut Xml, f: &Frame) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// Draws a scale bar of a round length at the lower left of the map (true at the map's centre).
-pub fn scale_bar(x: &mut Xml, f: &Frame) -> Result<(), RenderError> {
+/// Draws a scale bar of a round length at the lower left of the map (true at the map's centre), and
+/// returns the box it takes (left, top, right, bottom, px).
+pub fn scale_bar(x: &mut Xml, f: &Frame) -> Result<(f64, f64, f64, f64), RenderError> {
     let target_km = f.km_per_px() * f.width / 4.0;
     let mag = 10f64.powf(target_km.log10().floor());
     let km = [1.0, 2.0, 5.0, 10.0]
@@ -502,7 +503,7 @@ pub fn scale_bar(x: &mut Xml, f: &Frame) -> Result<(), RenderError> {
         &attrs!["x" => format!("{:.1}", bx + 0.5 * len), "y" => format!("{:.1}", by - 5.0), "text-anchor" => "middle", "font-size" => 9],
         &format!("{km:.0} km (at the map centre)"),
     )?;
-    Ok(())
+    Ok((bx - 4.0, by - 14.0, bx + len + 4.0, by + 8.0))
 }
 
 /// One entry of a [`legend`].
