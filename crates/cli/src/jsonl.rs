@@ -441,7 +441,7 @@ fn parse_object(text: &str) -> Result<(Value, Map<String, Value>), (Value, Strin
             format!("expected a JSON object, got {}", kind_name(&other)),
         )),
         Err(e) => {
-            Err(nonfinite_literals(text).unwrap_or_else(|| (Value::Null, format!("not valid JSON: {e}"))))
+            Err(unreadable_numbers(text).unwrap_or_else(|| (Value::Null, format!("not valid JSON: {e}"))))
         }
     }
 }
@@ -460,7 +460,7 @@ const HUGE_MARK: &str = "\u{1}out-of-range:";
 /// or numbers beyond the largest 64-bit float (`1e400`; JSON allows them, a 64-bit reader cannot hold
 /// them), the error that names the offending fields and echoes the line's `id`. `None` when the line has
 /// other problems too.
-fn nonfinite_literals(text: &str) -> Option<(Value, String)> {
+fn unreadable_numbers(text: &str) -> Option<(Value, String)> {
     let mut patched = String::with_capacity(text.len() + 32);
     let (mut nonfinite, mut huge) = (false, false);
     let mut in_string = false;

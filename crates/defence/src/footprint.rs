@@ -1281,8 +1281,9 @@ pub fn network(s: &Scenario, model: BoostModel) -> Result<Network, FootprintErro
     Ok(Network { radars, batteries })
 }
 
-/// Resolves the first radar and battery of a scenario (the ones sweeps vary), the battery flying the
-/// boost `model` (for [`BoostModel::Powered`] its vehicle family is flown here, once).
+/// Resolves the first radar and battery of a scenario, the battery flying the boost `model` (for
+/// [`BoostModel::Powered`] its vehicle family is flown here, once): a one-radar, one-battery view for
+/// benches and tests. Maps and sweeps use the whole [`network`].
 pub fn setup(s: &Scenario, model: BoostModel) -> Result<Setup, FootprintError> {
     let err = |m: String| FootprintError::Scenario {
         scenario: s.meta.name.clone(),

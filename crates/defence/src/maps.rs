@@ -240,6 +240,7 @@ fn contour_labels(
             })
         })
     };
+    let frame = (f.x0, f.y0, f.x0 + f.width, f.y0 + f.height);
     for (k, c) in fp.contours.iter().enumerate() {
         let Some(ring) = c
             .polygons
@@ -258,7 +259,6 @@ fn contour_labels(
         } else {
             format!("{:.1}", c.level / 1e3)
         };
-        let frame = (f.x0, f.y0, f.x0 + f.width, f.y0 + f.height);
         let free = |(x, y): (f64, f64)| {
             let b = render::map::text_box(x, y + 3.5, text.chars().count(), 10.0, "middle");
             let b = (b.0 - 2.0, b.1 - 1.0, b.2 + 2.0, b.3 + 1.0);
